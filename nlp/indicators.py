@@ -1,0 +1,186 @@
+"""Quantitative targets: every measured quantity in an item's (repaired) text becomes an Indicator record."""
+from __future__ import annotations
+
+import re
+
+from nlp.indicator_shapes import _PUNCT, Cand, find_shapes, patterns
+from nlp.lang import cut
+from nlp.model import Indicator, Plan
+
+_SENT = "。;;!!??\n"
+_SEPS = ("、", "和", "及", "与", "以及")
+
+
+def _last_of(text: str, chars: str, end: int) -> int:
+    """Offset just after the last of `chars` before `end` (0 if none)."""
+    return max(text.rfind(c, 0, end) for c in chars) + 1
+
+
+def _accept(cands: list[Cand]) -> list[Cand]:
+    """Keep candidates in priority order unless they overlap one already kept; return them in text order."""
+    kept: list[Cand] = []
+    for c in cands:
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _trim(region: str) -> str:
+    """The indicator name at the end of `region`: drop a lost-punctuation clause before it and filler words."""
+    p = patterns()
+    words, pos = cut(region), 0
+    cut_at = 0
+    for w in words:
+        pos += len(w)
+        # a clause verb or clause-final noun followed by ≥2 more chars means a new clause started after it
+        if w in p.cut_words and len(region) - pos >= 2:
+            cut_at = pos
+    name = region[cut_at:]
+    return name[len(m.group(0)):] if (m := p.name_strip.match(name)) else name
+
+
+def _split_names(name: str) -> list[str]:
+    """'A率和B率' → [A率, B率]; parts without a metric suffix stay joined (艾滋病、梅毒和乙肝…治疗率)."""
+    suffixes = tuple(patterns().d["metric_suffixes"])
+    out, cur = [], ""
+    for w in cut(name):                    # split on separator tokens only: 普及率 keeps its 及
+        if w in _SEPS and cur.endswith(suffixes) and len(cur) > 1:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += w
+    if cur.strip("".join(_SEPS)):
+        out.append(cur.rstrip("".join(_SEPS)))
+    return [n for n in out if n] or [name]
+
+
+def _scope_of(name: str) -> str | None:
+    """The population or area a name is restricted to (3岁以下儿童, 小学生, 农村 …)."""
+    m = patterns().scope.search(name)
+    return m.group(0) if m else None
+
+
+def _share_scope(names: list[str]) -> list[str]:
+    """'5岁以下儿童贫血患病率和生长迟缓率': the scope written once applies to every name without its own group."""
+    first = _scope_of(names[0]) if names else None
+    starts = tuple(patterns().d["group_starts"])
+    if not first or not names[0].startswith(first):
+        return names
+    return [names[0]] + [n if n.startswith(starts) or _scope_of(n) else first + n for n in names[1:]]
+
+
+def _year(text: str, start: int, end: int, default: int) -> int:
+    """到2025年 / 十四五期末 in the sentence before the target; else the plan's end year."""
+    p = patterns()
+    sent = text[_last_of(text, _SENT, start):end]
+    sent = p.baseline.sub("", sent)
+    for word, y in p.d["year_words"].items():
+        if word in sent:
+            return y
+    years = [int(y) for y in p.year.findall(sent)]
+    return years[-1] if years else default
+
+
+def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | None]:
+    """Names, raw start and per for a candidate whose names are written before it."""
+    p = patterns()
+    if "given_text" in c.extra:
+        return _share_scope(_split_names(c.extra["given_text"])), c.start, None
+    region = text[bound:c.anchor]
+    per = None
+    if m := p.per.search(region):
+        per, region = m.group(0), re.sub(r"^(?:拥有|有)", "", region[m.end():])
+    name = _trim(region)
+    if c.strip is not None and (m := c.strip.search(name)):
+        name = name[m.end():]
+    name = name.strip("、,, ")
+    names = _share_scope(_split_names(name)) if c.split and name else [name]
+    return names, c.anchor - len(name) if name else c.start, per
+
+
+def _unit_noun(name: str, unit: str | None) -> str:
+    """接触户外自然光 + 小时 → …时间; 执业医生 + 名 → …数: the name says what is measured."""
+    d = patterns().d
+    if name and unit in d["time_units"] and not name.endswith("时间"):
+        return name + "时间"
+    if name and unit in d["count_units"] and not name.endswith(("数", "率")):
+        return name + "数"
+    return name
+
+
+def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator | None) -> list[Indicator]:
+    """Indicator records for one accepted candidate."""
+    if c.names is not None:
+        names, start, per = c.names, c.name_start if c.name_start is not None else c.start, None
+        region = text[bound:c.anchor]
+        if c.per is None and (m := patterns().per.search(region)):
+            per = m.group(0)
+    else:
+        names, start, per = _names_for(text, c, bound)
+    per = c.per or per
+    if per is None and prev is not None and text[prev.span[1]:start] in ("、", "", ",", ","):
+        per = prev.per             # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
+    names = [n + c.suffix if c.suffix and not n.endswith(c.suffix) else n for n in names]
+    names = [_unit_noun(n, c.values[0][2]) for n in names]
+    vals = c.values
+    if len(names) > len(vals) > 1:
+        names = names[-len(vals):]
+    if len(vals) == 1:
+        vals = vals * len(names)
+    names = names + [names[-1]] * (len(vals) - len(names))
+    start = min(start, c.start)
+    raw, year = text[start:c.end], _year(text, start, c.end, default_year)
+    scopes = c.extra.get("scopes") or [None] * len(names)
+    out = []
+    for name, (v, vmax, unit), sc in zip(names, vals, scopes):
+        scope = c.scope or sc or _scope_of(name)
+        if "scope_from" in c.extra:
+            scope = text[c.extra["scope_from"] - len(c.baseline or ""):c.extra["scope_from"]] or scope
+        out.append(Indicator(name=name or "?", comparator=c.comparator, value=v, value_max=vmax, unit=unit,
+                             per=per, scope=scope, year=year, baseline=c.baseline, raw=raw, span=(start, c.end)))
+    return out
+
+
+def extract_indicators(text: str, default_year: int = 2025) -> list[Indicator]:
+    """All quantitative targets in `text`, in text order; spans are offsets in `text`."""
+    if not text or not re.search(r"\d|率|覆盖|支出|比例", text):
+        return []
+    out: list[Indicator] = []
+    prev_end = 0
+    for c in _accept(find_shapes(text)):
+        bound = max(_last_of(text, _PUNCT, c.anchor), prev_end)
+        recs = _records(text, c, bound, default_year, out[-1] if out else None)
+        if recs and not recs[0].name.strip("?") and bound > _last_of(text, _SENT, c.anchor):
+            recs = _records(text, c, max(_last_of(text, _SENT, c.anchor), prev_end), default_year, None)
+        out += recs
+        prev_end = c.end
+    return out
+
+
+def tag_indicators(plan: Plan) -> None:
+    """Fill item.indicators for every item of the plan, with stable ids '<item id>.i<n>'."""
+    year = _plan_year(plan)
+    for item in plan.items:
+        item.indicators = extract_indicators(item.text or "", default_year=year)
+        for n, ind in enumerate(item.indicators, 1):
+            ind.id = f"{item.id}.i{n}"
+
+
+def _plan_year(plan: Plan) -> int:
+    """The plan's end year from its title, e.g. (2021-2025年) → 2025."""
+    m = re.search(r"20\d\d\s*[-—~至]\s*(20\d\d)", plan.title or "") or re.search(r"(20\d\d)", str(plan.meta.get("end", "")))
+    return int(m.group(1)) if m else 2025
+
+
+def indicator_table(plan: Plan, domain: str | None = None) -> list[dict]:
+    """Rows for `kb indicators [--domain D]`: one per target, domain given as code (health) or name (儿童与健康)."""
+    rows = []
+    for item in plan.items:
+        if domain and domain not in (item.domain_code, item.domain):
+            continue
+        for ind in item.indicators:
+            target = "" if ind.value is None else f"{ind.value:g}" + (f"-{ind.value_max:g}" if ind.value_max else "")
+            rows.append({"id": ind.id, "item": item.id, "domain": item.domain, "kind": item.kind, "name": ind.name,
+                         "comparator": ind.comparator, "target": target + (ind.unit or ""), "per": ind.per,
+                         "scope": ind.scope, "year": ind.year, "baseline": ind.baseline, "raw": ind.raw})
+    return rows

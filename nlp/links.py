@@ -1,0 +1,138 @@
+"""Measure → goal links ('serves'): TF-IDF over jieba tokens plus topics, indicators and target groups."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+
+from nlp.lang import cut, read_lines
+from nlp.model import Item, Link, Plan
+
+TITLE_WEIGHT = 3.0      # a measure's title names what it is for; its body lists many side tasks
+TOPIC_WEIGHT = 2.0      # a shared topic lexicon entry counts like a few shared content words
+INDICATOR_WEIGHT = 3.0  # the same measured quantity is the strongest evidence a measure serves a goal
+RELATIVE = 0.65          # a second/third goal must score this share of the measure's best goal
+MAX_GOALS = 3
+CROSS_FACTOR = 0.5      # cross-domain links are kept at half score …
+CROSS_MIN = 1.5         # … and only when clearly stronger than every in-domain goal
+BACKFILL = 0.45         # an unserved goal takes its best measure if it scores this share of that measure's best
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset[str], list[tuple[str, tuple[str, ...]]]]:
+    """Stop words and topic → terms (nlp/data/topics.tsv, link_stopwords.txt), loaded on first use."""
+    stops = frozenset(w for ln in read_lines("link_stopwords.txt") for w in ln.split())
+    topics = []
+    for ln in read_lines("topics.tsv"):
+        name, _, terms = ln.partition("\t")
+        topics.append((name.strip(), tuple(t for t in re.split(r"[,,\s]+", terms) if t)))
+    return stops, topics
+
+
+def _terms(text: str) -> Counter:
+    """Content tokens (jieba search mode, so 近视率 also yields 近视) with topic pseudo-tokens."""
+    stops, topics = _lexicon()
+    bag = Counter(w for w in cut(text, search=True) if len(w) > 1 and _CJK.search(w) and w not in stops)
+    for name, terms in topics:
+        hits = sum(1 for t in terms if t in text)
+        if hits:
+            bag["#" + name] += TOPIC_WEIGHT * min(hits, 2) / 2
+    return bag
+
+
+def _features(item: Item) -> Counter:
+    """Weighted bag for an item: title counted TITLE_WEIGHT times, indicators and target groups as pseudo-tokens."""
+    bag = _terms(item.text)
+    for w, n in _terms(item.title).items():
+        bag[w] += n * (TITLE_WEIGHT - 1)
+    for ind in item.indicators:
+        bag["@" + _metric(ind.name)] += INDICATOR_WEIGHT
+    for g in item.target_groups:
+        bag["^" + g] += 1.0
+    return bag
+
+
+def _metric(name: str) -> str:
+    """The measured quantity without its population: 小学生近视率 → 近视率 (last jieba token + suffix)."""
+    words = [w for w in cut(name) if _CJK.search(w)]
+    return "".join(words[-2:]) if words and len(words[-1]) == 1 else (words[-1] if words else name)
+
+
+def _vectors(docs: dict[str, Counter]) -> dict[str, dict[str, float]]:
+    """Sublinear TF × smoothed IDF, L2-normalised."""
+    df = Counter(w for bag in docs.values() for w in bag)
+    n = len(docs)
+    out = {}
+    for key, bag in docs.items():
+        vec = {w: (1 + math.log(c)) * math.log(1 + n / df[w]) for w, c in bag.items() if c > 0}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        out[key] = {w: v / norm for w, v in vec.items()}
+    return out
+
+
+def _why(a: dict[str, float], b: dict[str, float]) -> str:
+    """The shared terms that contribute most, as a short explanation."""
+    shared = sorted(set(a) & set(b), key=lambda w: -a[w] * b[w])[:5]
+    labels = {"#": "主题", "@": "指标", "^": "对象"}
+    return "、".join(f"{labels.get(w[0], '')}{w.lstrip('#@^')}" for w in shared)
+
+
+def score_pairs(plan: Plan) -> dict[str, list[tuple[float, Item, str]]]:
+    """measure id → [(score, goal, why)] for every goal of the plan, best first."""
+    goals = [i for i in plan.items if i.kind == "goal"]
+    measures = [i for i in plan.items if i.kind == "measure"]
+    vecs = _vectors({i.id: _features(i) for i in goals + measures})
+    out = {}
+    for m in measures:
+        mv = vecs[m.id]
+        rows = []
+        for g in goals:
+            gv = vecs[g.id]
+            s = sum(v * gv[w] for w, v in mv.items() if w in gv)
+            rows.append((s, g, _why(mv, gv)))
+        out[m.id] = sorted(rows, key=lambda r: -r[0])
+    return out
+
+
+def link_measures(plan: Plan) -> None:
+    """Fill measure.serves with ranked Links: 1–3 goals of the same domain, strong cross-domain ones flagged."""
+    scores = score_pairs(plan)
+    by_id = {i.id: i for i in plan.items}
+    best_of: dict[str, float] = {}
+    for mid, rows in scores.items():
+        m = by_id[mid]
+        own = [r for r in rows if r[1].domain_code == m.domain_code]
+        other = [r for r in rows if r[1].domain_code != m.domain_code]
+        top = own[0][0] if own else 0.0
+        best_of[mid] = top
+        links = [Link(goal=g.id, score=round(s, 4), why=w) for s, g, w in own[:MAX_GOALS]
+                 if s > 0 and s >= RELATIVE * top]
+        # capped below the in-domain best: links within the domain stay primary
+        links += [Link(goal=g.id, score=round(min(s * CROSS_FACTOR, 0.9 * top), 4), why=w, cross_domain=True)
+                  for s, g, w in other[:1] if s > CROSS_MIN * top > 0]
+        m.serves = sorted(links, key=lambda lk: -lk.score)
+    _backfill(plan, scores, best_of)
+
+
+def _backfill(plan: Plan, scores, best_of: dict[str, float]) -> None:
+    """A goal no measure chose gets its best-scoring measure of the same domain, if that link is not weak."""
+    served = {lk.goal for i in plan.items for lk in i.serves}
+    cands: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
+    by_id = {i.id: i for i in plan.items}
+    for mid, rows in scores.items():
+        for s, g, w in rows:
+            if g.id not in served and g.domain_code == by_id[mid].domain_code and best_of[mid] > 0:
+                cands[g.id].append((s / best_of[mid], by_id[mid], f"{w}(补充)"))
+    for gid, rows in cands.items():
+        rel, m, why = max(rows, key=lambda r: r[0])
+        if rel >= BACKFILL:
+            score = round(rel * best_of[m.id], 4)
+            m.serves = sorted(m.serves + [Link(goal=gid, score=score, why=why)], key=lambda lk: -lk.score)
+
+
+def unserved_goals(plan: Plan) -> list[Item]:
+    """Goals that no measure serves: the gap check."""
+    served = {lk.goal for i in plan.items if i.kind == "measure" for lk in i.serves}
+    return [i for i in plan.items if i.kind == "goal" and i.id not in served]
