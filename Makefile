@@ -1,0 +1,34 @@
+# The README's two commands: `make run` (set up, build the default plan, serve) and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup build serve clean
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PY) not found; set PY=...)"; exit 1; }
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+build: setup
+	$(BIN)/python -m kb build
+
+serve: setup
+	$(BIN)/python -m kb serve --host $(HOST) --port $(PORT)
+
+run: build serve
+
+test: setup
+	bash scripts/test.sh
+
+clean:
+	rm -rf $(VENV) data test-artifacts

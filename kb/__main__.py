@@ -1,0 +1,4 @@
+"""`python -m kb`: the command-line entry point."""
+from kb.cli import main
+
+raise SystemExit(main())

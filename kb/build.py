@@ -1,0 +1,174 @@
+"""Build: analyse every plan, write a fresh database and index beside the live ones, swap atomically."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kb import paths
+from kb.db import connect
+from nlp.model import Plan
+from nlp.pipeline import analyse_file
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+SCHEMA_VERSION = "1"
+KEEP_BUILDS = 2
+
+
+class BuildBusy(RuntimeError):
+    """Another build holds the lock."""
+
+
+@contextmanager
+def build_lock() -> Iterator[None]:
+    """Exclusive lock on the data directory so two builds never interleave."""
+    with open(paths.data_dir() / "build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildBusy("另一个构建正在进行 (another build is running)") from exc
+        yield
+
+
+def plan_files() -> list[Path]:
+    """The default plan, then plans added with `kb add`, in a stable order."""
+    return [paths.DEFAULT_PLAN, *sorted(paths.plans_dir().glob("*.txt"))]
+
+
+def fingerprint(text: str) -> str:
+    """Content fingerprint of an item's text, whitespace-insensitive."""
+    return hashlib.sha1("".join(text.split()).encode()).hexdigest()[:16]
+
+
+def write_kb(db_path: Path, plans: list[Plan]) -> None:
+    """Write plans and everything derived from them into a new SQLite file."""
+    conn = connect(db_path)
+    conn.execute("PRAGMA journal_mode = DELETE")  # a single file, so the swap moves everything
+    conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    with conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # links may point at goals written later
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))])
+        for pos, plan in enumerate(plans):
+            _write_plan(conn, plan, pos)
+        _write_departments(conn)
+    conn.execute("PRAGMA optimize")
+    conn.close()
+
+
+def _write_plan(conn, plan: Plan, pos: int) -> None:
+    conn.execute("INSERT INTO plans VALUES (?,?,?,?,?,?,?,?)", (
+        plan.id, plan.title, plan.raw_text, plan.text, json.dumps(plan.meta, ensure_ascii=False),
+        plan.encoding, json.dumps(plan.warnings, ensure_ascii=False), pos))
+    conn.executemany("INSERT INTO headings VALUES (?,?,?,?,?,?,?)", [
+        (plan.id, i, h.level, h.kind, h.text, h.raw_text, h.line) for i, h in enumerate(plan.headings)])
+    conn.executemany("INSERT OR IGNORE INTO repairs VALUES (?,?,?,?,?,?,?,?,?,?)", [
+        (r.id, plan.id, r.start, r.end, r.before, r.after, r.rule, r.kind, r.confidence, int(r.applied))
+        for r in plan.repairs])
+    for it in plan.items:
+        conn.execute("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+            it.id, plan.id, it.kind, it.domain, it.domain_code, it.number, it.title, it.text, it.raw_text,
+            it.line, it.raw_start, it.raw_end, it.section, it.block, it.position, fingerprint(it.text),
+            json.dumps(it.target_groups, ensure_ascii=False)))
+        conn.executemany("INSERT INTO clauses VALUES (?,?,?,?,?,?,?)", [
+            (c.id, it.id, c.index, c.text, c.raw_text, c.start, c.end) for c in it.clauses])
+        rows = [(it.id, None, a) for a in it.departments]
+        rows += [(it.id, c.id, a) for c in it.clauses for a in c.departments]
+        conn.executemany("INSERT INTO assignments VALUES (?,?,?,?,?,?,?,?)", [
+            (item, clause, a.name, a.role, a.source, a.confidence,
+             json.dumps([e.__dict__ for e in a.evidence], ensure_ascii=False), rank)
+            for rank, (item, clause, a) in enumerate(rows)])
+        conn.executemany("INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+            (ind.id or f"{it.id}.i{n}", it.id, ind.name, ind.comparator, ind.value, ind.value_max, ind.unit,
+             ind.per, ind.scope, ind.year, ind.baseline, ind.raw, ind.span[0], ind.span[1], n)
+            for n, ind in enumerate(it.indicators, 1)])
+        conn.executemany("INSERT OR IGNORE INTO links VALUES (?,?,?,?,?,?)", [
+            (it.id, ln.goal, ln.score, ln.why, int(ln.cross_domain), rank)
+            for rank, ln in enumerate(it.serves)])
+
+
+def _write_departments(conn) -> None:
+    try:
+        from nlp.registry import load_registry
+    except ImportError:
+        return
+    rows = []
+    for d in load_registry():
+        rows.append((d.name, getattr(d, "full_name", None), getattr(d, "category", None),
+                     json.dumps(sorted(getattr(d, "aliases", []) or []), ensure_ascii=False)))
+    conn.executemany("INSERT OR REPLACE INTO departments VALUES (?,?,?,?)", rows)
+
+
+def _post_build_stages() -> list[Callable[[Path, Path], None]]:
+    """Stages that derive more files from the new database (e.g. the search index)."""
+    stages = []
+    try:
+        from kb.search import build_index
+        stages.append(lambda db, folder: build_index(db, folder / "index"))
+    except ImportError:
+        pass
+    return stages
+
+
+def build(progress: Callable[[str], None] | None = None) -> Path:
+    """Build every plan into a new folder and make it live; the old build serves until the swap."""
+    say = progress or (lambda _m: None)
+    with build_lock():
+        plans = []
+        for f in plan_files():
+            say(f"分析 {f.name}")
+            plans.append(analyse_file(f, progress=lambda m, n=f.name: say(f"{n}: {m}")))
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        folder = paths.builds_dir() / f".tmp-{stamp}"
+        folder.mkdir()
+        try:
+            say("写入知识库")
+            write_kb(folder / "kb.sqlite", plans)
+            for stage in _post_build_stages():
+                say("建立搜索索引")
+                stage(folder / "kb.sqlite", folder)
+            final = paths.builds_dir() / stamp
+            os.replace(folder, final)
+            _fsync_dir(paths.builds_dir())
+            _swap_current(final)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _prune()
+        say(f"完成: {len(plans)} 个规划, {sum(len(p.items) for p in plans)} 个条目")
+        return final
+
+
+def _swap_current(target: Path) -> None:
+    """Point data/current at target in one atomic rename."""
+    link = paths.data_dir() / "current"
+    tmp = paths.data_dir() / f".current-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(Path("builds") / target.name, tmp)
+    os.replace(tmp, link)
+    _fsync_dir(paths.data_dir())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune() -> None:
+    """Drop old builds and leftovers of killed ones, keeping the live one and its predecessor."""
+    live = paths.current_build()
+    builds = sorted((p for p in paths.builds_dir().iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    keep = set(builds[-KEEP_BUILDS:]) | ({live} if live else set())
+    for p in paths.builds_dir().iterdir():
+        if p not in keep:
+            shutil.rmtree(p, ignore_errors=True)

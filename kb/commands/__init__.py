@@ -1,0 +1,1 @@
+"""One module per area; each defines register(subparsers) and sets `func` on its parsers."""

@@ -1,0 +1,71 @@
+"""The durable database (reviews, audit log, users, observations): WAL mode, versioned migrations."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from kb import paths
+from kb.db import connect
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every kb/migrations/NNN_name.sql, in order."""
+    out = []
+    for f in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        out.append((int(f.name[:3]), f.stem[4:], f.read_text(encoding="utf-8")))
+    return out
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own transaction; returns the schema version."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version in {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}:
+                conn.execute("ROLLBACK")  # another process applied it meanwhile
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return max([v for v, _n, _s in migrations()] or [0])
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into complete statements (executescript would commit on its own)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def durable_connection(path: Path | None = None) -> sqlite3.Connection:
+    """A connection to reviews.sqlite in WAL mode with migrations applied (autocommit; use BEGIN IMMEDIATE)."""
+    path = path or paths.reviews_db_path()
+    conn = connect(path)
+    conn.isolation_level = None  # explicit transactions: BEGIN IMMEDIATE avoids lock upgrades failing
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    key = str(path.resolve())
+    if key not in _migrated:
+        with _lock:
+            migrate(conn)
+            _migrated.add(key)
+    return conn

@@ -1,0 +1,1 @@
+"""Plan KB language pipeline: read → repair → segment → tag departments/indicators → link."""

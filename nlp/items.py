@@ -1,0 +1,121 @@
+"""Item building: repaired text slices, titles (even when the 。 after them was lost), clauses, stable ids."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nlp.lang import cut, read_lines
+from nlp.model import KIND_LABELS, Clause, Item, Repair
+from nlp.repair import OffsetMap, _make
+from nlp.segment import RawItem
+
+TITLE_MAX = 32
+TITLED_KINDS = ("measure", "implementation", "monitoring", "principle")
+ID_PREFIX = {"implementation": "impl", "monitoring": "monitor", "principle": "principle", "preface": "preface",
+             "guiding_idea": "guiding", "overall_goal": "overall"}
+_SENTENCE_END = re.compile(r"[。;!?\n]+")
+# A clause start cannot follow these tokens: they bind the next word to what precedes it.
+_BINDING = set("的和与及或、对在为把将并且中以")
+
+
+@lru_cache(maxsize=1)
+def clause_starts() -> dict[str, str]:
+    """Clause-opening words and their strength (strong/weak), from nlp/data/clause_starts.txt."""
+    return dict(line.split("\t")[:2] for line in read_lines("clause_starts.txt"))
+
+
+@lru_cache(maxsize=1)
+def domain_codes() -> list[tuple[str, str]]:
+    """(keyword, code) pairs for domain headings, longest keyword first."""
+    pairs = [tuple(line.split("\t")[:2]) for line in read_lines("domains.tsv")]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def domain_code(domain: str | None, index: int) -> str | None:
+    """Stable short code of a domain heading (儿童与健康 → health); d{index} when unknown."""
+    if not domain:
+        return None
+    for keyword, code in domain_codes():
+        if keyword in domain:
+            return code
+    return f"d{index}"
+
+
+def find_title_end(body: str) -> tuple[int, float, str]:
+    """(end of the title, confidence that a stop is missing there, rule); confidence 1.0 = 。 present."""
+    stop = body.find("。")
+    comma = min([i for i in (body.find(","), body.find(";"), body.find(":")) if i >= 0] or [len(body)])
+    if 0 < stop <= TITLE_MAX and stop < comma:
+        return stop, 1.0, "stop"
+    limit = min(comma, TITLE_MAX)
+    starts = clause_starts()
+    pos, prev = 0, ""
+    for word in cut(body[: limit + 4]):
+        strength = starts.get(word)
+        # The first clause opener wins; a weak one (also a noun) may not follow another opener (支持保障).
+        if strength and 4 <= pos < limit and prev not in _BINDING and (strength == "strong" or prev not in starts):
+            return pos, (0.7 if strength == "strong" else 0.6), "title_stop"
+        pos, prev = pos + len(word), word
+    if comma <= TITLE_MAX + 16 and comma < len(body):
+        return comma, 1.0, "comma"
+    return min(len(body), 20), 0.0, "cut"
+
+
+def split_clauses(text: str, extra_breaks: list[int]) -> list[tuple[int, int]]:
+    """Clause spans of text: at 。;!? and line ends, plus extra break offsets (lost stops)."""
+    cuts = sorted({0, len(text), *extra_breaks, *(m.end() for m in _SENTENCE_END.finditer(text))})
+    spans = []
+    for a, b in zip(cuts, cuts[1:]):
+        chunk = text[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        tail = len(chunk.rstrip())
+        if chunk.strip(" \n。;!?,"):
+            spans.append((a + lead, a + tail))
+    return spans
+
+
+def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: list[RawItem]) -> tuple[list[Item], list[Repair]]:
+    """Items with repaired text, titles and clauses; plus the title-stop suggestions found on the way."""
+    items, suggestions, used_ids = [], [], set()
+    domains: list[str] = []
+    for pos, ri in enumerate(raw_items):
+        if ri.domain and ri.domain not in domains:
+            domains.append(ri.domain)
+        raw_end = ri.lines[-1].end
+        t0, t1 = omap.to_text(ri.body_start, before_inserts=True), omap.to_text(raw_end)
+        body = text[t0:t1].strip()
+        t0 += text[t0:t1].find(body[:1]) if body else 0
+        code = domain_code(ri.domain, domains.index(ri.domain) + 1 if ri.domain else 0)
+        title, breaks = _title(ri.kind, body), []
+        if ri.kind in TITLED_KINDS:
+            end, conf, rule = find_title_end(body)
+            title = body[:end].strip()
+            if rule == "title_stop":
+                at = omap.to_raw(t0 + end)
+                suggestions.append(_make(raw, at, at, "。", rule, "missing_punct", conf))
+                breaks = [end]
+        local = (f"{code}-{'g' if ri.kind == 'goal' else 'm'}{ri.number}" if ri.kind in ("goal", "measure") and code
+                 else f"{ID_PREFIX.get(ri.kind, ri.kind)}-{ri.number}")
+        item_id = f"{plan_id}:{local}"
+        while item_id in used_ids:
+            item_id += "b"
+        used_ids.add(item_id)
+        item = Item(id=item_id, plan=plan_id, kind=ri.kind, domain=ri.domain, number=ri.number, title=title,
+                    text=body, raw_text=raw[ri.body_start:raw_end].strip(), line=ri.lines[0].no,
+                    raw_start=ri.body_start, raw_end=raw_end, section=ri.section, domain_code=code,
+                    block=ri.block, position=pos)
+        item.clauses = [Clause(f"{item_id}.c{n}", n, body[a:b], "", a, b)
+                        for n, (a, b) in enumerate(split_clauses(body, breaks), 1)]
+        for c in item.clauses:
+            c.raw_text = raw[omap.to_raw(t0 + c.start):omap.to_raw(t0 + c.end)]
+        items.append(item)
+    return items, suggestions
+
+
+def _title(kind: str, body: str) -> str:
+    """Display title of an untitled item: a goal's first phrase, else the kind's label."""
+    if kind == "goal":
+        m = re.search(r"[。,;]", body)
+        first = body[: m.start()] if m else body
+        return first if len(first) <= 40 else first[:38] + "…"
+    return KIND_LABELS.get(kind, kind)

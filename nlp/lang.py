@@ -1,0 +1,82 @@
+"""Lazily loaded Chinese language tools: jieba with the project's user dictionary, spaCy blank zh."""
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+_lock = threading.Lock()
+_extra_words: set[str] = set()
+
+
+def data_path(name: str) -> Path:
+    """Path of a language-data file under nlp/data/."""
+    return DATA_DIR / name
+
+
+def read_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a data file."""
+    lines = data_path(name).read_text(encoding="utf-8").splitlines()
+    return [ln.rstrip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def jieba_tokenizer():
+    """The jieba Tokenizer with the policy-term user dictionary loaded (built once, cached)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for line in read_lines("userdict.txt"):
+        parts = line.split()
+        tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 2000)
+    return tok
+
+
+def add_words(words) -> None:
+    """Register extra words (e.g. department names) so jieba never splits them."""
+    tok = jieba_tokenizer()
+    with _lock:
+        for w in words:
+            if w and w not in _extra_words:
+                _extra_words.add(w)
+                tok.add_word(w, 5000)
+
+
+def cut(text: str, search: bool = False) -> list[str]:
+    """Segment text with the project dictionary; search=True gives jieba's search-mode (overlapping) cut."""
+    tok = jieba_tokenizer()
+    return list(tok.cut_for_search(text) if search else tok.cut(text, HMM=True))
+
+
+@lru_cache(maxsize=1)
+def spacy_nlp():
+    """spaCy blank zh whose tokenizer is the project's jieba (so registry names stay whole)."""
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("zh")
+    vocab = nlp.vocab
+
+    class JiebaTokenizer:
+        def __call__(self, text: str) -> Doc:
+            words = [w for w in cut(text) if w]
+            return Doc(vocab, words=words, spaces=[False] * len(words))
+
+        def to_bytes(self, **_):
+            return b""
+
+        def from_bytes(self, _b, **_):
+            return self
+
+        def to_disk(self, *_a, **_k):
+            return None
+
+        def from_disk(self, *_a, **_k):
+            return self
+
+    nlp.tokenizer = JiebaTokenizer()
+    return nlp

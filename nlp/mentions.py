@@ -1,0 +1,105 @@
+"""Explicit department mentions in plan text: registry names, collective forms and 牵头/配合 cues."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nlp import lang, registry
+
+# Words right after a mention that say which role the plan gives the body ("由统计部门牵头", "工会配合").
+_CUE = re.compile(r"^(?:等)?(?:有关|相关)?(?:部门|单位)?(牵头|负责|主责|配合|协助|参与)")
+_CUE_ROLE = {"牵头": "lead", "负责": "lead", "主责": "lead", "配合": "co", "协助": "co", "参与": "co"}
+# An enumeration of bare stems closed by a generic noun: "教育、民政、公安…等有关部门".
+_ENUM_TAIL = r"(?:等)?(?:有关|相关)?(?:部门|机关|单位)"
+_TERRITORIAL = "各区县(市)人民政府"
+
+
+@dataclass
+class Mention:
+    """A span of text naming one or more departments."""
+    start: int
+    end: int
+    text: str
+    departments: tuple[str, ...]   # canonical names
+    rule: str                      # mention | collective | group
+    cue: str | None = None         # lead | co when the text states the role
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Every surface form → (canonical names, rule); collective phrases win over single names."""
+    forms = {n: ((d.canonical,), "mention") for d in registry.departments() for n in d.names}
+    for phrase, (members, _role) in registry.groups().items():
+        forms[phrase] = (members, "group")
+    return forms
+
+
+@lru_cache(maxsize=1)
+def matcher():
+    """PhraseMatcher over the project's spaCy pipeline; registry names are first added to jieba so they stay whole."""
+    from spacy.matcher import PhraseMatcher
+
+    forms = _forms()
+    lang.add_words(forms)
+    nlp = lang.spacy_nlp()
+    pm = PhraseMatcher(nlp.vocab)
+    for form in forms:
+        pm.add(form, [nlp.make_doc(form)])
+    return pm
+
+
+@lru_cache(maxsize=1)
+def _form_regex() -> re.Pattern:
+    """Character-level fallback for a name jieba glued to its neighbour (e.g. 少先队妇联)."""
+    return re.compile("|".join(re.escape(f) for f in sorted(_forms(), key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
+    """(enumeration pattern, single-stem pattern, stem → canonical)."""
+    stems = {s: d.canonical for d in registry.departments() for s in d.stems}
+    stems.update({n: d.canonical for d in registry.departments() for n in d.aliases})
+    alt = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(rf"(?:{alt})(?:[、,,和及与](?:{alt}))+{_ENUM_TAIL}"), re.compile(alt), stems
+
+
+def _cue(text: str, end: int) -> str | None:
+    m = _CUE.match(text[end:end + 8])
+    return _CUE_ROLE[m.group(1)] if m else None
+
+
+def _pick_longest(cands: list[Mention]) -> list[Mention]:
+    """Keep the longest of overlapping mentions (各级政府妇儿工委 over 各级政府)."""
+    out: list[Mention] = []
+    for m in sorted(cands, key=lambda m: (-(m.end - m.start), m.start)):
+        if all(m.end <= o.start or m.start >= o.end for o in out):
+            out.append(m)
+    return sorted(out, key=lambda m: m.start)
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every explicit mention in text with its character span, longest match first, cues attached."""
+    forms = _forms()
+    doc = lang.spacy_nlp().make_doc(text)
+    cands: list[Mention] = []
+    for match_id, s, e in matcher()(doc):
+        span = doc[s:e]
+        deps, rule = forms[doc.vocab.strings[match_id]]
+        cands.append(Mention(span.start_char, span.end_char, span.text, deps, rule))
+    bounds = {t.idx for t in doc} | {len(text)}
+    for m in _form_regex().finditer(text):
+        if m.start() in bounds and m.end() in bounds:  # never cut a word: 组织部 must not fire inside 组织部署
+            deps, rule = forms[m.group()]
+            cands.append(Mention(m.start(), m.end(), m.group(), deps, rule))
+    enum_re, stem_re, stems = _enum_regex()
+    for m in enum_re.finditer(text):
+        deps = tuple(dict.fromkeys(stems[n] for n in stem_re.findall(m.group()) if n in stems))
+        cands.append(Mention(m.start(), m.end(), m.group(), deps, "collective"))
+    out = _pick_longest(cands)
+    # "县级以上人民政府妇女儿童工作委员会": a government qualifying the body right after it is not itself named.
+    out = [m for m, nxt in zip(out, out[1:] + [None])
+           if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))]
+    for m in out:
+        m.cue = _cue(text, m.end)
+    return out

@@ -1,0 +1,79 @@
+"""The whole language pipeline: raw plan text → repaired, segmented, tagged and linked Plan."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from nlp.items import build_items
+from nlp.model import Plan
+from nlp.reader import read_plan_file
+from nlp.repair import apply_repairs, find_repairs, repair_order
+from nlp.segment import segment
+
+log = logging.getLogger(__name__)
+
+
+def _taggers() -> list[tuple[str, Callable[[Plan], None]]]:
+    """Tagging stages run after segmentation, each filling its part of the items."""
+    stages = []
+    try:
+        from nlp.departments import assign_departments
+        stages.append(("departments", assign_departments))
+    except ImportError:  # stage not built yet
+        pass
+    try:
+        from nlp.indicators import tag_indicators
+        stages.append(("indicators", tag_indicators))
+    except ImportError:
+        pass
+    try:
+        from nlp.links import link_measures
+        stages.append(("links", link_measures))
+    except ImportError:
+        pass
+    return stages
+
+
+def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | None = None) -> Plan:
+    """Run repair, segmentation, item building and tagging on a plan's raw text."""
+    say = progress or (lambda _msg: None)
+    plan_id = meta["slug"]
+    level = meta.get("level") or "市"
+    say("修复文本")
+    seg = segment(raw)
+    repairs = find_repairs(raw, level)
+    taken = {(r.start, r.end, r.after) for r in repairs}
+    repairs += [r for r in seg.repairs if (r.start, r.end, r.after) not in taken]
+    repairs.sort(key=repair_order)
+    text, omap = apply_repairs(raw, repairs)
+    say("切分条目")
+    items, suggestions = build_items(plan_id, raw, text, omap, seg.items)
+    repairs = sorted(repairs + suggestions, key=repair_order)
+    plan = Plan(id=plan_id, title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
+                raw_text=raw, text=text, meta={**meta, "page": seg.page_meta}, repairs=repairs,
+                headings=seg.headings, items=items, warnings=seg.warnings)
+    for name, stage in _taggers():
+        say(f"标注: {name}")
+        stage(plan)
+    return plan
+
+
+def load_meta(path: Path) -> dict[str, Any]:
+    """Metadata beside a plan file (same stem, .json), or defaults from the file name."""
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    meta.setdefault("slug", path.stem)
+    return meta
+
+
+def analyse_file(path: str | Path, meta: dict[str, Any] | None = None,
+                 progress: Callable[[str], None] | None = None) -> Plan:
+    """Read a plan file (any supported encoding) and analyse it."""
+    path = Path(path)
+    decoded = read_plan_file(path)
+    meta = {**load_meta(path), **(meta or {})}
+    plan = analyse(decoded.text, meta, progress)
+    plan.encoding = decoded.encoding
+    return plan

@@ -1,0 +1,75 @@
+"""Read a plan file: detect its encoding, refuse binary or empty input, normalise characters for parsing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Length-preserving map (offsets stay aligned with the raw text): full-width ASCII and odd spaces → ASCII.
+_PARSE_MAP = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " ", 0xFEFF: " ",
+              0x3001: "、"}
+_PARSE_MAP.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
+# Chinese punctuation whose full-width form carries meaning stays as is.
+for _keep in ",;:!?":
+    _PARSE_MAP.pop(ord(_keep) + 0xFEE0, None)
+_PARSE_TABLE = str.maketrans({k: v for k, v in _PARSE_MAP.items()})
+
+
+class PlanFormatError(ValueError):
+    """A plan file that cannot be ingested; carries the 1-based line where reading gave up."""
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None):
+        self.line, self.path = line, path
+        where = f"{path or '文件'}" + (f" 第 {line} 行" if line else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class PlanText:
+    """Decoded text of a plan file and how it was decoded."""
+    text: str
+    encoding: str
+
+
+def decode(data: bytes, path: str | None = None) -> PlanText:
+    """Decode bytes as UTF-8 (with or without BOM) or GB18030; refuse empty or binary data."""
+    if not data.strip():
+        raise PlanFormatError("文件为空 (empty file)", 1, path)
+    if b"\x00" in data[:4096]:
+        line = data[:data.index(b"\x00")].count(b"\n") + 1
+        raise PlanFormatError("不是文本文件 (binary data: NUL byte)", line, path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return PlanText(_checked(data[3:].decode("utf-8"), path), "utf-8-sig")
+    try:
+        return PlanText(_checked(data.decode("utf-8"), path), "utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return PlanText(_checked(data.decode("gb18030"), path), "gb18030")
+    except UnicodeDecodeError:
+        line = data[:utf8_error.start].count(b"\n") + 1
+        raise PlanFormatError("无法识别的编码,既不是 UTF-8 也不是 GB18030 (undecodable bytes)", line, path)
+
+
+def _checked(text: str, path: str | None) -> str:
+    """Refuse text that is mostly control characters (a binary file that happened to decode)."""
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if bad > max(8, len(text) // 100):
+        first = next(i for i, ch in enumerate(text) if ord(ch) < 32 and ch not in "\n\r\t\f")
+        raise PlanFormatError("不是文本文件 (control characters)", text.count("\n", 0, first) + 1, path)
+    # Line ends are normalised so offsets mean the same on every platform.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_plan_file(path: str | Path) -> PlanText:
+    """Read and decode a plan file from disk."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise PlanFormatError(f"无法读取文件: {exc.strerror}", None, str(p)) from exc
+    return decode(data, str(p))
+
+
+def for_parsing(text: str) -> str:
+    """Same-length copy of text with full-width/NBSP variants folded, for pattern matching only."""
+    return text.translate(_PARSE_TABLE)

@@ -1,0 +1,127 @@
+"""Department registry: canonical bodies, their aliases, generic and former names, loaded from nlp/data."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.lang import read_lines
+
+REGISTRY_FILE = "departments.tsv"
+GROUPS_FILE = "department_groups.tsv"
+CATEGORY_LABELS = {"party": "市委部门", "government": "政府部门", "judicial": "司法机关", "mass": "群团组织",
+                   "coordination": "协调机构", "territorial": "属地政府", "media": "媒体", "other": "其他"}
+# Prefixes a user or a plan may put before a municipal body's name; stripped before lookup.
+_PREFIXES = ("湖南省益阳市", "中共益阳市委", "益阳市", "益阳", "中共")
+
+
+@dataclass(frozen=True)
+class Department:
+    """A municipal body with every name it goes by."""
+    canonical: str
+    full: str
+    category: str
+    aliases: tuple[str, ...] = ()
+    generic: tuple[str, ...] = ()
+    former: tuple[str, ...] = ()
+    stems: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All names that denote this body on their own (not the enumeration-only stems)."""
+        return tuple(dict.fromkeys((self.canonical, self.full, *self.aliases, *self.generic, *self.former)))
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in cell.split("|") if x.strip())
+
+
+def _norm(name: str) -> str:
+    """Drop whitespace and unify bracket width so 区县（市） equals 区县(市)."""
+    return re.sub(r"\s+", "", name).replace("\uff08", "(").replace("\uff09", ")")
+
+
+@lru_cache(maxsize=1)
+def departments() -> tuple[Department, ...]:
+    """Every registry department, in file order (cached)."""
+    out = []
+    for line in read_lines(REGISTRY_FILE):
+        cells = (line.split("\t") + [""] * 7)[:7]
+        canon, full, cat, aliases, generic, former, stems = (c.strip() for c in cells)
+        out.append(Department(canon, full or canon, cat or "other", _split(aliases), _split(generic),
+                              _split(former), _split(stems)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Department]:
+    """Every known form → department; a form that names two bodies keeps the first (file order)."""
+    table: dict[str, Department] = {}
+    for dep in departments():
+        for name in dep.names:
+            n = _norm(name)
+            table.setdefault(n, dep)
+            if not n.startswith(("市", "各")):  # plan text and users write 市公安局 as well as 公安局
+                table.setdefault("市" + n, dep)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _stems() -> dict[str, Department]:
+    return {s: d for d in departments() for s in d.stems}
+
+
+@lru_cache(maxsize=1)
+def groups() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Collective phrases → (member canonical names, role hint)."""
+    out = {}
+    for line in read_lines(GROUPS_FILE):
+        phrase, members, role = (line.split("\t") + ["", "co"])[:3]
+        out[_norm(phrase)] = (_split(members), role.strip() or "co")
+    return out
+
+
+def get(canonical: str) -> Department | None:
+    """The department with exactly this canonical name."""
+    return next((d for d in departments() if d.canonical == canonical), None)
+
+
+def resolve(name: str) -> Department | None:
+    """Any alias, generic form, former name or prefixed name (益阳市…, 中共益阳市委…) → its department."""
+    n = _norm(name or "")
+    if not n:
+        return None
+    index = _index()
+    cands = [n]
+    for p in _PREFIXES:
+        if n.startswith(p) and len(n) > len(p):
+            rest = n[len(p):]
+            cands += [rest, "市" + rest] + (["市委" + rest] if p.startswith("中共") else [])
+    for c in cands:
+        if c in index:
+            return index[c]
+    for c in cands:  # bare stem typed by a user: 卫生健康, 民政
+        if c in _stems():
+            return _stems()[c]
+    return None
+
+
+def suggest(name: str, n: int = 5) -> list[str]:
+    """Canonical names of the registry departments closest to an unknown name."""
+    q = _norm(name or "")
+    scores: dict[str, float] = {}
+    for form, dep in _index().items():
+        r = difflib.SequenceMatcher(None, q, form).ratio()
+        if q and (q in form or form in q):
+            r += 0.5  # a shared substring (卫生 ⊂ 卫生健康部门) matters more than edit distance
+        scores[dep.canonical] = max(scores.get(dep.canonical, 0.0), r)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    return [c for c, s in ranked if s >= 0.3][:n]
+
+
+def unknown_message(name: str) -> str:
+    """A clear message for a department name the registry does not know, with the closest names."""
+    close = suggest(name)
+    hint = f"最接近的部门:{'、'.join(close)}" if close else "请使用部门的简称或全称,如“市卫健委”"
+    return f"未找到部门“{name}”。{hint}"

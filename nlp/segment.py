@@ -1,0 +1,290 @@
+"""Segmentation: raw plan lines → sections, domains, blocks and numbered items (genre-aware, data-driven)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nlp.lang import read_lines
+from nlp.model import Heading, Repair
+from nlp.reader import PlanFormatError, for_parsing
+
+CN_DIGITS = "零一二三四五六七八九十"
+_CN = "[一二三四五六七八九十]{1,3}"
+SECTION_RE = re.compile(rf"^(?:({_CN})[、.]|第({_CN}|\d+)章)\s*(\S.*)$")
+SUBSECTION_RE = re.compile(rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$")
+ITEM_RE = re.compile(r"^(?:(\d{1,2})[.、](?![.])|[(](\d{1,2})[)]|(\d{1,2})[)]|([①-⑳]))\s*(.*)$")
+TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
+PAGE_META = re.compile(r"发布时间|浏览量|字体[::]|扫一扫|信息来源|打印\s*关闭|责任编辑|【字体|来源[::]")
+
+
+def cn_number(s: str) -> int:
+    """Chinese numeral up to 99 (一, 十二, 二十三) or ASCII digits → int."""
+    if s.isdigit():
+        return int(s)
+    if "十" not in s:
+        return CN_DIGITS.index(s)
+    tens, _, ones = s.partition("十")
+    return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
+
+
+def cn_numeral(n: int) -> str:
+    """int 1..99 → Chinese numeral."""
+    if n <= 10:
+        return CN_DIGITS[n] if n < 10 else "十"
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, list[tuple[re.Pattern, str]]]:
+    """Heading patterns by level from nlp/data/structure.tsv."""
+    vocab: dict[str, list[tuple[re.Pattern, str]]] = {}
+    for line in read_lines("structure.tsv"):
+        level, pattern, meaning = line.split("\t")
+        vocab.setdefault(level, []).append((re.compile(pattern), meaning))
+    return vocab
+
+
+def meaning(level: str, text: str) -> str | None:
+    """What a heading means (preface, domains, goal …) or None."""
+    for pattern, m in vocabulary().get(level, []):
+        if pattern.search(text):
+            return m
+    return None
+
+
+@dataclass
+class Line:
+    """One non-empty line of the plan with its offsets in the raw text."""
+    no: int
+    start: int
+    end: int
+    text: str      # parse-normalised, stripped
+    lead: int      # offset of text[0] in the raw text
+
+
+@dataclass
+class RawItem:
+    """An item found by the segmenter, before titles, clauses and ids."""
+    kind: str
+    number: int | None
+    section: str | None
+    domain: str | None
+    block: str | None
+    lines: list[Line] = field(default_factory=list)
+    body_start: int = 0           # raw offset after the number prefix
+
+
+@dataclass
+class Segmentation:
+    """What the segmenter found: items, headings, front/back matter and heading repairs."""
+    items: list[RawItem]
+    headings: list[Heading]
+    page_meta: list[str]
+    repairs: list[Repair]
+    warnings: list[str]
+
+
+def _lines(raw: str) -> list[Line]:
+    out, pos = [], 0
+    parse = for_parsing(raw)
+    for no, chunk in enumerate(parse.split("\n"), 1):
+        stripped = chunk.strip()
+        if stripped:
+            lead = pos + (len(chunk) - len(chunk.lstrip()))
+            out.append(Line(no, pos, pos + len(chunk), stripped, lead))
+        pos += len(chunk) + 1
+    return out
+
+
+def _is_toc_line(text: str) -> bool:
+    return bool(TOC_TAIL.search(text)) or text.isdigit()
+
+
+class _Parser:
+    """Line-by-line state machine over the genre's heading levels."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self.items: list[RawItem] = []
+        self.headings: list[Heading] = []
+        self.page_meta: list[str] = []
+        self.repairs: list[Repair] = []
+        self.warnings: list[str] = []
+        self.section: str | None = None
+        self.section_kind: str | None = None
+        self.sub_kind: str | None = None
+        self.domain: str | None = None
+        self.block: str | None = None
+        self.block_kind: str | None = None
+        self.current: RawItem | None = None
+        self.expected: dict[str, int] = {}
+        self.sub_count = 0
+        self.section_count = 0
+        self.seen_body = False
+
+    # -- headings ---------------------------------------------------------------------------------
+    def heading(self, line: Line, level: int, text: str, kind: str) -> None:
+        self.headings.append(Heading(level, text, self.raw[line.lead:line.end].strip(), line.no, kind))
+        self.current = None
+
+    def repair_number(self, line: Line, before: str, after: str, rule: str) -> None:
+        """A heading that lost its brackets or number gets them back (visible, reviewable)."""
+        from nlp.repair import _make
+        self.repairs.append(_make(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9))
+
+    def on_section(self, line: Line, number: int, title: str) -> None:
+        self.section_count = number
+        self.section = line.text
+        self.section_kind = meaning("section", title)
+        self.sub_kind = self.domain = self.block = self.block_kind = None
+        self.sub_count = 0
+        self.heading(line, 1, line.text, "section")
+
+    def on_subsection(self, line: Line, number: int, title: str) -> None:
+        self.sub_count = number
+        if self.section_kind in ("implementation", "monitoring"):
+            item = self.new_item(self.section_kind, number, line, title_offset=len(line.text) - len(title))
+            item.block = None
+            return
+        sub = meaning("subsection", title)
+        self.block = self.block_kind = None
+        if self.section_kind == "domains" or (sub is None and self.section_kind != "framework"):
+            self.domain = title
+            self.heading(line, 2, title, "domain")
+        else:
+            self.sub_kind = sub
+            self.domain = None
+            self.heading(line, 2, title, "subsection")
+            text_after = re.sub(r"^(指导思想|基本原则|总体目标|发展目标)[。.:]?", "", title)
+            if text_after and sub:
+                self.new_item(sub, 1, line, title_offset=len(line.text) - len(text_after))
+
+    def on_block(self, line: Line, kind: str, name: str) -> None:
+        self.block, self.block_kind = name, kind
+        self.expected[kind] = 1
+        self.heading(line, 3, name, "block")
+
+    # -- items ------------------------------------------------------------------------------------
+    def new_item(self, kind: str, number: int | None, line: Line, title_offset: int = 0) -> RawItem:
+        item = RawItem(kind, number, self.section, self.domain, self.block, [line],
+                       body_start=line.lead + title_offset)
+        self.items.append(item)
+        self.current = item
+        self.seen_body = True
+        return item
+
+    def item_kind(self) -> str | None:
+        if self.block_kind:
+            return self.block_kind
+        if self.section_kind in ("implementation", "monitoring", "preface"):
+            return self.section_kind
+        if self.section_kind == "framework":
+            return self.sub_kind
+        if self.section_kind == "domains" and self.domain:
+            return "measure"
+        return None
+
+    def paragraph(self, line: Line) -> None:
+        kind = self.item_kind()
+        if self.current is not None and kind not in ("preface",):
+            self.current.lines.append(line)
+            return
+        if kind in ("preface", "guiding_idea", "overall_goal") or (kind and self.section_kind == "framework"):
+            n = self.expected.get(kind, 1)
+            self.expected[kind] = n + 1
+            self.new_item(kind, n, line)
+            return
+        if self.section is None:
+            self.page_meta.append(line.text)
+            return
+        self.warnings.append(f"第 {line.no} 行: 未归属任何条目的段落已跳过: {line.text[:30]}")
+
+    # -- dispatch ---------------------------------------------------------------------------------
+    def feed(self, line: Line) -> None:
+        t = line.text
+        if PAGE_META.search(t):
+            self.page_meta.append(t)
+            return
+        if len(t) <= 3 and meaning("section", t) is None and self.section_kind in (None, "toc"):
+            for name in ("前言", "序言", "目录"):  # a front heading that lost its first character (" 言")
+                if name.endswith(t) and t != name:
+                    self.repair_number(line, "", name[: len(name) - len(t)], "front_heading")
+                    t = name
+        if self.section_kind == "toc" or (len(t) < 60 and _is_toc_line(t)):
+            if self.section_kind == "toc" and not _is_toc_line(t):
+                self.section_kind = None  # the table of contents ends at the first line without a page number
+            else:
+                return
+        m = SECTION_RE.match(t)
+        if m and len(t) <= 40 and "。" not in t[:-1]:
+            number = cn_number(m.group(1) or m.group(2))
+            self.on_section(line, number, m.group(3))
+            return
+        if meaning("section", t) in ("preface", "toc") and len(t) <= 4:
+            self.section, self.section_kind = t, meaning("section", t)
+            self.section_count = 0
+            if self.section_kind == "preface":
+                self.heading(line, 1, t, "section")
+            return
+        m = SUBSECTION_RE.match(t)
+        if m and self.section_kind not in (None, "preface") and not ITEM_RE.match(t):
+            self.subsection_line(line, m)
+            return
+        if self.section_kind == "framework" and meaning("subsection", t) and len(t) <= 12:
+            n = self.sub_count + 1
+            self.repair_number(line, "", f"({cn_numeral(n)})", "heading_number")
+            self.on_subsection(line, n, t)
+            return
+        block = re.match(r"^(?:\d{1,2}[.、]\s*)?([^\s,。]{2,6}?)\s*[::。.]?\s*$", t)
+        if block and meaning("block", block.group(1)) and self.section_kind in ("domains", None):
+            self.on_block(line, meaning("block", block.group(1)), block.group(1))
+            return
+        m = ITEM_RE.match(t)
+        kind = self.item_kind()
+        if m and kind and kind not in ("guiding_idea", "overall_goal", "preface"):
+            number = int(next(g for g in m.groups()[:3] if g) if any(m.groups()[:3]) else ord(m.group(4)) - 0x245F)
+            expected = self.expected.get(kind, 1)
+            glued = re.match(r"^\d{1,2}[.、]\d", t)  # "3.5岁以下…": item 3 whose body starts with a figure
+            if not glued or number == expected:
+                if number != expected:
+                    self.warnings.append(f"第 {line.no} 行: 编号 {number} 与预期 {expected} 不符")
+                self.expected[kind] = number + 1
+                self.new_item(kind, number, line, title_offset=len(t) - len(m.group(5)))
+                return
+        self.paragraph(line)
+
+    def subsection_line(self, line: Line, m: re.Match) -> None:
+        t = line.text
+        numeral = m.group(1) or m.group(2) or m.group(3) or m.group(4)
+        title = m.group(5)
+        expected = self.sub_count + 1
+        if numeral:
+            number = cn_number(numeral)
+            if not m.group(1) and not m.group(4):
+                before = t[: len(t) - len(title)].rstrip()
+                fixed = f"({numeral})"
+                self.repair_number(line, before, fixed, "heading_bracket")
+        else:
+            number = expected
+            self.repair_number(line, ")", f"({cn_numeral(number)})", "heading_number")
+        if number != expected:
+            self.warnings.append(f"第 {line.no} 行: 小节编号 ({cn_numeral(number)}) 与预期 ({cn_numeral(expected)}) 不符")
+        self.on_subsection(line, number, title)
+
+
+def segment(raw: str) -> Segmentation:
+    """Split a plan's raw text into items and headings; refuse text with no recognisable structure."""
+    parser = _Parser(raw)
+    lines = _lines(raw)
+    for line in lines:
+        parser.feed(line)
+    if not parser.items:
+        last = lines[-1].no if lines else 1
+        raise PlanFormatError("未识别出规划结构(没有找到章节标题和编号条目) (no recognisable plan structure)", last)
+    sections = [h for h in parser.headings if h.level == 1]
+    if not any(i.kind in ("goal", "measure") for i in parser.items) and len(sections) < 2:
+        where = parser.items[-1].lines[-1].no
+        raise PlanFormatError("只找到零散段落,没有主要目标或措施 (no goals or measures found)", where)
+    return Segmentation(parser.items, parser.headings, parser.page_meta, parser.repairs, parser.warnings)

@@ -1,0 +1,149 @@
+"""Responsible departments: explicit mentions, collective forms, lexicon inference, negatives, clause → item aggregation."""
+import pytest
+
+from nlp.departments import assign_departments, assign_item, assign_text, find_hits, lexicon
+from nlp.mentions import find_mentions
+from nlp.model import Clause, Item, Plan
+
+EDU, HEALTH, WELFARE, LAW = "市教育局", "市卫健委", "市民政局", "市司法局"
+
+
+def names(assignments):
+    return [a.name for a in assignments]
+
+
+def lead(assignments):
+    return next((a.name for a in assignments if a.role == "lead"), None)
+
+
+# ── explicit mentions and collective forms ──
+@pytest.mark.parametrize("text, expected", [
+    ("教育、民政、公安、文旅广体、卫生健康、司法行政等有关部门在各自职责范围内做好家庭教育工作",
+     {EDU, WELFARE, "市公安局", "市文旅广体局", HEALTH, LAW}),
+    ("人力资源社会保障、财政等部门负责落实", {"市人社局", "市财政局"}),
+    ("加强司法机关与政府部门合作", {"市中级人民法院", "市人民检察院"}),
+    ("县级以上人民政府开通全国统一的儿童保护热线", {"各区县(市)人民政府"}),
+    ("支持共青团、少先队、妇联等组织开展社会实践", {"团市委", "市妇联"}),
+    ("学校应当及时向公安机关、教育行政部门报告", {"市公安局", EDU}),
+    ("县级以上人民政府妇女儿童工作委员会负责组织、协调", {"市妇儿工委办"}),  # the government only qualifies it
+    ("组织部署儿童工作", set()),                      # 组织部 must not fire inside 组织部署
+    ("加强教育、科技、文化、体育等公益性设施建设", set()),  # stems count only before 部门/机关
+])
+def test_mentions(text, expected):
+    found = find_mentions(text)
+    assert {d for m in found for d in m.departments} == expected
+    for m in found:
+        assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("text, dept, cue", [
+    ("监测组由各级统计部门牵头", "市统计局", "lead"),
+    ("建立由相关部门牵头,工会配合的协同机制", "市总工会", "co"),
+    ("各级政府妇儿工委负责规划实施的组织、协调", "市妇儿工委办", "lead"),
+])
+def test_role_cues(text, dept, cue):
+    m = next(m for m in find_mentions(text) if dept in m.departments)
+    assert m.cue == cue
+
+
+# ── inference: (sentence, domain, kind, expected lead, must include, must not include) ──
+CASES = [
+    ("执行儿童免疫规划,严格疫苗管理和预防接种", "health", "measure", HEALTH, set(), set()),
+    ("加强孤儿和事实无人抚养儿童保障,积极开展收养工作", "welfare", "measure", WELFARE, set(), set()),
+    ("严厉查处使用童工等违法犯罪行为,严格执行未成年工保护规定", "law", "measure", "市人社局", set(), set()),
+    ("扩大法律援助服务范围,推进法律援助标准化建设", "law", "measure", LAW, set(), set()),
+    ("广泛开展好家风宣传弘扬活动", "family", "measure", "市妇联", set(), set()),
+    ("综合防治儿童沉迷网络,规范网络游戏,加强儿童个人信息保护", "safety", "measure", "市委网信办", set(), set()),
+    ("预防和控制儿童道路交通伤害,严查严处交通违法行为", "safety", "measure", "市公安局", set(), set()),
+    ("加强教师队伍建设,优化课程设置,改进课堂教学", "education", "measure", EDU, set(), set()),
+    ("规范与儿童有关的产品广告播出,加大虚假违法广告查处力度", "environment", "measure", "市市场监管局", set(), set()),
+    ("加大学前教育的经费投入,健全成本分担机制", "education", "measure", EDU, {"市财政局"}, set()),
+    # negatives: 学校 only as a place must not make 教育局 lead a food-safety measure
+    ("加强校内及周边食品安全监管,落实学校、幼儿园食品安全管理主体责任", "safety", "measure",
+     "市市场监管局", set(), set()),
+    # target groups say who cooperates; the topic (受教育权) says who leads
+    ("孤儿、留守儿童等特殊群体受教育权得到保障,义务教育巩固水平提高", "education", "goal", EDU, {WELFARE}, set()),
+    # a service 网络 (network) is not the internet
+    ("加强危重新生儿救治网络建设", "health", "measure", HEALTH, set(), {"市委网信办"}),
+    # the territorial level supports; money goes to the finance bureau
+    ("各级政府将组织实施规划所需经费纳入财政预算", None, "implementation", "市财政局",
+     {"各区县(市)人民政府", "市妇儿工委办"}, set()),
+    # explicit 牵头 beats any topic weight
+    ("监测组由各级统计部门牵头,负责规划监测工作", None, "monitoring", "市统计局", {"市妇儿工委办"}, set()),
+]
+
+
+@pytest.mark.parametrize("text, domain, kind, want_lead, must, must_not", CASES)
+def test_inference(text, domain, kind, want_lead, must, must_not):
+    got = assign_text(text, kind=kind, domain=domain)
+    assert lead(got) == want_lead, got
+    assert must <= set(names(got))
+    assert not must_not & set(names(got))
+    for a in got:
+        assert a.evidence and 0 < a.confidence <= 1 and a.source in ("explicit", "inferred")
+
+
+def test_school_as_place_is_not_lead():
+    got = assign_text("落实学校、幼儿园、托育机构食品安全管理主体责任", kind="measure", domain="safety")
+    assert lead(got) == "市市场监管局"
+    assert all(a.role == "co" for a in got if a.name == EDU)
+
+
+def test_no_padding_when_text_names_nobody():
+    got = assign_text("鼓励、支持国际国内交流与合作广泛开展", kind="goal", domain="environment")
+    assert names(got) == ["市妇儿工委办"]  # the plan's coordinator stands in, flagged by its rule and low confidence
+    assert got[0].confidence <= 0.5 and got[0].evidence[0].rule.startswith("prior")
+
+
+def test_word_straddling_terms_are_ignored():
+    assert not any(h.text == "育儿" for h in find_hits("宣传支持家庭生育养育儿童的政策"))
+
+
+def test_cited_document_titles_weigh_less():
+    plain = {h.dept: h.weight for h in find_hits("推进家庭教育工作")}
+    cited = {h.dept: h.weight for h in find_hits("落实《湖南省家庭教育促进条例》")}
+    assert cited["市妇联"] < plain["市妇联"]
+
+
+def test_explicit_mention_is_explicit_with_span():
+    text = "教育、民政、公安等有关部门在各自职责范围内做好家庭教育工作"
+    got = assign_text(text, kind="measure", domain="family")
+    police = next(a for a in got if a.name == "市公安局")
+    assert police.source == "explicit"
+    assert text[police.evidence[0].start:police.evidence[0].end] == police.evidence[0].text
+
+
+def _item(kind="measure", domain="safety"):
+    c1 = "加强儿童食品安全监管。"
+    c2 = "将安全教育纳入课程。"
+    text = c1 + c2
+    clauses = [Clause("i-c1", 0, c1, c1, 0, len(c1)), Clause("i-c2", 1, c2, c2, len(c1), len(text))]
+    return Item("i", "p", kind, "儿童与安全", 1, "加强儿童食品安全监管", text, text, 1, 0, len(text),
+                domain_code=domain, clauses=clauses)
+
+
+def test_clause_level_then_item_aggregation():
+    it = _item()
+    assign_item(it)
+    c1, c2 = it.clauses
+    assert lead(c1.departments) == "市市场监管局"
+    assert lead(c2.departments) == EDU
+    assert {"市市场监管局", EDU} <= set(names(it.departments))
+    assert lead(it.departments) == "市市场监管局"       # the heading's topic dominates
+    assert it.departments[0].role == "lead"             # leads first
+    for a in it.departments:
+        for e in a.evidence:
+            assert it.text[e.start:e.end] == e.text      # offsets relative to item.text
+            assert e.clause in ("i-c1", "i-c2")
+
+
+def test_assign_departments_fills_only_task_items():
+    done, skipped = _item(), _item(kind="preface")
+    assign_departments(Plan("p", "t", "", "", items=[done, skipped]))
+    assert done.departments and not skipped.departments
+
+
+def test_lexicon_rows_resolve():
+    terms, priors = lexicon()
+    assert len(terms) > 200 and priors
+    assert all(e.role in ("lead", "co") and 0 < e.weight <= 1 for e in terms + priors)

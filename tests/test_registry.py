@@ -1,0 +1,82 @@
+"""Department registry: alias / former-name resolution, suggestions for unknown names, agreement with the eval table."""
+from pathlib import Path
+
+import pytest
+
+from nlp import registry
+
+EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departments.tsv"
+
+
+@pytest.mark.parametrize("name, canonical", [
+    ("市卫健委", "市卫健委"),
+    ("卫生健康部门", "市卫健委"),
+    ("卫计委", "市卫健委"),                    # former name
+    ("人口计生委", "市卫健委"),
+    ("益阳市卫生健康委员会", "市卫健委"),       # official full name
+    ("质监局", "市市场监管局"),
+    ("工商局", "市市场监管局"),
+    ("食药监局", "市市场监管局"),
+    ("益阳市公安局", "市公安局"),               # city prefix
+    ("公安机关", "市公安局"),
+    ("交警", "市公安局"),
+    ("中共益阳市委宣传部", "市委宣传部"),
+    ("宣传部", "市委宣传部"),
+    ("司法行政部门", "市司法局"),
+    ("共青团", "团市委"),
+    ("少先队", "团市委"),
+    ("妇儿工委", "市妇儿工委办"),
+    ("县级以上人民政府", "各区县(市)人民政府"),
+    ("区县（市）人民政府", "各区县(市)人民政府"),  # full-width brackets
+    (" 市 教育局 ", "市教育局"),                 # stray whitespace
+    ("检察机关", "市人民检察院"),
+    ("人民法院", "市中级人民法院"),
+    ("医疗保障部门", "市医保局"),
+    ("民政", "市民政局"),                        # bare stem typed by a user
+])
+def test_resolve(name, canonical):
+    dep = registry.resolve(name)
+    assert dep is not None and dep.canonical == canonical
+
+
+@pytest.mark.parametrize("name", ["", "市体育厅局", "省教育厅", "某某公司"])
+def test_resolve_unknown(name):
+    assert registry.resolve(name) is None
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("卫生委", "市卫健委"),
+    ("教委局", "市教育局"),
+    ("公安厅", "市公安局"),
+    ("残疾人协会", "市残联"),
+])
+def test_suggest_closest(name, expected):
+    close = registry.suggest(name)
+    assert expected in close and len(close) <= 5
+    assert all(registry.get(c) for c in close)  # only real canonical names
+
+
+def test_unknown_message_names_the_input_and_suggestions():
+    msg = registry.unknown_message("市体育厅")
+    assert "市体育厅" in msg and "市文旅广体局" in msg
+
+
+def test_registry_rows_are_complete():
+    deps = registry.departments()
+    assert len({d.canonical for d in deps}) == len(deps)
+    assert {"party", "government", "judicial", "mass", "coordination", "territorial"} <= {d.category for d in deps}
+    for d in deps:
+        assert d.full and d.category in registry.CATEGORY_LABELS
+
+
+def test_groups_point_at_registry_bodies():
+    for phrase, (members, role) in registry.groups().items():
+        assert members and role in ("lead", "co")
+        assert all(registry.get(m) for m in members), phrase
+
+
+@pytest.mark.skipif(not EVAL_TABLE.exists(), reason="shared eval table not present")
+def test_canonical_names_match_eval_table():
+    lines = EVAL_TABLE.read_text(encoding="utf-8").splitlines()
+    evaluated = {ln.split("\t")[0] for ln in lines if ln.strip() and not ln.startswith("#")}
+    assert {d.canonical for d in registry.departments()} <= evaluated
