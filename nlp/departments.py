@@ -194,19 +194,24 @@ def _assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | Non
 
 
 def _apply_priors(tallies: dict[str, Tally], kind: str | None, domain: str | None) -> None:
-    """Section semantics: "**" rows always assign; "*" rows back a body the text supports, or stand in when nothing does."""
-    empty = not any(t.explicit or t.total >= ITEM_MIN for t in tallies.values())
-    for e in lexicon()[1]:
-        if not _in_scope(e.scope, kind, domain):
-            continue
-        if e.term == "**" or empty or (e.term == "*" and e.department in tallies):
-            h = Hit(e.department, 0, 0, "", e.role, e.weight, f"prior:{e.scope or 'all'}", "inferred")
-            t = tallies[e.department]
-            t.total += e.weight
-            t.lead += e.weight if e.role == "lead" else e.weight * CO_FACTOR
-            t.forced |= e.term == "**" or empty
-            t.first = min(t.first, 10**8)
-            t.hits.append(h)
+    """Section semantics: "**" always assigns; "*" backs a supported body or stands in; "?" only if still nobody."""
+    def empty() -> bool:
+        return not any(t.explicit or t.forced or t.total >= ITEM_MIN for t in tallies.values())
+
+    for pass_terms in (("**", "*"), ("?",)):
+        none_yet = empty()
+        for e in lexicon()[1]:
+            if e.term not in pass_terms or not _in_scope(e.scope, kind, domain):
+                continue
+            forced = e.term == "**" or none_yet
+            if forced or (e.term == "*" and e.department in tallies):
+                t = tallies[e.department]
+                t.total += e.weight
+                t.lead += e.weight if e.role == "lead" else e.weight * CO_FACTOR
+                t.forced |= forced
+                t.first = min(t.first, 10**8)  # a prior never counts as "first listed"
+                t.hits.append(Hit(e.department, 0, 0, "", e.role, e.weight, f"prior:{e.term}{e.scope or 'all'}",
+                                  "inferred"))
 
 
 def assign_text(text: str, kind: str | None = None, domain: str | None = None,

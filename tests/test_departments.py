@@ -147,3 +147,8 @@ def test_lexicon_rows_resolve():
     terms, priors = lexicon()
     assert len(terms) > 200 and priors
     assert all(e.role in ("lead", "co") and 0 < e.weight <= 1 for e in terms + priors)
+
+
+def test_domain_prior_stands_in_before_the_coordinator():
+    got = assign_text("儿童发展水平明显提高", kind="goal", domain="health")
+    assert names(got) == ["市卫健委"]
