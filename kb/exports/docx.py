@@ -1,0 +1,166 @@
+"""docx rendering (python-docx): A4 landscape, 仿宋 body / 黑体 headings with w:eastAsia, repeating table header."""
+from __future__ import annotations
+
+import io
+
+from kb.exports.rows import Table, display_width
+from kb.exports.safety import xml_clean
+
+BODY_FONT, HEAD_FONT = "仿宋", "黑体"
+PAGE_W, PAGE_H, MARGIN_CM = 29.7, 21.0, 1.8
+CM_PER_UNIT = 0.19   # one Latin-width unit at 9 pt; a Chinese character is two
+CELL_PAD_CM = 0.45   # Word's default left+right cell margins, plus a little air
+SHORT = 10           # wrapping columns up to this width are fitted too (领域, 完成时限)
+
+
+def _font(run_or_style, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Set a font for Latin and East-Asian text alike (Word picks w:eastAsia for Chinese characters)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    font = run_or_style.font
+    font.name = name
+    if size:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    rpr = run_or_style.element.get_or_add_rPr()
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        rfonts.set(qn(attr), name)
+
+
+def _landscape(section) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(PAGE_W), Cm(PAGE_H)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(MARGIN_CM))
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
+
+
+def _page_number_footer(section) -> None:
+    """第 N 页 centred in the footer (a PAGE field, so Word fills it in)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(p.add_run("第 "), BODY_FONT, 9)
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    p._p.append(fld)
+    _font(p.add_run(" 页"), BODY_FONT, 9)
+
+
+def _repeat_header(row) -> None:
+    """Mark a table row as header: Word and LibreOffice repeat it at the top of every page (w:tblHeader)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    for tag in ("w:tblHeader", "w:cantSplit"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+
+
+def _write(cell, text: str, bold_prefix: str = "", font: str = BODY_FONT, size: float = 9,
+           bold: bool = False, center: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    para = cell.paragraphs[0]
+    if center:
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    lines = xml_clean(text).split("\n")
+    for i, line in enumerate(lines):
+        if i:
+            para = cell.add_paragraph()
+        if i == 0 and bold_prefix and line.startswith(bold_prefix):
+            _font(para.add_run(bold_prefix), font, size, True)
+            line = line[len(bold_prefix):]
+        if line:
+            _font(para.add_run(line), font, size, bold or None)
+
+
+def _column_cm(table: Table) -> list[float]:
+    """Column widths in cm: short columns fitted to their content, the page's rest shared by the text columns."""
+    fitted: dict[int, float] = {}
+    for ci, col in enumerate(table.columns):
+        if col.wrap and col.width > SHORT:
+            continue
+        longest = max(display_width(line) for r in table.rows for line in r.cells[ci].split("\n") or [""])
+        units = min(max(longest, display_width(col.name) / 2), col.width if col.wrap else longest)
+        fitted[ci] = max(units, 2) * CM_PER_UNIT + CELL_PAD_CM
+    rest = PAGE_W - 2 * MARGIN_CM - sum(fitted.values())
+    flex = sum(c.width for ci, c in enumerate(table.columns) if ci not in fitted)
+    return [fitted.get(ci, rest * c.width / flex if flex else 0) for ci, c in enumerate(table.columns)]
+
+
+def _table(doc, table: Table) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(title.add_run(xml_clean(table.title)), HEAD_FONT, 16, True)
+    cap = doc.add_paragraph()
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(cap.add_run(xml_clean(table.caption())), BODY_FONT, 10.5)
+    widths = [Cm(w) for w in _column_cm(table)]
+    t = doc.add_table(rows=1, cols=len(table.columns))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    for col, w in zip(t.columns, widths):
+        col.width = w  # w:gridCol, which LibreOffice follows; Word follows the cell widths set below
+    header = t.rows[0]
+    _repeat_header(header)
+    for ci, (cell, col) in enumerate(zip(header.cells, table.columns)):
+        cell.width = widths[ci]
+        _write(cell, col.name, font=HEAD_FONT, size=10, bold=True, center=True)
+    centered = {ci for ci, c in enumerate(table.columns) if not c.wrap or c.key in table.merge}
+    task_col = next((i for i, c in enumerate(table.columns) if c.key == "task"), None)
+    runs = table.merge_runs()
+    covered = {(r, ci) for ci, rs in runs.items() for a, b in rs for r in range(a + 1, b + 1)}
+    body_rows = []
+    for ri, row in enumerate(table.rows):
+        cells = t.add_row().cells
+        body_rows.append(cells)
+        for ci, value in enumerate(row.cells):
+            cells[ci].width = widths[ci]
+            if (ri, ci) not in covered:
+                _write(cells[ci], value, row.title if ci == task_col else "", center=ci in centered)
+    for ci, rs in runs.items():
+        for a, b in rs:
+            body_rows[a][ci].merge(body_rows[b][ci])  # vertical merge (w:vMerge) of the equal domain cells
+
+
+def render_docx(tables: list[Table]) -> bytes:
+    """The document: each table with its title and date, further tables (departments) each on a new page."""
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+
+    doc = Document()
+    normal = doc.styles["Normal"]
+    _font(normal, BODY_FONT, 10.5)
+    doc.core_properties.title = tables[0].title
+    doc.core_properties.author = "规划措施知识库"
+    for i, table in enumerate(tables):
+        section = doc.sections[0] if i == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
+        _landscape(section)
+        if i == 0:
+            _page_number_footer(section)
+        _table(doc, table)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

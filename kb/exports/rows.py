@@ -1,0 +1,365 @@
+"""The 任务分解责任清单 as rows: whole plan, one department's list, the indicator list — filtered, format-free."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.store import KB
+from nlp import registry
+from nlp.duties import UnknownDepartment, duties
+
+LAYOUTS = ("plan", "dept", "indicators")
+TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
+KIND_LABELS = {"goal": "主要目标", "measure": "政策措施", "implementation": "组织实施", "monitoring": "监测评估",
+               "overall_goal": "总体目标", "principle": "基本原则", "guiding_idea": "指导思想", "preface": "前言"}
+KIND_ALIASES = {"策略措施": "measure", "目标": "goal", "措施": "measure"}
+ROLE_LABELS = {"lead": "牵头", "co": "配合"}
+REVIEWED, AUTO = "已审核", "自动识别"
+COMPARATORS = {">=": "≥", "<=": "≤", "==": "", "decrease_by": "下降", "increase": "提高", "decrease": "下降"}
+_SECTION_NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+[章部分]|[一二三四五六七八九十]+[、.．])\s*")
+
+
+class ExportError(ValueError):
+    """A selection that cannot be exported (unknown name, nothing selected); the message is for the user."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None, status: int = 400):
+        super().__init__(message)
+        self.message, self.suggestions, self.status = message, suggestions or [], status
+
+
+@dataclass
+class Filters:
+    """What to export: every field optional; role needs a department."""
+    plan: str | None = None
+    domain: str | None = None
+    kind: str | None = None
+    dept: str | None = None
+    role: str | None = None
+    reviewed_only: bool = False
+
+
+@dataclass
+class Column:
+    """A column: header, key, width in Latin characters (a Chinese character counts 2), text wraps."""
+    name: str
+    key: str
+    width: float
+    wrap: bool = True
+
+
+@dataclass
+class Row:
+    """One line of the list; `title` is the bold lead-in of the task cell, `item` the KB item it comes from."""
+    cells: list[str]
+    item: str
+    title: str = ""
+    role: str | None = None
+
+
+@dataclass
+class Table:
+    """A rendered-format-independent list: title rows, header, body rows and which columns merge."""
+    layout: str
+    title: str
+    subtitle: str
+    sheet: str
+    columns: list[Column]
+    rows: list[Row]
+    merge: tuple[str, ...] = ()
+    department: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def caption(self) -> str:
+        """The line under the title: who/what was selected, how many rows, export date."""
+        parts = [self.subtitle, f"共 {len(self.rows)} 项", f"导出日期:{self.meta['date']}" if self.meta.get("date") else ""]
+        return "  ".join(p for p in parts if p)
+
+    def records(self) -> list[dict[str, str]]:
+        """Rows as {header: value} dicts (json/Markdown use)."""
+        return [dict(zip((c.name for c in self.columns), r.cells)) for r in self.rows]
+
+    def merge_runs(self) -> dict[int, list[tuple[int, int]]]:
+        """column index → (first, last) row ranges of equal adjacent values; an outer merge column bounds inner ones."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        bounds: set[int] = set()
+        for key in self.merge:
+            ci = next(i for i, c in enumerate(self.columns) if c.key == key)
+            runs, start = [], 0
+            for r in range(1, len(self.rows) + 1):
+                if r == len(self.rows) or r in bounds or self.rows[r].cells[ci] != self.rows[start].cells[ci]:
+                    if r - 1 > start:
+                        runs.append((start, r - 1))
+                    bounds.add(r)
+                    start = r
+            out[ci] = runs
+        return out
+
+
+PLAN_COLUMNS = [Column("序号", "no", 6, False), Column("领域", "domain", 10), Column("类别", "kind", 9),
+                Column("编号", "id", 14, False), Column("目标任务", "task", 60), Column("牵头单位", "lead", 18),
+                Column("责任单位", "co", 22), Column("服务目标", "serves", 24), Column("指标", "indicators", 24),
+                Column("完成时限", "deadline", 10), Column("状态", "status", 9)]
+DEPT_COLUMNS = [PLAN_COLUMNS[0], Column("本单位职责", "role", 8), *PLAN_COLUMNS[1:]]
+INDICATOR_COLUMNS = [Column("序号", "no", 6, False), Column("领域", "domain", 10), Column("指标", "name", 30),
+                     Column("目标值", "target", 18), Column("完成时限", "deadline", 10),
+                     Column("牵头单位", "lead", 14), Column("责任单位", "co", 22), Column("所属条目", "item", 36),
+                     Column("相关措施", "measures", 40), Column("状态", "status", 9)]
+
+
+def display_width(text: str) -> int:
+    """Width of a line in Latin-character units: CJK and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def is_reviewed(item: dict[str, Any]) -> bool:
+    """A reviewer confirmed or corrected this item's tags (kb.overlay marks them source="reviewed")."""
+    tags = (item.get("departments") or []) + (item.get("serves_detail") or [])
+    return any(x.get("source") == "reviewed" for x in tags)
+
+
+def target_text(ind: dict[str, Any]) -> str:
+    """An indicator's target in the offices' notation: 每千名儿童≥2.8张, 3–5家, 下降."""
+    comp = ind.get("comparator") or ""
+    value = "" if ind.get("value") is None else f"{ind['value']:g}"
+    if ind.get("value_max") is not None:
+        value = f"{value}–{ind['value_max']:g}" if value else f"{ind['value_max']:g}"
+    text = f"{COMPARATORS.get(comp, comp)}{value}{ind.get('unit') or '' if value else ''}"
+    if ind.get("per"):
+        text = f"{ind['per']}{text}"
+    if ind.get("baseline"):
+        text += f"(基数:{ind['baseline']})"
+    return text or "—"
+
+
+class Selection:
+    """Items of the KB loaded once, with validated filters; builds any layout's Table."""
+
+    def __init__(self, kb: KB, filters: Filters):
+        self.f = filters
+        plans = kb.plans()
+        if filters.plan and not any(p["id"] == filters.plan for p in plans):
+            raise ExportError(f"没有这个规划:{filters.plan}(已有:{'、'.join(p['id'] for p in plans)})",
+                              [p["id"] for p in plans], 404)
+        self.plans = [p for p in plans if filters.plan in (None, p["id"])]
+        self.all_items = kb.items(plan=filters.plan)
+        self.by_id = {it["id"]: it for it in self.all_items}
+        self.served_by: dict[str, list[str]] = {}
+        for it in self.all_items:
+            for g in it.get("serves") or []:
+                self.served_by.setdefault(g, []).append(it["id"])
+        self.domain = self._domain(filters.domain)
+        self.kind = self._kind(filters.kind)
+        self.role = self._role(filters.role)
+        self.dept = self._dept(filters.dept) if filters.dept else None
+
+    # -- validation ------------------------------------------------------------------------------
+    def _domain(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        known = list(dict.fromkeys(it["domain"] for it in self.all_items if it["domain"]))
+        codes = {it["domain_code"]: it["domain"] for it in self.all_items if it["domain"]}
+        if name in known:
+            return name
+        if name in codes:
+            return codes[name]
+        partial = [d for d in known if name in d]
+        if len(partial) == 1:
+            return partial[0]
+        raise ExportError(f"没有这个领域:{name}(可选:{'、'.join(known)})", known, 404)
+
+    def _kind(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        by_label = {v: k for k, v in KIND_LABELS.items()} | KIND_ALIASES
+        kind = name if name in KIND_LABELS else by_label.get(name)
+        if kind is None:
+            raise ExportError(f"没有这个类别:{name}(可选:{'、'.join(KIND_LABELS[k] for k in TASK_KINDS)})",
+                              [KIND_LABELS[k] for k in TASK_KINDS])
+        return kind
+
+    def _role(self, role: str | None) -> str | None:
+        if not role:
+            return None
+        by_label = {v: k for k, v in ROLE_LABELS.items()}
+        out = role if role in ROLE_LABELS else by_label.get(role)
+        if out is None:
+            raise ExportError(f"职责只能是 lead(牵头) 或 co(配合),而不是“{role}”", list(ROLE_LABELS))
+        if not self.f.dept:
+            raise ExportError("按职责(牵头/配合)筛选时需要同时指定部门")
+        return out
+
+    def _dept(self, name: str) -> str:
+        dep = registry.resolve(name)
+        if dep is None:
+            raise ExportError(registry.unknown_message(name), registry.suggest(name), 404)
+        return dep.canonical
+
+    # -- selection -------------------------------------------------------------------------------
+    def _keep(self, it: dict[str, Any], kinds: tuple[str, ...] | None = TASK_KINDS) -> bool:
+        if self.kind and it["kind"] != self.kind:
+            return False
+        if not self.kind and kinds and it["kind"] not in kinds:
+            return False
+        if self.domain and it["domain"] != self.domain:
+            return False
+        return not self.f.reviewed_only or is_reviewed(it)
+
+    def _role_of(self, it: dict[str, Any], dept: str) -> str | None:
+        return next((d["role"] for d in it.get("departments") or [] if d["name"] == dept), None)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Items of the plan layout after every filter, in document order."""
+        out = [it for it in self.all_items if self._keep(it)]
+        if self.dept:
+            out = [it for it in out if self._role_of(it, self.dept) in ((self.role,) if self.role else ("lead", "co"))]
+        return out
+
+    def dept_items(self, dept: str) -> list[tuple[str, dict[str, Any]]]:
+        """(role, item) of a department's duties (nlp.duties), led items first, each part in document order."""
+        try:
+            report = duties(self.all_items, dept)
+        except UnknownDepartment as exc:
+            raise ExportError(str(exc), exc.suggestions, 404) from exc
+        roles = {r["id"]: r["role"] for g in report["domains"] for r in g["items"]}
+        chosen = [(roles[it["id"]], it) for it in self.all_items
+                  if it["id"] in roles and self._keep(it, kinds=None) and self.role in (None, roles[it["id"]])]
+        return sorted(chosen, key=lambda ri: ri[0] != "lead")  # stable: document order within each role
+
+    # -- cells -----------------------------------------------------------------------------------
+    def _domain_cell(self, it: dict[str, Any]) -> str:
+        if it.get("domain"):
+            return it["domain"]
+        return _SECTION_NUMBER.sub("", it.get("section") or "") or KIND_LABELS.get(it["kind"], it["kind"])
+
+    def _deadline(self, it: dict[str, Any]) -> str:
+        period = next((p["meta"].get("period") for p in self.plans if p["id"] == it["plan"]), None) or []
+        lo, hi = (period + [None, None])[:2] if len(period) == 2 else (None, None)
+        years = {ind["year"] for ind in it.get("indicators") or [] if ind.get("year")}
+        # years the text sets as a deadline (到2023年, 2025年前); baselines (以2020年为基数) fall outside the period
+        years |= {int(y) for y in re.findall(r"(?<![\d(-])(20\d\d)年(?![)\d-])", it.get("text") or "")}
+        if lo and hi:
+            years = {y for y in years if lo <= y <= hi}
+        if years:
+            return "、".join(f"{y}年" for y in sorted(years))
+        return f"{hi}年" if hi else ""
+
+    def _goal_ref(self, gid: str, it: dict[str, Any]) -> str:
+        g = self.by_id.get(gid)
+        if g is None:
+            return gid.split(":")[-1]
+        where = f"【{g['domain']}】" if g.get("domain") != it.get("domain") else ""
+        return f"{where}{KIND_LABELS['goal']}{g['number']}:{g['title']}"
+
+    def _task(self, it: dict[str, Any]) -> tuple[str, str]:
+        """(title, cell text): the title, then the text without repeating it."""
+        title, text = it.get("title") or "", it.get("text") or ""
+        if title.endswith("…") and text.startswith(title.rstrip("…")):
+            return "", text  # the title is only the text cut short: show the text once
+        body = text[len(title):].lstrip("。.,,;;:: ") if text.startswith(title) else text
+        return title, f"{title}\n{body}" if body and title else (title or body)
+
+    def item_cells(self, it: dict[str, Any]) -> dict[str, str]:
+        """Every plan-layout cell of one item, by column key."""
+        deps = it.get("departments") or []
+        title, task = self._task(it)
+        return {
+            "domain": self._domain_cell(it), "kind": KIND_LABELS.get(it["kind"], it["kind"]),
+            "id": it["id"].split(":", 1)[-1], "task": task, "title": title,
+            "lead": "、".join(d["name"] for d in deps if d["role"] == "lead"),
+            "co": "、".join(d["name"] for d in deps if d["role"] != "lead"),
+            "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
+            "indicators": "\n".join(f"{ind['name']} {target_text(ind)}" for ind in it.get("indicators") or []),
+            "deadline": self._deadline(it), "status": REVIEWED if is_reviewed(it) else AUTO,
+        }
+
+    def describe(self, with_dept: bool = True) -> str:
+        """The active filters in words (resolved names), for the caption under the title."""
+        parts = [f"领域:{self.domain}" if self.domain else "", f"类别:{KIND_LABELS[self.kind]}" if self.kind else "",
+                 f"部门:{self.dept}" if self.dept and with_dept else "",
+                 f"职责:{ROLE_LABELS[self.role]}" if self.role else "", "仅已审核" if self.f.reviewed_only else ""]
+        return ";".join(p for p in parts if p)
+
+    def tags(self) -> list[str]:
+        """Resolved filter values for a file name: 儿童与健康, 政策措施, 市卫健委, 牵头, 已审核."""
+        return [x for x in (self.domain, KIND_LABELS.get(self.kind or ""), self.dept,
+                            ROLE_LABELS.get(self.role or ""), REVIEWED if self.f.reviewed_only else None) if x]
+
+    # -- tables ----------------------------------------------------------------------------------
+    def _title(self, suffix: str) -> str:
+        return (self.plans[0]["title"] if len(self.plans) == 1 else "规划") + suffix
+
+    def _empty(self, what: str) -> ExportError:
+        desc = self.describe()
+        return ExportError(f"所选范围内没有{what}" + (f"({desc})" if desc else "") + ",未生成文件。", status=404)
+
+    def plan_table(self) -> Table:
+        """Layout (a): the whole plan, one row per goal/measure/implementation/monitoring item."""
+        rows = []
+        for n, it in enumerate(self.items(), 1):
+            c = self.item_cells(it) | {"no": str(n)}
+            rows.append(Row([c[col.key] for col in PLAN_COLUMNS], it["id"], c["title"]))
+        if not rows:
+            raise self._empty("任务")
+        return Table("plan", self._title("任务分解责任清单"), self.describe(), "任务分解责任清单",
+                     PLAN_COLUMNS, rows, merge=("domain",))
+
+    def dept_table(self, dept: str | None = None) -> Table:
+        """Layout (b): one department's list — the items it leads, then the ones it supports."""
+        name = dept or self.dept
+        if not name:
+            raise ExportError("请指定部门(--dept)")
+        canonical = self._dept(name)
+        rows = []
+        for n, (role, it) in enumerate(self.dept_items(canonical), 1):
+            c = self.item_cells(it) | {"no": str(n), "role": ROLE_LABELS.get(role, role)}
+            rows.append(Row([c[col.key] for col in DEPT_COLUMNS], it["id"], c["title"], role))
+        if not rows:
+            raise self._empty(f"{canonical}的任务")
+        dep = registry.get(canonical)
+        sub = ";".join(x for x in (dep.full if dep and dep.full != canonical else "", self.describe(False)) if x)
+        return Table("dept", self._title(f"任务分解责任清单({canonical})"), sub, canonical, DEPT_COLUMNS,
+                     rows, merge=("role", "domain"), department=canonical)
+
+    def indicator_table(self) -> Table:
+        """Layout (c): one row per quantitative target with its owners and the measures that serve it."""
+        rows = []
+        items = self.items() if self.dept else [it for it in self.all_items if self._keep(it, kinds=None)]
+        for it in items:
+            c = self.item_cells(it)
+            measures = [m for m in self.served_by.get(it["id"], []) if m in self.by_id]
+            if it["kind"] == "measure":
+                measures = [it["id"], *measures]
+            for ind in it.get("indicators") or []:
+                cells = {"no": str(len(rows) + 1), "domain": c["domain"], "name": ind["name"],
+                         "target": target_text(ind), "deadline": f"{ind['year']}年" if ind.get("year") else
+                         c["deadline"], "lead": c["lead"], "co": c["co"],
+                         "item": f"{c['kind']}{it['number']}:{it['title']}",
+                         "measures": "\n".join(f"{KIND_LABELS['measure']}{self.by_id[m]['number']}:"
+                                               f"{self.by_id[m]['title']}" for m in measures),
+                         "status": c["status"]}
+                rows.append(Row([cells[col.key] for col in INDICATOR_COLUMNS], it["id"], ind["name"]))
+        if not rows:
+            raise self._empty("指标")
+        return Table("indicators", self._title("指标责任清单"), self.describe(), "指标清单",
+                     INDICATOR_COLUMNS, rows, merge=("domain",))
+
+    def table(self, layout: str) -> Table:
+        """The Table of a layout name (plan | dept | indicators)."""
+        if layout not in LAYOUTS:
+            raise ExportError(f"没有这种清单:{layout}(可选:{'、'.join(LAYOUTS)})", list(LAYOUTS))
+        return {"plan": self.plan_table, "dept": self.dept_table, "indicators": self.indicator_table}[layout]()
+
+    def department_tables(self) -> list[Table]:
+        """One dept_table per department with work in the selection, registry order (for per-department sheets)."""
+        names = {d["name"] for it in self.items() for d in it.get("departments") or []}
+        order = [d.canonical for d in registry.departments() if d.canonical in names]
+        order += sorted(names - set(order))
+        out = []
+        for name in order:
+            try:
+                out.append(self.dept_table(name))
+            except ExportError:
+                continue  # a name outside the registry or with nothing left after the filters: no sheet
+        return out
