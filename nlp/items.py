@@ -10,6 +10,8 @@ from nlp.repair import OffsetMap, _make
 from nlp.segment import RawItem
 
 TITLE_MAX = 32
+LONG_TITLE = 20            # a stop-ended title longer than this is checked for a lost stop inside
+LONG_TITLE_SPLIT_MIN = 8  # … but only split where at least this much title remains
 TITLED_KINDS = ("measure", "implementation", "monitoring", "principle")
 ID_PREFIX = {"implementation": "impl", "monitoring": "monitor", "principle": "principle", "preface": "preface",
              "guiding_idea": "guiding", "overall_goal": "overall"}
@@ -32,30 +34,60 @@ def domain_codes() -> list[tuple[str, str]]:
 
 
 def domain_code(domain: str | None, index: int) -> str | None:
-    """Stable short code of a domain heading (儿童与健康 → health); d{index} when unknown."""
+    """Stable short code of a domain heading (儿童与健康 → health): the keyword found earliest; d{index} if none."""
     if not domain:
         return None
-    for keyword, code in domain_codes():
-        if keyword in domain:
-            return code
-    return f"d{index}"
+    hits = [(domain.find(keyword), -len(keyword), code) for keyword, code in domain_codes() if keyword in domain]
+    return min(hits)[2] if hits else f"d{index}"
+
+
+@lru_cache(maxsize=1)
+def _long_openers() -> tuple[str, ...]:
+    """Openers of 3+ characters, longest first: distinctive enough to match at the start of a longer word."""
+    return tuple(sorted((w for w in clause_starts() if len(w) >= 3), key=len, reverse=True))
+
+
+def _openers(body: str, limit: int) -> list[tuple[int, str]]:
+    """(position, strength) of clause openers at word boundaries before limit, in text order.
+
+    An opener is one or more whole words (县级 + 以上), never part of a word (宣传教育 is not 宣传).
+    """
+    starts, out = clause_starts(), []
+    words = cut(body[: limit + 8])
+    pos, prev = 0, ""
+    for i, word in enumerate(words):
+        joined, strength = "", None
+        for nxt in words[i:i + 3]:
+            joined += nxt
+            strength = starts.get(joined) or strength
+        # Registered names may swallow a long opener (县级以上人民政府): match those as prefixes too.
+        strength = strength or next((starts[w] for w in _long_openers() if word.startswith(w)), None)
+        # A weak opener (also a noun: 支持, 保障) may not follow another opener (支持保障).
+        if strength and 4 <= pos < limit and prev not in _BINDING and (strength == "strong" or prev not in starts):
+            out.append((pos, strength))
+        pos, prev = pos + len(word), word
+    return out
 
 
 def find_title_end(body: str) -> tuple[int, float, str]:
     """(end of the title, confidence that a stop is missing there, rule); confidence 1.0 = 。 present."""
+    line_end = body.find("\n")
+    if 0 < line_end <= TITLE_MAX and "。" not in body[:line_end]:
+        return line_end, 1.0, "line"  # the title stood on its own heading line
     stop = body.find("。")
     comma = min([i for i in (body.find(","), body.find(";"), body.find(":")) if i >= 0] or [len(body)])
     if 0 < stop <= TITLE_MAX and stop < comma:
+        # A long "title" may still hold a lost stop before a strong opener (…关爱保护进一步完善…。).
+        strong = [p for p, s in _openers(body, stop) if s == "strong" and p >= LONG_TITLE_SPLIT_MIN]
+        if stop > LONG_TITLE and strong:
+            return strong[0], 0.7, "title_stop"
         return stop, 1.0, "stop"
     limit = min(comma, TITLE_MAX)
-    starts = clause_starts()
-    pos, prev = 0, ""
-    for word in cut(body[: limit + 4]):
-        strength = starts.get(word)
-        # The first clause opener wins; a weak one (also a noun) may not follow another opener (支持保障).
-        if strength and 4 <= pos < limit and prev not in _BINDING and (strength == "strong" or prev not in starts):
-            return pos, (0.7 if strength == "strong" else 0.6), "title_stop"
-        pos, prev = pos + len(word), word
+    found = _openers(body, limit)
+    # The first opener wins (宣传倡导…: the weak 宣传 starts the clause, not the strong 倡导 after it).
+    best = found[0] if found else None
+    if best:
+        return best[0], (0.7 if best[1] == "strong" else 0.6), "title_stop"
     if comma <= TITLE_MAX + 16 and comma < len(body):
         return comma, 1.0, "comma"
     return min(len(body), 20), 0.0, "cut"
@@ -77,18 +109,24 @@ def split_clauses(text: str, extra_breaks: list[int]) -> list[tuple[int, int]]:
 def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: list[RawItem]) -> tuple[list[Item], list[Repair]]:
     """Items with repaired text, titles and clauses; plus the title-stop suggestions found on the way."""
     items, suggestions, used_ids = [], [], set()
-    domains: list[str] = []
+    codes: dict[str, str] = {}
     for pos, ri in enumerate(raw_items):
-        if ri.domain and ri.domain not in domains:
-            domains.append(ri.domain)
+        if ri.domain and ri.domain not in codes:
+            code = domain_code(ri.domain, len(codes) + 1)
+            taken = set(codes.values())
+            # Two domains sharing a keyword code keep distinct ids (health, health2).
+            codes[ri.domain] = code if code not in taken else next(
+                f"{code}{n}" for n in range(2, 100) if f"{code}{n}" not in taken)
         raw_end = ri.lines[-1].end
         t0, t1 = omap.to_text(ri.body_start, before_inserts=True), omap.to_text(raw_end)
         body = text[t0:t1].strip()
         t0 += text[t0:t1].find(body[:1]) if body else 0
-        code = domain_code(ri.domain, domains.index(ri.domain) + 1 if ri.domain else 0)
+        code = codes.get(ri.domain) if ri.domain else None
         title, breaks = _title(ri.kind, body), []
         if ri.kind in TITLED_KINDS:
             end, conf, rule = find_title_end(body)
+            if ri.title_hint and body.startswith(ri.title_hint) and body[len(ri.title_hint)] not in "。,;:\n":
+                end, conf, rule = len(ri.title_hint), 0.7, "title_stop"  # the TOC names the title
             title = body[:end].strip()
             if rule == "title_stop":
                 at = omap.to_raw(t0 + end)

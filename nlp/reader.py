@@ -21,6 +21,11 @@ class PlanFormatError(ValueError):
         self.line, self.path = line, path
         where = f"{path or '文件'}" + (f" 第 {line} 行" if line else "")
         super().__init__(f"{where}: {message}")
+        self.message = message
+
+    def with_path(self, path: str) -> "PlanFormatError":
+        """The same error naming the file (for errors raised by stages that only saw the text)."""
+        return self if self.path else PlanFormatError(self.message, self.line, path)
 
 
 @dataclass

@@ -15,7 +15,11 @@ SECTION_RE = re.compile(rf"^(?:({_CN})[、.]|第({_CN}|\d+)章)\s*(\S.*)$")
 SUBSECTION_RE = re.compile(rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$")
 ITEM_RE = re.compile(r"^(?:(\d{1,2})[.、](?![.])|[(](\d{1,2})[)]|(\d{1,2})[)]|([①-⑳]))\s*(.*)$")
 TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
-PAGE_META = re.compile(r"发布时间|浏览量|字体[::]|扫一扫|信息来源|打印\s*关闭|责任编辑|【字体|来源[::]")
+# Web-page furniture around the published text (kept as metadata); only short lines can be furniture.
+PAGE_META = re.compile(r"发布时间[::]|浏览量|浏览次数|字体[::]|【字体|扫一扫|信息来源[::]|^来源[::]|打印\s*关闭|"
+                       r"【打印】|【关闭】|责任编辑[::]|分享到|索引号[::]|发文字号[::]|成文日期[::]")
+PAGE_META_MAX = 80
+_TRAIL = re.compile(r"[\s。.::;,]+$")
 
 
 def cn_number(s: str) -> int:
@@ -74,6 +78,7 @@ class RawItem:
     block: str | None
     lines: list[Line] = field(default_factory=list)
     body_start: int = 0           # raw offset after the number prefix
+    title_hint: str | None = None  # the title as the table of contents lists it, when it does
 
 
 @dataclass
@@ -102,6 +107,15 @@ def _is_toc_line(text: str) -> bool:
     return bool(TOC_TAIL.search(text)) or text.isdigit()
 
 
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+# A block heading ("主要目标", "2.策略措施。"), possibly followed on the same line by its first item.
+BLOCK_RE = re.compile(r"^(?:\d{1,2}[.、]\s*)?([^\s,。::(]{2,6}?)\s*(?:[::。.]\s*|$)")
+_SINGLE_CONCEPT = re.compile(r"^[^、和及与]+$")
+
+
 class _Parser:
     """Line-by-line state machine over the genre's heading levels."""
 
@@ -114,6 +128,7 @@ class _Parser:
         self.warnings: list[str] = []
         self.section: str | None = None
         self.section_kind: str | None = None
+        self.section_title: str | None = None
         self.sub_kind: str | None = None
         self.domain: str | None = None
         self.block: str | None = None
@@ -122,24 +137,41 @@ class _Parser:
         self.expected: dict[str, int] = {}
         self.sub_count = 0
         self.section_count = 0
-        self.seen_body = False
+        self.max_section = 0
+        self.toc_first: str | None = None
+        self.toc_sections: list[int] = []
+        self.toc_titles: list[str] = []  # entries without number or page, longest first after parsing
+        self.skipped: list[Line] = []    # the current run of skipped paragraphs
+        self.skipped_under: str | None = None
+        self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
 
     # -- headings ---------------------------------------------------------------------------------
     def heading(self, line: Line, level: int, text: str, kind: str) -> None:
         self.headings.append(Heading(level, text, self.raw[line.lead:line.end].strip(), line.no, kind))
         self.current = None
+        self.text_after_heading = False
 
     def repair_number(self, line: Line, before: str, after: str, rule: str) -> None:
         """A heading that lost its brackets or number gets them back (visible, reviewable)."""
         from nlp.repair import _make
         self.repairs.append(_make(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9))
 
+    def reset_numbering(self) -> None:
+        """Item numbers restart under every section and domain (the preface keeps counting paragraphs)."""
+        self.expected = {k: v for k, v in self.expected.items() if k == "preface"}
+
     def on_section(self, line: Line, number: int, title: str) -> None:
+        title = _TRAIL.sub("", title)
         self.section_count = number
-        self.section = line.text
+        self.max_section = max(self.max_section, number)
+        self.section, self.section_title = line.text, title
         self.section_kind = meaning("section", title)
-        self.sub_kind = self.domain = self.block = self.block_kind = None
+        self.domain = self.block = self.block_kind = None
+        # A framework section about one thing ("二、总体目标") holds that kind's text directly.
+        single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
+        self.sub_kind = single if self.section_kind == "framework" else None
         self.sub_count = 0
+        self.reset_numbering()
         self.heading(line, 1, line.text, "section")
 
     def on_subsection(self, line: Line, number: int, title: str) -> None:
@@ -148,20 +180,27 @@ class _Parser:
             item = self.new_item(self.section_kind, number, line, title_offset=len(line.text) - len(title))
             item.block = None
             return
-        sub = meaning("subsection", title)
+        name = _TRAIL.sub("", title)
+        sub = meaning("subsection", name)
         self.block = self.block_kind = None
         if self.section_kind == "domains" or (sub is None and self.section_kind != "framework"):
-            self.domain = title
-            self.heading(line, 2, title, "domain")
+            self.domain = name
+            self.reset_numbering()
+            self.heading(line, 2, name, "domain")
         else:
             self.sub_kind = sub
             self.domain = None
-            self.heading(line, 2, title, "subsection")
-            text_after = re.sub(r"^(指导思想|基本原则|总体目标|发展目标)[。.:]?", "", title)
+            self.heading(line, 2, name, "subsection")
+            text_after = re.sub(r"^(指导思想|基本原则|总体目标|发展目标|总目标)[。.::]?", "", title)
             if text_after and sub:
                 self.new_item(sub, 1, line, title_offset=len(line.text) - len(text_after))
 
     def on_block(self, line: Line, kind: str, name: str) -> None:
+        if self.domain is None and self.section_title and self.section_kind is None:
+            # Blocks straight under a numbered section: the section itself is the domain ("二、儿童与健康").
+            self.domain = self.section_title
+            self.headings[-1].kind = "domain" if self.headings and self.headings[-1].text == self.section else \
+                self.headings[-1].kind
         self.block, self.block_kind = name, kind
         self.expected[kind] = 1
         self.heading(line, 3, name, "block")
@@ -172,7 +211,6 @@ class _Parser:
                        body_start=line.lead + title_offset)
         self.items.append(item)
         self.current = item
-        self.seen_body = True
         return item
 
     def item_kind(self) -> str | None:
@@ -187,6 +225,7 @@ class _Parser:
         return None
 
     def paragraph(self, line: Line) -> None:
+        self.text_after_heading = True
         kind = self.item_kind()
         if self.current is not None and kind not in ("preface",):
             self.current.lines.append(line)
@@ -199,34 +238,90 @@ class _Parser:
         if self.section is None:
             self.page_meta.append(line.text)
             return
-        self.warnings.append(f"第 {line.no} 行: 未归属任何条目的段落已跳过: {line.text[:30]}")
+        if not self.skipped:
+            self.skipped_under = self.section
+        self.skipped.append(line)
+
+    def close_skipped(self) -> None:
+        """One warning per run of skipped paragraphs, saying where and under which heading."""
+        if not self.skipped:
+            return
+        first, last = self.skipped[0], self.skipped[-1]
+        where = f"第 {first.no} 行" if first is last else f"第 {first.no}–{last.no} 行"
+        under = f"「{self.skipped_under}」下" if self.skipped_under else "正文前"
+        self.warnings.append(f"{where}: 跳过{under}未归属任何条目的 {len(self.skipped)} 段文字: {first.text[:30]}")
+        self.skipped = []
+
+    # -- table of contents ------------------------------------------------------------------------
+    def toc_line(self, t: str) -> bool:
+        """True when t belongs to the table of contents (and is recorded), False when the TOC has ended."""
+        if self.section_kind != "toc":
+            if len(t) < 60 and _is_toc_line(t):  # a TOC without its 目录 heading: page numbers give it away
+                self.toc_entry(t)
+                return True
+            return False
+        if _is_toc_line(t):
+            self.toc_entry(t)
+            return True
+        c = _compact(t)
+        # Entries without page numbers run on until the text repeats the first entry or a preface starts.
+        if c == self.toc_first or meaning("section", c) == "preface" or len(t) > 40 or "。" in t[:-1]:
+            self.section_kind = None
+            return False
+        self.toc_entry(t)
+        return True
+
+    def toc_entry(self, t: str) -> None:
+        entry = TOC_TAIL.sub("", t).strip(" .…·")
+        if not entry or entry.isdigit():
+            return
+        if self.toc_first is None:
+            self.toc_first = _compact(entry)
+        m = SECTION_RE.match(entry)
+        if m:
+            self.toc_sections.append(cn_number(m.group(1) or m.group(2)))
+        m = SUBSECTION_RE.match(entry)
+        title = _compact(m.group(5) if m else entry)
+        if len(title) >= 4:
+            self.toc_titles.append(title)
+
+    def title_hints(self) -> None:
+        """Items whose text starts with a TOC entry take that entry as their title (注重工作创新|贯彻…)."""
+        titles = sorted(set(self.toc_titles), key=len, reverse=True)
+        for item in self.items:
+            first = item.lines[0]
+            head = first.text[item.body_start - first.lead:]
+            item.title_hint = next((t for t in titles if head.startswith(t) and len(head) > len(t)), None)
 
     # -- dispatch ---------------------------------------------------------------------------------
     def feed(self, line: Line) -> None:
+        skipped = len(self.skipped)
+        self.dispatch(line)
+        if len(self.skipped) == skipped:
+            self.close_skipped()
+
+    def dispatch(self, line: Line) -> None:
         t = line.text
-        if PAGE_META.search(t):
+        if len(t) <= PAGE_META_MAX and PAGE_META.search(t):
             self.page_meta.append(t)
             return
-        if len(t) <= 3 and meaning("section", t) is None and self.section_kind in (None, "toc"):
+        c = _compact(t)
+        if len(c) <= 3 and meaning("section", c) is None and self.section_kind in (None, "toc"):
             for name in ("前言", "序言", "目录"):  # a front heading that lost its first character (" 言")
-                if name.endswith(t) and t != name:
-                    self.repair_number(line, "", name[: len(name) - len(t)], "front_heading")
-                    t = name
-        if self.section_kind == "toc" or (len(t) < 60 and _is_toc_line(t)):
-            if self.section_kind == "toc" and not _is_toc_line(t):
-                self.section_kind = None  # the table of contents ends at the first line without a page number
-            else:
-                return
+                if name.endswith(c) and c != name:
+                    self.repair_number(line, "", name[: len(name) - len(c)], "front_heading")
+                    t = c = name
+        if self.toc_line(t):
+            return
         m = SECTION_RE.match(t)
         if m and len(t) <= 40 and "。" not in t[:-1]:
-            number = cn_number(m.group(1) or m.group(2))
-            self.on_section(line, number, m.group(3))
+            self.on_section(line, cn_number(m.group(1) or m.group(2)), m.group(3))
             return
-        if meaning("section", t) in ("preface", "toc") and len(t) <= 4:
-            self.section, self.section_kind = t, meaning("section", t)
+        if meaning("section", c) in ("preface", "toc") and len(c) <= 4:
+            self.section, self.section_kind, self.section_title = c, meaning("section", c), c
             self.section_count = 0
             if self.section_kind == "preface":
-                self.heading(line, 1, t, "section")
+                self.heading(line, 1, c, "section")
             return
         m = SUBSECTION_RE.match(t)
         if m and self.section_kind not in (None, "preface") and not ITEM_RE.match(t):
@@ -237,9 +332,7 @@ class _Parser:
             self.repair_number(line, "", f"({cn_numeral(n)})", "heading_number")
             self.on_subsection(line, n, t)
             return
-        block = re.match(r"^(?:\d{1,2}[.、]\s*)?([^\s,。]{2,6}?)\s*[::。.]?\s*$", t)
-        if block and meaning("block", block.group(1)) and self.section_kind in ("domains", None):
-            self.on_block(line, meaning("block", block.group(1)), block.group(1))
+        if self.section_kind in ("domains", None) and self.block_line(line):
             return
         m = ITEM_RE.match(t)
         kind = self.item_kind()
@@ -254,6 +347,19 @@ class _Parser:
                 self.new_item(kind, number, line, title_offset=len(t) - len(m.group(5)))
                 return
         self.paragraph(line)
+
+    def block_line(self, line: Line) -> bool:
+        """A block heading; its first item may follow on the same line ("1.主要目标。(1)…")."""
+        t = line.text
+        m = BLOCK_RE.match(t)
+        kind = meaning("block", m.group(1)) if m else None
+        rest = t[m.end():] if m else ""
+        if not kind or (rest and not ITEM_RE.match(rest)):
+            return False
+        self.on_block(line, kind, m.group(1))
+        if rest:
+            self.dispatch(Line(line.no, line.start, line.end, rest, line.lead + m.end()))
+        return True
 
     def subsection_line(self, line: Line, m: re.Match) -> None:
         t = line.text
@@ -275,16 +381,34 @@ class _Parser:
 
 
 def segment(raw: str) -> Segmentation:
-    """Split a plan's raw text into items and headings; refuse text with no recognisable structure."""
+    """Split a plan's raw text into items and headings; refuse text with no, or truncated, structure."""
     parser = _Parser(raw)
     lines = _lines(raw)
     for line in lines:
         parser.feed(line)
+    parser.close_skipped()
+    parser.title_hints()
+    last = lines[-1].no if lines else 1
     if not parser.items:
-        last = lines[-1].no if lines else 1
-        raise PlanFormatError("未识别出规划结构(没有找到章节标题和编号条目) (no recognisable plan structure)", last)
+        raise PlanFormatError("读到文件末尾仍未识别出规划结构(没有找到章节标题和编号条目) "
+                              "(no recognisable plan structure)", last)
     sections = [h for h in parser.headings if h.level == 1]
     if not any(i.kind in ("goal", "measure") for i in parser.items) and len(sections) < 2:
         where = parser.items[-1].lines[-1].no
         raise PlanFormatError("只找到零散段落,没有主要目标或措施 (no goals or measures found)", where)
+    _check_complete(parser, last)
     return Segmentation(parser.items, parser.headings, parser.page_meta, parser.repairs, parser.warnings)
+
+
+def _check_complete(parser: _Parser, last: int) -> None:
+    """Refuse a truncated plan: trailing headings with nothing under them, or sections its TOC promised."""
+    last_item_line = parser.items[-1].lines[0].no
+    trailing = [h for h in parser.headings if h.line > last_item_line]
+    if trailing and not parser.text_after_heading:
+        h = trailing[0]
+        raise PlanFormatError(f"文件在此结束,但第 {h.line} 行的「{h.text}」之后没有任何条目,文件似乎被截断 "
+                              f"(truncated after a heading)", last)
+    if parser.toc_sections and max(parser.toc_sections) > parser.max_section:
+        want = max(parser.toc_sections)
+        raise PlanFormatError(f"目录列到第{cn_numeral(want)}部分,正文只到第{cn_numeral(parser.max_section)}部分,"
+                              f"文件似乎被截断 (truncated: sections listed in the TOC are missing)", last)

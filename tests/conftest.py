@@ -1,0 +1,59 @@
+"""Shared fixtures: an isolated data directory, one built default KB per session, the small fixture plans."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PLANS = FIXTURES / "plans"
+
+
+@pytest.fixture
+def kb_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory for this test (KB_DATA_DIR points at it until the test ends)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("KB_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture(scope="session")
+def built_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directory holding one build of the default plan, made once per session; treat it as read-only.
+
+    Only the build itself runs with KB_DATA_DIR pointing here; use `built_kb_env` to read it through KB().
+    """
+    from kb.build import build
+
+    data = tmp_path_factory.mktemp("built-kb")
+    old = os.environ.get("KB_DATA_DIR")
+    os.environ["KB_DATA_DIR"] = str(data)
+    try:
+        build()
+    finally:
+        if old is None:
+            os.environ.pop("KB_DATA_DIR", None)
+        else:
+            os.environ["KB_DATA_DIR"] = old
+    return data
+
+
+@pytest.fixture
+def built_kb_env(built_kb: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """KB_DATA_DIR set to the session's built KB for this test (read-only use: no add, no rebuild)."""
+    monkeypatch.setenv("KB_DATA_DIR", str(built_kb))
+    return built_kb
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """tests/fixtures."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def fixture_plan() -> Path:
+    """A small, complete plan in the genre's common layout (UTF-8, 2 domains, goals and measures)."""
+    return PLANS / "small.txt"

@@ -1,0 +1,77 @@
+"""Repair layer: raw → repaired rows (incl. words that must stay untouched), the offset map, stable ids."""
+import pytest
+
+from nlp.model import Repair
+from nlp.repair import OffsetMap, apply_repairs, find_repairs
+
+
+def repaired(raw: str, level: str = "市") -> str:
+    return apply_repairs(raw, find_repairs(raw, level))[0]
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("全面提儿童综合素质。", "全面提高儿童综合素质。"),
+    ("我儿童事业发展仍然存在问题", "我市儿童事业发展仍然存在问题"),
+    ("覆盖全的儿童健康服务体系", "覆盖全市的儿童健康服务体系"),
+    ("普遍接受质量的中阶段教育", "普遍接受高质量的高中阶段教育"),
+    ("健全德树人落实机制", "健全立德树人落实机制"),
+    ("结合我市儿童事业展实际", "结合我市儿童事业发展实际"),
+    ("分别控制在6‰5‰3‰以下", "分别控制在6‰、5‰和3‰以下"),
+    ("贫血患病率控制在10%5%以下", "贫血患病率控制在10%和5%以下"),
+    ("城乡村(社区童之家覆盖率", "城乡村(社区)儿童之家覆盖率"),
+    # negatives: intact words stay exactly as published
+    ("我国全面建成小康社会", "我国全面建成小康社会"),
+    ("及时提出对策建议", "及时提出对策建议"),
+    ("为决策提供依据", "为决策提供依据"),
+    ("全面贯彻党的教育方针", "全面贯彻党的教育方针"),
+    ("初中阶段教育", "初中阶段教育"),
+    ("落实立德树人根本任务", "落实立德树人根本任务"),
+    ("新生儿死亡率下降", "新生儿死亡率下降"),
+    ("我们要提高认识", "我们要提高认识"),
+    ("乡(镇、街道)为单位", "乡(镇、街道)为单位"),
+])
+def test_repair_rows(raw, expected):
+    assert repaired(raw) == expected
+
+
+def test_level_is_the_plans_own():
+    assert repaired("我儿童事业发展", level="县") == "我县儿童事业发展"
+
+
+def test_low_confidence_rules_are_only_suggested():
+    reps = find_repairs("优化资源置,加强管理")
+    suggested = [r for r in reps if not r.applied]
+    assert suggested and all(r.confidence < 0.75 for r in suggested)
+    assert repaired("优化资源置,加强管理") == "优化资源置,加强管理"
+
+
+def test_repairs_are_minimal_ordered_and_identified():
+    raw = "全面提儿童综合素质,我儿童事业"
+    reps = find_repairs(raw)
+    assert [(r.start, r.end, r.before, r.after) for r in reps] == [(3, 3, "", "高"), (11, 11, "", "市")]
+    assert [r.start for r in reps] == sorted(r.start for r in reps)
+    assert len({r.id for r in reps}) == len(reps) and all(len(r.id) == 12 for r in reps)
+    # the id depends on the rule and the 8 characters around the edit, not on the offset
+    shifted = find_repairs("另外," + raw)
+    assert shifted[1].id == reps[1].id and shifted[1].start == reps[1].start + 3
+    assert shifted[0].id != reps[0].id
+
+
+def test_offset_map_round_trip():
+    raw = "甲乙丙丁戊己"
+    reps = [Repair(1, 1, "", "XY", "r", "missing_punct", 0.9), Repair(3, 4, "丁", "D", "r", "dropped_char", 0.9),
+            Repair(5, 5, "", "Z", "r", "missing_punct", 0.5, applied=False)]
+    text, omap = apply_repairs(raw, reps)
+    assert text == "甲XY乙丙D戊己"
+    table = [(0, 0), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7), (6, 8)]
+    for raw_off, text_off in table:
+        assert omap.to_text(raw_off) == text_off
+        assert omap.to_raw(text_off) == raw_off
+    assert omap.to_text(1, before_inserts=True) == 1      # an item starting at the insertion keeps it
+    assert omap.to_raw(2) == 1                              # inside inserted text → the insertion point
+
+
+def test_empty_map_is_identity():
+    omap = OffsetMap([])
+    assert [omap.to_text(i) for i in range(5)] == [omap.to_raw(i) for i in range(5)] == list(range(5))
+
