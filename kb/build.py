@@ -94,15 +94,19 @@ def _write_plan(conn, plan: Plan, pos: int) -> None:
 
 
 def _write_departments(conn) -> None:
+    from nlp.registry import departments
+    conn.executemany("INSERT OR REPLACE INTO departments VALUES (?,?,?,?)", [
+        (d.canonical, d.full, d.category, json.dumps(sorted(set(d.names) - {d.canonical}), ensure_ascii=False))
+        for d in departments()])
+
+
+def _repair_review() -> Callable | None:
+    """Reviewers' accepted/rejected repairs (kb.overlay), applied when the text is repaired."""
     try:
-        from nlp.registry import load_registry
+        from kb.overlay import repair_decisions
     except ImportError:
-        return
-    rows = []
-    for d in load_registry():
-        rows.append((d.name, getattr(d, "full_name", None), getattr(d, "category", None),
-                     json.dumps(sorted(getattr(d, "aliases", []) or []), ensure_ascii=False)))
-    conn.executemany("INSERT OR REPLACE INTO departments VALUES (?,?,?,?)", rows)
+        return None
+    return repair_decisions
 
 
 def _post_build_stages() -> list[Callable[[Path, Path], None]]:
@@ -120,10 +124,10 @@ def build(progress: Callable[[str], None] | None = None) -> Path:
     """Build every plan into a new folder and make it live; the old build serves until the swap."""
     say = progress or (lambda _m: None)
     with build_lock():
-        plans = []
+        plans, review = [], _repair_review()
         for f in plan_files():
             say(f"分析 {f.name}")
-            plans.append(analyse_file(f, progress=lambda m, n=f.name: say(f"{n}: {m}")))
+            plans.append(analyse_file(f, progress=lambda m, n=f.name: say(f"{n}: {m}"), repair_review=review))
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         folder = paths.builds_dir() / f".tmp-{stamp}"
         folder.mkdir()

@@ -1,5 +1,5 @@
 -- Derived knowledge base: written whole by each build, read-only afterwards.
--- Reviews, audit log, users and observations live in reviews.sqlite (see kb/reviews_schema.py).
+-- Reviews, audit log, users and observations live in reviews.sqlite (kb/durable.py, kb/migrations/).
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE plans (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, raw_text TEXT NOT NULL, text TEXT NOT NULL,

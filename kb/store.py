@@ -127,10 +127,17 @@ class KB:
         return _overlay(self, out)
 
     def served_by(self, goal_id: str) -> list[dict[str, Any]]:
-        """Measures that serve a goal, best first."""
-        rows = self.conn.execute("SELECT measure, score, why, cross_domain FROM links WHERE goal = ? "
-                                 "ORDER BY score DESC", (goal_id,))
-        return [dict(r) for r in rows]
+        """Measures that serve a goal (reviewed state), best first."""
+        goal = self.conn.execute("SELECT plan FROM items WHERE id = ?", (goal_id,)).fetchone()
+        # Reviewers may have added links the tagger never made, so look at every measure of the plan.
+        measures = self.items(plan=goal["plan"], kind="measure") if goal else []
+        out = []
+        for m in measures:
+            for s in m["serves_detail"]:
+                if s["goal"] == goal_id:
+                    out.append({"measure": m["id"], "score": s["score"], "why": s["why"],
+                                "cross_domain": s["cross_domain"], "source": s["source"]})
+        return sorted(out, key=lambda r: -r["score"])
 
     def departments(self) -> list[dict[str, Any]]:
         """Registry departments with the number of items they lead and support."""

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nlp.items import build_items
-from nlp.model import Plan
-from nlp.reader import read_plan_file
+from nlp.model import Plan, Repair
+from nlp.reader import PlanFormatError, read_plan_file
 from nlp.repair import apply_repairs, find_repairs, repair_order
 from nlp.segment import segment
 
@@ -36,7 +36,22 @@ def _taggers() -> list[tuple[str, Callable[[Plan], None]]]:
     return stages
 
 
-def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | None = None) -> Plan:
+# Reviewers' repair decisions: (plan id, raw text, repairs) → {repair id: applied}; see kb.overlay.
+RepairReview = Callable[[str, str, list[Repair]], dict[str, bool]]
+
+
+def _decide(plan_id: str, raw: str, repairs: list[Repair], review: RepairReview | None) -> bool:
+    """Set applied from reviewers' decisions; True if any repair changed."""
+    decisions = review(plan_id, raw, repairs) if review else {}
+    changed = False
+    for r in repairs:
+        if r.id in decisions and r.applied != decisions[r.id]:
+            r.applied, changed = decisions[r.id], True
+    return changed
+
+
+def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | None = None,
+            repair_review: RepairReview | None = None) -> Plan:
     """Run repair, segmentation, item building and tagging on a plan's raw text."""
     say = progress or (lambda _msg: None)
     plan_id = meta["slug"]
@@ -47,9 +62,15 @@ def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | No
     taken = {(r.start, r.end, r.after) for r in repairs}
     repairs += [r for r in seg.repairs if (r.start, r.end, r.after) not in taken]
     repairs.sort(key=repair_order)
+    _decide(plan_id, raw, repairs, repair_review)
     text, omap = apply_repairs(raw, repairs)
     say("切分条目")
     items, suggestions = build_items(plan_id, raw, text, omap, seg.items)
+    if _decide(plan_id, raw, suggestions, repair_review):  # accepted title stops: rebuild items on the new text
+        accepted = [s for s in suggestions if s.applied]
+        text, omap = apply_repairs(raw, repairs + accepted)
+        items, more = build_items(plan_id, raw, text, omap, seg.items)
+        suggestions = accepted + [s for s in more if s.id not in {a.id for a in accepted}]
     repairs = sorted(repairs + suggestions, key=repair_order)
     plan = Plan(id=plan_id, title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
                 raw_text=raw, text=text, meta={**meta, "page": seg.page_meta}, repairs=repairs,
@@ -69,11 +90,14 @@ def load_meta(path: Path) -> dict[str, Any]:
 
 
 def analyse_file(path: str | Path, meta: dict[str, Any] | None = None,
-                 progress: Callable[[str], None] | None = None) -> Plan:
+                 progress: Callable[[str], None] | None = None, repair_review: RepairReview | None = None) -> Plan:
     """Read a plan file (any supported encoding) and analyse it."""
     path = Path(path)
     decoded = read_plan_file(path)
     meta = {**load_meta(path), **(meta or {})}
-    plan = analyse(decoded.text, meta, progress)
+    try:
+        plan = analyse(decoded.text, meta, progress, repair_review)
+    except PlanFormatError as exc:  # segmentation saw only the text: name the file
+        raise exc.with_path(str(path)) from None
     plan.encoding = decoded.encoding
     return plan

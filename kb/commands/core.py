@@ -67,7 +67,7 @@ def cmd_add(args) -> int:
     shutil.copyfile(src, tmp)
     (paths.plans_dir() / f"{slug}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(dest)
-    print(f"已导入 {slug}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 运行 `python -m kb build` 使其生效")
+    print(f"已导入 {slug}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 正在重建知识库…")
     from kb.build import build
     build()
     return 0

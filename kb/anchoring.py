@@ -1,0 +1,166 @@
+"""Re-anchoring reviews on a new build: same id and fingerprint, moved fingerprint, or fuzzy text match."""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from kb import paths
+from kb.db import connect
+
+ITEM_MIN_SIMILARITY = 0.7     # a slightly edited item stays well above this; sibling items of a domain stay below
+REPAIR_MIN_SIMILARITY = 0.6   # repair contexts are short (8 chars each side), so one changed char costs more
+CONTEXT = 8                   # characters either side of a repair kept as its anchor (as nlp.repair does)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a review points in the live build: status exact | moved | reanchored | orphaned."""
+    target: str | None
+    status: str
+    score: float = 1.0
+
+
+@dataclass
+class Universe:
+    """The items (and repairs) of one build, indexed for anchoring."""
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_fp: dict[str, list[str]] = field(default_factory=dict)
+    groups: dict[tuple, list[str]] = field(default_factory=dict)
+    repairs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # plan → id → repair
+    _memo: dict[tuple, Resolution] = field(default_factory=dict)
+
+    def add_item(self, it: dict[str, Any]) -> None:
+        self.items[it["id"]] = it
+        self.by_fp.setdefault(it["fingerprint"], []).append(it["id"])
+        self.groups.setdefault(_group(it), []).append(it["id"])
+
+    def resolve_item(self, item_id: str, anchor: dict[str, Any]) -> Resolution:
+        """The live item a review made on item_id (with its anchor) now refers to."""
+        key = (item_id, anchor.get("fp"), anchor.get("text"))
+        if key not in self._memo:
+            self._memo[key] = self._resolve_item(item_id, anchor)
+        return self._memo[key]
+
+    def _resolve_item(self, item_id: str, anchor: dict[str, Any]) -> Resolution:
+        fp, text = anchor.get("fp"), anchor.get("text")
+        here = self.items.get(item_id)
+        if here is not None and (fp is None or here["fingerprint"] == fp):
+            return Resolution(item_id, "exact")
+        same = [i for i in self.by_fp.get(fp or "", [])
+                if self.items[i]["plan"] == anchor.get("plan", self.items[i]["plan"])]
+        if same:
+            return Resolution(min(same, key=lambda i: i != item_id), "moved")
+        if not text:
+            return Resolution(None, "orphaned", 0.0)
+        group = (anchor.get("plan"), anchor.get("kind"), anchor.get("domain"))
+        best, best_score = None, 0.0
+        for cand in self.groups.get(group, []):
+            score = similarity(text, self.items[cand]["text"])
+            # the same id wins ties: renumbering is rarer than an edit in place
+            if score > best_score or (score == best_score and cand == item_id):
+                best, best_score = cand, score
+        if best is not None and best_score >= ITEM_MIN_SIMILARITY:
+            return Resolution(best, "reanchored", round(best_score, 3))
+        return Resolution(None, "orphaned", round(best_score, 3))
+
+    def resolve_repair(self, plan: str, repair_id: str, anchor: dict[str, Any]) -> Resolution:
+        """The live repair a review of repair_id refers to: same id, else same edit in a similar context."""
+        live = self.repairs.get(plan, {})
+        if repair_id in live:
+            return Resolution(repair_id, "exact")
+        return match_repair(repair_id, anchor, live.values())
+
+
+def _group(it: dict[str, Any]) -> tuple:
+    return it["plan"], it["kind"], it.get("domain_code")
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib ratio of two texts, whitespace-insensitive; quick upper bounds skip hopeless pairs."""
+    a, b = "".join(a.split()), "".join(b.split())
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if sm.real_quick_ratio() < 0.5 or sm.quick_ratio() < 0.5:
+        return sm.quick_ratio() * 0.5
+    return sm.ratio()
+
+
+def match_repair(repair_id: str, anchor: dict[str, Any], live: Iterable[dict[str, Any]]) -> Resolution:
+    """Among live repairs (dicts with id, rule, before, after, context), the one matching a reviewed repair."""
+    best, best_score = None, 0.0
+    for r in live:
+        if r["id"] == repair_id:
+            return Resolution(repair_id, "exact")
+        if (r["rule"], r["before"], r["after"]) != (anchor.get("rule"), anchor.get("before"), anchor.get("after")):
+            continue
+        score = similarity(anchor.get("context", ""), r["context"])
+        if score > best_score:
+            best, best_score = r["id"], score
+    if best is not None and best_score >= REPAIR_MIN_SIMILARITY:
+        return Resolution(best, "reanchored", round(best_score, 3))
+    return Resolution(None, "orphaned", round(best_score, 3))
+
+
+def repair_context(raw: str, start: int, end: int) -> str:
+    """The raw text around a repair, as kept in its anchor."""
+    return raw[max(0, start - CONTEXT):end + CONTEXT]
+
+
+def universe_from_conn(conn: sqlite3.Connection) -> Universe:
+    """Index every item and repair of a derived KB database."""
+    uni = Universe()
+    for r in conn.execute("SELECT id, plan, kind, domain_code, fingerprint, text, title FROM items"):
+        uni.add_item(dict(r))
+    raws = {r["id"]: r["raw_text"] for r in conn.execute("SELECT id, raw_text FROM plans")}
+    for r in conn.execute('SELECT id, plan, start, "end", before, after, rule, applied FROM repairs'):
+        d = dict(r)
+        d["context"] = repair_context(raws.get(r["plan"], ""), r["start"], r["end"])
+        uni.repairs.setdefault(r["plan"], {})[r["id"]] = d
+    return uni
+
+
+def universe_from_items(items: list[dict[str, Any]]) -> Universe:
+    """Index a list of export-shaped items (when no build is live)."""
+    uni = Universe()
+    for it in items:
+        uni.add_item({k: it.get(k) for k in ("id", "plan", "kind", "domain_code", "fingerprint", "text", "title")})
+    return uni
+
+
+_cache: dict[tuple, Universe] = {}
+_cache_lock = threading.Lock()
+
+
+def live_universe() -> Universe | None:
+    """The live build's universe, cached until the build changes (keyed by path and mtime)."""
+    path = paths.kb_db_path()
+    if path is None or not path.exists():
+        return None
+    st = os.stat(path)
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _cache_lock:
+        uni = _cache.get(key)
+    if uni is None:
+        conn = connect(path, readonly=True)
+        try:
+            uni = universe_from_conn(conn)
+        finally:
+            conn.close()
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = uni
+    return uni
+
+
+def item_anchor(item: dict[str, Any]) -> dict[str, Any]:
+    """What a review remembers of the item it was made on."""
+    return {"plan": item["plan"], "kind": item["kind"], "domain": item.get("domain_code"),
+            "fp": item["fingerprint"], "text": item["text"], "title": item.get("title")}
+
+
+def dumps(anchor: dict[str, Any]) -> str:
+    return json.dumps(anchor, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,229 @@
+"""The append-only audit log: the write primitive every review change goes through, undo, backup/restore."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from kb.durable import durable_connection
+
+EXPORT_FORMAT = "plan-kb-reviews"
+EXPORT_VERSION = 1
+KINDS = ("assignment", "link", "repair", "note")
+DECISIONS = ("accept", "reject", "add", "confirm", "remove", "note")
+REVIEW_FIELDS = ("kind", "plan", "item", "target", "decision", "role", "body", "anchor", "actor", "reason",
+                 "created_at", "updated_at")
+
+
+class ReviewError(ValueError):
+    """Input a reviewer can fix (unknown item, department not on the item …); message for the user."""
+
+
+def now() -> str:
+    """UTC timestamp with milliseconds, sortable as text."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def write_change(conn: sqlite3.Connection, action: str, before: dict | None, after: dict | None, actor: str,
+                 reason: str, undoes: int | None = None) -> int:
+    """Apply before → after to the reviews table and append the audit entry; call inside a transaction."""
+    rid = (after or before or {}).get("id")
+    if before is not None and after is None:
+        conn.execute("DELETE FROM reviews WHERE id = ?", (before["id"],))
+    elif after is not None:
+        cols = [c for c in after if c != "id"]
+        if before is None:
+            args = [after[c] for c in cols]
+            if after.get("id") is not None:
+                cols, args = ["id", *cols], [after["id"], *args]
+            cur = conn.execute(f"INSERT INTO reviews ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", args)
+            rid = cur.lastrowid
+            after = {**after, "id": rid}
+        else:
+            conn.execute(f"UPDATE reviews SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
+                         [after[c] for c in cols] + [before["id"]])
+            after = {**after, "id": before["id"]}
+    ref = after or before or {}
+    cur = conn.execute(
+        "INSERT INTO audit (at, actor, action, review_id, kind, plan, item, target, before, after, reason, undoes) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (now(), actor, action, rid, ref.get("kind"), ref.get("plan"), ref.get("item"), ref.get("target"),
+         _json(before), _json(after), reason or "", undoes))
+    return int(cur.lastrowid)
+
+
+def _json(row: dict | None) -> str | None:
+    return json.dumps(row, ensure_ascii=False, sort_keys=True) if row is not None else None
+
+
+def transaction(fn: Callable[[sqlite3.Connection], Any]) -> Any:
+    """Run fn in one BEGIN IMMEDIATE transaction on the durable DB (writers queue on the busy timeout)."""
+    conn = durable_connection()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(conn)
+            conn.execute("COMMIT")
+            return out
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+
+
+def read(fn: Callable[[sqlite3.Connection], Any]) -> Any:
+    """Run fn on a fresh durable connection without a write lock."""
+    conn = durable_connection()
+    try:
+        return fn(conn)
+    finally:
+        conn.close()
+
+
+def _same(row: dict | None, snapshot: dict | None) -> bool:
+    return (row is None) == (snapshot is None) and (row is None or {**row} == {**snapshot})
+
+
+def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
+    """Restore what audit entry audit_id changed to its state before; a new audit entry (itself undoable)."""
+    def run(conn: sqlite3.Connection) -> int:
+        e = conn.execute("SELECT * FROM audit WHERE id = ?", (audit_id,)).fetchone()
+        if e is None:
+            raise ReviewError(f"没有审计记录 #{audit_id}")
+        if e["origin"]:
+            raise ReviewError(f"#{audit_id} 是从其他数据库导入的历史记录, 不能撤销; 请撤销对应的 import 记录")
+        if e["review_id"] is None:
+            raise ReviewError(f"#{audit_id} 没有可撤销的修改")
+        before = json.loads(e["before"]) if e["before"] else None
+        after = json.loads(e["after"]) if e["after"] else None
+        cur = conn.execute("SELECT * FROM reviews WHERE id = ?", (e["review_id"],)).fetchone()
+        cur = dict(cur) if cur else None
+        if not force and not _same(cur, after):
+            later = conn.execute("SELECT id, action FROM audit WHERE review_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
+                                 (e["review_id"], audit_id)).fetchone()
+            what = f"已被 #{later['id']} ({later['action']}) 修改" if later else "已被修改"
+            raise ReviewError(f"#{audit_id} 之后该记录{what}; 请先撤销较新的修改, 或使用 --force")
+        if before is not None and cur is None:
+            clash = conn.execute("SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
+                                 (before["kind"], before["plan"], before["item"], before["target"])).fetchone()
+            if clash:
+                raise ReviewError(f"无法恢复: 同一对象已有较新的审核 (review {clash['id']})")
+        return write_change(conn, "undo", cur, before, by, reason, undoes=audit_id)
+    return transaction(run)
+
+
+def parse_since(text: str) -> str:
+    """'7d', '12h', '30m', '2024-05-01' or an ISO time (local when no zone) → UTC timestamp text."""
+    m = re.fullmatch(r"\s*(\d+)\s*([dhm])\s*", text or "")
+    if m:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[m.group(2)]
+        when = datetime.now(timezone.utc) - timedelta(**{unit: int(m.group(1))})
+    else:
+        try:
+            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ReviewError(f"无法识别的时间 {text!r} (例: 2024-05-01, 2024-05-01T09:00, 7d, 12h)") from exc
+        if when.tzinfo is None:
+            when = when.astimezone()
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def audit_log(since: str | None = None, actor: str | None = None, item: str | None = None,
+              limit: int | None = None) -> list[dict[str, Any]]:
+    """Audit entries in time order, with before/after parsed and which later entry undid each."""
+    sql, args = "SELECT * FROM audit WHERE 1=1", []
+    if since:
+        sql, args = sql + " AND at >= ?", [*args, parse_since(since)]
+    if actor:
+        sql, args = sql + " AND actor = ?", [*args, actor]
+    if item:
+        sql, args = sql + " AND (item = ? OR item LIKE ?)", [*args, item, "%:" + item]
+
+    def run(conn):
+        rows = [dict(r) for r in conn.execute(sql + " ORDER BY at, id", args)]
+        undone = {r["undoes"]: r["id"] for r in conn.execute("SELECT id, undoes FROM audit WHERE undoes IS NOT NULL")}
+        return rows, undone
+    rows, undone = read(run)
+    for r in rows:
+        r["before"] = json.loads(r["before"]) if r["before"] else None
+        r["after"] = json.loads(r["after"]) if r["after"] else None
+        r["undone_by"] = undone.get(r["id"])
+    return rows[-limit:] if limit else rows
+
+
+def export_reviews() -> dict[str, Any]:
+    """Every review and the whole audit log as one JSON-ready dict (backup, or move to another machine)."""
+    def run(conn):
+        inst = conn.execute("SELECT value FROM reviews_meta WHERE key = 'instance'").fetchone()[0]
+        reviews = [dict(r) for r in conn.execute("SELECT * FROM reviews ORDER BY id")]
+        audit = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]
+        return inst, reviews, audit
+    inst, reviews, audit = read(run)
+    for r in reviews:
+        r["anchor"] = json.loads(r["anchor"] or "{}")
+    for a in audit:
+        a["before"] = json.loads(a["before"]) if a["before"] else None
+        a["after"] = json.loads(a["after"]) if a["after"] else None
+        a["origin"] = a["origin"] or f"{inst}#{a['id']}"
+    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "instance": inst, "exported_at": now(),
+            "reviews": reviews, "audit": audit}
+
+
+def _clean_review(r: Any, n: int) -> dict[str, Any]:
+    """One imported review row, validated; anything malformed is refused with its position."""
+    if not isinstance(r, dict):
+        raise ReviewError(f"第 {n} 条审核不是对象")
+    missing = [f for f in ("kind", "plan", "item", "target", "decision", "actor") if not isinstance(r.get(f), str)]
+    if missing or r["kind"] not in KINDS or r["decision"] not in DECISIONS or r.get("role") not in (None, "lead", "co"):
+        raise ReviewError(f"第 {n} 条审核格式错误 ({', '.join(missing) or r.get('kind')})")
+    out = {f: r.get(f) for f in REVIEW_FIELDS}
+    anchor = r.get("anchor") or {}
+    out["anchor"] = anchor if isinstance(anchor, str) else json.dumps(anchor, ensure_ascii=False)
+    out["reason"] = out["reason"] or ""
+    out["created_at"] = out["created_at"] or now()
+    out["updated_at"] = out["updated_at"] or out["created_at"]
+    return out
+
+
+def import_reviews(data: Any, by: str, reason: str = "") -> dict[str, int]:
+    """Merge an export: new reviews are added, newer versions win, history is appended once (by origin)."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ReviewError(f"不是审核备份文件 (format 应为 {EXPORT_FORMAT})")
+    if not isinstance(data.get("version"), int) or data["version"] > EXPORT_VERSION:
+        raise ReviewError(f"不支持的备份版本 {data.get('version')!r}")
+    incoming = [_clean_review(r, n) for n, r in enumerate(data.get("reviews") or [], 1)]
+    history = [a for a in data.get("audit") or [] if isinstance(a, dict)]
+    stats = {"added": 0, "updated": 0, "unchanged": 0, "history_added": 0, "history_skipped": 0}
+
+    def run(conn: sqlite3.Connection) -> dict[str, int]:
+        mine = conn.execute("SELECT value FROM reviews_meta WHERE key = 'instance'").fetchone()[0]
+        for r in incoming:
+            cur = conn.execute("SELECT * FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
+                               (r["kind"], r["plan"], r["item"], r["target"])).fetchone()
+            cur = dict(cur) if cur else None
+            if cur is None:
+                write_change(conn, "import", None, r, by, reason)
+                stats["added"] += 1
+            elif any(cur[f] != r[f] for f in REVIEW_FIELDS) and r["updated_at"] > cur["updated_at"]:
+                write_change(conn, "import", cur, {**r, "id": cur["id"]}, by, reason)
+                stats["updated"] += 1
+            else:
+                stats["unchanged"] += 1
+        for a in history:
+            origin = str(a.get("origin") or f"{data.get('instance')}#{a.get('id')}")
+            seen = conn.execute("SELECT 1 FROM audit WHERE origin = ?", (origin,)).fetchone()
+            if origin.startswith(mine + "#") or seen:
+                stats["history_skipped"] += 1
+                continue
+            conn.execute("INSERT INTO audit (at, actor, action, kind, plan, item, target, before, after, reason, "
+                         "origin) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
+                             str(a.get("at") or now()), str(a.get("actor") or "?"), str(a.get("action") or "?"),
+                             a.get("kind"), a.get("plan"), a.get("item"), a.get("target"),
+                             _json(a.get("before")), _json(a.get("after")), str(a.get("reason") or ""), origin))
+            stats["history_added"] += 1
+        return stats
+    return transaction(run)

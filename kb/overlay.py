@@ -1,0 +1,178 @@
+"""Reviews on top of inferred tags: the overlay KB.items() applies, repair decisions for builds, status reports."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from kb import paths
+from kb.anchoring import Universe, item_anchor, live_universe, match_repair, repair_context, universe_from_items
+from kb.audit import read, transaction, write_change
+
+_RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
+
+
+def _anchor(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(row["anchor"] or "{}")
+    except (TypeError, ValueError):
+        return {}
+
+
+def resolve_row(uni: Universe, row: dict[str, Any]) -> tuple[str | None, str | None, str, float]:
+    """(item, target, status, score) a review row points at in this build; None parts when orphaned."""
+    anchor = _anchor(row)
+    if row["kind"] == "repair":
+        res = uni.resolve_repair(row["plan"], row["target"], anchor)
+        return ("" if res.target else None), res.target, res.status, res.score
+    item = uni.resolve_item(row["item"], anchor)
+    if row["kind"] != "link":
+        return item.target, (row["target"] if item.target else None), item.status, item.score
+    goal = uni.resolve_item(row["target"], anchor.get("goal") or {})
+    worst = max((item, goal), key=lambda r: _RANK[r.status])
+    if item.target is None or goal.target is None:
+        return None, None, "orphaned", min(item.score, goal.score)
+    return item.target, goal.target, worst.status, min(item.score, goal.score)
+
+
+def _rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Review rows of some kinds, oldest change first (the newest decision wins); [] before any review."""
+    if not paths.reviews_db_path().exists():
+        return []
+    marks = ",".join("?" * len(kinds))
+    return read(lambda c: [dict(r) for r in c.execute(
+        f"SELECT * FROM reviews WHERE kind IN ({marks}) ORDER BY updated_at, id", kinds)])
+
+
+def apply_reviews(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reviewed state of export-shaped items: confirmed/added/rejected departments, roles, links, notes."""
+    for it in items:
+        it.setdefault("notes", [])
+    if not items:
+        return items
+    rows = _rows(("assignment", "link", "note"))
+    if not rows:
+        return items
+    uni = live_universe() or universe_from_items(items)
+    wanted = {it["id"] for it in items}
+    per_item: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
+    for row in rows:
+        item, target, _status, _score = resolve_row(uni, row)
+        if item in wanted and target is not None:
+            per_item[item][(row["kind"], target)] = row
+    for it in items:
+        decisions = per_item.get(it["id"])
+        if decisions:
+            _apply(it, decisions, uni)
+    return items
+
+
+def _review_info(row: dict[str, Any]) -> dict[str, Any]:
+    return {"by": row["actor"], "at": row["updated_at"], "reason": row["reason"], "decision": row["decision"]}
+
+
+def _apply(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Universe) -> None:
+    depts = it.setdefault("departments", [])
+    serves = it.setdefault("serves_detail", [])
+    for (kind, target), row in decisions.items():
+        if kind == "assignment":
+            if row["decision"] == "reject":
+                it["departments"] = depts = [d for d in depts if d["name"] != target]
+                for c in it.get("clauses", []):
+                    c["departments"] = [d for d in c["departments"] if d["name"] != target]
+                continue
+            d = next((d for d in depts if d["name"] == target), None)
+            if d is None:
+                d = {"name": target, "role": row["role"] or "co", "evidence": []}
+                depts.append(d)
+            d.update(role=row["role"] or d["role"], source="reviewed", confidence=1.0, review=_review_info(row))
+        elif kind == "link":
+            if row["decision"] == "remove":
+                it["serves_detail"] = serves = [s for s in serves if s["goal"] != target]
+                continue
+            s = next((s for s in serves if s["goal"] == target), None)
+            if s is None:
+                goal = uni.items.get(target, {})
+                s = {"goal": target, "score": 1.0, "why": row["reason"] or "人工添加",
+                     "cross_domain": goal.get("domain_code") != it.get("domain_code")}
+                serves.append(s)
+            s.update(source="reviewed", review=_review_info(row))
+        elif kind == "note":
+            it["notes"].append({"id": target, "body": row["body"], "by": row["actor"], "at": row["created_at"],
+                                "updated_at": row["updated_at"]})
+    depts.sort(key=lambda d: d["role"] != "lead")  # leads first, stable otherwise
+    it["serves"] = [s["goal"] for s in serves]
+    it["notes"].sort(key=lambda n: n["at"])
+
+
+def repair_decisions(plan_id: str, raw: str, repairs: list) -> dict[str, bool]:
+    """For a build: repair id → applied, for the repairs of plan_id that reviewers accepted or rejected."""
+    rows = [r for r in _rows(("repair",)) if r["plan"] == plan_id]
+    if not rows:
+        return {}
+    live = [{"id": r.id, "rule": r.rule, "before": r.before, "after": r.after,
+             "context": repair_context(raw, r.start, r.end)} for r in repairs]
+    out = {}
+    for row in rows:
+        res = match_repair(row["target"], _anchor(row), live)
+        if res.target:
+            out[res.target] = row["decision"] == "accept"
+    return out
+
+
+def list_reviews(item: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every review with where it points in the live build (status exact/moved/reanchored/orphaned)."""
+    rows = _rows(("assignment", "link", "repair", "note"))
+    uni = live_universe()
+    out = []
+    for row in rows:
+        if kind and row["kind"] != kind:
+            continue
+        if uni is None:
+            now_item, now_target, status, score = None, None, "orphaned", 0.0
+        else:
+            now_item, now_target, status, score = resolve_row(uni, row)
+        if item and item not in (row["item"], now_item) and not (now_item or row["item"]).endswith(":" + item):
+            continue
+        out.append({**row, "anchor": _anchor(row), "live_item": now_item, "live_target": now_target,
+                    "status": status, "score": score})
+    return out
+
+
+def orphans() -> list[dict[str, Any]]:
+    """Reviews whose item, goal or repair is gone from the live build: kept, reported, never dropped."""
+    return [r for r in list_reviews() if r["status"] == "orphaned"]
+
+
+def reanchor(by: str, reason: str = "") -> int:
+    """Persist re-anchorings: rows that now point elsewhere take the live id and anchor; the count moved."""
+    uni = live_universe()
+    if uni is None:
+        return 0
+    moved = [r for r in list_reviews() if r["status"] in ("moved", "reanchored")]
+
+    def run(conn) -> int:
+        n = 0
+        for r in moved:
+            cur = conn.execute("SELECT * FROM reviews WHERE id = ?", (r["id"],)).fetchone()
+            if cur is None or dict(cur)["updated_at"] != r["updated_at"]:
+                continue  # changed meanwhile: leave it for the next run
+            cur = dict(cur)
+            new = {**cur, "target": r["live_target"], "item": r["live_item"]}
+            if r["kind"] == "repair":
+                rep = uni.repairs[r["plan"]][r["live_target"]]
+                raw_ctx = rep["context"]
+                new["anchor"] = json.dumps({**r["anchor"], "context": raw_ctx}, ensure_ascii=False)
+            else:
+                anchor = item_anchor(uni.items[r["live_item"]])
+                if r["kind"] == "link":
+                    anchor["goal"] = item_anchor(uni.items[r["live_target"]])
+                new["anchor"] = json.dumps(anchor, ensure_ascii=False)
+            clash = conn.execute("SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ? "
+                                 "AND id != ?", (new["kind"], new["plan"], new["item"], new["target"], new["id"]))
+            if clash.fetchone():
+                continue  # a newer review already sits on the live key; both stay, the newer wins in the overlay
+            write_change(conn, "reanchor", cur, new, by, reason or f"{r['status']} ({r['score']})")
+            n += 1
+        return n
+    return transaction(run)

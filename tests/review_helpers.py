@@ -1,0 +1,43 @@
+"""Helpers shared by the review, anchoring, graph, crash and concurrency tests: a KB of the small review plan."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+MINI = Path(__file__).parent / "fixtures" / "plans" / "review-mini.txt"
+SLUG = "review-mini"
+
+
+def iid(local: str) -> str:
+    """Full item id of the review plan from its local part (health-m1 → review-mini:health-m1)."""
+    return f"{SLUG}:{local}"
+
+
+def use_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = None) -> Path:
+    """Make the review plan (optionally with edited text) the only plan builds see; returns its path."""
+    src = data.parent / "plan-src" / f"{SLUG}.txt"
+    src.parent.mkdir(exist_ok=True)
+    src.write_text(text if text is not None else MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr("kb.paths.DEFAULT_PLAN", src)
+    return src
+
+
+def build_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = None) -> Path:
+    """Build the review plan into the test's data directory; returns the plan source path."""
+    from kb.build import build
+    src = use_mini(monkeypatch, data, text)
+    build()
+    return src
+
+
+def item(local: str) -> dict:
+    """One item of the live KB in the export shape (reviewed state)."""
+    from kb.store import KB
+    with KB() as kb:
+        return kb.item(iid(local))
+
+
+def depts(local: str) -> set[tuple[str, str, str]]:
+    """(name, role, source) of an item's departments in the live KB."""
+    return {(d["name"], d["role"], d["source"]) for d in item(local)["departments"]}
