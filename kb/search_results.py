@@ -1,0 +1,148 @@
+"""Presenting search hits: highlighted snippets, why an item matched, facet counts, did-you-mean."""
+from __future__ import annotations
+
+import difflib
+import html
+from collections import Counter
+
+from kb.search_analysis import normalise, search_tokens, words
+from kb.search_query import ParsedQuery
+
+SNIPPET_CHARS = 140
+FIELD_LABELS = {"title": "标题", "indicators": "指标", "text": "正文", "raw": "原文", "groups": "对象"}
+
+
+def _norm_same_length(text: str) -> str:
+    """Normalised text whose offsets equal the original's (so marks land on the original characters)."""
+    n = normalise(text)
+    return n if len(n) == len(text) else text.lower()
+
+
+def highlight_terms(pq: ParsedQuery) -> list[str]:
+    """Strings to mark: every form of every concept and their multi-character sub-words, longest first."""
+    terms: set[str] = set()
+    for c in pq.concepts:
+        for form in c.strings:
+            terms.add(form)
+            if not c.phrase:
+                terms.update(t for t, _, _ in search_tokens(form) if len(t) > 1 or len(c.word) == 1)
+    terms.update(typed for _, typed, _ in pq.depts)
+    return sorted((t for t in terms if t.strip()), key=len, reverse=True)
+
+
+def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) ranges of every occurrence of the terms in text (overlaps and neighbours joined)."""
+    norm = _norm_same_length(text)
+    covered = [False] * (len(text) + 1)
+    for t in terms:
+        start = norm.find(t)
+        while start != -1:
+            for i in range(start, start + len(t)):
+                covered[i] = True
+            start = norm.find(t, start + 1)
+    spans, start = [], None
+    for i, on in enumerate(covered):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
+
+
+def mark(text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None = None) -> str:
+    """HTML of text[lo:hi] with spans wrapped in <mark>; every piece escaped, so markup in text stays inert."""
+    hi = len(text) if hi is None else hi
+    out, pos = [], lo
+    for s, e in spans:
+        if e <= lo or s >= hi:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        out.append(html.escape(text[pos:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(html.escape(text[pos:hi]))
+    return "".join(out)
+
+
+def snippet(item: dict, terms: list[str]) -> str:
+    """The best-matching clause (or the title), cut around its first hit, highlighted."""
+    candidates = [c["text"] for c in item.get("clauses") or []] or [item.get("text") or ""]
+    best, best_spans, best_score = candidates[0], [], -1.0
+    for text in candidates:
+        spans = find_spans(text, terms)
+        score = sum((e - s) ** 1.5 for s, e in spans) + 4 * len({text[s:e] for s, e in spans})
+        if score > best_score:
+            best, best_spans, best_score = text, spans, score
+    if not best_spans:
+        best_spans = find_spans(item.get("title") or "", terms)
+        best = item.get("title") or best
+    if len(best) <= SNIPPET_CHARS:
+        return mark(best, best_spans)
+    first = best_spans[0][0] if best_spans else 0
+    lo = max(0, min(first - 30, len(best) - SNIPPET_CHARS))
+    hi = lo + SNIPPET_CHARS
+    return ("…" if lo else "") + mark(best, best_spans, lo, hi) + ("…" if hi < len(best) else "")
+
+
+def why(item: dict, pq: ParsedQuery) -> list[str]:
+    """Short reasons: which query word (or its synonym) was found in which field, and responsibility hits."""
+    fields = {"title": item.get("title") or "", "indicators": " ".join(i["name"] for i in item.get("indicators", [])),
+              "text": item.get("text") or "", "raw": item.get("raw_text") or "",
+              "groups": " ".join(item.get("target_groups") or [])}
+    fields = {k: _norm_same_length(v) for k, v in fields.items()}
+    out = []
+    for c in pq.concepts:
+        for form, via in c.forms:
+            hit = [k for k in ("title", "indicators", "text", "groups") if form in fields[k]]
+            repaired = "text" in hit and form not in fields["raw"]
+            if not hit and form in fields["raw"]:
+                hit = ["raw"]
+            if not hit:
+                continue
+            where = "、".join(FIELD_LABELS[k] for k in hit)
+            label = f"“{form}”" + (f"(“{via}”的同义词)" if via else "") + ("(短语)" if c.phrase else "")
+            out.append(f"{label} → {where}" + ("(修复后文本)" if repaired else ""))
+            break
+        else:
+            parts = [t for t, _, _ in search_tokens(c.word) if len(t) > 1 and t in fields["text"] + fields["title"]]
+            if parts:
+                out.append(f"“{c.word}”部分匹配:" + "、".join(dict.fromkeys(parts)))
+    for canon, typed, _ in pq.depts:
+        roles = {d["role"] for d in item.get("departments", []) if d["name"] == canon}
+        if roles:
+            role = "牵头" if "lead" in roles else "配合"
+            out.append(f"{canon} {role}" + (f"(查询中的“{typed}”)" if typed != canon else ""))
+    return out
+
+
+def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
+    """Counts of domain, kind and department over every matching item."""
+    dom, kind, dept = Counter(), Counter(), Counter()
+    for e in entries:
+        dom[e.get("domain_name") or "其他"] += 1
+        kind[e["kind"]] += 1
+        dept.update(x for x in (e.get("depts") or "").split(",") if x)
+    return {"domain": dict(dom.most_common()), "kind": dict(kind.most_common()),
+            "department": dict(dept.most_common(30))}
+
+
+def did_you_mean(pq: ParsedQuery, vocabulary: list[str], found_in: str = "") -> list[str]:
+    """The query with each typed piece that is neither a known word nor found replaced by the closest known word."""
+    known = set(vocabulary)
+    dept_typed = {typed for _, typed, _ in pq.depts}
+    text, changed = normalise(pq.text), False
+    for chunk in pq.chunks:
+        if len(chunk) < 2 or chunk in known or chunk in found_in or chunk in dept_typed:
+            continue
+        close = difflib.get_close_matches(chunk, vocabulary, n=1, cutoff=0.7)
+        if close and close[0] != chunk:
+            text, changed = text.replace(chunk, close[0]), True
+    return [text] if changed else []
+
+
+def vocabulary_from(texts: list[str], extra: list[str]) -> list[str]:
+    """Words worth suggesting: words of two or more characters in the texts plus the given terms."""
+    vocab = {w for t in texts for w in words(t) if len(w) > 1 and not w.isascii()}
+    vocab.update(normalise(x) for x in extra if len(x) > 1)
+    return sorted(vocab)
