@@ -46,11 +46,20 @@ def write_change(conn: sqlite3.Connection, action: str, before: dict | None, aft
                          [after[c] for c in cols] + [before["id"]])
             after = {**after, "id": before["id"]}
     ref = after or before or {}
+    return append_entry(conn, actor=actor, action=action, kind=ref.get("kind"), plan=ref.get("plan"),
+                        item=ref.get("item"), target=ref.get("target"), before=before, after=after,
+                        reason=reason, review_id=rid, undoes=undoes)
+
+
+def append_entry(conn: sqlite3.Connection, *, actor: str, action: str, kind: str | None, plan: str | None,
+                 item: str | None, target: str | None, before: dict | None, after: dict | None, reason: str = "",
+                 review_id: int | None = None, undoes: int | None = None) -> int:
+    """Append one entry to the audit log (any area: reviews, observations …); call inside a transaction."""
     cur = conn.execute(
         "INSERT INTO audit (at, actor, action, review_id, kind, plan, item, target, before, after, reason, undoes) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (now(), actor, action, rid, ref.get("kind"), ref.get("plan"), ref.get("item"), ref.get("target"),
-         _json(before), _json(after), reason or "", undoes))
+        (now(), actor, action, review_id, kind, plan, item, target, _json(before), _json(after), reason or "",
+         undoes))
     return int(cur.lastrowid)
 
 

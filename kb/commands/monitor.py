@@ -1,0 +1,203 @@
+"""`kb monitor`: indicator observations (监测评估) — set values, xlsx template/import, status, reports."""
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from kb.cli import UserError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("monitor", help="指标监测评估 (observations, status, warnings, reports)")
+    ms = p.add_subparsers(dest="monitor_command", metavar="ACTION")
+    s = ms.add_parser("set", help="录入一个年度值 (set one yearly value)")
+    s.add_argument("id", help="指标编号 (full id or the part after the colon)")
+    s.add_argument("year")
+    s.add_argument("value", help="数值,可带单位,如 95 / 95%% / 5‰")
+    s.add_argument("--by", required=True, help="录入人")
+    s.add_argument("--unit")
+    s.add_argument("--source", default="", help="数据来源")
+    s.add_argument("--convert", action="store_true", help="单位不同但可换算时自动换算 (%% ↔ ‰)")
+    s.set_defaults(func=cmd_set)
+    c = ms.add_parser("clear", help="删除一个年度值")
+    c.add_argument("id")
+    c.add_argument("year")
+    c.add_argument("--by", required=True)
+    c.set_defaults(func=cmd_clear)
+    t = ms.add_parser("template", help="生成 xlsx 导入模板 (one row per indicator, one column per year)")
+    t.add_argument("-o", "--output", required=True)
+    t.set_defaults(func=cmd_template)
+    i = ms.add_parser("import", help="导入填好的 xlsx 模板 (all-or-nothing)")
+    i.add_argument("file")
+    i.add_argument("--by", default=None, help="录入人 (default: the system user)")
+    i.set_defaults(func=cmd_import)
+    r = ms.add_parser("report", help="导出监测评估报告 (xlsx or docx)")
+    r.add_argument("-o", "--output", required=True)
+    r.add_argument("--format", choices=["xlsx", "docx"], default=None, help="default: from the file suffix")
+    _filters(r)
+    r.set_defaults(func=cmd_report)
+    st = ms.add_parser("status", help="各指标状态与预警")
+    st.add_argument("id", nargs="?")
+    st.add_argument("--json", action="store_true")
+    _filters(st)
+    st.set_defaults(func=cmd_status)
+    o = ms.add_parser("orphans", help="重建后无法定位的监测数据")
+    o.add_argument("--reanchor", action="store_true", help="把可重新定位的数据写回新编号")
+    o.add_argument("--by", default=None)
+    o.set_defaults(func=cmd_orphans)
+    p.set_defaults(func=lambda args: p.print_help() or 1)
+
+
+def _filters(p) -> None:
+    p.add_argument("--plan")
+    p.add_argument("--domain", help="领域代码或名称,如 health")
+    p.add_argument("--department", help="责任单位,如 市卫健委")
+
+
+def _index():
+    from kb.observations import indicator_index
+    return indicator_index()
+
+
+def resolve_id(index: dict, ident: str) -> str:
+    """A full indicator id, or the part after the colon when it is unique."""
+    if ident in index:
+        return ident
+    hits = [i for i in index if i.split(":", 1)[-1] == ident]
+    if len(hits) == 1:
+        return hits[0]
+    raise UserError(f"没有这个指标: {ident}" if not hits else f"指标编号不唯一: {', '.join(hits)}")
+
+
+def _write(entries, by: str, index) -> dict:
+    from kb.observations import ObservationError, write
+    try:
+        return write(entries, by, index)
+    except ObservationError as exc:
+        raise UserError(str(exc)) from None
+
+
+def cmd_set(args) -> int:
+    from kb.observations import ObservationError, load, make_entry
+    index = _index()
+    ind = index[resolve_id(index, args.id)]
+    anchored, _ = load(index)
+    known = next((r["unit"] for r in anchored.get(ind["id"], {}).values() if r["unit"]), None)
+    try:
+        entry = make_entry(ind, args.year, args.value, unit=args.unit, source=args.source, convert=args.convert,
+                           known_unit=known)
+    except ObservationError as exc:
+        raise UserError(str(exc)) from None
+    if entry.value is None:
+        raise UserError("数值为空;删除请用 `monitor clear`")
+    counts = _write([entry], args.by, index)
+    what = "未变化" if counts["unchanged"] else ("已修改" if counts["change"] else "已录入")
+    print(f"{what}: {ind['name']} {entry.year}年 = {entry.value:g}{entry.unit or ''}"
+          + (f" ({entry.note})" if entry.note else ""))
+    return 0
+
+
+def cmd_clear(args) -> int:
+    from kb.observations import Entry
+    index = _index()
+    ind_id = resolve_id(index, args.id)
+    try:
+        year = int(args.year)
+    except ValueError:
+        raise UserError(f"无法识别的年度: {args.year}") from None
+    counts = _write([Entry(ind_id, year, None)], args.by, index)
+    print("已删除" if counts["clear"] else "该年度本无数据")
+    return 0
+
+
+def _out(path: str, data: bytes) -> Path:
+    out = Path(path)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return out
+
+
+def cmd_template(args) -> int:
+    from kb.monitoring_io import template
+    from kb.observations import load
+    index = _index()
+    anchored, _ = load(index)
+    out = _out(args.output, template(index, anchored))
+    print(f"已生成模板 ({len(index)} 个指标) → {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from kb.monitoring_io import ImportRejected, import_file
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"找不到文件: {path}")
+    try:
+        counts = import_file(path.read_bytes(), args.by or f"cli:{getpass.getuser()}")
+    except ImportRejected as exc:
+        raise UserError(str(exc)) from None
+    print(f"已导入: 新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']},"
+          f"未变化 {counts['unchanged']}(批次 {counts['batch']})")
+    return 0
+
+
+def _rows(args):
+    from kb import monitoring as mon
+    from kb.observations import load
+    index = _index()
+    anchored, orphans = load(index)
+    rows = mon.select(mon.overview(index, anchored), plan=args.plan, domain=args.domain, department=args.department)
+    return index, rows, orphans
+
+
+def cmd_report(args) -> int:
+    from kb.monitoring_report import report_docx, report_xlsx
+    fmt = args.format or ("docx" if args.output.lower().endswith(".docx") else "xlsx")
+    _index_, rows, _ = _rows(args)
+    if not rows:
+        raise UserError("没有符合条件的指标")
+    title = "监测评估报告" + "".join(f" · {x}" for x in (args.plan, args.domain, args.department) if x)
+    out = _out(args.output, (report_docx if fmt == "docx" else report_xlsx)(rows, title))
+    print(f"已导出监测评估报告 ({len(rows)} 个指标, {fmt}) → {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from kb import monitoring as mon
+    index, rows, _ = _rows(args)
+    if args.id:
+        want = resolve_id(index, args.id)
+        rows = [r for r in rows if r["indicator"]["id"] == want]
+    if args.json:
+        data = [{"id": r["indicator"]["id"], "name": r["indicator"]["name"], "owners": r["indicator"]["owners"],
+                 "values": {str(y): v for y, v in r["obs"].items()}, "unit": r["unit"],
+                 **mon.assessment_json(r["assessment"])} for r in rows]
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        a = r["assessment"]
+        vals = " ".join(f"{y}:{mon.fmt(v)}" for y, v in r["obs"].items()) or "—"
+        warn = "  预警: " + "; ".join(w.text for w in a["warnings"]) if a["warnings"] else ""
+        print(f"{r['indicator']['id']}\t{r['indicator']['name']}\t{a['target']}\t{a['current'].label}\t{vals}{warn}")
+    s = mon.summary(rows)
+    print(f"共 {s['total']} 个指标: 已达标 {s['met']},未达标 {s['unmet']},无数据 {s['nodata']},预警 {s['warning']}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_orphans(args) -> int:
+    from kb.observations import load, reanchor
+    index = _index()
+    if args.reanchor:
+        res = reanchor(args.by or f"cli:{getpass.getuser()}", index)
+        print(f"已重新定位 {res['reanchored']} 条数据", file=sys.stderr)
+        orphans = res["orphans"]
+    else:
+        _, orphans = load(index)
+    for o in orphans:
+        print(f"{o['indicator']}\t{o['indicator_name']}\t{o['year']}\t{o['value']:g}{o['unit'] or ''}\t{o['why']}")
+    print(f"孤立数据 {len(orphans)} 条(保留,未删除)", file=sys.stderr)
+    return 0

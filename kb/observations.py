@@ -1,0 +1,315 @@
+"""Monitoring observations in the durable DB: validated all-or-nothing writes, history, re-anchoring."""
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from kb import monitoring as mon
+from kb.audit import append_entry
+from kb.durable import durable_connection
+from kb.store import KB
+
+
+class ObservationError(ValueError):
+    """A value, unit or year a user can correct; the message is shown as is."""
+
+
+@dataclass
+class Entry:
+    """One validated change: value None clears the year's observation."""
+    indicator: str
+    year: int
+    value: float | None
+    unit: str | None = None
+    source: str = ""
+    note: str = ""
+
+
+# -- indicators of the live KB -------------------------------------------------------------------
+def plan_period(plan: dict[str, Any]) -> tuple[int, int]:
+    """(first, last) year of a plan: meta.period, else the years written in its id or title."""
+    period = (plan.get("meta") or {}).get("period")
+    if period and len(period) == 2:
+        return int(period[0]), int(period[1])
+    years = [int(y) for y in re.findall(r"(?:19|20)\d{2}", f"{plan.get('id', '')} {plan.get('title', '')}")]
+    return (min(years), max(years)) if years else (2021, 2025)
+
+
+def indicator_index(kb: KB | None = None) -> dict[str, dict[str, Any]]:
+    """Every indicator of the live KB with its item context: owners, domain, fingerprint and plan period."""
+    own = kb is None
+    kb = kb or KB()
+    try:
+        plans = {p["id"]: p for p in kb.plans()}
+        out: dict[str, dict[str, Any]] = {}
+        for it in kb.items():
+            for ind in it["indicators"]:
+                depts = [{"name": d["name"], "role": d["role"]} for d in it["departments"]]
+                out[ind["id"]] = {
+                    **ind, "item": it["id"], "item_title": it["title"], "item_kind": it["kind"],
+                    "plan": it["plan"], "plan_title": plans[it["plan"]]["title"], "domain": it["domain"],
+                    "domain_code": it["domain_code"], "fingerprint": it["fingerprint"], "departments": depts,
+                    "owners": [d["name"] for d in depts], "period": plan_period(plans[it["plan"]]),
+                }
+        return out
+    finally:
+        if own:
+            kb.close()
+
+
+def years_of(ind: dict[str, Any]) -> list[int]:
+    """Years an indicator can be observed: the baseline year through the later of plan end and target year."""
+    start, end = ind["period"]
+    first = min(start - mon.rules()["baseline_offset"], mon.baseline_year(ind, ind["period"]))
+    return list(range(first, max(end, mon.target_year(ind, ind["period"])) + 1))
+
+
+# -- values and units ----------------------------------------------------------------------------
+_NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(\S.*?)?\s*$")
+
+
+def parse_value(text: Any) -> tuple[float, str | None]:
+    """'95%' → (95.0, '%'); '5 ‰' → (5.0, '‰'); 3 → (3.0, None); anything else is an ObservationError."""
+    if isinstance(text, bool):
+        raise ObservationError(f"无法识别的数值“{text}”")
+    if isinstance(text, (int, float)):
+        value, unit = float(text), None
+    else:
+        s = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
+        m = _NUMBER.match(s)
+        if not m:
+            raise ObservationError(f"无法识别的数值“{str(text).strip()}”,请填写数字,如 95 或 95%")
+        value, unit = float(m.group(1)), mon.norm_unit(m.group(2))
+    if not math.isfinite(value):
+        raise ObservationError(f"无法识别的数值“{text}”")
+    return value, unit
+
+
+def _family(unit: str | None) -> dict[str, float] | None:
+    return next((f for f in mon.rules()["unit_families"] if unit in f), None)
+
+
+def check(ind: dict[str, Any], year: int, value: float, unit: str | None, convert: bool = False,
+          known_unit: str | None = None) -> tuple[float, str | None, str]:
+    """Validate one observation against its indicator: (value, unit, note) in the target's unit, or an error."""
+    years = years_of(ind)
+    if year not in years:
+        raise ObservationError(f"年度 {year} 不在监测期内(应为 {years[0]}–{years[-1]} 年)")
+    if value < 0:
+        raise ObservationError(f"数值不能为负: {mon.fmt(value)}")
+    expected = mon.observation_unit(ind) or known_unit
+    unit, note = mon.norm_unit(unit), ""
+    if unit is None:
+        unit = expected
+    elif expected is not None and unit != expected:
+        fam = _family(unit)
+        if fam is None or expected not in fam:
+            raise ObservationError(f"单位不符: 该指标以“{expected}”计,输入的是“{unit}”")
+        factor = fam[unit] / fam[expected]
+        if not convert:
+            raise ObservationError(f"单位不符: 该指标以“{expected}”计,输入的是“{unit}”"
+                                   f"(1{unit} = {mon.fmt(factor)}{expected}),请换算后填写或选择自动换算")
+        note = f"由 {mon.fmt(value)}{unit} 换算"
+        value, unit = round(value * factor, 10), expected
+    cap = mon.rules()["rate_max"].get(unit or "")
+    if cap is not None and value > cap and not re.search(mon.rules()["rate_max_exempt"], ind["name"]):
+        raise ObservationError(f"数值 {mon.fmt(value)}{unit} 超出合理范围(不应大于 {cap}{unit})")
+    return value, unit, note
+
+
+def make_entry(ind: dict[str, Any], year: Any, raw: Any, unit: str | None = None, source: str = "",
+               convert: bool = False, known_unit: str | None = None) -> Entry:
+    """Parse and check a user's input (year and value as typed) into an Entry."""
+    try:
+        year = int(str(year).strip())
+    except ValueError:
+        raise ObservationError(f"无法识别的年度“{year}”") from None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Entry(ind["id"], year, None, source=source.strip())
+    value, typed_unit = parse_value(raw)
+    if unit and typed_unit and mon.norm_unit(unit) != typed_unit:
+        raise ObservationError(f"数值自带单位“{typed_unit}”与所选单位“{unit}”不一致")
+    value, unit, note = check(ind, year, value, typed_unit or unit, convert, known_unit)
+    return Entry(ind["id"], year, value, unit, source.strip(), note)
+
+
+# -- reading -------------------------------------------------------------------------------------
+def _rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return list(conn.execute("SELECT * FROM observations ORDER BY indicator, year"))
+
+
+def resolve(rows: Iterable[sqlite3.Row], index: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[int, dict]], list[dict]]:
+    """Anchor stored rows to live indicators: same id and name; else the same name in the same item text
+    (fingerprint); else a unique same-named indicator of the plan. The rest are orphans (kept, reported)."""
+    by_fp: dict[tuple[str, str], list[str]] = {}
+    by_plan: dict[tuple[str, str], list[str]] = {}
+    for i, ind in index.items():
+        by_fp.setdefault((ind["name"], ind["fingerprint"]), []).append(i)
+        by_plan.setdefault((ind["name"], ind["plan"]), []).append(i)
+    anchored: dict[str, dict[int, dict]] = {}
+    moved, orphans = [], []
+    for r in rows:
+        row = dict(r)
+        here = index.get(row["indicator"])
+        if here is not None and here["name"] == row["indicator_name"]:
+            anchored.setdefault(row["indicator"], {})[row["year"]] = row
+            continue
+        cands = by_fp.get((row["indicator_name"], row["item_fingerprint"])) or []
+        if len(cands) != 1:
+            cands = by_plan.get((row["indicator_name"], row["plan"])) or []
+        if len(cands) == 1:
+            moved.append((cands[0], row))
+        else:
+            orphans.append({**row, "why": "找不到同名指标" if not cands else f"同名指标有 {len(cands)} 个,无法确定"})
+    for target, row in moved:   # an exact match wins over a re-anchored row for the same year
+        slot = anchored.setdefault(target, {})
+        if row["year"] in slot:
+            orphans.append({**row, "why": f"重新定位到 {target} 时与已有 {row['year']} 年数据冲突"})
+        else:
+            slot[row["year"]] = {**row, "reanchored_to": target}
+    return anchored, orphans
+
+
+def load(index: dict[str, dict[str, Any]], conn: sqlite3.Connection | None = None):
+    """(observations by indicator id → year → row, orphans) for the live KB."""
+    own = conn is None
+    conn = conn or durable_connection()
+    try:
+        return resolve(_rows(conn), index)
+    finally:
+        if own:
+            conn.close()
+
+
+def series(rows_by_year: dict[int, dict]) -> dict[int, float]:
+    """year → value of an indicator's rows (what kb.monitoring rules take)."""
+    return {y: r["value"] for y, r in sorted(rows_by_year.items())}
+
+
+def history(indicator: str, conn: sqlite3.Connection | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The change log of one indicator, newest first."""
+    own = conn is None
+    conn = conn or durable_connection()
+    try:
+        rows = conn.execute("SELECT * FROM observation_log WHERE indicator = ? ORDER BY id DESC LIMIT ?",
+                            (indicator, limit))
+        return [dict(r) for r in rows]
+    finally:
+        if own:
+            conn.close()
+
+
+# -- writing -------------------------------------------------------------------------------------
+def _audit(conn: sqlite3.Connection, actor: str, action: str, ind: dict[str, Any], year: int,
+           before: dict | None, after: dict | None, reason: str) -> None:
+    """Append to the KB's shared audit log inside the caller's transaction."""
+    append_entry(conn, actor=actor, action=action, kind="observation", plan=ind["plan"], item=ind["item"],
+                 target=f"{ind['id']}@{year}", before=before, after=after, reason=reason)
+
+
+def _snapshot(row: sqlite3.Row | dict | None) -> dict | None:
+    if row is None:
+        return None
+    return {k: row[k] for k in ("indicator", "year", "value", "unit", "source", "note")}
+
+
+def _log(conn, actor: str, action: str, indicator: str, year: int, old: Any, new: Any, unit: str | None,
+         source: str, batch: str, detail: str = "") -> None:
+    conn.execute("INSERT INTO observation_log (actor, action, indicator, year, old_value, new_value, unit, source, "
+                 "batch, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (actor, action, indicator, year, old, new, unit, source, batch, detail))
+
+
+def _persist_reanchoring(conn, index: dict[str, dict[str, Any]], actor: str, batch: str) -> int:
+    """Move re-anchored rows to their new indicator id (logged), so later writes meet one row per year."""
+    anchored, _orphans = resolve(_rows(conn), index)
+    moves = [(t, y, row) for t, years in anchored.items() for y, row in years.items() if "reanchored_to" in row]
+    for _t, _y, row in moves:   # park first: swapped ids (i1 ↔ i2) would collide on UNIQUE(indicator, year)
+        conn.execute("UPDATE observations SET indicator = ? WHERE id = ?", (f"\x00moving:{row['id']}", row["id"]))
+    n = 0
+    for target, year, row in moves:
+        ind = index[target]
+        conn.execute("UPDATE observations SET indicator = ?, item_fingerprint = ?, plan = ? WHERE id = ?",
+                     (target, ind["fingerprint"], ind["plan"], row["id"]))
+        _log(conn, actor, "reanchor", target, year, row["value"], row["value"], row["unit"], row["source"],
+             batch, f"由 {row['indicator']} 重新定位")
+        _audit(conn, actor, "observation.reanchor", ind, year, _snapshot(row),
+               {**_snapshot(row), "indicator": target}, f"重建后指标编号变化: {row['indicator']} → {target}")
+        n += 1
+    return n
+
+
+def write(entries: list[Entry], by: str, index: dict[str, dict[str, Any]], *, reason: str = "",
+          conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+    """Apply entries in one BEGIN IMMEDIATE transaction: every change lands, or (on any error) none does."""
+    by = (by or "").strip()
+    if not by:
+        raise ObservationError("请填写录入人")
+    unknown = sorted({e.indicator for e in entries if e.indicator not in index})
+    if unknown:
+        raise ObservationError(f"没有这个指标: {', '.join(unknown)}")
+    own = conn is None
+    conn = conn or durable_connection()
+    batch = uuid.uuid4().hex[:12]
+    counts = {"set": 0, "change": 0, "clear": 0, "unchanged": 0, "reanchor": 0, "batch": batch}
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            counts["reanchor"] = _persist_reanchoring(conn, index, by, batch)
+            for e in entries:
+                _apply(conn, e, index[e.indicator], by, batch, reason, counts)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        if own:
+            conn.close()
+    return counts
+
+
+def _apply(conn, e: Entry, ind: dict[str, Any], by: str, batch: str, reason: str, counts: dict) -> None:
+    """One entry inside the open transaction: insert, update, delete or nothing (same value)."""
+    old = conn.execute("SELECT * FROM observations WHERE indicator = ? AND year = ?", (e.indicator, e.year)).fetchone()
+    if e.value is None:
+        if old is None:
+            counts["unchanged"] += 1
+            return
+        conn.execute("DELETE FROM observations WHERE id = ?", (old["id"],))
+        _log(conn, by, "clear", e.indicator, e.year, old["value"], None, old["unit"], e.source, batch, reason)
+        _audit(conn, by, "observation.clear", ind, e.year, _snapshot(old), None, reason)
+        counts["clear"] += 1
+        return
+    new = {"indicator": e.indicator, "year": e.year, "value": e.value, "unit": e.unit,
+           "source": e.source or (old["source"] if old else ""), "note": e.note}
+    if old is not None and _snapshot(old) == new:
+        counts["unchanged"] += 1
+        return
+    if old is None:
+        conn.execute("INSERT INTO observations (indicator, indicator_name, item_fingerprint, plan, year, value, unit, "
+                     "source, note, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (e.indicator, ind["name"], ind["fingerprint"], ind["plan"], e.year, e.value, e.unit,
+                      new["source"], e.note, by))
+    else:
+        conn.execute("UPDATE observations SET value = ?, unit = ?, source = ?, note = ?, entered_by = ?, "
+                     "indicator_name = ?, item_fingerprint = ?, entered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                     "WHERE id = ?", (e.value, e.unit, new["source"], e.note, by, ind["name"], ind["fingerprint"],
+                                     old["id"]))
+    action = "set" if old is None else "change"
+    _log(conn, by, action, e.indicator, e.year, old["value"] if old else None, e.value, e.unit, new["source"],
+         batch, "; ".join(x for x in (e.note, reason) if x))
+    _audit(conn, by, f"observation.{action}", ind, e.year, _snapshot(old), new, reason)
+    counts[action] += 1
+
+
+def reanchor(by: str, index: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Persist re-anchoring after a rebuild (logged); returns counts and the remaining orphans."""
+    index = index if index is not None else indicator_index()
+    counts = write([], by, index, reason="重新定位")
+    _anchored, orphans = load(index)
+    return {"reanchored": counts["reanchor"], "orphans": orphans}

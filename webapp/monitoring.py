@@ -1,0 +1,247 @@
+"""监测评估 pages: dashboards per domain and department, trend charts, value entry, xlsx template/import, reports."""
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from kb import monitoring as mon
+from kb import observations as obsdb
+from kb.monitoring_io import ImportRejected, import_file, template
+from kb.monitoring_report import report_docx, report_xlsx, rule_notes
+from webapp.monitoring_svg import trend_svg
+from webapp.render import NotFoundWithHints, error_response, twin, wants_json
+from webapp.security import login_required
+
+bp = Blueprint("monitoring", __name__)
+OTHER = "other"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.app_template_global()
+def monitoring_chart(row: dict[str, Any], large: bool = False):
+    """The SVG trend chart of a row (templates call it; the JSON twins stay free of markup)."""
+    return trend_svg(row, 560, 200, labels=True) if large else trend_svg(row, 120, 40)
+
+
+def _data() -> tuple[dict[str, dict], list[dict], list[dict]]:
+    """(indicator index, overview rows, orphans) once per request."""
+    if "monitoring" not in g:
+        index = obsdb.indicator_index()
+        anchored, orphans = obsdb.load(index)
+        g.monitoring = (index, mon.overview(index, anchored), orphans)
+    return g.monitoring
+
+
+def row_json(r: dict[str, Any]) -> dict[str, Any]:
+    """One indicator for pages and JSON: target, yearly values with status and provenance, warnings."""
+    ind, a = r["indicator"], mon.assessment_json(r["assessment"])
+    values = []
+    for y in a["years"]:
+        obs, st = r["rows"].get(y), a["per_year"][str(y)]
+        values.append({"year": y, "value": obs["value"] if obs else None, "display": mon.fmt(obs["value"]) if obs else "",
+                       "status": st["code"], "label": st["label"], "reason": st["reason"],
+                       "source": obs["source"] if obs else "", "note": obs["note"] if obs else "",
+                       "entered_by": obs["entered_by"] if obs else "", "entered_at": obs["entered_at"] if obs else ""})
+    return {"id": ind["id"], "name": ind["name"], "item": ind["item"], "item_title": ind["item_title"],
+            "plan": ind["plan"], "domain": ind["domain"], "domain_code": ind["domain_code"] or OTHER,
+            "raw": ind.get("raw", ""), "unit": r["unit"], "owners": ind["owners"], "lead": r["lead"],
+            "departments": ind["departments"], "target": a["target"], "target_year": a["target_year"],
+            "baseline_year": a["baseline_year"], "rule": a["rule"], "bounds": a["bounds"], "years": a["years"],
+            "values": values, "current": a["current"], "latest_year": a["latest_year"], "warnings": a["warnings"],
+            "projection": a["projection"], "url": url_for("monitoring.indicator_page", ind_id=ind["id"])}
+
+
+def _domains(rows: list[dict]) -> list[dict[str, Any]]:
+    groups: dict[str, list] = {}
+    names: dict[str, str] = {}
+    for r in rows:
+        code = r["indicator"]["domain_code"] or OTHER
+        groups.setdefault(code, []).append(r)
+        names.setdefault(code, r["indicator"]["domain"] or "其他")
+    return [{"code": c, "name": names[c], "summary": mon.summary(rs),
+             "url": url_for("monitoring.domain_page", code=c)} for c, rs in groups.items()]
+
+
+def _departments(rows: list[dict]) -> list[dict[str, Any]]:
+    lead: dict[str, list] = {}
+    co: dict[str, int] = {}
+    for r in rows:
+        for d in r["indicator"]["departments"]:
+            if d["role"] == "lead":
+                lead.setdefault(d["name"], []).append(r)
+            else:
+                co[d["name"]] = co.get(d["name"], 0) + 1
+    names = sorted(set(lead) | set(co), key=lambda n: (-len(lead.get(n, [])), n))
+    return [{"name": n, "summary": mon.summary(lead.get(n, [])), "co": co.get(n, 0),
+             "url": url_for("monitoring.department_page", name=n)} for n in names]
+
+
+@twin(bp, "/monitoring", "monitoring/overview.html")
+def overview_page() -> dict[str, Any]:
+    _index, rows, orphans = _data()
+    flagged = [row_json(r) for r in rows if r["assessment"]["warnings"]]
+    return {"title": "监测评估", "summary": mon.summary(rows), "domains": _domains(rows),
+            "departments": _departments(rows), "warnings": flagged, "rules": rule_notes(),
+            "orphans": [{k: o[k] for k in ("indicator", "indicator_name", "year", "value", "unit", "why")} for o in orphans]}
+
+
+@twin(bp, "/monitoring/domain/<code>", "monitoring/list.html")
+def domain_page(code: str) -> dict[str, Any]:
+    _index, rows, _ = _data()
+    mine = [r for r in rows if (r["indicator"]["domain_code"] or OTHER) == code]
+    if not mine:
+        raise NotFoundWithHints(f"没有领域“{code}”的指标",
+                                [{"label": d["name"], "url": d["url"]} for d in _domains(rows)])
+    name = mine[0]["indicator"]["domain"] or "其他"
+    return {"title": f"监测评估 · {name}", "scope": "domain", "code": code, "name": name,
+            "summary": mon.summary(mine), "indicators": [row_json(r) for r in mine], "co_indicators": [],
+            "report_args": {"domain": code}, "rules": rule_notes()}
+
+
+@twin(bp, "/monitoring/department/<name>", "monitoring/list.html")
+def department_page(name: str) -> dict[str, Any]:
+    _index, rows, _ = _data()
+    lead = mon.select(rows, department=name, role="lead")
+    co = mon.select(rows, department=name, role="co")
+    if not lead and not co:
+        names = [d["name"] for d in _departments(rows)]
+        close = difflib.get_close_matches(name, names, n=5, cutoff=0.3)
+        raise NotFoundWithHints(f"“{name}”没有负责的监测指标",
+                                [{"label": n, "url": url_for("monitoring.department_page", name=n)} for n in close])
+    return {"title": f"监测评估 · {name}", "scope": "department", "code": name, "name": name,
+            "summary": mon.summary(lead), "indicators": [row_json(r) for r in lead],
+            "co_indicators": [row_json(r) for r in co], "report_args": {"department": name}, "rules": rule_notes()}
+
+
+def _find(ind_id: str) -> dict[str, Any]:
+    _index, rows, _ = _data()
+    for r in rows:
+        if r["indicator"]["id"] == ind_id:
+            return r
+    tail = [r for r in rows if r["indicator"]["id"].split(":", 1)[-1] == ind_id]
+    if len(tail) == 1:
+        return tail[0]
+    raise NotFoundWithHints(f"没有这个指标“{ind_id}”", [{"label": "监测评估总览", "url": url_for("monitoring.overview_page")}])
+
+
+@twin(bp, "/monitoring/indicator/<ind_id>", "monitoring/indicator.html")
+def indicator_page(ind_id: str) -> dict[str, Any]:
+    r = _find(ind_id)
+    row = row_json(r)
+    return {"title": f"监测评估 · {row['name']}", "indicator": row, "history": obsdb.history(row["id"]),
+            "form_years": obsdb.years_of(r["indicator"]), "rules": rule_notes()}
+
+
+@bp.get("/api/indicators/<ind_id>/observations")
+def observations_api(ind_id: str):
+    row = row_json(_find(ind_id))
+    obs = [{k: v[k] for k in ("year", "value", "source", "note", "entered_by", "entered_at")} | {"unit": row["unit"]}
+           for v in row["values"] if v["value"] is not None]
+    return jsonify({"ok": True, "indicator": row["id"], "name": row["name"], "unit": row["unit"],
+                    "target": row["target"], "observations": obs, "status": row["current"],
+                    "warnings": row["warnings"], "per_year": {v["year"]: v["status"] for v in row["values"]}})
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.post("/api/indicators/<ind_id>/observations")
+@bp.post("/monitoring/indicator/<ind_id>")   # registered first: url_for() gives the HTML form's address
+@login_required
+def enter_value(ind_id: str):
+    """Set or clear one year's value (form or JSON: year, value, unit, source, convert)."""
+    r = _find(ind_id)
+    ind = r["indicator"]
+    f = (request.get_json(silent=True) or {}) if request.is_json else request.form
+    if not hasattr(f, "get"):
+        abort(400, description="请求体必须是 JSON 对象")
+    back = _safe_next(request.form.get("next") if not request.is_json else None,
+                      url_for("monitoring.indicator_page", ind_id=ind["id"]))
+    try:
+        value = f.get("value")
+        entry = obsdb.make_entry(ind, f.get("year", ""), "" if value is None else value, unit=f.get("unit") or None,
+                                 source=str(f.get("source") or ""), convert=str(f.get("convert", "")).lower() in
+                                 ("1", "true", "on", "yes"), known_unit=r["unit"])
+        counts = obsdb.write([entry], g.user["name"], _data()[0])
+    except obsdb.ObservationError as exc:
+        if wants_json():
+            return error_response(422, str(exc))
+        flash(f"未保存:{exc}", "error")
+        return redirect(back)
+    g.pop("monitoring", None)
+    fresh = row_json(_find(ind["id"]))
+    v = next(v for v in fresh["values"] if v["year"] == entry.year)
+    st = {"code": v["status"], "label": v["label"], "reason": v["reason"]}
+    if wants_json():
+        return jsonify({"ok": True, "indicator": ind["id"], "year": entry.year, "value": entry.value,
+                        "unit": entry.unit, "note": entry.note, "changes": {k: v for k, v in counts.items() if k != "batch"},
+                        "status": st, "current": fresh["current"], "warnings": fresh["warnings"]})
+    what = "已删除" if entry.value is None else f"已保存 {entry.year}年 {mon.fmt(entry.value)}{entry.unit or ''}"
+    flash(f"{ind['name']}:{what}{('(' + entry.note + ')') if entry.note else ''} → {st['label']}"
+          if entry.value is not None else f"{ind['name']} {entry.year}年:{what}", "ok")
+    return redirect(back)
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return resp
+
+
+@bp.get("/monitoring/template.xlsx")
+def template_download():
+    index, rows, _ = _data()
+    return _download(template(index, {r["indicator"]["id"]: r["rows"] for r in rows}),
+                     f"监测数据模板-{date.today():%Y%m%d}.xlsx", XLSX)
+
+
+@bp.get("/monitoring/report.<fmt>")
+def report_download(fmt: str):
+    if fmt not in ("xlsx", "docx"):
+        abort(404, description="报告格式只支持 xlsx 或 docx")
+    _index, rows, _ = _data()
+    args = {k: request.args.get(k) or None for k in ("plan", "domain", "department")}
+    if args["domain"] == OTHER:
+        rows, args["domain"] = [r for r in rows if not r["indicator"]["domain_code"]], None
+    chosen = mon.select(rows, **args)
+    if not chosen:
+        abort(404, description="没有符合条件的指标")
+    label = "".join(f"·{v}" for v in args.values() if v)
+    title = f"监测评估报告{label}"
+    maker = report_docx if fmt == "docx" else report_xlsx
+    return _download(maker(chosen, title), f"{title}-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)
+
+
+@bp.post("/api/monitoring/import")
+@bp.post("/monitoring/import")
+@login_required
+def import_upload():
+    """Import a filled template: every cell validated; on any problem nothing is written (422 with the list)."""
+    up = request.files.get("file")
+    if up is None or not up.filename:
+        if wants_json():
+            return error_response(422, "请选择要导入的 xlsx 文件(字段 file)")
+        flash("请选择要导入的 xlsx 文件", "error")
+        return redirect(url_for("monitoring.overview_page") + "#import")
+    try:
+        counts = import_file(up.read(), g.user["name"], _data()[0])
+    except ImportRejected as exc:
+        errors = [{"row": e.row, "col": e.col, "message": e.message} for e in exc.errors]
+        if wants_json():
+            return jsonify({"ok": False, "status": 422, "error": str(exc).splitlines()[0], "errors": errors}), 422
+        return render_template("monitoring/import_result.html", title="导入被拒绝", errors=errors,
+                               filename=up.filename), 422
+    changes = {k: v for k, v in counts.items() if k != "batch"}
+    if wants_json():
+        return jsonify({"ok": True, "changes": changes, "batch": counts["batch"]})
+    flash(f"已导入 {up.filename}:新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']}"
+          f"(批次 {counts['batch']})", "ok")
+    return redirect(url_for("monitoring.overview_page"))
