@@ -1,15 +1,61 @@
 """Flask web UI and JSON API of Plan KB (application factory)."""
 from __future__ import annotations
 
-from flask import Flask
+import importlib
+import os
+
+from flask import Flask, request
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides defaults (tests pass TESTING and a data dir)."""
     app = Flask(__name__)
-    app.config.update(JSON_AS_ASCII=False)
+    from webapp import render, security
+    app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=1 << 20, SEND_FILE_MAX_AGE_DEFAULT=3600,
+                      **security.COOKIE_DEFAULTS)
     if config:
         app.config.update(config)
-    from webapp import home
-    app.register_blueprint(home.bp)
+    if app.config.get("KB_DATA_DIR"):
+        os.environ["KB_DATA_DIR"] = str(app.config["KB_DATA_DIR"])
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if app.config.get("TRUSTED_PROXY") or os.environ.get("KB_TRUSTED_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix  # https seen through a reverse proxy → Secure cookies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    security.init_app(app)
+    render.init_app(app)
+
+    from webapp import (api_search, auth, departments, downloads, graph, home, items, reader, review, search_page,
+                        targets)
+    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review):
+        app.register_blueprint(bp_module.bp)
+    app.register_blueprint(api_search.bp)
+    app.register_blueprint(downloads.bp)
+    _register_optional(app, "monitoring")  # 监测评估 dashboards, value entry, template/import, reports
+    app.context_processor(_page_globals)
     return app
+
+
+def _register_optional(app: Flask, name: str) -> None:
+    """Register webapp.<name>.bp when that module exists (areas other engineers add)."""
+    try:
+        module = importlib.import_module(f"webapp.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"webapp.{name}":
+            raise
+        return
+    app.register_blueprint(module.bp)
+
+
+def _page_globals() -> dict:
+    """What every template needs: the signed-in reviewer, the JSON twin of this page, the active nav entry."""
+    from flask import current_app, g, url_for
+    endpoint = request.endpoint or ""
+    api = ""
+    if endpoint and f"{endpoint}_api" in current_app.view_functions:
+        api = url_for(f"{endpoint}_api", **(request.view_args or {}), **request.args.to_dict())
+    elif endpoint == "search.search_page":
+        from webapp.search_page import api_link
+        api = api_link(request.args)
+    return {"user": g.get("user"), "api_url": api, "nav": endpoint.split(".")[0]}

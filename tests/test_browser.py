@@ -1,0 +1,212 @@
+"""End-to-end in Debian chromium (Playwright) against the real server (`python -m kb serve`, gunicorn)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+SCREENSHOTS = REPO / "docs" / "screenshots"  # refreshed when KB_UPDATE_SCREENSHOTS=1
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+USER, PASSWORD = "e2e-reviewer", "e2e-password-123"
+MEASURE = "yiyang-children-2021-2025:health-m4"
+
+if not os.path.exists(CHROMIUM):  # the suite installs it (scripts/test.sh); elsewhere say why nothing ran
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+@pytest.fixture(scope="session")
+def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real server on a free port over the session's build, with a reviewer account; stopped at the end."""
+    data = tmp_path_factory.mktemp("e2e-data")
+    (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
+    env = {**os.environ, "KB_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"], input=PASSWORD + "\n",
+                   env=env, cwd=REPO, check=True, capture_output=True, text=True, timeout=60)
+    port = _free_port()
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "2"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base + "/", proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser context at 1366×768 that records console errors (CSP violations show up there)."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    ctx.close()
+
+
+def shot(pg, name: str) -> Path:
+    """Save a screenshot as a test artifact (and as the committed README picture when asked)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    if os.environ.get("KB_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SCREENSHOTS / path.name)
+    return path
+
+
+def test_search_open_measure_then_its_lead_department(page):
+    page.goto("/")
+    assert page.locator("h1").first.inner_text().startswith("益阳市儿童发展规划")
+    shot(page, "home")
+    page.fill("#q", "新生儿 访视")
+    page.press("#q", "Enter")
+    page.wait_for_selector("[data-testid=result]")
+    shot(page, "search")
+    measure = page.locator("[data-testid=result]").filter(has_text="政策措施").first
+    measure.locator("h2 a").click()
+    page.wait_for_selector("[data-testid=answer]")
+    assert "/items/" in page.url
+    item_id = page.url.rsplit("/items/", 1)[1]
+    lead = page.locator("[data-testid=answer] a.badge.role-lead").first
+    lead_name = lead.inner_text().replace("牵头", "").strip()
+    assert lead_name
+    page.locator("[data-testid=answer]").scroll_into_view_if_needed()
+    shot(page, "item")
+    lead.click()
+    page.wait_for_selector("[data-testid=duty]")
+    assert lead_name in page.locator("h1").inner_text()
+    duties = page.locator("[data-testid=duty]")
+    assert duties.count() > 3
+    assert page.locator(f"[data-testid=duty][data-item='{item_id}']").count() == 1
+    shot(page, "department")
+    assert page.errors == []
+
+
+def test_evidence_highlight_and_raw_text(page):
+    page.goto(f"/items/{MEASURE}")
+    page.locator("button.phrase").first.click()
+    assert page.locator(".evidence.focus").count() > 0
+    raw = page.locator("[data-testid=raw-text]")
+    assert not raw.is_visible()
+    page.locator("details.raw summary").click()
+    assert raw.is_visible()
+    assert page.errors == []
+
+
+def test_sign_in_correct_assignment_reflects_then_sign_out(page):
+    page.goto("/login")
+    page.fill("input[name=name]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector(f"text=审核员 {USER}")
+    page.goto(f"/departments/{quote('市红十字会')}")
+    assert page.locator(f"[data-testid=duty][data-item='{MEASURE}']").count() == 1
+    page.goto(f"/items/{MEASURE}")
+    row = page.locator("[data-testid=dept-row][data-dept='市红十字会']")
+    row.locator("details summary").click()
+    row.locator("input[value='assignment.reject']").check()
+    row.locator("input[name=reason]").fill("急救技能普及由卫健部门负责")
+    row.locator("[data-testid=review-submit]").click()
+    page.wait_for_selector(".flash-ok")
+    assert "删除责任部门" in page.locator(".flash-ok").inner_text()
+    assert page.locator("[data-testid=dept-row][data-dept='市红十字会']").count() == 0
+    page.goto(f"/departments/{quote('市红十字会')}")
+    assert page.locator(f"[data-testid=duty][data-item='{MEASURE}']").count() == 0
+    page.goto(f"/search?q={quote('急救')}&dept={quote('市红十字会')}")
+    assert MEASURE not in page.content()
+    page.goto("/reviews")
+    assert "急救技能普及由卫健部门负责" in page.content()
+    page.click("[data-testid=logout]")
+    page.wait_for_selector("text=审核员登录")
+    assert page.locator("[data-testid=logout]").count() == 0
+    assert page.errors == []
+
+
+def test_graph_renders_nodes_and_opens_a_node(page):
+    page.goto(f"/graph?dept={quote('卫健委')}")
+    page.wait_for_selector("#graph[data-rendered]", timeout=30_000)
+    rendered = int(page.get_attribute("#graph", "data-rendered"))
+    assert rendered > 10 and page.locator("#graph canvas").count() > 0
+    shot(page, "graph")
+    target = page.evaluate("""() => {
+        const n = window.planGraph.nodes('[kind = "measure"]')[0];
+        const p = n.renderedPosition();
+        const box = document.getElementById('graph').getBoundingClientRect();
+        return {x: box.left + p.x, y: box.top + p.y, url: n.data('url')};
+    }""")
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_url("**/items/**")
+    assert page.locator("[data-testid=answer]").count() == 1
+    assert page.errors == []
+
+
+def test_whole_plan_graph_renders(page):
+    page.goto("/graph")
+    page.wait_for_selector("#graph[data-rendered]", timeout=60_000)
+    assert int(page.get_attribute("#graph", "data-rendered")) > 100
+    assert page.errors == []
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, server):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server, is_mobile=True)
+    pg = ctx.new_page()
+    try:
+        for path in ("/", "/search?q=" + quote("近视"), f"/departments/{quote('市卫健委')}", f"/items/{MEASURE}"):
+            pg.goto(path)
+            width = pg.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert width <= 1, f"{path} scrolls sideways by {width}px"
+        shot(pg, "item-phone")
+    finally:
+        ctx.close()

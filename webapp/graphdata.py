@@ -1,0 +1,151 @@
+"""Graph views for the pages over kb.graph: an item's neighbours and cytoscape-ready neighbourhoods."""
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from kb import graph as kbg
+from kb import paths
+from webapp.lookup import Snapshot, brief, dept_url, label
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+RELATION_LABELS = {"serves": "服务目标", "served_by": "支撑措施", "sibling": "服务同一目标的措施", "lead": "牵头部门",
+                   "co": "配合部门"}
+_cache: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _version() -> str:
+    """Changes when a new build goes live or a review is written (the graph shows the reviewed state)."""
+    build = str(paths.current_build())
+    if not paths.reviews_db_path().exists():
+        return build
+    from kb.audit import read
+    last = read(lambda c: c.execute("SELECT max(id) FROM audit").fetchone()[0])
+    return f"{build}#{last}"
+
+
+def kb_graph(snap: Snapshot) -> "nx.DiGraph":
+    """kb.graph's networkx graph of the snapshot, built once per build and review state (per worker)."""
+    key = _version()
+    with _lock:
+        if _cache.get("key") != key:
+            _cache.update(key=key, graph=kbg.build_graph(snap.items, snap.plans))
+        return _cache["graph"]
+
+
+def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:
+    """Items one step away: goals served, measures serving (a goal), measures sharing a goal (a measure)."""
+    g = kb_graph(snap)
+    out: list[dict[str, Any]] = []
+    seen = {it["id"]}
+
+    def add(other_id: str, relation: str) -> None:
+        other = snap.by_id.get(other_id)
+        if other is not None and other_id not in seen:
+            seen.add(other_id)
+            out.append({**brief(other), "relation": relation, "relation_label": RELATION_LABELS[relation]})
+
+    if it["id"] not in g:
+        return out
+    goals = [x for x in kbg.served_goals(g, it["id"]) if x != it["id"]]
+    for goal in goals:
+        add(goal, "serves")
+    for m in kbg.goal_measures(g, it["id"]):
+        add(m["measure"], "served_by")
+    for goal in goals:
+        for m in kbg.goal_measures(g, goal):
+            add(m["measure"], "sibling")
+    return out
+
+
+def _item_node(it: dict[str, Any], focus: bool = False) -> dict[str, Any]:
+    return {"id": it["id"], "label": f"{label(it)}\n{it['title'][:14]}", "title": it["title"], "kind": it["kind"],
+            "domain": it["domain"] or "", "url": brief(it)["url"], "focus": focus}
+
+
+def _dept_node(name: str, focus: bool = False) -> dict[str, Any]:
+    return {"id": kbg.dept_node(name), "label": name, "title": name, "kind": "department", "domain": "",
+            "url": dept_url(name), "focus": focus}
+
+
+class _Builder:
+    """Collects cytoscape nodes and edges, dropping edges whose ends are not shown."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def item(self, item_id: str, focus: bool = False) -> bool:
+        it = self.snap.by_id.get(item_id)
+        if it is not None and (item_id not in self.nodes or focus):
+            self.nodes[item_id] = _item_node(it, focus)
+        return it is not None
+
+    def dept(self, name: str, focus: bool = False) -> None:
+        if kbg.dept_node(name) not in self.nodes or focus:
+            self.nodes[kbg.dept_node(name)] = _dept_node(name, focus)
+
+    def edge(self, source: str, target: str, kind: str) -> None:
+        if source in self.nodes and target in self.nodes:
+            self.edges.setdefault((source, target), {"id": f"{source}->{target}", "source": source, "target": target,
+                                                     "kind": kind, "label": RELATION_LABELS.get(kind, kind)})
+
+    def owners(self, g: "nx.DiGraph", item_id: str, roles: tuple[str, ...] = kbg.ROLES) -> None:
+        for role, names in kbg.duties_of_item(g, item_id).items():
+            if role in roles:
+                for n in names:
+                    self.dept(n)
+                    self.edge(kbg.dept_node(n), item_id, role)
+
+    def serves_edges(self, g: "nx.DiGraph") -> None:
+        for nid in list(self.nodes):
+            if nid in g and g.nodes[nid].get("kind") != "department":
+                for goal in kbg.served_goals(g, nid):
+                    if goal != nid:
+                        self.edge(nid, goal, "serves")
+
+    def result(self, focus: dict[str, Any]) -> dict[str, Any]:
+        return {"focus": focus, "nodes": list(self.nodes.values()), "edges": list(self.edges.values())}
+
+
+def department_graph(snap: Snapshot, name: str) -> dict[str, Any]:
+    """The department, every item it leads or supports (kb.graph duties), and the goals those serve."""
+    g = kb_graph(snap)
+    b = _Builder(snap)
+    b.dept(name, focus=True)
+    for duty in kbg.department_duties(g, name):
+        if b.item(duty["item"]):
+            b.edge(kbg.dept_node(name), duty["item"], duty["role"])
+            for goal in duty["goals"]:
+                b.item(goal)
+    b.serves_edges(g)
+    return b.result({"kind": "department", "name": name, "label": name, "url": dept_url(name)})
+
+
+def item_graph(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
+    """The item and its departments, its neighbours and their lead departments."""
+    g = kb_graph(snap)
+    b = _Builder(snap)
+    b.item(it["id"], focus=True)
+    if it["id"] in g:
+        b.owners(g, it["id"])
+    for n in neighbours(snap, it):
+        b.item(n["id"])
+        b.owners(g, n["id"], ("lead",))
+    b.serves_edges(g)
+    return b.result({"kind": "item", "id": it["id"], "label": f"{label(it)} {it['title']}", "url": brief(it)["url"]})
+
+
+def plan_graph(snap: Snapshot) -> dict[str, Any]:
+    """The whole plan: goals, measures, measure → goal links and lead departments."""
+    g = kb_graph(snap)
+    b = _Builder(snap)
+    for node in kbg.nodes_of(g, "goal") + kbg.nodes_of(g, "measure"):
+        if b.item(node):
+            b.owners(g, node, ("lead",))
+    b.serves_edges(g)
+    return b.result({"kind": "plan", "label": "整个规划", "url": ""})

@@ -1,0 +1,88 @@
+"""One context dict per page, rendered twice (HTML template and /api/… JSON twin), and one error shape."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, NotFound
+
+from kb.db import NoKnowledgeBase
+
+log = logging.getLogger(__name__)
+
+TITLES = {400: "请求有误", 401: "需要登录", 403: "无权执行此操作", 404: "未找到", 405: "不支持的操作",
+          409: "操作冲突", 413: "提交内容过大", 422: "提交内容有误", 429: "操作过于频繁", 500: "服务器内部错误",
+          503: "服务暂不可用"}
+DEFAULT_MESSAGES = {400: "请求的参数有误。", 401: "此操作需要审核员登录。", 403: "您没有执行此操作的权限。",
+                    404: "您要找的页面不存在。", 405: "此地址不支持该操作。", 413: "提交的内容过大。",
+                    429: "请求过于频繁,请稍后再试。", 500: "服务器出现了意外错误,请稍后重试;如果问题持续,请联系管理员。",
+                    503: "服务暂不可用,请稍后再试。"}
+
+
+class NotFoundWithHints(NotFound):
+    """A 404 that carries suggestions: [{"label", "url"}]."""
+
+    def __init__(self, message: str, suggestions: list[dict[str, str]] | None = None):
+        super().__init__(description=message)
+        self.suggestions = suggestions or []
+
+
+def twin(bp: Blueprint, rule: str, template: str, api_rule: str | None = None, **options) -> Callable:
+    """Register `rule` (HTML from template) and `/api` + rule (JSON) on one context function."""
+    def deco(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        def html_view(**kwargs):
+            return render_template(template, **fn(**kwargs))
+
+        def api_view(**kwargs):
+            return jsonify({"ok": True, **fn(**kwargs)})
+
+        bp.add_url_rule(rule, fn.__name__, html_view, **options)
+        bp.add_url_rule(api_rule or "/api" + rule.rstrip("/"), fn.__name__ + "_api", api_view, **options)
+        return fn
+    return deco
+
+
+def wants_json() -> bool:
+    """API paths answer in JSON; everything else in HTML."""
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, suggestions: list[dict[str, str]] | None = None):
+    """{"ok": false, "error", "status"} for API paths, the friendly Chinese error page otherwise."""
+    if wants_json():
+        body: dict[str, Any] = {"ok": False, "error": message, "status": status}
+        if suggestions:
+            body["suggestions"] = suggestions
+        return jsonify(body), status
+    return render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
+                           suggestions=suggestions or []), status
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    desc = exc.description
+    if not desc or desc == type(exc).description:  # werkzeug's English default
+        desc = DEFAULT_MESSAGES.get(status, TITLES.get(status, "出错了"))
+    resp = error_response(status, desc, getattr(exc, "suggestions", None))
+    if getattr(exc, "valid_methods", None):
+        resp[0].headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
+def _no_kb(exc: NoKnowledgeBase):
+    return error_response(503, str(exc))
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s", request.path)
+    return error_response(500, DEFAULT_MESSAGES[500])
+
+
+def init_app(app: Flask) -> None:
+    """Install the error handlers."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NoKnowledgeBase, _no_kb)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,115 @@
+"""Review actions (signed-in reviewers only) and the audit log page; all writes go through kb.reviews."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+
+from kb import reviews
+from kb.audit import ReviewError as AuditError
+from webapp.lookup import item_url, resolve_item, snapshot
+from webapp.render import error_response, twin, wants_json
+from webapp.reviewdata import ACTION_LABELS, audit
+from webapp.security import login_required
+
+bp = Blueprint("review", __name__)
+MAX_TEXT = 20_000  # notes and reasons longer than this are refused, not cut
+
+
+def _need(fields: dict[str, str], *names: str) -> list[str]:
+    missing = [n for n in names if not fields.get(n)]
+    if missing:
+        raise reviews.ReviewError("缺少字段: " + "、".join(missing))
+    return [fields[n] for n in names]
+
+
+def _act(item: str, f: dict[str, str], by: str, reason: str) -> int:
+    """Dispatch one review action; returns the audit id."""
+    action = f.get("action", "")
+    table: dict[str, Callable[[], Any]] = {
+        "assignment.accept": lambda: reviews.accept_assignment(item, *_need(f, "department"), by, reason,
+                                                               role=f.get("role") or None),
+        "assignment.reject": lambda: reviews.reject_assignment(item, *_need(f, "department"), by, reason),
+        "assignment.role": lambda: reviews.set_role(item, *_need(f, "department", "role"), by, reason),
+        "assignment.add": lambda: reviews.add_assignment(item, *_need(f, "department"), by, reason,
+                                                         role=f.get("role") or "co"),
+        "link.confirm": lambda: reviews.confirm_link(item, *_need(f, "goal"), by, reason),
+        "link.add": lambda: reviews.add_link(item, *_need(f, "goal"), by, reason),
+        "link.remove": lambda: reviews.remove_link(item, *_need(f, "goal"), by, reason),
+        "repair.accept": lambda: reviews.accept_repair(*_need(f, "repair"), by, reason),
+        "repair.reject": lambda: reviews.reject_repair(*_need(f, "repair"), by, reason),
+        "note.add": lambda: reviews.add_note(item, *_need(f, "body"), by, reason)[1],
+        "note.edit": lambda: reviews.edit_note(*_need(f, "note", "body"), by, reason),
+        "note.remove": lambda: reviews.remove_note(*_need(f, "note"), by, reason),
+    }
+    if action not in table:
+        raise reviews.ReviewError(f"未知的审核操作“{action}”。可用:{'、'.join(table)}")
+    return int(table[action]())
+
+
+def _fields() -> dict[str, str]:
+    """Form fields or a JSON body, as stripped strings (notes keep their inner whitespace)."""
+    src = request.get_json(silent=True) if request.is_json else request.form
+    if not isinstance(src, dict) and not hasattr(src, "get"):
+        abort(400, description="请求体必须是 JSON 对象")
+    out = {k: str(v) for k, v in dict(src).items() if v is not None}
+    if any(len(v) > MAX_TEXT for v in out.values()):
+        abort(413, description=f"内容过长(每个字段最多 {MAX_TEXT} 字)")
+    out = {k: (v if k == "body" else v.strip()) for k, v in out.items()}
+    if ":" in out.get("action", ""):  # a form button may carry its role: assignment.role:lead
+        out["action"], out["role"] = out["action"].split(":", 1)
+    return out
+
+
+@bp.post("/api/items/<path:item_id>/review", endpoint="review_item_api")
+@bp.post("/items/<path:item_id>/review")
+@login_required
+def review_item(item_id: str):
+    it = resolve_item(snapshot(), item_id)
+    fields = _fields()
+    try:
+        audit_id = _act(it["id"], fields, g.user["name"], fields.get("reason", ""))
+    except (reviews.ReviewError, AuditError) as exc:
+        if wants_json():
+            return error_response(422, str(exc))
+        flash(str(exc), "error")
+        return redirect(item_url(it["id"]) + "#review")
+    label = ACTION_LABELS.get(fields.get("action", ""), "审核")
+    if wants_json():
+        return jsonify({"ok": True, "audit_id": audit_id, "item": it["id"], "action": fields.get("action")})
+    flash(f"已保存:{label}(记录 #{audit_id})", "ok")
+    return redirect(item_url(it["id"]) + "#review")
+
+
+@bp.post("/api/reviews/<int:audit_id>/undo", endpoint="undo_api")
+@bp.post("/reviews/<int:audit_id>/undo")
+@login_required
+def undo(audit_id: int):
+    fields = _fields()
+    try:
+        new_id = reviews.undo(audit_id, g.user["name"], fields.get("reason", ""))
+    except (reviews.ReviewError, AuditError) as exc:
+        if wants_json():
+            return error_response(409, str(exc))
+        flash(str(exc), "error")
+        return redirect(_back())
+    if wants_json():
+        return jsonify({"ok": True, "audit_id": new_id, "undoes": audit_id})
+    flash(f"已撤销记录 #{audit_id}(新记录 #{new_id})", "ok")
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Return to the page the form was on when it is one of ours, else the audit log."""
+    nxt = request.form.get("next", "")
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("review.audit_page")
+
+
+@twin(bp, "/reviews", "audit.html")
+def audit_page() -> dict[str, Any]:
+    args = {k: request.args.get(k, "").strip() or None for k in ("actor", "item", "since")}
+    try:
+        entries = audit(limit=500, **args)
+    except (reviews.ReviewError, AuditError) as exc:
+        abort(400, description=str(exc))
+    return {"entries": entries, "filters": args, "total": len(entries), "title": "审核记录"}

@@ -1,0 +1,124 @@
+"""Secret key, session cookies, CSRF tokens, the signed-in reviewer and the security headers."""
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from functools import wraps
+from pathlib import Path
+
+from flask import Flask, abort, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from kb import paths
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# No inline script anywhere (all JS lives in static files); nothing from other origins.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def secret_key(data_dir: Path | None = None) -> bytes:
+    """The app's secret key: made once on first run into the data folder (never in the repo), then reused."""
+    path = (data_dir or paths.data_dir()) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # O_EXCL: workers racing at start agree
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+        raise RuntimeError(f"密钥文件损坏,请删除后重启: {path}") from None
+    with os.fdopen(fd, "wb") as fh:
+        key = secrets.token_bytes(48)
+        fh.write(key)
+    return key
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions whose cookie is Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use); forms embed it, write API calls send it as a header."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def _check_csrf() -> None:
+    """Refuse a write whose token is missing or does not match the session's."""
+    if request.method not in WRITE_METHODS or request.endpoint == "static":
+        return
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    expected = session.get(CSRF_FIELD, "")
+    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+        abort(400, description="表单已过期或缺少安全令牌 (CSRF),请刷新页面后重试")
+
+
+def _load_user() -> None:
+    """g.user: the signed-in reviewer, if the session's stamp still matches the account."""
+    g.user = None
+    name = session.get("user")
+    if not name:
+        return
+    from kb.users import session_stamp
+    if session.get("stamp") and session_stamp(name) == session.get("stamp"):
+        g.user = {"name": name, "role": session.get("role", "reviewer")}
+    else:
+        session.clear()  # password changed or account disabled: sign out everywhere
+
+
+def sign_in(user: dict) -> None:
+    """Start a fresh session for this account (nothing carried over, a new CSRF token)."""
+    from kb.users import session_stamp
+    session.clear()
+    session.permanent = True
+    session.update(user=user["name"], role=user["role"], stamp=session_stamp(user["name"]))
+    csrf_token()
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def login_required(view):
+    """Writes always need a signed-in reviewer: 401 (API) or a redirect to the sign-in page (HTML)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("user") is None:
+            abort(401, description="请先登录审核员账号")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        h.setdefault("Cache-Control", "no-store" if g.get("user") else "no-cache")
+    return response
+
+
+# Applied before the caller's config, so tests or deployments can still override them.
+COOKIE_DEFAULTS = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+                   "SESSION_COOKIE_NAME": "plankb_session", "PERMANENT_SESSION_LIFETIME": 8 * 3600}
+
+
+def init_app(app: Flask) -> None:
+    """Wire the key, cookie settings, CSRF check, user loading and headers into the app."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key()
+    app.session_interface = SessionInterface()
+    app.before_request(_check_csrf)
+    app.before_request(_load_user)
+    app.after_request(_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
