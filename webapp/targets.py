@@ -1,0 +1,70 @@
+"""Targets: every indicator as a sortable table, and the goals with the measures that serve them."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from webapp.items import indicator_view
+from webapp.lookup import brief, owners, snapshot
+from webapp.render import twin
+
+bp = Blueprint("targets", __name__)
+
+SORTS = {
+    "order": lambda r: r["order"],
+    "domain": lambda r: (r["item"]["domain"] or "", r["order"]),
+    "name": lambda r: (r["name"], r["order"]),
+    "comparator": lambda r: (r["comparator"], r["order"]),
+    "value": lambda r: (r["value"] if r["value"] is not None else 0, r["order"]),
+    "unit": lambda r: (r["unit"] or "", r["order"]),
+    "owner": lambda r: (r["owner"][0] if r["owner"] else "\uffff", r["order"]),
+    "serving": lambda r: (-len(r["serving"]), r["order"]),
+}
+COLUMNS = [("domain", "所属条目"), ("name", "指标"), ("comparator", "要求"), ("value", "目标值"), ("unit", "单位"),
+           ("owner", "牵头部门"), ("serving", "支撑措施")]
+
+
+def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
+    out = []
+    for mid in snap.serving.get(goal_id, []):
+        m = snap.by_id[mid]
+        out.append({**brief(m), "lead": owners(m)["lead"]})
+    return out
+
+
+@twin(bp, "/targets", "targets.html", api_rule="/api/indicators")
+def targets_page() -> dict[str, Any]:
+    snap = snapshot()
+    sort = request.args.get("sort", "order")
+    sort = sort if sort in SORTS else "order"
+    desc = request.args.get("order") == "desc"
+    rows = []
+    for it in snap.items:
+        for ind in it["indicators"]:
+            row = indicator_view(ind)
+            rows.append({**row, "order": len(rows), "item": brief(it), "owner": owners(it)["lead"],
+                         "co": owners(it)["co"], "serving": _serving(snap, it["id"])})
+    blank = [sort == "value" and r["value"] is None for r in rows]  # rows without a number stay last
+    rows = (sorted((r for r, b in zip(rows, blank) if not b), key=SORTS[sort], reverse=desc)
+            + [r for r, b in zip(rows, blank) if b])
+    from webapp.downloads import FORMAT_LABELS, download_url
+    exports = [{"format": f, "label": FORMAT_LABELS[f], "url": download_url("indicators", f)} for f in ("xlsx", "csv")]
+    return {"indicators": rows, "total": len(rows), "sort": sort, "order": "desc" if desc else "asc",
+            "exports": exports,
+            "columns": [{"key": k, "label": lbl} for k, lbl in COLUMNS], "title": "目标指标一览"}
+
+
+@twin(bp, "/goals", "goals.html")
+def goals_page() -> dict[str, Any]:
+    snap = snapshot()
+    domains: dict[str, list] = {}
+    for it in snap.items:
+        if it["kind"] != "goal":
+            continue
+        domains.setdefault(it["domain"] or "其他", []).append({
+            **brief(it), "text": it["text"], "owners": owners(it),
+            "indicators": [indicator_view(i) for i in it["indicators"]], "serving": _serving(snap, it["id"])})
+    goals = [g for gs in domains.values() for g in gs]
+    return {"domains": [{"domain": d, "goals": gs} for d, gs in domains.items()], "total": len(goals),
+            "unserved": [g["id"] for g in goals if not g["serving"]], "title": "主要目标"}
