@@ -57,3 +57,20 @@ def fixtures_dir() -> Path:
 def fixture_plan() -> Path:
     """A small, complete plan in the genre's common layout (UTF-8, 2 domains, goals and measures)."""
     return PLANS / "small.txt"
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian chromium for the whole session (Playwright's sync API allows one running instance)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -19,8 +19,6 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 SCREENSHOTS = REPO / "docs" / "screenshots"  # refreshed when KB_UPDATE_SCREENSHOTS=1
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 USER, PASSWORD = "e2e-reviewer", "e2e-password-123"
 MEASURE = "yiyang-children-2021-2025:health-m4"
 
@@ -72,15 +70,6 @@ def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
             proc.kill()
             proc.wait()
         log.close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from monitoring_helpers import MGMT, PASSWORD, app_for, mon_kb  # noqa: F401
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -29,15 +25,10 @@ def server(mon_kb):
 
 
 @pytest.fixture
-def page(server):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        pg = browser.new_page(locale="zh-CN")
-        yield pg
-        browser.close()
+def page(browser, server):
+    ctx = browser.new_context(locale="zh-CN")
+    yield ctx.new_page()
+    ctx.close()
 
 
 def test_enter_value_and_see_status_change(server, page):
