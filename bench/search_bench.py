@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/search_bench.py [--scales 1,100,1000] [--no-http] [--duration 10]
 
-For each scale the live plan's KB is replicated with distinct ids into a scratch data dir, the whoosh index is
-built (time, peak RSS in a child process), then a fixed query list is run through kb.search.search (the API
+For each scale the live plan's KB is replicated with distinct ids into a scratch data dir, the search index is
+built (time, peak RSS in a child process; two analysis processes from 10,000 items on), then a fixed query list is run through kb.search.search (the API
 payload, highlighting included) and through an FTS5 table over the same jieba-split text (bm25 + highlight),
 and the medians, p95s and their ratio are printed. With wrk (Debian: apt-get install -y wrk) the API is served
 by `kb serve` on 127.0.0.1 and loaded for a bounded time; without it a bounded Python client is used.
@@ -68,7 +68,8 @@ def child_build(db: Path, index: Path) -> None:
     from kb.search import build_index
 
     t = time.perf_counter()
-    build_index(db, index, procs=2 if db.stat().st_size > 50_000_000 else 1)
+    items = sqlite3.connect(db).execute("SELECT count(*) FROM items").fetchone()[0]
+    build_index(db, index, procs=2 if items >= 10_000 else 1)
     print(json.dumps({"seconds": time.perf_counter() - t,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 

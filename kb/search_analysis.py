@@ -1,12 +1,10 @@
-"""Search text analysis: one jieba analyzer (search-mode cut, policy and department dictionary) and CJK bigrams."""
+"""Search text analysis: jieba search-mode tokens (policy and department dictionary) and CJK bigrams."""
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
 from functools import lru_cache
-
-from whoosh.analysis import Token, Tokenizer
 
 from nlp.lang import jieba_tokenizer, read_lines
 
@@ -47,6 +45,13 @@ def department_names() -> list[str]:
     return sorted(names)
 
 
+def registry_groups() -> list[str]:
+    """Collective phrases of the department registry (群团组织 …), kept whole like department names."""
+    from nlp.registry import groups
+
+    return sorted(groups())
+
+
 @lru_cache(maxsize=1)
 def search_jieba():
     """A private jieba Tokenizer for search: the project's dictionary plus department names and synonym terms.
@@ -64,10 +69,16 @@ def search_jieba():
         tok.initialized = True
         for w in department_names():
             tok.add_word(w, 5000)
+        # The analysis pipeline adds collective phrases to the shared dictionary only once it has tagged a plan;
+        # add them here too so the index (built after tagging) and queries (served without it) cut alike.
+        for w in registry_groups():
+            tok.add_word(w, 5000)
         for group in synonym_groups():
             for w in group:
                 if len(w) > 1 and not tok.FREQ.get(w):
                     tok.add_word(w, 3000)
+        # jieba's add_word only ever adds to the total, so it depends on what was added before; recount it.
+        tok.total = sum(tok.FREQ.values())
     return tok
 
 
@@ -105,56 +116,6 @@ def bigrams(text: str) -> list[tuple[str, int, int]]:
             continue
         out.extend((run[i:i + 2], base + i, base + i + 2) for i in range(len(run) - 1))
     return out
-
-
-class _BaseTokenizer(Tokenizer):
-    """Whoosh tokenizer over a (text → [(word, start, end)]) function; picklable (the schema is pickled)."""
-
-    def _split(self, value: str) -> list[tuple[str, int, int]]:
-        raise NotImplementedError
-
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pieces = self._split(value) if tokenize else [(value, 0, len(value))]
-        for pos, (word, start, end) in enumerate(pieces):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = word
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = start_char + start, start_char + end
-            yield t
-
-
-class JiebaSearchTokenizer(_BaseTokenizer):
-    """jieba search-mode segmentation with the project dictionary."""
-
-    def _split(self, value: str) -> list[tuple[str, int, int]]:
-        return search_tokens(value)
-
-
-class BigramTokenizer(_BaseTokenizer):
-    """CJK bigrams: finds words that segmentation or a damaged text split differently."""
-
-    def _split(self, value: str) -> list[tuple[str, int, int]]:
-        return bigrams(value)
-
-
-def analyzer() -> JiebaSearchTokenizer:
-    """The analyzer used for indexing and querying every text field."""
-    return JiebaSearchTokenizer()
-
-
-def bigram_analyzer() -> BigramTokenizer:
-    """The analyzer of the bigram fallback field."""
-    return BigramTokenizer()
 
 
 def warm_up() -> None:

@@ -5,10 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from whoosh import query as Q
-
 from kb.search_analysis import bigrams, normalise, search_tokens, synonym_groups, words
-from kb.search_index import FIELD_BOOSTS
 from nlp.model import KIND_LABELS
 
 MAX_QUERY_CHARS = 200
@@ -148,13 +145,16 @@ def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
     return pq
 
 
-def concept_query(c: Concept, df=None) -> Q.Query:
+Terms = dict[tuple[str, str], float]  # (field, token) → query weight
+
+
+def concept_query(c: Concept, df=None) -> list[tuple[str, str, float]]:
     """Every search-mode token of every form in the text fields, plus bigrams of the forms as fallback.
 
     df(field, token) → share of documents holding it: a token in most documents (儿童) says nothing next to
-    the concept's other tokens and would cost a full posting-list scan, so it is left out.
+    the concept's other tokens and would cost a scan of most postings, so it is left out.
     """
-    subs: list[Q.Query] = []
+    subs: list[tuple[str, str, float]] = []
     for form, via in c.forms:
         weight = 1.0 if via is None else SYNONYM_WEIGHT
         toks = list(dict.fromkeys(t for t, _, _ in search_tokens(form)))
@@ -163,35 +163,20 @@ def concept_query(c: Concept, df=None) -> Q.Query:
         for tok in toks:
             # A longer token is more specific than its parts; weight by length so 高中阶段 beats 阶段.
             w = weight * (1.0 + 0.25 * (len(tok) - 2)) if len(tok) > 1 else weight * 0.5
-            subs.extend(Q.Term(f, tok, boost=w) for f in TEXT_FIELDS)
+            subs.extend((f, tok, w) for f in TEXT_FIELDS)
         if len(toks) > 1:  # the raw text repeats the repaired one: only the whole form is looked up there
-            subs.append(Q.Term("raw", form, boost=weight))
+            subs.append(("raw", form, weight))
         grams = list(dict.fromkeys(b for b, _, _ in bigrams(form)))
         if df and len(grams) > 1:
             grams = [g for g in grams if df("ngram", g) < COMMON_SHARE] or grams
-        subs.extend(Q.Term("ngram", bg, boost=weight) for bg in grams)
-    return Q.Or(subs) if subs else Q.NullQuery
+        subs.extend(("ngram", bg, weight) for bg in grams)
+    return subs
 
 
-def dept_query(canonical: str) -> Q.Query:
-    """Items a department leads (stronger) or supports."""
-    return Q.Or([Q.Term("lead", canonical, boost=2.0), Q.Term("depts", canonical)])
-
-
-def build(pq: ParsedQuery, df=None) -> Q.Query:
-    """The whoosh query: any concept (ranked by BM25F; coverage is applied later), else the departments."""
-    if pq.concepts:
-        terms: dict[tuple[str, str], float] = {}  # one flat Or: fewer matcher layers, the same BM25F sum
-        for c in pq.concepts:
-            q = concept_query(c, df)
-            for t in q.subqueries if isinstance(q, Q.Or) else []:
-                key = (t.fieldname, t.text)
-                terms[key] = max(terms.get(key, 0.0), t.boost)
-        return Q.Or([Q.Term(f, t, boost=b) for (f, t), b in terms.items()]) if terms else Q.NullQuery
-    if pq.depts:
-        return Q.And([Q.Term("level", "item"), Q.Or([dept_query(d) for d, _, _ in pq.depts])])
-    return Q.Term("level", "item")
-
-
-def field_boost(name: str) -> float:
-    return FIELD_BOOSTS.get(name, 1.0)
+def build(pq: ParsedQuery, df=None) -> Terms:
+    """The weighted terms of every concept (summed by BM25F per document; coverage is applied later)."""
+    terms: Terms = {}
+    for c in pq.concepts:
+        for f, tok, w in concept_query(c, df):
+            terms[(f, tok)] = max(terms.get((f, tok), 0.0), w)
+    return terms

@@ -5,7 +5,9 @@ import difflib
 import html
 from collections import Counter
 
-from kb.search_analysis import normalise, search_tokens, words
+import numpy as np
+
+from kb.search_analysis import normalise, search_tokens
 from kb.search_query import ParsedQuery
 
 SNIPPET_CHARS = 140
@@ -122,27 +124,49 @@ def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
     for e in entries:
         dom[e.get("domain_name") or "其他"] += 1
         kind[e["kind"]] += 1
-        dept.update(x for x in (e.get("depts") or "").split(",") if x)
+        dept.update(e.get("depts") or [])
     return {"domain": dict(dom.most_common()), "kind": dict(kind.most_common()),
             "department": dict(dept.most_common(30))}
 
 
-def did_you_mean(pq: ParsedQuery, vocabulary: list[str], found_in: str = "") -> list[str]:
+class Vocabulary:
+    """Known words for did-you-mean, with a character index so only words that can be close are compared."""
+
+    def __init__(self, vocab: list[str]):
+        self.words, self.known = vocab, set(vocab)
+        self.lengths = np.array([len(w) for w in vocab], dtype=np.int32)
+        index: dict[str, list[int]] = {}
+        for n, w in enumerate(vocab):
+            for ch in set(w):
+                index.setdefault(ch, []).append(n)
+        self.index = {ch: np.array(ns, dtype=np.int32) for ch, ns in index.items()}
+
+    def close(self, word: str, cutoff: float = 0.7) -> str | None:
+        """The closest known word (difflib ratio ≥ cutoff), as difflib.get_close_matches over all words finds it.
+
+        ratio = 2·matches/(len a + len b), and matches ≤ Σ count-in-word of the word's characters the other holds,
+        so words whose bound is below the cutoff are skipped without changing the answer.
+        """
+        chars = Counter(word)
+        hits = [(self.index[ch], k) for ch, k in chars.items() if ch in self.index]
+        if not hits:
+            return None
+        bound = np.bincount(np.concatenate([ns for ns, _ in hits]),
+                            weights=np.concatenate([np.full(len(ns), k, dtype=np.float64) for ns, k in hits]),
+                            minlength=len(self.words))
+        cand = np.flatnonzero(2 * bound >= cutoff * (len(word) + self.lengths) - 1e-9)
+        close = difflib.get_close_matches(word, [self.words[i] for i in cand], n=1, cutoff=cutoff)
+        return close[0] if close else None
+
+
+def did_you_mean(pq: ParsedQuery, vocabulary: Vocabulary, found_in: str = "") -> list[str]:
     """The query with each typed piece that is neither a known word nor found replaced by the closest known word."""
-    known = set(vocabulary)
     dept_typed = {typed for _, typed, _ in pq.depts}
     text, changed = normalise(pq.text), False
     for chunk in pq.chunks:
-        if len(chunk) < 2 or chunk in known or chunk in found_in or chunk in dept_typed:
+        if len(chunk) < 2 or chunk in vocabulary.known or chunk in found_in or chunk in dept_typed:
             continue
-        close = difflib.get_close_matches(chunk, vocabulary, n=1, cutoff=0.7)
-        if close and close[0] != chunk:
-            text, changed = text.replace(chunk, close[0]), True
+        close = vocabulary.close(chunk)
+        if close and close != chunk:
+            text, changed = text.replace(chunk, close), True
     return [text] if changed else []
-
-
-def vocabulary_from(texts: list[str], extra: list[str]) -> list[str]:
-    """Words worth suggesting: words of two or more characters in the texts plus the given terms."""
-    vocab = {w for t in texts for w in words(t) if len(w) > 1 and not w.isascii()}
-    vocab.update(normalise(x) for x in extra if len(x) > 1)
-    return sorted(vocab)

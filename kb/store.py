@@ -84,7 +84,7 @@ class KB:
         """Items in the export shape (see item_rows for filters)."""
         return self.items_as_dicts(self.item_rows(**filters))
 
-    def items_as_dicts(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    def items_as_dicts(self, rows: list[sqlite3.Row], overlay: bool = True) -> list[dict[str, Any]]:
         """Rows → export dicts with clauses, departments, serves and indicators, fetched in bulk."""
         if not rows:
             return []
@@ -124,7 +124,7 @@ class KB:
                 "departments": item_depts[r["id"]], "serves": [s["goal"] for s in serves[r["id"]]],
                 "serves_detail": serves[r["id"]], "indicators": inds[r["id"]],
             })
-        return _overlay(self, out)
+        return _overlay(self, out) if overlay else out
 
     def served_by(self, goal_id: str) -> list[dict[str, Any]]:
         """Measures that serve a goal (reviewed state), best first."""

@@ -209,3 +209,70 @@ def kb_data_once(tmp_path_factory):
 def test_full_plan_end_to_end(built_kb_env, query, must_contain):
     top = search(query)["results"][0]
     assert must_contain in top["snippet"].replace("<mark>", "").replace("</mark>", "")
+
+
+def test_reviews_apply_per_request_and_never_stick_to_the_cache(fx, monkeypatch):
+    import kb.store
+
+    original = search("龋齿")["results"][0]["departments"]
+    real = kb.store._overlay
+
+    def overlay(_kb, rows):
+        for r in rows:
+            r["departments"].append({"name": "市民政局", "role": "co", "source": "reviewed"})
+            r["serves"].append("x")
+        return rows
+    monkeypatch.setattr(kb.store, "_overlay", overlay)
+    assert search("龋齿")["results"][0]["departments"][-1]["name"] == "市民政局"
+    monkeypatch.setattr(kb.store, "_overlay", real)
+    again = search("龋齿")["results"][0]
+    assert again["departments"] == original and "x" not in again["serves"]
+
+
+def test_index_of_an_older_format_is_a_clear_503(fx):
+    from kb import paths
+
+    write_build(fx, name="b2")  # a new build folder, so the engine is opened afresh
+    (paths.index_path() / "meta.json").write_text('{"format": 1}', encoding="utf-8")
+    with pytest.raises(SearchError) as exc:
+        search("龋齿")
+    assert exc.value.status == 503 and "kb build" in exc.value.message
+
+
+@pytest.mark.parametrize("text,parts,clean", [
+    ("加强保健。开展筛查。", ["加强保健。", "开展筛查。"], True),    # split after punctuation
+    ("加强保健开展筛查", ["加强保健", "开展筛查"], False),            # split inside a run of Han characters
+    ("加强保健。开展筛查。", ["加强保健。", "开展筛查"], False),       # parts do not make the text
+    ("比例达到90%。提高", ["比例达到90%", "。提高"], True),          # punctuation starts the next part
+])
+def test_clause_counts_are_summed_only_at_block_boundaries(text, parts, clean):
+    from kb.search_index import _joins_cleanly
+
+    assert _joins_cleanly(text, parts) is clean
+
+
+@pytest.mark.parametrize("word,vocab", [
+    ("婴幼儿照户", ["婴幼儿照护", "婴幼儿", "照护服务", "学生欺凌"]),
+    ("学生欺零", ["学生欺凌", "欺凌", "学生"]),
+    ("火星", ["学生欺凌", "家庭教育"]),                                  # nothing close: None
+    ("aab", ["aba", "baa", "abb", "b"]),                                # repeated characters
+])
+def test_vocabulary_close_matches_difflib(word, vocab):
+    import difflib
+
+    from kb.search_results import Vocabulary
+
+    best = difflib.get_close_matches(word, vocab, n=1, cutoff=0.7)
+    assert Vocabulary(sorted(vocab)).close(word) == (best[0] if best else None)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text("儿童家庭教育学生欺凌照护ab", min_size=2, max_size=6),
+       st.lists(st.text("儿童家庭教育学生欺凌照护ab", min_size=1, max_size=7), min_size=1, max_size=30, unique=True))
+def test_vocabulary_prefilter_never_changes_the_answer(word, vocab):
+    import difflib
+
+    from kb.search_results import Vocabulary
+
+    best = difflib.get_close_matches(word, sorted(vocab), n=1, cutoff=0.7)
+    assert Vocabulary(sorted(vocab)).close(word) == (best[0] if best else None)
