@@ -26,10 +26,13 @@ def cn_number(s: str) -> int:
     """Chinese numeral up to 99 (一, 十二, 二十三) or ASCII digits → int."""
     if s.isdigit():
         return int(s)
-    if "十" not in s:
-        return CN_DIGITS.index(s)
-    tens, _, ones = s.partition("十")
-    return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
+    tens, ten, ones = s.partition("十")
+    if (len(s) == 1 or ten) and len(tens) <= 1 and len(ones) <= 1 and ones != "十":
+        if not ten:
+            return CN_DIGITS.index(s)
+        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
+    # A garbled numeral (二二, 十十): read digit by digit, so the numbering check flags it instead of failing.
+    return int("".join(str(CN_DIGITS.index(c) % 10) for c in s))
 
 
 def cn_numeral(n: int) -> str:
@@ -199,8 +202,8 @@ class _Parser:
         if self.domain is None and self.section_title and self.section_kind is None:
             # Blocks straight under a numbered section: the section itself is the domain ("二、儿童与健康").
             self.domain = self.section_title
-            self.headings[-1].kind = "domain" if self.headings and self.headings[-1].text == self.section else \
-                self.headings[-1].kind
+            if self.headings and self.headings[-1].text == self.section:
+                self.headings[-1].kind = "domain"
         self.block, self.block_kind = name, kind
         self.expected[kind] = 1
         self.heading(line, 3, name, "block")
@@ -388,6 +391,8 @@ def segment(raw: str) -> Segmentation:
         parser.feed(line)
     parser.close_skipped()
     parser.title_hints()
+    # A bare number with nothing after it (a paste that lost its text) is not an item.
+    parser.items = [i for i in parser.items if raw[i.body_start:i.lines[-1].end].strip()]
     last = lines[-1].no if lines else 1
     if not parser.items:
         raise PlanFormatError("读到文件末尾仍未识别出规划结构(没有找到章节标题和编号条目) "

@@ -75,7 +75,7 @@ def api_link(args) -> str:
     """The JSON twin of a results page: /api/search with the same query, filters and offset."""
     params = {k: args.get(k, "").strip() for k in ("q", *FILTERS) if args.get(k, "").strip()}
     page = args.get("page", "1")
-    if page.isdigit() and int(page) > 1:
+    if page.isdecimal() and page.isascii() and int(page) > 1:
         params.update(limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
     return "/api/search" + ("?" + urlencode(params) if params else "")
 
