@@ -10,6 +10,7 @@ from functools import lru_cache
 from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
+from nlp.repair_lists import close_quotes, list_separators
 
 APPLY_THRESHOLD = 0.75
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -113,6 +114,8 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
                     add(_make(raw, a, b, rule.replacement.replace("{level}", level), rule))
                     break
     for rep in _close_brackets(raw, text, parentheticals):
+        add(rep)
+    for rep in list_separators(raw, text, _make) + close_quotes(raw, text, _make):
         add(rep)
     return sorted(found, key=repair_order)
 

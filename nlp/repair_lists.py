@@ -1,0 +1,50 @@
+"""Repairs of lost separators and quotes: list members written back to back, quotes left unclosed."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nlp.lang import read_lines
+from nlp.model import Repair
+
+# A stop ends a quotation's reach: an unclosed “ is closed before the first of these.
+_QUOTE_STOPS = re.compile(r"[,。;:!?\n]")
+_LIST_WINDOW = 16  # how far back a 、 shows that we are inside an enumeration (or right after the pair)
+
+
+@lru_cache(maxsize=1)
+def list_terms() -> re.Pattern:
+    """Regex of enumeration members: data terms plus every department name of two or more characters."""
+    terms = set(read_lines("list_terms.txt"))
+    try:
+        from nlp.registry import departments
+        terms |= {n for d in departments() for n in d.names if len(n) >= 2}
+    except ImportError:
+        pass
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+
+
+def list_separators(raw: str, text: str, make) -> list[Repair]:
+    """Insert 、 between two list members that touch, when a 、 just before shows an enumeration."""
+    reps = []
+    pattern = list_terms()
+    pos = 0
+    while True:
+        m = pattern.search(text, pos)
+        if not m:
+            return reps
+        nxt = pattern.match(text, m.end())
+        if nxt and "、" in text[max(0, m.start() - _LIST_WINDOW):nxt.end() + 1]:
+            reps.append(make(raw, m.end(), m.end(), "、", "list_separator", "missing_punct", 0.85))
+        pos = m.end()
+
+
+def close_quotes(raw: str, text: str, make) -> list[Repair]:
+    """An opening “ with no ” before the clause ends gets its ” back at the clause end."""
+    reps = []
+    for m in re.finditer("“", text):
+        stop = _QUOTE_STOPS.search(text, m.end())
+        end = stop.start() if stop else len(text)
+        if "”" not in text[m.end():end] and "“" not in text[m.end():end] and end > m.end():
+            reps.append(make(raw, end, end, "”", "close_quote", "missing_punct", 0.8))
+    return reps
