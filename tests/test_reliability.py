@@ -348,7 +348,7 @@ def _guard(fn, problems: list) -> None:
 
 
 # -- the backup procedure SECURITY.md documents -----------------------------------------------------
-BACKUP = "import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))"
+BACKUP = "python -m kb backup -o"
 
 
 def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp_path, monkeypatch):
@@ -366,8 +366,8 @@ def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp
     try:
         time.sleep(0.3)
         backup = tmp_path / "backup.sqlite"
-        subprocess.run([sys.executable, "-c", BACKUP, str(paths.reviews_db_path()), str(backup)], check=True,
-                       timeout=60)
+        subprocess.run([sys.executable, "-m", "kb", "backup", "-o", str(backup)], check=True, timeout=60,
+                       cwd=REPO)
     finally:
         stop.set()
         t.join()
@@ -375,8 +375,8 @@ def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp
     restored = tmp_path / "restored"
     restored.mkdir()
     (restored / "current").symlink_to(paths.current_build())
-    (restored / "reviews.sqlite").write_bytes(backup.read_bytes())
     monkeypatch.setenv("KB_DATA_DIR", str(restored))
+    subprocess.run([sys.executable, "-m", "kb", "restore", str(backup)], check=True, timeout=60, cwd=REPO)
     state = durable_state()
     assert state["integrity"] == "ok" and 1 < len(state["audit"]) <= len(live_audit)
     assert state["audit"] == live_audit[:len(state["audit"])]       # a consistent snapshot: a prefix of the log
