@@ -20,9 +20,22 @@ SORTS = {
     "unit": lambda r: (r["unit"] or "", r["order"]),
     "owner": lambda r: (r["owner"][0] if r["owner"] else "\uffff", r["order"]),
     "serving": lambda r: (-len(r["serving"]), r["order"]),
+    "status": lambda r: (STATUS_ORDER.get(r["monitoring"]["current"]["code"], 9) if r["monitoring"] else 9, r["order"]),
 }
+STATUS_ORDER = {"unmet": 0, "met": 1, "nodata": 2}
+
+
+def _monitoring_rows() -> dict[str, dict[str, Any]]:
+    """Monitoring state per indicator id (status, warnings, years) so the table can show and take values."""
+    from webapp.monitoring import _data, row_json
+    _index, rows, _orphans = _data()
+    out = {}
+    for r in rows:
+        j = row_json(r)
+        out[j["id"]] = {k: j[k] for k in ("id", "name", "unit", "current", "latest_year", "warnings", "years", "url")}
+    return out
 COLUMNS = [("domain", "所属条目"), ("name", "指标"), ("comparator", "要求"), ("value", "目标值"), ("unit", "单位"),
-           ("owner", "牵头部门"), ("serving", "支撑措施")]
+           ("owner", "牵头部门"), ("serving", "支撑措施"), ("status", "监测状态")]
 
 
 def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
@@ -40,11 +53,13 @@ def targets_page() -> dict[str, Any]:
     sort = sort if sort in SORTS else "order"
     desc = request.args.get("order") == "desc"
     rows = []
+    monitoring = _monitoring_rows()
     for it in snap.items:
         for ind in it["indicators"]:
             row = indicator_view(ind)
             rows.append({**row, "order": len(rows), "item": brief(it), "owner": owners(it)["lead"],
-                         "co": owners(it)["co"], "serving": _serving(snap, it["id"])})
+                         "co": owners(it)["co"], "serving": _serving(snap, it["id"]),
+                         "monitoring": monitoring.get(ind["id"])})
     blank = [sort == "value" and r["value"] is None for r in rows]  # rows without a number stay last
     rows = (sorted((r for r, b in zip(rows, blank) if not b), key=SORTS[sort], reverse=desc)
             + [r for r, b in zip(rows, blank) if b])
