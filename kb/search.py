@@ -1,4 +1,10 @@
-"""Full-text search over goals, measures and clauses: the API payload (filters, ranking, result rows)."""
+"""Full-text search over goals, measures and clauses: the API payload (filters, ranking, result rows).
+
+How it fits together: kb.search_analysis holds the one whoosh analyzer (jieba search-mode cut with the project's
+dictionary, stop words) → kb.search_index writes the whoosh index of record at build time (item and clause
+documents) and derives BM25F score arrays from it through whoosh's reader on the first search of a build →
+kb.search_engine sums those arrays for a query's analysed terms in one numpy pass → kb.search_results presents.
+"""
 from __future__ import annotations
 
 from typing import Any

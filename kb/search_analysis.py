@@ -1,15 +1,20 @@
-"""Search text analysis: jieba search-mode tokens (policy and department dictionary) and CJK bigrams."""
+"""Search text analysis: the one whoosh analyzer (jieba search-mode cut with the policy and department dictionary,
+then a stop-word filter) that indexes every text field and reads every query, and the CJK-bigram analyzer."""
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import Iterator
+
+from whoosh.analysis import StopFilter, Token, Tokenizer
 
 from nlp.lang import jieba_tokenizer, read_lines
 
 SYNONYMS_FILE = "synonyms.tsv"
 STOPWORDS_FILE = "search_stopwords.txt"
+BLOCK_CACHE = 100_000    # cuts of jieba blocks remembered (clauses, items and raw texts share most blocks)
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _lock = threading.Lock()
@@ -87,6 +92,97 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def _same_length_norm(text: str) -> str:
+    """normalise(text), or only lower case when NFKC would change the length (offsets must stay the original's)."""
+    norm = normalise(text)
+    return norm if len(norm) == len(text) else text.lower()
+
+
+@lru_cache(maxsize=BLOCK_CACHE)
+def _cut_block(block: str) -> tuple[tuple[str, int, int], ...]:
+    """Search-mode words (with offsets) of one jieba block, punctuation dropped."""
+    return tuple((w, s, e) for w, s, e in search_jieba().tokenize(block, mode="search") if _WORD.search(w))
+
+
+def _jieba_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
+    """jieba's search-mode tokenize of norm, cut block by block (jieba cuts each block on its own, so the
+    result is identical, and an item's text re-uses the cuts of its clauses)."""
+    import jieba
+
+    base = 0
+    for block in jieba.re_han_default.split(norm):
+        if block:
+            for w, s, e in _cut_block(block):
+                yield w, base + s, base + e
+            base += len(block)
+
+
+def _bigram_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
+    """Overlapping CJK character bigrams (single characters for 1-char runs) and whole Latin/number words."""
+    for m in _CJK_RUN.finditer(norm):
+        run, base = m.group(0), m.start()
+        if not "\u3400" <= run[0] <= "\u9fff" or len(run) == 1:
+            yield run, base, base + len(run)
+            continue
+        for i in range(len(run) - 1):
+            yield run[i:i + 2], base + i, base + i + 2
+
+
+class _PiecesTokenizer(Tokenizer):
+    """A whoosh Tokenizer over a (normalised text → (word, start, end)) splitter; picklable (whoosh stores it)."""
+
+    def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __hash__(self):
+        return hash(self.__class__.__name__)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        norm = _same_length_norm(value)
+        pieces = self._split(norm) if tokenize else [(norm, 0, len(norm))]
+        for pos, (word, start, end) in enumerate(pieces):
+            t.text, t.boost, t.stopped = word, 1.0, False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+
+
+class JiebaTokenizer(_PiecesTokenizer):
+    """jieba search-mode segmentation (overlapping sub-words) with the project dictionary, NFKC + lower case."""
+
+    def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
+        return _jieba_pieces(norm)
+
+
+class BigramTokenizer(_PiecesTokenizer):
+    """CJK bigrams: finds words that segmentation or a damaged text split differently."""
+
+    def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
+        return _bigram_pieces(norm)
+
+
+@lru_cache(maxsize=1)
+def analyzer():
+    """The analyzer of every text field, for indexing and for queries: jieba tokenizer | stop words."""
+    # The tokenizer already lower-cases (before the dictionary lookup, which needs it), so no LowercaseFilter.
+    return JiebaTokenizer() | StopFilter(stoplist=stopwords(), minsize=1, renumber=False)
+
+
+@lru_cache(maxsize=1)
+def bigram_analyzer():
+    """The analyzer of the bigram fallback field."""
+    return BigramTokenizer()
+
+
 def words(text: str) -> list[str]:
     """Normal-mode jieba words of a query chunk (meaningful units), without stop words and punctuation."""
     stops = stopwords()
@@ -94,28 +190,13 @@ def words(text: str) -> list[str]:
 
 
 def search_tokens(text: str) -> list[tuple[str, int, int]]:
-    """Search-mode tokens (word, start, end) of text, overlapping sub-words included, stop words dropped."""
-    stops = stopwords()
-    norm = normalise(text)
-    if len(norm) != len(text):  # NFKC changed the length (rare ligatures): offsets would drift, keep raw
-        norm = text.lower()
-    return [(w, s, e) for w, s, e in search_jieba().tokenize(norm, mode="search")
-            if _WORD.search(w) and w not in stops]
+    """(word, start, end) of text as the index analyzer reads it: search-mode sub-words, stop words dropped."""
+    return [(t.text, t.startchar, t.endchar) for t in analyzer()(text, chars=True, mode="query")]
 
 
 def bigrams(text: str) -> list[tuple[str, int, int]]:
-    """Overlapping CJK character bigrams (single characters for 1-char runs) and whole Latin/number words."""
-    out = []
-    norm = normalise(text)
-    if len(norm) != len(text):
-        norm = text.lower()
-    for m in _CJK_RUN.finditer(norm):
-        run, base = m.group(0), m.start()
-        if not "\u3400" <= run[0] <= "\u9fff" or len(run) == 1:
-            out.append((run, base, base + len(run)))
-            continue
-        out.extend((run[i:i + 2], base + i, base + i + 2) for i in range(len(run) - 1))
-    return out
+    """(bigram, start, end) of text as the fallback field's analyzer reads it."""
+    return [(t.text, t.startchar, t.endchar) for t in bigram_analyzer()(text, chars=True, mode="query")]
 
 
 def warm_up() -> None:

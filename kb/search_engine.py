@@ -1,4 +1,4 @@
-"""The live build's search engine: the loaded index, per-build caches, and ranking with numpy."""
+"""The live build's search engine: the BM25F arrays derived from its whoosh index, per-build caches, numpy ranking."""
 from __future__ import annotations
 
 import threading

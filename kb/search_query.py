@@ -1,4 +1,5 @@
-"""Query understanding: clean the typed text, read filters and phrases, find departments, expand synonyms."""
+"""Query understanding: clean the typed text, read filters and phrases, find departments, expand synonyms; the
+terms to look up come from the same whoosh analyzer that indexed the text."""
 from __future__ import annotations
 
 import re

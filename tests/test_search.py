@@ -230,25 +230,117 @@ def test_reviews_apply_per_request_and_never_stick_to_the_cache(fx, monkeypatch)
 
 
 def test_index_of_an_older_format_is_a_clear_503(fx):
+    import shutil
+
     from kb import paths
 
     write_build(fx, name="b2")  # a new build folder, so the engine is opened afresh
-    (paths.index_path() / "meta.json").write_text('{"format": 1}', encoding="utf-8")
+    for f in paths.index_path().glob("*items*"):  # the whoosh index of record is gone: only a rebuild helps
+        f.unlink()
+    shutil.rmtree(paths.index_path() / "derived", ignore_errors=True)
     with pytest.raises(SearchError) as exc:
         search("龋齿")
     assert exc.value.status == 503 and "kb build" in exc.value.message
 
 
-@pytest.mark.parametrize("text,parts,clean", [
-    ("加强保健。开展筛查。", ["加强保健。", "开展筛查。"], True),    # split after punctuation
-    ("加强保健开展筛查", ["加强保健", "开展筛查"], False),            # split inside a run of Han characters
-    ("加强保健。开展筛查。", ["加强保健。", "开展筛查"], False),       # parts do not make the text
-    ("比例达到90%。提高", ["比例达到90%", "。提高"], True),          # punctuation starts the next part
-])
-def test_clause_counts_are_summed_only_at_block_boundaries(text, parts, clean):
-    from kb.search_index import _joins_cleanly
+def test_stale_derived_arrays_are_derived_again(fx):
+    from kb import paths
+    from kb.search_index import DERIVED, FORMAT
 
-    assert _joins_cleanly(text, parts) is clean
+    write_build(fx, name="b3")
+    derived = paths.index_path() / DERIVED
+    assert not derived.exists()  # derived on the first search, not at build time
+    first = search("龋齿")["results"][0]["id"]
+    (derived / "meta.json").write_text('{"format": 1}', encoding="utf-8")
+    write_build(fx, name="b4")  # the engine is re-opened for a new build; make b3's arrays stale and reuse them
+    (paths.index_path() / DERIVED).mkdir()
+    (paths.index_path() / DERIVED / "meta.json").write_text('{"format": 1}', encoding="utf-8")
+    assert search("龋齿")["results"][0]["id"] == first
+    assert '"format": %d' % FORMAT in (paths.index_path() / DERIVED / "meta.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("eager_from,derived_at_build", [(1, True), (10**9, False)])
+def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypatch, eager_from, derived_at_build):
+    from kb import paths, search_index
+
+    monkeypatch.setattr(search_index, "EAGER_DERIVE_ITEMS", eager_from)
+    write_build(kb_data)
+    assert (paths.index_path() / search_index.DERIVED / "meta.json").exists() is derived_at_build
+    assert ids(search("龋齿"))[0] == "health-g1"
+
+
+@pytest.mark.parametrize("text", [
+    "加强保健。开展筛查。",                      # blocks split at punctuation
+    "比例达到90%。提高Ｈｅｌｌｏ，１２３",        # full-width forms, numbers with %
+    "①校园欺凌 abc-def 3.5%",                   # symbols jieba yields one by one
+    "",                                          # nothing
+])
+def test_block_wise_cut_equals_jieba_on_the_whole_text(text):
+    """The analyzer cuts jieba block by block (cached); jieba cuts each block alone, so nothing may change."""
+    from kb.search_analysis import _WORD, _same_length_norm, search_jieba, search_tokens, stopwords
+
+    norm = _same_length_norm(text)
+    whole = [t for t in search_jieba().tokenize(norm, mode="search") if _WORD.search(t[0]) and t[0] not in stopwords()]
+    assert search_tokens(text) == whole
+
+
+def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
+    from whoosh.query import And, Term
+    from whoosh.searching import Searcher
+
+    from kb import paths
+    from kb.search_index import FIELD_BOOSTS, whoosh_index
+
+    ix = whoosh_index(paths.index_path())
+    names = set(ix.schema.names())
+    assert {"text", "raw", "title", "kind", "domain", "plan", "depts", "lead", "indicators", "groups"} <= names
+    assert set(FIELD_BOOSTS) <= names and ix.schema.stored_names() == ["id"]  # lean: results come from the KB
+    with Searcher(ix.reader()) as s:
+        assert s.doc_frequency("level", "item") == len(items())
+        assert s.doc_frequency("level", "clause") > len(items())
+        at_item_level = Term("level", "item")
+        assert len(s.search(And([Term("lead", "市妇联"), at_item_level]))) == 1        # leads family-m1
+        assert len(s.search(And([Term("depts", "市妇联"), at_item_level]))) == 3       # and supports two more
+        assert s.doc_frequency("kind", "goal") >= 4 and s.doc_frequency("title", "欺凌") == 2
+        assert s.doc_frequency("plan", PLAN) == s.doc_count_all()
+    ix.close()
+
+
+def test_one_analyzer_indexes_and_reads_queries(fx):
+    from kb import paths
+    from kb.search_analysis import analyzer, search_tokens
+    from kb.search_index import SEARCH_FIELDS, schema, whoosh_index
+
+    an = analyzer()
+    assert all(schema()[f].analyzer is an for f in SEARCH_FIELDS if f != "ngram")
+    ix = whoosh_index(paths.index_path())
+    assert ix.schema["text"].analyzer == an  # the stored schema unpickles to the same chain
+    ix.close()
+    assert [t.text for t in an("校园欺凌的预防", mode="query")] == [w for w, _, _ in search_tokens("校园欺凌的预防")]
+
+
+@pytest.mark.parametrize("field,term", [("text", "欺凌"), ("title", "口腔"), ("indicators", "龋患率"),
+                                        ("ngram", "欺凌"), ("raw", "阶段"), ("text", "没有的词")])
+def test_score_arrays_are_whooshs_bm25f(fx, field, term):
+    """Each derived weight equals whoosh's own BM25F score of the term in that field and document."""
+    from whoosh.query import Term
+    from whoosh.scoring import BM25F
+    from whoosh.searching import Searcher
+
+    from kb import paths
+    from kb.search_index import B, K1, open_index, whoosh_index
+
+    arrays = open_index(paths.index_path())
+    ix = whoosh_index(paths.index_path())
+    with Searcher(ix.reader(), weighting=BM25F(B=B, K1=K1)) as s:
+        whoosh = {hit.docnum: hit.score for hit in s.search(Term(field, term), limit=None)}
+    ix.close()
+    found = arrays.postings(field, term)
+    assert len(whoosh) == (0 if found is None else len(found[0]))
+    if found is None:
+        return
+    mine = {int(d): float(w) for d, w in zip(*found)}  # whoosh numbers items, then clauses, as the arrays do
+    assert mine.keys() == whoosh.keys() and all(abs(whoosh[d] - w) < 1e-4 * max(1.0, w) for d, w in mine.items())
 
 
 @pytest.mark.parametrize("word,vocab", [
