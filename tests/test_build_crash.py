@@ -4,38 +4,19 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from kb import paths, reviews
+from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 6
 
 
-def _env(data: Path) -> dict[str, str]:
-    return {**os.environ, "KB_DATA_DIR": str(data), "PYTHONPATH": str(REPO)}
-
-
-def _build(data: Path) -> None:
-    """A complete build in a subprocess."""
-    done = subprocess.run([sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=_env(data),
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-
-
-def _snapshot() -> tuple[Path, int, str]:
-    """(live build, item count, integrity check) read the way the app reads it."""
-    live = paths.current_build()
-    conn = sqlite3.connect(f"file:{live / 'kb.sqlite'}?mode=ro", uri=True)
-    try:
-        return live, conn.execute("SELECT count(*) FROM items").fetchone()[0], \
-            conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
+_env, _build, _snapshot = subprocess_env, build_in_subprocess, live_kb_state
 
 
 def _kill_at_random_point(data: Path, rng: random.Random, mode: str) -> int:

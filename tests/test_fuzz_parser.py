@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from kb_helpers import live_kb_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -216,15 +218,7 @@ def _samples(n: int) -> list[bytes]:
             for seed in range(n)]
 
 
-def _live_state() -> tuple[Path, int, str]:
-    from kb import paths
-    live = paths.current_build()
-    conn = sqlite3.connect(f"file:{live / 'kb.sqlite'}?mode=ro", uri=True)
-    try:
-        return live, conn.execute("SELECT count(*) FROM items").fetchone()[0], \
-            conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
+_live_state = live_kb_state
 
 
 @pytest.mark.slow

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
+
 from kb import paths
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,14 +24,7 @@ QUERIES = ("儿童 心理健康", "出生缺陷", "市教育局 牵头", "留守
 DURABLE_TABLES = ("reviews", "audit", "observations", "observation_log", "users")
 
 
-def _env(data: Path) -> dict[str, str]:
-    return {**os.environ, "KB_DATA_DIR": str(data), "PYTHONPATH": str(REPO)}
-
-
-def _run_build(data: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=_env(data),
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+_env, _run_build, live_kb = subprocess_env, build_in_subprocess, live_kb_state
 
 
 def durable_state() -> dict:
@@ -40,16 +35,6 @@ def durable_state() -> dict:
         state = {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in DURABLE_TABLES if t in have}
         state["integrity"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
         return state
-    finally:
-        conn.close()
-
-
-def live_kb() -> tuple[Path, int, str]:
-    live = paths.current_build()
-    conn = sqlite3.connect(f"file:{live / 'kb.sqlite'}?mode=ro", uri=True)
-    try:
-        return live, conn.execute("SELECT count(*) FROM items").fetchone()[0], \
-            conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
 
