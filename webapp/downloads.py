@@ -54,7 +54,7 @@ def _error(status: int, message: str, fmt: str, suggestions: list[dict[str, str]
         items = "".join(f'<li><a href="{escape(s["url"])}">{escape(s["label"])}</a></li>' for s in suggestions or [])
         html = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>无法导出</title>"
                 f"<h1>无法导出</h1><p>{escape(message)}</p>" + (f"<ul>{items}</ul>" if items else "") +
-                f'<p><a href="/">返回首页</a></p></html>')
+                '<p><a href="/">返回首页</a></p></html>')
         return Response(html, status=status, mimetype="text/html")
 
 
