@@ -83,6 +83,11 @@ def transaction(fn: Callable[[sqlite3.Connection], Any]) -> Any:
         conn.close()
 
 
+def version() -> int:
+    """The newest audit entry's id: changes whenever any review, undo or import is written (the log is append-only)."""
+    return read(lambda conn: conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
+
+
 def read(fn: Callable[[sqlite3.Connection], Any]) -> Any:
     """Run fn on a fresh durable connection without a write lock."""
     conn = durable_connection()
