@@ -40,8 +40,18 @@ def list_separators(raw: str, text: str, make) -> list[Repair]:
 
 
 def close_quotes(raw: str, text: str, make) -> list[Repair]:
-    """An opening “ with no ” before the clause ends gets its ” back at the clause end."""
+    """Unbalanced quotes: an opening “ is closed at the clause end; in a run of quoted terms (“A”“B”) a ”
+    without its “ gets one as far back as the next quoted term is long (parallel terms have similar length)."""
     reps = []
+    for m in re.finditer("”“", text):
+        clause = _QUOTE_STOPS.split(text[:m.start()])[-1]
+        if "“" in clause:
+            continue
+        stop = _QUOTE_STOPS.search(text, m.end())
+        nxt = text[m.end():stop.start() if stop else len(text)].split("”")[0]
+        start = m.start() - len(nxt)
+        if 2 <= len(nxt) <= 8 and len(clause) > len(nxt):
+            reps.append(make(raw, start, start, "“", "open_quote", "missing_punct", 0.75))
     for m in re.finditer("“", text):
         stop = _QUOTE_STOPS.search(text, m.end())
         end = stop.start() if stop else len(text)
