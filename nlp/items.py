@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from functools import lru_cache
 
 from nlp.lang import cut, read_lines
@@ -10,6 +11,7 @@ from nlp.repair import OffsetMap, _make
 from nlp.segment import RawItem
 
 TITLE_MAX = 32
+MIN_INTACT_TITLES = 5  # fewer intact titles than this give no reliable typical length
 LONG_TITLE = 20            # a stop-ended title longer than this is checked for a lost stop inside
 LONG_TITLE_SPLIT_MIN = 8  # … but only split where at least this much title remains
 TITLED_KINDS = ("measure", "implementation", "monitoring", "principle")
@@ -109,6 +111,8 @@ def split_clauses(text: str, extra_breaks: list[int]) -> list[tuple[int, int]]:
 def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: list[RawItem]) -> tuple[list[Item], list[Repair]]:
     """Items with repaired text, titles and clauses; plus the title-stop suggestions found on the way."""
     items, suggestions, used_ids = [], [], set()
+    intact: list[int] = []                       # lengths of titles whose 。 survived
+    split_titles: list[tuple[Repair, int]] = []  # title-stop suggestions with the title they would end
     codes: dict[str, str] = {}
     for pos, ri in enumerate(raw_items):
         if ri.domain and ri.domain not in codes:
@@ -128,9 +132,12 @@ def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: l
             if ri.title_hint and body.startswith(ri.title_hint) and body[len(ri.title_hint)] not in "。,;:\n":
                 end, conf, rule = len(ri.title_hint), 0.7, "title_stop"  # the TOC names the title
             title = body[:end].strip()
+            if rule == "stop":
+                intact.append(len(title))
             if rule == "title_stop":
                 at = omap.to_raw(t0 + end)
                 suggestions.append(_make(raw, at, at, "。", rule, "missing_punct", conf))
+                split_titles.append((suggestions[-1], len(title)))
                 breaks = [end]
         local = (f"{code}-{'g' if ri.kind == 'goal' else 'm'}{ri.number}" if ri.kind in ("goal", "measure") and code
                  else f"{ID_PREFIX.get(ri.kind, ri.kind)}-{ri.number}")
@@ -147,7 +154,22 @@ def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: l
         for c in item.clauses:
             c.raw_text = raw[omap.to_raw(t0 + c.start):omap.to_raw(t0 + c.end)]
         items.append(item)
+    _promote_typical_titles(split_titles, intact)
     return items, suggestions
+
+
+def _promote_typical_titles(split_titles: list[tuple[Repair, int]], intact: list[int]) -> None:
+    """Apply a lost title stop when the title it ends is no longer than the plan's typical intact title.
+
+    Short imperative titles (有效控制儿童近视) are the genre's norm and their end is unambiguous; a longer
+    candidate may be a long title cut at the wrong opener, so it stays a suggestion for a reviewer.
+    """
+    if len(intact) < MIN_INTACT_TITLES:
+        return
+    typical = statistics.median(intact)
+    for rep, length in split_titles:
+        if length <= typical and rep.confidence >= 0.7:
+            rep.confidence, rep.applied = 0.8, True
 
 
 def _title(kind: str, body: str) -> str:

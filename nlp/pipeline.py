@@ -66,11 +66,15 @@ def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | No
     text, omap = apply_repairs(raw, repairs)
     say("切分条目")
     items, suggestions = build_items(plan_id, raw, text, omap, seg.items)
-    if _decide(plan_id, raw, suggestions, repair_review):  # accepted title stops: rebuild items on the new text
+    # Confident or reviewer-accepted title stops change the text: rebuild the items on it.
+    if _decide(plan_id, raw, suggestions, repair_review) or any(s.applied for s in suggestions):
         accepted = [s for s in suggestions if s.applied]
         text, omap = apply_repairs(raw, repairs + accepted)
         items, more = build_items(plan_id, raw, text, omap, seg.items)
-        suggestions = accepted + [s for s in more if s.id not in {a.id for a in accepted}]
+        kept = {a.id for a in accepted}
+        for s in more:  # the text now holds exactly the accepted stops; a rejected one stays a suggestion
+            s.applied = s.id in kept
+        suggestions = accepted + [s for s in more if s.id not in kept]
     repairs = sorted(repairs + suggestions, key=repair_order)
     plan = Plan(id=plan_id, title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
                 raw_text=raw, text=text, meta={**meta, "page": seg.page_meta}, repairs=repairs,
