@@ -29,7 +29,8 @@ class Mention:
 @lru_cache(maxsize=1)
 def _forms() -> dict[str, tuple[tuple[str, ...], str]]:
     """Every surface form → (canonical names, rule); collective phrases win over single names."""
-    forms = {n: ((d.canonical,), "mention") for d in registry.departments() for n in d.names}
+    forms = {n: ((d.canonical,), "mention") for d in registry.departments() for n in d.local_names}
+    forms.update({n: ((d.canonical,), "mention") for d in registry.departments() for n in d.names})
     for phrase, (members, _role) in registry.groups().items():
         forms[phrase] = (members, "group")
     return forms
@@ -62,6 +63,9 @@ def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     stems.update({n: d.canonical for d in registry.departments() for n in d.aliases})
     alt = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
     return re.compile(rf"(?:{alt})(?:[、,,和及与](?:{alt}))+{_ENUM_TAIL}"), re.compile(alt), stems
+
+
+_LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
 
 
 def _cue(text: str, end: int) -> str | None:
@@ -102,4 +106,8 @@ def find_mentions(text: str) -> list[Mention]:
            if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))]
     for m in out:
         m.cue = _cue(text, m.end)
+    # "市财政局、市医保局配合": a cue after a list covers every member joined to it by 、,和 及 与.
+    for m, nxt in reversed(list(zip(out, out[1:]))):
+        if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end:nxt.start]):
+            m.cue = nxt.cue
     return out

@@ -13,6 +13,7 @@ GROUPS_FILE = "department_groups.tsv"
 CATEGORY_LABELS = {"party": "市委部门", "government": "政府部门", "judicial": "司法机关", "mass": "群团组织",
                    "coordination": "协调机构", "territorial": "属地政府", "media": "媒体", "other": "其他"}
 # Prefixes a user or a plan may put before a municipal body's name; stripped before lookup.
+LOCAL_LEVELS = ("县", "区")  # a county or district plan names the same bodies with its own level
 _PREFIXES = ("湖南省益阳市", "中共益阳市委", "益阳市", "益阳", "中共")
 
 
@@ -31,6 +32,18 @@ class Department:
     def names(self) -> tuple[str, ...]:
         """All names that denote this body on their own (not the enumeration-only stems)."""
         return tuple(dict.fromkeys((self.canonical, self.full, *self.aliases, *self.generic, *self.former)))
+
+    @property
+    def local_names(self) -> tuple[str, ...]:
+        """The same bodies at county or district level (县公安局, 区妇联, 团县委), for plans of those levels."""
+        out = []
+        for n in self.names:
+            for level in LOCAL_LEVELS:
+                if n.startswith("市") and not n.startswith("市场"):
+                    out.append(level + n[1:])
+                elif n.startswith("团市委"):
+                    out.append(f"团{level}委")
+        return tuple(dict.fromkeys(x for x in out if x not in self.names))
 
 
 def _split(cell: str) -> tuple[str, ...]:
@@ -64,6 +77,8 @@ def _index() -> dict[str, Department]:
             table.setdefault(n, dep)
             if not n.startswith(("市", "各")):  # plan text and users write 市公安局 as well as 公安局
                 table.setdefault("市" + n, dep)
+        for name in dep.local_names:
+            table.setdefault(_norm(name), dep)
     return table
 
 

@@ -115,7 +115,8 @@ def _compact(text: str) -> str:
 
 
 # A block heading ("主要目标", "2.策略措施。"), possibly followed on the same line by its first item.
-BLOCK_RE = re.compile(r"^(?:\d{1,2}[.、]\s*)?([^\s,。::(]{2,6}?)\s*(?:[::。.]\s*|$)")
+# A block heading may carry its own number: "1.主要目标", "(一)主要目标", "一、策略措施".
+BLOCK_RE = re.compile(rf"^(?:\d{{1,2}}[.、]\s*|[(]{_CN}[)]\s*|{_CN}、\s*)?([^\s,。::(]{{2,6}}?)\s*(?:[::。.]\s*|$)")
 _SINGLE_CONCEPT = re.compile(r"^[^、和及与]+$")
 
 

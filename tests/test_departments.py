@@ -40,6 +40,12 @@ def test_mentions(text, expected):
     ("监测组由各级统计部门牵头", "市统计局", "lead"),
     ("建立由相关部门牵头,工会配合的协同机制", "市总工会", "co"),
     ("各级政府妇儿工委负责规划实施的组织、协调", "市妇儿工委办", "lead"),
+    # a cue after a list covers every member of the list
+    ("市卫生健康局牵头,市财政局、市医保局配合", "市财政局", "co"),
+    ("市卫生健康局牵头,市财政局、市医保局配合", "市卫健委", "lead"),
+    ("市司法局、市妇联负责", "市司法局", "lead"),
+    ("县公安局负责,县人民法院、县人民检察院配合", "市中级人民法院", "co"),
+    ("县妇联、县总工会参与宣传动员", "市妇联", "co"),
 ])
 def test_role_cues(text, dept, cue):
     m = next(m for m in find_mentions(text) if dept in m.departments)

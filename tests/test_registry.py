@@ -33,6 +33,12 @@ EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departme
     ("人民法院", "市中级人民法院"),
     ("医疗保障部门", "市医保局"),
     ("民政", "市民政局"),                        # bare stem typed by a user
+    ("县妇联", "市妇联"),                        # county and district plans name the same bodies
+    ("县卫生健康局", "市卫健委"),
+    ("区教育局", "市教育局"),
+    ("团县委", "团市委"),
+    ("县委宣传部", "市委宣传部"),
+    ("县市场监管局", "市市场监管局"),
 ])
 def test_resolve(name, canonical):
     dep = registry.resolve(name)

@@ -114,6 +114,16 @@ def test_domain_as_section_when_blocks_sit_under_it():
         ("goal", "儿童与健康", 1), ("measure", "儿童与健康", 1), ("goal", "儿童与教育", 1)]
 
 
+@pytest.mark.parametrize("block_goal,block_measure", [("(一)主要目标", "(二)策略措施"), ("(一)主要目标:", "(二)政策措施。"),
+                                                     ("1.主要目标", "2.策略措施")])
+def test_numbered_blocks_under_a_domain_section(block_goal, block_measure):
+    raw = (f"一、儿童与健康\n{block_goal}\n1.儿童健康水平提高。\n2.儿童死亡率下降。\n{block_measure}\n"
+           "1.加强儿童保健。完善服务体系。\n二、儿童与教育\n主要目标\n1.普及学前教育。\n")
+    items = segment(raw).items
+    assert [(i.kind, i.domain, i.number) for i in items] == [
+        ("goal", "儿童与健康", 1), ("goal", "儿童与健康", 2), ("measure", "儿童与健康", 1), ("goal", "儿童与教育", 1)]
+
+
 def test_default_plan_heading_repairs():
     raw = Path(__file__).parent.parent.joinpath("corpus/yiyang-children-2021-2025.txt").read_text(encoding="utf-8")
     seg = segment(raw)
