@@ -7,6 +7,7 @@ import pkgutil
 import sys
 
 import kb.commands
+from kb.build import BuildBusy
 from kb.db import NoKnowledgeBase
 from nlp.reader import PlanFormatError
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return args.func(args) or 0
-    except (UserError, PlanFormatError, NoKnowledgeBase) as exc:
+    except (UserError, PlanFormatError, NoKnowledgeBase, BuildBusy) as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -167,8 +167,9 @@ def tag_indicators(plan: Plan) -> None:
 
 
 def _plan_year(plan: Plan) -> int:
-    """The plan's end year from its title, e.g. (2021-2025年) → 2025."""
-    m = re.search(r"20\d\d\s*[-—~至]\s*(20\d\d)", plan.title or "") or re.search(r"(20\d\d)", str(plan.meta.get("end", "")))
+    """The plan's end year from its title, e.g. (2021-2025年) → 2025, else from its metadata's period."""
+    m = (re.search(r"20\d\d\s*[-—~至]\s*(20\d\d)", plan.title or "")
+         or re.search(r"(20\d\d)\D*$", str(plan.meta.get("period") or "")))
     return int(m.group(1)) if m else 2025
 
 

@@ -20,6 +20,7 @@ def register(sub) -> None:
     p.add_argument("path")
     p.add_argument("--slug")
     p.add_argument("--title")
+    p.add_argument("--level", choices=["省", "市", "县", "区"], help="行政层级 (default: from the title)")
     p.set_defaults(func=cmd_add)
     p = sub.add_parser("plans", help="列出规划")
     p.add_argument("--json", action="store_true")
@@ -56,21 +57,41 @@ def cmd_add(args) -> int:
     slug = args.slug or re.sub(r"[^\w-]+", "-", src.stem).strip("-").lower() or "plan"
     if not re.fullmatch(r"[\w-]{1,80}", slug):
         raise UserError(f"无效的 slug: {slug!r}")
+    from kb.build import build, plan_files
+    dest = paths.plans_dir() / f"{slug}.txt"
+    taken = {f.stem: f for f in plan_files()}
+    if slug in taken and taken[slug] != dest:
+        raise UserError(f"slug {slug!r} 已被 {taken[slug].name} 使用,请用 --slug 另取一个")
     meta = {**load_meta(src), "slug": slug}
     if args.title:
         meta["title"] = args.title
+    meta["level"] = args.level or meta.get("level") or _level_of(meta.get("title") or src.stem)
     plan = analyse_file(src, meta)  # refuse a bad file before anything is written
     for w in plan.warnings:
         print(f"警告: {w}", file=sys.stderr)
-    dest = paths.plans_dir() / f"{slug}.txt"
+    meta_path = paths.plans_dir() / f"{slug}.json"
+    backup = [(p, p.read_bytes()) for p in (dest, meta_path) if p.exists()]  # a re-add replaces a plan
     tmp = dest.with_suffix(".tmp")
     shutil.copyfile(src, tmp)
-    (paths.plans_dir() / f"{slug}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(dest)
     print(f"已导入 {slug}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 正在重建知识库…")
-    from kb.build import build
-    build()
+    try:
+        build()
+    except BaseException:
+        # A build that fails with the new plan must not leave it behind to break every later build.
+        for p in (dest, meta_path):
+            p.unlink(missing_ok=True)
+        for p, data in backup:
+            p.write_bytes(data)
+        raise
     return 0
+
+
+def _level_of(title: str) -> str:
+    """Administrative level from a plan title (益阳市… → 市, 桃江县… → 县); 市 when it does not say."""
+    m = re.search(r"(省|自治区|市|州|盟|县|旗|区)(?=[^省市县区州旗盟]*(?:妇女|儿童|发展规划|纲要|规划))", title)
+    return {"自治区": "省", "州": "市", "盟": "市", "旗": "县"}.get(m.group(1), m.group(1)) if m else "市"
 
 
 def cmd_plans(args) -> int:
