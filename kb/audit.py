@@ -103,6 +103,9 @@ def _same(row: dict | None, snapshot: dict | None) -> bool:
 
 def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
     """Restore what audit entry audit_id changed to its state before; a new audit entry (itself undoable)."""
+    if not 0 < audit_id < 2 ** 63:  # SQLite integers are 64-bit: a larger id cannot exist
+        raise ReviewError(f"没有审计记录 #{audit_id}")
+
     def run(conn: sqlite3.Connection) -> int:
         e = conn.execute("SELECT * FROM audit WHERE id = ?", (audit_id,)).fetchone()
         if e is None:

@@ -84,7 +84,7 @@ def test_api_error_shape(client, path, status):
 @pytest.mark.parametrize("path,suggested", [
     (f"/items/{PLAN}:health-m99", "health-m"),
     ("/items/helth-m4", "health-m4"),
-    ("/departments/卫生健康局", "市卫健委"),
+    ("/departments/卫生保健委", "市卫健委"),
 ])
 def test_html_404_is_friendly_with_suggestions(client, path, suggested):
     resp = client.get(path)
@@ -94,7 +94,7 @@ def test_html_404_is_friendly_with_suggestions(client, path, suggested):
 
 
 def test_api_404_carries_suggestions(client):
-    body = client.get("/api/departments/卫生健康局").get_json()
+    body = client.get("/api/departments/卫生保健委").get_json()
     assert any(s["label"] == "市卫健委" for s in body["suggestions"])
 
 

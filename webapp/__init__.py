@@ -50,11 +50,13 @@ def _register_optional(app: Flask, name: str) -> None:
 
 def _page_globals() -> dict:
     """What every template needs: the signed-in reviewer, the JSON twin of this page, the active nav entry."""
-    from flask import current_app, g, url_for
+    from flask import current_app, g
+
+    from webapp.render import url_with_query
     endpoint = request.endpoint or ""
     api = ""
     if endpoint and f"{endpoint}_api" in current_app.view_functions:
-        api = url_for(f"{endpoint}_api", **(request.view_args or {}), **request.args.to_dict())
+        api = url_with_query(f"{endpoint}_api", request.view_args or {}, request.args)
     elif endpoint == "search.search_page":
         from webapp.search_page import api_link
         api = api_link(request.args)

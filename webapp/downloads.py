@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from kb.db import NoKnowledgeBase
 from kb.exports import FORMATS, ExportError, Filters, export
 from kb.store import KB
+from webapp.render import url_with_query
 
 bp = Blueprint("downloads", __name__)
 
@@ -83,15 +84,15 @@ def _send(layout: str, fmt: str, dept: str | None = None):
 def _same_with(fmt: str) -> str:
     """This download in another format, same filters."""
     args = dict(request.view_args or {}, fmt=fmt)
-    return url_for(request.endpoint or "downloads.plan", **args, **request.args.to_dict())
+    return url_with_query(request.endpoint or "downloads.plan", args, request.args)
 
 
 def _suggestion_url(layout: str, fmt: str, suggestion: str, dept: str | None) -> str:
     """A link that retries with the suggested department (other suggestions are shown as plain names)."""
     if dept is not None:
-        return url_for("downloads.department", name=suggestion, fmt=fmt, **request.args.to_dict())
+        return url_with_query("downloads.department", {"name": suggestion, "fmt": fmt}, request.args.to_dict())
     if request.args.get("dept"):
-        return url_for(request.endpoint, fmt=fmt, **(request.args.to_dict() | {"dept": suggestion}))
+        return url_with_query(request.endpoint, {"fmt": fmt}, request.args.to_dict() | {"dept": suggestion})
     return ""
 
 

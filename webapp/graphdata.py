@@ -5,7 +5,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from kb import graph as kbg
-from kb import paths
 from webapp.lookup import Snapshot, brief, dept_url, label
 
 if TYPE_CHECKING:
@@ -17,22 +16,11 @@ _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def _version() -> str:
-    """Changes when a new build goes live or a review is written (the graph shows the reviewed state)."""
-    build = str(paths.current_build())
-    if not paths.reviews_db_path().exists():
-        return build
-    from kb.audit import read
-    last = read(lambda c: c.execute("SELECT max(id) FROM audit").fetchone()[0])
-    return f"{build}#{last}"
-
-
 def kb_graph(snap: Snapshot) -> "nx.DiGraph":
-    """kb.graph's networkx graph of the snapshot, built once per build and review state (per worker)."""
-    key = _version()
+    """kb.graph's networkx graph of the snapshot, built once per snapshot (a new build or review makes a new one)."""
     with _lock:
-        if _cache.get("key") != key:
-            _cache.update(key=key, graph=kbg.build_graph(snap.items, snap.plans))
+        if _cache.get("snap") is not snap:  # keyed by the snapshot itself, so graph and pages always agree
+            _cache.update(snap=snap, graph=kbg.build_graph(snap.items, snap.plans))
         return _cache["graph"]
 
 

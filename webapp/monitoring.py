@@ -105,6 +105,9 @@ def domain_page(code: str) -> dict[str, Any]:
 
 @twin(bp, "/monitoring/department/<name>", "monitoring/list.html")
 def department_page(name: str) -> dict[str, Any]:
+    from nlp.registry import resolve
+    dep = resolve(name)
+    name = dep.canonical if dep else name  # any alias (教育局, 卫生健康部门) opens the same dashboard
     _index, rows, _ = _data()
     lead = mon.select(rows, department=name, role="lead")
     co = mon.select(rows, department=name, role="co")
@@ -167,9 +170,13 @@ def enter_value(ind_id: str):
                       url_for("monitoring.indicator_page", ind_id=ind["id"]))
     try:
         value = f.get("value")
-        entry = obsdb.make_entry(ind, f.get("year", ""), "" if value is None else value, unit=f.get("unit") or None,
-                                 source=str(f.get("source") or ""), convert=str(f.get("convert", "")).lower() in
-                                 ("1", "true", "on", "yes"), known_unit=r["unit"])
+        if not request.is_json and not str(value or "").strip() and not f.get("clear"):
+            # An empty box submitted by Enter must not delete the year's value; clearing is explicit.
+            raise obsdb.ObservationError("请填写数值(要删除该年度数值,请在指标页使用“删除”)")
+        entry = obsdb.make_entry(ind, str(f.get("year", "")), "" if value is None else str(value),
+                                 unit=str(f.get("unit") or "").strip() or None, source=str(f.get("source") or ""),
+                                 convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
+                                 known_unit=r["unit"])
         counts = obsdb.write([entry], g.user["name"], _data()[0])
     except obsdb.ObservationError as exc:
         if wants_json():

@@ -86,3 +86,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NoKnowledgeBase, _no_kb)
     app.register_error_handler(Exception, _unexpected)
+
+
+def url_with_query(endpoint: str, view_args: dict, query) -> str:
+    """url_for(endpoint, **view_args) plus the query string as given: a query key that collides with a URL
+    part or with url_for's own parameters (?item_id=, ?endpoint=, ?_method=) stays a plain query value."""
+    from urllib.parse import urlencode
+
+    from flask import url_for
+    from werkzeug.datastructures import MultiDict
+    pairs = list(query.items(multi=True)) if isinstance(query, MultiDict) else list(query.items())
+    return url_for(endpoint, **view_args) + ("?" + urlencode(pairs) if pairs else "")

@@ -12,7 +12,9 @@ ACTION_LABELS = {"assignment.accept": "确认责任部门", "assignment.reject":
                  "assignment.add": "添加责任部门", "link.confirm": "确认服务目标", "link.add": "添加服务目标",
                  "link.remove": "删除服务目标", "repair.accept": "接受文本修复", "repair.reject": "拒绝文本修复",
                  "note.add": "添加备注", "note.edit": "修改备注", "note.remove": "删除备注", "undo": "撤销",
-                 "reanchor": "重新定位", "import": "导入审核记录"}
+                 "reanchor": "重新定位", "import": "导入审核记录", "observation.set": "录入监测数据",
+                 "observation.change": "修改监测数据", "observation.clear": "删除监测数据",
+                 "observation.reanchor": "重新定位监测数据"}
 DECISION_LABELS = {"accept": "确认", "reject": "删除", "add": "添加", "confirm": "确认", "remove": "删除", "note": "备注"}
 
 
