@@ -103,10 +103,13 @@ def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dic
         item = _item(conn, item_ref)
         name = _canonical_department(conn, department)
         inferred = _inferred_departments(conn, item["id"])
+        # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
+        in_clauses = conn.execute("SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?",
+                                  (item["id"], name)).fetchone() is not None
     finally:
         conn.close()
-    if need_present and name not in inferred and read(lambda c: _current(c, "assignment", item["plan"],
-                                                                         item["id"], name)) is None:
+    if need_present and name not in inferred and not in_clauses and read(
+            lambda c: _current(c, "assignment", item["plan"], item["id"], name)) is None:
         raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
     return item, name, inferred
 

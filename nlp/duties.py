@@ -28,17 +28,19 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for it in map(_as_dict, items):
         mine = [a for a in it.get("departments") or [] if a.get("name") == dep.canonical]
-        if not mine:
+        clause_tags = [(c, x) for c in it.get("clauses") or [] for x in c.get("departments") or []
+                       if x.get("name") == dep.canonical]
+        if not mine and not clause_tags:
             continue
-        a = mine[0]
-        clauses = [c.get("text", "") for c in it.get("clauses") or []
-                   if any(x.get("name") == dep.canonical for x in c.get("departments") or [])]
+        # Named only in a clause: still a duty (the clause's role, 牵头 if any clause leads).
+        a = mine[0] if mine else next((x for _c, x in clause_tags if x.get("role") == "lead"), clause_tags[0][1])
+        clauses = list(dict.fromkeys(c.get("text", "") for c, _x in clause_tags))
         group = it.get("domain") or it.get("section") or "其他"
         groups.setdefault(group, []).append({
             "id": it.get("id"), "kind": it.get("kind"), "number": it.get("number"), "title": it.get("title"),
             "role": a.get("role"), "source": a.get("source"), "confidence": a.get("confidence"),
             "evidence": [e.get("text") for e in a.get("evidence") or [] if e.get("text")],
-            "clauses": clauses, "position": it.get("position", 0)})
+            "clauses": clauses, "clause_only": not mine, "position": it.get("position", 0)})
     for rows in groups.values():
         rows.sort(key=lambda r: (r["role"] != "lead", r["position"] or 0))
     return {"department": dep.canonical, "full_name": dep.full, "category": dep.category,

@@ -57,3 +57,27 @@ def test_monitoring_department_accepts_aliases(client):
 def test_department_without_duties_offers_no_dead_downloads(client):
     html = client.get("/departments/市审计局", follow_redirects=True).get_data(as_text=True)
     assert "暂未为该部门识别出职责" in html and "/download/department/" not in html
+
+
+@pytest.mark.parametrize("name", ["市教育局", "市科技局", "市卫健委", "团市委", "市财政局"])
+def test_department_page_and_its_download_list_the_same_duties(client, name):
+    page = client.get(f"/api/departments/{name}").get_json()
+    rows = client.get(f"/download/department/{name}.json").get_json()
+    rows = rows if isinstance(rows, list) else rows["rows"]
+    assert page["counts"]["total"] == len(rows)
+
+
+def test_a_department_named_only_in_a_clause_can_be_rejected(client):
+    from kb.store import KB
+    with KB() as kb:
+        item, name = next((it["id"], d["name"]) for it in kb.items(kind="measure") for c in it["clauses"]
+                          for d in c["departments"] if d["name"] not in {x["name"] for x in it["departments"]})
+    token = signed_in(client)
+    resp = client.post(f"/api/items/{item}/review", json={"action": "assignment.reject", "department": name,
+                                                          "reason": "只是提及"}, headers={"X-CSRF-Token": token})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    with KB() as kb:
+        after = kb.item(item)
+    assert name not in {d["name"] for c in after["clauses"] for d in c["departments"]}
+    page = client.get(f"/api/departments/{name}").get_json()
+    assert item not in {i["id"] for g in page["groups"] for i in g["items"]}
