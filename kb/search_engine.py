@@ -38,6 +38,7 @@ class Engine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._vocab = None
+        self._reviewed: tuple[int, dict[int, dict[str, str]]] | None = None
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -51,7 +52,7 @@ class Engine:
         return kb
 
     def dept_masks(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(member, lead) boolean arrays over items for a canonical department name."""
+        """(member, lead) boolean arrays over items for a canonical department name, in the reviewed state."""
         masks = self._dept_masks.get(name)
         if masks is None:
             a, n = self.ix.arr, self.ix.n_items
@@ -62,9 +63,39 @@ class Engine:
                 member[rows] = True
                 lead[rows[a["dept_lead"][entries]]] = True
             masks = self._dept_masks[name] = (member, lead)
-        return masks
+        reviewed = self.reviewed_departments()
+        if not reviewed:
+            return masks
+        member, lead = masks[0].copy(), masks[1].copy()
+        for row, roles in reviewed.items():  # the few items reviewers changed override the index
+            member[row], lead[row] = name in roles, roles.get(name) == "lead"
+        return member, lead
 
-    def item_depts(self, i: int) -> list[str]:
+    def reviewed_departments(self) -> dict[int, dict[str, str]]:
+        """Item row → {department: role} for items with department reviews, recomputed when the audit log grows."""
+        from kb import audit, overlay, paths
+        version = audit.version() if paths.reviews_db_path().exists() else 0
+        cached = self._reviewed
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        ids = sorted({r["live_item"] for r in overlay.list_reviews(kind="assignment") if r["live_item"]})
+        base = self.base_items(ids) if ids else {}
+        copies = [{**base[i], "departments": [dict(d) for d in base[i]["departments"]], "notes": [],
+                   "serves": list(base[i]["serves"]), "serves_detail": [dict(x) for x in base[i]["serves_detail"]],
+                   "clauses": [{**c, "departments": list(c["departments"])} for c in base[i]["clauses"]]}
+                  for i in ids if i in base]
+        out = {}
+        for it in overlay.apply_reviews(copies):
+            row = self.ix.row(it["id"])
+            if row is not None:
+                out[row] = {d["name"]: d["role"] for d in it["departments"]}
+        self._reviewed = (version, out)
+        return out
+
+    def item_depts(self, i: int, reviewed: dict[int, dict[str, str]] | None = None) -> list[str]:
+        """The item's departments for facets; `reviewed` (from reviewed_departments) overrides the index."""
+        if reviewed and i in reviewed:
+            return list(reviewed[i])
         a = self.ix.arr
         return [self.ix.depts[d] for d in a["dept_ids"][a["dept_ptr"][i]:a["dept_ptr"][i + 1]]]
 
@@ -195,7 +226,8 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
     if ranked and pq.concepts:
         floor = ranked[0]["score"] * KEEP_RATIO
         ranked = [e for e in ranked if e["score"] >= floor]
+    reviewed = eng.reviewed_departments() if ranked else {}
     for e in ranked:
         e["kind"] = eng.ix.kinds[eng.ix.arr["kind"][e["row"]]]
-        e["domain_name"], e["depts"] = eng.domain_name(e["row"]), eng.item_depts(e["row"])
+        e["domain_name"], e["depts"] = eng.domain_name(e["row"]), eng.item_depts(e["row"], reviewed)
     return ranked
