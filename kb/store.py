@@ -80,6 +80,21 @@ class KB:
         rows = self.item_rows(ids=[item_id])
         return self.items_as_dicts(rows)[0] if rows else None
 
+    def find_item(self, ref: str) -> dict[str, Any] | None:
+        """An item by full id or by the part after the colon (health-m9); ValueError when plans share it."""
+        rows = list(self.conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref)))
+        exact = [r["id"] for r in rows if r["id"] == ref]
+        ids = exact or [r["id"] for r in rows]
+        if len(ids) > 1:
+            raise ValueError(f"“{ref}”在多个规划中都有,请写完整编号: {'、'.join(ids)}")
+        return self.item(ids[0]) if ids else None
+
+    def check_plan(self, plan: str | None) -> None:
+        """Refuse an unknown plan id with the list of known ones (None means every plan)."""
+        known = [p["id"] for p in self.plans()]
+        if plan is not None and plan not in known:
+            raise ValueError(f"没有这个规划: {plan} (已有: {', '.join(known)})")
+
     def items(self, **filters) -> list[dict[str, Any]]:
         """Items in the export shape (see item_rows for filters)."""
         return self.items_as_dicts(self.item_rows(**filters))

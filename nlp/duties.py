@@ -25,7 +25,7 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
     dep = registry.resolve(name)
     if dep is None:
         raise UnknownDepartment(name)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (plan, domain): two plans never share a group
     for it in map(_as_dict, items):
         mine = [a for a in it.get("departments") or [] if a.get("name") == dep.canonical]
         clause_tags = [(c, x) for c in it.get("clauses") or [] for x in c.get("departments") or []
@@ -36,7 +36,7 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
         a = mine[0] if mine else next((x for _c, x in clause_tags if x.get("role") == "lead"), clause_tags[0][1])
         clauses = list(dict.fromkeys(c.get("text", "") for c, _x in clause_tags))
         group = it.get("domain") or it.get("section") or "其他"
-        groups.setdefault(group, []).append({
+        groups.setdefault((it.get("plan") or "", group), []).append({
             "id": it.get("id"), "kind": it.get("kind"), "number": it.get("number"), "title": it.get("title"),
             "role": a.get("role"), "source": a.get("source"), "confidence": a.get("confidence"),
             "evidence": [e.get("text") for e in a.get("evidence") or [] if e.get("text")],
@@ -46,7 +46,7 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
     return {"department": dep.canonical, "full_name": dep.full, "category": dep.category,
             "lead": sum(r["role"] == "lead" for rows in groups.values() for r in rows),
             "co": sum(r["role"] != "lead" for rows in groups.values() for r in rows),
-            "domains": [{"domain": g, "items": rows} for g, rows in groups.items()]}
+            "domains": [{"domain": g, "plan": p, "items": rows} for (p, g), rows in groups.items()]}
 
 
 def format_duties(report: dict[str, Any]) -> str:

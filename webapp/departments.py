@@ -52,9 +52,10 @@ def department_context(query: str) -> dict[str, Any]:
     snap = snapshot()
     name = resolve_department(snap, query)
     invs = involvement_of(snap, name)
-    groups: dict[str, list] = {}
+    groups: dict[tuple[str, str], list] = {}
     for inv in invs:
-        groups.setdefault(inv["item"]["domain"] or OTHER_DOMAIN, []).append(_entry(snap, inv, name))
+        key = (inv["item"]["plan"], inv["item"]["domain"] or OTHER_DOMAIN)  # two plans never share a group
+        groups.setdefault(key, []).append(_entry(snap, inv, name))
     partners = Counter(p for entries in groups.values() for e in entries for p in e["partners"])
     dep = registry.get(name)
     lead = sum(1 for i in invs if i["role"] == "lead")
@@ -65,7 +66,7 @@ def department_context(query: str) -> dict[str, Any]:
         "aliases": [a for a in (dep.names if dep else ()) if a != name],
         "counts": {"lead": lead, "co": len(invs) - lead, "total": len(invs),
                    "targets": len({t["id"] for es in groups.values() for e in es for t in e["targets"]})},
-        "groups": [{"domain": d, "items": es} for d, es in groups.items()],
+        "groups": [{"domain": d, "plan": p, "items": es} for (p, d), es in groups.items()],
         "partners": [{"name": p, "count": n, "url": dept_url(p)} for p, n in partners.most_common()],
         "exports": export_links(name),
         "title": f"{name} 的职责",

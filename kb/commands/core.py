@@ -108,7 +108,10 @@ def cmd_plans(args) -> int:
 
 def cmd_show(args) -> int:
     with KB() as kb:
-        item = kb.item(args.id) or next((i for i in kb.items() if i["id"].endswith(":" + args.id)), None)
+        try:
+            item = kb.find_item(args.id)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
         if item is None:
             raise UserError(f"找不到条目 {args.id}")
         if args.json:

@@ -23,8 +23,16 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_indicators)
 
 
+def _check_plan(kb: KB, plan: str | None) -> None:
+    try:
+        kb.check_plan(plan)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def duties_report(kb: KB, dept: str, plan: str | None = None) -> dict:
     """duties() over the reviewed items, with each item's served goals and indicators added."""
+    _check_plan(kb, plan)
     items = kb.items(plan=plan)
     try:
         report = duties(items, dept)
@@ -52,6 +60,7 @@ def cmd_duties(args) -> int:
 
 def indicator_rows(kb: KB, domain: str | None = None, plan: str | None = None) -> list[dict]:
     """One row per indicator with its item, owners and the measures serving its goal."""
+    _check_plan(kb, plan)
     items = kb.items(plan=plan)
     serving: dict[str, list[str]] = {}
     for it in items:
