@@ -21,7 +21,8 @@ def _status_of(html: str, ind_id: str) -> str:
 
 def test_anonymous_sees_status_and_a_sign_in_link(client):
     html = client.get("/targets").get_data(as_text=True)
-    assert "监测状态" in html and 'data-status="nodata"' in html and "登录后录入" in html
+    assert "监测状态" in html and 'data-status="nodata"' in html and "审核员登录" in html
+    assert html.count("登录后录入") == 0  # one sign-in hint above the table, not one per row
     row = client.get("/api/indicators").get_json()["indicators"][0]
     assert row["monitoring"]["current"]["code"] == "nodata" and row["monitoring"]["years"][-1] == 2025
 
