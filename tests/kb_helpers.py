@@ -32,3 +32,12 @@ def live_kb_state() -> tuple[Path, int, str]:
             conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
+
+
+def data_dir_over(build_root: Path, where: Path, monkeypatch, name: str = "data") -> Path:
+    """A fresh data dir (own reviews, users, secret key) whose live build is build_root's; KB_DATA_DIR points at it."""
+    data = where / name
+    data.mkdir()
+    (data / "current").symlink_to((build_root / "current").resolve(), target_is_directory=True)
+    monkeypatch.setenv("KB_DATA_DIR", str(data))
+    return data

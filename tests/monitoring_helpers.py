@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kb_helpers import data_dir_over
 
 MORT = "yiyang-children-2021-2025:health-g3.i1"       # 5岁以下儿童死亡率 ≤6‰ (市卫健委)
 MGMT = "yiyang-children-2021-2025:health-g2.i1"       # 3岁以下儿童系统管理率 ≥90%
@@ -14,11 +15,7 @@ PASSWORD = "monitor-pass-123"
 @pytest.fixture
 def mon_kb(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data dir (own durable DB) whose `current` build is the session's built KB."""
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "current").symlink_to((built_kb / "current").resolve())
-    monkeypatch.setenv("KB_DATA_DIR", str(data))
-    return data
+    return data_dir_over(built_kb, tmp_path, monkeypatch)
 
 
 def app_for(data: Path):

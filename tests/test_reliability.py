@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
 
 from kb import paths
+from kb_helpers import build_in_subprocess, data_dir_over, live_kb_state, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = "yiyang-children-2021-2025"
@@ -182,11 +182,7 @@ def _filled_template() -> tuple[bytes, int]:
 @pytest.fixture
 def mon_data(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data dir whose live build is the session's; its own durable DB."""
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "current").symlink_to((built_kb / "current").resolve())
-    monkeypatch.setenv("KB_DATA_DIR", str(data))
-    return data
+    return data_dir_over(built_kb, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow

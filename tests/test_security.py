@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from kb_helpers import data_dir_over
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = REPO / "tests" / "fixtures" / "plans" / "review-mini.txt"
@@ -57,11 +58,7 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def data(hostile_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data dir (own users, reviews, secret key) serving the hostile build."""
-    d = tmp_path / "data"
-    d.mkdir()
-    (d / "current").symlink_to((hostile_build / "current").resolve(), target_is_directory=True)
-    monkeypatch.setenv("KB_DATA_DIR", str(d))
-    return d
+    return data_dir_over(hostile_build, tmp_path, monkeypatch)
 
 
 @pytest.fixture

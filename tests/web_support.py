@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kb_helpers import data_dir_over
 
 PLAN = "yiyang-children-2021-2025"
 PASSWORD = "correct-horse-42"
@@ -17,11 +18,7 @@ def item_id(short: str) -> str:
 @pytest.fixture
 def web_data(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data dir whose live build is the session's (read-only) build; reviews and users start empty."""
-    data = tmp_path / "web-data"
-    data.mkdir()
-    (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
-    monkeypatch.setenv("KB_DATA_DIR", str(data))
-    return data
+    return data_dir_over(built_kb, tmp_path, monkeypatch, "web-data")
 
 
 @pytest.fixture
