@@ -68,7 +68,7 @@ def child_build(db: Path, index: Path) -> None:
     import resource
 
     from kb.search import build_index
-    from kb.search_index import derived
+    from kb.search.index import derived
 
     t = time.perf_counter()
     items = sqlite3.connect(db).execute("SELECT count(*) FROM items").fetchone()[0]
@@ -81,7 +81,7 @@ def child_build(db: Path, index: Path) -> None:
 
 def fts5(db: Path) -> sqlite3.Connection:
     """An in-memory FTS5 table over the same jieba search-mode tokens (items and clauses)."""
-    from kb.search_analysis import search_tokens
+    from kb.search.analysis import search_tokens
 
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE docs USING fts5(item UNINDEXED, title, text, tokenize='unicode61')")
@@ -95,7 +95,7 @@ def fts5(db: Path) -> sqlite3.Connection:
 
 
 def fts5_query(conn: sqlite3.Connection, q: str) -> list:
-    from kb.search_analysis import search_tokens
+    from kb.search.analysis import search_tokens
 
     toks = " OR ".join('"' + w + '"' for w in dict.fromkeys(w for w, _, _ in search_tokens(q)))
     return conn.execute("SELECT item, highlight(docs, 2, '<mark>', '</mark>') FROM docs WHERE docs MATCH ? "
@@ -201,7 +201,6 @@ def main() -> None:
         child_build(Path(a.child_build[0]), Path(a.child_build[1]))
         return
     from kb import paths
-
     src = paths.kb_db_path()
     if src is None:
         sys.exit("no KB built: run `python -m kb build` first")

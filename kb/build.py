@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from kb import paths
-from kb.db import connect
+from kb.store.db import connect
 from nlp.model import Plan
 from nlp.pipeline import analyse_file
 
-SCHEMA = Path(__file__).with_name("schema.sql")
+SCHEMA = Path(__file__).parent / "store" / "schema.sql"
 SCHEMA_VERSION = "1"
 KEEP_BUILDS = 2
 
@@ -101,9 +101,9 @@ def _write_departments(conn) -> None:
 
 
 def _repair_review() -> Callable | None:
-    """Reviewers' accepted/rejected repairs (kb.overlay), applied when the text is repaired."""
+    """Reviewers' accepted/rejected repairs (kb.reviews.overlay), applied when the text is repaired."""
     try:
-        from kb.overlay import repair_decisions
+        from kb.reviews.overlay import repair_decisions
     except ImportError:
         return None
     return repair_decisions

@@ -8,7 +8,7 @@ import sys
 
 import kb.commands
 from kb.build import BuildBusy
-from kb.db import NoKnowledgeBase
+from kb.store.db import NoKnowledgeBase
 from nlp.reader import PlanFormatError
 
 

@@ -36,7 +36,7 @@ def _taggers() -> list[tuple[str, Callable[[Plan], None]]]:
     return stages
 
 
-# Reviewers' repair decisions: (plan id, raw text, repairs) → {repair id: applied}; see kb.overlay.
+# Reviewers' repair decisions: (plan id, raw text, repairs) → {repair id: applied}; see kb.reviews.overlay.
 RepairReview = Callable[[str, str, list[Repair]], dict[str, bool]]
 
 

@@ -31,7 +31,7 @@ def csrf_of(html: str) -> str:
 
 def signed_in(client, name: str = "张三") -> str:
     """Create the reviewer account, sign in through the form; returns the session's CSRF token."""
-    from kb.users import add_user, get_user
+    from kb.store.users import add_user, get_user
     if get_user(name) is None:
         add_user(name, PASSWORD)
     token = csrf_of(client.get("/login").get_data(as_text=True))

@@ -5,7 +5,7 @@ import pytest
 from review_helpers import MINI, build_mini, depts, iid, item
 
 from kb import reviews
-from kb.anchoring import Universe, match_repair, similarity
+from kb.reviews.anchoring import Universe, match_repair, similarity
 
 M2 = "有效控制儿童近视。加强0-6岁儿童眼保健和视力检查工作,减轻学生学业负担,组织学生做好眼保健操,市教育局、市卫健委负责。"
 M3 = "加强儿童心理健康服务。构建儿童心理健康教育、咨询服务、危机干预和心理援助公共服务网络,市卫健委、市教育局、市妇联按职责分工负责。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kb.cli import main
-from kb.durable import durable_connection
+from kb.store.durable import durable_connection
 
 
 def _probe_rows() -> int:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def server(mon_kb):
     """The app on a free local port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
-    from kb.users import add_user
+    from kb.store.users import add_user
     add_user("李四", PASSWORD)
     srv = make_server("127.0.0.1", 0, app_for(mon_kb), threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)

@@ -12,7 +12,6 @@ import pytest
 from review_helpers import build_mini, item
 
 from kb import paths, reviews
-
 PER_WRITER = 12
 WRITER = r"""
 import json, sys, time

@@ -9,7 +9,7 @@ import pytest
 from review_helpers import build_mini, iid
 
 from kb import graph as kg
-from kb.gaps import gap_report
+from kb.graph.gaps import gap_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "graph-plan.json"
 

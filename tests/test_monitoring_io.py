@@ -5,8 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kb import monitoring_io as mio
-from kb import observations as obsdb
+from kb.monitoring import workbook as mio
+from kb.monitoring import observations as obsdb
 from kb.cli import main
 from monitoring_helpers import MGMT, MORT, mon_kb  # noqa: F401  (mon_kb is a fixture)
 
@@ -141,7 +141,7 @@ def test_reports_xlsx_and_docx(mon_kb):
     from docx import Document
 
     from kb import monitoring as mon
-    from kb.monitoring_report import report_docx, report_xlsx
+    from kb.monitoring.report import report_docx, report_xlsx
     index, _ = _state()
     obsdb.write([obsdb.make_entry(index[MORT], y, v) for y, v in ((2020, 8), (2021, 7.9), (2022, 7.8))], "张三", index)
     index, _ = _state()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from kb import monitoring as mon
-
 PERIOD = (2021, 2025)
 
 

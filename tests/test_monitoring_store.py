@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from kb import observations as obsdb
-from kb.durable import durable_connection
+from kb.monitoring import observations as obsdb
+from kb.store.durable import durable_connection
 
 PLAN = "demo-2021-2025"
 

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from kb import monitoring_io as mio
+from kb.monitoring import workbook as mio
 from monitoring_helpers import MGMT, MORT, app_for, csrf_of, mon_kb, signed_in  # noqa: F401
 
 

@@ -84,7 +84,7 @@ def _kill_build(data: Path, rng: random.Random, mode: str) -> int:
 
 @pytest.mark.slow
 def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
-    from kb import observations as obsdb
+    from kb.monitoring import observations as obsdb
     from kb import reviews
     _run_build(kb_data)
     reviews.reject_assignment("health-m4", "市红十字会", "amy", "无关")
@@ -137,7 +137,8 @@ def _item(local: str) -> dict:
 IMPORT_HOOK = r"""
 import sys, time
 from pathlib import Path
-from kb import monitoring_io, observations
+from kb.monitoring import workbook as monitoring_io
+from kb.monitoring import observations
 marker, after = Path(sys.argv[2]), int(sys.argv[3])
 real, seen = observations._apply, [0]
 def slow_apply(*args, **kwargs):
@@ -155,8 +156,8 @@ def _filled_template() -> tuple[bytes, int]:
     """The monitoring template with a plausible value in every cell an indicator can take; (xlsx, cells)."""
     from openpyxl import load_workbook
 
-    from kb import monitoring_io as mio
-    from kb import observations as obsdb
+    from kb.monitoring import workbook as mio
+    from kb.monitoring import observations as obsdb
     index = obsdb.indicator_index()
     wb = load_workbook(io.BytesIO(mio.template(index, {})))
     ws = wb[mio.SHEET]
@@ -223,7 +224,7 @@ def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
             before, cli_done = state, cli_done + 1
         else:
             assert state == before
-    from kb import monitoring_io as mio
+    from kb.monitoring import workbook as mio
     counts = mio.import_file(xlsx, "final")                       # nothing left locked; the import then lands whole
     after_state = durable_state()
     assert counts["set"] == (0 if cli_done else cells)           # an already-imported file changes nothing
@@ -250,7 +251,7 @@ def _sign_in(client, name: str) -> str:
 @pytest.mark.slow
 def test_eight_reviewers_and_rebuilds_lose_nothing(kb_data, capsys):
     from kb import reviews
-    from kb.users import add_user
+    from kb.store.users import add_user
     from webapp import create_app
     _run_build(kb_data)
     first_live = paths.current_build()

@@ -9,7 +9,7 @@ from review_helpers import SLUG, build_mini, depts, iid, item
 
 from kb import reviews
 from kb.cli import main as cli
-from kb.durable import durable_connection
+from kb.store.durable import durable_connection
 from kb.reviews import ReviewError
 
 INFERRED_M3 = {("市卫健委", "lead", "explicit"), ("市教育局", "co", "explicit"), ("市妇联", "co", "explicit")}

@@ -233,7 +233,6 @@ def test_index_of_an_older_format_is_a_clear_503(fx):
     import shutil
 
     from kb import paths
-
     write_build(fx, name="b2")  # a new build folder, so the engine is opened afresh
     for f in paths.index_path().glob("*items*"):  # the whoosh index of record is gone: only a rebuild helps
         f.unlink()
@@ -245,7 +244,7 @@ def test_index_of_an_older_format_is_a_clear_503(fx):
 
 def test_stale_derived_arrays_are_derived_again(fx):
     from kb import paths
-    from kb.search_index import DERIVED, FORMAT
+    from kb.search.index import DERIVED, FORMAT
 
     write_build(fx, name="b3")
     derived = paths.index_path() / DERIVED
@@ -261,8 +260,8 @@ def test_stale_derived_arrays_are_derived_again(fx):
 
 @pytest.mark.parametrize("eager_from,derived_at_build", [(1, True), (10**9, False)])
 def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypatch, eager_from, derived_at_build):
-    from kb import paths, search_index
-
+    from kb import paths
+    from kb.search import index as search_index
     monkeypatch.setattr(search_index, "EAGER_DERIVE_ITEMS", eager_from)
     write_build(kb_data)
     assert (paths.index_path() / search_index.DERIVED / "meta.json").exists() is derived_at_build
@@ -277,7 +276,7 @@ def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypat
 ])
 def test_block_wise_cut_equals_jieba_on_the_whole_text(text):
     """The analyzer cuts jieba block by block (cached); jieba cuts each block alone, so nothing may change."""
-    from kb.search_analysis import _WORD, _same_length_norm, search_jieba, search_tokens, stopwords
+    from kb.search.analysis import _WORD, _same_length_norm, search_jieba, search_tokens, stopwords
 
     norm = _same_length_norm(text)
     whole = [t for t in search_jieba().tokenize(norm, mode="search") if _WORD.search(t[0]) and t[0] not in stopwords()]
@@ -289,7 +288,7 @@ def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
     from whoosh.searching import Searcher
 
     from kb import paths
-    from kb.search_index import FIELD_BOOSTS, whoosh_index
+    from kb.search.index import FIELD_BOOSTS, whoosh_index
 
     ix = whoosh_index(paths.index_path())
     names = set(ix.schema.names())
@@ -308,8 +307,8 @@ def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
 
 def test_one_analyzer_indexes_and_reads_queries(fx):
     from kb import paths
-    from kb.search_analysis import analyzer, search_tokens
-    from kb.search_index import SEARCH_FIELDS, schema, whoosh_index
+    from kb.search.analysis import analyzer, search_tokens
+    from kb.search.index import SEARCH_FIELDS, schema, whoosh_index
 
     an = analyzer()
     assert all(schema()[f].analyzer is an for f in SEARCH_FIELDS if f != "ngram")
@@ -328,7 +327,7 @@ def test_score_arrays_are_whooshs_bm25f(fx, field, term):
     from whoosh.searching import Searcher
 
     from kb import paths
-    from kb.search_index import B, K1, open_index, whoosh_index
+    from kb.search.index import B, K1, open_index, whoosh_index
 
     arrays = open_index(paths.index_path())
     ix = whoosh_index(paths.index_path())
@@ -352,7 +351,7 @@ def test_score_arrays_are_whooshs_bm25f(fx, field, term):
 def test_vocabulary_close_matches_difflib(word, vocab):
     import difflib
 
-    from kb.search_results import Vocabulary
+    from kb.search.results import Vocabulary
 
     best = difflib.get_close_matches(word, vocab, n=1, cutoff=0.7)
     assert Vocabulary(sorted(vocab)).close(word) == (best[0] if best else None)
@@ -364,7 +363,7 @@ def test_vocabulary_close_matches_difflib(word, vocab):
 def test_vocabulary_prefilter_never_changes_the_answer(word, vocab):
     import difflib
 
-    from kb.search_results import Vocabulary
+    from kb.search.results import Vocabulary
 
     best = difflib.get_close_matches(word, sorted(vocab), n=1, cutoff=0.7)
     assert Vocabulary(sorted(vocab)).close(word) == (best[0] if best else None)

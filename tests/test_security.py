@@ -72,7 +72,7 @@ def token_of(client) -> str:
 
 
 def signed_in(app, name: str = "reviewer1"):
-    from kb.users import add_user, get_user
+    from kb.store.users import add_user, get_user
     if get_user(name) is None:
         add_user(name, PASSWORD)
     c = app.test_client()
@@ -83,7 +83,7 @@ def signed_in(app, name: str = "reviewer1"):
 
 def durable_counts() -> dict[str, int]:
     """Rows in every durable table users' actions write to (users and sign-in failures aside)."""
-    from kb.durable import durable_connection
+    from kb.store.durable import durable_connection
     conn = durable_connection()
     try:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -221,7 +221,7 @@ def test_every_form_carries_the_csrf_token(app):
 
 
 def test_sign_in_starts_a_new_session_token(app):
-    from kb.users import add_user
+    from kb.store.users import add_user
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     before = token_of(c)
@@ -238,7 +238,7 @@ def test_oversized_post_is_refused_cleanly(app):
 # -- cookies, passwords, sign-in throttling ---------------------------------------------------------
 @pytest.mark.parametrize("via", ["form", "api"])
 def test_session_cookie_is_httponly_and_samesite(app, via):
-    from kb.users import add_user
+    from kb.store.users import add_user
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     if via == "api":
@@ -254,8 +254,8 @@ def test_session_cookie_is_httponly_and_samesite(app, via):
 def test_passwords_are_salted_argon2id(data):
     from argon2 import PasswordHasher
 
-    from kb.durable import durable_connection
-    from kb.users import add_user
+    from kb.store.durable import durable_connection
+    from kb.store.users import add_user
     add_user("a1", PASSWORD)
     add_user("a2", PASSWORD)
     conn = durable_connection()
@@ -266,7 +266,7 @@ def test_passwords_are_salted_argon2id(data):
 
 
 def test_sign_in_is_rate_limited_per_address_across_names(app):
-    from kb.users import MAX_FAILURES_IP, add_user
+    from kb.store.users import MAX_FAILURES_IP, add_user
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     c.environ_base["REMOTE_ADDR"] = "203.0.113.9"

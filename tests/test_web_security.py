@@ -31,7 +31,7 @@ def audit_count() -> int:
     ("bob", "short", False),
 ])
 def test_add_user_validates(web_data, name, password, ok):
-    from kb.users import AccountError, add_user
+    from kb.store.users import AccountError, add_user
     if ok:
         assert add_user(name, password)["name"] == name
     else:
@@ -40,7 +40,7 @@ def test_add_user_validates(web_data, name, password, ok):
 
 
 def test_passwords_are_argon2_hashed(web_data):
-    from kb.durable import durable_connection
+    from kb.store.durable import durable_connection
     make_user()
     conn = durable_connection()
     stored = conn.execute("SELECT password_hash FROM users").fetchone()[0]
@@ -49,7 +49,7 @@ def test_passwords_are_argon2_hashed(web_data):
 
 
 def test_duplicate_user_refused(web_data):
-    from kb.users import AccountError
+    from kb.store.users import AccountError
     make_user()
     with pytest.raises(AccountError, match="已存在"):
         make_user()
@@ -57,7 +57,7 @@ def test_duplicate_user_refused(web_data):
 
 @pytest.mark.parametrize("password,ok", [(PASSWORD, True), ("wrong-password", False), ("", False)])
 def test_authenticate(web_data, password, ok):
-    from kb.users import LoginFailed, authenticate
+    from kb.store.users import LoginFailed, authenticate
     make_user()
     if ok:
         assert authenticate("reviewer1", password, "127.0.0.1")["name"] == "reviewer1"
@@ -67,7 +67,7 @@ def test_authenticate(web_data, password, ok):
 
 
 def test_throttle_after_repeated_failures_and_window_expiry(web_data):
-    from kb.users import MAX_FAILURES_USER, WINDOW, LoginFailed, LoginThrottled, authenticate
+    from kb.store.users import MAX_FAILURES_USER, WINDOW, LoginFailed, LoginThrottled, authenticate
     make_user()
     t0 = 1_000_000.0
     for i in range(MAX_FAILURES_USER):
@@ -80,7 +80,7 @@ def test_throttle_after_repeated_failures_and_window_expiry(web_data):
 
 
 def test_unknown_user_failures_are_throttled_too(web_data):
-    from kb.users import MAX_FAILURES_USER, LoginFailed, LoginThrottled, authenticate
+    from kb.store.users import MAX_FAILURES_USER, LoginFailed, LoginThrottled, authenticate
     for i in range(MAX_FAILURES_USER):
         with pytest.raises(LoginFailed):
             authenticate("ghost", "x", "10.0.0.2", now=2_000_000.0 + i)
@@ -100,7 +100,7 @@ def test_user_cli(web_data):
     assert "carol" in run("list").stdout
     assert run("passwd", "carol", "--password-stdin", inp="another-password\n").returncode == 0
     assert run("passwd", "nobody", "--password-stdin", inp="another-password\n").returncode == 2
-    from kb.users import authenticate
+    from kb.store.users import authenticate
     assert authenticate("carol", "another-password", "-")["name"] == "carol"
 
 
@@ -118,7 +118,7 @@ def test_login_form_flow(client):
 
 
 def test_wrong_password_then_throttled_over_http(client):
-    from kb.users import MAX_FAILURES_USER
+    from kb.store.users import MAX_FAILURES_USER
     make_user()
     for _ in range(MAX_FAILURES_USER):
         resp = sign_in(client, password="wrong-password")
@@ -159,7 +159,7 @@ def test_session_cookie_secure_over_https(app):
 
 
 def test_password_change_ends_sessions(reviewer):
-    from kb.users import set_password
+    from kb.store.users import set_password
     assert reviewer.get("/api/session").get_json()["user"]
     set_password("reviewer1", "a-new-password-9")
     assert reviewer.get("/api/session").get_json()["user"] is None

@@ -38,7 +38,7 @@ def csrf(client) -> str:
 
 
 def make_user(name: str = "reviewer1", password: str = PASSWORD) -> dict:
-    from kb.users import add_user
+    from kb.store.users import add_user
     return add_user(name, password)
 
 

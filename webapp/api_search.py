@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from kb.db import NoKnowledgeBase
+from kb.store.db import NoKnowledgeBase
 from kb.search import SearchError, search
 
 bp = Blueprint("api_search", __name__)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
-from kb.users import LoginFailed, LoginThrottled, authenticate
+from kb.store.users import LoginFailed, LoginThrottled, authenticate
 from webapp.render import error_response, wants_json
 from webapp.security import csrf_token, sign_in, sign_out
 

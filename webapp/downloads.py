@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from kb.db import NoKnowledgeBase
+from kb.store.db import NoKnowledgeBase
 from kb.exports import FORMATS, ExportError, Filters, export
 from kb.store import KB
 from webapp.render import url_with_query

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import g, url_for
 
-from kb import audit, paths
+from kb import paths
+from kb.reviews import audit
 from kb.store import KB
 from webapp.render import NotFoundWithHints
 

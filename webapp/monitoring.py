@@ -9,9 +9,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from kb import monitoring as mon
-from kb import observations as obsdb
-from kb.monitoring_io import ImportRejected, import_file, template
-from kb.monitoring_report import report_docx, report_xlsx, rule_notes
+from kb.monitoring import observations as obsdb
+from kb.monitoring.workbook import ImportRejected, import_file, template
+from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from webapp.monitoring_svg import trend_svg
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.security import login_required

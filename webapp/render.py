@@ -7,7 +7,7 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
-from kb.db import NoKnowledgeBase
+from kb.store.db import NoKnowledgeBase
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
 from kb import reviews
-from kb.audit import ReviewError as AuditError
+from kb.reviews.audit import ReviewError as AuditError
 from webapp.lookup import item_url, resolve_item, snapshot
 from webapp.render import error_response, twin, wants_json
 from webapp.reviewdata import ACTION_LABELS, audit

@@ -11,7 +11,6 @@ from flask import Flask, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from kb import paths
-
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,7 +66,7 @@ def _load_user() -> None:
     name = session.get("user")
     if not name:
         return
-    from kb.users import session_stamp
+    from kb.store.users import session_stamp
     if session.get("stamp") and session_stamp(name) == session.get("stamp"):
         g.user = {"name": name, "role": session.get("role", "reviewer")}
     else:
@@ -76,7 +75,7 @@ def _load_user() -> None:
 
 def sign_in(user: dict) -> None:
     """Start a fresh session for this account (nothing carried over, a new CSRF token)."""
-    from kb.users import session_stamp
+    from kb.store.users import session_stamp
     session.clear()
     session.permanent = True
     session.update(user=user["name"], role=user["role"], stamp=session_stamp(user["name"]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kb import paths
 from kb.cli import UserError
-from kb.durable import durable_connection
+from kb.store.durable import durable_connection
 
 
 def register(sub) -> None:

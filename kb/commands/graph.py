@@ -86,7 +86,7 @@ def cmd_graph(args) -> int:
 
 def cmd_gaps(args) -> int:
     from kb import graph as kg
-    from kb.gaps import format_report, gap_report
+    from kb.graph.gaps import format_report, gap_report
     g = kg.build_graph()
     report = gap_report(g)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(g, report))

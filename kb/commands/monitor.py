@@ -57,7 +57,7 @@ def _filters(p) -> None:
 
 
 def _index():
-    from kb.observations import indicator_index
+    from kb.monitoring.observations import indicator_index
     return indicator_index()
 
 
@@ -72,7 +72,7 @@ def resolve_id(index: dict, ident: str) -> str:
 
 
 def _write(entries, by: str, index) -> dict:
-    from kb.observations import ObservationError, write
+    from kb.monitoring.observations import ObservationError, write
     try:
         return write(entries, by, index)
     except ObservationError as exc:
@@ -80,7 +80,7 @@ def _write(entries, by: str, index) -> dict:
 
 
 def cmd_set(args) -> int:
-    from kb.observations import ObservationError, load, make_entry
+    from kb.monitoring.observations import ObservationError, load, make_entry
     index = _index()
     ind = index[resolve_id(index, args.id)]
     anchored, _ = load(index)
@@ -100,7 +100,7 @@ def cmd_set(args) -> int:
 
 
 def cmd_clear(args) -> int:
-    from kb.observations import Entry
+    from kb.monitoring.observations import Entry
     index = _index()
     ind_id = resolve_id(index, args.id)
     try:
@@ -121,8 +121,8 @@ def _out(path: str, data: bytes) -> Path:
 
 
 def cmd_template(args) -> int:
-    from kb.monitoring_io import template
-    from kb.observations import load
+    from kb.monitoring.workbook import template
+    from kb.monitoring.observations import load
     index = _index()
     anchored, _ = load(index)
     out = _out(args.output, template(index, anchored))
@@ -131,7 +131,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from kb.monitoring_io import ImportRejected, import_file
+    from kb.monitoring.workbook import ImportRejected, import_file
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件: {path}")
@@ -146,7 +146,7 @@ def cmd_import(args) -> int:
 
 def _rows(args):
     from kb import monitoring as mon
-    from kb.observations import load
+    from kb.monitoring.observations import load
     index = _index()
     anchored, orphans = load(index)
     rows = mon.select(mon.overview(index, anchored), plan=args.plan, domain=args.domain, department=args.department)
@@ -154,7 +154,7 @@ def _rows(args):
 
 
 def cmd_report(args) -> int:
-    from kb.monitoring_report import report_docx, report_xlsx
+    from kb.monitoring.report import report_docx, report_xlsx
     fmt = args.format or ("docx" if args.output.lower().endswith(".docx") else "xlsx")
     _index_, rows, _ = _rows(args)
     if not rows:
@@ -189,7 +189,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_orphans(args) -> int:
-    from kb.observations import load, reanchor
+    from kb.monitoring.observations import load, reanchor
     index = _index()
     if args.reanchor:
         res = reanchor(args.by or f"cli:{getpass.getuser()}", index)

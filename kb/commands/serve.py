@@ -5,8 +5,6 @@ import os
 import sys
 
 from kb import paths
-
-
 def register(sub) -> None:
     p = sub.add_parser("serve", help="启动网页服务 (serve the web app)")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))

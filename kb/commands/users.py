@@ -41,7 +41,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_add(args) -> int:
-    from kb.users import AccountError, add_user
+    from kb.store.users import AccountError, add_user
     try:
         user = add_user(args.name, _read_password(args.password_stdin), args.role)
     except AccountError as exc:
@@ -51,7 +51,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from kb.users import list_users
+    from kb.store.users import list_users
     users = list_users()
     if not users:
         print("尚无账号;用 `python -m kb user add NAME` 创建", file=sys.stderr)
@@ -62,7 +62,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_passwd(args) -> int:
-    from kb.users import AccountError, set_password
+    from kb.store.users import AccountError, set_password
     try:
         set_password(args.name, _read_password(args.password_stdin))
     except AccountError as exc:
@@ -72,7 +72,7 @@ def cmd_passwd(args) -> int:
 
 
 def cmd_active(args) -> int:
-    from kb.users import AccountError, set_active
+    from kb.store.users import AccountError, set_active
     try:
         set_active(args.name, args.active)
     except AccountError as exc:

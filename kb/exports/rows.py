@@ -114,7 +114,7 @@ def display_width(text: str) -> int:
 
 
 def is_reviewed(item: dict[str, Any]) -> bool:
-    """A reviewer confirmed or corrected this item's tags (kb.overlay marks them source="reviewed")."""
+    """A reviewer confirmed or corrected this item's tags (kb.reviews.overlay marks them source="reviewed")."""
     tags = (item.get("departments") or []) + (item.get("serves_detail") or [])
     return any(x.get("source") == "reviewed" for x in tags)
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kb.search_analysis import bigrams, normalise, search_tokens, synonym_groups, words
+from kb.search.analysis import bigrams, normalise, search_tokens, synonym_groups, words
 from nlp.model import KIND_LABELS
 
 MAX_QUERY_CHARS = 200

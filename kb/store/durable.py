@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from kb import paths
-from kb.db import connect
+from kb.store.db import connect
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _migrated: set[str] = set()

@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from kb import monitoring as mon
-from kb import observations as obsdb
-
+from kb.monitoring import observations as obsdb
 SHEET = "监测数据"
 META_SHEET = "_meta"
 TEMPLATE_KIND = "plan-kb-monitoring-template"

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-RULES_FILE = Path(__file__).with_name("data") / "monitoring.json"
+RULES_FILE = Path(__file__).parent.parent / "data" / "monitoring.json"
 STATUS_LABELS = {"met": "已达标", "unmet": "未达标", "nodata": "无数据"}
 WARNING_LABELS = {"trend": "趋势预警", "volatility": "波动预警"}
 _EPS = 1e-9

@@ -5,8 +5,6 @@ import sqlite3
 from pathlib import Path
 
 from kb import paths
-
-
 class NoKnowledgeBase(RuntimeError):
     """Raised when nothing has been built yet."""
 

@@ -7,11 +7,11 @@ import secrets
 import sqlite3
 from typing import Any, Callable
 
-from kb.anchoring import item_anchor, live_universe, repair_context
-from kb.audit import (ReviewError, audit_log, export_reviews, import_reviews, now, read,  # noqa: F401
+from kb.reviews.anchoring import item_anchor, live_universe, repair_context
+from kb.reviews.audit import (ReviewError, audit_log, export_reviews, import_reviews, now, read,  # noqa: F401
                       transaction, undo, write_change)
-from kb.db import kb_connection
-from kb.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
+from kb.store.db import kb_connection
+from kb.reviews.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
 
 ROLES = ("lead", "co")
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}

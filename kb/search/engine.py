@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from kb import paths
-from kb.db import connect
-from kb.search_analysis import search_tokens
-from kb.search_index import open_index
-from kb.search_query import ParsedQuery, SearchError, build
+from kb.store.db import connect
+from kb.search.analysis import search_tokens
+from kb.search.index import open_index
+from kb.search.query import ParsedQuery, SearchError, build
 
 CLAUSE_WEIGHT = 0.5      # a focused clause adds to its item's score, it does not replace it
 KIND_PRIOR = {"goal": 1.0, "measure": 1.0, "implementation": 0.85, "monitoring": 0.85}
@@ -73,7 +73,9 @@ class Engine:
 
     def reviewed_departments(self) -> dict[int, dict[str, str]]:
         """Item row → {department: role} for items with department reviews, recomputed when the audit log grows."""
-        from kb import audit, overlay, paths
+        from kb import paths
+        from kb.reviews import audit
+        from kb.reviews import overlay
         version = audit.version() if paths.reviews_db_path().exists() else 0
         cached = self._reviewed
         if cached is not None and cached[0] == version:
@@ -127,7 +129,7 @@ class Engine:
     def vocabulary(self):
         """Did-you-mean words of this build (written by the index build), with a character index."""
         if self._vocab is None:
-            from kb.search_results import Vocabulary
+            from kb.search.results import Vocabulary
             self._vocab = Vocabulary(self.ix.vocabulary())
         return self._vocab
 

@@ -1,9 +1,9 @@
 """Full-text search over goals, measures and clauses: the API payload (filters, ranking, result rows).
 
-How it fits together: kb.search_analysis holds the one whoosh analyzer (jieba search-mode cut with the project's
-dictionary, stop words) → kb.search_index writes the whoosh index of record at build time (item and clause
+How it fits together: kb.search.analysis holds the one whoosh analyzer (jieba search-mode cut with the project's
+dictionary, stop words) → kb.search.index writes the whoosh index of record at build time (item and clause
 documents) and derives BM25F score arrays from it through whoosh's reader on the first search of a build →
-kb.search_engine sums those arrays for a query's analysed terms in one numpy pass → kb.search_results presents.
+kb.search.engine sums those arrays for a query's analysed terms in one numpy pass → kb.search.results presents.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from kb import search_results as R
-from kb.search_analysis import normalise
-from kb.search_engine import Engine, engine, rank
-from kb.search_index import build_index
-from kb.search_query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse
+from kb.search import results as R
+from kb.search.analysis import normalise
+from kb.search.engine import Engine, engine, rank
+from kb.search.index import build_index
+from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse
 
 __all__ = ["build_index", "search", "SearchError", "engine"]
 
@@ -130,7 +130,6 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
     if not page:
         return []
     from kb import store
-
     base = eng.base_items([e["id"] for e in page])
     items = {it["id"]: it for it in store._overlay(eng.kb(), [_reviewable_copy(base[e["id"]]) for e in page
                                                                if e["id"] in base])}

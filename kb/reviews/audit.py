@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from kb.durable import durable_connection
+from kb.store.durable import durable_connection
 
 EXPORT_FORMAT = "plan-kb-reviews"
 EXPORT_VERSION = 1

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from kb import monitoring as mon
-
 COLOURS = {"met": "#C6EFCE", "unmet": "#FFC7CE", "nodata": "#EDEDED"}
 RULE_NOTES = [
     "状态: 以最近一个有数据年度的数值对照目标判断;“≥/≤”按方向比较,“全覆盖”须达到100%,区间须落在上下限之间,"

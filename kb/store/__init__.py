@@ -5,7 +5,7 @@ import json
 import sqlite3
 from typing import Any, Iterable
 
-from kb.db import kb_connection
+from kb.store.db import kb_connection
 
 ITEM_KINDS_TAGGED = ("goal", "measure", "implementation", "monitoring")
 

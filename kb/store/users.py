@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from kb.durable import durable_connection
+from kb.store.durable import durable_connection
 
 ROLES = ("reviewer", "admin")
 MIN_PASSWORD = 8

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from kb import monitoring as mon
-from kb.audit import append_entry
-from kb.durable import durable_connection
+from kb.reviews.audit import append_entry
+from kb.store.durable import durable_connection
 from kb.store import KB
 
 

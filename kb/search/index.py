@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F, bm25
 
-from kb.search_analysis import analyzer, bigram_analyzer, normalise, warm_up
+from kb.search.analysis import analyzer, bigram_analyzer, normalise, warm_up
 
 # Field boosts: the title states what an item is about; indicator names find targets; the repaired text is the
 # main body, the raw text only adds what repairs may have missed; bigrams are a low-weight fallback.
@@ -243,7 +243,7 @@ def _write_items(reader, out: Path, cols: dict, item_docs: np.ndarray, ids: list
 def _vocabulary(indexed: list[str]) -> list[str]:
     """Did-you-mean words: the index's words (search-mode words include the whole words), synonym terms and
     department names."""
-    from kb.search_analysis import department_names, synonym_groups
+    from kb.search.analysis import department_names, synonym_groups
 
     vocab = {w for w in indexed if len(w) > 1 and not w.isascii()}
     vocab.update(normalise(t) for t in [t for g in synonym_groups() for t in g] + department_names() if len(t) > 1)
@@ -265,7 +265,7 @@ def derived(index_dir: Path) -> Path:
     if _format(out) == FORMAT:
         return out
     if not windex.exists_in(str(index_dir), indexname=INDEX_NAME):  # a build from before the whoosh index
-        from kb.search_query import SearchError
+        from kb.search.query import SearchError
         raise SearchError("搜索索引格式已过期,请重新运行 `python -m kb build`", status=503)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=DERIVED + ".", dir=index_dir))

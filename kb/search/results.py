@@ -7,8 +7,8 @@ from collections import Counter
 
 import numpy as np
 
-from kb.search_analysis import normalise, search_tokens
-from kb.search_query import ParsedQuery
+from kb.search.analysis import normalise, search_tokens
+from kb.search.query import ParsedQuery
 
 SNIPPET_CHARS = 140
 FIELD_LABELS = {"title": "标题", "indicators": "指标", "text": "正文", "raw": "原文", "groups": "对象"}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from kb import paths
-from kb.db import connect
+from kb.store.db import connect
 
 ITEM_MIN_SIMILARITY = 0.7     # a slightly edited item stays well above this; sibling items of a domain stay below
 REPAIR_MIN_SIMILARITY = 0.6   # repair contexts are short (8 chars each side), so one changed char costs more

@@ -6,8 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from kb import paths
-from kb.anchoring import Universe, item_anchor, live_universe, match_repair, repair_context, universe_from_items
-from kb.audit import read, transaction, write_change
+from kb.reviews.anchoring import Universe, item_anchor, live_universe, match_repair, repair_context, universe_from_items
+from kb.reviews.audit import read, transaction, write_change
 
 _RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
 
