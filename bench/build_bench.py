@@ -4,6 +4,7 @@ Usage: .venv/bin/python bench/build_bench.py [-n RUNS]
 Prints the median of each, and the ratio build / baseline measured in the same run. Target: build ≤ 2.5 s
 on 2 cores. Nothing here is asserted; the figures are for reading.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,20 +89,31 @@ def main() -> None:
             build_times.append(timed([sys.executable, "-m", "kb", "build", "--quiet"], env))
     build, base = statistics.median(build_times), statistics.median(base_times)
     print(f"cores: {os.cpu_count()}  runs: {args.runs}")
-    print(f"baseline (python + read + jieba init + tokenise), median: {base:.2f} s   "
-          f"[{', '.join(f'{t:.2f}' for t in base_times)}]")
-    print(f"cold build of the default plan (python -m kb build), median: {build:.2f} s   "
-          f"[{', '.join(f'{t:.2f}' for t in build_times)}]")
+    print(
+        f"baseline (python + read + jieba init + tokenise), median: {base:.2f} s   "
+        f"[{', '.join(f'{t:.2f}' for t in base_times)}]"
+    )
+    print(
+        f"cold build of the default plan (python -m kb build), median: {build:.2f} s   "
+        f"[{', '.join(f'{t:.2f}' for t in build_times)}]"
+    )
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as data:
-        proc = subprocess.run([sys.executable, "-c", STAGES], cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "KB_DATA_DIR": data})
+        proc = subprocess.run(
+            [sys.executable, "-c", STAGES],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "KB_DATA_DIR": data},
+        )
     if proc.returncode == 0:
         stages = json.loads(proc.stdout.strip().splitlines()[-1])
         print("stages (one fresh process): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     else:
         print(f"stage breakdown failed: {proc.stderr.strip().splitlines()[-1:]}")
-    print(f"ratio build/baseline: {build / base:.2f}x   target ≤ {TARGET_S:.1f} s: "
-          f"{'met' if build <= TARGET_S else 'NOT met'}")
+    print(
+        f"ratio build/baseline: {build / base:.2f}x   target ≤ {TARGET_S:.1f} s: "
+        f"{'met' if build <= TARGET_S else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Usage: KB_DATA_DIR=… .venv/bin/python bench/export_bench.py [--repeat N]   (builds the KB first if missing)
 Target: xlsx ≤ 100 ms for the whole plan (rendering; loading the rows is reported separately).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import paths  # noqa: E402
-from kb.exports import FORMATS, Filters, build_tables, render  # noqa: E402
-from kb.store import KB  # noqa: E402
+from kb import paths
+from kb.exports import FORMATS, Filters, build_tables, render
+from kb.store import KB
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
@@ -36,6 +37,7 @@ def main() -> int:
     args = ap.parse_args()
     if paths.kb_db_path() is None:
         from kb.build import build
+
         build()
     with KB() as kb:
         tables = build_tables(kb, "plan", Filters())

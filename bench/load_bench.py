@@ -8,6 +8,7 @@ cycling through search API calls, search result pages, item pages and their JSON
 of the same mix first gives the baseline; the report prints requests, errors, throughput and p50/p90/p99
 latency of both, and the ratio. Exit status 1 when any request failed (socket error or non-2xx/3xx).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,23 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-QUERIES = ["儿童 心理健康", "出生缺陷", "校园欺凌", "市教育局 牵头", "留守儿童", "控辍保学", "入园率", "卫健委",
-           "家庭教育 妇联", "溺水", '"心理健康"', "儿童友好", "新生儿死亡率", "法律援助", "营养 改善"]
+QUERIES = [
+    "儿童 心理健康",
+    "出生缺陷",
+    "校园欺凌",
+    "市教育局 牵头",
+    "留守儿童",
+    "控辍保学",
+    "入园率",
+    "卫健委",
+    "家庭教育 妇联",
+    "溺水",
+    '"心理健康"',
+    "儿童友好",
+    "新生儿死亡率",
+    "法律援助",
+    "营养 改善",
+]
 
 
 def free_port() -> int:
@@ -46,6 +62,7 @@ def url_mix(data: Path) -> list[str]:
     """Search API calls, result pages, item pages and item JSON, interleaved."""
     os.environ["KB_DATA_DIR"] = str(data)
     from kb.store import KB
+
     with KB() as kb:
         items = [i["id"] for i in kb.items() if i["kind"] in ("goal", "measure")]
     q = urllib.parse.quote
@@ -62,8 +79,10 @@ def lua_script(paths: list[str], folder: Path) -> Path:
     """A wrk script that cycles through the paths."""
     body = ",\n".join(f'  "{p}"' for p in paths)
     script = folder / "mix.lua"
-    script.write_text("local paths = {\n" + body + "\n}\nlocal i = 0\n"
-                      "request = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n")
+    script.write_text(
+        "local paths = {\n" + body + "\n}\nlocal i = 0\n"
+        'request = function()\n  i = i + 1\n  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n'
+    )
     return script
 
 
@@ -96,8 +115,18 @@ def _ms(text: str) -> float:
 
 def run_wrk(port: int, script: Path, duration: int, connections: int, threads: int) -> dict:
     """Run wrk and parse its report: requests, errors, throughput and latency percentiles (ms)."""
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
-           "-s", str(script), f"http://127.0.0.1:{port}"]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     res = {"raw": out, "requests": 0, "non2xx": 0, "socket_errors": 0, "rps": 0.0}
     m = re.search(r"(\d+) requests in", out)
@@ -116,8 +145,10 @@ def run_wrk(port: int, script: Path, duration: int, connections: int, threads: i
 
 def line(name: str, r: dict) -> str:
     errors = r["non2xx"] + r["socket_errors"]
-    return (f"{name:<22} {r['requests']:>8} requests  {errors:>3} errors  {r['rps']:>8.1f} req/s  "
-            f"p50 {r['p50']:>7.1f} ms  p90 {r['p90']:>7.1f} ms  p99 {r['p99']:>7.1f} ms")
+    return (
+        f"{name:<22} {r['requests']:>8} requests  {errors:>3} errors  {r['rps']:>8.1f} req/s  "
+        f"p50 {r['p50']:>7.1f} ms  p90 {r['p90']:>7.1f} ms  p99 {r['p99']:>7.1f} ms"
+    )
 
 
 def main() -> int:
@@ -140,7 +171,7 @@ def main() -> int:
         port = free_port()
         server = start_server(data, port, args.workers)
         try:
-            for p in paths:                                   # every URL works before it is loaded
+            for p in paths:  # every URL works before it is loaded
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{p}", timeout=10) as r:
                     assert r.status == 200, p
             base = run_wrk(port, script, args.baseline, 1, 1) if args.baseline else None
@@ -152,14 +183,18 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
             server.stderr.close()
-    print(f"load bench: gunicorn (kb serve) on 127.0.0.1, {len(paths)} URLs cycled "
-          f"(search API, search pages, item pages, item JSON), os.cpu_count()={os.cpu_count()}")
+    print(
+        f"load bench: gunicorn (kb serve) on 127.0.0.1, {len(paths)} URLs cycled "
+        f"(search API, search pages, item pages, item JSON), os.cpu_count()={os.cpu_count()}"
+    )
     if base:
         print(line("baseline 1 conn", base))
     print(line(f"load {args.connections} conn/{args.duration}s", load))
     if base and base["p99"] == base["p99"] and base["p99"] > 0:
-        print(f"ratio vs baseline: throughput ×{load['rps'] / max(base['rps'], 1e-9):.2f}, "
-              f"p99 ×{load['p99'] / base['p99']:.2f}")
+        print(
+            f"ratio vs baseline: throughput ×{load['rps'] / max(base['rps'], 1e-9):.2f}, "
+            f"p99 ×{load['p99'] / base['p99']:.2f}"
+        )
     return 1 if load["non2xx"] + load["socket_errors"] or (base and base["non2xx"] + base["socket_errors"]) else 0
 
 

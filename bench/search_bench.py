@@ -6,9 +6,11 @@ For each scale the live plan's KB is replicated with distinct ids into a scratch
 built (whoosh index, then the score arrays derived from it, as the first search of a build does: times and peak
 RSS in a child process; two whoosh writer processes from 10,000 items on, where the build also derives), then a
 fixed query list is run through kb.search.search (the API payload, highlighting included) and through an FTS5
-table over the same jieba-split text (bm25 + highlight), and the medians, p95s and their ratio are printed. With wrk (Debian: apt-get install -y wrk) the API is served
+table over the same jieba-split text (bm25 + highlight), and the medians, p95s and their ratio are printed.
+With wrk (Debian: apt-get install -y wrk) the API is served
 by `kb serve` on 127.0.0.1 and loaded for a bounded time; without it a bounded Python client is used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +30,28 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-QUERIES = ["校园欺凌", "家长学校", "控辍保学", "出生缺陷防治", "普惠托育服务", "打拐", "龋齿", "高中阶段毛入学率",
-           "妇联 家庭教育指导", "民政局 儿童福利", "卫健委", "新生儿死亡率", "入园率", "留守儿童 心理健康",
-           "中小学 心理健康教师 配备", "网络沉迷", "儿童友好城市", "溺水", "义务教育巩固率", "法律援助"]
+QUERIES = [
+    "校园欺凌",
+    "家长学校",
+    "控辍保学",
+    "出生缺陷防治",
+    "普惠托育服务",
+    "打拐",
+    "龋齿",
+    "高中阶段毛入学率",
+    "妇联 家庭教育指导",
+    "民政局 儿童福利",
+    "卫健委",
+    "新生儿死亡率",
+    "入园率",
+    "留守儿童 心理健康",
+    "中小学 心理健康教师 配备",
+    "网络沉迷",
+    "儿童友好城市",
+    "溺水",
+    "义务教育巩固率",
+    "法律援助",
+]
 TABLES = ("plans", "items", "clauses", "assignments", "indicators", "links", "repairs", "headings")
 
 
@@ -51,12 +72,14 @@ def replicate(src: Path, dest: Path, times: int) -> None:
         rows = inp.execute(f"SELECT * FROM {t}").fetchall()
         marks = ",".join("?" * len(rows[0])) if rows else ""
         for r in range(times):
+
             def ren(v, r=r):
                 if isinstance(v, str):
                     for p in plans:
                         if v == p or v.startswith(p + ":"):
-                            return f"{p}-r{r}" + v[len(p):]
+                            return f"{p}-r{r}" + v[len(p) :]
                 return v
+
             out.executemany(f"INSERT INTO {t} VALUES ({marks})", ([ren(v) for v in row] for row in rows))
     out.commit()
     out.close()
@@ -75,8 +98,15 @@ def child_build(db: Path, index: Path) -> None:
     build_index(db, index, procs=2 if items >= 10_000 else 1)
     t2 = time.perf_counter()
     derived(index)
-    print(json.dumps({"seconds": t2 - t, "derive_seconds": time.perf_counter() - t2,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "seconds": t2 - t,
+                "derive_seconds": time.perf_counter() - t2,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def fts5(db: Path) -> sqlite3.Connection:
@@ -88,9 +118,13 @@ def fts5(db: Path) -> sqlite3.Connection:
     src = sqlite3.connect(db)
     rows = [(i, t, x) for i, t, x in src.execute("SELECT id, title, text FROM items")]
     rows += [(i, "", x) for i, x in src.execute("SELECT item, text FROM clauses")]
-    conn.executemany("INSERT INTO docs VALUES (?,?,?)", (
-        (i, " ".join(w for w, _, _ in search_tokens(t)), " ".join(w for w, _, _ in search_tokens(x)))
-        for i, t, x in rows))
+    conn.executemany(
+        "INSERT INTO docs VALUES (?,?,?)",
+        (
+            (i, " ".join(w for w, _, _ in search_tokens(t)), " ".join(w for w, _, _ in search_tokens(x)))
+            for i, t, x in rows
+        ),
+    )
     return conn
 
 
@@ -98,8 +132,15 @@ def fts5_query(conn: sqlite3.Connection, q: str) -> list:
     from kb.search.analysis import search_tokens
 
     toks = " OR ".join('"' + w + '"' for w in dict.fromkeys(w for w, _, _ in search_tokens(q)))
-    return conn.execute("SELECT item, highlight(docs, 2, '<mark>', '</mark>') FROM docs WHERE docs MATCH ? "
-                        "ORDER BY bm25(docs, 3.0, 1.0) LIMIT 10", (toks,)).fetchall() if toks else []
+    return (
+        conn.execute(
+            "SELECT item, highlight(docs, 2, '<mark>', '</mark>') FROM docs WHERE docs MATCH ? "
+            "ORDER BY bm25(docs, 3.0, 1.0) LIMIT 10",
+            (toks,),
+        ).fetchall()
+        if toks
+        else []
+    )
 
 
 def timings(fn, rounds: int) -> list[float]:
@@ -123,8 +164,13 @@ def run_scale(src_db: Path, times: int, root: Path) -> dict:
     build = data / "builds" / "bench"
     build.mkdir(parents=True)
     replicate(src_db, build / "kb.sqlite", times)
-    out = subprocess.run([sys.executable, __file__, "--child-build", str(build / "kb.sqlite"), str(build / "index")],
-                         check=True, capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-build", str(build / "kb.sqlite"), str(build / "index")],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     built = json.loads(out.stdout.strip().splitlines()[-1])
     os.symlink(Path("builds") / "bench", data / "current")
     os.environ["KB_DATA_DIR"] = str(data)
@@ -135,10 +181,18 @@ def run_scale(src_db: Path, times: int, root: Path) -> dict:
     conn = fts5(build / "kb.sqlite")
     base = timings(lambda q: fts5_query(conn, q), rounds)
     items = sqlite3.connect(build / "kb.sqlite").execute("SELECT count(*) FROM items").fetchone()[0]
-    return {"scale": times, "items": items, "build_s": built["seconds"], "derive_s": built["derive_seconds"],
-            "build_peak_rss_mb": built["peak_rss_mb"],
-            "p50_ms": statistics.median(ours), "p95_ms": p(ours, 0.95),
-            "fts5_p50_ms": statistics.median(base), "fts5_p95_ms": p(base, 0.95), "data": str(data)}
+    return {
+        "scale": times,
+        "items": items,
+        "build_s": built["seconds"],
+        "derive_s": built["derive_seconds"],
+        "build_peak_rss_mb": built["peak_rss_mb"],
+        "p50_ms": statistics.median(ours),
+        "p95_ms": p(ours, 0.95),
+        "fts5_p50_ms": statistics.median(base),
+        "fts5_p95_ms": p(base, 0.95),
+        "data": str(data),
+    }
 
 
 def free_port() -> int:
@@ -151,9 +205,24 @@ def throughput(data: Path, duration: int) -> dict:
     """Serve the 1× build with `kb serve` on loopback and load /api/search for a bounded time."""
     port = free_port()
     env = {**os.environ, "KB_DATA_DIR": str(data)}
-    server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(os.cpu_count() or 2)], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kb",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(os.cpu_count() or 2),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/api/search"
     try:
         for _ in range(100):
@@ -165,11 +234,17 @@ def throughput(data: Path, duration: int) -> dict:
         urls = [f"{base}?q={urllib.parse.quote(q)}" for q in QUERIES]
         if shutil.which("wrk"):
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-                paths = ", ".join(f'"{u[len(f"http://127.0.0.1:{port}"):]}"' for u in urls)
-                fh.write(f"local paths = {{{paths}}}\nlocal i = 0\n"
-                         "request = function() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n")
-            res = subprocess.run(["wrk", "-t2", "-c8", f"-d{duration}s", "-s", fh.name, f"http://127.0.0.1:{port}/"],
-                                 capture_output=True, text=True, timeout=duration + 30)
+                paths = ", ".join(f'"{u[len(f"http://127.0.0.1:{port}") :]}"' for u in urls)
+                fh.write(
+                    f"local paths = {{{paths}}}\nlocal i = 0\n"
+                    "request = function() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n"
+                )
+            res = subprocess.run(
+                ["wrk", "-t2", "-c8", f"-d{duration}s", "-s", fh.name, f"http://127.0.0.1:{port}/"],
+                capture_output=True,
+                text=True,
+                timeout=duration + 30,
+            )
             os.unlink(fh.name)
             line = next((ln for ln in res.stdout.splitlines() if ln.startswith("Requests/sec")), "Requests/sec: 0")
             return {"tool": "wrk -t2 -c8", "duration_s": duration, "req_per_s": float(line.split()[1])}
@@ -181,10 +256,14 @@ def throughput(data: Path, duration: int) -> dict:
             while time.monotonic() < stop:
                 urllib.request.urlopen(urls[count[0] % len(urls)], timeout=10).read()
                 count[0] += 1
+
         with ThreadPoolExecutor(8) as ex:
             list(ex.map(worker, range(8)))
-        return {"tool": "python urllib x8 (install wrk for a fairer figure)", "duration_s": duration,
-                "req_per_s": count[0] / duration}
+        return {
+            "tool": "python urllib x8 (install wrk for a fairer figure)",
+            "duration_s": duration,
+            "req_per_s": count[0] / duration,
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -201,6 +280,7 @@ def main() -> None:
         child_build(Path(a.child_build[0]), Path(a.child_build[1]))
         return
     from kb import paths
+
     src = paths.kb_db_path()
     if src is None:
         sys.exit("no KB built: run `python -m kb build` first")
@@ -210,15 +290,20 @@ def main() -> None:
         for times in (int(x) for x in a.scales.split(",")):
             r = run_scale(src, times, root)
             rows.append(r)
-            print(f"{times:>5}×  items={r['items']:>7}  build {r['build_s']:7.1f} s  derive {r['derive_s']:6.1f} s"
-                  f"  peak RSS {r['build_peak_rss_mb']:6.0f} MB"
-                  f"  | search p50 {r['p50_ms']:6.2f} ms  p95 {r['p95_ms']:6.2f} ms"
-                  f"  | FTS5 p50 {r['fts5_p50_ms']:6.2f} ms  p95 {r['fts5_p95_ms']:6.2f} ms"
-                  f"  | ratio p50 {r['p50_ms'] / max(r['fts5_p50_ms'], 1e-6):5.1f}×", flush=True)
+            print(
+                f"{times:>5}×  items={r['items']:>7}  build {r['build_s']:7.1f} s  derive {r['derive_s']:6.1f} s"
+                f"  peak RSS {r['build_peak_rss_mb']:6.0f} MB"
+                f"  | search p50 {r['p50_ms']:6.2f} ms  p95 {r['p95_ms']:6.2f} ms"
+                f"  | FTS5 p50 {r['fts5_p50_ms']:6.2f} ms  p95 {r['fts5_p95_ms']:6.2f} ms"
+                f"  | ratio p50 {r['p50_ms'] / max(r['fts5_p50_ms'], 1e-6):5.1f}×",
+                flush=True,
+            )
         if not a.no_http and rows:
             t = throughput(Path(rows[0]["data"]), a.duration)
-            print(f"/api/search throughput ({t['tool']}, {t['duration_s']} s, {os.cpu_count()} cores, "
-                  f"scale {rows[0]['scale']}×): {t['req_per_s']:.0f} req/s")
+            print(
+                f"/api/search throughput ({t['tool']}, {t['duration_s']} s, {os.cpu_count()} cores, "
+                f"scale {rows[0]['scale']}×): {t['req_per_s']:.0f} req/s"
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -1,4 +1,5 @@
 """Build: analyse every plan, write a fresh database and index beside the live ones, swap atomically."""
+
 from __future__ import annotations
 
 import fcntl
@@ -7,9 +8,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kb import paths
 from kb.store.db import connect
@@ -53,8 +54,10 @@ def write_kb(db_path: Path, plans: list[Plan]) -> None:
     conn.executescript(SCHEMA.read_text(encoding="utf-8"))
     with conn:
         conn.execute("PRAGMA defer_foreign_keys = ON")  # links may point at goals written later
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))])
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))],
+        )
         for pos, plan in enumerate(plans):
             _write_plan(conn, plan, pos)
         _write_departments(conn)
@@ -63,41 +66,114 @@ def write_kb(db_path: Path, plans: list[Plan]) -> None:
 
 
 def _write_plan(conn, plan: Plan, pos: int) -> None:
-    conn.execute("INSERT INTO plans VALUES (?,?,?,?,?,?,?,?)", (
-        plan.id, plan.title, plan.raw_text, plan.text, json.dumps(plan.meta, ensure_ascii=False),
-        plan.encoding, json.dumps(plan.warnings, ensure_ascii=False), pos))
-    conn.executemany("INSERT INTO headings VALUES (?,?,?,?,?,?,?)", [
-        (plan.id, i, h.level, h.kind, h.text, h.raw_text, h.line) for i, h in enumerate(plan.headings)])
-    conn.executemany("INSERT OR IGNORE INTO repairs VALUES (?,?,?,?,?,?,?,?,?,?)", [
-        (r.id, plan.id, r.start, r.end, r.before, r.after, r.rule, r.kind, r.confidence, int(r.applied))
-        for r in plan.repairs])
+    conn.execute(
+        "INSERT INTO plans VALUES (?,?,?,?,?,?,?,?)",
+        (
+            plan.id,
+            plan.title,
+            plan.raw_text,
+            plan.text,
+            json.dumps(plan.meta, ensure_ascii=False),
+            plan.encoding,
+            json.dumps(plan.warnings, ensure_ascii=False),
+            pos,
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO headings VALUES (?,?,?,?,?,?,?)",
+        [(plan.id, i, h.level, h.kind, h.text, h.raw_text, h.line) for i, h in enumerate(plan.headings)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO repairs VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (r.id, plan.id, r.start, r.end, r.before, r.after, r.rule, r.kind, r.confidence, int(r.applied))
+            for r in plan.repairs
+        ],
+    )
     for it in plan.items:
-        conn.execute("INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
-            it.id, plan.id, it.kind, it.domain, it.domain_code, it.number, it.title, it.text, it.raw_text,
-            it.line, it.raw_start, it.raw_end, it.section, it.block, it.position, fingerprint(it.text),
-            json.dumps(it.target_groups, ensure_ascii=False)))
-        conn.executemany("INSERT INTO clauses VALUES (?,?,?,?,?,?,?)", [
-            (c.id, it.id, c.index, c.text, c.raw_text, c.start, c.end) for c in it.clauses])
+        conn.execute(
+            "INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                it.id,
+                plan.id,
+                it.kind,
+                it.domain,
+                it.domain_code,
+                it.number,
+                it.title,
+                it.text,
+                it.raw_text,
+                it.line,
+                it.raw_start,
+                it.raw_end,
+                it.section,
+                it.block,
+                it.position,
+                fingerprint(it.text),
+                json.dumps(it.target_groups, ensure_ascii=False),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO clauses VALUES (?,?,?,?,?,?,?)",
+            [(c.id, it.id, c.index, c.text, c.raw_text, c.start, c.end) for c in it.clauses],
+        )
         rows = [(it.id, None, a) for a in it.departments]
         rows += [(it.id, c.id, a) for c in it.clauses for a in c.departments]
-        conn.executemany("INSERT INTO assignments VALUES (?,?,?,?,?,?,?,?)", [
-            (item, clause, a.name, a.role, a.source, a.confidence,
-             json.dumps([e.__dict__ for e in a.evidence], ensure_ascii=False), rank)
-            for rank, (item, clause, a) in enumerate(rows)])
-        conn.executemany("INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
-            (ind.id or f"{it.id}.i{n}", it.id, ind.name, ind.comparator, ind.value, ind.value_max, ind.unit,
-             ind.per, ind.scope, ind.year, ind.baseline, ind.raw, ind.span[0], ind.span[1], n)
-            for n, ind in enumerate(it.indicators, 1)])
-        conn.executemany("INSERT OR IGNORE INTO links VALUES (?,?,?,?,?,?)", [
-            (it.id, ln.goal, ln.score, ln.why, int(ln.cross_domain), rank)
-            for rank, ln in enumerate(it.serves)])
+        conn.executemany(
+            "INSERT INTO assignments VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    item,
+                    clause,
+                    a.name,
+                    a.role,
+                    a.source,
+                    a.confidence,
+                    json.dumps([e.__dict__ for e in a.evidence], ensure_ascii=False),
+                    rank,
+                )
+                for rank, (item, clause, a) in enumerate(rows)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    ind.id or f"{it.id}.i{n}",
+                    it.id,
+                    ind.name,
+                    ind.comparator,
+                    ind.value,
+                    ind.value_max,
+                    ind.unit,
+                    ind.per,
+                    ind.scope,
+                    ind.year,
+                    ind.baseline,
+                    ind.raw,
+                    ind.span[0],
+                    ind.span[1],
+                    n,
+                )
+                for n, ind in enumerate(it.indicators, 1)
+            ],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO links VALUES (?,?,?,?,?,?)",
+            [(it.id, ln.goal, ln.score, ln.why, int(ln.cross_domain), rank) for rank, ln in enumerate(it.serves)],
+        )
 
 
 def _write_departments(conn) -> None:
     from nlp.registry import departments
-    conn.executemany("INSERT OR REPLACE INTO departments VALUES (?,?,?,?)", [
-        (d.canonical, d.full, d.category, json.dumps(sorted(set(d.names) - {d.canonical}), ensure_ascii=False))
-        for d in departments()])
+
+    conn.executemany(
+        "INSERT OR REPLACE INTO departments VALUES (?,?,?,?)",
+        [
+            (d.canonical, d.full, d.category, json.dumps(sorted(set(d.names) - {d.canonical}), ensure_ascii=False))
+            for d in departments()
+        ],
+    )
 
 
 def _repair_review() -> Callable | None:
@@ -114,6 +190,7 @@ def _post_build_stages() -> list[Callable[[Path, Path], None]]:
     stages = []
     try:
         from kb.search import build_index
+
         stages.append(lambda db, folder: build_index(db, folder / "index"))
     except ImportError:
         pass

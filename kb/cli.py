@@ -1,4 +1,5 @@
 """Command line: `python -m kb <command>`; each area registers its commands from kb/commands/."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Where things live: the repo's corpus, the data directory (KB_DATA_DIR) and the live build."""
+
 from __future__ import annotations
 
 import os

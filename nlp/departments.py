@@ -1,4 +1,5 @@
 """Responsible departments for every clause and item: explicit mentions + a data-driven responsibility lexicon."""
+
 from __future__ import annotations
 
 import math
@@ -14,14 +15,14 @@ from nlp.model import Assignment, Evidence, Item, Plan
 
 LEXICON_FILE = "responsibility.tsv"
 KINDS = ("goal", "measure", "implementation", "monitoring")
-EXPLICIT_WEIGHT = 1.5   # a body the text names outweighs any single topic word
-GROUP_WEIGHT = 1.0      # "司法机关" names its members less directly than "人民法院"
-CO_FACTOR = 0.5         # a co-role topic word counts half when deciding who leads
-TITLE_BOOST = 1.5       # a measure's heading states its topic, so its words weigh more
-ITEM_MIN = 0.5          # summed weight an inferred body needs to be listed on an item (no padding)
-CLAUSE_MIN = 0.4        # … and on a single clause
-JOINT_LEAD = 0.8        # a second body co-leads when its lead score is this close to the top
-CITED_FACTOR = 0.5      # weight of a topic word inside 《…》
+EXPLICIT_WEIGHT = 1.5  # a body the text names outweighs any single topic word
+GROUP_WEIGHT = 1.0  # "司法机关" names its members less directly than "人民法院"
+CO_FACTOR = 0.5  # a co-role topic word counts half when deciding who leads
+TITLE_BOOST = 1.5  # a measure's heading states its topic, so its words weigh more
+ITEM_MIN = 0.5  # summed weight an inferred body needs to be listed on an item (no padding)
+CLAUSE_MIN = 0.4  # … and on a single clause
+JOINT_LEAD = 0.8  # a second body co-leads when its lead score is this close to the top
+CITED_FACTOR = 0.5  # weight of a topic word inside 《…》
 MAX_EVIDENCE = 6
 _CITED = re.compile(r"《[^》]{1,60}》")
 
@@ -29,6 +30,7 @@ _CITED = re.compile(r"《[^》]{1,60}》")
 @dataclass(frozen=True)
 class Entry:
     """One lexicon row: a term (or a "*"/"**" prior) that points at a department."""
+
     term: str
     department: str
     role: str
@@ -39,26 +41,28 @@ class Entry:
 @dataclass
 class Hit:
     """One piece of support for a department at a place in the item text."""
+
     dept: str
     start: int
     end: int
     text: str
-    role: str          # lead | co (the role hint of the lexicon row / the plan's own cue)
+    role: str  # lead | co (the role hint of the lexicon row / the plan's own cue)
     weight: float
     rule: str
-    source: str        # explicit | inferred
+    source: str  # explicit | inferred
     cue: str | None = None
 
 
 @dataclass
 class Tally:
     """A department's accumulated support in a clause or an item."""
+
     total: float = 0.0
     lead: float = 0.0
     cued_lead: bool = False
     cued_co: bool = False
     explicit: bool = False
-    forced: bool = False       # a section default ("**") or the stand-in for an item nothing else covers
+    forced: bool = False  # a section default ("**") or the stand-in for an item nothing else covers
     first: int = 10**9
     hits: list[Hit] = field(default_factory=list)
 
@@ -131,8 +135,18 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
         factor = CITED_FACTOR if any(s <= t.start() < e for s, e in cited) else 1.0
         for e in by_term[t.group()]:
             if _in_scope(e.scope, kind, domain):
-                hits.append(Hit(e.department, t.start(), t.end(), t.group(), e.role, e.weight * factor,
-                                f"lexicon:{e.term}→{e.department}({e.role},{e.weight:g})", "inferred"))
+                hits.append(
+                    Hit(
+                        e.department,
+                        t.start(),
+                        t.end(),
+                        t.group(),
+                        e.role,
+                        e.weight * factor,
+                        f"lexicon:{e.term}→{e.department}({e.role},{e.weight:g})",
+                        "inferred",
+                    )
+                )
     return sorted(hits, key=lambda h: h.start)
 
 
@@ -164,7 +178,8 @@ def _rank(tallies: dict[str, Tally], minimum: float, clause_ids: dict[int, str] 
     order = sorted(kept, key=lambda d: (-kept[d].cued_lead, -kept[d].lead, kept[d].first))
     top = kept[order[0]]
     leads = [d for d in order if kept[d].cued_lead] or [
-        d for d in order if not kept[d].cued_co and kept[d].lead >= JOINT_LEAD * top.lead]
+        d for d in order if not kept[d].cued_co and kept[d].lead >= JOINT_LEAD * top.lead
+    ]
     leads = leads[:2]
     cos = sorted((d for d in kept if d not in leads), key=lambda d: (-kept[d].total, kept[d].first))
     return [_assignment(d, kept[d], "lead" if d in leads else "co", clause_ids) for d in leads + cos]
@@ -189,12 +204,16 @@ def _assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | Non
         if h.text not in seen and len(best) < MAX_EVIDENCE:  # one phrase once: show the breadth of support
             seen.add(h.text)
             best.append(h)
-    ev = [Evidence(h.text, h.start, h.end, h.rule, _clause_of(h.start, clause_ids)) for h in sorted(best, key=lambda h: h.start)]
+    ev = [
+        Evidence(h.text, h.start, h.end, h.rule, _clause_of(h.start, clause_ids))
+        for h in sorted(best, key=lambda h: h.start)
+    ]
     return Assignment(dept, role, "explicit" if t.explicit else "inferred", _confidence(t), ev)
 
 
 def _apply_priors(tallies: dict[str, Tally], kind: str | None, domain: str | None) -> None:
     """Section semantics: "**" always assigns; "*" backs a supported body or stands in; "?" only if still nobody."""
+
     def empty() -> bool:
         return not any(t.explicit or t.forced or t.total >= ITEM_MIN for t in tallies.values())
 
@@ -210,12 +229,12 @@ def _apply_priors(tallies: dict[str, Tally], kind: str | None, domain: str | Non
                 t.lead += e.weight if e.role == "lead" else e.weight * CO_FACTOR
                 t.forced |= forced
                 t.first = min(t.first, 10**8)  # a prior never counts as "first listed"
-                t.hits.append(Hit(e.department, 0, 0, "", e.role, e.weight, f"prior:{e.term}{e.scope or 'all'}",
-                                  "inferred"))
+                t.hits.append(
+                    Hit(e.department, 0, 0, "", e.role, e.weight, f"prior:{e.term}{e.scope or 'all'}", "inferred")
+                )
 
 
-def assign_text(text: str, kind: str | None = None, domain: str | None = None,
-                title_len: int = 0) -> list[Assignment]:
+def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first."""
     tallies = _tally(find_hits(text, kind, domain), title_len)
     _apply_priors(tallies, kind, domain)

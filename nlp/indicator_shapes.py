@@ -1,4 +1,5 @@
 """Shape matchers for quantitative targets: each finds predicates (达到90%以上, 下降20%, 全覆盖 …) in a text."""
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ _PUNCT = ",,。;;::!!??\n"
 @dataclass
 class Cand:
     """A matched predicate; names are read from the text before `anchor` unless given."""
+
     start: int
     end: int
     anchor: int
@@ -45,20 +47,30 @@ def patterns() -> SimpleNamespace:
     vals = rf"(?:{num}(?:{unit})?{sep})*{num}{unit}"
     up = [w + "(?=[^\u4e00-\u9fff\\d]|$)" if w.endswith("提") else w for w in d["directional_up"]]
     p = SimpleNamespace(d=d, num=num)
-    p.value = re.compile(rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{_alt(d['verbs'])})"
-                         rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?")
+    p.value = re.compile(
+        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{_alt(d['verbs'])})"
+        rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?"
+    )
     p.one_value = re.compile(rf"({num})({unit})?")
     rel = d["relative"]
-    p.relative = re.compile(rf"(?:{d['baseline']}[,,]?)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
-                            rf"(?P<num>{num})(?P<unit>%|％|个百分点)")
+    p.relative = re.compile(
+        rf"(?:{d['baseline']}[,,]?)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
+        rf"(?P<num>{num})(?P<unit>%|％|个百分点)"
+    )
     p.relative_value = re.compile(rf"{num}(?:%|％|个百分点)")
-    p.direction_after = re.compile(rf"(?P<adv>(?:{_alt(d['directional_adverbs'])})*)"
-                                   rf"(?P<dir>{_alt(d['directional_down'])}|{'|'.join(sorted(up, key=len, reverse=True))})")
+    p.direction_after = re.compile(
+        rf"(?P<adv>(?:{_alt(d['directional_adverbs'])})*)"
+        rf"(?P<dir>{_alt(d['directional_down'])}|{'|'.join(sorted(up, key=len, reverse=True))})"
+    )
     rate = r"[^,,。;;\n]{1,20}?率"
-    p.direction_before = re.compile(rf"(?P<dir>{_alt(d['verb_first_up'][:-1] + d['verb_first_down'])}|提(?![{d['ti_blockers']}高升]))"
-                                    rf"(?P<names>{rate}(?:[、和及与]{rate})*)(?!先)")
-    p.subject_of = re.compile(rf"^(?:{d['scope_gap']}|{d['baseline']})?[,,]?{adv}"
-                              rf"(?:{_alt(d['directional_adverbs'])})*(?:{_alt(d['verbs'])}|{_alt(rel['down'] + rel['up'])})")
+    p.direction_before = re.compile(
+        rf"(?P<dir>{_alt(d['verb_first_up'][:-1] + d['verb_first_down'])}|提(?![{d['ti_blockers']}高升]))"
+        rf"(?P<names>{rate}(?:[、和及与]{rate})*)(?!先)"
+    )
+    p.subject_of = re.compile(
+        rf"^(?:{d['scope_gap']}|{d['baseline']})?[,,]?{adv}"
+        rf"(?:{_alt(d['directional_adverbs'])})*(?:{_alt(d['verbs'])}|{_alt(rel['down'] + rel['up'])})"
+    )
     p.count = re.compile(rf"{d['count']}(?P<num>{num})(?P<unit>{unit})")
     p.range = re.compile(rf"(?<![\d.]){d['range']}(?P<unit>{_alt(d['count_units'])})")
     p.extension = re.compile(d["extension"])
@@ -92,13 +104,13 @@ def parse_values(s: str) -> list[tuple[float | None, float | None, str | None]]:
 def noun_after(text: str, pos: int) -> tuple[str, int]:
     """The noun phrase written after a count (…1个危重新生儿救治中心,): up to punctuation or a new verb."""
     p, words, i = patterns(), [], pos
-    for w in cut(text[pos:pos + 40]):
+    for w in cut(text[pos : pos + 40]):
         if w[0] in _PUNCT or w in p.cut_words or (words and w in p.noun_stop) or len(words) >= 10:
             break
         words.append(w)
         i += len(w)
     phrase = "".join(words)
-    return phrase[phrase.rfind("的") + 1:], i
+    return phrase[phrase.rfind("的") + 1 :], i
 
 
 def comparator_from(verb: str, tail: str | None) -> str:
@@ -111,33 +123,79 @@ def find_shapes(text: str) -> list[Cand]:
     """All predicate candidates in priority order (earlier shapes win overlaps)."""
     p = patterns()
     out: list[Cand] = []
-    for m in p.extension.finditer(text):   # 从6-24月龄延伸到6-36月龄: coverage of an age band widened
-        out.append(Cand(m.start(), m.end(), m.start(), [(float(m.group(3)), None, m.group(2))], "==",
-                        baseline=text[m.start() + 1:m.group(0).find(m.group(2)) + m.start() + len(m.group(2))],
-                        suffix=m.group(2) + "上限", extra={"scope_from": m.end()}))
+    for m in p.extension.finditer(text):  # 从6-24月龄延伸到6-36月龄: coverage of an age band widened
+        out.append(
+            Cand(
+                m.start(),
+                m.end(),
+                m.start(),
+                [(float(m.group(3)), None, m.group(2))],
+                "==",
+                baseline=text[m.start() + 1 : m.group(0).find(m.group(2)) + m.start() + len(m.group(2))],
+                suffix=m.group(2) + "上限",
+                extra={"scope_from": m.end()},
+            )
+        )
     out += _series(text) + _each(text)
-    for m in p.count.finditer(text):       # 至少设置1个危重新生儿救治中心: the counted thing follows
+    for m in p.count.finditer(text):  # 至少设置1个危重新生儿救治中心: the counted thing follows
         noun, end = noun_after(text, m.end())
         if noun:
-            out.append(Cand(m.start(), end, m.start(), [(float(m.group("num")), None, unit_of(m.group("unit")))],
-                            ">=", names=[noun + "数"], name_start=m.end()))
-    for m in p.range.finditer(text):       # 每个区县3-5家社会组织
+            out.append(
+                Cand(
+                    m.start(),
+                    end,
+                    m.start(),
+                    [(float(m.group("num")), None, unit_of(m.group("unit")))],
+                    ">=",
+                    names=[noun + "数"],
+                    name_start=m.end(),
+                )
+            )
+    for m in p.range.finditer(text):  # 每个区县3-5家社会组织
         noun, end = noun_after(text, m.end())
         if noun:
-            out.append(Cand(m.start(), end, m.start(), [(float(m.group(1)), float(m.group(2)), m.group("unit"))],
-                            ">=", names=[noun + "数"], name_start=m.end()))
+            out.append(
+                Cand(
+                    m.start(),
+                    end,
+                    m.start(),
+                    [(float(m.group(1)), float(m.group(2)), m.group("unit"))],
+                    ">=",
+                    names=[noun + "数"],
+                    name_start=m.end(),
+                )
+            )
     for m in p.value.finditer(text):
         vals = parse_values(m.group("vals"))
-        out.append(Cand(m.start(), m.end(), m.start(), vals, comparator_from(m.group("verb"), m.group("tail")),
-                        scope=(m.group("gap") or None), split=True))
-    for m in p.relative.finditer(text):    # 以2020年为基数下降20%
+        out.append(
+            Cand(
+                m.start(),
+                m.end(),
+                m.start(),
+                vals,
+                comparator_from(m.group("verb"), m.group("tail")),
+                scope=(m.group("gap") or None),
+                split=True,
+            )
+        )
+    for m in p.relative.finditer(text):  # 以2020年为基数下降20%
         down = m.group("dir") in p.d["relative"]["down"]
         base = p.baseline.search(m.group(0))
-        out.append(Cand(m.start(), m.end(), m.start(), [(float(m.group("num")), None, unit_of(m.group("unit")))],
-                        "decrease_by" if down else "increase", baseline=base.group(0) if base else None, split=True))
-    for m in re.finditer(p.d["coverage"], text):   # 实现农村卫生厕所全覆盖 → 覆盖率 == 100%
-        out.append(Cand(m.start(), m.end(), m.start(), [(100.0, None, "%")], "==", suffix="覆盖率",
-                        strip=p.coverage_prefix))
+        out.append(
+            Cand(
+                m.start(),
+                m.end(),
+                m.start(),
+                [(float(m.group("num")), None, unit_of(m.group("unit")))],
+                "decrease_by" if down else "increase",
+                baseline=base.group(0) if base else None,
+                split=True,
+            )
+        )
+    for m in re.finditer(p.d["coverage"], text):  # 实现农村卫生厕所全覆盖 → 覆盖率 == 100%
+        out.append(
+            Cand(m.start(), m.end(), m.start(), [(100.0, None, "%")], "==", suffix="覆盖率", strip=p.coverage_prefix)
+        )
     out += _directional(text)
     return out
 
@@ -147,22 +205,32 @@ def _directional(text: str) -> list[Cand]:
     p, out = patterns(), []
     suffixes, not_rates = tuple(p.d["metric_suffixes"]), tuple(p.d["not_rates"])
     for m in p.direction_after.finditer(text):
-        before = text[:m.start()]
+        before = text[: m.start()]
         if not before.endswith(suffixes) or before.endswith(not_rates) or p.relative_value.match(text, m.end()):
             continue
         down = m.group("dir") in p.d["directional_down"]
-        out.append(Cand(m.start(), m.end(), m.start(), [(None, None, None)], "decrease" if down else "increase",
-                        split=True))
+        out.append(
+            Cand(m.start(), m.end(), m.start(), [(None, None, None)], "decrease" if down else "increase", split=True)
+        )
     for m in p.direction_before.finditer(text):
         names = m.group("names")
         words = cut(names)
-        if (names.endswith(not_rates) or p.subject_of.match(text[m.end():])
-                or any(w in p.cut_words for w in words)):
+        if names.endswith(not_rates) or p.subject_of.match(text[m.end() :]) or any(w in p.cut_words for w in words):
             continue
         down = m.group("dir") in p.d["verb_first_down"]
-        out.append(Cand(m.start(), m.end(), m.start(), [(None, None, None)], "decrease" if down else "increase",
-                        names=None, name_start=m.start("names"), split=True,
-                        extra={"given_text": names}))
+        out.append(
+            Cand(
+                m.start(),
+                m.end(),
+                m.start(),
+                [(None, None, None)],
+                "decrease" if down else "increase",
+                names=None,
+                name_start=m.start("names"),
+                split=True,
+                extra={"given_text": names},
+            )
+        )
     return out
 
 
@@ -187,7 +255,7 @@ def _series(text: str) -> list[Cand]:
         if s is None or not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", w) or p.per.fullmatch(w):
             continue
         prev = chains[-1][-1][2] if chains else None
-        if prev is not None and re.fullmatch(r"[、,,和及与]?", text[prev.end():s]):
+        if prev is not None and re.fullmatch(r"[、,,和及与]?", text[prev.end() : s]):
             chains[-1].append((s, w, m))
         else:
             chains.append([(s, w, m)])
@@ -195,10 +263,20 @@ def _series(text: str) -> list[Cand]:
     for ch in (c for c in chains if len(c) >= 2):
         noun, end = noun_after(text, ch[-1][2].end())
         noun = noun if noun.endswith("时间") else noun + "时间"
-        ctx = text[max(0, ch[0][0] - 12):ch[0][0]]
-        out.append(Cand(ch[0][0], end, ch[0][0], [(float(m.group("num")), None, m.group("unit")) for _, _, m in ch],
-                        ">=" if p.ge_context.search(ctx) else "==", names=[w + noun for _, w, _ in ch],
-                        name_start=ch[0][0], scope=None, extra={"scopes": [w for _, w, _ in ch]}))
+        ctx = text[max(0, ch[0][0] - 12) : ch[0][0]]
+        out.append(
+            Cand(
+                ch[0][0],
+                end,
+                ch[0][0],
+                [(float(m.group("num")), None, m.group("unit")) for _, _, m in ch],
+                ">=" if p.ge_context.search(ctx) else "==",
+                names=[w + noun for _, w, _ in ch],
+                name_start=ch[0][0],
+                scope=None,
+                extra={"scopes": [w for _, w, _ in ch]},
+            )
+        )
     return out
 
 
@@ -207,17 +285,26 @@ def _each(text: str) -> list[Cand]:
     p, out = patterns(), []
     for m in p.each.finditer(text):
         left = max(text.rfind(c, 0, m.start()) for c in _PUNCT) + 1
-        region = text[left:m.start()]
+        region = text[left : m.start()]
         per = p.per.search(region)
         items_at = left + (per.end() if per else 0)
-        words = [w for w in cut(text[items_at:m.start()]) if w not in "、和及与"]
+        words = [w for w in cut(text[items_at : m.start()]) if w not in "、和及与"]
         if not words or len(words) > 4:
             continue
         noun, end = noun_after(text, m.end())
         unit = unit_of(m.group("unit"))
         if unit in p.d["time_units"] and not noun.endswith("时间"):
             noun += "时间"
-        out.append(Cand(items_at, end, items_at, [(float(m.group("num")), None, unit)],
-                        ">=" if p.ge_context.search(region) else "==", names=[w + noun for w in words],
-                        name_start=items_at, per=per.group(0) if per else None))
+        out.append(
+            Cand(
+                items_at,
+                end,
+                items_at,
+                [(float(m.group("num")), None, unit)],
+                ">=" if p.ge_context.search(region) else "==",
+                names=[w + noun for w in words],
+                name_start=items_at,
+                per=per.group(0) if per else None,
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """Quantitative targets: every measured quantity in an item's (repaired) text becomes an Indicator record."""
+
 from __future__ import annotations
 
 import re
@@ -36,14 +37,14 @@ def _trim(region: str) -> str:
         if w in p.cut_words and len(region) - pos >= 2:
             cut_at = pos
     name = region[cut_at:]
-    return name[len(m.group(0)):] if (m := p.name_strip.match(name)) else name
+    return name[len(m.group(0)) :] if (m := p.name_strip.match(name)) else name
 
 
 def _split_names(name: str) -> list[str]:
     """'A率和B率' → [A率, B率]; parts without a metric suffix stay joined (艾滋病、梅毒和乙肝…治疗率)."""
     suffixes = tuple(patterns().d["metric_suffixes"])
     out, cur = [], ""
-    for w in cut(name):                    # split on separator tokens only: 普及率 keeps its 及
+    for w in cut(name):  # split on separator tokens only: 普及率 keeps its 及
         if w in _SEPS and cur.endswith(suffixes) and len(cur) > 1:
             out.append(cur)
             cur = ""
@@ -72,7 +73,7 @@ def _share_scope(names: list[str]) -> list[str]:
 def _year(text: str, start: int, end: int, default: int) -> int:
     """到2025年 / 十四五期末 in the sentence before the target; else the plan's end year."""
     p = patterns()
-    sent = text[_last_of(text, _SENT, start):end]
+    sent = text[_last_of(text, _SENT, start) : end]
     sent = p.baseline.sub("", sent)
     for word, y in p.d["year_words"].items():
         if word in sent:
@@ -86,13 +87,13 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
     p = patterns()
     if "given_text" in c.extra:
         return _share_scope(_split_names(c.extra["given_text"])), c.start, None
-    region = text[bound:c.anchor]
+    region = text[bound : c.anchor]
     per = None
     if m := p.per.search(region):
-        per, region = m.group(0), re.sub(r"^(?:拥有|有)", "", region[m.end():])
+        per, region = m.group(0), re.sub(r"^(?:拥有|有)", "", region[m.end() :])
     name = _trim(region)
     if c.strip is not None and (m := c.strip.search(name)):
-        name = name[m.end():]
+        name = name[m.end() :]
     name = name.strip("、,, ")
     names = _share_scope(_split_names(name)) if c.split and name else [name]
     return names, c.anchor - len(name) if name else c.start, per
@@ -112,32 +113,45 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     """Indicator records for one accepted candidate."""
     if c.names is not None:
         names, start, per = c.names, c.name_start if c.name_start is not None else c.start, None
-        region = text[bound:c.anchor]
+        region = text[bound : c.anchor]
         if c.per is None and (m := patterns().per.search(region)):
             per = m.group(0)
     else:
         names, start, per = _names_for(text, c, bound)
     per = c.per or per
-    if per is None and prev is not None and text[prev.span[1]:start] in ("、", "", ",", ","):
-        per = prev.per             # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
+    if per is None and prev is not None and text[prev.span[1] : start] in ("、", "", ",", ","):
+        per = prev.per  # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
     names = [n + c.suffix if c.suffix and not n.endswith(c.suffix) else n for n in names]
     names = [_unit_noun(n, c.values[0][2]) for n in names]
     vals = c.values
     if len(names) > len(vals) > 1:
-        names = names[-len(vals):]
+        names = names[-len(vals) :]
     if len(vals) == 1:
         vals = vals * len(names)
     names = names + [names[-1]] * (len(vals) - len(names))
     start = min(start, c.start)
-    raw, year = text[start:c.end], _year(text, start, c.end, default_year)
+    raw, year = text[start : c.end], _year(text, start, c.end, default_year)
     scopes = c.extra.get("scopes") or [None] * len(names)
     out = []
-    for name, (v, vmax, unit), sc in zip(names, vals, scopes):
+    for name, (v, vmax, unit), sc in zip(names, vals, scopes, strict=False):
         scope = c.scope or sc or _scope_of(name)
         if "scope_from" in c.extra:
-            scope = text[c.extra["scope_from"] - len(c.baseline or ""):c.extra["scope_from"]] or scope
-        out.append(Indicator(name=name or "?", comparator=c.comparator, value=v, value_max=vmax, unit=unit,
-                             per=per, scope=scope, year=year, baseline=c.baseline, raw=raw, span=(start, c.end)))
+            scope = text[c.extra["scope_from"] - len(c.baseline or "") : c.extra["scope_from"]] or scope
+        out.append(
+            Indicator(
+                name=name or "?",
+                comparator=c.comparator,
+                value=v,
+                value_max=vmax,
+                unit=unit,
+                per=per,
+                scope=scope,
+                year=year,
+                baseline=c.baseline,
+                raw=raw,
+                span=(start, c.end),
+            )
+        )
     return out
 
 
@@ -168,8 +182,9 @@ def tag_indicators(plan: Plan) -> None:
 
 def _plan_year(plan: Plan) -> int:
     """The plan's end year from its title, e.g. (2021-2025年) → 2025, else from its metadata's period."""
-    m = (re.search(r"20\d\d\s*[-—~至]\s*(20\d\d)", plan.title or "")
-         or re.search(r"(20\d\d)\D*$", str(plan.meta.get("period") or "")))
+    m = re.search(r"20\d\d\s*[-—~至]\s*(20\d\d)", plan.title or "") or re.search(
+        r"(20\d\d)\D*$", str(plan.meta.get("period") or "")
+    )
     return int(m.group(1)) if m else 2025
 
 
@@ -181,7 +196,20 @@ def indicator_table(plan: Plan, domain: str | None = None) -> list[dict]:
             continue
         for ind in item.indicators:
             target = "" if ind.value is None else f"{ind.value:g}" + (f"-{ind.value_max:g}" if ind.value_max else "")
-            rows.append({"id": ind.id, "item": item.id, "domain": item.domain, "kind": item.kind, "name": ind.name,
-                         "comparator": ind.comparator, "target": target + (ind.unit or ""), "per": ind.per,
-                         "scope": ind.scope, "year": ind.year, "baseline": ind.baseline, "raw": ind.raw})
+            rows.append(
+                {
+                    "id": ind.id,
+                    "item": item.id,
+                    "domain": item.domain,
+                    "kind": item.kind,
+                    "name": ind.name,
+                    "comparator": ind.comparator,
+                    "target": target + (ind.unit or ""),
+                    "per": ind.per,
+                    "scope": ind.scope,
+                    "year": ind.year,
+                    "baseline": ind.baseline,
+                    "raw": ind.raw,
+                }
+            )
     return rows

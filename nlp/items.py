@@ -1,6 +1,8 @@
 """Item building: repaired text slices, titles (even when the 。 after them was lost), clauses, stable ids."""
+
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from functools import lru_cache
@@ -12,11 +14,17 @@ from nlp.segment import RawItem
 
 TITLE_MAX = 32
 MIN_INTACT_TITLES = 5  # fewer intact titles than this give no reliable typical length
-LONG_TITLE = 20            # a stop-ended title longer than this is checked for a lost stop inside
+LONG_TITLE = 20  # a stop-ended title longer than this is checked for a lost stop inside
 LONG_TITLE_SPLIT_MIN = 8  # … but only split where at least this much title remains
 TITLED_KINDS = ("measure", "implementation", "monitoring", "principle")
-ID_PREFIX = {"implementation": "impl", "monitoring": "monitor", "principle": "principle", "preface": "preface",
-             "guiding_idea": "guiding", "overall_goal": "overall"}
+ID_PREFIX = {
+    "implementation": "impl",
+    "monitoring": "monitor",
+    "principle": "principle",
+    "preface": "preface",
+    "guiding_idea": "guiding",
+    "overall_goal": "overall",
+}
 _SENTENCE_END = re.compile(r"[。;!?\n]+")
 # A clause start cannot follow these tokens: they bind the next word to what precedes it.
 _BINDING = set("的和与及或、对在为把将并且中以")
@@ -59,7 +67,7 @@ def _openers(body: str, limit: int) -> list[tuple[int, str]]:
     pos, prev = 0, ""
     for i, word in enumerate(words):
         joined, strength = "", None
-        for nxt in words[i:i + 3]:
+        for nxt in words[i : i + 3]:
             joined += nxt
             strength = starts.get(joined) or strength
         # Registered names may swallow a long opener (县级以上人民政府): match those as prefixes too.
@@ -99,7 +107,7 @@ def split_clauses(text: str, extra_breaks: list[int]) -> list[tuple[int, int]]:
     """Clause spans of text: at 。;!? and line ends, plus extra break offsets (lost stops)."""
     cuts = sorted({0, len(text), *extra_breaks, *(m.end() for m in _SENTENCE_END.finditer(text))})
     spans = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         chunk = text[a:b]
         lead = len(chunk) - len(chunk.lstrip())
         tail = len(chunk.rstrip())
@@ -108,10 +116,12 @@ def split_clauses(text: str, extra_breaks: list[int]) -> list[tuple[int, int]]:
     return spans
 
 
-def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: list[RawItem]) -> tuple[list[Item], list[Repair]]:
+def build_items(
+    plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: list[RawItem]
+) -> tuple[list[Item], list[Repair]]:
     """Items with repaired text, titles and clauses; plus the title-stop suggestions found on the way."""
     items, suggestions, used_ids = [], [], set()
-    intact: list[int] = []                       # lengths of titles whose 。 survived
+    intact: list[int] = []  # lengths of titles whose 。 survived
     split_titles: list[tuple[Repair, int]] = []  # title-stop suggestions with the title they would end
     codes: dict[str, str] = {}
     for pos, ri in enumerate(raw_items):
@@ -119,8 +129,9 @@ def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: l
             code = domain_code(ri.domain, len(codes) + 1)
             taken = set(codes.values())
             # Two domains sharing a keyword code keep distinct ids (health, health2).
-            codes[ri.domain] = code if code not in taken else next(
-                f"{code}{n}" for n in range(2, 100) if f"{code}{n}" not in taken)
+            codes[ri.domain] = (
+                code if code not in taken else next(f"{code}{n}" for n in range(2, 100) if f"{code}{n}" not in taken)
+            )
         raw_end = ri.lines[-1].end
         t0, t1 = omap.to_text(ri.body_start, before_inserts=True), omap.to_text(raw_end)
         body = text[t0:t1].strip()
@@ -139,20 +150,37 @@ def build_items(plan_id: str, raw: str, text: str, omap: OffsetMap, raw_items: l
                 suggestions.append(_make(raw, at, at, "。", rule, "missing_punct", conf))
                 split_titles.append((suggestions[-1], len(title)))
                 breaks = [end]
-        local = (f"{code}-{'g' if ri.kind == 'goal' else 'm'}{ri.number}" if ri.kind in ("goal", "measure") and code
-                 else f"{ID_PREFIX.get(ri.kind, ri.kind)}-{ri.number}")
+        local = (
+            f"{code}-{'g' if ri.kind == 'goal' else 'm'}{ri.number}"
+            if ri.kind in ("goal", "measure") and code
+            else f"{ID_PREFIX.get(ri.kind, ri.kind)}-{ri.number}"
+        )
         item_id = f"{plan_id}:{local}"
         while item_id in used_ids:
             item_id += "b"
         used_ids.add(item_id)
-        item = Item(id=item_id, plan=plan_id, kind=ri.kind, domain=ri.domain, number=ri.number, title=title,
-                    text=body, raw_text=raw[ri.body_start:raw_end].strip(), line=ri.lines[0].no,
-                    raw_start=ri.body_start, raw_end=raw_end, section=ri.section, domain_code=code,
-                    block=ri.block, position=pos)
-        item.clauses = [Clause(f"{item_id}.c{n}", n, body[a:b], "", a, b)
-                        for n, (a, b) in enumerate(split_clauses(body, breaks), 1)]
+        item = Item(
+            id=item_id,
+            plan=plan_id,
+            kind=ri.kind,
+            domain=ri.domain,
+            number=ri.number,
+            title=title,
+            text=body,
+            raw_text=raw[ri.body_start : raw_end].strip(),
+            line=ri.lines[0].no,
+            raw_start=ri.body_start,
+            raw_end=raw_end,
+            section=ri.section,
+            domain_code=code,
+            block=ri.block,
+            position=pos,
+        )
+        item.clauses = [
+            Clause(f"{item_id}.c{n}", n, body[a:b], "", a, b) for n, (a, b) in enumerate(split_clauses(body, breaks), 1)
+        ]
         for c in item.clauses:
-            c.raw_text = raw[omap.to_raw(t0 + c.start):omap.to_raw(t0 + c.end)]
+            c.raw_text = raw[omap.to_raw(t0 + c.start) : omap.to_raw(t0 + c.end)]
         items.append(item)
     _promote_typical_titles(split_titles, intact)
     return items, suggestions

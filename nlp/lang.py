@@ -1,4 +1,5 @@
 """Lazily loaded Chinese language tools: jieba with the project's user dictionary, spaCy blank zh."""
+
 from __future__ import annotations
 
 import logging

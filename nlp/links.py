@@ -1,4 +1,5 @@
 """Measure → goal links ('serves'): TF-IDF over jieba tokens plus topics, indicators and target groups."""
+
 from __future__ import annotations
 
 import math
@@ -9,14 +10,14 @@ from functools import lru_cache
 from nlp.lang import cut, read_lines
 from nlp.model import Item, Link, Plan
 
-TITLE_WEIGHT = 3.0      # a measure's title names what it is for; its body lists many side tasks
-TOPIC_WEIGHT = 2.0      # a shared topic lexicon entry counts like a few shared content words
+TITLE_WEIGHT = 3.0  # a measure's title names what it is for; its body lists many side tasks
+TOPIC_WEIGHT = 2.0  # a shared topic lexicon entry counts like a few shared content words
 INDICATOR_WEIGHT = 3.0  # the same measured quantity is the strongest evidence a measure serves a goal
-RELATIVE = 0.65          # a second/third goal must score this share of the measure's best goal
+RELATIVE = 0.65  # a second/third goal must score this share of the measure's best goal
 MAX_GOALS = 3
-CROSS_FACTOR = 0.5      # cross-domain links are kept at half score …
-CROSS_MIN = 1.5         # … and only when clearly stronger than every in-domain goal
-BACKFILL = 0.45         # an unserved goal takes its best measure if it scores this share of that measure's best
+CROSS_FACTOR = 0.5  # cross-domain links are kept at half score …
+CROSS_MIN = 1.5  # … and only when clearly stronger than every in-domain goal
+BACKFILL = 0.45  # an unserved goal takes its best measure if it scores this share of that measure's best
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -107,11 +108,15 @@ def link_measures(plan: Plan) -> None:
         other = [r for r in rows if r[1].domain_code != m.domain_code]
         top = own[0][0] if own else 0.0
         best_of[mid] = top
-        links = [Link(goal=g.id, score=round(s, 4), why=w) for s, g, w in own[:MAX_GOALS]
-                 if s > 0 and s >= RELATIVE * top]
+        links = [
+            Link(goal=g.id, score=round(s, 4), why=w) for s, g, w in own[:MAX_GOALS] if s > 0 and s >= RELATIVE * top
+        ]
         # capped below the in-domain best: links within the domain stay primary
-        links += [Link(goal=g.id, score=round(min(s * CROSS_FACTOR, 0.9 * top), 4), why=w, cross_domain=True)
-                  for s, g, w in other[:1] if s > CROSS_MIN * top > 0]
+        links += [
+            Link(goal=g.id, score=round(min(s * CROSS_FACTOR, 0.9 * top), 4), why=w, cross_domain=True)
+            for s, g, w in other[:1]
+            if s > CROSS_MIN * top > 0
+        ]
         m.serves = sorted(links, key=lambda lk: -lk.score)
     _backfill(plan, scores, best_of)
 
@@ -129,7 +134,7 @@ def _backfill(plan: Plan, scores, best_of: dict[str, float]) -> None:
         rel, m, why = max(rows, key=lambda r: r[0])
         if rel >= BACKFILL:
             score = round(rel * best_of[m.id], 4)
-            m.serves = sorted(m.serves + [Link(goal=gid, score=score, why=why)], key=lambda lk: -lk.score)
+            m.serves = sorted([*m.serves, Link(goal=gid, score=score, why=why)], key=lambda lk: -lk.score)
 
 
 def unserved_goals(plan: Plan) -> list[Item]:

@@ -1,6 +1,8 @@
 """Explicit department mentions in plan text: registry names, collective forms and 牵头/配合 cues."""
+
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,12 +20,13 @@ _TERRITORIAL = "各区县(市)人民政府"
 @dataclass
 class Mention:
     """A span of text naming one or more departments."""
+
     start: int
     end: int
     text: str
-    departments: tuple[str, ...]   # canonical names
-    rule: str                      # mention | collective | group
-    cue: str | None = None         # lead | co when the text states the role
+    departments: tuple[str, ...]  # canonical names
+    rule: str  # mention | collective | group
+    cue: str | None = None  # lead | co when the text states the role
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +72,7 @@ _LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
 
 
 def _cue(text: str, end: int) -> str | None:
-    m = _CUE.match(text[end:end + 8])
+    m = _CUE.match(text[end : end + 8])
     return _CUE_ROLE[m.group(1)] if m else None
 
 
@@ -102,12 +105,15 @@ def find_mentions(text: str) -> list[Mention]:
         cands.append(Mention(m.start(), m.end(), m.group(), deps, "collective"))
     out = _pick_longest(cands)
     # "县级以上人民政府妇女儿童工作委员会": a government qualifying the body right after it is not itself named.
-    out = [m for m, nxt in zip(out, out[1:] + [None])
-           if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))]
+    out = [
+        m
+        for m, nxt in zip(out, [*out[1:], None], strict=False)
+        if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))
+    ]
     for m in out:
         m.cue = _cue(text, m.end)
     # "市财政局、市医保局配合": a cue after a list covers every member joined to it by 、,和 及 与.
-    for m, nxt in reversed(list(zip(out, out[1:]))):
-        if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end:nxt.start]):
+    for m, nxt in reversed(list(itertools.pairwise(out))):
+        if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end : nxt.start]):
             m.cue = nxt.cue
     return out

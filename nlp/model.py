@@ -1,34 +1,54 @@
 """Plain typed records shared by every pipeline stage (reader → repair → segment → tag → link)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Item kinds produced by segmentation.
-KINDS = ("preface", "guiding_idea", "principle", "overall_goal", "goal", "measure",
-         "implementation", "monitoring", "section_text")
-KIND_LABELS = {"preface": "前言", "guiding_idea": "指导思想", "principle": "基本原则",
-               "overall_goal": "总体目标", "goal": "主要目标", "measure": "政策措施",
-               "implementation": "组织实施", "monitoring": "监测评估", "section_text": "正文"}
+KINDS = (
+    "preface",
+    "guiding_idea",
+    "principle",
+    "overall_goal",
+    "goal",
+    "measure",
+    "implementation",
+    "monitoring",
+    "section_text",
+)
+KIND_LABELS = {
+    "preface": "前言",
+    "guiding_idea": "指导思想",
+    "principle": "基本原则",
+    "overall_goal": "总体目标",
+    "goal": "主要目标",
+    "measure": "政策措施",
+    "implementation": "组织实施",
+    "monitoring": "监测评估",
+    "section_text": "正文",
+}
 
 
 @dataclass
 class Repair:
     """One edit of the raw text: applied to the repaired text, or only suggested."""
-    start: int          # offset in the plan's raw text
-    end: int            # end offset in raw text (== start for a pure insertion)
+
+    start: int  # offset in the plan's raw text
+    end: int  # end offset in raw text (== start for a pure insertion)
     before: str
     after: str
     rule: str
-    kind: str           # dropped_char | missing_punct | missing_bracket | heading
+    kind: str  # dropped_char | missing_punct | missing_bracket | heading
     confidence: float
     applied: bool = True
-    id: str = ""        # stable fingerprint: rule + context, survives rebuilds of the same text
+    id: str = ""  # stable fingerprint: rule + context, survives rebuilds of the same text
 
 
 @dataclass
 class Evidence:
     """Why a tag was given: the phrase, where it is (offsets in the item's repaired text) and the rule."""
+
     text: str
     start: int
     end: int
@@ -39,9 +59,10 @@ class Evidence:
 @dataclass
 class Assignment:
     """A department responsible for an item or clause."""
-    name: str                      # canonical short name, e.g. 市卫健委
-    role: str                      # lead | co
-    source: str                    # explicit | inferred | reviewed
+
+    name: str  # canonical short name, e.g. 市卫健委
+    role: str  # lead | co
+    source: str  # explicit | inferred | reviewed
     confidence: float
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -49,8 +70,9 @@ class Assignment:
 @dataclass
 class Indicator:
     """One quantitative target."""
+
     name: str
-    comparator: str                # >= | <= | == | decrease_by | increase | decrease
+    comparator: str  # >= | <= | == | decrease_by | increase | decrease
     value: float | None = None
     value_max: float | None = None
     unit: str | None = None
@@ -66,7 +88,8 @@ class Indicator:
 @dataclass
 class Link:
     """A measure serves a goal."""
-    goal: str                      # goal item id
+
+    goal: str  # goal item id
     score: float
     why: str = ""
     cross_domain: bool = False
@@ -76,11 +99,12 @@ class Link:
 @dataclass
 class Clause:
     """A sentence or sub-task of an item."""
+
     id: str
     index: int
-    text: str                      # repaired
+    text: str  # repaired
     raw_text: str
-    start: int                     # offsets in the item's repaired text
+    start: int  # offsets in the item's repaired text
     end: int
     departments: list[Assignment] = field(default_factory=list)
 
@@ -88,21 +112,22 @@ class Clause:
 @dataclass
 class Item:
     """A numbered unit of the plan: goal, measure, implementation item …"""
+
     id: str
     plan: str
     kind: str
     domain: str | None
     number: int | None
     title: str
-    text: str                      # repaired, full (title + body)
-    raw_text: str                  # as published
-    line: int                      # 1-based line in the raw file
-    raw_start: int                 # offsets in the plan's raw text
+    text: str  # repaired, full (title + body)
+    raw_text: str  # as published
+    line: int  # 1-based line in the raw file
+    raw_start: int  # offsets in the plan's raw text
     raw_end: int
-    section: str | None = None     # e.g. 二、发展领域、主要目标和政策措施
+    section: str | None = None  # e.g. 二、发展领域、主要目标和政策措施
     domain_code: str | None = None  # e.g. health
-    block: str | None = None       # the block heading as written, e.g. 策略措施
-    position: int = 0              # order within the plan
+    block: str | None = None  # the block heading as written, e.g. 策略措施
+    position: int = 0  # order within the plan
     clauses: list[Clause] = field(default_factory=list)
     departments: list[Assignment] = field(default_factory=list)
     serves: list[Link] = field(default_factory=list)
@@ -113,16 +138,18 @@ class Item:
 @dataclass
 class Heading:
     """A structural heading kept for the reader view (sections, domains, blocks)."""
-    level: int                     # 1 section, 2 subsection/domain, 3 block
+
+    level: int  # 1 section, 2 subsection/domain, 3 block
     text: str
     raw_text: str
     line: int
-    kind: str                      # section | domain | block | subsection
+    kind: str  # section | domain | block | subsection
 
 
 @dataclass
 class Plan:
     """A parsed plan: metadata, raw and repaired text, repairs, headings and items."""
+
     id: str
     title: str
     raw_text: str

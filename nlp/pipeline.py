@@ -1,10 +1,12 @@
 """The whole language pipeline: raw plan text → repaired, segmented, tagged and linked Plan."""
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nlp.items import build_items
 from nlp.model import Plan, Repair
@@ -20,16 +22,19 @@ def _taggers() -> list[tuple[str, Callable[[Plan], None]]]:
     stages = []
     try:
         from nlp.departments import assign_departments
+
         stages.append(("departments", assign_departments))
     except ImportError:  # stage not built yet
         pass
     try:
         from nlp.indicators import tag_indicators
+
         stages.append(("indicators", tag_indicators))
     except ImportError:
         pass
     try:
         from nlp.links import link_measures
+
         stages.append(("links", link_measures))
     except ImportError:
         pass
@@ -50,8 +55,12 @@ def _decide(plan_id: str, raw: str, repairs: list[Repair], review: RepairReview 
     return changed
 
 
-def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | None = None,
-            repair_review: RepairReview | None = None) -> Plan:
+def analyse(
+    raw: str,
+    meta: dict[str, Any],
+    progress: Callable[[str], None] | None = None,
+    repair_review: RepairReview | None = None,
+) -> Plan:
     """Run repair, segmentation, item building and tagging on a plan's raw text."""
     say = progress or (lambda _msg: None)
     plan_id = meta["slug"]
@@ -76,9 +85,17 @@ def analyse(raw: str, meta: dict[str, Any], progress: Callable[[str], None] | No
             s.applied = s.id in kept
         suggestions = accepted + [s for s in more if s.id not in kept]
     repairs = sorted(repairs + suggestions, key=repair_order)
-    plan = Plan(id=plan_id, title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
-                raw_text=raw, text=text, meta={**meta, "page": seg.page_meta}, repairs=repairs,
-                headings=seg.headings, items=items, warnings=seg.warnings)
+    plan = Plan(
+        id=plan_id,
+        title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
+        raw_text=raw,
+        text=text,
+        meta={**meta, "page": seg.page_meta},
+        repairs=repairs,
+        headings=seg.headings,
+        items=items,
+        warnings=seg.warnings,
+    )
     for name, stage in _taggers():
         say(f"标注: {name}")
         stage(plan)
@@ -93,8 +110,12 @@ def load_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def analyse_file(path: str | Path, meta: dict[str, Any] | None = None,
-                 progress: Callable[[str], None] | None = None, repair_review: RepairReview | None = None) -> Plan:
+def analyse_file(
+    path: str | Path,
+    meta: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+    repair_review: RepairReview | None = None,
+) -> Plan:
     """Read a plan file (any supported encoding) and analyse it."""
     path = Path(path)
     decoded = read_plan_file(path)

@@ -1,12 +1,12 @@
 """Read a plan file: detect its encoding, refuse binary or empty input, normalise characters for parsing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 # Length-preserving map (offsets stay aligned with the raw text): full-width ASCII and odd spaces → ASCII.
-_PARSE_MAP = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " ", 0xFEFF: " ",
-              0x3001: "、"}
+_PARSE_MAP = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " ", 0xFEFF: " ", 0x3001: "、"}
 _PARSE_MAP.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
 # Chinese punctuation whose full-width form carries meaning stays as is.
 for _keep in ",;:!?":
@@ -23,7 +23,7 @@ class PlanFormatError(ValueError):
         super().__init__(f"{where}: {message}")
         self.message = message
 
-    def with_path(self, path: str) -> "PlanFormatError":
+    def with_path(self, path: str) -> PlanFormatError:
         """The same error naming the file (for errors raised by stages that only saw the text)."""
         return self if self.path else PlanFormatError(self.message, self.line, path)
 
@@ -31,6 +31,7 @@ class PlanFormatError(ValueError):
 @dataclass
 class PlanText:
     """Decoded text of a plan file and how it was decoded."""
+
     text: str
     encoding: str
 
@@ -40,7 +41,7 @@ def decode(data: bytes, path: str | None = None) -> PlanText:
     if not data.strip():
         raise PlanFormatError("文件为空 (empty file)", 1, path)
     if b"\x00" in data[:4096]:
-        line = data[:data.index(b"\x00")].count(b"\n") + 1
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise PlanFormatError("不是文本文件 (binary data: NUL byte)", line, path)
     if data.startswith(b"\xef\xbb\xbf"):
         return PlanText(_checked(data[3:].decode("utf-8"), path), "utf-8-sig")
@@ -51,8 +52,8 @@ def decode(data: bytes, path: str | None = None) -> PlanText:
     try:
         return PlanText(_checked(data.decode("gb18030"), path), "gb18030")
     except UnicodeDecodeError:
-        line = data[:utf8_error.start].count(b"\n") + 1
-        raise PlanFormatError("无法识别的编码,既不是 UTF-8 也不是 GB18030 (undecodable bytes)", line, path)
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise PlanFormatError("无法识别的编码,既不是 UTF-8 也不是 GB18030 (undecodable bytes)", line, path) from None
 
 
 def _checked(text: str, path: str | None) -> str:

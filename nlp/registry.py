@@ -1,4 +1,5 @@
 """Department registry: canonical bodies, their aliases, generic and former names, loaded from nlp/data."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,8 +11,16 @@ from nlp.lang import read_lines
 
 REGISTRY_FILE = "departments.tsv"
 GROUPS_FILE = "department_groups.tsv"
-CATEGORY_LABELS = {"party": "市委部门", "government": "政府部门", "judicial": "司法机关", "mass": "群团组织",
-                   "coordination": "协调机构", "territorial": "属地政府", "media": "媒体", "other": "其他"}
+CATEGORY_LABELS = {
+    "party": "市委部门",
+    "government": "政府部门",
+    "judicial": "司法机关",
+    "mass": "群团组织",
+    "coordination": "协调机构",
+    "territorial": "属地政府",
+    "media": "媒体",
+    "other": "其他",
+}
 # Prefixes a user or a plan may put before a municipal body's name; stripped before lookup.
 LOCAL_LEVELS = ("县", "区")  # a county or district plan names the same bodies with its own level
 _PREFIXES = ("湖南省益阳市", "中共益阳市委", "益阳市", "益阳", "中共")
@@ -20,6 +29,7 @@ _PREFIXES = ("湖南省益阳市", "中共益阳市委", "益阳市", "益阳", 
 @dataclass(frozen=True)
 class Department:
     """A municipal body with every name it goes by."""
+
     canonical: str
     full: str
     category: str
@@ -62,8 +72,11 @@ def departments() -> tuple[Department, ...]:
     for line in read_lines(REGISTRY_FILE):
         cells = (line.split("\t") + [""] * 7)[:7]
         canon, full, cat, aliases, generic, former, stems = (c.strip() for c in cells)
-        out.append(Department(canon, full or canon, cat or "other", _split(aliases), _split(generic),
-                              _split(former), _split(stems)))
+        out.append(
+            Department(
+                canon, full or canon, cat or "other", _split(aliases), _split(generic), _split(former), _split(stems)
+            )
+        )
     return tuple(out)
 
 
@@ -92,7 +105,7 @@ def groups() -> dict[str, tuple[tuple[str, ...], str]]:
     """Collective phrases → (member canonical names, role hint)."""
     out = {}
     for line in read_lines(GROUPS_FILE):
-        phrase, members, role = (line.split("\t") + ["", "co"])[:3]
+        phrase, members, role = ([*line.split("\t"), "", "co"])[:3]
         out[_norm(phrase)] = (_split(members), role.strip() or "co")
     return out
 
@@ -111,7 +124,7 @@ def resolve(name: str) -> Department | None:
     cands = [n]
     for p in _PREFIXES:
         if n.startswith(p) and len(n) > len(p):
-            rest = n[len(p):]
+            rest = n[len(p) :]
             cands += [rest, "市" + rest] + (["市委" + rest] if p.startswith("中共") else [])
     for c in cands:
         if c in index:

@@ -1,4 +1,5 @@
 """Repair layer: find defects in the published text and build a repaired copy with an offset map."""
+
 from __future__ import annotations
 
 import bisect
@@ -40,8 +41,18 @@ def _rules() -> tuple[list[_Rule], tuple[str, ...]]:
         if typ == "lone":
             token, *conds = pattern.split("@")
             opts = dict(c.split("=", 1) for c in conds)
-            rules.append(_Rule(name, kind, typ, re.compile(opts.get("after", "")), repl, float(conf),
-                               token=token, before=re.compile(opts["before"]) if "before" in opts else None))
+            rules.append(
+                _Rule(
+                    name,
+                    kind,
+                    typ,
+                    re.compile(opts.get("after", "")),
+                    repl,
+                    float(conf),
+                    token=token,
+                    before=re.compile(opts["before"]) if "before" in opts else None,
+                )
+            )
         else:
             rules.append(_Rule(name, kind, typ, re.compile(pattern), repl, float(conf)))
     words = tuple(sorted(read_lines("parentheticals.txt"), key=len, reverse=True))
@@ -50,12 +61,11 @@ def _rules() -> tuple[list[_Rule], tuple[str, ...]]:
 
 def _fingerprint(rule: str, raw: str, start: int, end: int) -> str:
     """Id from the rule and the surrounding text, so a repair keeps its id when unrelated text changes."""
-    ctx = raw[max(0, start - 8):end + 8]
+    ctx = raw[max(0, start - 8) : end + 8]
     return hashlib.sha1(f"{rule}|{ctx}".encode()).hexdigest()[:12]
 
 
-def _make(raw: str, start: int, end: int, after: str, rule: _Rule | str, kind: str = "",
-          conf: float = 0.0) -> Repair:
+def _make(raw: str, start: int, end: int, after: str, rule: _Rule | str, kind: str = "", conf: float = 0.0) -> Repair:
     """A Repair trimmed to its minimal edit (common prefix/suffix removed)."""
     name = rule.name if isinstance(rule, _Rule) else rule
     kind = rule.kind if isinstance(rule, _Rule) else kind
@@ -65,8 +75,9 @@ def _make(raw: str, start: int, end: int, after: str, rule: _Rule | str, kind: s
         before, after, start = before[1:], after[1:], start + 1
     while before and after and before[-1] == after[-1]:
         before, after, end = before[:-1], after[:-1], end - 1
-    return Repair(start, end, before, after, name, kind, conf, conf >= APPLY_THRESHOLD,
-                  _fingerprint(name, raw, start, end))
+    return Repair(
+        start, end, before, after, name, kind, conf, conf >= APPLY_THRESHOLD, _fingerprint(name, raw, start, end)
+    )
 
 
 def find_repairs(raw: str, level: str = "市") -> list[Repair]:
@@ -110,7 +121,9 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
         for word, s, e in tok.tokenize(run.group()):
             for rule in lone.get(word, ()):
                 a, b = run.start() + s, run.start() + e
-                if rule.pattern.match(text, b) and (rule.before is None or rule.before.search(text[max(0, a - 12):a])):
+                if rule.pattern.match(text, b) and (
+                    rule.before is None or rule.before.search(text[max(0, a - 12) : a])
+                ):
                     add(_make(raw, a, b, rule.replacement.replace("{level}", level), rule))
                     break
     for rep in _close_brackets(raw, text, parentheticals):
@@ -153,7 +166,7 @@ def _close_brackets(raw: str, text: str, words: tuple[str, ...]) -> list[Repair]
         line_end = len(text) if line_end < 0 else line_end
         nxt_open = text.find("(", m.end(), line_end)
         stop = line_end if nxt_open < 0 else nxt_open
-        if ")" in text[m.end():stop]:
+        if ")" in text[m.end() : stop]:
             continue
         for w in words:
             if text.startswith(w, m.end()) and not text.startswith(")", m.end() + len(w)):
@@ -176,7 +189,7 @@ class OffsetMap:
         i = find(self._keys, raw_offset)
         if not i:
             return raw_offset
-        r0, r1, t0, t1 = self._edits[i - 1]
+        _r0, r1, t0, t1 = self._edits[i - 1]
         return t0 if raw_offset < r1 else t1 + (raw_offset - r1)
 
     def to_raw(self, text_offset: int) -> int:
@@ -185,7 +198,7 @@ class OffsetMap:
         i = bisect.bisect_right(starts, text_offset)
         if not i:
             return text_offset
-        r0, r1, t0, t1 = self._edits[i - 1]
+        r0, r1, _t0, t1 = self._edits[i - 1]
         return r0 if text_offset < t1 else r1 + (text_offset - t1)
 
 
@@ -195,7 +208,7 @@ def apply_repairs(raw: str, repairs: list[Repair]) -> tuple[str, OffsetMap]:
     for r in sorted((r for r in repairs if r.applied), key=repair_order):
         if r.start < pos:
             continue  # overlapping edits were filtered earlier; never corrupt the text
-        out.append(raw[pos:r.start])
+        out.append(raw[pos : r.start])
         t0 = r.start + delta
         out.append(r.after)
         pos = r.end

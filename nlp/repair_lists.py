@@ -1,4 +1,5 @@
 """Repairs of lost separators and quotes: list members written back to back, quotes left unclosed."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ def list_terms() -> re.Pattern:
     terms = set(read_lines("list_terms.txt"))
     try:
         from nlp.registry import departments
+
         terms |= {n for d in departments() for n in d.names if len(n) >= 2}
     except ImportError:
         pass
@@ -34,7 +36,7 @@ def list_separators(raw: str, text: str, make) -> list[Repair]:
         if not m:
             return reps
         nxt = pattern.match(text, m.end())
-        if nxt and "、" in text[max(0, m.start() - _LIST_WINDOW):nxt.end() + 1]:
+        if nxt and "、" in text[max(0, m.start() - _LIST_WINDOW) : nxt.end() + 1]:
             reps.append(make(raw, m.end(), m.end(), "、", "list_separator", "missing_punct", 0.85))
         pos = m.end()
 
@@ -44,17 +46,17 @@ def close_quotes(raw: str, text: str, make) -> list[Repair]:
     without its “ gets one as far back as the next quoted term is long (parallel terms have similar length)."""
     reps = []
     for m in re.finditer("”“", text):
-        clause = _QUOTE_STOPS.split(text[:m.start()])[-1]
+        clause = _QUOTE_STOPS.split(text[: m.start()])[-1]
         if "“" in clause:
             continue
         stop = _QUOTE_STOPS.search(text, m.end())
-        nxt = text[m.end():stop.start() if stop else len(text)].split("”")[0]
+        nxt = text[m.end() : stop.start() if stop else len(text)].split("”")[0]
         start = m.start() - len(nxt)
         if 2 <= len(nxt) <= 8 and len(clause) > len(nxt):
             reps.append(make(raw, start, start, "“", "open_quote", "missing_punct", 0.75))
     for m in re.finditer("“", text):
         stop = _QUOTE_STOPS.search(text, m.end())
         end = stop.start() if stop else len(text)
-        if "”" not in text[m.end():end] and "“" not in text[m.end():end] and end > m.end():
+        if "”" not in text[m.end() : end] and "“" not in text[m.end() : end] and end > m.end():
             reps.append(make(raw, end, end, "”", "close_quote", "missing_punct", 0.8))
     return reps

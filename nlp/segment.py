@@ -1,4 +1,5 @@
 """Segmentation: raw plan lines → sections, domains, blocks and numbered items (genre-aware, data-driven)."""
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,16 @@ from nlp.reader import PlanFormatError, for_parsing
 CN_DIGITS = "零一二三四五六七八九十"
 _CN = "[一二三四五六七八九十]{1,3}"
 SECTION_RE = re.compile(rf"^(?:({_CN})[、.]|第({_CN}|\d+)章)\s*(\S.*)$")
-SUBSECTION_RE = re.compile(rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$")
+SUBSECTION_RE = re.compile(
+    rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$"
+)
 ITEM_RE = re.compile(r"^(?:(\d{1,2})[.、](?![.])|[(](\d{1,2})[)]|(\d{1,2})[)]|([①-⑳]))\s*(.*)$")
 TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
 # Web-page furniture around the published text (kept as metadata); only short lines can be furniture.
-PAGE_META = re.compile(r"发布时间[::]|浏览量|浏览次数|字体[::]|【字体|扫一扫|信息来源[::]|^来源[::]|打印\s*关闭|"
-                       r"【打印】|【关闭】|责任编辑[::]|分享到|索引号[::]|发文字号[::]|成文日期[::]")
+PAGE_META = re.compile(
+    r"发布时间[::]|浏览量|浏览次数|字体[::]|【字体|扫一扫|信息来源[::]|^来源[::]|打印\s*关闭|"
+    r"【打印】|【关闭】|责任编辑[::]|分享到|索引号[::]|发文字号[::]|成文日期[::]"
+)
 PAGE_META_MAX = 80
 _TRAIL = re.compile(r"[\s。.::;,]+$")
 
@@ -64,29 +69,32 @@ def meaning(level: str, text: str) -> str | None:
 @dataclass
 class Line:
     """One non-empty line of the plan with its offsets in the raw text."""
+
     no: int
     start: int
     end: int
-    text: str      # parse-normalised, stripped
-    lead: int      # offset of text[0] in the raw text
+    text: str  # parse-normalised, stripped
+    lead: int  # offset of text[0] in the raw text
 
 
 @dataclass
 class RawItem:
     """An item found by the segmenter, before titles, clauses and ids."""
+
     kind: str
     number: int | None
     section: str | None
     domain: str | None
     block: str | None
     lines: list[Line] = field(default_factory=list)
-    body_start: int = 0           # raw offset after the number prefix
+    body_start: int = 0  # raw offset after the number prefix
     title_hint: str | None = None  # the title as the table of contents lists it, when it does
 
 
 @dataclass
 class Segmentation:
     """What the segmenter found: items, headings, front/back matter and heading repairs."""
+
     items: list[RawItem]
     headings: list[Heading]
     page_meta: list[str]
@@ -145,19 +153,20 @@ class _Parser:
         self.toc_first: str | None = None
         self.toc_sections: list[int] = []
         self.toc_titles: list[str] = []  # entries without number or page, longest first after parsing
-        self.skipped: list[Line] = []    # the current run of skipped paragraphs
+        self.skipped: list[Line] = []  # the current run of skipped paragraphs
         self.skipped_under: str | None = None
         self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
 
     # -- headings ---------------------------------------------------------------------------------
     def heading(self, line: Line, level: int, text: str, kind: str) -> None:
-        self.headings.append(Heading(level, text, self.raw[line.lead:line.end].strip(), line.no, kind))
+        self.headings.append(Heading(level, text, self.raw[line.lead : line.end].strip(), line.no, kind))
         self.current = None
         self.text_after_heading = False
 
     def repair_number(self, line: Line, before: str, after: str, rule: str) -> None:
         """A heading that lost its brackets or number gets them back (visible, reviewable)."""
         from nlp.repair import _make
+
         self.repairs.append(_make(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9))
 
     def reset_numbering(self) -> None:
@@ -211,8 +220,7 @@ class _Parser:
 
     # -- items ------------------------------------------------------------------------------------
     def new_item(self, kind: str, number: int | None, line: Line, title_offset: int = 0) -> RawItem:
-        item = RawItem(kind, number, self.section, self.domain, self.block, [line],
-                       body_start=line.lead + title_offset)
+        item = RawItem(kind, number, self.section, self.domain, self.block, [line], body_start=line.lead + title_offset)
         self.items.append(item)
         self.current = item
         return item
@@ -294,7 +302,7 @@ class _Parser:
         titles = sorted(set(self.toc_titles), key=len, reverse=True)
         for item in self.items:
             first = item.lines[0]
-            head = first.text[item.body_start - first.lead:]
+            head = first.text[item.body_start - first.lead :]
             item.title_hint = next((t for t in titles if head.startswith(t) and len(head) > len(t)), None)
 
     # -- dispatch ---------------------------------------------------------------------------------
@@ -357,7 +365,7 @@ class _Parser:
         t = line.text
         m = BLOCK_RE.match(t)
         kind = meaning("block", m.group(1)) if m else None
-        rest = t[m.end():] if m else ""
+        rest = t[m.end() :] if m else ""
         if not kind or (rest and not ITEM_RE.match(rest)):
             return False
         self.on_block(line, kind, m.group(1))
@@ -380,7 +388,9 @@ class _Parser:
             number = expected
             self.repair_number(line, ")", f"({cn_numeral(number)})", "heading_number")
         if number != expected:
-            self.warnings.append(f"第 {line.no} 行: 小节编号 ({cn_numeral(number)}) 与预期 ({cn_numeral(expected)}) 不符")
+            self.warnings.append(
+                f"第 {line.no} 行: 小节编号 ({cn_numeral(number)}) 与预期 ({cn_numeral(expected)}) 不符"
+            )
         self.on_subsection(line, number, title)
 
 
@@ -393,11 +403,12 @@ def segment(raw: str) -> Segmentation:
     parser.close_skipped()
     parser.title_hints()
     # A bare number with nothing after it (a paste that lost its text) is not an item.
-    parser.items = [i for i in parser.items if raw[i.body_start:i.lines[-1].end].strip()]
+    parser.items = [i for i in parser.items if raw[i.body_start : i.lines[-1].end].strip()]
     last = lines[-1].no if lines else 1
     if not parser.items:
-        raise PlanFormatError("读到文件末尾仍未识别出规划结构(没有找到章节标题和编号条目) "
-                              "(no recognisable plan structure)", last)
+        raise PlanFormatError(
+            "读到文件末尾仍未识别出规划结构(没有找到章节标题和编号条目) (no recognisable plan structure)", last
+        )
     sections = [h for h in parser.headings if h.level == 1]
     if not any(i.kind in ("goal", "measure") for i in parser.items) and len(sections) < 2:
         where = parser.items[-1].lines[-1].no
@@ -412,9 +423,14 @@ def _check_complete(parser: _Parser, last: int) -> None:
     trailing = [h for h in parser.headings if h.line > last_item_line]
     if trailing and not parser.text_after_heading:
         h = trailing[0]
-        raise PlanFormatError(f"文件在此结束,但第 {h.line} 行的「{h.text}」之后没有任何条目,文件似乎被截断 "
-                              f"(truncated after a heading)", last)
+        raise PlanFormatError(
+            f"文件在此结束,但第 {h.line} 行的「{h.text}」之后没有任何条目,文件似乎被截断 (truncated after a heading)",
+            last,
+        )
     if parser.toc_sections and max(parser.toc_sections) > parser.max_section:
         want = max(parser.toc_sections)
-        raise PlanFormatError(f"目录列到第{cn_numeral(want)}部分,正文只到第{cn_numeral(parser.max_section)}部分,"
-                              f"文件似乎被截断 (truncated: sections listed in the TOC are missing)", last)
+        raise PlanFormatError(
+            f"目录列到第{cn_numeral(want)}部分,正文只到第{cn_numeral(parser.max_section)}部分,"
+            f"文件似乎被截断 (truncated: sections listed in the TOC are missing)",
+            last,
+        )

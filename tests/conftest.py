@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated data directory, one built default KB per session, the small fixture plans."""
+
 from __future__ import annotations
 
 import os
@@ -47,6 +48,51 @@ def built_kb_env(built_kb: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return built_kb
 
 
+@pytest.fixture
+def web_data(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data dir whose live build is the session's (read-only) build; reviews and users start empty."""
+    from kb_helpers import data_dir_over
+
+    return data_dir_over(built_kb, tmp_path, monkeypatch, "web-data")
+
+
+@pytest.fixture
+def mon_kb(web_data: Path) -> Path:
+    """The monitoring tests' name for `web_data`."""
+    return web_data
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Config for the `app` fixture; a test module overrides this fixture to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(web_data: Path, app_config: dict):
+    """The Flask app over `web_data`, in testing mode."""
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "KB_DATA_DIR": str(web_data), **app_config})
+
+
+@pytest.fixture
+def client(app):
+    """A test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def reviewer(client):
+    """The test client signed in as a reviewer."""
+    from web_support import make_user, sign_in
+
+    make_user()
+    resp = sign_in(client)
+    assert resp.status_code == 302
+    return client
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """tests/fixtures."""
@@ -60,8 +106,14 @@ def fixture_plan() -> Path:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +122,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

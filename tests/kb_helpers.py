@@ -1,4 +1,5 @@
 """Shared by the crash, fuzz and reliability tests: a real build in a subprocess, and the live KB as read."""
+
 from __future__ import annotations
 
 import os
@@ -17,19 +18,29 @@ def subprocess_env(data: Path) -> dict[str, str]:
 
 def build_in_subprocess(data: Path) -> None:
     """A complete `python -m kb build` in its own process; fails the test with its stderr."""
-    done = subprocess.run([sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=subprocess_env(data),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "build", "--quiet"],
+        cwd=REPO,
+        env=subprocess_env(data),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
 
 
 def live_kb_state() -> tuple[Path, int, str]:
     """(live build folder, item count, integrity check) read the way the app reads it."""
     from kb import paths
+
     live = paths.current_build()
     conn = sqlite3.connect(f"file:{live / 'kb.sqlite'}?mode=ro", uri=True)
     try:
-        return live, conn.execute("SELECT count(*) FROM items").fetchone()[0], \
-            conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return (
+            live,
+            conn.execute("SELECT count(*) FROM items").fetchone()[0],
+            conn.execute("PRAGMA integrity_check").fetchone()[0],
+        )
     finally:
         conn.close()
 

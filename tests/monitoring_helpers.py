@@ -1,25 +1,18 @@
-"""Helpers for the monitoring tests: a writable data dir over the session's built KB, a signed-in client."""
+"""Helpers for the monitoring tests (the data dir fixture is conftest's `web_data`, alias `mon_kb`)."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
-from kb_helpers import data_dir_over
-
-MORT = "yiyang-children-2021-2025:health-g3.i1"       # 5岁以下儿童死亡率 ≤6‰ (市卫健委)
-MGMT = "yiyang-children-2021-2025:health-g2.i1"       # 3岁以下儿童系统管理率 ≥90%
+MORT = "yiyang-children-2021-2025:health-g3.i1"  # 5岁以下儿童死亡率 ≤6‰ (市卫健委)
+MGMT = "yiyang-children-2021-2025:health-g2.i1"  # 3岁以下儿童系统管理率 ≥90%
 PASSWORD = "monitor-pass-123"
-
-
-@pytest.fixture
-def mon_kb(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data dir (own durable DB) whose `current` build is the session's built KB."""
-    return data_dir_over(built_kb, tmp_path, monkeypatch)
 
 
 def app_for(data: Path):
     from webapp import create_app
+
     return create_app({"TESTING": True, "KB_DATA_DIR": str(data), "SECRET_KEY": "test-secret-key-" + "x" * 32})
 
 
@@ -32,6 +25,7 @@ def csrf_of(html: str) -> str:
 def signed_in(client, name: str = "张三") -> str:
     """Create the reviewer account, sign in through the form; returns the session's CSRF token."""
     from kb.store.users import add_user, get_user
+
     if get_user(name) is None:
         add_user(name, PASSWORD)
     token = csrf_of(client.get("/login").get_data(as_text=True))

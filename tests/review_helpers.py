@@ -1,4 +1,5 @@
 """Helpers shared by the review, anchoring, graph, crash and concurrency tests: a KB of the small review plan."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,6 +27,7 @@ def use_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = Non
 def build_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = None) -> Path:
     """Build the review plan into the test's data directory; returns the plan source path."""
     from kb.build import build
+
     src = use_mini(monkeypatch, data, text)
     build()
     return src
@@ -34,6 +36,7 @@ def build_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = N
 def item(local: str) -> dict:
     """One item of the live KB in the export shape (reviewed state)."""
     from kb.store import KB
+
     with KB() as kb:
         return kb.item(iid(local))
 

@@ -1,9 +1,10 @@
 """GET /api/search: payload shape, the one error shape, and never a 500 for any query."""
+
 from __future__ import annotations
 
 import pytest
-
 from search_fixture import PLAN, write_build
+
 from webapp import create_app
 
 
@@ -24,18 +25,21 @@ def test_payload_shape(client):
     assert r["id"].startswith(PLAN + ":") and "<mark>学生欺凌</mark>" in r["snippet"]
 
 
-@pytest.mark.parametrize("params,status", [
-    ({"q": "儿童", "limit": "abc"}, 400),
-    ({"q": "儿童", "limit": "1000"}, 400),
-    ({"q": "儿童", "offset": "-3"}, 400),
-    ({"q": "儿童", "dept": "不存在的局"}, 400),
-    ({"q": "儿童", "kind": "poem"}, 400),
-    ({"q": "儿童", "role": "lead"}, 400),
-    ({"q": "儿童", "bogus": "1"}, 400),
-    ({"q": "x" * 10_000}, 400),
-    ({"q": "儿童", "dept": "妇联", "role": "co"}, 200),
-    ({"q": "", "domain": "健康"}, 200),
-])
+@pytest.mark.parametrize(
+    "params,status",
+    [
+        ({"q": "儿童", "limit": "abc"}, 400),
+        ({"q": "儿童", "limit": "1000"}, 400),
+        ({"q": "儿童", "offset": "-3"}, 400),
+        ({"q": "儿童", "dept": "不存在的局"}, 400),
+        ({"q": "儿童", "kind": "poem"}, 400),
+        ({"q": "儿童", "role": "lead"}, 400),
+        ({"q": "儿童", "bogus": "1"}, 400),
+        ({"q": "x" * 10_000}, 400),
+        ({"q": "儿童", "dept": "妇联", "role": "co"}, 200),
+        ({"q": "", "domain": "健康"}, 200),
+    ],
+)
 def test_parameters(client, params, status):
     resp = client.get("/api/search", query_string=params)
     assert resp.status_code == status
@@ -44,8 +48,25 @@ def test_parameters(client, params, status):
         assert body == {"ok": False, "error": body["error"], "status": 400} and body["error"]
 
 
-@pytest.mark.parametrize("q", ['"未闭合', "(((", "AND", "OR NOT", "-", "*:*", "\x00\x07", "😀", "儿童 ^2 ~",
-                               "<img src=x onerror=alert(1)>", "领域:", "儿童" * 120, "%00", "\ud7ff"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"未闭合',
+        "(((",
+        "AND",
+        "OR NOT",
+        "-",
+        "*:*",
+        "\x00\x07",
+        "😀",
+        "儿童 ^2 ~",
+        "<img src=x onerror=alert(1)>",
+        "领域:",
+        "儿童" * 120,
+        "%00",
+        "\ud7ff",
+    ],
+)
 def test_malformed_queries_never_500(client, q):
     resp = client.get("/api/search", query_string={"q": q})
     assert resp.status_code in (200, 400)

@@ -1,4 +1,5 @@
 """`kb backup` / `kb restore`: a review written before the backup comes back; junk files are refused."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """End-to-end in Debian chromium (Playwright) against the real server (`python -m kb serve`, gunicorn)."""
+
 from __future__ import annotations
 
 import os
@@ -52,12 +53,25 @@ def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("e2e-data")
     (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
     env = {**os.environ, "KB_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"], input=PASSWORD + "\n",
-                   env=env, cwd=REPO, check=True, capture_output=True, text=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     port = _free_port()
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "2"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    log = open(data / "server.log", "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base + "/", proc)

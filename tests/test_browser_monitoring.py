@@ -1,11 +1,11 @@
 """Browser: a signed-in reviewer enters a yearly value on the domain dashboard and sees the status change."""
+
 from __future__ import annotations
 
 import threading
 
 import pytest
-
-from monitoring_helpers import MGMT, PASSWORD, app_for, mon_kb  # noqa: F401
+from monitoring_helpers import MGMT, PASSWORD, app_for
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 def server(mon_kb):
     """The app on a free local port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
+
     from kb.store.users import add_user
+
     add_user("李四", PASSWORD)
     srv = make_server("127.0.0.1", 0, app_for(mon_kb), threaded=True)
     t = threading.Thread(target=srv.serve_forever, daemon=True)

@@ -1,4 +1,5 @@
 """Build and CLI end to end: stable ids across rebuilds, the JSON export contract, kb add/plans/show/repairs/export."""
+
 import json
 import os
 import subprocess
@@ -31,8 +32,20 @@ def test_export_contract(built_kb_env, capsys):
     assert plan["raw_text"] == (ROOT / "corpus" / f"{PLAN_ID}.txt").read_text(encoding="utf-8")
     assert plan["text"] != plan["raw_text"]
     assert {"start", "end", "before", "after", "rule", "confidence", "applied", "id"} <= set(plan["repairs"][0])
-    item_fields = {"id", "plan", "kind", "domain", "number", "title", "text", "raw_text", "clauses",
-                   "departments", "serves", "indicators"}
+    item_fields = {
+        "id",
+        "plan",
+        "kind",
+        "domain",
+        "number",
+        "title",
+        "text",
+        "raw_text",
+        "clauses",
+        "departments",
+        "serves",
+        "indicators",
+    }
     for it in data["items"]:
         assert item_fields <= set(it), it["id"]
         assert it["plan"] == PLAN_ID and it["id"].startswith(PLAN_ID + ":")
@@ -53,7 +66,7 @@ def test_export_to_file_and_unknown_plan(built_kb_env, tmp_path, capsys):
     assert main(["export", "-o", str(out)]) == 0
     with KB() as kb:
         assert len(json.loads(out.read_text(encoding="utf-8"))["items"]) == len(kb.items())
-    assert not list(tmp_path.glob("*.part"))                       # written atomically
+    assert not list(tmp_path.glob("*.part"))  # written atomically
     assert "已导出" in capsys.readouterr().err
     assert main(["export", "--plan", "no-such-plan"]) == 2
     assert "没有这个规划" in capsys.readouterr().err
@@ -78,7 +91,7 @@ def test_repairs_command(built_kb_env, capsys):
     cap = capsys.readouterr()
     lines = cap.out.splitlines()
     assert any(line.startswith("已修复\t") for line in lines) and any(line.startswith("建议\t") for line in lines)
-    assert any("[→高]" in line for line in lines)                  # a restored 高, shown in context
+    assert any("[→高]" in line for line in lines)  # a restored 高, shown in context
     assert "处已修复" in cap.err
     assert main(["repairs", "--json"]) == 0
     reps = json.loads(capsys.readouterr().out)
@@ -91,8 +104,8 @@ def test_ids_stable_across_rebuilds(kb_data):
     def snapshot():
         with KB() as kb:
             items = kb.items()
-            return ([(i["id"], [c["id"] for c in i["clauses"]]) for i in items],
-                    [r["id"] for r in kb.repairs()])
+            return ([(i["id"], [c["id"] for c in i["clauses"]]) for i in items], [r["id"] for r in kb.repairs()])
+
     first_build = build()
     first = snapshot()
     second_build = build()
@@ -100,13 +113,16 @@ def test_ids_stable_across_rebuilds(kb_data):
     assert snapshot() == first
 
 
-@pytest.mark.parametrize("name,needle", [
-    ("empty.txt", "第 1 行: 文件为空"),
-    ("no_structure.txt", "第 5 行: 读到文件末尾仍未识别出规划结构"),
-    ("truncated.txt", "第 60 行: 文件在此结束"),
-    ("truncated_toc.txt", "第 56 行: 目录列到第四部分"),
-    ("binary", "不是文本文件"),
-])
+@pytest.mark.parametrize(
+    "name,needle",
+    [
+        ("empty.txt", "第 1 行: 文件为空"),
+        ("no_structure.txt", "第 5 行: 读到文件末尾仍未识别出规划结构"),
+        ("truncated.txt", "第 60 行: 文件在此结束"),
+        ("truncated_toc.txt", "第 56 行: 目录列到第四部分"),
+        ("binary", "不是文本文件"),
+    ],
+)
 def test_add_refuses_bad_files_and_writes_nothing(kb_data, tmp_path, capsys, name, needle):
     path = FIXTURES / "bad" / name
     if name == "binary":
@@ -120,8 +136,14 @@ def test_add_refuses_bad_files_and_writes_nothing(kb_data, tmp_path, capsys, nam
 
 def test_add_exit_code_in_a_fresh_process(kb_data):
     env = {**os.environ, "KB_DATA_DIR": str(kb_data)}
-    proc = subprocess.run([sys.executable, "-m", "kb", "add", str(FIXTURES / "bad" / "truncated.txt")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kb", "add", str(FIXTURES / "bad" / "truncated.txt")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "truncated.txt 第 60 行" in proc.stderr and "Traceback" not in proc.stderr
     assert list(kb_data.rglob("*.txt")) == []
@@ -145,5 +167,6 @@ def test_add_gb18030_chapter_plan(kb_data, capsys):
         assert plan["encoding"] == "gb18030" and plan["title"] == "某某市妇女发展规划"
         measures = [i for i in kb.items(plan="women_chapters") if i["kind"] == "measure"]
         assert len(measures) == 10 and measures[-1]["id"] == "women_chapters:law-m2"
-    assert (kb_data / "plans" / "women_chapters.txt").read_bytes() == \
-        (FIXTURES / "plans" / "women_chapters.txt").read_bytes()      # stored as published
+    assert (kb_data / "plans" / "women_chapters.txt").read_bytes() == (
+        FIXTURES / "plans" / "women_chapters.txt"
+    ).read_bytes()  # stored as published

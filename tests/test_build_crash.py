@@ -1,4 +1,5 @@
 """A `python -m kb build` killed with SIGKILL at random points leaves the old KB serving and reviews intact."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from kb import paths, reviews
 from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
+
+from kb import paths, reviews
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 6
@@ -21,14 +23,22 @@ _env, _build, _snapshot = subprocess_env, build_in_subprocess, live_kb_state
 
 def _kill_at_random_point(data: Path, rng: random.Random, mode: str) -> int:
     """Start a build and SIGKILL it: after a random delay, or a random moment after its new folder appears."""
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=_env(data),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--quiet"],
+        cwd=REPO,
+        env=_env(data),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if mode == "delay":
         time.sleep(rng.uniform(0.05, 1.5))
     else:
         deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline and not any(
-                p.name.startswith(".tmp-") for p in paths.builds_dir().iterdir()):
+        while (
+            proc.poll() is None
+            and time.monotonic() < deadline
+            and not any(p.name.startswith(".tmp-") for p in paths.builds_dir().iterdir())
+        ):
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.15))
     os.kill(proc.pid, signal.SIGKILL)
@@ -48,15 +58,16 @@ def test_killed_builds_leave_old_kb_and_reviews(kb_data):
         code = _kill_at_random_point(kb_data, rng, "delay" if run % 2 else "during-write")
         killed += code == -signal.SIGKILL
         now_live, now_items, now_ok = _snapshot()
-        assert now_ok == "ok" and now_items == n_items    # old build, or a complete new one, never half of one
+        assert now_ok == "ok" and now_items == n_items  # old build, or a complete new one, never half of one
         assert now_live == live or code == 0
         live = now_live
         assert reviews.export_reviews()["reviews"] == reviews_before
         from kb.store import KB
+
         with KB() as kb:
             it = kb.item("yiyang-children-2021-2025:health-m4")
         assert "市红十字会" not in {d["name"] for d in it["departments"]} and it["notes"][0]["body"] == "复核"
-    assert killed >= RUNS // 2                               # most runs really were cut short
-    _build(kb_data)                                          # the next build cleans up and goes live
+    assert killed >= RUNS // 2  # most runs really were cut short
+    _build(kb_data)  # the next build cleans up and goes live
     assert not [p for p in paths.builds_dir().iterdir() if p.name.startswith(".tmp-")]
     assert _snapshot()[1:] == (n_items, "ok") and paths.current_build() != live

@@ -1,6 +1,8 @@
 """Eight concurrent review writers (threads and processes) on a fresh reviews DB: nothing lost, never 'locked'."""
+
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -12,6 +14,7 @@ import pytest
 from review_helpers import build_mini, item
 
 from kb import paths, reviews
+
 PER_WRITER = 12
 WRITER = r"""
 import json, sys, time
@@ -43,13 +46,21 @@ def _work(name: str, go: threading.Event, out: dict) -> None:
 @pytest.mark.parametrize("threads,processes", [(4, 4), (8, 0), (0, 8)])
 def test_concurrent_writers_lose_nothing(kb_data, monkeypatch, tmp_path, threads, processes):
     build_mini(monkeypatch, kb_data)
-    assert not paths.reviews_db_path().exists()       # writers also race to create and migrate it
+    assert not paths.reviews_db_path().exists()  # writers also race to create and migrate it
     go_file = tmp_path / "go"
     repo = Path(__file__).resolve().parent.parent
     env = {**os.environ, "KB_DATA_DIR": str(kb_data), "PYTHONPATH": str(repo)}
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, f"p{n}", str(go_file), str(PER_WRITER)], cwd=repo,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, f"p{n}", str(go_file), str(PER_WRITER)],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(processes)
+    ]
     go, out = threading.Event(), {}
     workers = [threading.Thread(target=_work, args=(f"t{n}", go, out)) for n in range(threads)]
     for w in workers:
@@ -74,6 +85,7 @@ def test_concurrent_writers_lose_nothing(kb_data, monkeypatch, tmp_path, threads
     role_changes = [e for e in log if e["action"] == "assignment.role"]
     last = max(role_changes, key=lambda e: e["id"])
     [row] = [r for r in reviews.list_reviews(kind="assignment")]
-    assert row["role"] == last["after"]["role"]          # the state is the last change in the log
-    for prev, nxt in zip(sorted(role_changes, key=lambda e: e["id"]), sorted(role_changes, key=lambda e: e["id"])[1:]):
-        assert nxt["before"] == prev["after"]             # each change saw the one before it: none lost
+    assert row["role"] == last["after"]["role"]  # the state is the last change in the log
+    ordered = sorted(role_changes, key=lambda e: e["id"])
+    for prev, nxt in itertools.pairwise(ordered):
+        assert nxt["before"] == prev["after"]  # each change saw the one before it: none lost

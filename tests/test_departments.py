@@ -1,4 +1,5 @@
-"""Responsible departments: explicit mentions, collective forms, lexicon inference, negatives, clause → item aggregation."""
+"""Responsible departments: explicit mentions, collective forms, lexicon inference, negatives, clause → item."""
+
 import pytest
 
 from nlp.departments import assign_departments, assign_item, assign_text, find_hits, lexicon
@@ -17,36 +18,44 @@ def lead(assignments):
 
 
 # ── explicit mentions and collective forms ──
-@pytest.mark.parametrize("text, expected", [
-    ("教育、民政、公安、文旅广体、卫生健康、司法行政等有关部门在各自职责范围内做好家庭教育工作",
-     {EDU, WELFARE, "市公安局", "市文旅广体局", HEALTH, LAW}),
-    ("人力资源社会保障、财政等部门负责落实", {"市人社局", "市财政局"}),
-    ("加强司法机关与政府部门合作", {"市中级人民法院", "市人民检察院"}),
-    ("县级以上人民政府开通全国统一的儿童保护热线", {"各区县(市)人民政府"}),
-    ("支持共青团、少先队、妇联等组织开展社会实践", {"团市委", "市妇联"}),
-    ("学校应当及时向公安机关、教育行政部门报告", {"市公安局", EDU}),
-    ("县级以上人民政府妇女儿童工作委员会负责组织、协调", {"市妇儿工委办"}),  # the government only qualifies it
-    ("组织部署儿童工作", set()),                      # 组织部 must not fire inside 组织部署
-    ("加强教育、科技、文化、体育等公益性设施建设", set()),  # stems count only before 部门/机关
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "教育、民政、公安、文旅广体、卫生健康、司法行政等有关部门在各自职责范围内做好家庭教育工作",
+            {EDU, WELFARE, "市公安局", "市文旅广体局", HEALTH, LAW},
+        ),
+        ("人力资源社会保障、财政等部门负责落实", {"市人社局", "市财政局"}),
+        ("加强司法机关与政府部门合作", {"市中级人民法院", "市人民检察院"}),
+        ("县级以上人民政府开通全国统一的儿童保护热线", {"各区县(市)人民政府"}),
+        ("支持共青团、少先队、妇联等组织开展社会实践", {"团市委", "市妇联"}),
+        ("学校应当及时向公安机关、教育行政部门报告", {"市公安局", EDU}),
+        ("县级以上人民政府妇女儿童工作委员会负责组织、协调", {"市妇儿工委办"}),  # the government only qualifies it
+        ("组织部署儿童工作", set()),  # 组织部 must not fire inside 组织部署
+        ("加强教育、科技、文化、体育等公益性设施建设", set()),  # stems count only before 部门/机关
+    ],
+)
 def test_mentions(text, expected):
     found = find_mentions(text)
     assert {d for m in found for d in m.departments} == expected
     for m in found:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
 
 
-@pytest.mark.parametrize("text, dept, cue", [
-    ("监测组由各级统计部门牵头", "市统计局", "lead"),
-    ("建立由相关部门牵头,工会配合的协同机制", "市总工会", "co"),
-    ("各级政府妇儿工委负责规划实施的组织、协调", "市妇儿工委办", "lead"),
-    # a cue after a list covers every member of the list
-    ("市卫生健康局牵头,市财政局、市医保局配合", "市财政局", "co"),
-    ("市卫生健康局牵头,市财政局、市医保局配合", "市卫健委", "lead"),
-    ("市司法局、市妇联负责", "市司法局", "lead"),
-    ("县公安局负责,县人民法院、县人民检察院配合", "市中级人民法院", "co"),
-    ("县妇联、县总工会参与宣传动员", "市妇联", "co"),
-])
+@pytest.mark.parametrize(
+    "text, dept, cue",
+    [
+        ("监测组由各级统计部门牵头", "市统计局", "lead"),
+        ("建立由相关部门牵头,工会配合的协同机制", "市总工会", "co"),
+        ("各级政府妇儿工委负责规划实施的组织、协调", "市妇儿工委办", "lead"),
+        # a cue after a list covers every member of the list
+        ("市卫生健康局牵头,市财政局、市医保局配合", "市财政局", "co"),
+        ("市卫生健康局牵头,市财政局、市医保局配合", "市卫健委", "lead"),
+        ("市司法局、市妇联负责", "市司法局", "lead"),
+        ("县公安局负责,县人民法院、县人民检察院配合", "市中级人民法院", "co"),
+        ("县妇联、县总工会参与宣传动员", "市妇联", "co"),
+    ],
+)
 def test_role_cues(text, dept, cue):
     m = next(m for m in find_mentions(text) if dept in m.departments)
     assert m.cue == cue
@@ -65,15 +74,27 @@ CASES = [
     ("规范与儿童有关的产品广告播出,加大虚假违法广告查处力度", "environment", "measure", "市市场监管局", set(), set()),
     ("加大学前教育的经费投入,健全成本分担机制", "education", "measure", EDU, {"市财政局"}, set()),
     # negatives: 学校 only as a place must not make 教育局 lead a food-safety measure
-    ("加强校内及周边食品安全监管,落实学校、幼儿园食品安全管理主体责任", "safety", "measure",
-     "市市场监管局", set(), set()),
+    (
+        "加强校内及周边食品安全监管,落实学校、幼儿园食品安全管理主体责任",
+        "safety",
+        "measure",
+        "市市场监管局",
+        set(),
+        set(),
+    ),
     # target groups say who cooperates; the topic (受教育权) says who leads
     ("孤儿、留守儿童等特殊群体受教育权得到保障,义务教育巩固水平提高", "education", "goal", EDU, {WELFARE}, set()),
     # a service 网络 (network) is not the internet
     ("加强危重新生儿救治网络建设", "health", "measure", HEALTH, set(), {"市委网信办"}),
     # the territorial level supports; money goes to the finance bureau
-    ("各级政府将组织实施规划所需经费纳入财政预算", None, "implementation", "市财政局",
-     {"各区县(市)人民政府", "市妇儿工委办"}, set()),
+    (
+        "各级政府将组织实施规划所需经费纳入财政预算",
+        None,
+        "implementation",
+        "市财政局",
+        {"各区县(市)人民政府", "市妇儿工委办"},
+        set(),
+    ),
     # explicit 牵头 beats any topic weight
     ("监测组由各级统计部门牵头,负责规划监测工作", None, "monitoring", "市统计局", {"市妇儿工委办"}, set()),
 ]
@@ -116,7 +137,7 @@ def test_explicit_mention_is_explicit_with_span():
     got = assign_text(text, kind="measure", domain="family")
     police = next(a for a in got if a.name == "市公安局")
     assert police.source == "explicit"
-    assert text[police.evidence[0].start:police.evidence[0].end] == police.evidence[0].text
+    assert text[police.evidence[0].start : police.evidence[0].end] == police.evidence[0].text
 
 
 def _item(kind="measure", domain="safety"):
@@ -124,8 +145,21 @@ def _item(kind="measure", domain="safety"):
     c2 = "将安全教育纳入课程。"
     text = c1 + c2
     clauses = [Clause("i-c1", 0, c1, c1, 0, len(c1)), Clause("i-c2", 1, c2, c2, len(c1), len(text))]
-    return Item("i", "p", kind, "儿童与安全", 1, "加强儿童食品安全监管", text, text, 1, 0, len(text),
-                domain_code=domain, clauses=clauses)
+    return Item(
+        "i",
+        "p",
+        kind,
+        "儿童与安全",
+        1,
+        "加强儿童食品安全监管",
+        text,
+        text,
+        1,
+        0,
+        len(text),
+        domain_code=domain,
+        clauses=clauses,
+    )
 
 
 def test_clause_level_then_item_aggregation():
@@ -135,11 +169,11 @@ def test_clause_level_then_item_aggregation():
     assert lead(c1.departments) == "市市场监管局"
     assert lead(c2.departments) == EDU
     assert {"市市场监管局", EDU} <= set(names(it.departments))
-    assert lead(it.departments) == "市市场监管局"       # the heading's topic dominates
-    assert it.departments[0].role == "lead"             # leads first
+    assert lead(it.departments) == "市市场监管局"  # the heading's topic dominates
+    assert it.departments[0].role == "lead"  # leads first
     for a in it.departments:
         for e in a.evidence:
-            assert it.text[e.start:e.end] == e.text      # offsets relative to item.text
+            assert it.text[e.start : e.end] == e.text  # offsets relative to item.text
             assert e.clause in ("i-c1", "i-c2")
 
 

@@ -1,4 +1,5 @@
 """Download routes: files with RFC 5987 Chinese names, query-string filters, clear errors instead of empty files."""
+
 from __future__ import annotations
 
 import csv
@@ -24,20 +25,27 @@ def client(built_kb_env):
 
 def _filename(resp) -> str:
     header = resp.headers["Content-Disposition"]
-    assert header.startswith("attachment; filename=\"")
+    assert header.startswith('attachment; filename="')
     return unquote(header.split("filename*=UTF-8''")[1])
 
 
-@pytest.mark.parametrize("url, mimetype, name_part", [
-    ("/download/plan.xlsx", "spreadsheetml", "任务分解责任清单.xlsx"),
-    ("/download/plan.docx", "wordprocessingml", "任务分解责任清单.docx"),
-    ("/download/plan.csv", "text/csv", ".csv"),
-    ("/download/plan.md", "text/markdown", ".md"),
-    ("/download/plan.json", "application/json", ".json"),
-    ("/download/department/卫健委.xlsx", "spreadsheetml", "(市卫健委).xlsx"),
-    ("/download/department/" + quote("各区县(市)人民政府") + ".docx", "wordprocessingml", "(各区县(市)人民政府).docx"),
-    ("/download/indicators.xlsx?domain=health", "spreadsheetml", "指标责任清单-儿童与健康.xlsx"),
-])
+@pytest.mark.parametrize(
+    "url, mimetype, name_part",
+    [
+        ("/download/plan.xlsx", "spreadsheetml", "任务分解责任清单.xlsx"),
+        ("/download/plan.docx", "wordprocessingml", "任务分解责任清单.docx"),
+        ("/download/plan.csv", "text/csv", ".csv"),
+        ("/download/plan.md", "text/markdown", ".md"),
+        ("/download/plan.json", "application/json", ".json"),
+        ("/download/department/卫健委.xlsx", "spreadsheetml", "(市卫健委).xlsx"),
+        (
+            "/download/department/" + quote("各区县(市)人民政府") + ".docx",
+            "wordprocessingml",
+            "(各区县(市)人民政府).docx",
+        ),
+        ("/download/indicators.xlsx?domain=health", "spreadsheetml", "指标责任清单-儿童与健康.xlsx"),
+    ],
+)
 def test_downloads(client, url, mimetype, name_part):
     resp = client.get(url)
     assert resp.status_code == 200
@@ -66,14 +74,17 @@ def test_query_filters_follow(client):
     assert "市妇联" in doc.paragraphs[0].text
 
 
-@pytest.mark.parametrize("url, status, text", [
-    ("/download/department/卫生委.json", 404, "市卫健委"),
-    ("/download/department/卫生委.xlsx?api=1", 404, "最接近的部门"),
-    ("/download/plan.json?kind=foo", 400, "政策措施"),
-    ("/download/plan.json?reviewed_only=1", 404, "没有任务"),
-    ("/download/plan.json?role=lead", 400, "部门"),
-    ("/download/plan.json?plan=../../etc", 404, "没有这个规划"),
-])
+@pytest.mark.parametrize(
+    "url, status, text",
+    [
+        ("/download/department/卫生委.json", 404, "市卫健委"),
+        ("/download/department/卫生委.xlsx?api=1", 404, "最接近的部门"),
+        ("/download/plan.json?kind=foo", 400, "政策措施"),
+        ("/download/plan.json?reviewed_only=1", 404, "没有任务"),
+        ("/download/plan.json?role=lead", 400, "部门"),
+        ("/download/plan.json?plan=../../etc", 404, "没有这个规划"),
+    ],
+)
 def test_json_errors(client, url, status, text):
     resp = client.get(url)
     assert resp.status_code == status and resp.is_json
@@ -89,13 +100,16 @@ def test_json_error_suggests_departments(client):
     assert client.get(first["url"]).status_code == 200
 
 
-@pytest.mark.parametrize("url, status, text", [
-    ("/download/department/卫生委.xlsx", 404, "未找到部门"),
-    ("/download/department/...xlsx", 404, "未找到部门"),    # dots in the name never reach a path
-    ("/download/plan.pdf", 404, "不支持的格式"),
-    ("/download/plan.xlsx?domain=经济", 404, "没有这个领域"),
-    ("/download/plan.xlsx?reviewed_only=1", 404, "没有任务"),
-])
+@pytest.mark.parametrize(
+    "url, status, text",
+    [
+        ("/download/department/卫生委.xlsx", 404, "未找到部门"),
+        ("/download/department/...xlsx", 404, "未找到部门"),  # dots in the name never reach a path
+        ("/download/plan.pdf", 404, "不支持的格式"),
+        ("/download/plan.xlsx?domain=经济", 404, "没有这个领域"),
+        ("/download/plan.xlsx?reviewed_only=1", 404, "没有任务"),
+    ],
+)
 def test_html_errors(client, url, status, text):
     resp = client.get(url, headers={"Accept": "text/html"})
     assert resp.status_code == status and "text/html" in resp.headers["Content-Type"]
@@ -105,15 +119,20 @@ def test_html_errors(client, url, status, text):
 def test_download_url_helper(client):
     app = client.application
     with app.test_request_context():
-        assert downloads.download_url("dept", "xlsx", name="市卫健委", role="lead") == \
-            "/download/department/" + quote("市卫健委") + ".xlsx?role=lead"
-        assert downloads.download_url("plan", "csv", domain="health", reviewed_only=False) == \
-            "/download/plan.csv?domain=health"
+        assert (
+            downloads.download_url("dept", "xlsx", name="市卫健委", role="lead")
+            == "/download/department/" + quote("市卫健委") + ".xlsx?role=lead"
+        )
+        assert (
+            downloads.download_url("plan", "csv", domain="health", reviewed_only=False)
+            == "/download/plan.csv?domain=health"
+        )
         assert downloads.download_url("indicators", "md") == "/download/indicators.md"
 
 
 def test_registered_in_app(built_kb_env):
     from webapp import create_app
+
     app = create_app({"TESTING": True})
     rules = {r.endpoint: r.rule for r in app.url_map.iter_rules()}
     assert rules["downloads.department"] == "/download/department/<name>.<fmt>"

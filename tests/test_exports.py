@@ -1,11 +1,11 @@
 """任务分解责任清单 exports: every produced file is read back (openpyxl, python-docx, csv) and checked."""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import shutil
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -24,30 +24,40 @@ PLAN_HEADERS = [c.name for c in PLAN_COLUMNS]
 
 
 # -- pure helpers ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-    ("+1+2", "'+1+2"),
-    ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"),
-    ("\r=1", "'\r=1"),
-    ("市卫健委", "市卫健委"),            # ordinary text untouched
-    ("2025年", "2025年"),
-    ("a=b", "a=b"),                    # only a leading trigger matters
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\r=1", "'\r=1"),
+        ("市卫健委", "市卫健委"),  # ordinary text untouched
+        ("2025年", "2025年"),
+        ("a=b", "a=b"),  # only a leading trigger matters
+        ("", ""),
+    ],
+)
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
-@pytest.mark.parametrize("name, ext, expected", [
-    ("益阳市儿童发展规划(2021-2025年)任务分解责任清单", "xlsx", "益阳市儿童发展规划(2021-2025年)任务分解责任清单.xlsx"),
-    ("../../etc/passwd", "csv", "etc_passwd.csv"),
-    ("a\\b:c*d?e\"f<g>h|i", "md", "a_b_c_d_e_f_g_h_i.md"),
-    ("...", "docx", "export.docx"),
-    ("清单\x00\n", "json", "清单.json"),
-    ("x", "../xlsx", "x.xlsx"),
-])
+@pytest.mark.parametrize(
+    "name, ext, expected",
+    [
+        (
+            "益阳市儿童发展规划(2021-2025年)任务分解责任清单",
+            "xlsx",
+            "益阳市儿童发展规划(2021-2025年)任务分解责任清单.xlsx",
+        ),
+        ("../../etc/passwd", "csv", "etc_passwd.csv"),
+        ('a\\b:c*d?e"f<g>h|i', "md", "a_b_c_d_e_f_g_h_i.md"),
+        ("...", "docx", "export.docx"),
+        ("清单\x00\n", "json", "清单.json"),
+        ("x", "../xlsx", "x.xlsx"),
+    ],
+)
 def test_safe_filename(name, ext, expected):
     assert safe_filename(name, ext) == expected
 
@@ -58,42 +68,59 @@ def test_content_disposition_rfc5987():
     assert "filename*=UTF-8''%E4%BB%BB%E5%8A%A1" in header and "(" not in header.split("filename*=")[1]
 
 
-@pytest.mark.parametrize("ind, expected", [
-    ({"comparator": ">=", "value": 90.0, "unit": "%"}, "≥90%"),
-    ({"comparator": "<=", "value": 6.0, "unit": "‰"}, "≤6‰"),
-    ({"comparator": ">=", "value": 3.0, "value_max": 5.0, "unit": "家", "per": "每个区县"}, "每个区县≥3–5家"),
-    ({"comparator": "decrease", "value": None}, "下降"),
-    ({"comparator": "==", "value": 36.0, "unit": "月龄", "baseline": "6-24月龄"}, "36月龄(基数:6-24月龄)"),
-    ({"comparator": "==", "value": None}, "—"),
-])
+@pytest.mark.parametrize(
+    "ind, expected",
+    [
+        ({"comparator": ">=", "value": 90.0, "unit": "%"}, "≥90%"),
+        ({"comparator": "<=", "value": 6.0, "unit": "‰"}, "≤6‰"),
+        ({"comparator": ">=", "value": 3.0, "value_max": 5.0, "unit": "家", "per": "每个区县"}, "每个区县≥3–5家"),
+        ({"comparator": "decrease", "value": None}, "下降"),
+        ({"comparator": "==", "value": 36.0, "unit": "月龄", "baseline": "6-24月龄"}, "36月龄(基数:6-24月龄)"),
+        ({"comparator": "==", "value": None}, "—"),
+    ],
+)
 def test_target_text(ind, expected):
     assert target_text(ind) == expected
 
 
-@pytest.mark.parametrize("item, expected", [
-    ({"departments": [{"name": "市民政局", "source": "reviewed"}]}, True),
-    ({"departments": [{"name": "市民政局", "source": "inferred"}], "serves_detail": [{"source": "reviewed"}]}, True),
-    ({"departments": [{"name": "市民政局", "source": "explicit"}]}, False),
-    ({"departments": []}, False),
-])
+@pytest.mark.parametrize(
+    "item, expected",
+    [
+        ({"departments": [{"name": "市民政局", "source": "reviewed"}]}, True),
+        (
+            {"departments": [{"name": "市民政局", "source": "inferred"}], "serves_detail": [{"source": "reviewed"}]},
+            True,
+        ),
+        ({"departments": [{"name": "市民政局", "source": "explicit"}]}, False),
+        ({"departments": []}, False),
+    ],
+)
 def test_is_reviewed(item, expected):
     assert is_reviewed(item) is expected
 
 
 def _table(domains: list[str], roles: list[str] | None = None) -> Table:
-    cols = [Column("序号", "no", 6, False), Column("职责", "role", 8), Column("领域", "domain", 10),
-            Column("目标任务", "task", 40)]
-    rows = [Row([str(i), (roles or ["牵头"] * len(domains))[i], d, f"任务{i}"], f"p:x{i}")
-            for i, d in enumerate(domains)]
+    cols = [
+        Column("序号", "no", 6, False),
+        Column("职责", "role", 8),
+        Column("领域", "domain", 10),
+        Column("目标任务", "task", 40),
+    ]
+    rows = [
+        Row([str(i), (roles or ["牵头"] * len(domains))[i], d, f"任务{i}"], f"p:x{i}") for i, d in enumerate(domains)
+    ]
     return Table("dept", "测试清单", "", "测试", cols, rows, merge=("role", "domain"))
 
 
-@pytest.mark.parametrize("domains, roles, expected", [
-    (["甲", "甲", "乙"], None, {1: [(0, 2)], 2: [(0, 1)]}),
-    (["甲", "乙", "丙"], None, {1: [(0, 2)], 2: []}),
-    (["甲", "甲", "甲"], ["牵头", "牵头", "配合"], {1: [(0, 1)], 2: [(0, 1)]}),  # the role boundary splits 甲
-    (["甲"], None, {1: [], 2: []}),
-])
+@pytest.mark.parametrize(
+    "domains, roles, expected",
+    [
+        (["甲", "甲", "乙"], None, {1: [(0, 2)], 2: [(0, 1)]}),
+        (["甲", "乙", "丙"], None, {1: [(0, 2)], 2: []}),
+        (["甲", "甲", "甲"], ["牵头", "牵头", "配合"], {1: [(0, 1)], 2: [(0, 1)]}),  # the role boundary splits 甲
+        (["甲"], None, {1: [], 2: []}),
+    ],
+)
 def test_merge_runs(domains, roles, expected):
     assert _table(domains, roles).merge_runs() == expected
 
@@ -116,8 +143,9 @@ def test_xlsx_plan_layout(kb):
     assert [c.value for c in ws[3]] == PLAN_HEADERS
     assert all(c.font.b and c.font.name == "黑体" for c in ws[3])
     assert ws.max_row == 3 + result.rows
-    expected_ids = [it["id"].split(":")[1] for it in kb.items()
-                    if it["kind"] in ("goal", "measure", "implementation", "monitoring")]
+    expected_ids = [
+        it["id"].split(":")[1] for it in kb.items() if it["kind"] in ("goal", "measure", "implementation", "monitoring")
+    ]
     assert [ws.cell(r, 4).value for r in range(4, ws.max_row + 1)] == expected_ids
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert {"A1:K1", "A2:K2"} <= merged
@@ -125,8 +153,10 @@ def test_xlsx_plan_layout(kb):
     assert len(domain_merges) >= 7  # one block per domain at least
     for m in domain_merges:  # every merged domain block holds rows of that domain only
         top = ws.cell(m.min_row, 2).value
-        assert top and all(kb.item(f"yiyang-children-2021-2025:{ws.cell(r, 4).value}")["domain"] in (top, None)
-                           for r in range(m.min_row, m.max_row + 1))
+        assert top and all(
+            kb.item(f"yiyang-children-2021-2025:{ws.cell(r, 4).value}")["domain"] in (top, None)
+            for r in range(m.min_row, m.max_row + 1)
+        )
     assert ws.freeze_panes == "A4"
     assert ws.print_title_rows == "$3:$3"
     assert ws.auto_filter.ref == f"A3:K{ws.max_row}"
@@ -211,15 +241,18 @@ def test_indicator_layout(kb):
     assert "≥90%" in targets
 
 
-@pytest.mark.parametrize("filters, message", [
-    (Filters(dept="卫生委"), "市卫健委"),                # unknown department: the closest names
-    (Filters(dept="某某公司"), "未找到部门"),
-    (Filters(domain="经济"), "儿童与健康"),
-    (Filters(kind="foo"), "政策措施"),
-    (Filters(role="lead"), "部门"),                     # a role needs a department
-    (Filters(plan="nope"), "yiyang-children-2021-2025"),
-    (Filters(reviewed_only=True, domain="儿童与家庭", kind="goal", dept="市残联"), "没有"),
-])
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        (Filters(dept="卫生委"), "市卫健委"),  # unknown department: the closest names
+        (Filters(dept="某某公司"), "未找到部门"),
+        (Filters(domain="经济"), "儿童与健康"),
+        (Filters(kind="foo"), "政策措施"),
+        (Filters(role="lead"), "部门"),  # a role needs a department
+        (Filters(plan="nope"), "yiyang-children-2021-2025"),
+        (Filters(reviewed_only=True, domain="儿童与家庭", kind="goal", dept="市残联"), "没有"),
+    ],
+)
 def test_bad_selection_is_a_message(kb, filters, message):
     layout = "dept" if filters.dept else "plan"
     with pytest.raises(ExportError) as exc:
@@ -227,12 +260,15 @@ def test_bad_selection_is_a_message(kb, filters, message):
     assert message in exc.value.message
 
 
-@pytest.mark.parametrize("filters, expected", [
-    (Filters(kind="measure"), {"measure"}),
-    (Filters(kind="主要目标"), {"goal"}),
-    (Filters(domain="儿童与安全"), {"goal", "measure"}),
-    (Filters(dept="市公安局", role="lead"), None),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (Filters(kind="measure"), {"measure"}),
+        (Filters(kind="主要目标"), {"goal"}),
+        (Filters(domain="儿童与安全"), {"goal", "measure"}),
+        (Filters(dept="市公安局", role="lead"), None),
+    ],
+)
 def test_filters_select(kb, filters, expected):
     tables = build_tables(kb, "plan", filters)
     items = [kb.item(r.item) for r in tables[0].rows]
@@ -241,15 +277,22 @@ def test_filters_select(kb, filters, expected):
     if filters.domain:
         assert {it["domain"] for it in items} == {filters.domain}
     if filters.dept:
-        assert items and all(any(d["name"] == "市公安局" and d["role"] == "lead" for d in it["departments"])
-                             for it in items)
+        assert items and all(
+            any(d["name"] == "市公安局" and d["role"] == "lead" for d in it["departments"]) for it in items
+        )
 
 
 def test_formula_cells_are_neutralised():
-    table = Table("plan", "注入测试", "", "测试", [Column("文本", "task", 30), Column("单位", "lead", 10)],
-                  [Row(["=HYPERLINK(\"http://evil\")", "+1"], "p:a"), Row(["@SUM(1)", "市卫健委\x01"], "p:b")])
+    table = Table(
+        "plan",
+        "注入测试",
+        "",
+        "测试",
+        [Column("文本", "task", 30), Column("单位", "lead", 10)],
+        [Row(['=HYPERLINK("http://evil")', "+1"], "p:a"), Row(["@SUM(1)", "市卫健委\x01"], "p:b")],
+    )
     rows = list(csv.reader(io.StringIO(render([table], "csv").decode("utf-8-sig"))))
-    assert rows[1] == ["'=HYPERLINK(\"http://evil\")", "'+1"] and rows[2][0] == "'@SUM(1)"
+    assert rows[1] == ['\'=HYPERLINK("http://evil")', "'+1"] and rows[2][0] == "'@SUM(1)"
     ws = _xlsx(render([table], "xlsx")).worksheets[0]
     for cell in (ws["A4"], ws["B4"], ws["A5"]):
         assert cell.data_type == "s" and cell.quotePrefix  # a string shown as text, kept text on edit
@@ -267,14 +310,17 @@ def test_json_format_keeps_the_contract(kb, tmp_path, capsys):
     assert set(data) == {"plans", "items"} and {"id", "departments", "serves", "indicators"} <= set(data["items"][0])
 
 
-@pytest.mark.parametrize("argv, ok, name_part", [
-    (["--format", "xlsx"], True, None),
-    (["--format", "docx", "--dept", "卫健委", "--role", "co"], True, None),
-    (["--format", "csv", "--layout", "indicators", "--domain", "教育"], True, None),
-    (["--format", "md", "--kind", "measure", "--dept", "市教育局", "--layout", "plan"], True, None),
-    (["--format", "xlsx", "--dept", "卫生委"], False, "最接近的部门:市卫健委"),
-    (["--format", "csv", "--reviewed-only"], False, "没有任务"),
-])
+@pytest.mark.parametrize(
+    "argv, ok, name_part",
+    [
+        (["--format", "xlsx"], True, None),
+        (["--format", "docx", "--dept", "卫健委", "--role", "co"], True, None),
+        (["--format", "csv", "--layout", "indicators", "--domain", "教育"], True, None),
+        (["--format", "md", "--kind", "measure", "--dept", "市教育局", "--layout", "plan"], True, None),
+        (["--format", "xlsx", "--dept", "卫生委"], False, "最接近的部门:市卫健委"),
+        (["--format", "csv", "--reviewed-only"], False, "没有任务"),
+    ],
+)
 def test_cli(built_kb_env, tmp_path, capsys, argv, ok, name_part):
     out = tmp_path / "out.bin"
     rc = kb_main(["export", *argv, "-o", str(out)])
@@ -300,8 +346,11 @@ def reviewable_kb(built_kb, tmp_path, monkeypatch):
 def test_reviewed_correction_in_export(reviewable_kb):
     reviews = pytest.importorskip("kb.reviews")
     with KB() as kb:
-        item = next(it for it in kb.items(kind="measure")
-                    if it["departments"] and all(d["name"] != "市民政局" for d in it["departments"]))
+        item = next(
+            it
+            for it in kb.items(kind="measure")
+            if it["departments"] and all(d["name"] != "市民政局" for d in it["departments"])
+        )
     short = item["id"].split(":")[1]
     reviews.add_assignment(item["id"], "民政局", by="tester", reason="导出测试", role="lead")
     with KB() as kb:

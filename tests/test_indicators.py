@@ -1,4 +1,5 @@
 """Indicator extraction: one row per text shape (expected value/unit/comparator/name), plus negatives."""
+
 import pytest
 
 from nlp.indicators import extract_indicators, tag_indicators
@@ -6,17 +7,38 @@ from nlp.model import Item, Plan
 
 # (text, [(name, comparator, value, value_max, unit), ...])
 CASES = [
-    ("3岁以下儿童系统管理率和7岁以下儿童健康管理率均达到90%以上。",
-     [("3岁以下儿童系统管理率", ">=", 90, None, "%"), ("7岁以下儿童健康管理率", ">=", 90, None, "%")]),
-    ("5岁以下儿童死亡率、婴儿死亡率和新生儿死亡率分别控制在6‰、5‰和3‰以下",
-     [("5岁以下儿童死亡率", "<=", 6, None, "‰"), ("婴儿死亡率", "<=", 5, None, "‰"), ("新生儿死亡率", "<=", 3, None, "‰")]),
-    ("5岁以下儿童死亡率、婴儿死亡率和新生儿死亡率分别控制在6‰5‰3‰以下",   # separators lost
-     [("5岁以下儿童死亡率", "<=", 6, None, "‰"), ("婴儿死亡率", "<=", 5, None, "‰"), ("新生儿死亡率", "<=", 3, None, "‰")]),
-    ("5岁以下儿童贫血患病率和生长迟缓率分别控制在10%5%以下。",
-     [("5岁以下儿童贫血患病率", "<=", 10, None, "%"), ("5岁以下儿童生长迟缓率", "<=", 5, None, "%")]),
-    ("适龄儿童免疫规划疫苗接种率以乡(镇、街道)为单位达到95%以上", [("适龄儿童免疫规划疫苗接种率", ">=", 95, None, "%")]),
-    ("儿童新发近视率明显下降,小学生近视率降至38%以下",
-     [("儿童新发近视率", "decrease", None, None, None), ("小学生近视率", "<=", 38, None, "%")]),
+    (
+        "3岁以下儿童系统管理率和7岁以下儿童健康管理率均达到90%以上。",
+        [("3岁以下儿童系统管理率", ">=", 90, None, "%"), ("7岁以下儿童健康管理率", ">=", 90, None, "%")],
+    ),
+    (
+        "5岁以下儿童死亡率、婴儿死亡率和新生儿死亡率分别控制在6‰、5‰和3‰以下",
+        [
+            ("5岁以下儿童死亡率", "<=", 6, None, "‰"),
+            ("婴儿死亡率", "<=", 5, None, "‰"),
+            ("新生儿死亡率", "<=", 3, None, "‰"),
+        ],
+    ),
+    (
+        "5岁以下儿童死亡率、婴儿死亡率和新生儿死亡率分别控制在6‰5‰3‰以下",  # separators lost
+        [
+            ("5岁以下儿童死亡率", "<=", 6, None, "‰"),
+            ("婴儿死亡率", "<=", 5, None, "‰"),
+            ("新生儿死亡率", "<=", 3, None, "‰"),
+        ],
+    ),
+    (
+        "5岁以下儿童贫血患病率和生长迟缓率分别控制在10%5%以下。",
+        [("5岁以下儿童贫血患病率", "<=", 10, None, "%"), ("5岁以下儿童生长迟缓率", "<=", 5, None, "%")],
+    ),
+    (
+        "适龄儿童免疫规划疫苗接种率以乡(镇、街道)为单位达到95%以上",
+        [("适龄儿童免疫规划疫苗接种率", ">=", 95, None, "%")],
+    ),
+    (
+        "儿童新发近视率明显下降,小学生近视率降至38%以下",
+        [("儿童新发近视率", "decrease", None, None, None), ("小学生近视率", "<=", 38, None, "%")],
+    ),
     ("学前三年毛入园率达到92%", [("学前三年毛入园率", ">=", 92, None, "%")]),
     ("义务教育巩固率继续稳定在98%以上", [("义务教育巩固率", ">=", 98, None, "%")]),
     ("新生儿访视率保持在90%以上", [("新生儿访视率", ">=", 90, None, "%")]),
@@ -25,47 +47,64 @@ CASES = [
     ("儿童溺水死亡率持续下降。", [("儿童溺水死亡率", "decrease", None, None, None)]),
     ("提高危重新生儿抢救成功率。", [("危重新生儿抢救成功率", "increase", None, None, None)]),
     ("儿童违法犯罪率降低,对儿童违法犯罪实行分级干预", [("儿童违法犯罪率", "decrease", None, None, None)]),
-    ("提高农村集中供水率、自来水普及率和供水保证率。",
-     [("农村集中供水率", "increase", None, None, None), ("农村自来水普及率", "increase", None, None, None),
-      ("农村供水保证率", "increase", None, None, None)]),
+    (
+        "提高农村集中供水率、自来水普及率和供水保证率。",
+        [
+            ("农村集中供水率", "increase", None, None, None),
+            ("农村自来水普及率", "increase", None, None, None),
+            ("农村供水保证率", "increase", None, None, None),
+        ],
+    ),
     ("确保财政一般公共预算教育支出逐年增加", [("财政一般公共预算教育支出", "increase", None, None, None)]),
     ("实现农村卫生厕所全覆盖。", [("农村卫生厕所覆盖率", "==", 100, None, "%")]),
     ("力争到2025年实现义务教育学校免试就近入学全覆盖", [("义务教育学校免试就近入学覆盖率", "==", 100, None, "%")]),
     ("每千人拥有3岁以下婴幼儿托位数达到4.5个以上。", [("3岁以下婴幼儿托位数", ">=", 4.5, None, "个")]),
-    ("每千名儿童拥有执业(助理)医生达1名、床位增至2.8张。",
-     [("执业(助理)医生数", ">=", 1, None, "名"), ("床位数", ">=", 2.8, None, "张")]),
+    (
+        "每千名儿童拥有执业(助理)医生达1名、床位增至2.8张。",
+        [("执业(助理)医生数", ">=", 1, None, "名"), ("床位数", ">=", 2.8, None, "张")],
+    ),
     ("市、县级至少设置1个危重新生儿救治中心,加强能力建设", [("危重新生儿救治中心数", ">=", 1, None, "个")]),
     ("力争十四五期末每个区县3-5家社会组织参与各类儿童关爱保护工作", [("社会组织数", ">=", 3, 5, "家")]),
     ("鼓励儿童参与户外活动,每天接触户外自然光不少于1小时", [("接触户外自然光时间", ">=", 1, None, "小时")]),
-    ("保障儿童每天校内校外各1小时体育活动",
-     [("校内体育活动时间", ">=", 1, None, "小时"), ("校外体育活动时间", ">=", 1, None, "小时")]),
-    ("保证每天小学生10小时初中生9小时高中生8小时睡眠时间",
-     [("小学生睡眠时间", ">=", 10, None, "小时"), ("初中生睡眠时间", ">=", 9, None, "小时"),
-      ("高中生睡眠时间", ">=", 8, None, "小时")]),
+    (
+        "保障儿童每天校内校外各1小时体育活动",
+        [("校内体育活动时间", ">=", 1, None, "小时"), ("校外体育活动时间", ">=", 1, None, "小时")],
+    ),
+    (
+        "保证每天小学生10小时初中生9小时高中生8小时睡眠时间",
+        [
+            ("小学生睡眠时间", ">=", 10, None, "小时"),
+            ("初中生睡眠时间", ">=", 9, None, "小时"),
+            ("高中生睡眠时间", ">=", 8, None, "小时"),
+        ],
+    ),
     ("逐步将项目监测对象从6-24月龄延伸到6-36月龄婴幼儿", [("项目监测对象月龄上限", "==", 36, None, "月龄")]),
-    ("艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率达到95%以上",
-     [("艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率", ">=", 95, None, "%")]),
+    (
+        "艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率达到95%以上",
+        [("艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率", ">=", 95, None, "%")],
+    ),
 ]
 
 NEGATIVES = [
-    "扎实开展0-6岁儿童健康管理工作",          # an age band is not a target
-    "2025年,儿童优先的社会风尚普遍形成",      # a year is not a target
+    "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
+    "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
     "加强3-5岁学龄前儿童营养改善工作",
     "12岁以下儿童不得单独乘坐",
     "关注生命早期1000天营养",
-    "6个月内婴儿纯母乳喂养",                  # 6个月 is a period, not a count of 个
-    "儿童健康素养水平提升",                    # 水平 is too vague to be a measured quantity
-    "提高侵害儿童权益违法犯罪行为的打击效率",   # 效率 is not a rate target
+    "6个月内婴儿纯母乳喂养",  # 6个月 is a period, not a count of 个
+    "儿童健康素养水平提升",  # 水平 is too vague to be a measured quantity
+    "提高侵害儿童权益违法犯罪行为的打击效率",  # 效率 is not a rate target
     "提供儿童保护方面的咨询、帮助",
-    "1.加强儿童保健服务和管理",                # item numbers
+    "1.加强儿童保健服务和管理",  # item numbers
 ]
 
 
 @pytest.mark.parametrize("text,expected", CASES)
 def test_shapes(text, expected):
     got = [(r.name, r.comparator, r.value, r.value_max, r.unit) for r in extract_indicators(text)]
-    assert got == [(n, c, None if v is None else float(v), None if m is None else float(m), u)
-                   for n, c, v, m, u in expected]
+    assert got == [
+        (n, c, None if v is None else float(v), None if m is None else float(m), u) for n, c, v, m, u in expected
+    ]
 
 
 @pytest.mark.parametrize("text", NEGATIVES)
@@ -76,28 +115,41 @@ def test_not_targets(text):
 def test_spans_point_into_text():
     text = "儿童健康素养水平提升,3岁以下儿童系统管理率和7岁以下儿童健康管理率均达到90%以上。"
     for r in extract_indicators(text):
-        assert text[r.span[0]:r.span[1]] == r.raw
+        assert text[r.span[0] : r.span[1]] == r.raw
         assert r.raw.startswith("3岁以下") and r.raw.endswith("90%以上")
 
 
-@pytest.mark.parametrize("text,field,value", [
-    ("适龄儿童免疫规划疫苗接种率以乡(镇、街道)为单位达到95%以上", "scope", "以乡(镇、街道)为单位"),
-    ("小学生近视率降至38%以下", "scope", "小学生"),
-    ("每千人拥有3岁以下婴幼儿托位数达到4.5个以上", "per", "每千人"),
-    ("力争十四五期末每个区县3-5家社会组织参与", "per", "每个区县"),
-    ("儿童伤害死亡率以2020年为基数下降20%", "baseline", "以2020年为基数"),
-    ("儿童伤害死亡率以2020年为基数下降20%", "year", 2025),
-    ("到2023年,学前三年毛入园率达到90%", "year", 2023),
-    ("十四五期末学前三年毛入园率达到92%", "year", 2025),
-])
+@pytest.mark.parametrize(
+    "text,field,value",
+    [
+        ("适龄儿童免疫规划疫苗接种率以乡(镇、街道)为单位达到95%以上", "scope", "以乡(镇、街道)为单位"),
+        ("小学生近视率降至38%以下", "scope", "小学生"),
+        ("每千人拥有3岁以下婴幼儿托位数达到4.5个以上", "per", "每千人"),
+        ("力争十四五期末每个区县3-5家社会组织参与", "per", "每个区县"),
+        ("儿童伤害死亡率以2020年为基数下降20%", "baseline", "以2020年为基数"),
+        ("儿童伤害死亡率以2020年为基数下降20%", "year", 2025),
+        ("到2023年,学前三年毛入园率达到90%", "year", 2023),
+        ("十四五期末学前三年毛入园率达到92%", "year", 2025),
+    ],
+)
 def test_attributes(text, field, value):
     assert getattr(extract_indicators(text)[0], field) == value
 
 
 def test_tag_indicators_ids():
-    item = Item(id="p:health-g2", plan="p", kind="goal", domain="儿童与健康", number=2, title="t",
-                text="3岁以下儿童系统管理率和7岁以下儿童健康管理率均达到90%以上。", raw_text="", line=1,
-                raw_start=0, raw_end=0)
+    item = Item(
+        id="p:health-g2",
+        plan="p",
+        kind="goal",
+        domain="儿童与健康",
+        number=2,
+        title="t",
+        text="3岁以下儿童系统管理率和7岁以下儿童健康管理率均达到90%以上。",
+        raw_text="",
+        line=1,
+        raw_start=0,
+        raw_end=0,
+    )
     plan = Plan(id="p", title="益阳市儿童发展规划(2021-2025年)", raw_text="", text="", items=[item])
     tag_indicators(plan)
     assert [i.id for i in item.indicators] == ["p:health-g2.i1", "p:health-g2.i2"]

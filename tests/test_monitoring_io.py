@@ -1,14 +1,16 @@
 """xlsx template round-trip, cell-precise all-or-nothing import, reports (xlsx/docx) and the CLI, on the full plan."""
+
 from __future__ import annotations
 
 import io
+
 import pytest
+from monitoring_helpers import MGMT, MORT
 from openpyxl import load_workbook
 
-from kb.monitoring import workbook as mio
-from kb.monitoring import observations as obsdb
 from kb.cli import main
-from monitoring_helpers import MGMT, MORT, mon_kb  # noqa: F401  (mon_kb is a fixture)
+from kb.monitoring import observations as obsdb
+from kb.monitoring import workbook as mio
 
 
 def _sheet(xlsx: bytes):
@@ -37,8 +39,8 @@ def test_template_round_trip(mon_kb):
     index, _ = _state()
     empty = mio.template(index, {})
     ws = _sheet(empty)
-    assert [c.value for c in ws[1]][:len(mio.FIXED)] == mio.FIXED
-    assert [c.value for c in ws[1]][len(mio.FIXED):] == [str(y) for y in range(2020, 2026)] + [mio.SOURCE]
+    assert [c.value for c in ws[1]][: len(mio.FIXED)] == mio.FIXED
+    assert [c.value for c in ws[1]][len(mio.FIXED) :] == [str(y) for y in range(2020, 2026)] + [mio.SOURCE]
     assert ws.max_row == len(index) + 1
     # fill some cells as an office would (number, text with unit, percent-formatted cell), import
     wb = load_workbook(io.BytesIO(empty))
@@ -56,8 +58,14 @@ def test_template_round_trip(mon_kb):
     anchored, _ = obsdb.load(index)
     again = mio.template(index, anchored)
     assert _cell(_sheet(again), MORT, 2021).value == 6.6
-    assert mio.import_file(again, "李四") | {"batch": ""} == {"set": 0, "change": 0, "clear": 0, "unchanged": 0,
-                                                             "reanchor": 0, "batch": ""}
+    assert mio.import_file(again, "李四") | {"batch": ""} == {
+        "set": 0,
+        "change": 0,
+        "clear": 0,
+        "unchanged": 0,
+        "reanchor": 0,
+        "batch": "",
+    }
     # 删除 clears one year
     wb = load_workbook(io.BytesIO(again))
     _cell(wb[mio.SHEET], MORT, 2020).value = "删除"
@@ -70,39 +78,49 @@ def test_bad_cells_reject_whole_file_with_positions(mon_kb):
     wb = load_workbook(io.BytesIO(mio.template(index, {})))
     ws = wb[mio.SHEET]
     good = _cell(ws, MGMT, 2022)
-    good.value = 95                                  # valid: must not be written either
+    good.value = 95  # valid: must not be written either
     bad_unit = _cell(ws, MORT, 2021)
-    bad_unit.value = "0.6%"                          # % for a ‰ target
+    bad_unit.value = "0.6%"  # % for a ‰ target
     bad_text = _cell(ws, MORT, 2022)
     bad_text.value = "约六"
     ws.cell(row=ws.max_row + 1, column=1, value="yiyang-children-2021-2025:nope-g1.i1")
-    ws.cell(row=ws.max_row + 1, column=len(mio.FIXED) + 2, value=5)   # a value without an indicator id
+    ws.cell(row=ws.max_row + 1, column=len(mio.FIXED) + 2, value=5)  # a value without an indicator id
     with pytest.raises(mio.ImportRejected) as exc:
         mio.import_file(_bytes(wb), "张三")
     got = {(e.row, e.col) for e in exc.value.errors}
-    assert got == {(bad_unit.row, bad_unit.column_letter), (bad_text.row, bad_text.column_letter),
-                   (ws.max_row - 1, "A"), (ws.max_row, "A")}
+    assert got == {
+        (bad_unit.row, bad_unit.column_letter),
+        (bad_text.row, bad_text.column_letter),
+        (ws.max_row - 1, "A"),
+        (ws.max_row, "A"),
+    }
     msgs = {(e.row, e.col): e.message for e in exc.value.errors}
-    assert "单位不符" in msgs[(bad_unit.row, bad_unit.column_letter)] and "(2021年)" in msgs[(bad_unit.row, bad_unit.column_letter)]
+    assert (
+        "单位不符" in msgs[(bad_unit.row, bad_unit.column_letter)]
+        and "(2021年)" in msgs[(bad_unit.row, bad_unit.column_letter)]
+    )
     assert "无法识别的数值" in msgs[(bad_text.row, bad_text.column_letter)]
     assert f"第{bad_unit.row}行 {bad_unit.column_letter}列" in str(exc.value)
     assert _state()[1] == {}
 
 
-@pytest.mark.parametrize("mutate, fragment", [
-    (lambda ws: setattr(ws.cell(row=1, column=1), "value", "编号"), "缺少“指标编号”列"),
-    (lambda ws: setattr(ws.cell(row=1, column=len(mio.FIXED) + 1), "value", "备注"), "无法识别的列标题"),
-    (lambda ws: setattr(ws.cell(row=1, column=len(mio.FIXED) + 2), "value", "2020"), "年度列 2020 重复"),
-    (lambda ws: setattr(ws.cell(row=3, column=1), "value", ws.cell(row=2, column=1).value), "与第2行重复"),
-    (lambda ws: setattr(ws.cell(row=2, column=len(mio.FIXED) + 1), "value", -3), "不能为负"),
-    (lambda ws: ws.parent.remove(ws), "找不到工作表"),
-])
+@pytest.mark.parametrize(
+    "mutate, fragment",
+    [
+        (lambda ws: setattr(ws.cell(row=1, column=1), "value", "编号"), "缺少“指标编号”列"),
+        (lambda ws: setattr(ws.cell(row=1, column=len(mio.FIXED) + 1), "value", "备注"), "无法识别的列标题"),
+        (lambda ws: setattr(ws.cell(row=1, column=len(mio.FIXED) + 2), "value", "2020"), "年度列 2020 重复"),
+        (lambda ws: setattr(ws.cell(row=3, column=1), "value", ws.cell(row=2, column=1).value), "与第2行重复"),
+        (lambda ws: setattr(ws.cell(row=2, column=len(mio.FIXED) + 1), "value", -3), "不能为负"),
+        (lambda ws: ws.parent.remove(ws), "找不到工作表"),
+    ],
+)
 def test_malformed_templates(mon_kb, mutate, fragment):
     index, _ = _state()
     wb = load_workbook(io.BytesIO(mio.template(index, {})))
     mutate(wb[mio.SHEET])
     if mio.SHEET in wb.sheetnames:
-        wb[mio.SHEET].cell(row=2, column=len(mio.FIXED) + 3, value=1)   # something to write if it wrongly passed
+        wb[mio.SHEET].cell(row=2, column=len(mio.FIXED) + 3, value=1)  # something to write if it wrongly passed
     else:
         wb.create_sheet("Sheet1")
     with pytest.raises(mio.ImportRejected, match=fragment):
@@ -130,6 +148,7 @@ def test_crashed_import_changes_nothing(mon_kb, monkeypatch):
         if calls["n"] == 3:
             raise OSError("disk full")
         return real(*args, **kw)
+
     monkeypatch.setattr(obsdb, "_log", crash)
     with pytest.raises(OSError):
         mio.import_file(_bytes(wb), "李四")
@@ -142,6 +161,7 @@ def test_reports_xlsx_and_docx(mon_kb):
 
     from kb import monitoring as mon
     from kb.monitoring.report import report_docx, report_xlsx
+
     index, _ = _state()
     obsdb.write([obsdb.make_entry(index[MORT], y, v) for y, v in ((2020, 8), (2021, 7.9), (2022, 7.8))], "张三", index)
     index, _ = _state()

@@ -1,16 +1,33 @@
 """Status (已达标/未达标/无数据) and early-warning (预警) rules as (target, observations, expected) tables."""
+
 from __future__ import annotations
 
 import pytest
 
 from kb import monitoring as mon
+
 PERIOD = (2021, 2025)
 
 
-def ind(comparator: str, value: float | None = None, unit: str | None = "%", value_max: float | None = None,
-        baseline: str | None = None, year: int | None = 2025, name: str = "某指标率") -> dict:
-    return {"id": "p:x-g1.i1", "name": name, "comparator": comparator, "value": value, "value_max": value_max,
-            "unit": unit, "baseline": baseline, "year": year}
+def ind(
+    comparator: str,
+    value: float | None = None,
+    unit: str | None = "%",
+    value_max: float | None = None,
+    baseline: str | None = None,
+    year: int | None = 2025,
+    name: str = "某指标率",
+) -> dict:
+    return {
+        "id": "p:x-g1.i1",
+        "name": name,
+        "comparator": comparator,
+        "value": value,
+        "value_max": value_max,
+        "unit": unit,
+        "baseline": baseline,
+        "year": year,
+    }
 
 
 # (indicator, observations year→value, year judged, expected status code)
@@ -42,10 +59,10 @@ STATUS = [
     (ind("decrease_by", 20, baseline="以2020年为基数"), {2020: 10, 2025: 8}, 2025, "met"),
     (ind("decrease_by", 20, baseline="以2020年为基数"), {2020: 10, 2025: 7.5}, 2025, "met"),
     (ind("decrease_by", 20, baseline="以2020年为基数"), {2020: 10, 2025: 8.5}, 2025, "unmet"),
-    (ind("decrease_by", 20, baseline="以2020年为基数"), {2025: 7}, 2025, "nodata"),          # no baseline value
-    (ind("decrease_by", 20, baseline="以2020年为基数"), {2020: 10}, 2020, "nodata"),         # the baseline year
-    (ind("decrease_by", 20, baseline="比2019年"), {2019: 10, 2020: 7}, 2020, "met"),         # explicit baseline year
-    (ind("decrease_by", 2, unit="个百分点"), {2020: 10, 2025: 8}, 2025, "met"),              # points, not relative
+    (ind("decrease_by", 20, baseline="以2020年为基数"), {2025: 7}, 2025, "nodata"),  # no baseline value
+    (ind("decrease_by", 20, baseline="以2020年为基数"), {2020: 10}, 2020, "nodata"),  # the baseline year
+    (ind("decrease_by", 20, baseline="比2019年"), {2019: 10, 2020: 7}, 2020, "met"),  # explicit baseline year
+    (ind("decrease_by", 2, unit="个百分点"), {2020: 10, 2025: 8}, 2025, "met"),  # points, not relative
     (ind("decrease_by", 2, unit="个百分点"), {2020: 10, 2025: 8.4}, 2025, "unmet"),
     # increase_by 10 %
     (ind("increase", 10), {2020: 50, 2024: 55}, 2024, "met"),
@@ -70,13 +87,21 @@ def test_status(target, obs, year, expected):
     assert st.reason
 
 
-@pytest.mark.parametrize("target, kind, text", [
-    (ind(">=", 90), "ge", "≥90%"), (ind("<=", 6, "‰"), "le", "≤6‰"), (ind("==", 100), "coverage", "全覆盖(100%)"),
-    (ind("==", 36, "月龄"), "equal", "=36月龄"), (ind(">=", 3, "家", value_max=5), "range", "3–5家"),
-    (ind("decrease_by", 20, baseline="以2020年为基数"), "decrease_by", "较2020年下降20%"),
-    (ind("increase", 10), "increase_by", "较2020年提高10%"), (ind("increase", None, None), "increase", "较2020年提高"),
-    (ind("decrease", None, None), "decrease", "较2020年下降"), (ind("~", 1), "unknown", "目标未量化"),
-])
+@pytest.mark.parametrize(
+    "target, kind, text",
+    [
+        (ind(">=", 90), "ge", "≥90%"),
+        (ind("<=", 6, "‰"), "le", "≤6‰"),
+        (ind("==", 100), "coverage", "全覆盖(100%)"),
+        (ind("==", 36, "月龄"), "equal", "=36月龄"),
+        (ind(">=", 3, "家", value_max=5), "range", "3–5家"),
+        (ind("decrease_by", 20, baseline="以2020年为基数"), "decrease_by", "较2020年下降20%"),
+        (ind("increase", 10), "increase_by", "较2020年提高10%"),
+        (ind("increase", None, None), "increase", "较2020年提高"),
+        (ind("decrease", None, None), "decrease", "较2020年下降"),
+        (ind("~", 1), "unknown", "目标未量化"),
+    ],
+)
 def test_rule_kind_and_words(target, kind, text):
     assert mon.rule_kind(target) == kind
     assert mon.target_text(target, PERIOD) == text
@@ -109,10 +134,10 @@ WARNINGS = [
     (ind("decrease", None, None), {2020: 5, 2021: 4.8, 2022: 4.6}, []),
     # volatility: up/down reversals with a ≥20 % year-on-year change
     (ind("<=", 6, "‰"), {2020: 5, 2021: 3, 2022: 5.5, 2023: 3.2}, ["volatility"]),
-    (ind(">=", 90), {2020: 95, 2021: 97, 2022: 94, 2023: 96}, []),     # reversals but small changes
-    (ind(">=", 3), {2020: 10, 2021: 20, 2022: 40}, []),               # big but steady growth
+    (ind(">=", 90), {2020: 95, 2021: 97, 2022: 94, 2023: 96}, []),  # reversals but small changes
+    (ind(">=", 3), {2020: 10, 2021: 20, 2022: 40}, []),  # big but steady growth
     (ind(">=", 90), {2020: 50, 2021: 80, 2022: 60, 2023: 61}, ["trend", "volatility"]),
-    (ind(">=", 1, "名"), {2020: 0, 2021: 2, 2022: 1}, ["volatility"]),   # from zero: an unbounded change
+    (ind(">=", 1, "名"), {2020: 0, 2021: 2, 2022: 1}, ["volatility"]),  # from zero: an unbounded change
 ]
 
 
@@ -130,11 +155,14 @@ def test_trend_warning_explains_projection():
     assert "2025年预计为 85" in a["warnings"][0].text and "不满足目标 ≥90%" in a["warnings"][0].text
 
 
-@pytest.mark.parametrize("obs, current, latest", [
-    ({}, "nodata", None),
-    ({2020: 80, 2023: 91}, "met", 2023),
-    ({2020: 95, 2023: 85}, "unmet", 2023),
-])
+@pytest.mark.parametrize(
+    "obs, current, latest",
+    [
+        ({}, "nodata", None),
+        ({2020: 80, 2023: 91}, "met", 2023),
+        ({2020: 95, 2023: 85}, "unmet", 2023),
+    ],
+)
 def test_current_status_is_latest_year(obs, current, latest):
     a = mon.assess(ind(">=", 90), obs, PERIOD)
     assert (a["current"].code, a["latest_year"]) == (current, latest)
@@ -151,9 +179,16 @@ def test_norm_unit(unit, expected):
     assert mon.norm_unit(unit) == expected
 
 
-@pytest.mark.parametrize("target, expected", [
-    (ind(">=", 90), "%"), (ind("<=", 6, "‰"), "‰"), (ind("decrease_by", 20), None),
-    (ind("decrease_by", 2, unit="个百分点"), "%"), (ind("increase", None, None), None), (ind(">=", 1, "名"), "名"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        (ind(">=", 90), "%"),
+        (ind("<=", 6, "‰"), "‰"),
+        (ind("decrease_by", 20), None),
+        (ind("decrease_by", 2, unit="个百分点"), "%"),
+        (ind("increase", None, None), None),
+        (ind(">=", 1, "名"), "名"),
+    ],
+)
 def test_observation_unit(target, expected):
     assert mon.observation_unit(target) == expected

@@ -1,4 +1,5 @@
 """Observations in the durable DB: validation tables, all-or-nothing writes, history + audit, re-anchoring."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -12,25 +13,47 @@ PLAN = "demo-2021-2025"
 
 
 def _ind(num: str, name: str, comparator: str, value, unit, fp: str = "fp-a", **kw) -> dict:
-    return {"id": f"{PLAN}:health-g{num}", "name": name, "comparator": comparator, "value": value,
-            "value_max": kw.get("value_max"), "unit": unit, "baseline": kw.get("baseline"), "year": 2025,
-            "item": f"{PLAN}:health-g{num.split('.')[0]}", "plan": PLAN, "fingerprint": fp,
-            "period": (2021, 2025), "owners": ["市卫健委"], "departments": [{"name": "市卫健委", "role": "lead"}],
-            "domain": "儿童与健康", "domain_code": "health", "item_title": "t", "item_kind": "goal"}
+    return {
+        "id": f"{PLAN}:health-g{num}",
+        "name": name,
+        "comparator": comparator,
+        "value": value,
+        "value_max": kw.get("value_max"),
+        "unit": unit,
+        "baseline": kw.get("baseline"),
+        "year": 2025,
+        "item": f"{PLAN}:health-g{num.split('.')[0]}",
+        "plan": PLAN,
+        "fingerprint": fp,
+        "period": (2021, 2025),
+        "owners": ["市卫健委"],
+        "departments": [{"name": "市卫健委", "role": "lead"}],
+        "domain": "儿童与健康",
+        "domain_code": "health",
+        "item_title": "t",
+        "item_kind": "goal",
+    }
 
 
 @pytest.fixture
 def index(kb_data):
-    inds = [_ind("1.i1", "5岁以下儿童死亡率", "<=", 6, "‰"), _ind("1.i2", "婴儿死亡率", "<=", 5, "‰"),
-            _ind("2.i1", "儿童系统管理率", ">=", 90, "%", fp="fp-b"), _ind("3.i1", "高中阶段毛入学率", ">=", 93.5, "%"),
-            _ind("4.i1", "龋患率", "decrease", None, None, fp="fp-c")]
+    inds = [
+        _ind("1.i1", "5岁以下儿童死亡率", "<=", 6, "‰"),
+        _ind("1.i2", "婴儿死亡率", "<=", 5, "‰"),
+        _ind("2.i1", "儿童系统管理率", ">=", 90, "%", fp="fp-b"),
+        _ind("3.i1", "高中阶段毛入学率", ">=", 93.5, "%"),
+        _ind("4.i1", "龋患率", "decrease", None, None, fp="fp-c"),
+    ]
     return {i["id"]: i for i in inds}
 
 
 def _rows():
     conn = durable_connection()
     try:
-        return [dict(r) for r in conn.execute("SELECT indicator, year, value, unit FROM observations ORDER BY indicator, year")]
+        return [
+            dict(r)
+            for r in conn.execute("SELECT indicator, year, value, unit FROM observations ORDER BY indicator, year")
+        ]
     finally:
         conn.close()
 
@@ -40,9 +63,9 @@ ENTRIES = [
     ("1.i1", 2021, "5.5", {}, (5.5, "‰")),
     ("1.i1", 2021, "5.5‰", {}, (5.5, "‰")),
     ("1.i1", 2021, 5, {}, (5.0, "‰")),
-    ("1.i1", 2021, "0.55%", {}, "单位不符"),                        # % for a ‰ target is refused …
-    ("1.i1", 2021, "0.55%", {"convert": True}, (5.5, "‰")),        # … unless converted on purpose
-    ("1.i1", 2021, "5名", {"convert": True}, "单位不符"),            # not convertible at all
+    ("1.i1", 2021, "0.55%", {}, "单位不符"),  # % for a ‰ target is refused …
+    ("1.i1", 2021, "0.55%", {"convert": True}, (5.5, "‰")),  # … unless converted on purpose
+    ("1.i1", 2021, "5名", {"convert": True}, "单位不符"),  # not convertible at all
     ("1.i1", 2019, "5", {}, "不在监测期内"),
     ("1.i1", 2026, "5", {}, "不在监测期内"),
     ("1.i1", "二〇二一", "5", {}, "无法识别的年度"),
@@ -50,11 +73,11 @@ ENTRIES = [
     ("1.i1", 2021, "-1", {}, "不能为负"),
     ("1.i1", 2021, "nan", {}, "无法识别的数值"),
     ("2.i1", 2022, "95%", {}, (95.0, "%")),
-    ("2.i1", 2022, "９５．５", {}, (95.5, "%")),                    # full-width digits
+    ("2.i1", 2022, "９５．５", {}, (95.5, "%")),  # full-width digits
     ("2.i1", 2022, "950", {}, "超出合理范围"),
-    ("3.i1", 2022, "101.2", {}, (101.2, "%")),                      # gross ratios may pass 100 %
-    ("4.i1", 2022, "30%", {}, (30.0, "%")),                         # directional target: any unit …
-    ("4.i1", 2022, "30‰", {"known_unit": "%"}, "单位不符"),         # … but consistent across years
+    ("3.i1", 2022, "101.2", {}, (101.2, "%")),  # gross ratios may pass 100 %
+    ("4.i1", 2022, "30%", {}, (30.0, "%")),  # directional target: any unit …
+    ("4.i1", 2022, "30‰", {"known_unit": "%"}, "单位不符"),  # … but consistent across years
     ("2.i1", 2022, "95", {"unit": "‰"}, "单位不符"),
     ("2.i1", 2022, "95%", {"unit": "‰"}, "不一致"),
 ]
@@ -83,21 +106,29 @@ def test_write_history_and_audit(index):
     assert _rows() == []
     hist = obsdb.history(ind["id"])
     assert [(h["action"], h["actor"], h["old_value"], h["new_value"]) for h in hist] == [
-        ("clear", "王五", 5.9, None), ("change", "李四", 6.2, 5.9), ("set", "张三", None, 6.2)]
-    assert hist[1]["source"] == "统计年报"   # a change without a source keeps the earlier one
+        ("clear", "王五", 5.9, None),
+        ("change", "李四", 6.2, 5.9),
+        ("set", "张三", None, 6.2),
+    ]
+    assert hist[1]["source"] == "统计年报"  # a change without a source keeps the earlier one
     conn = durable_connection()
     audit = [dict(r) for r in conn.execute("SELECT actor, action, kind, target FROM audit ORDER BY id")]
-    assert audit == [{"actor": a, "action": f"observation.{x}", "kind": "observation", "target": f"{ind['id']}@2021"}
-                     for a, x in (("张三", "set"), ("李四", "change"), ("王五", "clear"))]
+    assert audit == [
+        {"actor": a, "action": f"observation.{x}", "kind": "observation", "target": f"{ind['id']}@2021"}
+        for a, x in (("张三", "set"), ("李四", "change"), ("王五", "clear"))
+    ]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM observation_log")
     conn.close()
 
 
-@pytest.mark.parametrize("by, entries, error", [
-    ("", [("1.i1", 2021, 5.0)], "录入人"),
-    ("张三", [("9.i9", 2021, 5.0)], "没有这个指标"),
-])
+@pytest.mark.parametrize(
+    "by, entries, error",
+    [
+        ("", [("1.i1", 2021, 5.0)], "录入人"),
+        ("张三", [("9.i9", 2021, 5.0)], "没有这个指标"),
+    ],
+)
 def test_write_refuses(index, by, entries, error):
     es = [obsdb.Entry(f"{PLAN}:health-g{k}", y, v, "‰") for k, y, v in entries]
     with pytest.raises(obsdb.ObservationError, match=error):
@@ -117,6 +148,7 @@ def test_crash_midway_changes_nothing(index, monkeypatch):
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
         return real(*args, **kw)
+
     monkeypatch.setattr(obsdb, "_apply", crash)
     es = [obsdb.make_entry(ind, y, v) for y, v in ((2020, "6.9"), (2021, "6.5"), (2022, "6.1"))]
     with pytest.raises(RuntimeError):
@@ -148,10 +180,13 @@ def test_rebuild_renumbering_reanchors_and_keeps_orphans(index):
     assert obsdb.reanchor("系统", gone)["orphans"] and len(_rows()) == 3
 
 
-@pytest.mark.parametrize("plan, expected", [
-    ({"id": "x", "meta": {"period": [2021, 2025]}}, (2021, 2025)),
-    ({"id": "hunan-women-2016-2020", "title": "", "meta": {}}, (2016, 2020)),
-    ({"id": "x", "title": "某规划", "meta": {}}, (2021, 2025)),
-])
+@pytest.mark.parametrize(
+    "plan, expected",
+    [
+        ({"id": "x", "meta": {"period": [2021, 2025]}}, (2021, 2025)),
+        ({"id": "hunan-women-2016-2020", "title": "", "meta": {}}, (2016, 2020)),
+        ({"id": "x", "title": "某规划", "meta": {}}, (2021, 2025)),
+    ],
+)
 def test_plan_period(plan, expected):
     assert obsdb.plan_period(plan) == expected

@@ -1,13 +1,14 @@
 """监测评估 web pages and JSON twins: dashboards, entry form (signed in, CSRF), import upload, downloads."""
+
 from __future__ import annotations
 
 import io
 
 import pytest
+from monitoring_helpers import MGMT, MORT, app_for, csrf_of, signed_in
 from openpyxl import load_workbook
 
 from kb.monitoring import workbook as mio
-from monitoring_helpers import MGMT, MORT, app_for, csrf_of, mon_kb, signed_in  # noqa: F401
 
 
 @pytest.fixture
@@ -15,29 +16,38 @@ def client(mon_kb):
     return app_for(mon_kb).test_client()
 
 
-@pytest.mark.parametrize("url, needle", [
-    ("/monitoring", "按领域"),
-    ("/monitoring/domain/health", "5岁以下儿童死亡率"),
-    ("/monitoring/department/市卫健委", "牵头负责的指标"),
-    ("/monitoring/department/市教育局", "配合的指标"),
-    (f"/monitoring/indicator/{MORT}", "≤6‰"),
-    ("/monitoring/indicator/health-g3.i1", "5岁以下儿童死亡率"),       # short id
-])
+@pytest.mark.parametrize(
+    "url, needle",
+    [
+        ("/monitoring", "按领域"),
+        ("/monitoring/domain/health", "5岁以下儿童死亡率"),
+        ("/monitoring/department/市卫健委", "牵头负责的指标"),
+        ("/monitoring/department/市教育局", "配合的指标"),
+        (f"/monitoring/indicator/{MORT}", "≤6‰"),
+        ("/monitoring/indicator/health-g3.i1", "5岁以下儿童死亡率"),  # short id
+    ],
+)
 def test_pages(client, url, needle):
     resp = client.get(url)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and needle in html
     assert "<svg" in html or url == "/monitoring"
-    assert ("登录后录入" in html) == url.startswith("/monitoring/indicator/")   # visitors get no form
+    assert ("登录后录入" in html) == url.startswith("/monitoring/indicator/")  # visitors get no form
     assert 'name="value"' not in html
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/monitoring/domain/nope", 404), ("/api/monitoring/domain/nope", 404),
-    ("/monitoring/department/市卫健", 404), ("/monitoring/indicator/nope-g1.i9", 404),
-    ("/api/indicators/nope/observations", 404), ("/monitoring/report.pdf", 404),
-    ("/monitoring/report.xlsx?department=无此单位", 404),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/monitoring/domain/nope", 404),
+        ("/api/monitoring/domain/nope", 404),
+        ("/monitoring/department/市卫健", 404),
+        ("/monitoring/indicator/nope-g1.i9", 404),
+        ("/api/indicators/nope/observations", 404),
+        ("/monitoring/report.pdf", 404),
+        ("/monitoring/report.xlsx?department=无此单位", 404),
+    ],
+)
 def test_not_found_is_friendly(client, url, status):
     resp = client.get(url)
     assert resp.status_code == status
@@ -49,14 +59,15 @@ def test_not_found_is_friendly(client, url, status):
 
 def test_hints_for_misspelt_department(client):
     html = client.get("/monitoring/department/市卫健").get_data(as_text=True)
-    assert "/monitoring/department/%E5%B8%82%E5%8D%AB%E5%81%A5%E5%A7%94" in html   # 市卫健委 suggested
+    assert "/monitoring/department/%E5%B8%82%E5%8D%AB%E5%81%A5%E5%A7%94" in html  # 市卫健委 suggested
 
 
 def test_writes_need_sign_in_and_csrf(client):
     assert client.post(f"/api/indicators/{MORT}/observations", json={"year": 2021, "value": 5}).status_code == 400
     token = client.get("/api/session").get_json()["csrf_token"]
-    resp = client.post(f"/api/indicators/{MORT}/observations", json={"year": 2021, "value": 5},
-                       headers={"X-CSRF-Token": token})
+    resp = client.post(
+        f"/api/indicators/{MORT}/observations", json={"year": 2021, "value": 5}, headers={"X-CSRF-Token": token}
+    )
     assert resp.status_code == 401
     assert client.get(f"/api/indicators/{MORT}/observations").get_json()["observations"] == []
 
@@ -73,10 +84,16 @@ def test_api_entry_status_and_errors(client):
     r = client.post(url, json={"year": 2023, "value": "0.55%"}, headers=h)
     assert r.status_code == 422 and "单位不符" in r.get_json()["error"]
     r = client.post(url, json={"year": 2023, "value": "0.55%", "convert": True}, headers=h)
-    assert r.status_code == 200 and r.get_json()["value"] == pytest.approx(5.5) and r.get_json()["status"]["code"] == "met"
+    assert (
+        r.status_code == 200 and r.get_json()["value"] == pytest.approx(5.5) and r.get_json()["status"]["code"] == "met"
+    )
     got = client.get(url).get_json()
     assert [(o["year"], o["value"], o["entered_by"]) for o in got["observations"]] == [
-        (2020, 8, "张三"), (2021, 7.9, "张三"), (2022, 7.8, "张三"), (2023, 5.5, "张三")]
+        (2020, 8, "张三"),
+        (2021, 7.9, "张三"),
+        (2022, 7.8, "张三"),
+        (2023, 5.5, "张三"),
+    ]
     assert got["observations"][0]["source"] == "卫健统计年报" and got["status"]["code"] == "met"
     for bad in ({"year": "x", "value": 1}, {"year": 2031, "value": 1}, {"year": 2022, "value": "abc"}, {}):
         r = client.post(url, json=bad, headers=h)
@@ -93,13 +110,17 @@ def test_form_entry_flashes_and_redirects(client):
     signed_in(client)
     page = client.get("/monitoring/domain/health").get_data(as_text=True)
     assert f'data-testid="entry-{MGMT}"' in page and f'action="/monitoring/indicator/{MGMT}"' in page
-    resp = client.post(f"/monitoring/indicator/{MGMT}", data={
-        "csrf_token": csrf_of(page), "year": "2021", "value": "92", "next": "/monitoring/domain/health"})
+    resp = client.post(
+        f"/monitoring/indicator/{MGMT}",
+        data={"csrf_token": csrf_of(page), "year": "2021", "value": "92", "next": "/monitoring/domain/health"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/monitoring/domain/health")
     html = client.get("/monitoring/domain/health").get_data(as_text=True)
     assert "已保存 2021年 92%" in html and "已达标" in html
-    resp = client.post(f"/monitoring/indicator/{MGMT}", data={
-        "csrf_token": csrf_of(html), "year": "2021", "value": "920", "next": "//evil.example/"})
+    resp = client.post(
+        f"/monitoring/indicator/{MGMT}",
+        data={"csrf_token": csrf_of(html), "year": "2021", "value": "920", "next": "//evil.example/"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/monitoring/indicator/{MGMT}")
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "未保存" in html and "超出合理范围" in html
@@ -118,19 +139,30 @@ def test_import_upload_and_downloads(client):
     row[head.index("2021")].value = "0.6%"
     buf = io.BytesIO()
     wb.save(buf)
-    resp = client.post("/monitoring/import", data={"csrf_token": token, "file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/monitoring/import",
+        data={"csrf_token": token, "file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
+        content_type="multipart/form-data",
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "未写入任何数据" in html and "单位不符" in html
     assert f"<td>{row[0].row}</td><td>{row[head.index('2021')].column_letter}</td>" in html
-    resp = client.post("/api/monitoring/import", data={"file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
-                       headers={"X-CSRF-Token": token}, content_type="multipart/form-data")
+    resp = client.post(
+        "/api/monitoring/import",
+        data={"file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
+        headers={"X-CSRF-Token": token},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["col"] == row[head.index("2021")].column_letter
     row[head.index("2021")].value = 6
     buf = io.BytesIO()
     wb.save(buf)
-    resp = client.post("/api/monitoring/import", data={"file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
-                       headers={"X-CSRF-Token": token}, content_type="multipart/form-data")
+    resp = client.post(
+        "/api/monitoring/import",
+        data={"file": (io.BytesIO(buf.getvalue()), "t.xlsx")},
+        headers={"X-CSRF-Token": token},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200 and resp.get_json()["changes"]["set"] == 1
     resp = client.post("/api/monitoring/import", data={}, headers={"X-CSRF-Token": token})
     assert resp.status_code == 422

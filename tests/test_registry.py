@@ -1,4 +1,5 @@
 """Department registry: alias / former-name resolution, suggestions for unknown names, agreement with the eval table."""
+
 from pathlib import Path
 
 import pytest
@@ -8,38 +9,41 @@ from nlp import registry
 EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departments.tsv"
 
 
-@pytest.mark.parametrize("name, canonical", [
-    ("市卫健委", "市卫健委"),
-    ("卫生健康部门", "市卫健委"),
-    ("卫计委", "市卫健委"),                    # former name
-    ("人口计生委", "市卫健委"),
-    ("益阳市卫生健康委员会", "市卫健委"),       # official full name
-    ("质监局", "市市场监管局"),
-    ("工商局", "市市场监管局"),
-    ("食药监局", "市市场监管局"),
-    ("益阳市公安局", "市公安局"),               # city prefix
-    ("公安机关", "市公安局"),
-    ("交警", "市公安局"),
-    ("中共益阳市委宣传部", "市委宣传部"),
-    ("宣传部", "市委宣传部"),
-    ("司法行政部门", "市司法局"),
-    ("共青团", "团市委"),
-    ("少先队", "团市委"),
-    ("妇儿工委", "市妇儿工委办"),
-    ("县级以上人民政府", "各区县(市)人民政府"),
-    ("区县（市）人民政府", "各区县(市)人民政府"),  # full-width brackets
-    (" 市 教育局 ", "市教育局"),                 # stray whitespace
-    ("检察机关", "市人民检察院"),
-    ("人民法院", "市中级人民法院"),
-    ("医疗保障部门", "市医保局"),
-    ("民政", "市民政局"),                        # bare stem typed by a user
-    ("县妇联", "市妇联"),                        # county and district plans name the same bodies
-    ("县卫生健康局", "市卫健委"),
-    ("区教育局", "市教育局"),
-    ("团县委", "团市委"),
-    ("县委宣传部", "市委宣传部"),
-    ("县市场监管局", "市市场监管局"),
-])
+@pytest.mark.parametrize(
+    "name, canonical",
+    [
+        ("市卫健委", "市卫健委"),
+        ("卫生健康部门", "市卫健委"),
+        ("卫计委", "市卫健委"),  # former name
+        ("人口计生委", "市卫健委"),
+        ("益阳市卫生健康委员会", "市卫健委"),  # official full name
+        ("质监局", "市市场监管局"),
+        ("工商局", "市市场监管局"),
+        ("食药监局", "市市场监管局"),
+        ("益阳市公安局", "市公安局"),  # city prefix
+        ("公安机关", "市公安局"),
+        ("交警", "市公安局"),
+        ("中共益阳市委宣传部", "市委宣传部"),
+        ("宣传部", "市委宣传部"),
+        ("司法行政部门", "市司法局"),
+        ("共青团", "团市委"),
+        ("少先队", "团市委"),
+        ("妇儿工委", "市妇儿工委办"),
+        ("县级以上人民政府", "各区县(市)人民政府"),
+        ("区县（市）人民政府", "各区县(市)人民政府"),  # full-width brackets
+        (" 市 教育局 ", "市教育局"),  # stray whitespace
+        ("检察机关", "市人民检察院"),
+        ("人民法院", "市中级人民法院"),
+        ("医疗保障部门", "市医保局"),
+        ("民政", "市民政局"),  # bare stem typed by a user
+        ("县妇联", "市妇联"),  # county and district plans name the same bodies
+        ("县卫生健康局", "市卫健委"),
+        ("区教育局", "市教育局"),
+        ("团县委", "团市委"),
+        ("县委宣传部", "市委宣传部"),
+        ("县市场监管局", "市市场监管局"),
+    ],
+)
 def test_resolve(name, canonical):
     dep = registry.resolve(name)
     assert dep is not None and dep.canonical == canonical
@@ -50,12 +54,15 @@ def test_resolve_unknown(name):
     assert registry.resolve(name) is None
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("卫生委", "市卫健委"),
-    ("教委局", "市教育局"),
-    ("公安厅", "市公安局"),
-    ("残疾人协会", "市残联"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("卫生委", "市卫健委"),
+        ("教委局", "市教育局"),
+        ("公安厅", "市公安局"),
+        ("残疾人协会", "市残联"),
+    ],
+)
 def test_suggest_closest(name, expected):
     close = registry.suggest(name)
     assert expected in close and len(close) <= 5

@@ -1,7 +1,9 @@
 """Crashes and concurrency: kill -9 of builds and monitoring imports, eight reviewers writing during rebuilds."""
+
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import random
 import signal
@@ -13,10 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-
+from kb_helpers import build_in_subprocess, data_dir_over, live_kb_state, subprocess_env
 
 from kb import paths
-from kb_helpers import build_in_subprocess, data_dir_over, live_kb_state, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = "yiyang-children-2021-2025"
@@ -41,6 +42,7 @@ def durable_state() -> dict:
 
 def search_ids() -> dict[str, list[str]]:
     from kb.search import search
+
     return {q: [r["id"] for r in search(q, limit=20)["results"]] for q in QUERIES}
 
 
@@ -50,12 +52,16 @@ class Reader(threading.Thread):
     def __init__(self, item: str):
         super().__init__(daemon=True)
         from webapp import create_app
+
         self.client = create_app({"TESTING": True, "SECRET_KEY": "reader-" + "k" * 40}).test_client()
         self.item, self.stop, self.requests, self.failures = item, threading.Event(), 0, []
 
     def run(self) -> None:
-        urls = [f"/api/search?q={q}" for q in QUERIES] + [f"/api/items/{self.item}", f"/items/{self.item}",
-                                                         "/search?q=健康"]
+        urls = [f"/api/search?q={q}" for q in QUERIES] + [
+            f"/api/items/{self.item}",
+            f"/items/{self.item}",
+            "/search?q=健康",
+        ]
         while not self.stop.is_set():
             for url in urls:
                 resp = self.client.get(url)
@@ -66,16 +72,27 @@ class Reader(threading.Thread):
 
 def _kill_build(data: Path, rng: random.Random, mode: str) -> int:
     """Start `kb build` and SIGKILL it after a random delay, while writing the KB, or while writing the index."""
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=_env(data),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--quiet"],
+        cwd=REPO,
+        env=_env(data),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if mode == "delay":
-        time.sleep(rng.uniform(0.05, 1.5))     # mostly while analysing the plans
+        time.sleep(rng.uniform(0.05, 1.5))  # mostly while analysing the plans
     else:
-        want = (lambda p: p.name.startswith(".tmp-")) if mode == "kb" else \
-            (lambda p: p.name.startswith(".tmp-") and (p / "index").exists())
+        want = (
+            (lambda p: p.name.startswith(".tmp-"))
+            if mode == "kb"
+            else (lambda p: p.name.startswith(".tmp-") and (p / "index").exists())
+        )
         deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline and not any(
-                want(p) for p in paths.builds_dir().iterdir()):
+        while (
+            proc.poll() is None
+            and time.monotonic() < deadline
+            and not any(want(p) for p in paths.builds_dir().iterdir())
+        ):
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.15 if mode == "kb" else 0.04))
     proc.send_signal(signal.SIGKILL)  # a no-op when the build already finished (then it went live whole)
@@ -84,8 +101,9 @@ def _kill_build(data: Path, rng: random.Random, mode: str) -> int:
 
 @pytest.mark.slow
 def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
-    from kb.monitoring import observations as obsdb
     from kb import reviews
+    from kb.monitoring import observations as obsdb
+
     _run_build(kb_data)
     reviews.reject_assignment("health-m4", "市红十字会", "amy", "无关")
     reviews.add_note("health-m4", "复核 **重点**", "amy")
@@ -93,8 +111,15 @@ def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
     reviews.set_role("health-m9", lead, "co", "bob", "调整")
     index = obsdb.indicator_index()
     ind = next(iter(index.values()))
-    obsdb.write([obsdb.make_entry(ind, obsdb.years_of(ind)[-1], ind["value"] if ind.get("value") is not None else 1,
-                                  unit=ind.get("unit"))], "amy", index)
+    obsdb.write(
+        [
+            obsdb.make_entry(
+                ind, obsdb.years_of(ind)[-1], ind["value"] if ind.get("value") is not None else 1, unit=ind.get("unit")
+            )
+        ],
+        "amy",
+        index,
+    )
     before_state, before_search, (live, n_items, _ok) = durable_state(), search_ids(), live_kb()
     assert len(before_state["audit"]) >= 4 and all(before_search.values())
     reader = Reader(f"{PLAN}:health-m4")
@@ -106,29 +131,32 @@ def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
             code = _kill_build(kb_data, rng, mode)
             killed += code == -signal.SIGKILL
             now_live, now_items, ok = live_kb()
-            assert ok == "ok" and now_items == n_items           # the old build or a complete new one
-            swapped += now_live != live                           # killed after its swap: the new build is whole
+            assert ok == "ok" and now_items == n_items  # the old build or a complete new one
+            swapped += now_live != live  # killed after its swap: the new build is whole
             live = now_live
-            assert (live / "index").is_dir() and search_ids() == before_search   # the index serves the same answers
-            assert durable_state() == before_state                # no review, audit entry or observation lost
+            assert (live / "index").is_dir() and search_ids() == before_search  # the index serves the same answers
+            assert durable_state() == before_state  # no review, audit entry or observation lost
             it = _item("health-m4")
             assert "市红十字会" not in {d["name"] for d in it["departments"]}
             assert [n["body"] for n in it["notes"]] == ["复核 **重点**"]
     finally:
         reader.stop.set()
         reader.join(timeout=60)
-    assert killed - swapped >= 3                                 # several runs really died before going live
-    assert reader.requests > 50 and reader.failures == []         # and users saw no error meanwhile
+    assert killed - swapped >= 3  # several runs really died before going live
+    assert reader.requests > 50 and reader.failures == []  # and users saw no error meanwhile
     _run_build(kb_data)
     assert not [p for p in paths.builds_dir().iterdir() if p.name.startswith(".tmp-")]
     assert live_kb()[1:] == (n_items, "ok") and search_ids() == before_search and durable_state() == before_state
     with capsys.disabled():
-        print(f"\ncrash injection (build): {len(modes)} builds SIGKILLed ({killed - swapped} before going live), "
-              f"reader made {reader.requests} requests, 0 failures")
+        print(
+            f"\ncrash injection (build): {len(modes)} builds SIGKILLed ({killed - swapped} before going live), "
+            f"reader made {reader.requests} requests, 0 failures"
+        )
 
 
 def _item(local: str) -> dict:
     from kb.store import KB
+
     with KB() as kb:
         return kb.item(f"{PLAN}:{local}")
 
@@ -156,8 +184,9 @@ def _filled_template() -> tuple[bytes, int]:
     """The monitoring template with a plausible value in every cell an indicator can take; (xlsx, cells)."""
     from openpyxl import load_workbook
 
-    from kb.monitoring import workbook as mio
     from kb.monitoring import observations as obsdb
+    from kb.monitoring import workbook as mio
+
     index = obsdb.indicator_index()
     wb = load_workbook(io.BytesIO(mio.template(index, {})))
     ws = wb[mio.SHEET]
@@ -189,6 +218,7 @@ def mon_data(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.slow
 def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
     from kb import reviews
+
     xlsx, cells = _filled_template()
     assert cells >= 30
     upload = tmp_path / "filled.xlsx"
@@ -196,10 +226,15 @@ def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
     reviews.add_note("health-m1", "导入前的备注", "amy")
     before = durable_state()
     env, injected = _env(mon_data), 0
-    for after in (1, cells // 3, cells - 2):                    # killed with 1, a third, nearly all rows written
+    for after in (1, cells // 3, cells - 2):  # killed with 1, a third, nearly all rows written
         marker = tmp_path / f"marker-{after}"
-        proc = subprocess.Popen([sys.executable, "-c", IMPORT_HOOK, str(upload), str(marker), str(after)], cwd=REPO,
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", IMPORT_HOOK, str(upload), str(marker), str(after)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
@@ -208,32 +243,40 @@ def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
         assert proc.wait() == -signal.SIGKILL
         proc.stderr.close()
         injected += 1
-        assert durable_state() == before                          # the open transaction vanished whole
+        assert durable_state() == before  # the open transaction vanished whole
     rng, cli_done = random.Random(7), 0
-    for _ in range(4):                                            # the real CLI, killed at a random moment
-        proc = subprocess.Popen([sys.executable, "-m", "kb", "monitor", "import", str(upload), "--by", "cli"],
-                                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(4):  # the real CLI, killed at a random moment
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kb", "monitor", "import", str(upload), "--by", "cli"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.1, 0.9))
         proc.send_signal(signal.SIGKILL)
         code = proc.wait()
         injected += 1
         state = durable_state()
-        if code == 0:                                             # finished first: then all of it landed
+        if code == 0:  # finished first: then all of it landed
             assert len(state["observations"]) == cells and state["integrity"] == "ok"
-            assert state["reviews"] == before["reviews"] and state["audit"][:len(before["audit"])] == before["audit"]
+            assert state["reviews"] == before["reviews"] and state["audit"][: len(before["audit"])] == before["audit"]
             before, cli_done = state, cli_done + 1
         else:
             assert state == before
     from kb.monitoring import workbook as mio
-    counts = mio.import_file(xlsx, "final")                       # nothing left locked; the import then lands whole
+
+    counts = mio.import_file(xlsx, "final")  # nothing left locked; the import then lands whole
     after_state = durable_state()
-    assert counts["set"] == (0 if cli_done else cells)           # an already-imported file changes nothing
+    assert counts["set"] == (0 if cli_done else cells)  # an already-imported file changes nothing
     assert len(after_state["observations"]) == cells and after_state["integrity"] == "ok"
     assert after_state["reviews"] == before["reviews"]
-    assert after_state["audit"][:len(before["audit"])] == before["audit"]
+    assert after_state["audit"][: len(before["audit"])] == before["audit"]
     with capsys.disabled():
-        print(f"\ncrash injection (monitoring import): {injected} imports SIGKILLed ({injected - cli_done} before "
-              f"committing), 0 partial writes")
+        print(
+            f"\ncrash injection (monitoring import): {injected} imports SIGKILLed ({injected - cli_done} before "
+            f"committing), 0 partial writes"
+        )
 
 
 # -- eight reviewers and rebuilds at once -----------------------------------------------------------
@@ -253,6 +296,7 @@ def test_eight_reviewers_and_rebuilds_lose_nothing(kb_data, capsys):
     from kb import reviews
     from kb.store.users import add_user
     from webapp import create_app
+
     _run_build(kb_data)
     first_live = paths.current_build()
     role_item = f"{PLAN}:health-m9"
@@ -270,7 +314,7 @@ def test_eight_reviewers_and_rebuilds_lose_nothing(kb_data, capsys):
     def reviewer(name, client, token):
         go.wait()
         mine, i = [], 0
-        while i < WRITES_EACH or (building.is_set() and i < 40 * WRITES_EACH):   # keep writing until builds end
+        while i < WRITES_EACH or (building.is_set() and i < 40 * WRITES_EACH):  # keep writing until builds end
             if i % 2:
                 body = {"action": "assignment.role", "department": dept, "role": ("lead", "co")[i % 4 == 1]}
                 url = f"/api/items/{role_item}/review"
@@ -300,26 +344,28 @@ def test_eight_reviewers_and_rebuilds_lose_nothing(kb_data, capsys):
         t.start()
     for t in (*threads, builder):
         t.join(timeout=600)
-    assert problems == []                                          # every write accepted, nobody saw "locked"
-    assert paths.current_build() != first_live                     # the rebuilds went live during the writes
+    assert problems == []  # every write accepted, nobody saw "locked"
+    assert paths.current_build() != first_live  # the rebuilds went live during the writes
     ids = [a for _n, v in results.values() for a in v]
     writes = sum(n for n, _v in results.values())
     assert len(ids) == len(set(ids)) == writes >= REVIEWERS * WRITES_EACH
     log = reviews.audit_log()
     assert {e["id"] for e in log} >= set(ids)
     by_id = sorted(log, key=lambda e: e["id"])
-    assert [e["at"] for e in by_id] == sorted(e["at"] for e in by_id)   # the log's order is the order of commits
+    assert [e["at"] for e in by_id] == sorted(e["at"] for e in by_id)  # the log's order is the order of commits
     notes = {n["body"] for local in ("health-m1", "education-m2", "safety-m3") for n in _item(local)["notes"]}
     assert notes == {f"{name}-{i}" for name, (n, _v) in results.items() for i in range(0, n, 2)}
     roles = [e for e in by_id if e["action"] == "assignment.role"]
     assert len(roles) == sum(n // 2 for n, _v in results.values())
-    for prev, nxt in zip(roles, roles[1:]):
-        assert nxt["before"] == prev["after"]                     # each change saw the one before it
+    for prev, nxt in itertools.pairwise(roles):
+        assert nxt["before"] == prev["after"]  # each change saw the one before it
     final = {d["name"]: d["role"] for d in _item("health-m9")["departments"]}
     assert final[dept] == roles[-1]["after"]["role"]
     with capsys.disabled():
-        print(f"\nconcurrency: {REVIEWERS} reviewers wrote {len(ids)} changes during 2 rebuilds, "
-              f"all present, audit ordered, 0 failures")
+        print(
+            f"\nconcurrency: {REVIEWERS} reviewers wrote {len(ids)} changes during 2 rebuilds, "
+            f"all present, audit ordered, 0 failures"
+        )
 
 
 def _guard(fn, problems: list) -> None:
@@ -335,6 +381,7 @@ BACKUP = "python -m kb backup -o"
 
 def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp_path, monkeypatch):
     from kb import reviews
+
     assert BACKUP in (REPO / "SECURITY.md").read_text(encoding="utf-8")
     reviews.add_note("health-m1", "备份前", "amy")
     stop, written = threading.Event(), []
@@ -348,8 +395,7 @@ def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp
     try:
         time.sleep(0.3)
         backup = tmp_path / "backup.sqlite"
-        subprocess.run([sys.executable, "-m", "kb", "backup", "-o", str(backup)], check=True, timeout=60,
-                       cwd=REPO)
+        subprocess.run([sys.executable, "-m", "kb", "backup", "-o", str(backup)], check=True, timeout=60, cwd=REPO)
     finally:
         stop.set()
         t.join()
@@ -361,6 +407,6 @@ def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp
     subprocess.run([sys.executable, "-m", "kb", "restore", str(backup)], check=True, timeout=60, cwd=REPO)
     state = durable_state()
     assert state["integrity"] == "ok" and 1 < len(state["audit"]) <= len(live_audit)
-    assert state["audit"] == live_audit[:len(state["audit"])]       # a consistent snapshot: a prefix of the log
+    assert state["audit"] == live_audit[: len(state["audit"])]  # a consistent snapshot: a prefix of the log
     notes = {n["body"] for n in _item("health-m2")["notes"]}
     assert len(notes) == len(state["audit"]) - 1 and "备份前" in {n["body"] for n in _item("health-m1")["notes"]}

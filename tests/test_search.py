@@ -1,13 +1,15 @@
 """Search: synonyms, repaired words, departments, indicators, filters, malformed queries, safe highlighting."""
+
 from __future__ import annotations
 
 import html
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from search_fixture import PLAN, item, items, write_build
 
 from kb.search import SearchError, search
-from search_fixture import PLAN, item, items, write_build
 
 
 @pytest.fixture
@@ -21,16 +23,19 @@ def ids(res: dict) -> list[str]:
     return [r["id"].split(":", 1)[1] for r in res["results"]]
 
 
-@pytest.mark.parametrize("query,expected_first,absent", [
-    ("校园欺凌", {"safety-g1", "safety-m1"}, "education-m1"),   # plan says 学生欺凌
-    ("龋齿", {"health-g1"}, "safety-g1"),                        # plan says 龋患
-    ("托育服务", {"health-m1"}, "family-g1"),                    # plan says 婴幼儿照护服务
-    ("打拐", {"family-g1"}, "health-g1"),                        # plan says 拐卖
-    ("学生欺凌", {"safety-g1", "safety-m1"}, "health-m1"),       # the literal word still works
-])
+@pytest.mark.parametrize(
+    "query,expected_first,absent",
+    [
+        ("校园欺凌", {"safety-g1", "safety-m1"}, "education-m1"),  # plan says 学生欺凌
+        ("龋齿", {"health-g1"}, "safety-g1"),  # plan says 龋患
+        ("托育服务", {"health-m1"}, "family-g1"),  # plan says 婴幼儿照护服务
+        ("打拐", {"family-g1"}, "health-g1"),  # plan says 拐卖
+        ("学生欺凌", {"safety-g1", "safety-m1"}, "health-m1"),  # the literal word still works
+    ],
+)
 def test_synonyms_find_the_plan_wording(fx, query, expected_first, absent):
     res = search(query)
-    assert set(ids(res)[:len(expected_first)]) == expected_first
+    assert set(ids(res)[: len(expected_first)]) == expected_first
     assert absent not in ids(res)
     assert any("同义词" in w for r in res["results"][:1] for w in r["why"]) or query == "学生欺凌"
 
@@ -42,14 +47,18 @@ def test_repaired_word_is_found_and_explained(fx):
     assert "<mark>高中阶段毛入学率</mark>" in res["results"][0]["snippet"]
 
 
-@pytest.mark.parametrize("dept,favoured,other", [
-    ("妇联", "family-m1", "education-m1"),      # 妇联 leads family-m1, supports education-m1
-    ("教育局", "education-m1", "family-m1"),    # and the other way round for 教育局
-    ("卫健委", None, None),                     # leads neither: no change in order
-])
+@pytest.mark.parametrize(
+    "dept,favoured,other",
+    [
+        ("妇联", "family-m1", "education-m1"),  # 妇联 leads family-m1, supports education-m1
+        ("教育局", "education-m1", "family-m1"),  # and the other way round for 教育局
+        ("卫健委", None, None),  # leads neither: no change in order
+    ],
+)
 def test_department_in_query_boosts_its_items(fx, dept, favoured, other):
     def scores(q):
-        return {i: r["score"] for i, r in zip(ids(search(q)), search(q)["results"])}
+        return {i: r["score"] for i, r in zip(ids(search(q)), search(q)["results"], strict=False)}
+
     plain, boosted = scores("家庭教育指导"), scores(f"{dept} 家庭教育指导")
     if favoured is None:
         assert list(boosted) == list(plain)
@@ -63,31 +72,47 @@ def test_department_alone_lists_what_it_leads_first(fx):
     assert all(any(d["name"] == "市卫健委" for d in r["departments"]) for r in res["results"])
 
 
-@pytest.mark.parametrize("params,expected", [
-    ({"dept": "妇联"}, {"health-m1", "education-m1", "family-m1"}),
-    ({"dept": "市妇联", "role": "lead"}, {"family-m1"}),
-    ({"dept": "妇联", "role": "co"}, {"health-m1", "education-m1"}),
-    ({"domain": "健康"}, {"health-g1", "health-m1"}),
-    ({"domain": "family", "kind": "goal"}, {"family-g1"}),
-    ({"kind": "目标", "has_indicator": "1"}, {"health-g1", "education-g1"}),
-])
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"dept": "妇联"}, {"health-m1", "education-m1", "family-m1"}),
+        ({"dept": "市妇联", "role": "lead"}, {"family-m1"}),
+        ({"dept": "妇联", "role": "co"}, {"health-m1", "education-m1"}),
+        ({"domain": "健康"}, {"health-g1", "health-m1"}),
+        ({"domain": "family", "kind": "goal"}, {"family-g1"}),
+        ({"kind": "目标", "has_indicator": "1"}, {"health-g1", "education-g1"}),
+    ],
+)
 def test_filters(fx, params, expected):
     assert set(ids(search("", limit=50, **params))) == expected
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("家庭教育 部门:妇联 角色:牵头", {"family-m1"}),
-    ("领域:教育 家庭教育", {"education-m1"}),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("家庭教育 部门:妇联 角色:牵头", {"family-m1"}),
+        ("领域:教育 家庭教育", {"education-m1"}),
+    ],
+)
 def test_filters_typed_in_the_query(fx, query, expected):
     assert set(ids(search(query))) == expected
 
 
-@pytest.mark.parametrize("params", [
-    {"dept": "不存在的局"}, {"domain": "火星"}, {"kind": "poem"}, {"role": "boss", "dept": "妇联"},
-    {"role": "lead"}, {"has_indicator": "maybe"}, {"limit": 0}, {"limit": "ten"}, {"offset": -1},
-    {"plan": "nope"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"dept": "不存在的局"},
+        {"domain": "火星"},
+        {"kind": "poem"},
+        {"role": "boss", "dept": "妇联"},
+        {"role": "lead"},
+        {"has_indicator": "maybe"},
+        {"limit": 0},
+        {"limit": "ten"},
+        {"offset": -1},
+        {"plan": "nope"},
+    ],
+)
 def test_bad_parameters_are_400(fx, params):
     with pytest.raises(SearchError) as exc:
         search("儿童", **params)
@@ -100,11 +125,14 @@ def test_indicator_name_finds_its_target(fx):
     assert "12岁儿童龋患率" in res["results"][0]["indicators"]
 
 
-@pytest.mark.parametrize("query,expected", [
-    ('"家长学校"', {"family-m1"}),                     # phrase: only the item with the exact words
-    ("“家庭教育指导”", {"family-m1", "education-m1"}),  # Chinese quotes
-    ("家庭教育 -家长学校", {"education-m1"}),            # exclusion
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ('"家长学校"', {"family-m1"}),  # phrase: only the item with the exact words
+        ("“家庭教育指导”", {"family-m1", "education-m1"}),  # Chinese quotes
+        ("家庭教育 -家长学校", {"education-m1"}),  # exclusion
+    ],
+)
 def test_phrases_and_exclusions(fx, query, expected):
     assert set(ids(search(query))) == expected
 
@@ -146,9 +174,11 @@ def test_review_overlay_shows_in_results(fx, monkeypatch):
 
     def overlay(_kb, rows):
         for r in rows:
-            r["departments"] = [{"name": "市民政局", "role": "lead", "source": "reviewed", "confidence": 1.0,
-                                 "evidence": []}]
+            r["departments"] = [
+                {"name": "市民政局", "role": "lead", "source": "reviewed", "confidence": 1.0, "evidence": []}
+            ]
         return rows
+
     monkeypatch.setattr(kb.store, "_overlay", overlay)
     r = search("龋齿")["results"][0]
     assert r["departments"][0]["name"] == "市民政局" and r["departments"][0]["source"] == "reviewed"
@@ -160,9 +190,36 @@ def test_new_build_is_picked_up(fx):
     assert ids(search("龋齿")) == ["health-g7"]
 
 
-MALFORMED = ['"未闭合的引号', "(((", ")", "[家庭", "AND", "OR OR", "NOT 儿童", "-", "*", "?", "~2", "^", '"',
-             "domain:", "领域:", "a:b:c", "\\", "{}[]()", "儿童 AND", "\x00\x01\x1f儿童", "😀", "😀👨‍👩‍👧 家庭",
-             "　", "'", "%", "<script>", "儿童" * 150, "x" * 10_000]
+MALFORMED = [
+    '"未闭合的引号',
+    "(((",
+    ")",
+    "[家庭",
+    "AND",
+    "OR OR",
+    "NOT 儿童",
+    "-",
+    "*",
+    "?",
+    "~2",
+    "^",
+    '"',
+    "domain:",
+    "领域:",
+    "a:b:c",
+    "\\",
+    "{}[]()",
+    "儿童 AND",
+    "\x00\x01\x1f儿童",
+    "😀",
+    "😀👨‍👩‍👧 家庭",
+    "　",
+    "'",
+    "%",
+    "<script>",
+    "儿童" * 150,
+    "x" * 10_000,
+]
 
 
 @pytest.mark.parametrize("query", MALFORMED)
@@ -202,10 +259,13 @@ def kb_data_once(tmp_path_factory):
         os.environ["KB_DATA_DIR"] = old
 
 
-@pytest.mark.parametrize("query,must_contain", [
-    ("校园欺凌", "学生欺凌"),
-    ("高中阶段毛入学率", "高中阶段毛入学率"),
-])
+@pytest.mark.parametrize(
+    "query,must_contain",
+    [
+        ("校园欺凌", "学生欺凌"),
+        ("高中阶段毛入学率", "高中阶段毛入学率"),
+    ],
+)
 def test_full_plan_end_to_end(built_kb_env, query, must_contain):
     top = search(query)["results"][0]
     assert must_contain in top["snippet"].replace("<mark>", "").replace("</mark>", "")
@@ -222,6 +282,7 @@ def test_reviews_apply_per_request_and_never_stick_to_the_cache(fx, monkeypatch)
             r["departments"].append({"name": "市民政局", "role": "co", "source": "reviewed"})
             r["serves"].append("x")
         return rows
+
     monkeypatch.setattr(kb.store, "_overlay", overlay)
     assert search("龋齿")["results"][0]["departments"][-1]["name"] == "市民政局"
     monkeypatch.setattr(kb.store, "_overlay", real)
@@ -233,6 +294,7 @@ def test_index_of_an_older_format_is_a_clear_503(fx):
     import shutil
 
     from kb import paths
+
     write_build(fx, name="b2")  # a new build folder, so the engine is opened afresh
     for f in paths.index_path().glob("*items*"):  # the whoosh index of record is gone: only a rebuild helps
         f.unlink()
@@ -255,25 +317,29 @@ def test_stale_derived_arrays_are_derived_again(fx):
     (paths.index_path() / DERIVED).mkdir()
     (paths.index_path() / DERIVED / "meta.json").write_text('{"format": 1}', encoding="utf-8")
     assert search("龋齿")["results"][0]["id"] == first
-    assert '"format": %d' % FORMAT in (paths.index_path() / DERIVED / "meta.json").read_text(encoding="utf-8")
+    assert f'"format": {FORMAT}' in (paths.index_path() / DERIVED / "meta.json").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("eager_from,derived_at_build", [(1, True), (10**9, False)])
 def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypatch, eager_from, derived_at_build):
     from kb import paths
     from kb.search import index as search_index
+
     monkeypatch.setattr(search_index, "EAGER_DERIVE_ITEMS", eager_from)
     write_build(kb_data)
     assert (paths.index_path() / search_index.DERIVED / "meta.json").exists() is derived_at_build
     assert ids(search("龋齿"))[0] == "health-g1"
 
 
-@pytest.mark.parametrize("text", [
-    "加强保健。开展筛查。",                      # blocks split at punctuation
-    "比例达到90%。提高Ｈｅｌｌｏ，１２３",        # full-width forms, numbers with %
-    "①校园欺凌 abc-def 3.5%",                   # symbols jieba yields one by one
-    "",                                          # nothing
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加强保健。开展筛查。",  # blocks split at punctuation
+        "比例达到90%。提高Ｈｅｌｌｏ，１２３",  # full-width forms, numbers with %
+        "①校园欺凌 abc-def 3.5%",  # symbols jieba yields one by one
+        "",  # nothing
+    ],
+)
 def test_block_wise_cut_equals_jieba_on_the_whole_text(text):
     """The analyzer cuts jieba block by block (cached); jieba cuts each block alone, so nothing may change."""
     from kb.search.analysis import _WORD, _same_length_norm, search_jieba, search_tokens, stopwords
@@ -298,8 +364,8 @@ def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
         assert s.doc_frequency("level", "item") == len(items())
         assert s.doc_frequency("level", "clause") > len(items())
         at_item_level = Term("level", "item")
-        assert len(s.search(And([Term("lead", "市妇联"), at_item_level]))) == 1        # leads family-m1
-        assert len(s.search(And([Term("depts", "市妇联"), at_item_level]))) == 3       # and supports two more
+        assert len(s.search(And([Term("lead", "市妇联"), at_item_level]))) == 1  # leads family-m1
+        assert len(s.search(And([Term("depts", "市妇联"), at_item_level]))) == 3  # and supports two more
         assert s.doc_frequency("kind", "goal") >= 4 and s.doc_frequency("title", "欺凌") == 2
         assert s.doc_frequency("plan", PLAN) == s.doc_count_all()
     ix.close()
@@ -318,8 +384,17 @@ def test_one_analyzer_indexes_and_reads_queries(fx):
     assert [t.text for t in an("校园欺凌的预防", mode="query")] == [w for w, _, _ in search_tokens("校园欺凌的预防")]
 
 
-@pytest.mark.parametrize("field,term", [("text", "欺凌"), ("title", "口腔"), ("indicators", "龋患率"),
-                                        ("ngram", "欺凌"), ("raw", "阶段"), ("text", "没有的词")])
+@pytest.mark.parametrize(
+    "field,term",
+    [
+        ("text", "欺凌"),
+        ("title", "口腔"),
+        ("indicators", "龋患率"),
+        ("ngram", "欺凌"),
+        ("raw", "阶段"),
+        ("text", "没有的词"),
+    ],
+)
 def test_score_arrays_are_whooshs_bm25f(fx, field, term):
     """Each derived weight equals whoosh's own BM25F score of the term in that field and document."""
     from whoosh.query import Term
@@ -327,7 +402,7 @@ def test_score_arrays_are_whooshs_bm25f(fx, field, term):
     from whoosh.searching import Searcher
 
     from kb import paths
-    from kb.search.index import B, K1, open_index, whoosh_index
+    from kb.search.index import K1, B, open_index, whoosh_index
 
     arrays = open_index(paths.index_path())
     ix = whoosh_index(paths.index_path())
@@ -338,16 +413,20 @@ def test_score_arrays_are_whooshs_bm25f(fx, field, term):
     assert len(whoosh) == (0 if found is None else len(found[0]))
     if found is None:
         return
-    mine = {int(d): float(w) for d, w in zip(*found)}  # whoosh numbers items, then clauses, as the arrays do
+    # whoosh numbers items, then clauses, as the arrays do
+    mine = {int(d): float(w) for d, w in zip(*found, strict=False)}
     assert mine.keys() == whoosh.keys() and all(abs(whoosh[d] - w) < 1e-4 * max(1.0, w) for d, w in mine.items())
 
 
-@pytest.mark.parametrize("word,vocab", [
-    ("婴幼儿照户", ["婴幼儿照护", "婴幼儿", "照护服务", "学生欺凌"]),
-    ("学生欺零", ["学生欺凌", "欺凌", "学生"]),
-    ("火星", ["学生欺凌", "家庭教育"]),                                  # nothing close: None
-    ("aab", ["aba", "baa", "abb", "b"]),                                # repeated characters
-])
+@pytest.mark.parametrize(
+    "word,vocab",
+    [
+        ("婴幼儿照户", ["婴幼儿照护", "婴幼儿", "照护服务", "学生欺凌"]),
+        ("学生欺零", ["学生欺凌", "欺凌", "学生"]),
+        ("火星", ["学生欺凌", "家庭教育"]),  # nothing close: None
+        ("aab", ["aba", "baa", "abb", "b"]),  # repeated characters
+    ],
+)
 def test_vocabulary_close_matches_difflib(word, vocab):
     import difflib
 
@@ -358,8 +437,10 @@ def test_vocabulary_close_matches_difflib(word, vocab):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.text("儿童家庭教育学生欺凌照护ab", min_size=2, max_size=6),
-       st.lists(st.text("儿童家庭教育学生欺凌照护ab", min_size=1, max_size=7), min_size=1, max_size=30, unique=True))
+@given(
+    st.text("儿童家庭教育学生欺凌照护ab", min_size=2, max_size=6),
+    st.lists(st.text("儿童家庭教育学生欺凌照护ab", min_size=1, max_size=7), min_size=1, max_size=30, unique=True),
+)
 def test_vocabulary_prefilter_never_changes_the_answer(word, vocab):
     import difflib
 

@@ -1,9 +1,9 @@
 """Search filters, facets and boosts follow reviewers' department decisions at once, like every other view."""
+
 from __future__ import annotations
 
 from kb import reviews
 from kb.search import search
-from monitoring_helpers import mon_kb  # noqa: F401
 
 
 def _ids(res):

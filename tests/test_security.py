@@ -3,6 +3,7 @@
 Routes are enumerated from the app's url_map, so a route added later is covered (or fails here until it is).
 Hostile text lives in the plan itself (markup, formula triggers), so every page, API and export meets it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,10 +31,12 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def hostile_plan() -> str:
     """The review plan with markup and spreadsheet formulas pasted into its measures."""
     text = MINI.read_text(encoding="utf-8")
-    swaps = [("1.完善儿童健康服务体系。", f"1.{FORMULA}完善儿童健康服务体系。"),
-             ("2.有效控制儿童近视。", f"2.有效控制儿童近视{SCRIPT}。{IMG}"),
-             ("1.推进学前教育普及普惠发展。", "1.@SUM(1+1)推进学前教育普及普惠发展。"),
-             ("2.巩固义务教育均衡发展成果", "2.+cmd|' /C calc'!A0巩固义务教育均衡发展成果")]
+    swaps = [
+        ("1.完善儿童健康服务体系。", f"1.{FORMULA}完善儿童健康服务体系。"),
+        ("2.有效控制儿童近视。", f"2.有效控制儿童近视{SCRIPT}。{IMG}"),
+        ("1.推进学前教育普及普惠发展。", "1.@SUM(1+1)推进学前教育普及普惠发展。"),
+        ("2.巩固义务教育均衡发展成果", "2.+cmd|' /C calc'!A0巩固义务教育均衡发展成果"),
+    ]
     for old, new in swaps:
         assert old in text, old
         text = text.replace(old, new)
@@ -45,6 +48,7 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build (KB + index) of the hostile plan, shared read-only by this module's tests."""
     from kb import paths
     from kb.build import build
+
     root = tmp_path_factory.mktemp("hostile")
     src = root / f"{SLUG}.txt"
     src.write_text(hostile_plan(), encoding="utf-8")
@@ -64,6 +68,7 @@ def data(hostile_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture
 def app(data):
     from webapp import create_app
+
     return create_app({"TESTING": True})
 
 
@@ -73,6 +78,7 @@ def token_of(client) -> str:
 
 def signed_in(app, name: str = "reviewer1"):
     from kb.store.users import add_user, get_user
+
     if get_user(name) is None:
         add_user(name, PASSWORD)
     c = app.test_client()
@@ -84,10 +90,13 @@ def signed_in(app, name: str = "reviewer1"):
 def durable_counts() -> dict[str, int]:
     """Rows in every durable table users' actions write to (users and sign-in failures aside)."""
     from kb.store.durable import durable_connection
+
     conn = durable_connection()
     try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("reviews", "audit", "observations", "observation_log")}
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("reviews", "audit", "observations", "observation_log")
+        }
     finally:
         conn.close()
 
@@ -95,12 +104,21 @@ def durable_counts() -> dict[str, int]:
 def ids() -> dict[str, str]:
     """Real values for every URL argument the app's routes take."""
     from kb.store import KB
+
     with KB() as kb:
         items = kb.items()
     measure = next(i for i in items if SCRIPT in i["text"])
     ind = next(ind for i in items for ind in i["indicators"])
-    return {"item_id": measure["id"], "name": "市卫健委", "plan_id": SLUG, "ind_id": ind["id"], "code": "health",
-            "audit_id": "1", "fmt": "csv", "filename": "app.css"}
+    return {
+        "item_id": measure["id"],
+        "name": "市卫健委",
+        "plan_id": SLUG,
+        "ind_id": ind["id"],
+        "code": "health",
+        "audit_id": "1",
+        "fmt": "csv",
+        "filename": "app.css",
+    }
 
 
 def url_for_rule(rule, values: dict[str, str]) -> str:
@@ -126,8 +144,17 @@ def get_routes(app) -> list:
     return sorted((r for r in app.url_map.iter_rules() if "GET" in (r.methods or set())), key=lambda r: r.rule)
 
 
-FIELDS = {"action": "note.add", "body": "匿名写入", "department": "市卫健委", "role": "lead", "year": "2021",
-          "value": "95", "reason": "x", "name": "nobody", "password": "wrong-password"}
+FIELDS = {
+    "action": "note.add",
+    "body": "匿名写入",
+    "department": "市卫健委",
+    "role": "lead",
+    "year": "2021",
+    "value": "95",
+    "reason": "x",
+    "name": "nobody",
+    "password": "wrong-password",
+}
 
 
 def _post(client, method: str, path: str, token: str | None, as_json: bool):
@@ -145,7 +172,7 @@ def test_write_routes_are_enumerated(app):
     routes = write_routes(app)
     endpoints = {e for e, _m, _r in routes}
     assert {"review.review_item", "review.review_item_api", "review.undo", "review.undo_api"} <= endpoints
-    assert len(routes) >= 10 and PUBLIC_WRITES <= endpoints
+    assert len(routes) >= 10 and endpoints >= PUBLIC_WRITES
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
@@ -172,24 +199,27 @@ def test_every_write_route_refuses_anonymous_users(app, as_json):
 def test_every_write_route_needs_the_sessions_csrf_token(app, token, as_json):
     values = ids()
     reviewer = signed_in(app)
-    other = token_of(app.test_client())                       # a valid token, but of another browser's session
+    other = token_of(app.test_client())  # a valid token, but of another browser's session
     sent = {"missing": None, "forged": "forged-token", "other-session": other}[token]
     before = durable_counts()
-    for endpoint, method, rule in write_routes(app):
+    for _endpoint, method, rule in write_routes(app):
         path = url_for_rule(rule, values)
         resp = _post(reviewer, method, path, sent, as_json)
         assert resp.status_code == 400, f"{method} {path} with {token} CSRF token answered {resp.status_code}"
         body = resp.get_data(as_text=True)
         assert "CSRF" in body
     assert durable_counts() == before
-    assert reviewer.get("/api/session").get_json()["user"]["name"] == "reviewer1"   # logout refused too
+    assert reviewer.get("/api/session").get_json()["user"]["name"] == "reviewer1"  # logout refused too
 
 
 def test_a_signed_in_write_with_the_token_works(app):
     reviewer = signed_in(app)
     item = ids()["item_id"]
-    resp = reviewer.post(f"/api/items/{item}/review", json={"action": "note.add", "body": "核实"},
-                         headers={"X-CSRF-Token": token_of(reviewer)})
+    resp = reviewer.post(
+        f"/api/items/{item}/review",
+        json={"action": "note.add", "body": "核实"},
+        headers={"X-CSRF-Token": token_of(reviewer)},
+    )
     assert resp.status_code == 200 and durable_counts()["audit"] == 1
 
 
@@ -217,16 +247,17 @@ def test_every_form_carries_the_csrf_token(app):
                     assert m, f"form without CSRF token on {rule.rule}: {form[:200]}"
                     if client is reviewer:
                         assert m.group(1) == token
-    assert pages >= 12 and posted >= 8          # login, logout, review actions, value entry, import …
+    assert pages >= 12 and posted >= 8  # login, logout, review actions, value entry, import …
 
 
 def test_sign_in_starts_a_new_session_token(app):
     from kb.store.users import add_user
+
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     before = token_of(c)
     resp = c.post("/api/login", json={"name": "reviewer1", "password": PASSWORD}, headers={"X-CSRF-Token": before})
-    assert resp.status_code == 200 and resp.get_json()["csrf_token"] != before   # no session fixation
+    assert resp.status_code == 200 and resp.get_json()["csrf_token"] != before  # no session fixation
 
 
 def test_oversized_post_is_refused_cleanly(app):
@@ -239,11 +270,13 @@ def test_oversized_post_is_refused_cleanly(app):
 @pytest.mark.parametrize("via", ["form", "api"])
 def test_session_cookie_is_httponly_and_samesite(app, via):
     from kb.store.users import add_user
+
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     if via == "api":
-        resp = c.post("/api/login", json={"name": "reviewer1", "password": PASSWORD},
-                      headers={"X-CSRF-Token": token_of(c)})
+        resp = c.post(
+            "/api/login", json={"name": "reviewer1", "password": PASSWORD}, headers={"X-CSRF-Token": token_of(c)}
+        )
     else:
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
         resp = c.post("/login", data={"name": "reviewer1", "password": PASSWORD, "csrf_token": token})
@@ -256,6 +289,7 @@ def test_passwords_are_salted_argon2id(data):
 
     from kb.store.durable import durable_connection
     from kb.store.users import add_user
+
     add_user("a1", PASSWORD)
     add_user("a2", PASSWORD)
     conn = durable_connection()
@@ -267,19 +301,21 @@ def test_passwords_are_salted_argon2id(data):
 
 def test_sign_in_is_rate_limited_per_address_across_names(app):
     from kb.store.users import MAX_FAILURES_IP, add_user
+
     add_user("reviewer1", PASSWORD)
     c = app.test_client()
     c.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     token = token_of(c)
-    for n in range(MAX_FAILURES_IP):                          # a password-spraying client: a new name each time
+    for n in range(MAX_FAILURES_IP):  # a password-spraying client: a new name each time
         resp = c.post("/api/login", json={"name": f"guess{n}", "password": "123456"}, headers={"X-CSRF-Token": token})
         assert resp.status_code == 401
     resp = c.post("/api/login", json={"name": "reviewer1", "password": PASSWORD}, headers={"X-CSRF-Token": token})
     assert resp.status_code == 429 and resp.get_json()["ok"] is False
-    other = app.test_client()                                 # another office's address is not locked out
+    other = app.test_client()  # another office's address is not locked out
     other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    resp = other.post("/api/login", json={"name": "reviewer1", "password": PASSWORD},
-                      headers={"X-CSRF-Token": token_of(other)})
+    resp = other.post(
+        "/api/login", json={"name": "reviewer1", "password": PASSWORD}, headers={"X-CSRF-Token": token_of(other)}
+    )
     assert resp.status_code == 200
 
 
@@ -310,7 +346,7 @@ def test_security_headers_and_no_inline_script_on_every_page(app):
                 assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html, flags=re.I), f"event handler on {path}"
                 assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", html, flags=re.I), path
                 assert SCRIPT not in html and IMG not in html, f"plan markup rendered live on {path}"
-            resp.close()                                      # static files are streamed from an open file
+            resp.close()  # static files are streamed from an open file
             checked += 1
     assert checked >= 60
     resp = app.test_client().get("/no/such/page")
@@ -325,7 +361,7 @@ def test_search_highlights_escape_the_plans_markup(app):
     assert "<" not in re.sub(r"</?mark>", "", hit["snippet"])
     html = c.get("/search", query_string={"q": "儿童近视 眼保健"}).get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and IMG not in html and SCRIPT not in html
-    html = c.get("/search", query_string={"q": SCRIPT}).get_data(as_text=True)   # the query echoed back
+    html = c.get("/search", query_string={"q": SCRIPT}).get_data(as_text=True)  # the query echoed back
     assert SCRIPT not in html
 
 
@@ -336,26 +372,30 @@ def test_item_page_shows_markup_as_text(app):
 
 
 # -- Markdown notes ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("md,absent,present", [
-    (SCRIPT, ["<script"], []),
-    ("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", ["<script"], []),
-    ("[点我](javascript:alert(1))", ["javascript:"], ["点我"]),
-    ('<a href="JaVaScRiPt:alert(1)">x</a>', ["javascript:"], ["x"]),
-    ('<a href="&#106;avascript:alert(1)">x</a>', ["avascript:", "&#106;"], []),
-    ("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", ["data:"], []),
-    ("[x](vbscript:msgbox(1))", ["vbscript:"], []),
-    (IMG, ["onerror"], []),
-    ('<div onclick="alert(1)">点</div>', ["onclick"], ["点"]),
-    ('<svg onload=alert(1)><circle/></svg>', ["onload", "<svg"], []),
-    ('<iframe src="https://evil.example"></iframe>', ["<iframe"], []),
-    ("<style>body{display:none}</style>", ["<style"], []),
-    ('<form action="https://evil.example"><input name=p></form>', ["<form", "<input"], []),
-    ('<a href="https://example.org" target="_blank">链接</a>', [], ['href="https://example.org"', "noopener"]),
-    ("**重点** 与 `代码`", [], ["<strong>重点</strong>", "<code>代码</code>"]),
-    ("| a | b |\n|---|---|\n| 1 | 2 |", [], ["<table>"]),
-])
+@pytest.mark.parametrize(
+    "md,absent,present",
+    [
+        (SCRIPT, ["<script"], []),
+        ("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", ["<script"], []),
+        ("[点我](javascript:alert(1))", ["javascript:"], ["点我"]),
+        ('<a href="JaVaScRiPt:alert(1)">x</a>', ["javascript:"], ["x"]),
+        ('<a href="&#106;avascript:alert(1)">x</a>', ["avascript:", "&#106;"], []),
+        ("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", ["data:"], []),
+        ("[x](vbscript:msgbox(1))", ["vbscript:"], []),
+        (IMG, ["onerror"], []),
+        ('<div onclick="alert(1)">点</div>', ["onclick"], ["点"]),
+        ("<svg onload=alert(1)><circle/></svg>", ["onload", "<svg"], []),
+        ('<iframe src="https://evil.example"></iframe>', ["<iframe"], []),
+        ("<style>body{display:none}</style>", ["<style"], []),
+        ('<form action="https://evil.example"><input name=p></form>', ["<form", "<input"], []),
+        ('<a href="https://example.org" target="_blank">链接</a>', [], ['href="https://example.org"', "noopener"]),
+        ("**重点** 与 `代码`", [], ["<strong>重点</strong>", "<code>代码</code>"]),
+        ("| a | b |\n|---|---|\n| 1 | 2 |", [], ["<table>"]),
+    ],
+)
 def test_markdown_notes_are_sanitised(md, absent, present):
     from kb.reviews import render_note
+
     html = render_note(md)
     low = html.lower()
     for bad in absent:
@@ -369,8 +409,11 @@ def test_hostile_note_is_inert_on_the_item_page(app):
     reviewer = signed_in(app)
     item = ids()["item_id"]
     note = f'{SCRIPT}\n\n[点我](javascript:alert(1)) <b onmouseover="alert(1)">粗</b>'
-    resp = reviewer.post(f"/api/items/{item}/review", json={"action": "note.add", "body": note},
-                         headers={"X-CSRF-Token": token_of(reviewer)})
+    resp = reviewer.post(
+        f"/api/items/{item}/review",
+        json={"action": "note.add", "body": note},
+        headers={"X-CSRF-Token": token_of(reviewer)},
+    )
     assert resp.status_code == 200
     for client in (reviewer, app.test_client()):
         html = client.get(f"/items/{item}").get_data(as_text=True)
@@ -382,7 +425,9 @@ def test_hostile_note_is_inert_on_the_item_page(app):
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@pytest.mark.parametrize("path", ["/download/plan.csv", "/download/department/市卫健委.csv", "/download/indicators.csv"])
+@pytest.mark.parametrize(
+    "path", ["/download/plan.csv", "/download/department/市卫健委.csv", "/download/indicators.csv"]
+)
 def test_csv_exports_neutralise_formulas(app, path):
     resp = app.test_client().get(path)
     assert resp.status_code == 200
@@ -395,6 +440,7 @@ def test_csv_exports_neutralise_formulas(app, path):
 
 def test_xlsx_export_holds_formulas_as_quoted_text(app):
     from openpyxl import load_workbook
+
     resp = app.test_client().get("/download/plan.xlsx", query_string={"per_dept_sheets": "1"})
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.get_data()))
@@ -410,15 +456,26 @@ def test_xlsx_export_holds_formulas_as_quoted_text(app):
 
 
 # -- paths ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", [
-    "/static/../kb/users.py", "/static/..%2f..%2fsetup.cfg", "/static/%2e%2e/%2e%2e/README.md",
-    "/static/vendor/../../../kb/durable.py", "/download/department/..%2f..%2fsecret_key.csv",
-    "/download/department/../../reviews.sqlite.csv", "/download/plan.../../secret_key", "/download/plan.%2e%2e%2fcsv",
-    "/monitoring/report.../../secret_key", "/download/department/%00.csv", "/items/..%2f..%2fsecret_key",
-    "/api/items/../../../etc/passwd", "/plans/..%2f..%2freviews.sqlite",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../kb/users.py",
+        "/static/..%2f..%2fsetup.cfg",
+        "/static/%2e%2e/%2e%2e/README.md",
+        "/static/vendor/../../../kb/durable.py",
+        "/download/department/..%2f..%2fsecret_key.csv",
+        "/download/department/../../reviews.sqlite.csv",
+        "/download/plan.../../secret_key",
+        "/download/plan.%2e%2e%2fcsv",
+        "/monitoring/report.../../secret_key",
+        "/download/department/%00.csv",
+        "/items/..%2f..%2fsecret_key",
+        "/api/items/../../../etc/passwd",
+        "/plans/..%2f..%2freviews.sqlite",
+    ],
+)
 def test_paths_cannot_reach_files_outside_the_app(app, data, path):
-    app.test_client().get("/")                                 # makes sure the secret key file exists
+    app.test_client().get("/")  # makes sure the secret key file exists
     secret = (data / "secret_key").read_bytes()
     resp = app.test_client().get(path)
     body = resp.get_data()
@@ -431,6 +488,7 @@ def test_paths_cannot_reach_files_outside_the_app(app, data, path):
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "a/b", "市卫健委\r\nSet-Cookie: x=1"])
 def test_download_names_cannot_carry_paths_or_headers(app, name):
     from kb.exports.safety import content_disposition, safe_filename
+
     fn = safe_filename(name, "csv")
     assert "/" not in fn and "\\" not in fn and not fn.startswith(".") and "\n" not in fn
     header = content_disposition(fn)
@@ -442,26 +500,34 @@ def test_download_names_cannot_carry_paths_or_headers(app, name):
 # -- secrets ----------------------------------------------------------------------------------------
 def test_secret_key_made_on_first_run_in_the_data_folder(data):
     from webapp import create_app
+
     assert not (data / "secret_key").exists()
     key = create_app().secret_key
     f = data / "secret_key"
     assert f.read_bytes() == key and len(key) >= 32 and (f.stat().st_mode & 0o777) == 0o600
-    assert create_app().secret_key == key                      # reused, so sessions survive a restart
+    assert create_app().secret_key == key  # reused, so sessions survive a restart
 
 
 def test_no_secrets_in_the_repository():
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert files
     bad_names = [f for f in files if re.search(r"(^|/)(secret_key|\.env|id_rsa|id_ed25519)$|\.(sqlite|db|pem|key)$", f)]
     assert bad_names == []
-    pattern = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----|\$argon2id\$v=\d+\$m=\d+[^\"'\s]{40,}|"
-                         rb"(?:SECRET_KEY|secret_key)\s*=\s*[\"'][^\"']{16,}[\"']")
+    pattern = re.compile(
+        rb"-----BEGIN [A-Z ]*PRIVATE KEY-----|\$argon2id\$v=\d+\$m=\d+[^\"'\s]{40,}|"
+        rb"(?:SECRET_KEY|secret_key)\s*=\s*[\"'][^\"']{16,}[\"']"
+    )
     leaks = []
     for f in files:
         p = REPO / f
         if f.startswith("tests/") or not p.is_file() or p.stat().st_size > 2_000_000:
-            continue                                          # tests use throwaway keys on purpose
+            continue  # tests use throwaway keys on purpose
         if pattern.search(p.read_bytes()):
             leaks.append(f)
     assert leaks == []

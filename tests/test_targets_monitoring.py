@@ -1,11 +1,11 @@
 """The targets page carries each indicator's monitoring status and takes yearly values from signed-in users."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from monitoring_helpers import MGMT, app_for, csrf_of, mon_kb, signed_in  # noqa: F401
+from monitoring_helpers import MGMT, app_for, csrf_of, signed_in
 
 
 @pytest.fixture
@@ -31,8 +31,10 @@ def test_entering_a_value_on_the_targets_page_changes_its_status(client):
     signed_in(client)
     page = client.get("/targets").get_data(as_text=True)
     assert f'data-testid="entry-{MGMT}"' in page
-    resp = client.post(f"/monitoring/indicator/{MGMT}", data={
-        "csrf_token": csrf_of(page), "year": "2022", "value": "93", "next": "/targets"})
+    resp = client.post(
+        f"/monitoring/indicator/{MGMT}",
+        data={"csrf_token": csrf_of(page), "year": "2022", "value": "93", "next": "/targets"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/targets")
     after = client.get("/targets").get_data(as_text=True)
     assert _status_of(after, MGMT) == "met"
@@ -43,8 +45,9 @@ def test_entering_a_value_on_the_targets_page_changes_its_status(client):
 def test_sort_by_status_puts_unmet_first(client):
     signed_in(client)
     token = client.get("/api/session").get_json()["csrf_token"]
-    resp = client.post(f"/api/indicators/{MGMT}/observations", json={"year": 2022, "value": 50},
-                       headers={"X-CSRF-Token": token})
+    resp = client.post(
+        f"/api/indicators/{MGMT}/observations", json={"year": 2022, "value": 50}, headers={"X-CSRF-Token": token}
+    )
     assert resp.status_code in (200, 201)
     rows = client.get("/api/indicators?sort=status").get_json()["indicators"]
     assert rows[0]["id"] == MGMT and rows[0]["monitoring"]["current"]["code"] == "unmet"

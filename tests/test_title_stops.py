@@ -1,18 +1,35 @@
 """Lost title stops: applied when the title is no longer than the plan's typical intact title, else suggested."""
+
 from __future__ import annotations
 
 from nlp.pipeline import analyse
 
-INTACT = ["加强儿童保健服务", "完善儿童福利制度", "加强儿童食品安全", "推进学前教育普及", "加强学生欺凌治理",
-          "落实儿童监护制度"]
-PLAN = "\n\n".join([
-    "某市儿童发展规划(2021-2025年)", "一、发展领域、主要目标和策略措施", "(一)儿童与健康", "主要目标",
-    "1.儿童健康水平不断提高。", "策略措施",
-    *[f"{n}.{t}。完善相关工作机制,明确部门职责。" for n, t in enumerate(INTACT, 1)],
-    "7.有效控制儿童近视构建儿童眼病防治工作网络,完善眼保健服务体系。",
-    "8.构建覆盖城乡的家庭教育指导服务体系推动城乡社区建立家长学校。",
-    "二、组织实施", "(一)加强组织领导。各级政府负责规划实施。",
-]) + "\n"
+INTACT = [
+    "加强儿童保健服务",
+    "完善儿童福利制度",
+    "加强儿童食品安全",
+    "推进学前教育普及",
+    "加强学生欺凌治理",
+    "落实儿童监护制度",
+]
+PLAN = (
+    "\n\n".join(
+        [
+            "某市儿童发展规划(2021-2025年)",
+            "一、发展领域、主要目标和策略措施",
+            "(一)儿童与健康",
+            "主要目标",
+            "1.儿童健康水平不断提高。",
+            "策略措施",
+            *[f"{n}.{t}。完善相关工作机制,明确部门职责。" for n, t in enumerate(INTACT, 1)],
+            "7.有效控制儿童近视构建儿童眼病防治工作网络,完善眼保健服务体系。",
+            "8.构建覆盖城乡的家庭教育指导服务体系推动城乡社区建立家长学校。",
+            "二、组织实施",
+            "(一)加强组织领导。各级政府负责规划实施。",
+        ]
+    )
+    + "\n"
+)
 META = {"slug": "t", "title": "某市儿童发展规划(2021-2025年)", "level": "市"}
 
 
@@ -22,7 +39,7 @@ def _measures(plan):
 
 def test_short_title_stop_is_applied_long_one_suggested():
     plan = analyse(PLAN, META)
-    stops = {r.after + plan.raw_text[r.start - 4:r.start]: r for r in plan.repairs if r.rule == "title_stop"}
+    stops = {r.after + plan.raw_text[r.start - 4 : r.start]: r for r in plan.repairs if r.rule == "title_stop"}
     short, long_ = stops["。儿童近视"], stops["。服务体系"]
     assert short.applied and short.confidence >= 0.75
     assert not long_.applied and long_.confidence < 0.75

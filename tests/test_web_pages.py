@@ -1,12 +1,12 @@
 """Every page and its JSON twin (same context rendered twice), error shapes, and what each page shows."""
+
 from __future__ import annotations
 
 import re
 from urllib.parse import quote
 
 import pytest
-
-from web_support import PLAN, app, client, item_id, web_data  # noqa: F401
+from web_support import PLAN, item_id
 
 M4 = item_id("health-m4")
 G3 = item_id("health-g3")
@@ -63,17 +63,20 @@ def test_twin_renders_the_same_context(client):
         assert goal["url"] in answer_box
 
 
-@pytest.mark.parametrize("path,status", [
-    (f"/api/items/{PLAN}:health-m99", 404),
-    ("/api/items/nothing-here", 404),
-    ("/api/departments/不存在的局", 404),
-    ("/api/plans/no-such-plan", 404),
-    ("/api/graph?dept=不存在的局", 404),
-    ("/api/graph?item=nothing", 404),
-    ("/api/no/such/route", 404),
-    ("/api/search?q=x&bogus=1", 400),
-    ("/api/search?domain=不存在的领域", 400),
-])
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        (f"/api/items/{PLAN}:health-m99", 404),
+        ("/api/items/nothing-here", 404),
+        ("/api/departments/不存在的局", 404),
+        ("/api/plans/no-such-plan", 404),
+        ("/api/graph?dept=不存在的局", 404),
+        ("/api/graph?item=nothing", 404),
+        ("/api/no/such/route", 404),
+        ("/api/search?q=x&bogus=1", 400),
+        ("/api/search?domain=不存在的领域", 400),
+    ],
+)
 def test_api_error_shape(client, path, status):
     resp = client.get(path)
     assert resp.status_code == status
@@ -81,11 +84,14 @@ def test_api_error_shape(client, path, status):
     assert body["ok"] is False and body["status"] == status and body["error"]
 
 
-@pytest.mark.parametrize("path,suggested", [
-    (f"/items/{PLAN}:health-m99", "health-m"),
-    ("/items/helth-m4", "health-m4"),
-    ("/departments/卫生保健委", "市卫健委"),
-])
+@pytest.mark.parametrize(
+    "path,suggested",
+    [
+        (f"/items/{PLAN}:health-m99", "health-m"),
+        ("/items/helth-m4", "health-m4"),
+        ("/departments/卫生保健委", "市卫健委"),
+    ],
+)
 def test_html_404_is_friendly_with_suggestions(client, path, suggested):
     resp = client.get(path)
     assert resp.status_code == 404 and resp.mimetype == "text/html"
@@ -175,8 +181,9 @@ def test_search_bad_filter_is_a_friendly_page(client):
     assert resp.status_code == 400 and "未知的领域" in resp.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("sort,order", [("value", "desc"), ("value", "asc"), ("name", "asc"), ("owner", "desc"),
-                                        ("nonsense", "asc")])
+@pytest.mark.parametrize(
+    "sort,order", [("value", "desc"), ("value", "asc"), ("name", "asc"), ("owner", "desc"), ("nonsense", "asc")]
+)
 def test_targets_sorting(client, sort, order):
     body = client.get(f"/api/indicators?sort={sort}&order={order}").get_json()
     rows = body["indicators"]
@@ -184,7 +191,7 @@ def test_targets_sorting(client, sort, order):
     if sort == "value":
         values = [r["value"] for r in rows if r["value"] is not None]
         assert values == sorted(values, reverse=order == "desc")
-        assert all(r["value"] is None for r in rows[len(values):])  # rows without a number come last
+        assert all(r["value"] is None for r in rows[len(values) :])  # rows without a number come last
     assert all({"name", "comparator_label", "owner", "serving", "item"} <= set(r) for r in rows)
 
 
@@ -210,7 +217,7 @@ def test_plan_reader_has_anchors_and_owners(client):
 
 def test_home_shows_structure_and_picker(client):
     body = client.get("/api/home").get_json()
-    assert [d["domain"] for d in body["domains"]][0] == "儿童与健康"
+    assert next(d["domain"] for d in body["domains"]) == "儿童与健康"
     assert body["totals"]["goals"] == sum(d["goals"] for d in body["domains"])
     html = client.get("/").get_data(as_text=True)
     assert 'data-testid="dept-picker"' in html
@@ -231,10 +238,19 @@ def test_static_vendor_library_is_served(client):
     resp.close()
 
 
-@pytest.mark.parametrize("path,is_api", [("/", False), ("/api/home", True), (f"/items/{M4}", False),
-                                         ("/api/departments/市卫健委", True), ("/search?q=儿童", False)])
+@pytest.mark.parametrize(
+    "path,is_api",
+    [
+        ("/", False),
+        ("/api/home", True),
+        (f"/items/{M4}", False),
+        ("/api/departments/市卫健委", True),
+        ("/search?q=儿童", False),
+    ],
+)
 def test_before_first_build_pages_say_so(kb_data, path, is_api):
     from webapp import create_app
+
     resp = create_app({"TESTING": True}).test_client().get(path)
     assert resp.status_code == 503
     if is_api:

@@ -1,11 +1,11 @@
 """Review actions through the web: corrections show at once on item, department, search and graph pages."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from web_support import app, client, csrf, item_id, make_user, reviewer, web_data  # noqa: F401
+from web_support import csrf, item_id, make_user
 
 M4 = item_id("health-m4")
 G3 = item_id("health-g3")
@@ -18,8 +18,7 @@ def post(c, action: str, item: str = M4, **fields):
 
 
 def api(c, action: str, item: str = M4, **fields):
-    return c.post(f"/api/items/{item}/review", json={"action": action, **fields},
-                  headers={"X-CSRF-Token": csrf(c)})
+    return c.post(f"/api/items/{item}/review", json={"action": action, **fields}, headers={"X-CSRF-Token": csrf(c)})
 
 
 def duty_ids(c, dept: str) -> dict[str, str]:
@@ -80,14 +79,17 @@ def test_note_markdown_is_sanitised(reviewer):
     assert "<strong>核实</strong>" in note and "<script" not in note and "javascript:" not in note
 
 
-@pytest.mark.parametrize("fields,status,message", [
-    ({"action": "explode"}, 422, "未知的审核操作"),
-    ({"action": "assignment.reject"}, 422, "缺少字段"),
-    ({"action": "assignment.reject", "department": "不存在的局"}, 422, "不存在的局"),
-    ({"action": "assignment.role", "department": "市卫健委", "role": "boss"}, 422, "角色"),
-    ({"action": "link.add", "goal": item_id("health-m1")}, 422, "不是主要目标"),
-    ({"action": "note.add", "body": "   "}, 422, "备注不能为空"),
-])
+@pytest.mark.parametrize(
+    "fields,status,message",
+    [
+        ({"action": "explode"}, 422, "未知的审核操作"),
+        ({"action": "assignment.reject"}, 422, "缺少字段"),
+        ({"action": "assignment.reject", "department": "不存在的局"}, 422, "不存在的局"),
+        ({"action": "assignment.role", "department": "市卫健委", "role": "boss"}, 422, "角色"),
+        ({"action": "link.add", "goal": item_id("health-m1")}, 422, "不是主要目标"),
+        ({"action": "note.add", "body": "   "}, 422, "备注不能为空"),
+    ],
+)
 def test_bad_review_input_is_a_clear_error(reviewer, fields, status, message):
     resp = reviewer.post(f"/api/items/{M4}/review", json=fields, headers={"X-CSRF-Token": csrf(reviewer)})
     body = resp.get_json()
@@ -97,7 +99,10 @@ def test_bad_review_input_is_a_clear_error(reviewer, fields, status, message):
 def test_bad_review_input_on_form_flashes_and_keeps_page(reviewer):
     resp = post(reviewer, "assignment.reject", department="不存在的局")
     assert resp.status_code == 302
-    assert "flash-error" in (page := reviewer.get(resp.headers["Location"]).get_data(as_text=True)) and "不存在的局" in page
+    assert (
+        "flash-error" in (page := reviewer.get(resp.headers["Location"]).get_data(as_text=True))
+        and "不存在的局" in page
+    )
 
 
 def test_review_unknown_item_is_404(reviewer):
@@ -110,6 +115,7 @@ def test_item_page_shows_review_forms_only_to_reviewers(client):
     assert 'data-testid="add-dept-form"' not in html and "审核员登录" in html
     make_user()
     from web_support import sign_in
+
     sign_in(client)
     html = client.get(f"/items/{M4}").get_data(as_text=True)
     assert 'data-testid="add-dept-form"' in html

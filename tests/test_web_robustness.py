@@ -1,9 +1,9 @@
 """Review findings kept fixed: colliding query keys, odd JSON, huge ids, empty value entry, aliases, empty duties."""
+
 from __future__ import annotations
 
 import pytest
-
-from monitoring_helpers import MGMT, app_for, csrf_of, mon_kb, signed_in  # noqa: F401
+from monitoring_helpers import MGMT, app_for, csrf_of, signed_in
 
 
 @pytest.fixture
@@ -11,12 +11,23 @@ def client(mon_kb):
     return app_for(mon_kb).test_client()
 
 
-@pytest.mark.parametrize("url", [
-    "/items/health-m9?item_id=x", "/items/health-m9?endpoint=x", "/items/health-m9?_method=x",
-    "/departments/市教育局?name=y", "/monitoring/domain/health?code=x", "/monitoring/department/市教育局?name=x",
-    "/download/plan.foo?fmt=x", "/download/indicators.pdf?fmt=1", "/download/department/卫建委会.xlsx?name=x",
-    "/download/plan.xlsx?dept=卫建委会&fmt=x", "/items/health-m9?q=1&q=2", "/targets?sort=status&order=desc",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/items/health-m9?item_id=x",
+        "/items/health-m9?endpoint=x",
+        "/items/health-m9?_method=x",
+        "/departments/市教育局?name=y",
+        "/monitoring/domain/health?code=x",
+        "/monitoring/department/市教育局?name=x",
+        "/download/plan.foo?fmt=x",
+        "/download/indicators.pdf?fmt=1",
+        "/download/department/卫建委会.xlsx?name=x",
+        "/download/plan.xlsx?dept=卫建委会&fmt=x",
+        "/items/health-m9?q=1&q=2",
+        "/targets?sort=status&order=desc",
+    ],
+)
 def test_query_keys_that_collide_with_url_parts_are_not_500(client, url):
     resp = client.get(url)
     assert resp.status_code in (200, 302, 400, 404), resp.status_code
@@ -29,8 +40,11 @@ def test_json_twin_link_keeps_the_query_as_query(client):
 
 def test_odd_json_values_are_refused_not_500(client):
     token = signed_in(client)
-    resp = client.post(f"/api/indicators/{MGMT}/observations", json={"year": 2022, "value": "85", "unit": ["%"]},
-                       headers={"X-CSRF-Token": token})
+    resp = client.post(
+        f"/api/indicators/{MGMT}/observations",
+        json={"year": 2022, "value": "85", "unit": ["%"]},
+        headers={"X-CSRF-Token": token},
+    )
     assert resp.status_code in (200, 201, 400, 422)
     resp = client.post("/api/reviews/99999999999999999999999/undo", json={}, headers={"X-CSRF-Token": token})
     assert resp.status_code in (400, 404, 409, 422) and resp.get_json()["ok"] is False
@@ -38,15 +52,26 @@ def test_odd_json_values_are_refused_not_500(client):
 
 def test_an_empty_value_submitted_by_enter_keeps_the_stored_value(client):
     token = signed_in(client)
-    client.post(f"/api/indicators/{MGMT}/observations", json={"year": 2022, "value": 91},
-                headers={"X-CSRF-Token": token})
+    client.post(
+        f"/api/indicators/{MGMT}/observations", json={"year": 2022, "value": 91}, headers={"X-CSRF-Token": token}
+    )
     page = client.get("/monitoring/domain/health").get_data(as_text=True)
-    client.post(f"/monitoring/indicator/{MGMT}", data={"csrf_token": csrf_of(page), "year": "2022", "value": "",
-                                                       "next": "/monitoring/domain/health"})
+    client.post(
+        f"/monitoring/indicator/{MGMT}",
+        data={"csrf_token": csrf_of(page), "year": "2022", "value": "", "next": "/monitoring/domain/health"},
+    )
     values = client.get(f"/api/indicators/{MGMT}/observations").get_json()
     assert "91" in str(values)
-    client.post(f"/monitoring/indicator/{MGMT}", data={"csrf_token": csrf_of(page), "year": "2022", "value": "",
-                                                       "clear": "1", "next": "/monitoring/domain/health"})
+    client.post(
+        f"/monitoring/indicator/{MGMT}",
+        data={
+            "csrf_token": csrf_of(page),
+            "year": "2022",
+            "value": "",
+            "clear": "1",
+            "next": "/monitoring/domain/health",
+        },
+    )
     assert "91" not in str(client.get(f"/api/indicators/{MGMT}/observations").get_json())
 
 
@@ -69,12 +94,21 @@ def test_department_page_and_its_download_list_the_same_duties(client, name):
 
 def test_a_department_named_only_in_a_clause_can_be_rejected(client):
     from kb.store import KB
+
     with KB() as kb:
-        item, name = next((it["id"], d["name"]) for it in kb.items(kind="measure") for c in it["clauses"]
-                          for d in c["departments"] if d["name"] not in {x["name"] for x in it["departments"]})
+        item, name = next(
+            (it["id"], d["name"])
+            for it in kb.items(kind="measure")
+            for c in it["clauses"]
+            for d in c["departments"]
+            if d["name"] not in {x["name"] for x in it["departments"]}
+        )
     token = signed_in(client)
-    resp = client.post(f"/api/items/{item}/review", json={"action": "assignment.reject", "department": name,
-                                                          "reason": "只是提及"}, headers={"X-CSRF-Token": token})
+    resp = client.post(
+        f"/api/items/{item}/review",
+        json={"action": "assignment.reject", "department": name, "reason": "只是提及"},
+        headers={"X-CSRF-Token": token},
+    )
     assert resp.status_code == 200, resp.get_data(as_text=True)
     with KB() as kb:
         after = kb.item(item)

@@ -1,4 +1,5 @@
 """Accounts, sign-in, throttling, sessions, CSRF and the rule that anonymous users cannot write."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from web_support import (PASSWORD, app, client, csrf, item_id, make_user, reviewer, sign_in,  # noqa: F401
-                         web_data)
+from web_support import (
+    PASSWORD,
+    csrf,
+    item_id,
+    make_user,
+    sign_in,
+)
 
 M4 = item_id("health-m4")
 REPO = Path(__file__).resolve().parent.parent
@@ -18,20 +23,25 @@ REPO = Path(__file__).resolve().parent.parent
 
 def audit_count() -> int:
     from kb.reviews import audit_log
+
     return len(audit_log())
 
 
 # -- accounts ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,password,ok", [
-    ("alice", "long-enough-1", True),
-    ("张三", "长一点的密码口令", True),
-    ("", "long-enough-1", False),
-    ("has space", "long-enough-1", False),
-    ("<script>", "long-enough-1", False),
-    ("bob", "short", False),
-])
+@pytest.mark.parametrize(
+    "name,password,ok",
+    [
+        ("alice", "long-enough-1", True),
+        ("张三", "长一点的密码口令", True),
+        ("", "long-enough-1", False),
+        ("has space", "long-enough-1", False),
+        ("<script>", "long-enough-1", False),
+        ("bob", "short", False),
+    ],
+)
 def test_add_user_validates(web_data, name, password, ok):
     from kb.store.users import AccountError, add_user
+
     if ok:
         assert add_user(name, password)["name"] == name
     else:
@@ -41,6 +51,7 @@ def test_add_user_validates(web_data, name, password, ok):
 
 def test_passwords_are_argon2_hashed(web_data):
     from kb.store.durable import durable_connection
+
     make_user()
     conn = durable_connection()
     stored = conn.execute("SELECT password_hash FROM users").fetchone()[0]
@@ -50,6 +61,7 @@ def test_passwords_are_argon2_hashed(web_data):
 
 def test_duplicate_user_refused(web_data):
     from kb.store.users import AccountError
+
     make_user()
     with pytest.raises(AccountError, match="已存在"):
         make_user()
@@ -58,6 +70,7 @@ def test_duplicate_user_refused(web_data):
 @pytest.mark.parametrize("password,ok", [(PASSWORD, True), ("wrong-password", False), ("", False)])
 def test_authenticate(web_data, password, ok):
     from kb.store.users import LoginFailed, authenticate
+
     make_user()
     if ok:
         assert authenticate("reviewer1", password, "127.0.0.1")["name"] == "reviewer1"
@@ -68,6 +81,7 @@ def test_authenticate(web_data, password, ok):
 
 def test_throttle_after_repeated_failures_and_window_expiry(web_data):
     from kb.store.users import MAX_FAILURES_USER, WINDOW, LoginFailed, LoginThrottled, authenticate
+
     make_user()
     t0 = 1_000_000.0
     for i in range(MAX_FAILURES_USER):
@@ -81,6 +95,7 @@ def test_throttle_after_repeated_failures_and_window_expiry(web_data):
 
 def test_unknown_user_failures_are_throttled_too(web_data):
     from kb.store.users import MAX_FAILURES_USER, LoginFailed, LoginThrottled, authenticate
+
     for i in range(MAX_FAILURES_USER):
         with pytest.raises(LoginFailed):
             authenticate("ghost", "x", "10.0.0.2", now=2_000_000.0 + i)
@@ -90,9 +105,18 @@ def test_unknown_user_failures_are_throttled_too(web_data):
 
 def test_user_cli(web_data):
     env = {**os.environ, "KB_DATA_DIR": str(web_data)}
+
     def run(*args, inp=None):
-        return subprocess.run([sys.executable, "-m", "kb", "user", *args], input=inp, env=env,
-                              capture_output=True, text=True, cwd=REPO, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "kb", "user", *args],
+            input=inp,
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+        )
+
     r = run("add", "carol", "--password-stdin", inp="a-good-password\n")
     assert r.returncode == 0 and "carol" in r.stdout
     assert run("add", "carol", "--password-stdin", inp="a-good-password\n").returncode == 2
@@ -101,6 +125,7 @@ def test_user_cli(web_data):
     assert run("passwd", "carol", "--password-stdin", inp="another-password\n").returncode == 0
     assert run("passwd", "nobody", "--password-stdin", inp="another-password\n").returncode == 2
     from kb.store.users import authenticate
+
     assert authenticate("carol", "another-password", "-")["name"] == "carol"
 
 
@@ -119,6 +144,7 @@ def test_login_form_flow(client):
 
 def test_wrong_password_then_throttled_over_http(client):
     from kb.store.users import MAX_FAILURES_USER
+
     make_user()
     for _ in range(MAX_FAILURES_USER):
         resp = sign_in(client, password="wrong-password")
@@ -127,15 +153,22 @@ def test_wrong_password_then_throttled_over_http(client):
     assert resp.status_code == 429 and "Retry-After" in resp.headers
 
 
-@pytest.mark.parametrize("target,expected", [("/departments", "/departments"), ("//evil.example/x", "/"),
-                                             ("https://evil.example/", "/"), ("javascript:alert(1)", "/")])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/departments", "/departments"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_login_next_is_same_site_only(client, target, expected):
     make_user()
     page = client.get("/login").get_data(as_text=True)
     import re
+
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    resp = client.post("/login", data={"name": "reviewer1", "password": PASSWORD, "csrf_token": token,
-                                       "next": target})
+    resp = client.post("/login", data={"name": "reviewer1", "password": PASSWORD, "csrf_token": token, "next": target})
     assert resp.status_code == 302 and resp.headers["Location"] == expected
 
 
@@ -152,14 +185,17 @@ def test_session_cookie_secure_over_https(app):
     c.environ_base["wsgi.url_scheme"] = "https"
     page = c.get("/login", base_url="https://localhost").get_data(as_text=True)
     import re
+
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    resp = c.post("/login", base_url="https://localhost",
-                  data={"name": "reviewer1", "password": PASSWORD, "csrf_token": token})
+    resp = c.post(
+        "/login", base_url="https://localhost", data={"name": "reviewer1", "password": PASSWORD, "csrf_token": token}
+    )
     assert "Secure" in resp.headers["Set-Cookie"]
 
 
 def test_password_change_ends_sessions(reviewer):
     from kb.store.users import set_password
+
     assert reviewer.get("/api/session").get_json()["user"]
     set_password("reviewer1", "a-new-password-9")
     assert reviewer.get("/api/session").get_json()["user"] is None
@@ -167,6 +203,7 @@ def test_password_change_ends_sessions(reviewer):
 
 def test_secret_key_generated_once_into_data_dir(web_data):
     from webapp import create_app
+
     a, b = create_app(), create_app()
     key_file = web_data / "secret_key"
     assert key_file.exists() and stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -219,7 +256,10 @@ def test_login_itself_needs_csrf(client):
 
 def test_api_write_with_header_token_works(reviewer):
     token = csrf(reviewer)
-    resp = reviewer.post(f"/api/items/{M4}/review", json={"action": "note.add", "body": "核实中", "reason": "测试"},
-                         headers={"X-CSRF-Token": token})
+    resp = reviewer.post(
+        f"/api/items/{M4}/review",
+        json={"action": "note.add", "body": "核实中", "reason": "测试"},
+        headers={"X-CSRF-Token": token},
+    )
     assert resp.status_code == 200 and resp.get_json()["ok"] is True
     assert audit_count() == 1

@@ -1,4 +1,5 @@
 """Flask web UI and JSON API of Plan KB (application factory)."""
+
 from __future__ import annotations
 
 import importlib
@@ -11,8 +12,10 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides defaults (tests pass TESTING and a data dir)."""
     app = Flask(__name__)
     from webapp import render, security
-    app.config.update(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=1 << 20, SEND_FILE_MAX_AGE_DEFAULT=3600,
-                      **security.COOKIE_DEFAULTS)
+
+    app.config.update(
+        JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=1 << 20, SEND_FILE_MAX_AGE_DEFAULT=3600, **security.COOKIE_DEFAULTS
+    )
     if config:
         app.config.update(config)
     if app.config.get("KB_DATA_DIR"):
@@ -21,13 +24,26 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if app.config.get("TRUSTED_PROXY") or os.environ.get("KB_TRUSTED_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix  # https seen through a reverse proxy → Secure cookies
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     security.init_app(app)
     render.init_app(app)
 
-    from webapp import (api_search, auth, departments, downloads, graph, home, items, reader, review, search_page,
-                        targets)
+    from webapp import (
+        api_search,
+        auth,
+        departments,
+        downloads,
+        graph,
+        home,
+        items,
+        reader,
+        review,
+        search_page,
+        targets,
+    )
+
     for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review):
         app.register_blueprint(bp_module.bp)
     app.register_blueprint(api_search.bp)
@@ -53,11 +69,13 @@ def _page_globals() -> dict:
     from flask import current_app, g
 
     from webapp.render import url_with_query
+
     endpoint = request.endpoint or ""
     api = ""
     if endpoint and f"{endpoint}_api" in current_app.view_functions:
         api = url_with_query(f"{endpoint}_api", request.view_args or {}, request.args)
     elif endpoint == "search.search_page":
         from webapp.search_page import api_link
+
         api = api_link(request.args)
     return {"user": g.get("user"), "api_url": api, "nav": endpoint.split(".")[0]}

@@ -1,4 +1,5 @@
 """Sign-in and sign-out for reviewers (accounts come from `python -m kb user add`)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

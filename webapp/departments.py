@@ -1,4 +1,5 @@
 """Department pages (我的职责): every item a department leads or supports, by domain, with targets served."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,8 +8,18 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from webapp.items import indicator_view
-from webapp.lookup import (ROLE_LABELS, SOURCE_LABELS, Snapshot, brief, dept_url, department_names, involvement_of,
-                           owners, resolve_department, snapshot)
+from webapp.lookup import (
+    ROLE_LABELS,
+    SOURCE_LABELS,
+    Snapshot,
+    brief,
+    department_names,
+    dept_url,
+    involvement_of,
+    owners,
+    resolve_department,
+    snapshot,
+)
 from webapp.render import twin
 
 bp = Blueprint("departments", __name__)
@@ -18,6 +29,7 @@ OTHER_DOMAIN = "总体要求与组织实施"
 def department_counts(snap: Snapshot) -> list[dict[str, Any]]:
     """Every tagged department with how many items it leads and supports, busiest first."""
     from nlp import registry
+
     counts: dict[str, Counter] = {n: Counter() for n in department_names(snap)}
     for name in counts:
         for inv in involvement_of(snap, name):
@@ -25,8 +37,16 @@ def department_counts(snap: Snapshot) -> list[dict[str, Any]]:
     out = []
     for name, c in counts.items():
         dep = registry.get(name)
-        out.append({"name": name, "lead": c["lead"], "co": c["co"], "total": c["lead"] + c["co"],
-                    "category": registry.CATEGORY_LABELS.get(dep.category, "") if dep else "", "url": dept_url(name)})
+        out.append(
+            {
+                "name": name,
+                "lead": c["lead"],
+                "co": c["co"],
+                "total": c["lead"] + c["co"],
+                "category": registry.CATEGORY_LABELS.get(dep.category, "") if dep else "",
+                "url": dept_url(name),
+            }
+        )
     return sorted(out, key=lambda d: (-d["total"], d["name"]))
 
 
@@ -35,20 +55,27 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
     goals = [snap.by_id[g] for g in it["serves"] if g in snap.by_id]
     if it["kind"] == "goal":  # a goal is its own target
         goals = [it]
-    return {**brief(it), "role": inv["role"], "role_label": ROLE_LABELS[inv["role"]],
-            "source": tag.get("source", "clause"), "source_label": SOURCE_LABELS.get(tag.get("source", ""), "条款"),
-            "confidence": tag.get("confidence"), "clauses": inv["clauses"],
-            "phrases": list(dict.fromkeys(e["text"] for e in tag.get("evidence") or [] if e.get("text"))),
-            "excerpt": it["text"][:90] + ("…" if len(it["text"]) > 90 else ""),
-            "targets": [{**brief(g), "indicators": [indicator_view(i) for i in g["indicators"]]} for g in goals],
-            "indicators": [indicator_view(i) for i in it["indicators"]],
-            "partners": [d["name"] for d in it["departments"] if d["name"] != name],
-            "owners": owners(it)}
+    return {
+        **brief(it),
+        "role": inv["role"],
+        "role_label": ROLE_LABELS[inv["role"]],
+        "source": tag.get("source", "clause"),
+        "source_label": SOURCE_LABELS.get(tag.get("source", ""), "条款"),
+        "confidence": tag.get("confidence"),
+        "clauses": inv["clauses"],
+        "phrases": list(dict.fromkeys(e["text"] for e in tag.get("evidence") or [] if e.get("text"))),
+        "excerpt": it["text"][:90] + ("…" if len(it["text"]) > 90 else ""),
+        "targets": [{**brief(g), "indicators": [indicator_view(i) for i in g["indicators"]]} for g in goals],
+        "indicators": [indicator_view(i) for i in it["indicators"]],
+        "partners": [d["name"] for d in it["departments"] if d["name"] != name],
+        "owners": owners(it),
+    }
 
 
 def department_context(query: str) -> dict[str, Any]:
     """The duty list of one department (any alias accepted)."""
     from nlp import registry
+
     snap = snapshot()
     name = resolve_department(snap, query)
     invs = involvement_of(snap, name)
@@ -60,12 +87,17 @@ def department_context(query: str) -> dict[str, Any]:
     dep = registry.get(name)
     lead = sum(1 for i in invs if i["role"] == "lead")
     return {
-        "name": name, "query": query,
+        "name": name,
+        "query": query,
         "full_name": dep.full if dep else name,
         "category": registry.CATEGORY_LABELS.get(dep.category, "") if dep else "",
         "aliases": [a for a in (dep.names if dep else ()) if a != name],
-        "counts": {"lead": lead, "co": len(invs) - lead, "total": len(invs),
-                   "targets": len({t["id"] for es in groups.values() for e in es for t in e["targets"]})},
+        "counts": {
+            "lead": lead,
+            "co": len(invs) - lead,
+            "total": len(invs),
+            "targets": len({t["id"] for es in groups.values() for e in es for t in e["targets"]}),
+        },
         "groups": [{"domain": d, "plan": p, "items": es} for (p, d), es in groups.items()],
         "partners": [{"name": p, "count": n, "url": dept_url(p)} for p, n in partners.most_common()],
         "exports": export_links(name),
@@ -76,8 +108,12 @@ def department_context(query: str) -> dict[str, Any]:
 def export_links(name: str) -> list[dict[str, str]]:
     """Download buttons for the department's duty list (webapp.downloads), then the JSON twin."""
     from webapp.downloads import FORMAT_LABELS, download_url
-    links = [{"format": fmt, "label": FORMAT_LABELS[fmt], "url": download_url("dept", fmt, name=name)}
-             for fmt in ("xlsx", "docx", "csv", "md") if fmt in FORMAT_LABELS]
+
+    links = [
+        {"format": fmt, "label": FORMAT_LABELS[fmt], "url": download_url("dept", fmt, name=name)}
+        for fmt in ("xlsx", "docx", "csv", "md")
+        if fmt in FORMAT_LABELS
+    ]
     links.append({"format": "json", "label": "JSON 数据", "url": url_for("departments.department_page_api", name=name)})
     return links
 
@@ -93,6 +129,7 @@ def department_page(name: str):
 @bp.get("/api/departments/<path:name>")
 def department_page_api(name: str):
     from flask import jsonify
+
     return jsonify({"ok": True, **department_context(name)})
 
 

@@ -1,4 +1,5 @@
 """Download routes of the 任务分解责任清单: whole plan, one department, indicators — in any export format."""
+
 from __future__ import annotations
 
 from html import escape
@@ -6,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from kb.store.db import NoKnowledgeBase
 from kb.exports import FORMATS, ExportError, Filters, export
 from kb.store import KB
+from kb.store.db import NoKnowledgeBase
 from webapp.render import url_with_query
 
 bp = Blueprint("downloads", __name__)
@@ -50,19 +51,27 @@ def _error(status: int, message: str, fmt: str, suggestions: list[dict[str, str]
         return jsonify(body), status
     try:  # the site's own error page when the web UI provides one
         from webapp.render import error_response
+
         return error_response(status, message, suggestions)
-    except Exception:  # noqa: BLE001 — no template yet: a plain page says the same
+    except Exception:
         items = "".join(f'<li><a href="{escape(s["url"])}">{escape(s["label"])}</a></li>' for s in suggestions or [])
-        html = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>无法导出</title>"
-                f"<h1>无法导出</h1><p>{escape(message)}</p>" + (f"<ul>{items}</ul>" if items else "") +
-                '<p><a href="/">返回首页</a></p></html>')
+        html = (
+            f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>无法导出</title>"
+            f"<h1>无法导出</h1><p>{escape(message)}</p>"
+            + (f"<ul>{items}</ul>" if items else "")
+            + '<p><a href="/">返回首页</a></p></html>'
+        )
         return Response(html, status=status, mimetype="text/html")
 
 
 def _send(layout: str, fmt: str, dept: str | None = None):
     if fmt not in FORMATS:
-        return _error(404, f"不支持的格式“{fmt}”,可选:{'、'.join(FORMATS)}", fmt,
-                      [{"label": FORMAT_LABELS[f], "url": _same_with(f)} for f in FORMATS])
+        return _error(
+            404,
+            f"不支持的格式“{fmt}”,可选:{'、'.join(FORMATS)}",
+            fmt,
+            [{"label": FORMAT_LABELS[f], "url": _same_with(f)} for f in FORMATS],
+        )
     per_dept = (request.args.get("per_dept_sheets") or "").lower() in TRUE
     try:
         with KB() as kb:

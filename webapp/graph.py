@@ -1,4 +1,5 @@
 """Graph page: a department's or an item's neighbourhood, or the whole plan, drawn with cytoscape."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,6 +24,9 @@ def graph_page() -> dict[str, Any]:
         data = item_graph(snap, resolve_item(snap, item))
     else:
         data = plan_graph(snap)
-    return {**data, "query": {"dept": dept, "item": item},
-            "legend": [{"kind": k, "label": v} for k, v in KIND_LEGEND],
-            "title": f"关系图 · {data['focus']['label']}"}
+    return {
+        **data,
+        "query": {"dept": dept, "item": item},
+        "legend": [{"kind": k, "label": v} for k, v in KIND_LEGEND],
+        "title": f"关系图 · {data['focus']['label']}",
+    }

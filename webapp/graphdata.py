@@ -1,4 +1,5 @@
 """Graph views for the pages over kb.graph: an item's neighbours and cytoscape-ready neighbourhoods."""
+
 from __future__ import annotations
 
 import threading
@@ -10,13 +11,18 @@ from webapp.lookup import Snapshot, brief, dept_url, label
 if TYPE_CHECKING:
     import networkx as nx
 
-RELATION_LABELS = {"serves": "服务目标", "served_by": "支撑措施", "sibling": "服务同一目标的措施", "lead": "牵头部门",
-                   "co": "配合部门"}
+RELATION_LABELS = {
+    "serves": "服务目标",
+    "served_by": "支撑措施",
+    "sibling": "服务同一目标的措施",
+    "lead": "牵头部门",
+    "co": "配合部门",
+}
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def kb_graph(snap: Snapshot) -> "nx.DiGraph":
+def kb_graph(snap: Snapshot) -> nx.DiGraph:
     """kb.graph's networkx graph of the snapshot, built once per snapshot (a new build or review makes a new one)."""
     with _lock:
         if _cache.get("snap") is not snap:  # keyed by the snapshot itself, so graph and pages always agree
@@ -50,13 +56,27 @@ def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _item_node(it: dict[str, Any], focus: bool = False) -> dict[str, Any]:
-    return {"id": it["id"], "label": f"{label(it)}\n{it['title'][:14]}", "title": it["title"], "kind": it["kind"],
-            "domain": it["domain"] or "", "url": brief(it)["url"], "focus": focus}
+    return {
+        "id": it["id"],
+        "label": f"{label(it)}\n{it['title'][:14]}",
+        "title": it["title"],
+        "kind": it["kind"],
+        "domain": it["domain"] or "",
+        "url": brief(it)["url"],
+        "focus": focus,
+    }
 
 
 def _dept_node(name: str, focus: bool = False) -> dict[str, Any]:
-    return {"id": kbg.dept_node(name), "label": name, "title": name, "kind": "department", "domain": "",
-            "url": dept_url(name), "focus": focus}
+    return {
+        "id": kbg.dept_node(name),
+        "label": name,
+        "title": name,
+        "kind": "department",
+        "domain": "",
+        "url": dept_url(name),
+        "focus": focus,
+    }
 
 
 class _Builder:
@@ -79,17 +99,25 @@ class _Builder:
 
     def edge(self, source: str, target: str, kind: str) -> None:
         if source in self.nodes and target in self.nodes:
-            self.edges.setdefault((source, target), {"id": f"{source}->{target}", "source": source, "target": target,
-                                                     "kind": kind, "label": RELATION_LABELS.get(kind, kind)})
+            self.edges.setdefault(
+                (source, target),
+                {
+                    "id": f"{source}->{target}",
+                    "source": source,
+                    "target": target,
+                    "kind": kind,
+                    "label": RELATION_LABELS.get(kind, kind),
+                },
+            )
 
-    def owners(self, g: "nx.DiGraph", item_id: str, roles: tuple[str, ...] = kbg.ROLES) -> None:
+    def owners(self, g: nx.DiGraph, item_id: str, roles: tuple[str, ...] = kbg.ROLES) -> None:
         for role, names in kbg.duties_of_item(g, item_id).items():
             if role in roles:
                 for n in names:
                     self.dept(n)
                     self.edge(kbg.dept_node(n), item_id, role)
 
-    def serves_edges(self, g: "nx.DiGraph") -> None:
+    def serves_edges(self, g: nx.DiGraph) -> None:
         for nid in list(self.nodes):
             if nid in g and g.nodes[nid].get("kind") != "department":
                 for goal in kbg.served_goals(g, nid):

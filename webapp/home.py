@@ -1,4 +1,5 @@
 """Home page: search box, the plan's structure at a glance, department picker, latest reviews."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,20 +25,40 @@ def index() -> dict[str, Any]:
         if not it["domain"]:
             others[it["kind"]] = others.get(it["kind"], 0) + 1
             continue
-        d = domains.setdefault(it["domain"], {"domain": it["domain"], "code": it["domain_code"], "goals": 0,
-                                               "measures": 0, "indicators": 0,
-                                               "url": url_for("search.search_page", domain=it["domain"])})
+        d = domains.setdefault(
+            it["domain"],
+            {
+                "domain": it["domain"],
+                "code": it["domain_code"],
+                "goals": 0,
+                "measures": 0,
+                "indicators": 0,
+                "url": url_for("search.search_page", domain=it["domain"]),
+            },
+        )
         d["goals" if it["kind"] == "goal" else "measures"] += it["kind"] in ("goal", "measure")
         d["indicators"] += len(it["indicators"])
     depts = department_counts(snap)
     return {
-        "plans": [{"id": p["id"], "title": p["title"], "issuer": p["meta"].get("issuer", ""),
-                   "published": p["meta"].get("published", ""), "period": p["meta"].get("period"),
-                   "url": url_for("reader.plan_page", plan_id=p["id"])} for p in snap.plans],
-        "totals": {"items": len(snap.items), "goals": sum(it["kind"] == "goal" for it in snap.items),
-                   "measures": sum(it["kind"] == "measure" for it in snap.items),
-                   "indicators": sum(len(it["indicators"]) for it in snap.items),
-                   "departments": len(depts), "links": sum(len(it["serves"]) for it in snap.items)},
+        "plans": [
+            {
+                "id": p["id"],
+                "title": p["title"],
+                "issuer": p["meta"].get("issuer", ""),
+                "published": p["meta"].get("published", ""),
+                "period": p["meta"].get("period"),
+                "url": url_for("reader.plan_page", plan_id=p["id"]),
+            }
+            for p in snap.plans
+        ],
+        "totals": {
+            "items": len(snap.items),
+            "goals": sum(it["kind"] == "goal" for it in snap.items),
+            "measures": sum(it["kind"] == "measure" for it in snap.items),
+            "indicators": sum(len(it["indicators"]) for it in snap.items),
+            "departments": len(depts),
+            "links": sum(len(it["serves"]) for it in snap.items),
+        },
         "domains": list(domains.values()),
         "other_sections": [{"kind": k, "label": KIND_LABELS.get(k, k), "count": n} for k, n in others.items()],
         "departments": depts,
@@ -69,4 +90,5 @@ def _examples(snap) -> list[str]:
 def _exports() -> list[dict[str, str]]:
     """The whole plan's 任务分解责任清单 downloads (webapp.downloads)."""
     from webapp.downloads import FORMAT_LABELS, download_url
+
     return [{"format": f, "label": FORMAT_LABELS[f], "url": download_url("plan", f)} for f in ("xlsx", "docx")]

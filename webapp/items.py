@@ -1,4 +1,5 @@
 """Item page (goal / measure / clause's item): marked text, departments with evidence, goals served, indicators."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,17 @@ from flask import Blueprint
 from kb.store import KB
 from webapp import reviewdata
 from webapp.graphdata import neighbours
-from webapp.lookup import (COMPARATOR_LABELS, ROLE_LABELS, SOURCE_LABELS, brief, dept_url, label, owners,
-                           resolve_item, snapshot)
+from webapp.lookup import (
+    COMPARATOR_LABELS,
+    ROLE_LABELS,
+    SOURCE_LABELS,
+    brief,
+    dept_url,
+    label,
+    owners,
+    resolve_item,
+    snapshot,
+)
 from webapp.render import twin
 from webapp.textmarks import marked_text
 
@@ -19,8 +29,9 @@ bp = Blueprint("items", __name__)
 def indicator_view(ind: dict[str, Any]) -> dict[str, Any]:
     """An indicator with its comparator and value written for people (≥ 90%)."""
     value = ind.get("value")
-    shown = "" if value is None else (f"{value:g}" if ind.get("value_max") is None else
-                                      f"{value:g}–{ind['value_max']:g}")
+    shown = (
+        "" if value is None else (f"{value:g}" if ind.get("value_max") is None else f"{value:g}–{ind['value_max']:g}")
+    )
     unit = ind.get("unit") or ""
     comp = COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"])
     return {**ind, "comparator_label": comp, "display": " ".join(x for x in (comp, f"{shown}{unit}") if x.strip())}
@@ -29,10 +40,14 @@ def indicator_view(ind: dict[str, Any]) -> dict[str, Any]:
 def department_view(d: dict[str, Any]) -> dict[str, Any]:
     """A department tag with labels, link and its evidence phrases."""
     phrases = list(dict.fromkeys(e["text"] for e in d.get("evidence") or [] if e.get("text")))
-    return {**d, "role_label": ROLE_LABELS.get(d["role"], d["role"]),
-            "source_label": SOURCE_LABELS.get(d.get("source", ""), d.get("source", "")),
-            "url": dept_url(d["name"]), "phrases": phrases,
-            "rules": list(dict.fromkeys(e["rule"] for e in d.get("evidence") or [] if e.get("rule")))}
+    return {
+        **d,
+        "role_label": ROLE_LABELS.get(d["role"], d["role"]),
+        "source_label": SOURCE_LABELS.get(d.get("source", ""), d.get("source", "")),
+        "url": dept_url(d["name"]),
+        "phrases": phrases,
+        "rules": list(dict.fromkeys(e["rule"] for e in d.get("evidence") or [] if e.get("rule"))),
+    }
 
 
 @twin(bp, "/items/<path:item_id>", "item.html")
@@ -46,9 +61,17 @@ def item_page(item_id: str) -> dict[str, Any]:
     for s in it.get("serves_detail") or [{"goal": g} for g in it["serves"]]:
         goal = snap.by_id.get(s["goal"])
         if goal is not None:
-            serves.append({**brief(goal), "score": s.get("score"), "why": s.get("why", ""),
-                           "cross_domain": s.get("cross_domain", False), "source": s.get("source", ""),
-                           "owners": owners(goal), "indicators": [indicator_view(i) for i in goal["indicators"]]})
+            serves.append(
+                {
+                    **brief(goal),
+                    "score": s.get("score"),
+                    "why": s.get("why", ""),
+                    "cross_domain": s.get("cross_domain", False),
+                    "source": s.get("source", ""),
+                    "owners": owners(goal),
+                    "indicators": [indicator_view(i) for i in goal["indicators"]],
+                }
+            )
     served_by = []
     for mid in snap.serving.get(it["id"], []):
         m = snap.by_id[mid]
@@ -57,12 +80,23 @@ def item_page(item_id: str) -> dict[str, Any]:
     served_by.sort(key=lambda m: -(m["score"] or 0))
     who = owners(it)
     return {
-        "item": {**brief(it), "text": it["text"], "raw_text": it["raw_text"], "section": it["section"],
-                 "block": it["block"], "plan": it["plan"], "plan_title": plan["title"], "line": it["line"],
-                 "fingerprint": it["fingerprint"], "target_groups": it["target_groups"]},
-        "answer": {"lead": who["lead"], "co": who["co"], "serves": [{"id": s["id"], "label": s["label"],
-                                                                     "title": s["title"], "url": s["url"]}
-                                                                    for s in serves]},
+        "item": {
+            **brief(it),
+            "text": it["text"],
+            "raw_text": it["raw_text"],
+            "section": it["section"],
+            "block": it["block"],
+            "plan": it["plan"],
+            "plan_title": plan["title"],
+            "line": it["line"],
+            "fingerprint": it["fingerprint"],
+            "target_groups": it["target_groups"],
+        },
+        "answer": {
+            "lead": who["lead"],
+            "co": who["co"],
+            "serves": [{"id": s["id"], "label": s["label"], "title": s["title"], "url": s["url"]} for s in serves],
+        },
         "marked": marked_text(it, repairs),
         "departments": [department_view(d) for d in it["departments"]],
         "serves": serves,

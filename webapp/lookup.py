@@ -1,4 +1,5 @@
 """Shared look-ups for the pages: Chinese labels, one snapshot of the reviewed items, id and name resolution."""
+
 from __future__ import annotations
 
 import difflib
@@ -13,19 +14,42 @@ from kb.reviews import audit
 from kb.store import KB
 from webapp.render import NotFoundWithHints
 
-KIND_LABELS = {"goal": "主要目标", "measure": "政策措施", "implementation": "组织实施", "monitoring": "监测评估",
-               "preface": "前言", "principle": "基本原则", "guiding_idea": "指导思想", "overall_goal": "总体目标"}
+KIND_LABELS = {
+    "goal": "主要目标",
+    "measure": "政策措施",
+    "implementation": "组织实施",
+    "monitoring": "监测评估",
+    "preface": "前言",
+    "principle": "基本原则",
+    "guiding_idea": "指导思想",
+    "overall_goal": "总体目标",
+}
 KIND_SHORT = {"goal": "目标", "measure": "措施", "implementation": "实施", "monitoring": "监测"}
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
-SOURCE_LABELS = {"explicit": "原文明确", "inferred": "自动推断", "reviewed": "人工审核", "review": "人工审核",
-                 "manual": "人工审核"}
-COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<", "increase": "提高", "decrease": "降低",
-                     "range": "区间", "maintain": "保持"}
+SOURCE_LABELS = {
+    "explicit": "原文明确",
+    "inferred": "自动推断",
+    "reviewed": "人工审核",
+    "review": "人工审核",
+    "manual": "人工审核",
+}
+COMPARATOR_LABELS = {
+    ">=": "≥",
+    "<=": "≤",
+    "==": "=",
+    ">": ">",
+    "<": "<",
+    "increase": "提高",
+    "decrease": "降低",
+    "range": "区间",
+    "maintain": "保持",
+}
 
 
 @dataclass
 class Snapshot:
     """Every item of the live build with reviewers' decisions applied, indexed for the pages."""
+
     items: list[dict[str, Any]]
     plans: list[dict[str, Any]]
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -71,9 +95,17 @@ def dept_url(name: str) -> str:
 
 def brief(it: dict[str, Any]) -> dict[str, Any]:
     """What a list or a link needs to show an item."""
-    return {"id": it["id"], "kind": it["kind"], "kind_label": KIND_LABELS.get(it["kind"], it["kind"]),
-            "domain": it["domain"], "domain_code": it["domain_code"], "number": it["number"],
-            "title": it["title"], "label": label(it), "url": item_url(it["id"])}
+    return {
+        "id": it["id"],
+        "kind": it["kind"],
+        "kind_label": KIND_LABELS.get(it["kind"], it["kind"]),
+        "domain": it["domain"],
+        "domain_code": it["domain_code"],
+        "number": it["number"],
+        "title": it["title"],
+        "label": label(it),
+        "url": item_url(it["id"]),
+    }
 
 
 def label(it: dict[str, Any]) -> str:
@@ -85,8 +117,10 @@ def label(it: dict[str, Any]) -> str:
 
 def owners(it: dict[str, Any]) -> dict[str, list[str]]:
     """Item-level lead and supporting departments (names, in rank order)."""
-    return {"lead": [d["name"] for d in it["departments"] if d["role"] == "lead"],
-            "co": [d["name"] for d in it["departments"] if d["role"] == "co"]}
+    return {
+        "lead": [d["name"] for d in it["departments"] if d["role"] == "lead"],
+        "co": [d["name"] for d in it["departments"] if d["role"] == "co"],
+    }
 
 
 def resolve_item(snap: Snapshot, item_id: str) -> dict[str, Any]:
@@ -113,6 +147,7 @@ def department_names(snap: Snapshot) -> set[str]:
 def resolve_department(snap: Snapshot, name: str) -> str:
     """The canonical name for any alias (市卫健委, 卫健委, 益阳市卫生健康委员会…); 404 with the closest names."""
     from nlp import registry
+
     known = department_names(snap)
     if name in known:
         return name

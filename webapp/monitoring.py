@@ -1,4 +1,5 @@
 """监测评估 pages: dashboards per domain and department, trend charts, value entry, xlsx template/import, reports."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,8 +11,8 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 
 from kb import monitoring as mon
 from kb.monitoring import observations as obsdb
-from kb.monitoring.workbook import ImportRejected, import_file, template
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
+from kb.monitoring.workbook import ImportRejected, import_file, template
 from webapp.monitoring_svg import trend_svg
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.security import login_required
@@ -43,17 +44,46 @@ def row_json(r: dict[str, Any]) -> dict[str, Any]:
     values = []
     for y in a["years"]:
         obs, st = r["rows"].get(y), a["per_year"][str(y)]
-        values.append({"year": y, "value": obs["value"] if obs else None, "display": mon.fmt(obs["value"]) if obs else "",
-                       "status": st["code"], "label": st["label"], "reason": st["reason"],
-                       "source": obs["source"] if obs else "", "note": obs["note"] if obs else "",
-                       "entered_by": obs["entered_by"] if obs else "", "entered_at": obs["entered_at"] if obs else ""})
-    return {"id": ind["id"], "name": ind["name"], "item": ind["item"], "item_title": ind["item_title"],
-            "plan": ind["plan"], "domain": ind["domain"], "domain_code": ind["domain_code"] or OTHER,
-            "raw": ind.get("raw", ""), "unit": r["unit"], "owners": ind["owners"], "lead": r["lead"],
-            "departments": ind["departments"], "target": a["target"], "target_year": a["target_year"],
-            "baseline_year": a["baseline_year"], "rule": a["rule"], "bounds": a["bounds"], "years": a["years"],
-            "values": values, "current": a["current"], "latest_year": a["latest_year"], "warnings": a["warnings"],
-            "projection": a["projection"], "url": url_for("monitoring.indicator_page", ind_id=ind["id"])}
+        values.append(
+            {
+                "year": y,
+                "value": obs["value"] if obs else None,
+                "display": mon.fmt(obs["value"]) if obs else "",
+                "status": st["code"],
+                "label": st["label"],
+                "reason": st["reason"],
+                "source": obs["source"] if obs else "",
+                "note": obs["note"] if obs else "",
+                "entered_by": obs["entered_by"] if obs else "",
+                "entered_at": obs["entered_at"] if obs else "",
+            }
+        )
+    return {
+        "id": ind["id"],
+        "name": ind["name"],
+        "item": ind["item"],
+        "item_title": ind["item_title"],
+        "plan": ind["plan"],
+        "domain": ind["domain"],
+        "domain_code": ind["domain_code"] or OTHER,
+        "raw": ind.get("raw", ""),
+        "unit": r["unit"],
+        "owners": ind["owners"],
+        "lead": r["lead"],
+        "departments": ind["departments"],
+        "target": a["target"],
+        "target_year": a["target_year"],
+        "baseline_year": a["baseline_year"],
+        "rule": a["rule"],
+        "bounds": a["bounds"],
+        "years": a["years"],
+        "values": values,
+        "current": a["current"],
+        "latest_year": a["latest_year"],
+        "warnings": a["warnings"],
+        "projection": a["projection"],
+        "url": url_for("monitoring.indicator_page", ind_id=ind["id"]),
+    }
 
 
 def _domains(rows: list[dict]) -> list[dict[str, Any]]:
@@ -63,8 +93,10 @@ def _domains(rows: list[dict]) -> list[dict[str, Any]]:
         code = r["indicator"]["domain_code"] or OTHER
         groups.setdefault(code, []).append(r)
         names.setdefault(code, r["indicator"]["domain"] or "其他")
-    return [{"code": c, "name": names[c], "summary": mon.summary(rs),
-             "url": url_for("monitoring.domain_page", code=c)} for c, rs in groups.items()]
+    return [
+        {"code": c, "name": names[c], "summary": mon.summary(rs), "url": url_for("monitoring.domain_page", code=c)}
+        for c, rs in groups.items()
+    ]
 
 
 def _departments(rows: list[dict]) -> list[dict[str, Any]]:
@@ -77,17 +109,32 @@ def _departments(rows: list[dict]) -> list[dict[str, Any]]:
             else:
                 co[d["name"]] = co.get(d["name"], 0) + 1
     names = sorted(set(lead) | set(co), key=lambda n: (-len(lead.get(n, [])), n))
-    return [{"name": n, "summary": mon.summary(lead.get(n, [])), "co": co.get(n, 0),
-             "url": url_for("monitoring.department_page", name=n)} for n in names]
+    return [
+        {
+            "name": n,
+            "summary": mon.summary(lead.get(n, [])),
+            "co": co.get(n, 0),
+            "url": url_for("monitoring.department_page", name=n),
+        }
+        for n in names
+    ]
 
 
 @twin(bp, "/monitoring", "monitoring/overview.html")
 def overview_page() -> dict[str, Any]:
     _index, rows, orphans = _data()
     flagged = [row_json(r) for r in rows if r["assessment"]["warnings"]]
-    return {"title": "监测评估", "summary": mon.summary(rows), "domains": _domains(rows),
-            "departments": _departments(rows), "warnings": flagged, "rules": rule_notes(),
-            "orphans": [{k: o[k] for k in ("indicator", "indicator_name", "year", "value", "unit", "why")} for o in orphans]}
+    return {
+        "title": "监测评估",
+        "summary": mon.summary(rows),
+        "domains": _domains(rows),
+        "departments": _departments(rows),
+        "warnings": flagged,
+        "rules": rule_notes(),
+        "orphans": [
+            {k: o[k] for k in ("indicator", "indicator_name", "year", "value", "unit", "why")} for o in orphans
+        ],
+    }
 
 
 @twin(bp, "/monitoring/domain/<code>", "monitoring/list.html")
@@ -95,17 +142,27 @@ def domain_page(code: str) -> dict[str, Any]:
     _index, rows, _ = _data()
     mine = [r for r in rows if (r["indicator"]["domain_code"] or OTHER) == code]
     if not mine:
-        raise NotFoundWithHints(f"没有领域“{code}”的指标",
-                                [{"label": d["name"], "url": d["url"]} for d in _domains(rows)])
+        raise NotFoundWithHints(
+            f"没有领域“{code}”的指标", [{"label": d["name"], "url": d["url"]} for d in _domains(rows)]
+        )
     name = mine[0]["indicator"]["domain"] or "其他"
-    return {"title": f"监测评估 · {name}", "scope": "domain", "code": code, "name": name,
-            "summary": mon.summary(mine), "indicators": [row_json(r) for r in mine], "co_indicators": [],
-            "report_args": {"domain": code}, "rules": rule_notes()}
+    return {
+        "title": f"监测评估 · {name}",
+        "scope": "domain",
+        "code": code,
+        "name": name,
+        "summary": mon.summary(mine),
+        "indicators": [row_json(r) for r in mine],
+        "co_indicators": [],
+        "report_args": {"domain": code},
+        "rules": rule_notes(),
+    }
 
 
 @twin(bp, "/monitoring/department/<name>", "monitoring/list.html")
 def department_page(name: str) -> dict[str, Any]:
     from nlp.registry import resolve
+
     dep = resolve(name)
     name = dep.canonical if dep else name  # any alias (教育局, 卫生健康部门) opens the same dashboard
     _index, rows, _ = _data()
@@ -114,11 +171,21 @@ def department_page(name: str) -> dict[str, Any]:
     if not lead and not co:
         names = [d["name"] for d in _departments(rows)]
         close = difflib.get_close_matches(name, names, n=5, cutoff=0.3)
-        raise NotFoundWithHints(f"“{name}”没有负责的监测指标",
-                                [{"label": n, "url": url_for("monitoring.department_page", name=n)} for n in close])
-    return {"title": f"监测评估 · {name}", "scope": "department", "code": name, "name": name,
-            "summary": mon.summary(lead), "indicators": [row_json(r) for r in lead],
-            "co_indicators": [row_json(r) for r in co], "report_args": {"department": name}, "rules": rule_notes()}
+        raise NotFoundWithHints(
+            f"“{name}”没有负责的监测指标",
+            [{"label": n, "url": url_for("monitoring.department_page", name=n)} for n in close],
+        )
+    return {
+        "title": f"监测评估 · {name}",
+        "scope": "department",
+        "code": name,
+        "name": name,
+        "summary": mon.summary(lead),
+        "indicators": [row_json(r) for r in lead],
+        "co_indicators": [row_json(r) for r in co],
+        "report_args": {"department": name},
+        "rules": rule_notes(),
+    }
 
 
 def _find(ind_id: str) -> dict[str, Any]:
@@ -129,25 +196,45 @@ def _find(ind_id: str) -> dict[str, Any]:
     tail = [r for r in rows if r["indicator"]["id"].split(":", 1)[-1] == ind_id]
     if len(tail) == 1:
         return tail[0]
-    raise NotFoundWithHints(f"没有这个指标“{ind_id}”", [{"label": "监测评估总览", "url": url_for("monitoring.overview_page")}])
+    raise NotFoundWithHints(
+        f"没有这个指标“{ind_id}”", [{"label": "监测评估总览", "url": url_for("monitoring.overview_page")}]
+    )
 
 
 @twin(bp, "/monitoring/indicator/<ind_id>", "monitoring/indicator.html")
 def indicator_page(ind_id: str) -> dict[str, Any]:
     r = _find(ind_id)
     row = row_json(r)
-    return {"title": f"监测评估 · {row['name']}", "indicator": row, "history": obsdb.history(row["id"]),
-            "form_years": obsdb.years_of(r["indicator"]), "rules": rule_notes()}
+    return {
+        "title": f"监测评估 · {row['name']}",
+        "indicator": row,
+        "history": obsdb.history(row["id"]),
+        "form_years": obsdb.years_of(r["indicator"]),
+        "rules": rule_notes(),
+    }
 
 
 @bp.get("/api/indicators/<ind_id>/observations")
 def observations_api(ind_id: str):
     row = row_json(_find(ind_id))
-    obs = [{k: v[k] for k in ("year", "value", "source", "note", "entered_by", "entered_at")} | {"unit": row["unit"]}
-           for v in row["values"] if v["value"] is not None]
-    return jsonify({"ok": True, "indicator": row["id"], "name": row["name"], "unit": row["unit"],
-                    "target": row["target"], "observations": obs, "status": row["current"],
-                    "warnings": row["warnings"], "per_year": {v["year"]: v["status"] for v in row["values"]}})
+    obs = [
+        {k: v[k] for k in ("year", "value", "source", "note", "entered_by", "entered_at")} | {"unit": row["unit"]}
+        for v in row["values"]
+        if v["value"] is not None
+    ]
+    return jsonify(
+        {
+            "ok": True,
+            "indicator": row["id"],
+            "name": row["name"],
+            "unit": row["unit"],
+            "target": row["target"],
+            "observations": obs,
+            "status": row["current"],
+            "warnings": row["warnings"],
+            "per_year": {v["year"]: v["status"] for v in row["values"]},
+        }
+    )
 
 
 def _safe_next(target: str | None, default: str) -> str:
@@ -157,7 +244,7 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 @bp.post("/api/indicators/<ind_id>/observations")
-@bp.post("/monitoring/indicator/<ind_id>")   # registered first: url_for() gives the HTML form's address
+@bp.post("/monitoring/indicator/<ind_id>")  # registered first: url_for() gives the HTML form's address
 @login_required
 def enter_value(ind_id: str):
     """Set or clear one year's value (form or JSON: year, value, unit, source, convert)."""
@@ -166,17 +253,24 @@ def enter_value(ind_id: str):
     f = (request.get_json(silent=True) or {}) if request.is_json else request.form
     if not hasattr(f, "get"):
         abort(400, description="请求体必须是 JSON 对象")
-    back = _safe_next(request.form.get("next") if not request.is_json else None,
-                      url_for("monitoring.indicator_page", ind_id=ind["id"]))
+    back = _safe_next(
+        request.form.get("next") if not request.is_json else None,
+        url_for("monitoring.indicator_page", ind_id=ind["id"]),
+    )
     try:
         value = f.get("value")
         if not request.is_json and not str(value or "").strip() and not f.get("clear"):
             # An empty box submitted by Enter must not delete the year's value; clearing is explicit.
             raise obsdb.ObservationError("请填写数值(要删除该年度数值,请在指标页使用“删除”)")
-        entry = obsdb.make_entry(ind, str(f.get("year", "")), "" if value is None else str(value),
-                                 unit=str(f.get("unit") or "").strip() or None, source=str(f.get("source") or ""),
-                                 convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
-                                 known_unit=r["unit"])
+        entry = obsdb.make_entry(
+            ind,
+            str(f.get("year", "")),
+            "" if value is None else str(value),
+            unit=str(f.get("unit") or "").strip() or None,
+            source=str(f.get("source") or ""),
+            convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
+            known_unit=r["unit"],
+        )
         counts = obsdb.write([entry], g.user["name"], _data()[0])
     except obsdb.ObservationError as exc:
         if wants_json():
@@ -188,12 +282,27 @@ def enter_value(ind_id: str):
     v = next(v for v in fresh["values"] if v["year"] == entry.year)
     st = {"code": v["status"], "label": v["label"], "reason": v["reason"]}
     if wants_json():
-        return jsonify({"ok": True, "indicator": ind["id"], "year": entry.year, "value": entry.value,
-                        "unit": entry.unit, "note": entry.note, "changes": {k: v for k, v in counts.items() if k != "batch"},
-                        "status": st, "current": fresh["current"], "warnings": fresh["warnings"]})
+        return jsonify(
+            {
+                "ok": True,
+                "indicator": ind["id"],
+                "year": entry.year,
+                "value": entry.value,
+                "unit": entry.unit,
+                "note": entry.note,
+                "changes": {k: v for k, v in counts.items() if k != "batch"},
+                "status": st,
+                "current": fresh["current"],
+                "warnings": fresh["warnings"],
+            }
+        )
     what = "已删除" if entry.value is None else f"已保存 {entry.year}年 {mon.fmt(entry.value)}{entry.unit or ''}"
-    flash(f"{ind['name']}:{what}{('(' + entry.note + ')') if entry.note else ''} → {st['label']}"
-          if entry.value is not None else f"{ind['name']} {entry.year}年:{what}", "ok")
+    flash(
+        f"{ind['name']}:{what}{('(' + entry.note + ')') if entry.note else ''} → {st['label']}"
+        if entry.value is not None
+        else f"{ind['name']} {entry.year}年:{what}",
+        "ok",
+    )
     return redirect(back)
 
 
@@ -206,8 +315,11 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 @bp.get("/monitoring/template.xlsx")
 def template_download():
     index, rows, _ = _data()
-    return _download(template(index, {r["indicator"]["id"]: r["rows"] for r in rows}),
-                     f"监测数据模板-{date.today():%Y%m%d}.xlsx", XLSX)
+    return _download(
+        template(index, {r["indicator"]["id"]: r["rows"] for r in rows}),
+        f"监测数据模板-{date.today():%Y%m%d}.xlsx",
+        XLSX,
+    )
 
 
 @bp.get("/monitoring/report.<fmt>")
@@ -244,11 +356,15 @@ def import_upload():
         errors = [{"row": e.row, "col": e.col, "message": e.message} for e in exc.errors]
         if wants_json():
             return jsonify({"ok": False, "status": 422, "error": str(exc).splitlines()[0], "errors": errors}), 422
-        return render_template("monitoring/import_result.html", title="导入被拒绝", errors=errors,
-                               filename=up.filename), 422
+        return render_template(
+            "monitoring/import_result.html", title="导入被拒绝", errors=errors, filename=up.filename
+        ), 422
     changes = {k: v for k, v in counts.items() if k != "batch"}
     if wants_json():
         return jsonify({"ok": True, "changes": changes, "batch": counts["batch"]})
-    flash(f"已导入 {up.filename}:新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']}"
-          f"(批次 {counts['batch']})", "ok")
+    flash(
+        f"已导入 {up.filename}:新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']}"
+        f"(批次 {counts['batch']})",
+        "ok",
+    )
     return redirect(url_for("monitoring.overview_page"))

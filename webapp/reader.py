@@ -1,4 +1,5 @@
 """Plan reader: the whole plan as one readable document (Markdown → sanitised HTML) with an anchor per item."""
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,34 @@ from webapp.render import NotFoundWithHints, twin
 bp = Blueprint("reader", __name__)
 HEADING_LEVEL = {1: "##", 2: "###", 3: "####"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
-ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "p", "a", "strong", "em", "ul", "ol", "li", "span", "br", "hr",
-                "blockquote", "small"}
-ALLOWED_ATTRS = {"a": {"href", "title"}, "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"},
-                 "p": {"id", "class"}, "span": {"class"}}
+ALLOWED_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "p",
+    "a",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "span",
+    "br",
+    "hr",
+    "blockquote",
+    "small",
+}
+ALLOWED_ATTRS = {
+    "a": {"href", "title"},
+    "h1": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "p": {"id", "class"},
+    "span": {"class"},
+}
 
 
 def md_escape(text: str) -> str:
@@ -32,8 +57,9 @@ def anchor(item_id: str) -> str:
     return item_id.split(":", 1)[-1]
 
 
-def plan_markdown(plan: dict[str, Any], headings: list[dict[str, Any]], items: list[dict[str, Any]],
-                  by_id: dict[str, dict[str, Any]]) -> str:
+def plan_markdown(
+    plan: dict[str, Any], headings: list[dict[str, Any]], items: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]
+) -> str:
     """Headings and items merged in text order; each item a paragraph with its anchor, owners and goals."""
     events = [(h["line"], 0, "h", h) for h in headings] + [(it["line"], 1, "i", it) for it in items]
     lines = [f"# {md_escape(plan['title'])}", ""]
@@ -64,9 +90,9 @@ def plan_markdown(plan: dict[str, Any], headings: list[dict[str, Any]], items: l
 @lru_cache(maxsize=8)
 def _render(md: str) -> str:
     import markdown
+
     html = markdown.markdown(md, extensions=["attr_list", "sane_lists"], output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRS, url_schemes={"http", "https"},
-                     link_rel=None)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRS, url_schemes={"http", "https"}, link_rel=None)
 
 
 @bp.get("/plan")
@@ -83,11 +109,18 @@ def plan_page(plan_id: str) -> dict[str, Any]:
     with KB() as kb:
         plan = kb.plan(plan_id, texts=False)
         if plan is None:
-            raise NotFoundWithHints(f"找不到规划“{plan_id}”。", [
-                {"label": p["title"], "url": url_for("reader.plan_page", plan_id=p["id"])} for p in snap.plans])
+            raise NotFoundWithHints(
+                f"找不到规划“{plan_id}”。",
+                [{"label": p["title"], "url": url_for("reader.plan_page", plan_id=p["id"])} for p in snap.plans],
+            )
         headings = kb.headings(plan_id)
     items = [it for it in snap.items if it["plan"] == plan_id]
     md = plan_markdown(plan, headings, items, snap.by_id)
     toc = [{"level": h["level"], "text": h["text"], "anchor": f"h{h['position']}"} for h in headings if h["level"] <= 2]
-    return {"plan": {"id": plan["id"], "title": plan["title"], "meta": plan["meta"]}, "toc": toc,
-            "markdown": md, "html": _render(md), "title": plan["title"]}
+    return {
+        "plan": {"id": plan["id"], "title": plan["title"], "meta": plan["meta"]},
+        "toc": toc,
+        "markdown": md,
+        "html": _render(md),
+        "title": plan["title"],
+    }

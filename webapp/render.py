@@ -1,8 +1,10 @@
 """One context dict per page, rendered twice (HTML template and /api/… JSON twin), and one error shape."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
@@ -11,13 +13,30 @@ from kb.store.db import NoKnowledgeBase
 
 log = logging.getLogger(__name__)
 
-TITLES = {400: "请求有误", 401: "需要登录", 403: "无权执行此操作", 404: "未找到", 405: "不支持的操作",
-          409: "操作冲突", 413: "提交内容过大", 422: "提交内容有误", 429: "操作过于频繁", 500: "服务器内部错误",
-          503: "服务暂不可用"}
-DEFAULT_MESSAGES = {400: "请求的参数有误。", 401: "此操作需要审核员登录。", 403: "您没有执行此操作的权限。",
-                    404: "您要找的页面不存在。", 405: "此地址不支持该操作。", 413: "提交的内容过大。",
-                    429: "请求过于频繁,请稍后再试。", 500: "服务器出现了意外错误,请稍后重试;如果问题持续,请联系管理员。",
-                    503: "服务暂不可用,请稍后再试。"}
+TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "无权执行此操作",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "操作冲突",
+    413: "提交内容过大",
+    422: "提交内容有误",
+    429: "操作过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+DEFAULT_MESSAGES = {
+    400: "请求的参数有误。",
+    401: "此操作需要审核员登录。",
+    403: "您没有执行此操作的权限。",
+    404: "您要找的页面不存在。",
+    405: "此地址不支持该操作。",
+    413: "提交的内容过大。",
+    429: "请求过于频繁,请稍后再试。",
+    500: "服务器出现了意外错误,请稍后重试;如果问题持续,请联系管理员。",
+    503: "服务暂不可用,请稍后再试。",
+}
 
 
 class NotFoundWithHints(NotFound):
@@ -30,6 +49,7 @@ class NotFoundWithHints(NotFound):
 
 def twin(bp: Blueprint, rule: str, template: str, api_rule: str | None = None, **options) -> Callable:
     """Register `rule` (HTML from template) and `/api` + rule (JSON) on one context function."""
+
     def deco(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         def html_view(**kwargs):
             return render_template(template, **fn(**kwargs))
@@ -40,6 +60,7 @@ def twin(bp: Blueprint, rule: str, template: str, api_rule: str | None = None, *
         bp.add_url_rule(rule, fn.__name__, html_view, **options)
         bp.add_url_rule(api_rule or "/api" + rule.rstrip("/"), fn.__name__ + "_api", api_view, **options)
         return fn
+
     return deco
 
 
@@ -55,8 +76,9 @@ def error_response(status: int, message: str, suggestions: list[dict[str, str]] 
         if suggestions:
             body["suggestions"] = suggestions
         return jsonify(body), status
-    return render_template("error.html", status=status, title=TITLES.get(status, "出错了"), message=message,
-                           suggestions=suggestions or []), status
+    return render_template(
+        "error.html", status=status, title=TITLES.get(status, "出错了"), message=message, suggestions=suggestions or []
+    ), status
 
 
 def _http_error(exc: HTTPException):
@@ -95,5 +117,6 @@ def url_with_query(endpoint: str, view_args: dict, query) -> str:
 
     from flask import url_for
     from werkzeug.datastructures import MultiDict
+
     pairs = list(query.items(multi=True)) if isinstance(query, MultiDict) else list(query.items())
     return url_for(endpoint, **view_args) + ("?" + urlencode(pairs) if pairs else "")

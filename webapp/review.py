@@ -1,7 +1,9 @@
 """Review actions (signed-in reviewers only) and the audit log page; all writes go through kb.reviews."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
@@ -27,12 +29,14 @@ def _act(item: str, f: dict[str, str], by: str, reason: str) -> int:
     """Dispatch one review action; returns the audit id."""
     action = f.get("action", "")
     table: dict[str, Callable[[], Any]] = {
-        "assignment.accept": lambda: reviews.accept_assignment(item, *_need(f, "department"), by, reason,
-                                                               role=f.get("role") or None),
+        "assignment.accept": lambda: reviews.accept_assignment(
+            item, *_need(f, "department"), by, reason, role=f.get("role") or None
+        ),
         "assignment.reject": lambda: reviews.reject_assignment(item, *_need(f, "department"), by, reason),
         "assignment.role": lambda: reviews.set_role(item, *_need(f, "department", "role"), by, reason),
-        "assignment.add": lambda: reviews.add_assignment(item, *_need(f, "department"), by, reason,
-                                                         role=f.get("role") or "co"),
+        "assignment.add": lambda: reviews.add_assignment(
+            item, *_need(f, "department"), by, reason, role=f.get("role") or "co"
+        ),
         "link.confirm": lambda: reviews.confirm_link(item, *_need(f, "goal"), by, reason),
         "link.add": lambda: reviews.add_link(item, *_need(f, "goal"), by, reason),
         "link.remove": lambda: reviews.remove_link(item, *_need(f, "goal"), by, reason),

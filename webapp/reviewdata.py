@@ -1,4 +1,5 @@
 """Review data for the pages, read through kb.reviews (audit log, reviews of an item, form choices)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,14 +9,35 @@ from flask import url_for
 from kb import paths
 from webapp.lookup import ROLE_LABELS, Snapshot, brief, department_names, item_url, label
 
-ACTION_LABELS = {"assignment.accept": "确认责任部门", "assignment.reject": "删除责任部门", "assignment.role": "修改部门角色",
-                 "assignment.add": "添加责任部门", "link.confirm": "确认服务目标", "link.add": "添加服务目标",
-                 "link.remove": "删除服务目标", "repair.accept": "接受文本修复", "repair.reject": "拒绝文本修复",
-                 "note.add": "添加备注", "note.edit": "修改备注", "note.remove": "删除备注", "undo": "撤销",
-                 "reanchor": "重新定位", "import": "导入审核记录", "observation.set": "录入监测数据",
-                 "observation.change": "修改监测数据", "observation.clear": "删除监测数据",
-                 "observation.reanchor": "重新定位监测数据"}
-DECISION_LABELS = {"accept": "确认", "reject": "删除", "add": "添加", "confirm": "确认", "remove": "删除", "note": "备注"}
+ACTION_LABELS = {
+    "assignment.accept": "确认责任部门",
+    "assignment.reject": "删除责任部门",
+    "assignment.role": "修改部门角色",
+    "assignment.add": "添加责任部门",
+    "link.confirm": "确认服务目标",
+    "link.add": "添加服务目标",
+    "link.remove": "删除服务目标",
+    "repair.accept": "接受文本修复",
+    "repair.reject": "拒绝文本修复",
+    "note.add": "添加备注",
+    "note.edit": "修改备注",
+    "note.remove": "删除备注",
+    "undo": "撤销",
+    "reanchor": "重新定位",
+    "import": "导入审核记录",
+    "observation.set": "录入监测数据",
+    "observation.change": "修改监测数据",
+    "observation.clear": "删除监测数据",
+    "observation.reanchor": "重新定位监测数据",
+}
+DECISION_LABELS = {
+    "accept": "确认",
+    "reject": "删除",
+    "add": "添加",
+    "confirm": "确认",
+    "remove": "删除",
+    "note": "备注",
+}
 
 
 def _has_reviews() -> bool:
@@ -28,12 +50,23 @@ def entry_view(e: dict[str, Any]) -> dict[str, Any]:
     ref = after or before
     role = ref.get("role")
     target = e.get("target") or ""
-    out = {"id": e["id"], "at": e["at"], "actor": e["actor"], "action": e["action"],
-           "action_label": ACTION_LABELS.get(e["action"], e["action"]), "reason": e.get("reason") or "",
-           "item": e.get("item") or "", "item_url": item_url(e["item"]) if e.get("item") else "",
-           "target": target, "role": role, "role_label": ROLE_LABELS.get(role or "", ""),
-           "decision": ref.get("decision"), "undoes": e.get("undoes"), "undone_by": e.get("undone_by"),
-           "undoable": e.get("review_id") is not None and not e.get("undone_by") and not e.get("origin")}
+    out = {
+        "id": e["id"],
+        "at": e["at"],
+        "actor": e["actor"],
+        "action": e["action"],
+        "action_label": ACTION_LABELS.get(e["action"], e["action"]),
+        "reason": e.get("reason") or "",
+        "item": e.get("item") or "",
+        "item_url": item_url(e["item"]) if e.get("item") else "",
+        "target": target,
+        "role": role,
+        "role_label": ROLE_LABELS.get(role or "", ""),
+        "decision": ref.get("decision"),
+        "undoes": e.get("undoes"),
+        "undone_by": e.get("undone_by"),
+        "undoable": e.get("review_id") is not None and not e.get("undone_by") and not e.get("origin"),
+    }
     if e.get("kind") == "assignment" and target:
         out["target_url"] = url_for("departments.department_page", name=target)
     elif e.get("kind") == "link" and target:
@@ -41,12 +74,14 @@ def entry_view(e: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def audit(limit: int | None = None, actor: str | None = None, item: str | None = None,
-          since: str | None = None) -> list[dict[str, Any]]:
+def audit(
+    limit: int | None = None, actor: str | None = None, item: str | None = None, since: str | None = None
+) -> list[dict[str, Any]]:
     """Audit entries, newest first."""
     if not _has_reviews():
         return []
     from kb.reviews import audit_log
+
     return [entry_view(e) for e in reversed(audit_log(since=since, actor=actor, item=item, limit=limit))]
 
 
@@ -58,6 +93,7 @@ def latest(n: int) -> list[dict[str, Any]]:
 def for_item(it: dict[str, Any]) -> dict[str, Any]:
     """The item's notes (rendered Markdown) and its audit history."""
     from kb.reviews import render_note
+
     notes = [{**n, "html": render_note(n["body"])} for n in it.get("notes") or []]
     return {"notes": notes, "history": audit(item=it["id"]) if _has_reviews() else []}
 
@@ -67,13 +103,16 @@ def form_options(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
     tagged = {d["name"] for d in it["departments"]}
     goals = [brief(g) for g in snap.items if g["kind"] == "goal" and g["plan"] == it["plan"]]
     known = department_names(snap)
-    return {"add_departments": sorted(known - tagged) + _registry_extra(tagged | known),
-            "goals": [g for g in goals if g["id"] not in it["serves"]] if it["kind"] != "goal" else [],
-            "roles": [{"value": k, "label": v} for k, v in ROLE_LABELS.items()],
-            "label": label(it)}
+    return {
+        "add_departments": sorted(known - tagged) + _registry_extra(tagged | known),
+        "goals": [g for g in goals if g["id"] not in it["serves"]] if it["kind"] != "goal" else [],
+        "roles": [{"value": k, "label": v} for k, v in ROLE_LABELS.items()],
+        "label": label(it),
+    }
 
 
 def _registry_extra(known: set[str]) -> list[str]:
     """Registry departments not yet tagged anywhere (a reviewer may still assign them)."""
     from nlp import registry
+
     return sorted(d.canonical for d in registry.departments() if d.canonical not in known)

@@ -1,4 +1,5 @@
 """Search results page (HTML) over kb.search.search, with facets, badges, served goals, paging and help."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,11 @@ def _help(snap) -> dict[str, Any]:
     """What an empty result page offers instead: domains to browse and the busiest departments."""
     domains = list(dict.fromkeys(it["domain"] for it in snap.items if it["domain"]))
     from webapp.departments import department_counts
-    return {"domains": [{"label": d, "url": _url({}, domain=d)} for d in domains],
-            "departments": [{"label": d["name"], "url": d["url"]} for d in department_counts(snap)[:8]]}
+
+    return {
+        "domains": [{"label": d, "url": _url({}, domain=d)} for d in domains],
+        "departments": [{"label": d["name"], "url": d["url"]} for d in department_counts(snap)[:8]],
+    }
 
 
 def search_context(args) -> dict[str, Any]:
@@ -36,8 +40,15 @@ def search_context(args) -> dict[str, Any]:
         page = max(1, int(args.get("page", "1") or 1))
     except ValueError:
         page = 1
-    res = search(params["q"], limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, domain=params["domain"] or None,
-                 kind=params["kind"] or None, dept=params["dept"] or None, role=params["role"] or None)
+    res = search(
+        params["q"],
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        domain=params["domain"] or None,
+        kind=params["kind"] or None,
+        dept=params["dept"] or None,
+        role=params["role"] or None,
+    )
     snap = snapshot()
     for r in res["results"]:
         r["url"] = item_url(r["id"])
@@ -46,29 +57,67 @@ def search_context(args) -> dict[str, Any]:
         for d in r["departments"]:
             d["role_label"] = ROLE_LABELS.get(d["role"], d["role"])
             d["url"] = url_for("departments.department_page", name=d["name"])
-        r["serves_links"] = [{"id": g["id"], "title": g["title"], "url": item_url(g["id"]),
-                              "label": f"{g.get('domain') or ''} · 目标{g.get('number') or ''}"}
-                             for g in r.get("serves_detail") or []]
+        r["serves_links"] = [
+            {
+                "id": g["id"],
+                "title": g["title"],
+                "url": item_url(g["id"]),
+                "label": f"{g.get('domain') or ''} · 目标{g.get('number') or ''}",
+            }
+            for g in r.get("serves_detail") or []
+        ]
     facets = []
     for key, name, param in (("domain", "领域", "domain"), ("kind", "类型", "kind"), ("department", "部门", "dept")):
         values = res["facets"].get(key) or {}
-        facets.append({"key": param, "label": name, "values": [
-            {"value": v, "label": KIND_LABELS.get(v, v) if key == "kind" else v, "count": n,
-             "active": params[param] == v, "url": _url(params, **{param: "" if params[param] == v else v})}
-            for v, n in values.items()]})
+        facets.append(
+            {
+                "key": param,
+                "label": name,
+                "values": [
+                    {
+                        "value": v,
+                        "label": KIND_LABELS.get(v, v) if key == "kind" else v,
+                        "count": n,
+                        "active": params[param] == v,
+                        "url": _url(params, **{param: "" if params[param] == v else v}),
+                    }
+                    for v, n in values.items()
+                ],
+            }
+        )
     if params["dept"]:
-        facets.append({"key": "role", "label": "角色", "values": [
-            {"value": k, "label": v, "count": None, "active": params["role"] == k,
-             "url": _url(params, role="" if params["role"] == k else k)} for k, v in ROLE_LABELS.items()]})
+        facets.append(
+            {
+                "key": "role",
+                "label": "角色",
+                "values": [
+                    {
+                        "value": k,
+                        "label": v,
+                        "count": None,
+                        "active": params["role"] == k,
+                        "url": _url(params, role="" if params["role"] == k else k),
+                    }
+                    for k, v in ROLE_LABELS.items()
+                ],
+            }
+        )
     pages = max(1, -(-res["total"] // PAGE_SIZE))
-    return {**res, "params": params, "page": page, "pages": pages, "facet_list": facets,
-            "prev_url": _url(params, page=page - 1) if page > 1 else "",
-            "next_url": _url(params, page=page + 1) if page < pages else "",
-            "active_filters": [{"key": k, "value": params[k], "clear_url": _url(params, **{k: ""})}
-                               for k in FILTERS if params[k]],
-            "did_you_mean_links": [{"q": q, "url": _url({**params, "q": q})} for q in res.get("did_you_mean") or []],
-            "help": _help(snap) if not res["results"] else None,
-            "title": f"搜索:{params['q']}" if params["q"] else "搜索"}
+    return {
+        **res,
+        "params": params,
+        "page": page,
+        "pages": pages,
+        "facet_list": facets,
+        "prev_url": _url(params, page=page - 1) if page > 1 else "",
+        "next_url": _url(params, page=page + 1) if page < pages else "",
+        "active_filters": [
+            {"key": k, "value": params[k], "clear_url": _url(params, **{k: ""})} for k in FILTERS if params[k]
+        ],
+        "did_you_mean_links": [{"q": q, "url": _url({**params, "q": q})} for q in res.get("did_you_mean") or []],
+        "help": _help(snap) if not res["results"] else None,
+        "title": f"搜索:{params['q']}" if params["q"] else "搜索",
+    }
 
 
 def api_link(args) -> str:

@@ -1,4 +1,5 @@
 """Secret key, session cookies, CSRF tokens, the signed-in reviewer and the security headers."""
+
 from __future__ import annotations
 
 import hmac
@@ -11,12 +12,15 @@ from flask import Flask, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from kb import paths
+
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 # No inline script anywhere (all JS lives in static files); nothing from other origins.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def secret_key(data_dir: Path | None = None) -> bytes:
@@ -67,6 +71,7 @@ def _load_user() -> None:
     if not name:
         return
     from kb.store.users import session_stamp
+
     if session.get("stamp") and session_stamp(name) == session.get("stamp"):
         g.user = {"name": name, "role": session.get("role", "reviewer")}
     else:
@@ -76,6 +81,7 @@ def _load_user() -> None:
 def sign_in(user: dict) -> None:
     """Start a fresh session for this account (nothing carried over, a new CSRF token)."""
     from kb.store.users import session_stamp
+
     session.clear()
     session.permanent = True
     session.update(user=user["name"], role=user["role"], stamp=session_stamp(user["name"]))
@@ -88,11 +94,13 @@ def sign_out() -> None:
 
 def login_required(view):
     """Writes always need a signed-in reviewer: 401 (API) or a redirect to the sign-in page (HTML)."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.get("user") is None:
             abort(401, description="请先登录审核员账号")
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -108,8 +116,12 @@ def _headers(response):
 
 
 # Applied before the caller's config, so tests or deployments can still override them.
-COOKIE_DEFAULTS = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-                   "SESSION_COOKIE_NAME": "plankb_session", "PERMANENT_SESSION_LIFETIME": 8 * 3600}
+COOKIE_DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "plankb_session",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+}
 
 
 def init_app(app: Flask) -> None:

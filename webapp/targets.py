@@ -1,4 +1,5 @@
 """Targets: every indicator as a sortable table, and the goals with the measures that serve them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,14 +29,25 @@ STATUS_ORDER = {"unmet": 0, "met": 1, "nodata": 2}
 def _monitoring_rows() -> dict[str, dict[str, Any]]:
     """Monitoring state per indicator id (status, warnings, years) so the table can show and take values."""
     from webapp.monitoring import _data, row_json
+
     _index, rows, _orphans = _data()
     out = {}
     for r in rows:
         j = row_json(r)
         out[j["id"]] = {k: j[k] for k in ("id", "name", "unit", "current", "latest_year", "warnings", "years", "url")}
     return out
-COLUMNS = [("domain", "所属条目"), ("name", "指标"), ("comparator", "要求"), ("value", "目标值"), ("unit", "单位"),
-           ("owner", "牵头部门"), ("serving", "支撑措施"), ("status", "监测状态")]
+
+
+COLUMNS = [
+    ("domain", "所属条目"),
+    ("name", "指标"),
+    ("comparator", "要求"),
+    ("value", "目标值"),
+    ("unit", "单位"),
+    ("owner", "牵头部门"),
+    ("serving", "支撑措施"),
+    ("status", "监测状态"),
+]
 
 
 def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
@@ -57,17 +69,33 @@ def targets_page() -> dict[str, Any]:
     for it in snap.items:
         for ind in it["indicators"]:
             row = indicator_view(ind)
-            rows.append({**row, "order": len(rows), "item": brief(it), "owner": owners(it)["lead"],
-                         "co": owners(it)["co"], "serving": _serving(snap, it["id"]),
-                         "monitoring": monitoring.get(ind["id"])})
+            rows.append(
+                {
+                    **row,
+                    "order": len(rows),
+                    "item": brief(it),
+                    "owner": owners(it)["lead"],
+                    "co": owners(it)["co"],
+                    "serving": _serving(snap, it["id"]),
+                    "monitoring": monitoring.get(ind["id"]),
+                }
+            )
     blank = [sort == "value" and r["value"] is None for r in rows]  # rows without a number stay last
-    rows = (sorted((r for r, b in zip(rows, blank) if not b), key=SORTS[sort], reverse=desc)
-            + [r for r, b in zip(rows, blank) if b])
+    rows = sorted((r for r, b in zip(rows, blank, strict=False) if not b), key=SORTS[sort], reverse=desc) + [
+        r for r, b in zip(rows, blank, strict=False) if b
+    ]
     from webapp.downloads import FORMAT_LABELS, download_url
+
     exports = [{"format": f, "label": FORMAT_LABELS[f], "url": download_url("indicators", f)} for f in ("xlsx", "csv")]
-    return {"indicators": rows, "total": len(rows), "sort": sort, "order": "desc" if desc else "asc",
-            "exports": exports,
-            "columns": [{"key": k, "label": lbl} for k, lbl in COLUMNS], "title": "目标指标一览"}
+    return {
+        "indicators": rows,
+        "total": len(rows),
+        "sort": sort,
+        "order": "desc" if desc else "asc",
+        "exports": exports,
+        "columns": [{"key": k, "label": lbl} for k, lbl in COLUMNS],
+        "title": "目标指标一览",
+    }
 
 
 @twin(bp, "/goals", "goals.html")
@@ -77,9 +105,19 @@ def goals_page() -> dict[str, Any]:
     for it in snap.items:
         if it["kind"] != "goal":
             continue
-        domains.setdefault(it["domain"] or "其他", []).append({
-            **brief(it), "text": it["text"], "owners": owners(it),
-            "indicators": [indicator_view(i) for i in it["indicators"]], "serving": _serving(snap, it["id"])})
+        domains.setdefault(it["domain"] or "其他", []).append(
+            {
+                **brief(it),
+                "text": it["text"],
+                "owners": owners(it),
+                "indicators": [indicator_view(i) for i in it["indicators"]],
+                "serving": _serving(snap, it["id"]),
+            }
+        )
     goals = [g for gs in domains.values() for g in gs]
-    return {"domains": [{"domain": d, "goals": gs} for d, gs in domains.items()], "total": len(goals),
-            "unserved": [g["id"] for g in goals if not g["serving"]], "title": "主要目标"}
+    return {
+        "domains": [{"domain": d, "goals": gs} for d, gs in domains.items()],
+        "total": len(goals),
+        "unserved": [g["id"] for g in goals if not g["serving"]],
+        "title": "主要目标",
+    }

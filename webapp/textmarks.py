@@ -1,24 +1,38 @@
 """An item's repaired text cut into runs that carry their marks: repairs, suggestions, evidence, targets."""
+
 from __future__ import annotations
 
 from typing import Any
 
-REPAIR_KIND_LABELS = {"dropped_char": "补漏字", "missing_punct": "补标点", "missing_bracket": "补括号",
-                      "heading": "补标题编号"}
+REPAIR_KIND_LABELS = {
+    "dropped_char": "补漏字",
+    "missing_punct": "补标点",
+    "missing_bracket": "补括号",
+    "heading": "补标题编号",
+}
 
 
 def _repair_info(r: dict[str, Any]) -> dict[str, Any]:
-    return {"id": r["id"], "rule": r["rule"], "kind": r["kind"],
-            "kind_label": REPAIR_KIND_LABELS.get(r["kind"], r["kind"]),
-            "before": r["before"], "after": r["after"], "confidence": r["confidence"], "applied": r["applied"]}
+    return {
+        "id": r["id"],
+        "rule": r["rule"],
+        "kind": r["kind"],
+        "kind_label": REPAIR_KIND_LABELS.get(r["kind"], r["kind"]),
+        "before": r["before"],
+        "after": r["after"],
+        "confidence": r["confidence"],
+        "applied": r["applied"],
+    }
 
 
 def _rebuild(item: dict[str, Any], repairs: list[dict[str, Any]]):
     """Replay the applied repairs on the raw text: per-char repair ids, point markers, raw→repaired offsets."""
     start, end = item["raw_span"]
     raw = item["raw_text"]
-    mine = sorted((r for r in repairs if r["plan"] == item["plan"] and start <= r["start"] and r["end"] <= end),
-                  key=lambda r: (r["start"], r["end"]))
+    mine = sorted(
+        (r for r in repairs if r["plan"] == item["plan"] and start <= r["start"] and r["end"] <= end),
+        key=lambda r: (r["start"], r["end"]),
+    )
     text, origin, markers = [], [], {}
     rawmap = {}
     pos = start
@@ -87,8 +101,16 @@ def marked_text(item: dict[str, Any], repairs: list[dict[str, Any]]) -> dict[str
         out: list[dict[str, Any]] = []
         for k in range(lo, hi + (1 if last else 0)):
             for m in markers.get(k, []):
-                out.append({"text": "", "repair": m.get("repair"), "suggest": m.get("suggest"), "evidence": [],
-                            "target": False, "deleted": m.get("deleted", "")})
+                out.append(
+                    {
+                        "text": "",
+                        "repair": m.get("repair"),
+                        "suggest": m.get("suggest"),
+                        "evidence": [],
+                        "target": False,
+                        "deleted": m.get("deleted", ""),
+                    }
+                )
             if k >= hi:
                 break
             key = (origin[k], suggest[k], evidence[k], target[k])
@@ -96,9 +118,17 @@ def marked_text(item: dict[str, Any], repairs: list[dict[str, Any]]) -> dict[str
             if prev is not None and not prev.get("deleted") and prev["text"] and prev["_key"] == key:
                 prev["text"] += text[k]
                 continue
-            out.append({"text": text[k], "repair": infos.get(origin[k]) if origin[k] else None,
-                        "suggest": infos.get(suggest[k]) if suggest[k] else None, "evidence": list(evidence[k]),
-                        "target": target[k], "deleted": "", "_key": key})
+            out.append(
+                {
+                    "text": text[k],
+                    "repair": infos.get(origin[k]) if origin[k] else None,
+                    "suggest": infos.get(suggest[k]) if suggest[k] else None,
+                    "evidence": list(evidence[k]),
+                    "target": target[k],
+                    "deleted": "",
+                    "_key": key,
+                }
+            )
         for r in out:
             r.pop("_key", None)
         return out
@@ -106,7 +136,16 @@ def marked_text(item: dict[str, Any], repairs: list[dict[str, Any]]) -> dict[str
     clauses = []
     for i, c in enumerate(item["clauses"]):
         last = i == len(item["clauses"]) - 1
-        clauses.append({"id": c["id"], "index": c["index"], "departments": c["departments"],
-                        "runs": runs(c["start"], c["end"], last)})
-    return {"runs": runs(0, len(text), True), "clauses": clauses,
-            "repairs": sorted(infos.values(), key=lambda r: not r["applied"])}
+        clauses.append(
+            {
+                "id": c["id"],
+                "index": c["index"],
+                "departments": c["departments"],
+                "runs": runs(c["start"], c["end"], last),
+            }
+        )
+    return {
+        "runs": runs(0, len(text), True),
+        "clauses": clauses,
+        "repairs": sorted(infos.values(), key=lambda r: not r["applied"]),
+    }

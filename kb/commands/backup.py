@@ -1,4 +1,5 @@
 """`kb backup` / `kb restore`: a consistent copy of the durable database, safe while the server writes."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Core commands: build, add, plans, show, repairs, export."""
+
 from __future__ import annotations
 
 import json
@@ -44,6 +45,7 @@ def _progress(quiet: bool):
 
 def cmd_build(args) -> int:
     from kb.build import build
+
     folder = build(_progress(args.quiet))
     if not args.quiet:
         print(file=sys.stderr)
@@ -53,11 +55,13 @@ def cmd_build(args) -> int:
 
 def cmd_add(args) -> int:
     from nlp.pipeline import analyse_file, load_meta
+
     src = Path(args.path)
     slug = args.slug or re.sub(r"[^\w-]+", "-", src.stem).strip("-").lower() or "plan"
     if not re.fullmatch(r"[\w-]{1,80}", slug):
         raise UserError(f"无效的 slug: {slug!r}")
     from kb.build import build, plan_files
+
     dest = paths.plans_dir() / f"{slug}.txt"
     taken = {f.stem: f for f in plan_files()}
     if slug in taken and taken[slug] != dest:
@@ -137,8 +141,15 @@ def cmd_repairs(args) -> int:
         plans = {p["id"]: kb.plan(p["id"]) for p in kb.plans()}
         for r in reps:
             raw = plans[r["plan"]]["raw_text"]
-            ctx = raw[max(0, r["start"] - 8):r["start"]] + f"[{r['before']}→{r['after']}]" + raw[r["end"]:r["end"] + 8]
+            ctx = (
+                raw[max(0, r["start"] - 8) : r["start"]]
+                + f"[{r['before']}→{r['after']}]"
+                + raw[r["end"] : r["end"] + 8]
+            )
             state = "已修复" if r["applied"] else "建议"
             print(f"{state}\t{r['rule']}\t{r['confidence']:.2f}\t{ctx.replace(chr(10), '⏎')}")
-        print(f"共 {sum(r['applied'] for r in reps)} 处已修复, {sum(not r['applied'] for r in reps)} 处建议", file=sys.stderr)
+        print(
+            f"共 {sum(r['applied'] for r in reps)} 处已修复, {sum(not r['applied'] for r in reps)} 处建议",
+            file=sys.stderr,
+        )
     return 0

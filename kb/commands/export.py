@@ -1,4 +1,5 @@
 """`kb export`: the JSON contract of the whole KB, or the 任务分解责任清单 as xlsx, docx, csv, Markdown or JSON."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,19 @@ LAYOUTS = ["plan", "dept", "indicators"]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="导出 (export the KB, or the 任务分解责任清单 as xlsx/docx/csv/md/json)",
-                       description="Without --layout or filters, --format json writes the whole KB in the JSON "
-                                   "contract; otherwise the chosen 任务分解责任清单 is written in the chosen format.")
+    p = sub.add_parser(
+        "export",
+        help="导出 (export the KB, or the 任务分解责任清单 as xlsx/docx/csv/md/json)",
+        description="Without --layout or filters, --format json writes the whole KB in the JSON "
+        "contract; otherwise the chosen 任务分解责任清单 is written in the chosen format.",
+    )
     p.add_argument("--format", default="json", choices=FORMATS)
     p.add_argument("--plan")
-    p.add_argument("--layout", choices=LAYOUTS,
-                   help="plan: 全部任务 (default; with --dept: dept); dept: 一个部门的清单; indicators: 指标清单")
+    p.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        help="plan: 全部任务 (default; with --dept: dept); dept: 一个部门的清单; indicators: 指标清单",
+    )
     p.add_argument("--dept", help="部门 (any alias: 卫健委, 市卫生健康委员会 …)")
     p.add_argument("--domain", help="领域名称或代码, 如 儿童与健康 / health")
     p.add_argument("--kind", help="类别: goal|measure|implementation|monitoring 或 主要目标/政策措施/组织实施/监测评估")
@@ -46,8 +53,9 @@ def export_json(kb: KB, plan: str | None = None) -> dict:
 
 def _wants_list(args) -> bool:
     """Any option that selects a 清单 rather than the whole KB."""
-    return args.format != "json" or any([args.layout, args.dept, args.domain, args.kind, args.role,
-                                         args.reviewed_only, args.per_dept_sheets])
+    return args.format != "json" or any(
+        [args.layout, args.dept, args.domain, args.kind, args.role, args.reviewed_only, args.per_dept_sheets]
+    )
 
 
 def _write(data: bytes, output: str | None, binary: bool) -> None:
@@ -77,9 +85,16 @@ def cmd_export(args) -> int:
             print(f"已导出 {len(data['items'])} 个条目 → {args.output}", file=sys.stderr)
         return 0
     from kb.exports import ExportError, Filters, export
+
     layout = args.layout or ("dept" if args.dept else "plan")  # --dept alone means that department's own list
-    filters = Filters(plan=args.plan, domain=args.domain, kind=args.kind, dept=args.dept, role=args.role,
-                      reviewed_only=args.reviewed_only)
+    filters = Filters(
+        plan=args.plan,
+        domain=args.domain,
+        kind=args.kind,
+        dept=args.dept,
+        role=args.role,
+        reviewed_only=args.reviewed_only,
+    )
     try:
         with KB() as kb:
             result = export(kb, layout, args.format, filters, per_dept_sheets=args.per_dept_sheets)

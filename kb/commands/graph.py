@@ -1,4 +1,5 @@
 """Graph commands: `kb graph` (export or query) and `kb gaps` (the gap report)."""
+
 from __future__ import annotations
 
 import json
@@ -49,6 +50,7 @@ def _item_id(g, ref: str) -> str:
 
 def cmd_graph(args) -> int:
     from kb import graph as kg
+
     g = kg.build_graph()
     if args.query is None:
         if not args.output:
@@ -61,32 +63,49 @@ def cmd_graph(args) -> int:
         return 0
     if args.query == "duties":
         from nlp import registry
+
         dep = registry.resolve(args.department)
         name = dep.canonical if dep and kg.dept_node(dep.canonical) in g else args.department
         if kg.dept_node(name) not in g:
             raise UserError(f"部门 {args.department} 在知识库中没有职责")
         role = {"lead": "牵头", "co": "配合"}
-        return _print(kg.department_duties(g, name), args.json,
-                      lambda r: f"{role[r['role']]}\t{r['item']}\t{r['title']}\t→ {', '.join(r['goals']) or '—'}")
+        return _print(
+            kg.department_duties(g, name),
+            args.json,
+            lambda r: f"{role[r['role']]}\t{r['item']}\t{r['title']}\t→ {', '.join(r['goals']) or '—'}",
+        )
     if args.query == "goal":
         gid = _item_id(g, args.goal)
-        return _print(kg.goal_measures(g, gid), args.json,
-                      lambda r: f"{r['score']:.2f}\t{r['measure']}\t{r['title']}\t牵头: {'、'.join(r['lead']) or '—'}"
-                                f"\t配合: {'、'.join(r['co']) or '—'}")
+        return _print(
+            kg.goal_measures(g, gid),
+            args.json,
+            lambda r: (
+                f"{r['score']:.2f}\t{r['measure']}\t{r['title']}\t牵头: {'、'.join(r['lead']) or '—'}"
+                f"\t配合: {'、'.join(r['co']) or '—'}"
+            ),
+        )
     if args.query == "shared":
         net = kg.shared_work(g, args.min_weight)
         edges = net.edges(data=True)
-        rows = sorted(({"a": a, "b": b, "weight": d["weight"], "items": d["items"]} for a, b, d in edges),
-                      key=lambda r: (-r["weight"], r["a"], r["b"]))
+        rows = sorted(
+            ({"a": a, "b": b, "weight": d["weight"], "items": d["items"]} for a, b, d in edges),
+            key=lambda r: (-r["weight"], r["a"], r["b"]),
+        )
         return _print(rows, args.json, lambda r: f"{r['weight']}\t{r['a']} — {r['b']}")
-    return _print(kg.department_load(g), args.json,
-                  lambda r: f"{r['department']}\t牵头 {r['lead']}\t配合 {r['co']}\t协作 {r['partners']}\t"
-                            f"度中心度 {r['degree_centrality']:.3f}\t介数 {r['betweenness']:.3f}")
+    return _print(
+        kg.department_load(g),
+        args.json,
+        lambda r: (
+            f"{r['department']}\t牵头 {r['lead']}\t配合 {r['co']}\t协作 {r['partners']}\t"
+            f"度中心度 {r['degree_centrality']:.3f}\t介数 {r['betweenness']:.3f}"
+        ),
+    )
 
 
 def cmd_gaps(args) -> int:
     from kb import graph as kg
     from kb.graph.gaps import format_report, gap_report
+
     g = kg.build_graph()
     report = gap_report(g)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(g, report))

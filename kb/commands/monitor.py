@@ -1,4 +1,5 @@
 """`kb monitor`: indicator observations (监测评估) — set values, xlsx template/import, status, reports."""
+
 from __future__ import annotations
 
 import getpass
@@ -58,6 +59,7 @@ def _filters(p) -> None:
 
 def _index():
     from kb.monitoring.observations import indicator_index
+
     return indicator_index()
 
 
@@ -73,6 +75,7 @@ def resolve_id(index: dict, ident: str) -> str:
 
 def _write(entries, by: str, index) -> dict:
     from kb.monitoring.observations import ObservationError, write
+
     try:
         return write(entries, by, index)
     except ObservationError as exc:
@@ -81,26 +84,31 @@ def _write(entries, by: str, index) -> dict:
 
 def cmd_set(args) -> int:
     from kb.monitoring.observations import ObservationError, load, make_entry
+
     index = _index()
     ind = index[resolve_id(index, args.id)]
     anchored, _ = load(index)
     known = next((r["unit"] for r in anchored.get(ind["id"], {}).values() if r["unit"]), None)
     try:
-        entry = make_entry(ind, args.year, args.value, unit=args.unit, source=args.source, convert=args.convert,
-                           known_unit=known)
+        entry = make_entry(
+            ind, args.year, args.value, unit=args.unit, source=args.source, convert=args.convert, known_unit=known
+        )
     except ObservationError as exc:
         raise UserError(str(exc)) from None
     if entry.value is None:
         raise UserError("数值为空;删除请用 `monitor clear`")
     counts = _write([entry], args.by, index)
     what = "未变化" if counts["unchanged"] else ("已修改" if counts["change"] else "已录入")
-    print(f"{what}: {ind['name']} {entry.year}年 = {entry.value:g}{entry.unit or ''}"
-          + (f" ({entry.note})" if entry.note else ""))
+    print(
+        f"{what}: {ind['name']} {entry.year}年 = {entry.value:g}{entry.unit or ''}"
+        + (f" ({entry.note})" if entry.note else "")
+    )
     return 0
 
 
 def cmd_clear(args) -> int:
     from kb.monitoring.observations import Entry
+
     index = _index()
     ind_id = resolve_id(index, args.id)
     try:
@@ -121,8 +129,9 @@ def _out(path: str, data: bytes) -> Path:
 
 
 def cmd_template(args) -> int:
-    from kb.monitoring.workbook import template
     from kb.monitoring.observations import load
+    from kb.monitoring.workbook import template
+
     index = _index()
     anchored, _ = load(index)
     out = _out(args.output, template(index, anchored))
@@ -132,6 +141,7 @@ def cmd_template(args) -> int:
 
 def cmd_import(args) -> int:
     from kb.monitoring.workbook import ImportRejected, import_file
+
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件: {path}")
@@ -139,14 +149,17 @@ def cmd_import(args) -> int:
         counts = import_file(path.read_bytes(), args.by or f"cli:{getpass.getuser()}")
     except ImportRejected as exc:
         raise UserError(str(exc)) from None
-    print(f"已导入: 新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']},"
-          f"未变化 {counts['unchanged']}(批次 {counts['batch']})")
+    print(
+        f"已导入: 新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']},"
+        f"未变化 {counts['unchanged']}(批次 {counts['batch']})"
+    )
     return 0
 
 
 def _rows(args):
     from kb import monitoring as mon
     from kb.monitoring.observations import load
+
     index = _index()
     anchored, orphans = load(index)
     rows = mon.select(mon.overview(index, anchored), plan=args.plan, domain=args.domain, department=args.department)
@@ -155,8 +168,9 @@ def _rows(args):
 
 def cmd_report(args) -> int:
     from kb.monitoring.report import report_docx, report_xlsx
+
     fmt = args.format or ("docx" if args.output.lower().endswith(".docx") else "xlsx")
-    _index_, rows, _ = _rows(args)
+    _, rows, _ = _rows(args)
     if not rows:
         raise UserError("没有符合条件的指标")
     title = "监测评估报告" + "".join(f" · {x}" for x in (args.plan, args.domain, args.department) if x)
@@ -167,14 +181,23 @@ def cmd_report(args) -> int:
 
 def cmd_status(args) -> int:
     from kb import monitoring as mon
+
     index, rows, _ = _rows(args)
     if args.id:
         want = resolve_id(index, args.id)
         rows = [r for r in rows if r["indicator"]["id"] == want]
     if args.json:
-        data = [{"id": r["indicator"]["id"], "name": r["indicator"]["name"], "owners": r["indicator"]["owners"],
-                 "values": {str(y): v for y, v in r["obs"].items()}, "unit": r["unit"],
-                 **mon.assessment_json(r["assessment"])} for r in rows]
+        data = [
+            {
+                "id": r["indicator"]["id"],
+                "name": r["indicator"]["name"],
+                "owners": r["indicator"]["owners"],
+                "values": {str(y): v for y, v in r["obs"].items()},
+                "unit": r["unit"],
+                **mon.assessment_json(r["assessment"]),
+            }
+            for r in rows
+        ]
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
@@ -183,13 +206,16 @@ def cmd_status(args) -> int:
         warn = "  预警: " + "; ".join(w.text for w in a["warnings"]) if a["warnings"] else ""
         print(f"{r['indicator']['id']}\t{r['indicator']['name']}\t{a['target']}\t{a['current'].label}\t{vals}{warn}")
     s = mon.summary(rows)
-    print(f"共 {s['total']} 个指标: 已达标 {s['met']},未达标 {s['unmet']},无数据 {s['nodata']},预警 {s['warning']}",
-          file=sys.stderr)
+    print(
+        f"共 {s['total']} 个指标: 已达标 {s['met']},未达标 {s['unmet']},无数据 {s['nodata']},预警 {s['warning']}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_orphans(args) -> int:
     from kb.monitoring.observations import load, reanchor
+
     index = _index()
     if args.reanchor:
         res = reanchor(args.by or f"cli:{getpass.getuser()}", index)

@@ -1,4 +1,5 @@
 """Review commands: `kb review …` (decisions, notes, undo, reports), `kb audit`, `kb reviews export/import`."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,18 @@ from kb.cli import UserError
 
 def _guard(fn):
     """Review errors are the user's to fix: print them without a traceback."""
+
     @wraps(fn)
     def run(args):
         from kb.reviews import ReviewError, default_actor
+
         if getattr(args, "actor_arg", False) and not args.by:
             args.by = default_actor()
         try:
             return fn(args)
         except ReviewError as exc:
             raise UserError(str(exc)) from exc
+
     return run
 
 
@@ -32,8 +36,12 @@ def _common(p) -> None:
 def register(sub) -> None:
     p = sub.add_parser("review", help="审核: 确认或修正部门、关联、修复, 备注, 撤销")
     rs = p.add_subparsers(dest="review_command", metavar="ACTION")
-    for name, helptext in (("accept", "确认部门"), ("reject", "驳回部门"), ("add", "添加遗漏的部门"),
-                           ("role", "修改角色 lead/co")):
+    for name, helptext in (
+        ("accept", "确认部门"),
+        ("reject", "驳回部门"),
+        ("add", "添加遗漏的部门"),
+        ("role", "修改角色 lead/co"),
+    ):
         q = rs.add_parser(name, help=helptext)
         q.add_argument("item")
         q.add_argument("department")
@@ -116,6 +124,7 @@ def _done(audit_id: int, what: str) -> int:
 
 def cmd_assignment(args) -> int:
     from kb import reviews
+
     if args.action == "accept":
         aid = reviews.accept_assignment(args.item, args.department, args.by, args.reason, role=args.role)
     elif args.action == "reject":
@@ -129,6 +138,7 @@ def cmd_assignment(args) -> int:
 
 def cmd_repair(args) -> int:
     from kb import reviews
+
     fn = reviews.accept_repair if args.decision == "accept" else reviews.reject_repair
     aid = fn(args.repair_id, args.by, args.reason, plan=args.plan)
     _done(aid, f"修复 {args.repair_id} {args.decision}")
@@ -138,6 +148,7 @@ def cmd_repair(args) -> int:
 
 def cmd_link(args) -> int:
     from kb import reviews
+
     fn = {"confirm": reviews.confirm_link, "add": reviews.add_link, "remove": reviews.remove_link}[args.decision]
     return _done(fn(args.measure, args.goal, args.by, args.reason), f"{args.decision} {args.measure} → {args.goal}")
 
@@ -155,22 +166,26 @@ def _text(args) -> str:
 
 def cmd_note(args) -> int:
     from kb import reviews
+
     key, aid = reviews.add_note(args.item, _text(args), args.by, args.reason)
     return _done(aid, f"备注 {key} @ {args.item}")
 
 
 def cmd_note_edit(args) -> int:
     from kb import reviews
+
     return _done(reviews.edit_note(args.note_id, _text(args), args.by, args.reason), f"修改备注 {args.note_id}")
 
 
 def cmd_note_remove(args) -> int:
     from kb import reviews
+
     return _done(reviews.remove_note(args.note_id, args.by, args.reason), f"删除备注 {args.note_id}")
 
 
 def cmd_undo(args) -> int:
     from kb import reviews
+
     return _done(reviews.undo(args.audit_id, args.by, args.reason, force=args.force), f"撤销 #{args.audit_id}")
 
 
@@ -179,17 +194,21 @@ STATUS = {"exact": "", "moved": "已移动", "reanchored": "已重新定位", "o
 
 def cmd_list(args) -> int:
     from kb import reviews
+
     rows = reviews.orphans() if args.orphans_only else reviews.list_reviews(args.item, args.kind)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
         where = r["live_item"] or r["item"] or r["plan"]
-        extra = "" if r["status"] == "exact" else \
-            f" [{STATUS[r['status']]} {r['score']:.2f} ← {r['item'] or r['target']}]"
+        extra = (
+            "" if r["status"] == "exact" else f" [{STATUS[r['status']]} {r['score']:.2f} ← {r['item'] or r['target']}]"
+        )
         what = r["body"].splitlines()[0][:40] if r["kind"] == "note" and r["body"] else r["role"] or ""
-        print(f"{r['kind']}\t{r['decision']}\t{where}\t{r['live_target'] or r['target']}\t{what}\t"
-              f"{r['actor']} {r['updated_at']}{extra}")
+        print(
+            f"{r['kind']}\t{r['decision']}\t{where}\t{r['live_target'] or r['target']}\t{what}\t"
+            f"{r['actor']} {r['updated_at']}{extra}"
+        )
     label = "孤立审核" if args.orphans_only else "条审核"
     print(f"共 {len(rows)} {label}", file=sys.stderr)
     return 0
@@ -197,12 +216,14 @@ def cmd_list(args) -> int:
 
 def cmd_reanchor(args) -> int:
     from kb import reviews
+
     print(f"已固定 {reviews.reanchor(args.by, args.reason)} 条重新定位的审核")
     return 0
 
 
 def cmd_audit(args) -> int:
     from kb import reviews
+
     rows = reviews.audit_log(since=args.since, actor=args.by, item=args.item, limit=args.limit)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -212,8 +233,10 @@ def cmd_audit(args) -> int:
         change = f"{_state(b)} → {_state(a)}"
         tail = f" (已被 #{r['undone_by']} 撤销)" if r["undone_by"] else ""
         undoes = f" 撤销 #{r['undoes']}" if r["undoes"] else ""
-        print(f"#{r['id']}\t{r['at']}\t{r['actor']}\t{r['action']}{undoes}\t{r['item'] or r['plan'] or ''}\t"
-              f"{r['target'] or ''}\t{change}\t{r['reason']}{tail}")
+        print(
+            f"#{r['id']}\t{r['at']}\t{r['actor']}\t{r['action']}{undoes}\t{r['item'] or r['plan'] or ''}\t"
+            f"{r['target'] or ''}\t{change}\t{r['reason']}{tail}"
+        )
     return 0
 
 
@@ -227,6 +250,7 @@ def _state(row: dict) -> str:
 
 def cmd_export(args) -> int:
     from kb import reviews
+
     data = reviews.export_reviews()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if not args.output:
@@ -242,11 +266,14 @@ def cmd_export(args) -> int:
 
 def cmd_import(args) -> int:
     from kb import reviews
+
     try:
         data = json.loads(Path(args.path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"无法读取备份 {args.path}: {exc}") from exc
     s = reviews.import_reviews(data, args.by, args.reason)
-    print(f"导入完成: 新增 {s['added']}, 更新 {s['updated']}, 未变 {s['unchanged']}; "
-          f"历史记录新增 {s['history_added']}, 跳过 {s['history_skipped']}")
+    print(
+        f"导入完成: 新增 {s['added']}, 更新 {s['updated']}, 未变 {s['unchanged']}; "
+        f"历史记录新增 {s['history_added']}, 跳过 {s['history_skipped']}"
+    )
     return 0

@@ -1,4 +1,5 @@
 """`kb search`: full-text search from the command line (the same engine and payload as /api/search)."""
+
 from __future__ import annotations
 
 import html
@@ -13,7 +14,7 @@ KIND_SHORT = {"goal": "目标", "measure": "措施", "implementation": "组织�
 
 def register(sub) -> None:
     p = sub.add_parser("search", help="全文搜索 (full-text search)")
-    p.add_argument("query", nargs="+", help="搜索词,如 校园欺凌、\"妇联 家庭教育\"、领域:健康")
+    p.add_argument("query", nargs="+", help='搜索词,如 校园欺凌、"妇联 家庭教育"、领域:健康')
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--domain")
@@ -36,9 +37,17 @@ def cmd_search(args) -> int:
     from kb.search import SearchError, search
 
     try:
-        res = search(" ".join(args.query), limit=args.limit, offset=args.offset, domain=args.domain,
-                     kind=args.kind, dept=args.dept, role=args.role, plan=args.plan,
-                     has_indicator=args.has_indicator)
+        res = search(
+            " ".join(args.query),
+            limit=args.limit,
+            offset=args.offset,
+            domain=args.domain,
+            kind=args.kind,
+            dept=args.dept,
+            role=args.role,
+            plan=args.plan,
+            has_indicator=args.has_indicator,
+        )
     except SearchError as exc:
         raise UserError(exc.message) from None
     if args.json:
@@ -49,8 +58,10 @@ def cmd_search(args) -> int:
         print(f"提示: {m}", file=sys.stderr)
     if res["did_you_mean"]:
         print(f"您是不是要找: {' / '.join(res['did_you_mean'])}", file=sys.stderr)
-    print(f"共 {res['total']} 个条目 (显示 {res['offset'] + 1 if res['results'] else 0}–"
-          f"{res['offset'] + len(res['results'])})")
+    print(
+        f"共 {res['total']} 个条目 (显示 {res['offset'] + 1 if res['results'] else 0}–"
+        f"{res['offset'] + len(res['results'])})"
+    )
     for r in res["results"]:
         kind = KIND_SHORT.get(r["kind"], r["kind"])
         print(f"\n{r['id']}  [{r['domain'] or '—'} · {kind} {r['number'] or ''}]  {r['title']}")

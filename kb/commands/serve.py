@@ -1,10 +1,13 @@
 """`kb serve`: the production web server (gunicorn sync workers; waitress where gunicorn can't run)."""
+
 from __future__ import annotations
 
 import os
 import sys
 
 from kb import paths
+
+
 def register(sub) -> None:
     p = sub.add_parser("serve", help="启动网页服务 (serve the web app)")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -16,6 +19,7 @@ def register(sub) -> None:
 def cmd_serve(args) -> int:
     if paths.current_build() is None:
         from kb.build import build
+
         print("尚未构建知识库,先构建…", file=sys.stderr)
         build()
     workers = args.workers or max(2, (os.cpu_count() or 1) * 2)
@@ -24,7 +28,9 @@ def cmd_serve(args) -> int:
         return _gunicorn(args.host, args.port, workers)
     except ImportError:
         from waitress import serve
+
         from webapp import create_app
+
         serve(create_app(), host=args.host, port=args.port, threads=workers * 2)
         return 0
 
@@ -36,9 +42,15 @@ def _gunicorn(host: str, port: int, workers: int) -> int:
 
     class App(BaseApplication):
         def load_config(self):
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync",
-                               "timeout": 60, "graceful_timeout": 10, "accesslog": None,
-                               "preload_app": False}.items():
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "sync",
+                "timeout": 60,
+                "graceful_timeout": 10,
+                "accesslog": None,
+                "preload_app": False,
+            }.items():
                 self.cfg.set(key, value)
 
         def load(self):

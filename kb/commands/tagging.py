@@ -1,4 +1,5 @@
 """`kb duties DEPT` and `kb indicators`: what a department owns, and every quantitative target."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def duties_report(kb: KB, dept: str, plan: str | None = None) -> dict:
     for group in report["domains"]:
         for row in group["items"]:
             it = by_id[row["id"]]
-            row["serves"] = [{"id": g, "title": by_id[g]["title"], "number": by_id[g]["number"]}
-                             for g in it["serves"] if g in by_id]
+            row["serves"] = [
+                {"id": g, "title": by_id[g]["title"], "number": by_id[g]["number"]} for g in it["serves"] if g in by_id
+            ]
             row["indicators"] = [ind["name"] for ind in it["indicators"]]
     return report
 
@@ -71,11 +73,19 @@ def indicator_rows(kb: KB, domain: str | None = None, plan: str | None = None) -
         if domain and domain not in (it["domain"], it["domain_code"]):
             continue
         for ind in it["indicators"]:
-            rows.append({**ind, "item": it["id"], "item_title": it["title"], "domain": it["domain"],
-                         "kind": it["kind"], "number": it["number"],
-                         "lead": [d["name"] for d in it["departments"] if d["role"] == "lead"],
-                         "co": [d["name"] for d in it["departments"] if d["role"] != "lead"],
-                         "serving_measures": serving.get(it["id"], [])})
+            rows.append(
+                {
+                    **ind,
+                    "item": it["id"],
+                    "item_title": it["title"],
+                    "domain": it["domain"],
+                    "kind": it["kind"],
+                    "number": it["number"],
+                    "lead": [d["name"] for d in it["departments"] if d["role"] == "lead"],
+                    "co": [d["name"] for d in it["departments"] if d["role"] != "lead"],
+                    "serving_measures": serving.get(it["id"], []),
+                }
+            )
     return rows
 
 

@@ -1,4 +1,5 @@
 """`kb user add|list|passwd|disable|enable`: reviewer accounts for the web app."""
+
 from __future__ import annotations
 
 import getpass
@@ -42,6 +43,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def cmd_add(args) -> int:
     from kb.store.users import AccountError, add_user
+
     try:
         user = add_user(args.name, _read_password(args.password_stdin), args.role)
     except AccountError as exc:
@@ -52,6 +54,7 @@ def cmd_add(args) -> int:
 
 def cmd_list(args) -> int:
     from kb.store.users import list_users
+
     users = list_users()
     if not users:
         print("尚无账号;用 `python -m kb user add NAME` 创建", file=sys.stderr)
@@ -63,6 +66,7 @@ def cmd_list(args) -> int:
 
 def cmd_passwd(args) -> int:
     from kb.store.users import AccountError, set_password
+
     try:
         set_password(args.name, _read_password(args.password_stdin))
     except AccountError as exc:
@@ -73,6 +77,7 @@ def cmd_passwd(args) -> int:
 
 def cmd_active(args) -> int:
     from kb.store.users import AccountError, set_active
+
     try:
         set_active(args.name, args.active)
     except AccountError as exc:

@@ -1,9 +1,10 @@
 """The 任务分解责任清单 exports: layouts (rows.py) rendered as xlsx, docx, csv, Markdown or JSON."""
+
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kb.exports.rows import LAYOUTS, ExportError, Filters, Selection, Table
 from kb.exports.safety import content_disposition, safe_filename
@@ -13,16 +14,30 @@ FORMATS = ("xlsx", "docx", "csv", "md", "json")
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json; charset=utf-8",
 }
 
-__all__ = ["FORMATS", "LAYOUTS", "MIMETYPES", "Export", "ExportError", "Filters", "Table", "build_tables",
-           "export", "render", "content_disposition"]
+__all__ = [
+    "FORMATS",
+    "LAYOUTS",
+    "MIMETYPES",
+    "Export",
+    "ExportError",
+    "Filters",
+    "Table",
+    "build_tables",
+    "content_disposition",
+    "export",
+    "render",
+]
 
 
 @dataclass
 class Export:
     """A produced file: bytes, a safe (Chinese) file name, an ASCII fallback name, MIME type, row count."""
+
     data: bytes
     filename: str
     ascii_filename: str
@@ -39,16 +54,20 @@ def _renderer(fmt: str) -> Callable[[list[Table]], bytes]:
     """The render function of a format, imported on first use (xlsxwriter/python-docx load lazily)."""
     if fmt == "xlsx":
         from kb.exports.xlsx import render_xlsx
+
         return render_xlsx
     if fmt == "docx":
         from kb.exports.docx import render_docx
+
         return render_docx
     from kb.exports import csv_md
+
     return {"csv": csv_md.render_csv, "md": csv_md.render_md, "json": csv_md.render_json}[fmt]
 
 
-def build_tables(kb: KB, layout: str, filters: Filters, per_dept_sheets: bool = False,
-                 date: _dt.date | None = None) -> list[Table]:
+def build_tables(
+    kb: KB, layout: str, filters: Filters, per_dept_sheets: bool = False, date: _dt.date | None = None
+) -> list[Table]:
     """The main table of a layout, then (per_dept_sheets) one department list per department involved."""
     sel = Selection(kb, filters)
     tables = [sel.table(layout)]
@@ -68,8 +87,14 @@ def render(tables: list[Table], fmt: str) -> bytes:
     return _renderer(fmt)(tables)
 
 
-def export(kb: KB, layout: str = "plan", fmt: str = "xlsx", filters: Filters | None = None,
-           per_dept_sheets: bool = False, date: _dt.date | None = None) -> Export:
+def export(
+    kb: KB,
+    layout: str = "plan",
+    fmt: str = "xlsx",
+    filters: Filters | None = None,
+    per_dept_sheets: bool = False,
+    date: _dt.date | None = None,
+) -> Export:
     """Build and render one export; raises ExportError with a user-facing message for a bad selection."""
     if fmt not in FORMATS:
         raise ExportError(f"不支持的格式:{fmt}(可选:{'、'.join(FORMATS)})", list(FORMATS))

@@ -1,4 +1,5 @@
 """Plain formats: csv (UTF-8 with BOM for Excel, formula-safe), Markdown tables, and the list as JSON."""
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ def render_md(tables: list[Table]) -> bytes:
         for row in table.rows:
             cells = [_md_cell(v) for v in row.cells]
             if task is not None and row.title and row.cells[task].startswith(row.title):
-                cells[task] = f"**{_md_cell(row.title)}**" + cells[task][len(_md_cell(row.title)):]
+                cells[task] = f"**{_md_cell(row.title)}**" + cells[task][len(_md_cell(row.title)) :]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out).encode("utf-8")
@@ -45,9 +46,15 @@ def render_md(tables: list[Table]) -> bytes:
 
 def table_json(table: Table) -> dict:
     """One table as plain data: title, caption, column names, records and the KB item of each row."""
-    return {"layout": table.layout, "title": table.title, "caption": table.caption(),
-            "department": table.department, "columns": [c.name for c in table.columns],
-            "rows": table.records(), "items": [r.item for r in table.rows]}
+    return {
+        "layout": table.layout,
+        "title": table.title,
+        "caption": table.caption(),
+        "department": table.department,
+        "columns": [c.name for c in table.columns],
+        "rows": table.records(),
+        "items": [r.item for r in table.rows],
+    }
 
 
 def render_json(tables: list[Table]) -> bytes:

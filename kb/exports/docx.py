@@ -1,4 +1,5 @@
 """docx rendering (python-docx): A4 landscape, 仿宋 body / 黑体 headings with w:eastAsia, repeating table header."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ from kb.exports.safety import xml_clean
 
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
 PAGE_W, PAGE_H, MARGIN_CM = 29.7, 21.0, 1.8
-CM_PER_UNIT = 0.19   # one Latin-width unit at 9 pt; a Chinese character is two
-CELL_PAD_CM = 0.45   # Word's default left+right cell margins, plus a little air
-SHORT = 10           # wrapping columns up to this width are fitted too (领域, 完成时限)
+CM_PER_UNIT = 0.19  # one Latin-width unit at 9 pt; a Chinese character is two
+CELL_PAD_CM = 0.45  # Word's default left+right cell margins, plus a little air
+SHORT = 10  # wrapping columns up to this width are fitted too (领域, 完成时限)
 
 
 def _font(run_or_style, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -73,8 +74,15 @@ def _repeat_header(row) -> None:
         trpr.append(el)
 
 
-def _write(cell, text: str, bold_prefix: str = "", font: str = BODY_FONT, size: float = 9,
-           bold: bool = False, center: bool = False) -> None:
+def _write(
+    cell,
+    text: str,
+    bold_prefix: str = "",
+    font: str = BODY_FONT,
+    size: float = 9,
+    bold: bool = False,
+    center: bool = False,
+) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     para = cell.paragraphs[0]
@@ -86,7 +94,7 @@ def _write(cell, text: str, bold_prefix: str = "", font: str = BODY_FONT, size: 
             para = cell.add_paragraph()
         if i == 0 and bold_prefix and line.startswith(bold_prefix):
             _font(para.add_run(bold_prefix), font, size, True)
-            line = line[len(bold_prefix):]
+            line = line[len(bold_prefix) :]
         if line:
             _font(para.add_run(line), font, size, bold or None)
 
@@ -121,11 +129,11 @@ def _table(doc, table: Table) -> None:
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
-    for col, w in zip(t.columns, widths):
+    for col, w in zip(t.columns, widths, strict=False):
         col.width = w  # w:gridCol, which LibreOffice follows; Word follows the cell widths set below
     header = t.rows[0]
     _repeat_header(header)
-    for ci, (cell, col) in enumerate(zip(header.cells, table.columns)):
+    for ci, (cell, col) in enumerate(zip(header.cells, table.columns, strict=False)):
         cell.width = widths[ci]
         _write(cell, col.name, font=HEAD_FONT, size=10, bold=True, center=True)
     centered = {ci for ci, c in enumerate(table.columns) if not c.wrap or c.key in table.merge}

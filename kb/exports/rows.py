@@ -1,4 +1,5 @@
 """The 任务分解责任清单 as rows: whole plan, one department's list, the indicator list — filtered, format-free."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ from nlp.duties import UnknownDepartment, duties
 
 LAYOUTS = ("plan", "dept", "indicators")
 TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
-KIND_LABELS = {"goal": "主要目标", "measure": "政策措施", "implementation": "组织实施", "monitoring": "监测评估",
-               "overall_goal": "总体目标", "principle": "基本原则", "guiding_idea": "指导思想", "preface": "前言"}
+KIND_LABELS = {
+    "goal": "主要目标",
+    "measure": "政策措施",
+    "implementation": "组织实施",
+    "monitoring": "监测评估",
+    "overall_goal": "总体目标",
+    "principle": "基本原则",
+    "guiding_idea": "指导思想",
+    "preface": "前言",
+}
 KIND_ALIASES = {"策略措施": "measure", "目标": "goal", "措施": "measure"}
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 REVIEWED, AUTO = "已审核", "自动识别"
@@ -32,6 +41,7 @@ class ExportError(ValueError):
 @dataclass
 class Filters:
     """What to export: every field optional; role needs a department."""
+
     plan: str | None = None
     domain: str | None = None
     kind: str | None = None
@@ -43,6 +53,7 @@ class Filters:
 @dataclass
 class Column:
     """A column: header, key, width in Latin characters (a Chinese character counts 2), text wraps."""
+
     name: str
     key: str
     width: float
@@ -52,6 +63,7 @@ class Column:
 @dataclass
 class Row:
     """One line of the list; `title` is the bold lead-in of the task cell, `item` the KB item it comes from."""
+
     cells: list[str]
     item: str
     title: str = ""
@@ -61,6 +73,7 @@ class Row:
 @dataclass
 class Table:
     """A rendered-format-independent list: title rows, header, body rows and which columns merge."""
+
     layout: str
     title: str
     subtitle: str
@@ -73,12 +86,16 @@ class Table:
 
     def caption(self) -> str:
         """The line under the title: who/what was selected, how many rows, export date."""
-        parts = [self.subtitle, f"共 {len(self.rows)} 项", f"导出日期:{self.meta['date']}" if self.meta.get("date") else ""]
+        parts = [
+            self.subtitle,
+            f"共 {len(self.rows)} 项",
+            f"导出日期:{self.meta['date']}" if self.meta.get("date") else "",
+        ]
         return "  ".join(p for p in parts if p)
 
     def records(self) -> list[dict[str, str]]:
         """Rows as {header: value} dicts (json/Markdown use)."""
-        return [dict(zip((c.name for c in self.columns), r.cells)) for r in self.rows]
+        return [dict(zip((c.name for c in self.columns), r.cells, strict=False)) for r in self.rows]
 
     def merge_runs(self) -> dict[int, list[tuple[int, int]]]:
         """column index → (first, last) row ranges of equal adjacent values; an outer merge column bounds inner ones."""
@@ -97,15 +114,32 @@ class Table:
         return out
 
 
-PLAN_COLUMNS = [Column("序号", "no", 6, False), Column("领域", "domain", 10), Column("类别", "kind", 9),
-                Column("编号", "id", 14, False), Column("目标任务", "task", 60), Column("牵头单位", "lead", 18),
-                Column("责任单位", "co", 22), Column("服务目标", "serves", 24), Column("指标", "indicators", 24),
-                Column("完成时限", "deadline", 10), Column("状态", "status", 9)]
+PLAN_COLUMNS = [
+    Column("序号", "no", 6, False),
+    Column("领域", "domain", 10),
+    Column("类别", "kind", 9),
+    Column("编号", "id", 14, False),
+    Column("目标任务", "task", 60),
+    Column("牵头单位", "lead", 18),
+    Column("责任单位", "co", 22),
+    Column("服务目标", "serves", 24),
+    Column("指标", "indicators", 24),
+    Column("完成时限", "deadline", 10),
+    Column("状态", "status", 9),
+]
 DEPT_COLUMNS = [PLAN_COLUMNS[0], Column("本单位职责", "role", 8), *PLAN_COLUMNS[1:]]
-INDICATOR_COLUMNS = [Column("序号", "no", 6, False), Column("领域", "domain", 10), Column("指标", "name", 30),
-                     Column("目标值", "target", 18), Column("完成时限", "deadline", 10),
-                     Column("牵头单位", "lead", 14), Column("责任单位", "co", 22), Column("所属条目", "item", 36),
-                     Column("相关措施", "measures", 40), Column("状态", "status", 9)]
+INDICATOR_COLUMNS = [
+    Column("序号", "no", 6, False),
+    Column("领域", "domain", 10),
+    Column("指标", "name", 30),
+    Column("目标值", "target", 18),
+    Column("完成时限", "deadline", 10),
+    Column("牵头单位", "lead", 14),
+    Column("责任单位", "co", 22),
+    Column("所属条目", "item", 36),
+    Column("相关措施", "measures", 40),
+    Column("状态", "status", 9),
+]
 
 
 def display_width(text: str) -> int:
@@ -140,8 +174,9 @@ class Selection:
         self.f = filters
         plans = kb.plans()
         if filters.plan and not any(p["id"] == filters.plan for p in plans):
-            raise ExportError(f"没有这个规划:{filters.plan}(已有:{'、'.join(p['id'] for p in plans)})",
-                              [p["id"] for p in plans], 404)
+            raise ExportError(
+                f"没有这个规划:{filters.plan}(已有:{'、'.join(p['id'] for p in plans)})", [p["id"] for p in plans], 404
+            )
         self.plans = [p for p in plans if filters.plan in (None, p["id"])]
         self.all_items = kb.items(plan=filters.plan)
         self.by_id = {it["id"]: it for it in self.all_items}
@@ -175,8 +210,10 @@ class Selection:
         by_label = {v: k for k, v in KIND_LABELS.items()} | KIND_ALIASES
         kind = name if name in KIND_LABELS else by_label.get(name)
         if kind is None:
-            raise ExportError(f"没有这个类别:{name}(可选:{'、'.join(KIND_LABELS[k] for k in TASK_KINDS)})",
-                              [KIND_LABELS[k] for k in TASK_KINDS])
+            raise ExportError(
+                f"没有这个类别:{name}(可选:{'、'.join(KIND_LABELS[k] for k in TASK_KINDS)})",
+                [KIND_LABELS[k] for k in TASK_KINDS],
+            )
         return kind
 
     def _role(self, role: str | None) -> str | None:
@@ -223,8 +260,11 @@ class Selection:
         except UnknownDepartment as exc:
             raise ExportError(str(exc), exc.suggestions, 404) from exc
         roles = {r["id"]: r["role"] for g in report["domains"] for r in g["items"]}
-        chosen = [(roles[it["id"]], it) for it in self.all_items
-                  if it["id"] in roles and self._keep(it, kinds=None) and self.role in (None, roles[it["id"]])]
+        chosen = [
+            (roles[it["id"]], it)
+            for it in self.all_items
+            if it["id"] in roles and self._keep(it, kinds=None) and self.role in (None, roles[it["id"]])
+        ]
         return sorted(chosen, key=lambda ri: ri[0] != "lead")  # stable: document order within each role
 
     # -- cells -----------------------------------------------------------------------------------
@@ -235,7 +275,7 @@ class Selection:
 
     def _deadline(self, it: dict[str, Any]) -> str:
         period = next((p["meta"].get("period") for p in self.plans if p["id"] == it["plan"]), None) or []
-        lo, hi = (period + [None, None])[:2] if len(period) == 2 else (None, None)
+        lo, hi = ([*period, None, None])[:2] if len(period) == 2 else (None, None)
         years = {ind["year"] for ind in it.get("indicators") or [] if ind.get("year")}
         # years the text sets as a deadline (到2023年, 2025年前); baselines (以2020年为基数) fall outside the period
         years |= {int(y) for y in re.findall(r"(?<![\d(-])(20\d\d)年(?![)\d-])", it.get("text") or "")}
@@ -257,7 +297,7 @@ class Selection:
         title, text = it.get("title") or "", it.get("text") or ""
         if title.endswith("…") and text.startswith(title.rstrip("…")):
             return "", text  # the title is only the text cut short: show the text once
-        body = text[len(title):].lstrip("。.,,;;:: ") if text.startswith(title) else text
+        body = text[len(title) :].lstrip("。.,,;;:: ") if text.startswith(title) else text
         return title, f"{title}\n{body}" if body and title else (title or body)
 
     def item_cells(self, it: dict[str, Any]) -> dict[str, str]:
@@ -265,26 +305,43 @@ class Selection:
         deps = it.get("departments") or []
         title, task = self._task(it)
         return {
-            "domain": self._domain_cell(it), "kind": KIND_LABELS.get(it["kind"], it["kind"]),
-            "id": it["id"].split(":", 1)[-1], "task": task, "title": title,
+            "domain": self._domain_cell(it),
+            "kind": KIND_LABELS.get(it["kind"], it["kind"]),
+            "id": it["id"].split(":", 1)[-1],
+            "task": task,
+            "title": title,
             "lead": "、".join(d["name"] for d in deps if d["role"] == "lead"),
             "co": "、".join(d["name"] for d in deps if d["role"] != "lead"),
             "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
             "indicators": "\n".join(f"{ind['name']} {target_text(ind)}" for ind in it.get("indicators") or []),
-            "deadline": self._deadline(it), "status": REVIEWED if is_reviewed(it) else AUTO,
+            "deadline": self._deadline(it),
+            "status": REVIEWED if is_reviewed(it) else AUTO,
         }
 
     def describe(self, with_dept: bool = True) -> str:
         """The active filters in words (resolved names), for the caption under the title."""
-        parts = [f"领域:{self.domain}" if self.domain else "", f"类别:{KIND_LABELS[self.kind]}" if self.kind else "",
-                 f"部门:{self.dept}" if self.dept and with_dept else "",
-                 f"职责:{ROLE_LABELS[self.role]}" if self.role else "", "仅已审核" if self.f.reviewed_only else ""]
+        parts = [
+            f"领域:{self.domain}" if self.domain else "",
+            f"类别:{KIND_LABELS[self.kind]}" if self.kind else "",
+            f"部门:{self.dept}" if self.dept and with_dept else "",
+            f"职责:{ROLE_LABELS[self.role]}" if self.role else "",
+            "仅已审核" if self.f.reviewed_only else "",
+        ]
         return ";".join(p for p in parts if p)
 
     def tags(self) -> list[str]:
         """Resolved filter values for a file name: 儿童与健康, 政策措施, 市卫健委, 牵头, 已审核."""
-        return [x for x in (self.domain, KIND_LABELS.get(self.kind or ""), self.dept,
-                            ROLE_LABELS.get(self.role or ""), REVIEWED if self.f.reviewed_only else None) if x]
+        return [
+            x
+            for x in (
+                self.domain,
+                KIND_LABELS.get(self.kind or ""),
+                self.dept,
+                ROLE_LABELS.get(self.role or ""),
+                REVIEWED if self.f.reviewed_only else None,
+            )
+            if x
+        ]
 
     # -- tables ----------------------------------------------------------------------------------
     def _title(self, suffix: str) -> str:
@@ -302,8 +359,15 @@ class Selection:
             rows.append(Row([c[col.key] for col in PLAN_COLUMNS], it["id"], c["title"]))
         if not rows:
             raise self._empty("任务")
-        return Table("plan", self._title("任务分解责任清单"), self.describe(), "任务分解责任清单",
-                     PLAN_COLUMNS, rows, merge=("domain",))
+        return Table(
+            "plan",
+            self._title("任务分解责任清单"),
+            self.describe(),
+            "任务分解责任清单",
+            PLAN_COLUMNS,
+            rows,
+            merge=("domain",),
+        )
 
     def dept_table(self, dept: str | None = None) -> Table:
         """Layout (b): one department's list — the items it leads, then the ones it supports."""
@@ -319,8 +383,16 @@ class Selection:
             raise self._empty(f"{canonical}的任务")
         dep = registry.get(canonical)
         sub = ";".join(x for x in (dep.full if dep and dep.full != canonical else "", self.describe(False)) if x)
-        return Table("dept", self._title(f"任务分解责任清单({canonical})"), sub, canonical, DEPT_COLUMNS,
-                     rows, merge=("role", "domain"), department=canonical)
+        return Table(
+            "dept",
+            self._title(f"任务分解责任清单({canonical})"),
+            sub,
+            canonical,
+            DEPT_COLUMNS,
+            rows,
+            merge=("role", "domain"),
+            department=canonical,
+        )
 
     def indicator_table(self) -> Table:
         """Layout (c): one row per quantitative target with its owners and the measures that serve it."""
@@ -332,18 +404,32 @@ class Selection:
             if it["kind"] == "measure":
                 measures = [it["id"], *measures]
             for ind in it.get("indicators") or []:
-                cells = {"no": str(len(rows) + 1), "domain": c["domain"], "name": ind["name"],
-                         "target": target_text(ind), "deadline": f"{ind['year']}年" if ind.get("year") else
-                         c["deadline"], "lead": c["lead"], "co": c["co"],
-                         "item": f"{c['kind']}{it['number']}:{it['title']}",
-                         "measures": "\n".join(f"{KIND_LABELS['measure']}{self.by_id[m]['number']}:"
-                                               f"{self.by_id[m]['title']}" for m in measures),
-                         "status": c["status"]}
+                cells = {
+                    "no": str(len(rows) + 1),
+                    "domain": c["domain"],
+                    "name": ind["name"],
+                    "target": target_text(ind),
+                    "deadline": f"{ind['year']}年" if ind.get("year") else c["deadline"],
+                    "lead": c["lead"],
+                    "co": c["co"],
+                    "item": f"{c['kind']}{it['number']}:{it['title']}",
+                    "measures": "\n".join(
+                        f"{KIND_LABELS['measure']}{self.by_id[m]['number']}:{self.by_id[m]['title']}" for m in measures
+                    ),
+                    "status": c["status"],
+                }
                 rows.append(Row([cells[col.key] for col in INDICATOR_COLUMNS], it["id"], ind["name"]))
         if not rows:
             raise self._empty("指标")
-        return Table("indicators", self._title("指标责任清单"), self.describe(), "指标清单",
-                     INDICATOR_COLUMNS, rows, merge=("domain",))
+        return Table(
+            "indicators",
+            self._title("指标责任清单"),
+            self.describe(),
+            "指标清单",
+            INDICATOR_COLUMNS,
+            rows,
+            merge=("domain",),
+        )
 
     def table(self, layout: str) -> Table:
         """The Table of a layout name (plan | dept | indicators)."""

@@ -1,4 +1,5 @@
 """Export safety: spreadsheet formula injection, characters XML cannot hold, download file names."""
+
 from __future__ import annotations
 
 import re

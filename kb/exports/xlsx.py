@@ -1,4 +1,5 @@
 """xlsx rendering (xlsxwriter): title row, frozen bold header, merged domain cells, A4 landscape print setup."""
+
 from __future__ import annotations
 
 import io
@@ -11,18 +12,36 @@ from kb.exports.safety import is_formula_like, xml_clean
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
 FONT_SIZE = 10.5
 LINE_HEIGHT = 13.0  # points per wrapped line at FONT_SIZE
-HEADER_ROW = 2      # title row 0, caption row 1, header row 2, data from row 3
-MAX_FIT = 40        # a non-wrapping column grows to its content up to this width
+HEADER_ROW = 2  # title row 0, caption row 1, header row 2, data from row 3
+MAX_FIT = 40  # a non-wrapping column grows to its content up to this width
 
 
 def _formats(wb) -> dict:
     base = {"font_name": BODY_FONT, "font_size": FONT_SIZE, "font_charset": 134, "valign": "top", "border": 1}
     f = {
-        "title": wb.add_format({**base, "font_name": HEAD_FONT, "font_size": 16, "bold": True, "align": "center",
-                                "valign": "vcenter", "border": 0}),
+        "title": wb.add_format(
+            {
+                **base,
+                "font_name": HEAD_FONT,
+                "font_size": 16,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+                "border": 0,
+            }
+        ),
         "caption": wb.add_format({**base, "font_size": 10, "align": "left", "valign": "vcenter", "border": 0}),
-        "header": wb.add_format({**base, "font_name": HEAD_FONT, "bold": True, "align": "center",
-                                 "valign": "vcenter", "text_wrap": True, "bg_color": "#D9E1F2"}),
+        "header": wb.add_format(
+            {
+                **base,
+                "font_name": HEAD_FONT,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "bg_color": "#D9E1F2",
+            }
+        ),
         "cell": wb.add_format({**base, "text_wrap": True}),
         "center": wb.add_format({**base, "text_wrap": True, "align": "center"}),
         # top, not vcenter: a domain spans pages, its name belongs on the first of them
@@ -42,7 +61,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
     out, n = base[:31], 2
     while out.lower() in used:
         suffix = f"({n})"
-        out, n = base[:31 - len(suffix)] + suffix, n + 1
+        out, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(out.lower())
     return out
 
@@ -96,15 +115,16 @@ def write_table(wb, ws, table: Table, f: dict) -> None:
             fmt = f[("center" if centered else "cell") + ("_q" if is_formula_like(value) else "")]
             title = xml_clean(row.title)
             if ci == task_col and title and value.startswith(title) and len(value) > len(title):
-                ws.write_rich_string(xr, ci, f["bold"], title, f["plain"], value[len(title):], fmt)
+                ws.write_rich_string(xr, ci, f["bold"], title, f["plain"], value[len(title) :], fmt)
             else:
                 ws.write_string(xr, ci, value, fmt)
         height = max(_lines(v, widths[ci]) for ci, v in enumerate(row.cells) if ci not in merge_cols)
         ws.set_row(xr, height * LINE_HEIGHT + 4)
     for ci, rs in runs.items():
         for a, b in rs:
-            ws.merge_range(HEADER_ROW + 1 + a, ci, HEADER_ROW + 1 + b, ci, xml_clean(table.rows[a].cells[ci]),
-                           f["merged"])
+            ws.merge_range(
+                HEADER_ROW + 1 + a, ci, HEADER_ROW + 1 + b, ci, xml_clean(table.rows[a].cells[ci]), f["merged"]
+            )
     last = HEADER_ROW + len(table.rows)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.autofilter(HEADER_ROW, 0, last, n - 1)
@@ -123,8 +143,9 @@ def render_xlsx(tables: list[Table]) -> bytes:
     import xlsxwriter  # lazily: only exports need it
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     f = _formats(wb)
     used: set[str] = set()
     for table in tables:

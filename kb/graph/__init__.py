@@ -1,4 +1,5 @@
 """The KB as a graph (networkx): plans, domains, goals, measures, clauses, indicators, departments; queries."""
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,13 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str, Any]] | None = None) -> "nx.DiGraph":
+def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str, Any]] | None = None) -> nx.DiGraph:
     """The graph of export-shaped items (reviewed state); by default the live KB's."""
     import networkx as nx
+
     if items is None:
         from kb.store import KB
+
         with KB() as kb:
             plans = kb.plans()
             items = [it for p in plans for it in kb.items(plan=p["id"])]
@@ -53,12 +56,24 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
         if it.get("domain_code"):
             parent = domain_node(it["plan"], it["domain_code"])
             if parent not in g:
-                g.add_node(parent, **_clean({"kind": "domain", "label": it.get("domain") or it["domain_code"],
-                                             "plan": it["plan"]}))
+                g.add_node(
+                    parent,
+                    **_clean({"kind": "domain", "label": it.get("domain") or it["domain_code"], "plan": it["plan"]}),
+                )
                 g.add_edge(plan, parent, kind="contains")
-        g.add_node(it["id"], **_clean({"kind": it["kind"], "label": it.get("title") or it["id"], "plan": it["plan"],
-                                       "domain": it.get("domain_code"), "number": it.get("number"),
-                                       "text": it.get("text")}))
+        g.add_node(
+            it["id"],
+            **_clean(
+                {
+                    "kind": it["kind"],
+                    "label": it.get("title") or it["id"],
+                    "plan": it["plan"],
+                    "domain": it.get("domain_code"),
+                    "number": it.get("number"),
+                    "text": it.get("text"),
+                }
+            ),
+        )
         g.add_edge(parent, it["id"], kind="contains")
         for c in it.get("clauses", []):
             g.add_node(c["id"], kind="clause", label=c["text"][:40], text=c["text"], item=it["id"])
@@ -68,34 +83,64 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
         for d in it.get("departments", []):
             _duty(g, d, it["id"], level="item")
         for ind in it.get("indicators", []):
-            g.add_node(ind["id"], **_clean({"kind": "indicator", "label": ind.get("name") or ind["id"],
-                                            "comparator": ind.get("comparator"), "value": ind.get("value"),
-                                            "unit": ind.get("unit"), "item": it["id"]}))
+            g.add_node(
+                ind["id"],
+                **_clean(
+                    {
+                        "kind": "indicator",
+                        "label": ind.get("name") or ind["id"],
+                        "comparator": ind.get("comparator"),
+                        "value": ind.get("value"),
+                        "unit": ind.get("unit"),
+                        "item": it["id"],
+                    }
+                ),
+            )
             g.add_edge(ind["id"], it["id"], kind="measures")
     for it in items:
         details = it.get("serves_detail") or [{"goal": gid} for gid in it.get("serves", [])]
         for s in details:
             if it["id"] in g and s["goal"] in g:
-                g.add_edge(it["id"], s["goal"], **_clean({"kind": "serves", "score": float(s.get("score", 1.0)),
-                                                          "source": s.get("source", "inferred"), "why": s.get("why")}))
+                g.add_edge(
+                    it["id"],
+                    s["goal"],
+                    **_clean(
+                        {
+                            "kind": "serves",
+                            "score": float(s.get("score", 1.0)),
+                            "source": s.get("source", "inferred"),
+                            "why": s.get("why"),
+                        }
+                    ),
+                )
     return g
 
 
-def _duty(g: "nx.DiGraph", d: dict[str, Any], target: str, level: str) -> None:
+def _duty(g: nx.DiGraph, d: dict[str, Any], target: str, level: str) -> None:
     node = dept_node(d["name"])
     if node not in g:
         g.add_node(node, kind="department", label=d["name"])
-    g.add_edge(node, target, **_clean({"kind": d["role"], "level": level, "source": d.get("source"),
-                                       "confidence": float(d.get("confidence", 1.0)),
-                                       "evidence": [e.get("text") for e in d.get("evidence", [])]}))
+    g.add_edge(
+        node,
+        target,
+        **_clean(
+            {
+                "kind": d["role"],
+                "level": level,
+                "source": d.get("source"),
+                "confidence": float(d.get("confidence", 1.0)),
+                "evidence": [e.get("text") for e in d.get("evidence", [])],
+            }
+        ),
+    )
 
 
-def nodes_of(g: "nx.DiGraph", kind: str) -> list[str]:
+def nodes_of(g: nx.DiGraph, kind: str) -> list[str]:
     """Node ids of one kind, sorted."""
     return sorted(n for n, k in g.nodes(data="kind") if k == kind)
 
 
-def duties_of_item(g: "nx.DiGraph", item: str) -> dict[str, list[str]]:
+def duties_of_item(g: nx.DiGraph, item: str) -> dict[str, list[str]]:
     """Item-level departments of an item: {'lead': [...], 'co': [...]}, names sorted."""
     out: dict[str, list[str]] = {"lead": [], "co": []}
     for src, _t, e in g.in_edges(item, data=True):
@@ -104,7 +149,7 @@ def duties_of_item(g: "nx.DiGraph", item: str) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def served_goals(g: "nx.DiGraph", item: str) -> list[str]:
+def served_goals(g: nx.DiGraph, item: str) -> list[str]:
     """Goals a measure serves, best score first; a goal serves itself."""
     if g.nodes[item].get("kind") == "goal":
         return [item]
@@ -112,7 +157,7 @@ def served_goals(g: "nx.DiGraph", item: str) -> list[str]:
     return [t for t, _s in sorted(edges, key=lambda x: (-x[1], x[0]))]
 
 
-def department_duties(g: "nx.DiGraph", name: str) -> list[dict[str, Any]]:
+def department_duties(g: nx.DiGraph, name: str) -> list[dict[str, Any]]:
     """A department's item-level duties with its role and the goals each serves, in id order."""
     node = dept_node(name)
     if node not in g:
@@ -121,25 +166,37 @@ def department_duties(g: "nx.DiGraph", name: str) -> list[dict[str, Any]]:
     for _s, item, e in sorted(g.out_edges(node, data=True), key=lambda x: x[1]):
         if e.get("level") != "item":
             continue
-        out.append({"item": item, "kind": g.nodes[item]["kind"], "title": g.nodes[item].get("label"),
-                    "role": e["kind"], "source": e.get("source"), "goals": served_goals(g, item)})
+        out.append(
+            {
+                "item": item,
+                "kind": g.nodes[item]["kind"],
+                "title": g.nodes[item].get("label"),
+                "role": e["kind"],
+                "source": e.get("source"),
+                "goals": served_goals(g, item),
+            }
+        )
     return out
 
 
-def goal_measures(g: "nx.DiGraph", goal: str) -> list[dict[str, Any]]:
+def goal_measures(g: nx.DiGraph, goal: str) -> list[dict[str, Any]]:
     """Measures serving a goal (best first) and who owns them."""
     if goal not in g:
         return []
-    rows = [(m, e.get("score", 0.0), e.get("source")) for m, _t, e in g.in_edges(goal, data=True)
-            if e["kind"] == "serves"]
+    rows = [
+        (m, e.get("score", 0.0), e.get("source")) for m, _t, e in g.in_edges(goal, data=True) if e["kind"] == "serves"
+    ]
     rows.sort(key=lambda x: (-x[1], x[0]))
-    return [{"measure": m, "title": g.nodes[m].get("label"), "score": s, "source": src, **duties_of_item(g, m)}
-            for m, s, src in rows]
+    return [
+        {"measure": m, "title": g.nodes[m].get("label"), "score": s, "source": src, **duties_of_item(g, m)}
+        for m, s, src in rows
+    ]
 
 
-def shared_work(g: "nx.DiGraph", min_weight: int = 1) -> "nx.Graph":
+def shared_work(g: nx.DiGraph, min_weight: int = 1) -> nx.Graph:
     """Co-responsibility network: departments joined by the number of items they share (weight, items)."""
     import networkx as nx
+
     by_item: dict[str, set[str]] = defaultdict(set)
     for src, item, e in g.edges(data=True):
         if e["kind"] in ROLES and e.get("level") == "item":
@@ -157,9 +214,10 @@ def shared_work(g: "nx.DiGraph", min_weight: int = 1) -> "nx.Graph":
     return net
 
 
-def department_load(g: "nx.DiGraph") -> list[dict[str, Any]]:
+def department_load(g: nx.DiGraph) -> list[dict[str, Any]]:
     """Per department: lead and co duties, and its centrality in the co-responsibility network; busiest first."""
     import networkx as nx
+
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"lead": 0, "co": 0})
     for src, _item, e in g.edges(data=True):
         if e["kind"] in ROLES and e.get("level") == "item":
@@ -169,16 +227,25 @@ def department_load(g: "nx.DiGraph") -> list[dict[str, Any]]:
     for a, b, w in net.edges(data="weight"):
         net[a][b]["distance"] = 1.0 / w  # strong ties are short paths
     between = nx.betweenness_centrality(net, weight="distance") if len(net) > 2 else {n: 0.0 for n in net}
-    out = [{"department": name, "lead": c["lead"], "co": c["co"], "duties": c["lead"] + c["co"],
+    out = [
+        {
+            "department": name,
+            "lead": c["lead"],
+            "co": c["co"],
+            "duties": c["lead"] + c["co"],
             "partners": net.degree(name) if name in net else 0,
-            "degree_centrality": round(degree.get(name, 0.0), 4), "betweenness": round(between.get(name, 0.0), 4)}
-           for name, c in counts.items()]
+            "degree_centrality": round(degree.get(name, 0.0), 4),
+            "betweenness": round(between.get(name, 0.0), 4),
+        }
+        for name, c in counts.items()
+    ]
     return sorted(out, key=lambda r: (-r["lead"], -r["duties"], r["department"]))
 
 
-def write_graph(g: "nx.DiGraph", path: str | Path, fmt: str = "graphml") -> None:
+def write_graph(g: nx.DiGraph, path: str | Path, fmt: str = "graphml") -> None:
     """Write the graph as GraphML (Gephi, yEd) or node-link JSON, atomically."""
     import networkx as nx
+
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     if fmt == "graphml":

@@ -1,6 +1,8 @@
 """Monitoring rules (监测评估): an indicator's status per year and early warnings (预警) from its observations."""
+
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -20,6 +22,7 @@ Obs = dict[int, float]  # year → value, already in the indicator's observation
 @dataclass(frozen=True)
 class Status:
     """已达标 / 未达标 / 无数据 with the reason shown to the user."""
+
     code: str
     reason: str = ""
 
@@ -34,6 +37,7 @@ class Status:
 @dataclass(frozen=True)
 class EarlyWarning:
     """An early warning: the rule that fired and a sentence explaining it."""
+
     code: str
     text: str
 
@@ -103,10 +107,16 @@ def target_text(ind: dict[str, Any], period: tuple[int, int]) -> str:
     kind, v, unit = rule_kind(ind), ind.get("value"), norm_unit(ind.get("unit")) or ""
     base = f"较{baseline_year(ind, period)}年"
     return {
-        "ge": f"≥{fmt(v)}{unit}", "le": f"≤{fmt(v)}{unit}", "equal": f"={fmt(v)}{unit}",
-        "coverage": "全覆盖(100%)", "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
-        "decrease_by": f"{base}下降{fmt(v)}{unit}", "increase_by": f"{base}提高{fmt(v)}{unit}",
-        "increase": f"{base}提高", "decrease": f"{base}下降", "unknown": "目标未量化",
+        "ge": f"≥{fmt(v)}{unit}",
+        "le": f"≤{fmt(v)}{unit}",
+        "equal": f"={fmt(v)}{unit}",
+        "coverage": "全覆盖(100%)",
+        "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
+        "decrease_by": f"{base}下降{fmt(v)}{unit}",
+        "increase_by": f"{base}提高{fmt(v)}{unit}",
+        "increase": f"{base}提高",
+        "decrease": f"{base}下降",
+        "unknown": "目标未量化",
     }[kind]
 
 
@@ -156,7 +166,7 @@ def judge(ind: dict[str, Any], value: float, year: int, obs: Obs, period: tuple[
             return Status("nodata", f"缺少{by}年基线值,无法评估")
         base = obs[by]
     lo, hi = level(ind, base)
-    strict = kind in ("increase", "decrease")   # 提高/下降 without a number: any real change in the right direction
+    strict = kind in ("increase", "decrease")  # 提高/下降 without a number: any real change in the right direction
     scale = _EPS * max(1.0, abs(value))
     ok_lo = lo is None or (value > lo + scale if strict else value >= lo - scale)
     ok_hi = hi is None or (value < hi - scale if strict else value <= hi + scale)
@@ -192,7 +202,7 @@ def linear_trend(obs: Obs) -> tuple[float, float] | None:
     xs, ys = list(obs), list(obs.values())
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False)) / sxx
     return slope, my - slope * mx
 
 
@@ -206,8 +216,11 @@ def trend_warning(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> tup
     projected = slope * due + intercept
     if judge(ind, projected, due, obs, period).code == "unmet":
         years = f"{min(obs)}–{last}"
-        return EarlyWarning("trend", f"按{years}年数据的线性趋势(每年{slope:+.3g}),{due}年预计为 {fmt(round(projected, 3))},"
-                                f"不满足目标 {target_text(ind, period)}"), projected
+        return EarlyWarning(
+            "trend",
+            f"按{years}年数据的线性趋势(每年{slope:+.3g}),{due}年预计为 {fmt(round(projected, 3))},"
+            f"不满足目标 {target_text(ind, period)}",
+        ), projected
     return None, projected
 
 
@@ -217,15 +230,16 @@ def volatility_warning(obs: Obs) -> EarlyWarning | None:
     if len(obs) < r["volatility_min_points"]:
         return None
     years = sorted(obs)
-    changes = [(obs[b] - obs[a]) / (b - a) for a, b in zip(years, years[1:])]
-    rel = [abs(d) / abs(obs[a]) if obs[a] else (math.inf if d else 0.0) for d, a in zip(changes, years)]
+    changes = [(obs[b] - obs[a]) / (b - a) for a, b in itertools.pairwise(years)]
+    rel = [abs(d) / abs(obs[a]) if obs[a] else (math.inf if d else 0.0) for d, a in zip(changes, years, strict=False)]
     signs = [math.copysign(1, d) for d in changes if d]
-    reverses = any(s != t for s, t in zip(signs, signs[1:]))
+    reverses = any(s != t for s, t in itertools.pairwise(signs))
     biggest = max(rel)
     if reverses and biggest >= r["volatility_threshold"]:
         size = "∞" if math.isinf(biggest) else f"{biggest:.0%}"
-        return EarlyWarning("volatility", f"相邻年度数值有升有降,最大年度变化幅度 {size}"
-                                     f"(阈值 {r['volatility_threshold']:.0%})")
+        return EarlyWarning(
+            "volatility", f"相邻年度数值有升有降,最大年度变化幅度 {size}(阈值 {r['volatility_threshold']:.0%})"
+        )
     return None
 
 
@@ -239,18 +253,28 @@ def assess(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> dict[str, 
     trend, projected = trend_warning(ind, obs, period)
     warnings = [w for w in (trend, volatility_warning(obs)) if w]
     return {
-        "rule": rule_kind(ind), "target": target_text(ind, period), "bounds": bounds(ind, obs, period),
+        "rule": rule_kind(ind),
+        "target": target_text(ind, period),
+        "bounds": bounds(ind, obs, period),
         "target_year": target_year(ind, period),
-        "baseline_year": baseline_year(ind, period), "years": years, "per_year": per_year,
-        "latest_year": latest, "current": current, "warnings": warnings,
+        "baseline_year": baseline_year(ind, period),
+        "years": years,
+        "per_year": per_year,
+        "latest_year": latest,
+        "current": current,
+        "warnings": warnings,
         "projection": None if projected is None else {"year": target_year(ind, period), "value": projected},
     }
 
 
 def assessment_json(a: dict[str, Any]) -> dict[str, Any]:
     """assess() output as JSON-ready data."""
-    return {**a, "per_year": {str(y): s.as_dict() for y, s in a["per_year"].items()},
-            "current": a["current"].as_dict(), "warnings": [w.as_dict() for w in a["warnings"]]}
+    return {
+        **a,
+        "per_year": {str(y): s.as_dict() for y, s in a["per_year"].items()},
+        "current": a["current"].as_dict(),
+        "warnings": [w.as_dict() for w in a["warnings"]],
+    }
 
 
 def overview(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dict]]) -> list[dict[str, Any]]:
@@ -260,9 +284,16 @@ def overview(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dic
         rows = anchored.get(ind_id, {})
         obs = {y: r["value"] for y, r in sorted(rows.items())}
         a = assess(ind, obs, ind["period"])
-        out.append({"indicator": ind, "rows": rows, "obs": obs, "assessment": a,
-                    "unit": observation_unit(ind) or next((r["unit"] for r in rows.values() if r["unit"]), None),
-                    "lead": [d["name"] for d in ind["departments"] if d["role"] == "lead"]})
+        out.append(
+            {
+                "indicator": ind,
+                "rows": rows,
+                "obs": obs,
+                "assessment": a,
+                "unit": observation_unit(ind) or next((r["unit"] for r in rows.values() if r["unit"]), None),
+                "lead": [d["name"] for d in ind["departments"] if d["role"] == "lead"],
+            }
+        )
     return out
 
 
@@ -275,8 +306,13 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
-def select(rows: list[dict[str, Any]], plan: str | None = None, domain: str | None = None,
-           department: str | None = None, role: str | None = None) -> list[dict[str, Any]]:
+def select(
+    rows: list[dict[str, Any]],
+    plan: str | None = None,
+    domain: str | None = None,
+    department: str | None = None,
+    role: str | None = None,
+) -> list[dict[str, Any]]:
     """Overview rows of one plan, domain (code or heading) and/or responsible department (lead/co)."""
     out = []
     for r in rows:

@@ -1,4 +1,5 @@
 """Monitoring observations in the durable DB: validated all-or-nothing writes, history, re-anchoring."""
+
 from __future__ import annotations
 
 import math
@@ -6,13 +7,14 @@ import re
 import sqlite3
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from kb import monitoring as mon
 from kb.reviews.audit import append_entry
-from kb.store.durable import durable_connection
 from kb.store import KB
+from kb.store.durable import durable_connection
 
 
 class ObservationError(ValueError):
@@ -22,6 +24,7 @@ class ObservationError(ValueError):
 @dataclass
 class Entry:
     """One validated change: value None clears the year's observation."""
+
     indicator: str
     year: int
     value: float | None
@@ -51,10 +54,18 @@ def indicator_index(kb: KB | None = None) -> dict[str, dict[str, Any]]:
             for ind in it["indicators"]:
                 depts = [{"name": d["name"], "role": d["role"]} for d in it["departments"]]
                 out[ind["id"]] = {
-                    **ind, "item": it["id"], "item_title": it["title"], "item_kind": it["kind"],
-                    "plan": it["plan"], "plan_title": plans[it["plan"]]["title"], "domain": it["domain"],
-                    "domain_code": it["domain_code"], "fingerprint": it["fingerprint"], "departments": depts,
-                    "owners": [d["name"] for d in depts], "period": plan_period(plans[it["plan"]]),
+                    **ind,
+                    "item": it["id"],
+                    "item_title": it["title"],
+                    "item_kind": it["kind"],
+                    "plan": it["plan"],
+                    "plan_title": plans[it["plan"]]["title"],
+                    "domain": it["domain"],
+                    "domain_code": it["domain_code"],
+                    "fingerprint": it["fingerprint"],
+                    "departments": depts,
+                    "owners": [d["name"] for d in depts],
+                    "period": plan_period(plans[it["plan"]]),
                 }
         return out
     finally:
@@ -94,8 +105,9 @@ def _family(unit: str | None) -> dict[str, float] | None:
     return next((f for f in mon.rules()["unit_families"] if unit in f), None)
 
 
-def check(ind: dict[str, Any], year: int, value: float, unit: str | None, convert: bool = False,
-          known_unit: str | None = None) -> tuple[float, str | None, str]:
+def check(
+    ind: dict[str, Any], year: int, value: float, unit: str | None, convert: bool = False, known_unit: str | None = None
+) -> tuple[float, str | None, str]:
     """Validate one observation against its indicator: (value, unit, note) in the target's unit, or an error."""
     years = years_of(ind)
     if year not in years:
@@ -112,8 +124,10 @@ def check(ind: dict[str, Any], year: int, value: float, unit: str | None, conver
             raise ObservationError(f"单位不符: 该指标以“{expected}”计,输入的是“{unit}”")
         factor = fam[unit] / fam[expected]
         if not convert:
-            raise ObservationError(f"单位不符: 该指标以“{expected}”计,输入的是“{unit}”"
-                                   f"(1{unit} = {mon.fmt(factor)}{expected}),请换算后填写或选择自动换算")
+            raise ObservationError(
+                f"单位不符: 该指标以“{expected}”计,输入的是“{unit}”"
+                f"(1{unit} = {mon.fmt(factor)}{expected}),请换算后填写或选择自动换算"
+            )
         note = f"由 {mon.fmt(value)}{unit} 换算"
         value, unit = round(value * factor, 10), expected
     cap = mon.rules()["rate_max"].get(unit or "")
@@ -122,8 +136,15 @@ def check(ind: dict[str, Any], year: int, value: float, unit: str | None, conver
     return value, unit, note
 
 
-def make_entry(ind: dict[str, Any], year: Any, raw: Any, unit: str | None = None, source: str = "",
-               convert: bool = False, known_unit: str | None = None) -> Entry:
+def make_entry(
+    ind: dict[str, Any],
+    year: Any,
+    raw: Any,
+    unit: str | None = None,
+    source: str = "",
+    convert: bool = False,
+    known_unit: str | None = None,
+) -> Entry:
     """Parse and check a user's input (year and value as typed) into an Entry."""
     try:
         year = int(str(year).strip())
@@ -143,7 +164,9 @@ def _rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return list(conn.execute("SELECT * FROM observations ORDER BY indicator, year"))
 
 
-def resolve(rows: Iterable[sqlite3.Row], index: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[int, dict]], list[dict]]:
+def resolve(
+    rows: Iterable[sqlite3.Row], index: dict[str, dict[str, Any]]
+) -> tuple[dict[str, dict[int, dict]], list[dict]]:
     """Anchor stored rows to live indicators: same id and name; else the same name in the same item text
     (fingerprint); else a unique same-named indicator of the plan. The rest are orphans (kept, reported)."""
     by_fp: dict[tuple[str, str], list[str]] = {}
@@ -166,7 +189,7 @@ def resolve(rows: Iterable[sqlite3.Row], index: dict[str, dict[str, Any]]) -> tu
             moved.append((cands[0], row))
         else:
             orphans.append({**row, "why": "找不到同名指标" if not cands else f"同名指标有 {len(cands)} 个,无法确定"})
-    for target, row in moved:   # an exact match wins over a re-anchored row for the same year
+    for target, row in moved:  # an exact match wins over a re-anchored row for the same year
         slot = anchored.setdefault(target, {})
         if row["year"] in slot:
             orphans.append({**row, "why": f"重新定位到 {target} 时与已有 {row['year']} 年数据冲突"})
@@ -196,8 +219,9 @@ def history(indicator: str, conn: sqlite3.Connection | None = None, limit: int =
     own = conn is None
     conn = conn or durable_connection()
     try:
-        rows = conn.execute("SELECT * FROM observation_log WHERE indicator = ? ORDER BY id DESC LIMIT ?",
-                            (indicator, limit))
+        rows = conn.execute(
+            "SELECT * FROM observation_log WHERE indicator = ? ORDER BY id DESC LIMIT ?", (indicator, limit)
+        )
         return [dict(r) for r in rows]
     finally:
         if own:
@@ -205,11 +229,29 @@ def history(indicator: str, conn: sqlite3.Connection | None = None, limit: int =
 
 
 # -- writing -------------------------------------------------------------------------------------
-def _audit(conn: sqlite3.Connection, actor: str, action: str, ind: dict[str, Any], year: int,
-           before: dict | None, after: dict | None, reason: str) -> None:
+def _audit(
+    conn: sqlite3.Connection,
+    actor: str,
+    action: str,
+    ind: dict[str, Any],
+    year: int,
+    before: dict | None,
+    after: dict | None,
+    reason: str,
+) -> None:
     """Append to the KB's shared audit log inside the caller's transaction."""
-    append_entry(conn, actor=actor, action=action, kind="observation", plan=ind["plan"], item=ind["item"],
-                 target=f"{ind['id']}@{year}", before=before, after=after, reason=reason)
+    append_entry(
+        conn,
+        actor=actor,
+        action=action,
+        kind="observation",
+        plan=ind["plan"],
+        item=ind["item"],
+        target=f"{ind['id']}@{year}",
+        before=before,
+        after=after,
+        reason=reason,
+    )
 
 
 def _snapshot(row: sqlite3.Row | dict | None) -> dict | None:
@@ -218,34 +260,74 @@ def _snapshot(row: sqlite3.Row | dict | None) -> dict | None:
     return {k: row[k] for k in ("indicator", "year", "value", "unit", "source", "note")}
 
 
-def _log(conn, actor: str, action: str, indicator: str, year: int, old: Any, new: Any, unit: str | None,
-         source: str, batch: str, detail: str = "") -> None:
-    conn.execute("INSERT INTO observation_log (actor, action, indicator, year, old_value, new_value, unit, source, "
-                 "batch, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (actor, action, indicator, year, old, new, unit, source, batch, detail))
+def _log(
+    conn,
+    actor: str,
+    action: str,
+    indicator: str,
+    year: int,
+    old: Any,
+    new: Any,
+    unit: str | None,
+    source: str,
+    batch: str,
+    detail: str = "",
+) -> None:
+    conn.execute(
+        "INSERT INTO observation_log (actor, action, indicator, year, old_value, new_value, unit, source, "
+        "batch, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (actor, action, indicator, year, old, new, unit, source, batch, detail),
+    )
 
 
 def _persist_reanchoring(conn, index: dict[str, dict[str, Any]], actor: str, batch: str) -> int:
     """Move re-anchored rows to their new indicator id (logged), so later writes meet one row per year."""
     anchored, _orphans = resolve(_rows(conn), index)
     moves = [(t, y, row) for t, years in anchored.items() for y, row in years.items() if "reanchored_to" in row]
-    for _t, _y, row in moves:   # park first: swapped ids (i1 ↔ i2) would collide on UNIQUE(indicator, year)
+    for _t, _y, row in moves:  # park first: swapped ids (i1 ↔ i2) would collide on UNIQUE(indicator, year)
         conn.execute("UPDATE observations SET indicator = ? WHERE id = ?", (f"\x00moving:{row['id']}", row["id"]))
     n = 0
     for target, year, row in moves:
         ind = index[target]
-        conn.execute("UPDATE observations SET indicator = ?, item_fingerprint = ?, plan = ? WHERE id = ?",
-                     (target, ind["fingerprint"], ind["plan"], row["id"]))
-        _log(conn, actor, "reanchor", target, year, row["value"], row["value"], row["unit"], row["source"],
-             batch, f"由 {row['indicator']} 重新定位")
-        _audit(conn, actor, "observation.reanchor", ind, year, _snapshot(row),
-               {**_snapshot(row), "indicator": target}, f"重建后指标编号变化: {row['indicator']} → {target}")
+        conn.execute(
+            "UPDATE observations SET indicator = ?, item_fingerprint = ?, plan = ? WHERE id = ?",
+            (target, ind["fingerprint"], ind["plan"], row["id"]),
+        )
+        _log(
+            conn,
+            actor,
+            "reanchor",
+            target,
+            year,
+            row["value"],
+            row["value"],
+            row["unit"],
+            row["source"],
+            batch,
+            f"由 {row['indicator']} 重新定位",
+        )
+        _audit(
+            conn,
+            actor,
+            "observation.reanchor",
+            ind,
+            year,
+            _snapshot(row),
+            {**_snapshot(row), "indicator": target},
+            f"重建后指标编号变化: {row['indicator']} → {target}",
+        )
         n += 1
     return n
 
 
-def write(entries: list[Entry], by: str, index: dict[str, dict[str, Any]], *, reason: str = "",
-          conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+def write(
+    entries: list[Entry],
+    by: str,
+    index: dict[str, dict[str, Any]],
+    *,
+    reason: str = "",
+    conn: sqlite3.Connection | None = None,
+) -> dict[str, Any]:
     """Apply entries in one BEGIN IMMEDIATE transaction: every change lands, or (on any error) none does."""
     by = (by or "").strip()
     if not by:
@@ -285,24 +367,55 @@ def _apply(conn, e: Entry, ind: dict[str, Any], by: str, batch: str, reason: str
         _audit(conn, by, "observation.clear", ind, e.year, _snapshot(old), None, reason)
         counts["clear"] += 1
         return
-    new = {"indicator": e.indicator, "year": e.year, "value": e.value, "unit": e.unit,
-           "source": e.source or (old["source"] if old else ""), "note": e.note}
+    new = {
+        "indicator": e.indicator,
+        "year": e.year,
+        "value": e.value,
+        "unit": e.unit,
+        "source": e.source or (old["source"] if old else ""),
+        "note": e.note,
+    }
     if old is not None and _snapshot(old) == new:
         counts["unchanged"] += 1
         return
     if old is None:
-        conn.execute("INSERT INTO observations (indicator, indicator_name, item_fingerprint, plan, year, value, unit, "
-                     "source, note, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (e.indicator, ind["name"], ind["fingerprint"], ind["plan"], e.year, e.value, e.unit,
-                      new["source"], e.note, by))
+        conn.execute(
+            "INSERT INTO observations (indicator, indicator_name, item_fingerprint, plan, year, value, unit, "
+            "source, note, entered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                e.indicator,
+                ind["name"],
+                ind["fingerprint"],
+                ind["plan"],
+                e.year,
+                e.value,
+                e.unit,
+                new["source"],
+                e.note,
+                by,
+            ),
+        )
     else:
-        conn.execute("UPDATE observations SET value = ?, unit = ?, source = ?, note = ?, entered_by = ?, "
-                     "indicator_name = ?, item_fingerprint = ?, entered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-                     "WHERE id = ?", (e.value, e.unit, new["source"], e.note, by, ind["name"], ind["fingerprint"],
-                                     old["id"]))
+        conn.execute(
+            "UPDATE observations SET value = ?, unit = ?, source = ?, note = ?, entered_by = ?, "
+            "indicator_name = ?, item_fingerprint = ?, entered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE id = ?",
+            (e.value, e.unit, new["source"], e.note, by, ind["name"], ind["fingerprint"], old["id"]),
+        )
     action = "set" if old is None else "change"
-    _log(conn, by, action, e.indicator, e.year, old["value"] if old else None, e.value, e.unit, new["source"],
-         batch, "; ".join(x for x in (e.note, reason) if x))
+    _log(
+        conn,
+        by,
+        action,
+        e.indicator,
+        e.year,
+        old["value"] if old else None,
+        e.value,
+        e.unit,
+        new["source"],
+        batch,
+        "; ".join(x for x in (e.note, reason) if x),
+    )
     _audit(conn, by, f"observation.{action}", ind, e.year, _snapshot(old), new, reason)
     counts[action] += 1
 

@@ -1,4 +1,5 @@
 """The monitoring report (监测评估报告): 指标 | 目标值 | 各年度值 | 状态 | 预警 | 责任单位, as xlsx or docx."""
+
 from __future__ import annotations
 
 import io
@@ -6,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from kb import monitoring as mon
+
 COLOURS = {"met": "#C6EFCE", "unmet": "#FFC7CE", "nodata": "#EDEDED"}
 RULE_NOTES = [
     "状态: 以最近一个有数据年度的数值对照目标判断;“≥/≤”按方向比较,“全覆盖”须达到100%,区间须落在上下限之间,"
@@ -18,8 +20,9 @@ RULE_NOTES = [
 def rule_notes() -> list[str]:
     """The status and warning rules in words (shown on the page and in reports)."""
     r = mon.rules()
-    return [s.format(n=r["trend_min_points"], m=r["volatility_min_points"], t=r["volatility_threshold"])
-            for s in RULE_NOTES]
+    return [
+        s.format(n=r["trend_min_points"], m=r["volatility_min_points"], t=r["volatility_threshold"]) for s in RULE_NOTES
+    ]
 
 
 def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[list[Any]]]:
@@ -28,19 +31,30 @@ def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[list[Any]]]:
     lines = []
     for r in rows:
         ind, a = r["indicator"], r["assessment"]
-        vals = [(mon.fmt(r["obs"][y]) if y in r["obs"] else "", a["per_year"].get(y, mon.Status("nodata")).code)
-                for y in years]
-        lines.append({
-            "domain": ind["domain"] or "", "name": ind["name"], "target": f"{a['target']}({a['target_year']}年)",
-            "unit": r["unit"] or "", "values": vals, "status": a["current"], "latest": a["latest_year"],
-            "warnings": "; ".join(w.text for w in a["warnings"]), "owners": "、".join(ind["owners"]),
-        })
+        vals = [
+            (mon.fmt(r["obs"][y]) if y in r["obs"] else "", a["per_year"].get(y, mon.Status("nodata")).code)
+            for y in years
+        ]
+        lines.append(
+            {
+                "domain": ind["domain"] or "",
+                "name": ind["name"],
+                "target": f"{a['target']}({a['target_year']}年)",
+                "unit": r["unit"] or "",
+                "values": vals,
+                "status": a["current"],
+                "latest": a["latest_year"],
+                "warnings": "; ".join(w.text for w in a["warnings"]),
+                "owners": "、".join(ind["owners"]),
+            }
+        )
     return years, lines
 
 
 def report_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     """The report as an xlsx workbook, cells coloured by status."""
     import xlsxwriter
+
     years, lines = table(rows)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -48,7 +62,9 @@ def report_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     bold = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "top"})
     wrap = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
-    fmts = {k: wb.add_format({"border": 1, "bg_color": c, "valign": "top", "text_wrap": True}) for k, c in COLOURS.items()}
+    fmts = {
+        k: wb.add_format({"border": 1, "bg_color": c, "valign": "top", "text_wrap": True}) for k, c in COLOURS.items()
+    }
     ws.write(0, 0, title, bold)
     ws.write(1, 0, f"生成日期: {date.today():%Y-%m-%d}")
     header = ["领域", "指标", "目标值", "单位"] + [f"{y}年" for y in years] + ["状态", "预警", "责任单位"]
@@ -97,7 +113,7 @@ def report_docx(rows: list[dict[str, Any]], title: str) -> bytes:
     header = ["指标", "目标值"] + [str(y) for y in years] + ["状态", "预警", "责任单位"]
     tbl = doc.add_table(rows=1, cols=len(header))
     tbl.style = "Table Grid"
-    for c, text in zip(tbl.rows[0].cells, header):
+    for c, text in zip(tbl.rows[0].cells, header, strict=False):
         c.text = text
         c.paragraphs[0].runs[0].bold = True
     for ln in lines:

@@ -1,4 +1,5 @@
 """Bulk entry of observations through an xlsx template: generate it, then import it all-or-nothing."""
+
 from __future__ import annotations
 
 import io
@@ -9,6 +10,7 @@ from typing import Any, BinaryIO
 
 from kb import monitoring as mon
 from kb.monitoring import observations as obsdb
+
 SHEET = "监测数据"
 META_SHEET = "_meta"
 TEMPLATE_KIND = "plan-kb-monitoring-template"
@@ -21,6 +23,7 @@ MAX_ROWS = 5000
 @dataclass(frozen=True)
 class CellError:
     """A problem at one cell (1-based row, column letter) of the uploaded sheet."""
+
     row: int
     col: str
     message: str
@@ -35,8 +38,9 @@ class ImportRejected(obsdb.ObservationError):
     def __init__(self, errors: list[CellError]):
         self.errors = errors
         more = f"(另有 {len(errors) - 20} 处)" if len(errors) > 20 else ""
-        super().__init__(f"导入被拒绝,共 {len(errors)} 处问题,未写入任何数据:\n"
-                         + "\n".join(str(e) for e in errors[:20]) + more)
+        super().__init__(
+            f"导入被拒绝,共 {len(errors)} 处问题,未写入任何数据:\n" + "\n".join(str(e) for e in errors[:20]) + more
+        )
 
 
 def col_letter(idx: int) -> str:
@@ -57,6 +61,7 @@ def template_years(index: dict[str, dict[str, Any]]) -> list[int]:
 def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dict]]) -> bytes:
     """The xlsx template: one row per indicator, one column per year, filled with the current values."""
     import xlsxwriter
+
     years = template_years(index)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
@@ -70,8 +75,19 @@ def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dic
     for r, (ind_id, ind) in enumerate(index.items(), start=1):
         rows = anchored.get(ind_id, {})
         unit = mon.observation_unit(ind) or next((x["unit"] for x in rows.values() if x["unit"]), None) or ""
-        ws.write_row(r, 0, [ind_id, ind["name"], mon.target_text(ind, ind["period"]), unit,
-                            mon.target_year(ind, ind["period"]), "、".join(ind["owners"])], fixed)
+        ws.write_row(
+            r,
+            0,
+            [
+                ind_id,
+                ind["name"],
+                mon.target_text(ind, ind["period"]),
+                unit,
+                mon.target_year(ind, ind["period"]),
+                "、".join(ind["owners"]),
+            ],
+            fixed,
+        )
         own_years = set(obsdb.years_of(ind))
         for c, y in enumerate(years, start=len(FIXED)):
             if y not in own_years:
@@ -114,6 +130,7 @@ def _instructions(ws, years: list[int]) -> None:
 def _open(data: bytes | BinaryIO):
     """The uploaded workbook, or an ImportRejected explaining why it cannot be read."""
     from openpyxl import load_workbook
+
     raw = data if isinstance(data, bytes) else data.read()
     try:
         return load_workbook(io.BytesIO(raw), data_only=True, read_only=False)
@@ -123,8 +140,9 @@ def _open(data: bytes | BinaryIO):
         raise ImportRejected([CellError(0, "", f"无法读取文件: {exc}")]) from None
 
 
-def read_import(data: bytes | BinaryIO, index: dict[str, dict[str, Any]],
-                anchored: dict[str, dict[int, dict]]) -> list[obsdb.Entry]:
+def read_import(
+    data: bytes | BinaryIO, index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dict]]
+) -> list[obsdb.Entry]:
     """Validate every cell of an uploaded template; all entries, or ImportRejected listing each problem."""
     wb = _open(data)
     if SHEET not in wb.sheetnames:
@@ -150,7 +168,9 @@ def read_import(data: bytes | BinaryIO, index: dict[str, dict[str, Any]],
             continue
         ind = index.get(ind_id)
         if ind is None:
-            errors.append(CellError(r, col_letter(id_col), f"没有这个指标编号“{ind_id}”(规划重建后编号可能变化,请重新下载模板)"))
+            errors.append(
+                CellError(r, col_letter(id_col), f"没有这个指标编号“{ind_id}”(规划重建后编号可能变化,请重新下载模板)")
+            )
             continue
         if ind_id in seen:
             errors.append(CellError(r, col_letter(id_col), f"指标编号与第{seen[ind_id]}行重复"))
@@ -174,7 +194,7 @@ def read_import(data: bytes | BinaryIO, index: dict[str, dict[str, Any]],
             if stored is None and entry.value is None:
                 continue
             if stored is not None and (stored["value"], stored["unit"]) == (entry.value, entry.unit):
-                continue   # unchanged cell: keep its source and note (the row's source is for changed cells)
+                continue  # unchanged cell: keep its source and note (the row's source is for changed cells)
             entries.append(entry)
     if errors:
         raise ImportRejected(errors)
@@ -200,7 +220,9 @@ def _header(ws, errors: list[CellError]) -> tuple[int, list[tuple[int, int]], in
         elif text.isdigit() and len(text) == 4:
             year_cols.append((c, int(text)))
         elif text and text not in FIXED:
-            errors.append(CellError(1, col_letter(c), f"无法识别的列标题“{text}”(模板的列: {', '.join(FIXED)}、年度、{SOURCE})"))
+            errors.append(
+                CellError(1, col_letter(c), f"无法识别的列标题“{text}”(模板的列: {', '.join(FIXED)}、年度、{SOURCE})")
+            )
     if id_col is None:
         errors.append(CellError(1, "A", f"缺少“{FIXED[0]}”列,请使用系统生成的模板"))
     if not year_cols:

@@ -1,17 +1,28 @@
 """Review workflow: reviewers confirm or correct tags, links, repairs and notes; every change is audited."""
+
 from __future__ import annotations
 
 import getpass
 import json
 import secrets
 import sqlite3
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kb.reviews.anchoring import item_anchor, live_universe, repair_context
-from kb.reviews.audit import (ReviewError, audit_log, export_reviews, import_reviews, now, read,  # noqa: F401
-                      transaction, undo, write_change)
-from kb.store.db import kb_connection
+from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
+    ReviewError,
+    audit_log,
+    export_reviews,
+    import_reviews,
+    now,
+    read,
+    transaction,
+    undo,
+    write_change,
+)
 from kb.reviews.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
+from kb.store.db import kb_connection
 
 ROLES = ("lead", "co")
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
@@ -43,6 +54,7 @@ def _item(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
 def _canonical_department(conn: sqlite3.Connection, name: str) -> str:
     """Registry name for any alias or prefixed form; departments already tagged in the KB are accepted as is."""
     from nlp import registry
+
     name = (name or "").strip()
     if conn.execute("SELECT 1 FROM assignments WHERE name = ? LIMIT 1", (name,)).fetchone():
         return name
@@ -54,16 +66,21 @@ def _canonical_department(conn: sqlite3.Connection, name: str) -> str:
 
 def _inferred_departments(conn: sqlite3.Connection, item_id: str) -> dict[str, str]:
     """Item-level departments the tagger gave (name → role)."""
-    rows = conn.execute("SELECT name, role FROM assignments WHERE item = ? AND clause IS NULL ORDER BY rank",
-                        (item_id,))
+    rows = conn.execute(
+        "SELECT name, role FROM assignments WHERE item = ? AND clause IS NULL ORDER BY rank", (item_id,)
+    )
     return {r["name"]: r["role"] for r in rows}
 
 
 # -- writing: one short BEGIN IMMEDIATE transaction per change ---------------------------------------
 def _current(conn: sqlite3.Connection, kind: str, plan: str, item: str, target: str) -> dict[str, Any] | None:
     """The review row for (kind, plan, item, target): exact key, else one whose anchor re-resolves there."""
-    rows = [dict(r) for r in conn.execute("SELECT * FROM reviews WHERE kind = ? AND plan = ? ORDER BY updated_at DESC",
-                                          (kind, plan))]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT * FROM reviews WHERE kind = ? AND plan = ? ORDER BY updated_at DESC", (kind, plan)
+        )
+    ]
     for r in rows:
         if (r["item"], r["target"]) == (item, target):
             return r
@@ -76,23 +93,43 @@ def _current(conn: sqlite3.Connection, kind: str, plan: str, item: str, target: 
     return None
 
 
-def _record(kind: str, plan: str, item: str, target: str, action: str, actor: str, reason: str,
-            change: Callable[[dict | None], dict | None], anchor: dict[str, Any]) -> int:
+def _record(
+    kind: str,
+    plan: str,
+    item: str,
+    target: str,
+    action: str,
+    actor: str,
+    reason: str,
+    change: Callable[[dict | None], dict | None],
+    anchor: dict[str, Any],
+) -> int:
     """Read the current row, let change() decide the new one, write both and the audit entry; the audit id."""
+
     def run(conn: sqlite3.Connection) -> int:
         before = _current(conn, kind, plan, item, target)
         fields = change(dict(before) if before else None)
         if fields is None:
             return write_change(conn, action, before, None, actor, reason)
         stamp = now()
-        after = {"kind": kind, "plan": plan, "item": item, "target": target, "decision": fields["decision"],
-                 "role": fields.get("role"), "body": fields.get("body"),
-                 "anchor": json.dumps(anchor, ensure_ascii=False),
-                 "actor": actor, "reason": reason or "", "created_at": (before or {}).get("created_at") or stamp,
-                 "updated_at": stamp}
+        after = {
+            "kind": kind,
+            "plan": plan,
+            "item": item,
+            "target": target,
+            "decision": fields["decision"],
+            "role": fields.get("role"),
+            "body": fields.get("body"),
+            "anchor": json.dumps(anchor, ensure_ascii=False),
+            "actor": actor,
+            "reason": reason or "",
+            "created_at": (before or {}).get("created_at") or stamp,
+            "updated_at": stamp,
+        }
         if before:
             after["id"] = before["id"]
         return write_change(conn, action, before, after, actor, reason)
+
     return transaction(run)
 
 
@@ -104,12 +141,20 @@ def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dic
         name = _canonical_department(conn, department)
         inferred = _inferred_departments(conn, item["id"])
         # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
-        in_clauses = conn.execute("SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?",
-                                  (item["id"], name)).fetchone() is not None
+        in_clauses = (
+            conn.execute(
+                "SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
+            ).fetchone()
+            is not None
+        )
     finally:
         conn.close()
-    if need_present and name not in inferred and not in_clauses and read(
-            lambda c: _current(c, "assignment", item["plan"], item["id"], name)) is None:
+    if (
+        need_present
+        and name not in inferred
+        and not in_clauses
+        and read(lambda c: _current(c, "assignment", item["plan"], item["id"], name)) is None
+    ):
         raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
     return item, name, inferred
 
@@ -122,14 +167,24 @@ def accept_assignment(item: str, department: str, by: str, reason: str = "", rol
     def change(row):
         keep = row["decision"] if row and row["decision"] == "add" else "accept"
         return {"decision": keep, "role": role or (row or {}).get("role") or inferred.get(name)}
+
     return _record("assignment", it["plan"], it["id"], name, "assignment.accept", by, reason, change, item_anchor(it))
 
 
 def reject_assignment(item: str, department: str, by: str, reason: str = "") -> int:
     """Remove a wrongly tagged department from an item."""
     it, name, _ = _assignment(item, department, need_present=True)
-    return _record("assignment", it["plan"], it["id"], name, "assignment.reject", by, reason,
-                   lambda row: {"decision": "reject", "role": (row or {}).get("role")}, item_anchor(it))
+    return _record(
+        "assignment",
+        it["plan"],
+        it["id"],
+        name,
+        "assignment.reject",
+        by,
+        reason,
+        lambda row: {"decision": "reject", "role": (row or {}).get("role")},
+        item_anchor(it),
+    )
 
 
 def set_role(item: str, department: str, role: str, by: str, reason: str = "") -> int:
@@ -139,6 +194,7 @@ def set_role(item: str, department: str, role: str, by: str, reason: str = "") -
 
     def change(row):
         return {"decision": "add" if row and row["decision"] == "add" else "accept", "role": role}
+
     return _record("assignment", it["plan"], it["id"], name, "assignment.role", by, reason, change, item_anchor(it))
 
 
@@ -150,6 +206,7 @@ def add_assignment(item: str, department: str, by: str, reason: str = "", role: 
     def change(row):
         decision = "accept" if name in inferred else "add"
         return {"decision": decision, "role": role or (row or {}).get("role") or inferred.get(name) or "co"}
+
     return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
 
 
@@ -186,23 +243,49 @@ def confirm_link(measure: str, goal: str, by: str, reason: str = "") -> int:
         row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
         if not row or row["decision"] == "remove":
             raise ReviewError(f"{m['id']} 与 {g['id']} 之间没有关联; 用 link add 添加")
-    return _record("link", m["plan"], m["id"], g["id"], "link.confirm", by, reason,
-                   lambda row: {"decision": "add" if row and row["decision"] == "add" else "confirm"},
-                   _link_anchor(m, g))
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.confirm",
+        by,
+        reason,
+        lambda row: {"decision": "add" if row and row["decision"] == "add" else "confirm"},
+        _link_anchor(m, g),
+    )
 
 
 def add_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     """Add a goal the measure serves."""
     m, g, linked = _link(measure, goal)
-    return _record("link", m["plan"], m["id"], g["id"], "link.add", by, reason,
-                   lambda row: {"decision": "confirm" if linked else "add"}, _link_anchor(m, g))
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.add",
+        by,
+        reason,
+        lambda row: {"decision": "confirm" if linked else "add"},
+        _link_anchor(m, g),
+    )
 
 
 def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     """Remove a goal from what the measure serves."""
     m, g, _ = _link(measure, goal)
-    return _record("link", m["plan"], m["id"], g["id"], "link.remove", by, reason,
-                   lambda row: {"decision": "remove"}, _link_anchor(m, g))
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.remove",
+        by,
+        reason,
+        lambda row: {"decision": "remove"},
+        _link_anchor(m, g),
+    )
 
 
 # -- repairs --------------------------------------------------------------------------------------
@@ -219,23 +302,30 @@ def _repair(repair_id: str, plan: str | None) -> dict[str, Any]:
     finally:
         conn.close()
     r = rows[0]
-    r["anchor"] = {"plan": r["plan"], "rule": r["rule"], "before": r["before"], "after": r["after"],
-                   "context": repair_context(raw, r["start"], r["end"])}
+    r["anchor"] = {
+        "plan": r["plan"],
+        "rule": r["rule"],
+        "before": r["before"],
+        "after": r["after"],
+        "context": repair_context(raw, r["start"], r["end"]),
+    }
     return r
 
 
 def accept_repair(repair_id: str, by: str, reason: str = "", plan: str | None = None) -> int:
     """Accept a repair: applied in the repaired text from the next build on."""
     r = _repair(repair_id, plan)
-    return _record("repair", r["plan"], "", r["id"], "repair.accept", by, reason,
-                   lambda row: {"decision": "accept"}, r["anchor"])
+    return _record(
+        "repair", r["plan"], "", r["id"], "repair.accept", by, reason, lambda row: {"decision": "accept"}, r["anchor"]
+    )
 
 
 def reject_repair(repair_id: str, by: str, reason: str = "", plan: str | None = None) -> int:
     """Reject a repair: left out of the repaired text from the next build on."""
     r = _repair(repair_id, plan)
-    return _record("repair", r["plan"], "", r["id"], "repair.reject", by, reason,
-                   lambda row: {"decision": "reject"}, r["anchor"])
+    return _record(
+        "repair", r["plan"], "", r["id"], "repair.reject", by, reason, lambda row: {"decision": "reject"}, r["anchor"]
+    )
 
 
 # -- notes ----------------------------------------------------------------------------------------
@@ -249,8 +339,17 @@ def add_note(item: str, body: str, by: str, reason: str = "") -> tuple[str, int]
     finally:
         conn.close()
     key = "n" + secrets.token_hex(5)
-    aid = _record("note", it["plan"], it["id"], key, "note.add", by, reason,
-                  lambda row: {"decision": "note", "body": body}, item_anchor(it))
+    aid = _record(
+        "note",
+        it["plan"],
+        it["id"],
+        key,
+        "note.add",
+        by,
+        reason,
+        lambda row: {"decision": "note", "body": body},
+        item_anchor(it),
+    )
     return key, aid
 
 
@@ -270,6 +369,7 @@ def edit_note(note_id: str, body: str, by: str, reason: str = "") -> int:
         before = _note(conn, note_id)
         after = {**before, "body": body, "actor": by, "reason": reason or "", "updated_at": now()}
         return write_change(conn, "note.edit", before, after, by, reason)
+
     return transaction(run)
 
 
@@ -282,5 +382,6 @@ def render_note(md: str) -> str:
     """Markdown → safe HTML (nh3 removes scripts, event handlers and javascript: links)."""
     import markdown
     import nh3
+
     html = markdown.markdown(md or "", extensions=["extra", "sane_lists"], output_format="html")
     return nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")

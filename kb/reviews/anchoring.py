@@ -1,4 +1,5 @@
 """Re-anchoring reviews on a new build: same id and fingerprint, moved fingerprint, or fuzzy text match."""
+
 from __future__ import annotations
 
 import difflib
@@ -6,20 +7,22 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from kb import paths
 from kb.store.db import connect
 
-ITEM_MIN_SIMILARITY = 0.7     # a slightly edited item stays well above this; sibling items of a domain stay below
-REPAIR_MIN_SIMILARITY = 0.6   # repair contexts are short (8 chars each side), so one changed char costs more
-CONTEXT = 8                   # characters either side of a repair kept as its anchor (as nlp.repair does)
+ITEM_MIN_SIMILARITY = 0.7  # a slightly edited item stays well above this; sibling items of a domain stay below
+REPAIR_MIN_SIMILARITY = 0.6  # repair contexts are short (8 chars each side), so one changed char costs more
+CONTEXT = 8  # characters either side of a repair kept as its anchor (as nlp.repair does)
 
 
 @dataclass(frozen=True)
 class Resolution:
     """Where a review points in the live build: status exact | moved | reanchored | orphaned."""
+
     target: str | None
     status: str
     score: float = 1.0
@@ -28,6 +31,7 @@ class Resolution:
 @dataclass
 class Universe:
     """The items (and repairs) of one build, indexed for anchoring."""
+
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_fp: dict[str, list[str]] = field(default_factory=dict)
     groups: dict[tuple, list[str]] = field(default_factory=dict)
@@ -51,8 +55,11 @@ class Universe:
         here = self.items.get(item_id)
         if here is not None and (fp is None or here["fingerprint"] == fp):
             return Resolution(item_id, "exact")
-        same = [i for i in self.by_fp.get(fp or "", [])
-                if self.items[i]["plan"] == anchor.get("plan", self.items[i]["plan"])]
+        same = [
+            i
+            for i in self.by_fp.get(fp or "", [])
+            if self.items[i]["plan"] == anchor.get("plan", self.items[i]["plan"])
+        ]
         if same:
             return Resolution(min(same, key=lambda i: i != item_id), "moved")
         if not text:
@@ -107,7 +114,7 @@ def match_repair(repair_id: str, anchor: dict[str, Any], live: Iterable[dict[str
 
 def repair_context(raw: str, start: int, end: int) -> str:
     """The raw text around a repair, as kept in its anchor."""
-    return raw[max(0, start - CONTEXT):end + CONTEXT]
+    return raw[max(0, start - CONTEXT) : end + CONTEXT]
 
 
 def universe_from_conn(conn: sqlite3.Connection) -> Universe:
@@ -158,8 +165,14 @@ def live_universe() -> Universe | None:
 
 def item_anchor(item: dict[str, Any]) -> dict[str, Any]:
     """What a review remembers of the item it was made on."""
-    return {"plan": item["plan"], "kind": item["kind"], "domain": item.get("domain_code"),
-            "fp": item["fingerprint"], "text": item["text"], "title": item.get("title")}
+    return {
+        "plan": item["plan"],
+        "kind": item["kind"],
+        "domain": item.get("domain_code"),
+        "fp": item["fingerprint"],
+        "text": item["text"],
+        "title": item.get("title"),
+    }
 
 
 def dumps(anchor: dict[str, Any]) -> str:

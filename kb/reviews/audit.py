@@ -1,11 +1,13 @@
 """The append-only audit log: the write primitive every review change goes through, undo, backup/restore."""
+
 from __future__ import annotations
 
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from kb.store.durable import durable_connection
 
@@ -13,8 +15,20 @@ EXPORT_FORMAT = "plan-kb-reviews"
 EXPORT_VERSION = 1
 KINDS = ("assignment", "link", "repair", "note")
 DECISIONS = ("accept", "reject", "add", "confirm", "remove", "note")
-REVIEW_FIELDS = ("kind", "plan", "item", "target", "decision", "role", "body", "anchor", "actor", "reason",
-                 "created_at", "updated_at")
+REVIEW_FIELDS = (
+    "kind",
+    "plan",
+    "item",
+    "target",
+    "decision",
+    "role",
+    "body",
+    "anchor",
+    "actor",
+    "reason",
+    "created_at",
+    "updated_at",
+)
 
 
 class ReviewError(ValueError):
@@ -23,11 +37,18 @@ class ReviewError(ValueError):
 
 def now() -> str:
     """UTC timestamp with milliseconds, sortable as text."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def write_change(conn: sqlite3.Connection, action: str, before: dict | None, after: dict | None, actor: str,
-                 reason: str, undoes: int | None = None) -> int:
+def write_change(
+    conn: sqlite3.Connection,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    actor: str,
+    reason: str,
+    undoes: int | None = None,
+) -> int:
     """Apply before → after to the reviews table and append the audit entry; call inside a transaction."""
     rid = (after or before or {}).get("id")
     if before is not None and after is None:
@@ -42,24 +63,49 @@ def write_change(conn: sqlite3.Connection, action: str, before: dict | None, aft
             rid = cur.lastrowid
             after = {**after, "id": rid}
         else:
-            conn.execute(f"UPDATE reviews SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
-                         [after[c] for c in cols] + [before["id"]])
+            conn.execute(
+                f"UPDATE reviews SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
+                [after[c] for c in cols] + [before["id"]],
+            )
             after = {**after, "id": before["id"]}
     ref = after or before or {}
-    return append_entry(conn, actor=actor, action=action, kind=ref.get("kind"), plan=ref.get("plan"),
-                        item=ref.get("item"), target=ref.get("target"), before=before, after=after,
-                        reason=reason, review_id=rid, undoes=undoes)
+    return append_entry(
+        conn,
+        actor=actor,
+        action=action,
+        kind=ref.get("kind"),
+        plan=ref.get("plan"),
+        item=ref.get("item"),
+        target=ref.get("target"),
+        before=before,
+        after=after,
+        reason=reason,
+        review_id=rid,
+        undoes=undoes,
+    )
 
 
-def append_entry(conn: sqlite3.Connection, *, actor: str, action: str, kind: str | None, plan: str | None,
-                 item: str | None, target: str | None, before: dict | None, after: dict | None, reason: str = "",
-                 review_id: int | None = None, undoes: int | None = None) -> int:
+def append_entry(
+    conn: sqlite3.Connection,
+    *,
+    actor: str,
+    action: str,
+    kind: str | None,
+    plan: str | None,
+    item: str | None,
+    target: str | None,
+    before: dict | None,
+    after: dict | None,
+    reason: str = "",
+    review_id: int | None = None,
+    undoes: int | None = None,
+) -> int:
     """Append one entry to the audit log (any area: reviews, observations …); call inside a transaction."""
     cur = conn.execute(
         "INSERT INTO audit (at, actor, action, review_id, kind, plan, item, target, before, after, reason, undoes) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (now(), actor, action, review_id, kind, plan, item, target, _json(before), _json(after), reason or "",
-         undoes))
+        (now(), actor, action, review_id, kind, plan, item, target, _json(before), _json(after), reason or "", undoes),
+    )
     return int(cur.lastrowid)
 
 
@@ -103,7 +149,7 @@ def _same(row: dict | None, snapshot: dict | None) -> bool:
 
 def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
     """Restore what audit entry audit_id changed to its state before; a new audit entry (itself undoable)."""
-    if not 0 < audit_id < 2 ** 63:  # SQLite integers are 64-bit: a larger id cannot exist
+    if not 0 < audit_id < 2**63:  # SQLite integers are 64-bit: a larger id cannot exist
         raise ReviewError(f"没有审计记录 #{audit_id}")
 
     def run(conn: sqlite3.Connection) -> int:
@@ -119,16 +165,21 @@ def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
         cur = conn.execute("SELECT * FROM reviews WHERE id = ?", (e["review_id"],)).fetchone()
         cur = dict(cur) if cur else None
         if not force and not _same(cur, after):
-            later = conn.execute("SELECT id, action FROM audit WHERE review_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
-                                 (e["review_id"], audit_id)).fetchone()
+            later = conn.execute(
+                "SELECT id, action FROM audit WHERE review_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
+                (e["review_id"], audit_id),
+            ).fetchone()
             what = f"已被 #{later['id']} ({later['action']}) 修改" if later else "已被修改"
             raise ReviewError(f"#{audit_id} 之后该记录{what}; 请先撤销较新的修改, 或使用 --force")
         if before is not None and cur is None:
-            clash = conn.execute("SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
-                                 (before["kind"], before["plan"], before["item"], before["target"])).fetchone()
+            clash = conn.execute(
+                "SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
+                (before["kind"], before["plan"], before["item"], before["target"]),
+            ).fetchone()
             if clash:
                 raise ReviewError(f"无法恢复: 同一对象已有较新的审核 (review {clash['id']})")
         return write_change(conn, "undo", cur, before, by, reason, undoes=audit_id)
+
     return transaction(run)
 
 
@@ -137,7 +188,7 @@ def parse_since(text: str) -> str:
     m = re.fullmatch(r"\s*(\d+)\s*([dhm])\s*", text or "")
     if m:
         unit = {"d": "days", "h": "hours", "m": "minutes"}[m.group(2)]
-        when = datetime.now(timezone.utc) - timedelta(**{unit: int(m.group(1))})
+        when = datetime.now(UTC) - timedelta(**{unit: int(m.group(1))})
     else:
         try:
             when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -145,11 +196,12 @@ def parse_since(text: str) -> str:
             raise ReviewError(f"无法识别的时间 {text!r} (例: 2024-05-01, 2024-05-01T09:00, 7d, 12h)") from exc
         if when.tzinfo is None:
             when = when.astimezone()
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def audit_log(since: str | None = None, actor: str | None = None, item: str | None = None,
-              limit: int | None = None) -> list[dict[str, Any]]:
+def audit_log(
+    since: str | None = None, actor: str | None = None, item: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Audit entries in time order, with before/after parsed and which later entry undid each."""
     sql, args = "SELECT * FROM audit WHERE 1=1", []
     if since:
@@ -163,6 +215,7 @@ def audit_log(since: str | None = None, actor: str | None = None, item: str | No
         rows = [dict(r) for r in conn.execute(sql + " ORDER BY at, id", args)]
         undone = {r["undoes"]: r["id"] for r in conn.execute("SELECT id, undoes FROM audit WHERE undoes IS NOT NULL")}
         return rows, undone
+
     rows, undone = read(run)
     for r in rows:
         r["before"] = json.loads(r["before"]) if r["before"] else None
@@ -173,11 +226,13 @@ def audit_log(since: str | None = None, actor: str | None = None, item: str | No
 
 def export_reviews() -> dict[str, Any]:
     """Every review and the whole audit log as one JSON-ready dict (backup, or move to another machine)."""
+
     def run(conn):
         inst = conn.execute("SELECT value FROM reviews_meta WHERE key = 'instance'").fetchone()[0]
         reviews = [dict(r) for r in conn.execute("SELECT * FROM reviews ORDER BY id")]
         audit = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]
         return inst, reviews, audit
+
     inst, reviews, audit = read(run)
     for r in reviews:
         r["anchor"] = json.loads(r["anchor"] or "{}")
@@ -185,8 +240,14 @@ def export_reviews() -> dict[str, Any]:
         a["before"] = json.loads(a["before"]) if a["before"] else None
         a["after"] = json.loads(a["after"]) if a["after"] else None
         a["origin"] = a["origin"] or f"{inst}#{a['id']}"
-    return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "instance": inst, "exported_at": now(),
-            "reviews": reviews, "audit": audit}
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "instance": inst,
+        "exported_at": now(),
+        "reviews": reviews,
+        "audit": audit,
+    }
 
 
 def _clean_review(r: Any, n: int) -> dict[str, Any]:
@@ -218,8 +279,10 @@ def import_reviews(data: Any, by: str, reason: str = "") -> dict[str, int]:
     def run(conn: sqlite3.Connection) -> dict[str, int]:
         mine = conn.execute("SELECT value FROM reviews_meta WHERE key = 'instance'").fetchone()[0]
         for r in incoming:
-            cur = conn.execute("SELECT * FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
-                               (r["kind"], r["plan"], r["item"], r["target"])).fetchone()
+            cur = conn.execute(
+                "SELECT * FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
+                (r["kind"], r["plan"], r["item"], r["target"]),
+            ).fetchone()
             cur = dict(cur) if cur else None
             if cur is None:
                 write_change(conn, "import", None, r, by, reason)
@@ -235,12 +298,25 @@ def import_reviews(data: Any, by: str, reason: str = "") -> dict[str, int]:
             if origin.startswith(mine + "#") or seen:
                 stats["history_skipped"] += 1
                 continue
-            conn.execute("INSERT INTO audit (at, actor, action, kind, plan, item, target, before, after, reason, "
-                         "origin) "
-                         "VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-                             str(a.get("at") or now()), str(a.get("actor") or "?"), str(a.get("action") or "?"),
-                             a.get("kind"), a.get("plan"), a.get("item"), a.get("target"),
-                             _json(a.get("before")), _json(a.get("after")), str(a.get("reason") or ""), origin))
+            conn.execute(
+                "INSERT INTO audit (at, actor, action, kind, plan, item, target, before, after, reason, "
+                "origin) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    str(a.get("at") or now()),
+                    str(a.get("actor") or "?"),
+                    str(a.get("action") or "?"),
+                    a.get("kind"),
+                    a.get("plan"),
+                    a.get("item"),
+                    a.get("target"),
+                    _json(a.get("before")),
+                    _json(a.get("after")),
+                    str(a.get("reason") or ""),
+                    origin,
+                ),
+            )
             stats["history_added"] += 1
         return stats
+
     return transaction(run)

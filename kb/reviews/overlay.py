@@ -1,4 +1,5 @@
 """Reviews on top of inferred tags: the overlay KB.items() applies, repair decisions for builds, status reports."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def _rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     if not paths.reviews_db_path().exists():
         return []
     marks = ",".join("?" * len(kinds))
-    return read(lambda c: [dict(r) for r in c.execute(
-        f"SELECT * FROM reviews WHERE kind IN ({marks}) ORDER BY updated_at, id", kinds)])
+    return read(
+        lambda c: [
+            dict(r) for r in c.execute(f"SELECT * FROM reviews WHERE kind IN ({marks}) ORDER BY updated_at, id", kinds)
+        ]
+    )
 
 
 def apply_reviews(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,13 +97,24 @@ def _apply(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Univ
             s = next((s for s in serves if s["goal"] == target), None)
             if s is None:
                 goal = uni.items.get(target, {})
-                s = {"goal": target, "score": 1.0, "why": row["reason"] or "人工添加",
-                     "cross_domain": goal.get("domain_code") != it.get("domain_code")}
+                s = {
+                    "goal": target,
+                    "score": 1.0,
+                    "why": row["reason"] or "人工添加",
+                    "cross_domain": goal.get("domain_code") != it.get("domain_code"),
+                }
                 serves.append(s)
             s.update(source="reviewed", review=_review_info(row))
         elif kind == "note":
-            it["notes"].append({"id": target, "body": row["body"], "by": row["actor"], "at": row["created_at"],
-                                "updated_at": row["updated_at"]})
+            it["notes"].append(
+                {
+                    "id": target,
+                    "body": row["body"],
+                    "by": row["actor"],
+                    "at": row["created_at"],
+                    "updated_at": row["updated_at"],
+                }
+            )
     depts.sort(key=lambda d: d["role"] != "lead")  # leads first, stable otherwise
     it["serves"] = [s["goal"] for s in serves]
     it["notes"].sort(key=lambda n: n["at"])
@@ -110,8 +125,16 @@ def repair_decisions(plan_id: str, raw: str, repairs: list) -> dict[str, bool]:
     rows = [r for r in _rows(("repair",)) if r["plan"] == plan_id]
     if not rows:
         return {}
-    live = [{"id": r.id, "rule": r.rule, "before": r.before, "after": r.after,
-             "context": repair_context(raw, r.start, r.end)} for r in repairs]
+    live = [
+        {
+            "id": r.id,
+            "rule": r.rule,
+            "before": r.before,
+            "after": r.after,
+            "context": repair_context(raw, r.start, r.end),
+        }
+        for r in repairs
+    ]
     out = {}
     for row in rows:
         res = match_repair(row["target"], _anchor(row), live)
@@ -134,8 +157,16 @@ def list_reviews(item: str | None = None, kind: str | None = None) -> list[dict[
             now_item, now_target, status, score = resolve_row(uni, row)
         if item and item not in (row["item"], now_item) and not (now_item or row["item"]).endswith(":" + item):
             continue
-        out.append({**row, "anchor": _anchor(row), "live_item": now_item, "live_target": now_target,
-                    "status": status, "score": score})
+        out.append(
+            {
+                **row,
+                "anchor": _anchor(row),
+                "live_item": now_item,
+                "live_target": now_target,
+                "status": status,
+                "score": score,
+            }
+        )
     return out
 
 
@@ -168,11 +199,14 @@ def reanchor(by: str, reason: str = "") -> int:
                 if r["kind"] == "link":
                     anchor["goal"] = item_anchor(uni.items[r["live_target"]])
                 new["anchor"] = json.dumps(anchor, ensure_ascii=False)
-            clash = conn.execute("SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ? "
-                                 "AND id != ?", (new["kind"], new["plan"], new["item"], new["target"], new["id"]))
+            clash = conn.execute(
+                "SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ? AND id != ?",
+                (new["kind"], new["plan"], new["item"], new["target"], new["id"]),
+            )
             if clash.fetchone():
                 continue  # a newer review already sits on the live key; both stay, the newer wins in the overlay
             write_change(conn, "reanchor", cur, new, by, reason or f"{r['status']} ({r['score']})")
             n += 1
         return n
+
     return transaction(run)

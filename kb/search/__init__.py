@@ -5,6 +5,7 @@ dictionary, stop words) → kb.search.index writes the whoosh index of record at
 documents) and derives BM25F score arrays from it through whoosh's reader on the first search of a build →
 kb.search.engine sums those arrays for a query's analysed terms in one numpy pass → kb.search.results presents.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,10 +18,10 @@ from kb.search.engine import Engine, engine, rank
 from kb.search.index import build_index
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse
 
-__all__ = ["build_index", "search", "SearchError", "engine"]
+__all__ = ["SearchError", "build_index", "engine", "search"]
 
 MAX_LIMIT, MAX_OFFSET = 100, 10_000
-WEAK_COVERAGE = 0.75     # below this the best hit lacks a query word: offer a spelling suggestion
+WEAK_COVERAGE = 0.75  # below this the best hit lacks a query word: offer a spelling suggestion
 _TRUE = {"1", "true", "yes", "y", "是", "有", "indicator", "indicators", "on"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "off"}
 
@@ -86,43 +87,75 @@ def _int(value: Any, name: str, lo: int, hi: int) -> int:
     return n
 
 
-def search(q: str, limit: int = 10, offset: int = 0, domain: str | None = None, kind: str | None = None,
-           dept: str | None = None, role: str | None = None, plan: str | None = None,
-           has_indicator: Any = None) -> dict[str, Any]:
+def search(
+    q: str,
+    limit: int = 10,
+    offset: int = 0,
+    domain: str | None = None,
+    kind: str | None = None,
+    dept: str | None = None,
+    role: str | None = None,
+    plan: str | None = None,
+    has_indicator: Any = None,
+) -> dict[str, Any]:
     """Search the live build; returns the API payload (raises SearchError for a bad parameter or query)."""
     limit, offset = _int(limit, "limit", 1, MAX_LIMIT), _int(offset, "offset", 0, MAX_OFFSET)
-    pq = parse(q if isinstance(q, str) else "", {"domain": domain, "kind": kind, "dept": dept, "role": role,
-                                                  "plan": plan, "has": has_indicator})
+    pq = parse(
+        q if isinstance(q, str) else "",
+        {"domain": domain, "kind": kind, "dept": dept, "role": role, "plan": plan, "has": has_indicator},
+    )
     eng = engine()
     flt, applied = _filters(eng, pq)
-    out: dict[str, Any] = {"ok": True, "query": pq.text, "total": 0, "offset": offset, "limit": limit,
-                           "filters": applied, "facets": R.facets([]), "results": [], "messages": pq.messages,
-                           "did_you_mean": [], "understood": _understood(pq)}
+    out: dict[str, Any] = {
+        "ok": True,
+        "query": pq.text,
+        "total": 0,
+        "offset": offset,
+        "limit": limit,
+        "filters": applied,
+        "facets": R.facets([]),
+        "results": [],
+        "messages": pq.messages,
+        "did_you_mean": [],
+        "understood": _understood(pq),
+    }
     if pq.empty and flt is None:
         return out
     ranked = rank(eng, pq, flt, offset + limit)
-    page = ranked[offset:offset + limit]
+    page = ranked[offset : offset + limit]
     out["total"], out["facets"] = len(ranked), R.facets(ranked)
     out["results"] = _present(eng, pq, page, applied)
-    if pq.concepts and (not ranked or ranked[0]["coverage"] < WEAK_COVERAGE or
-                        any(c not in ranked[0]["hay"] for c in pq.chunks)):
+    if pq.concepts and (
+        not ranked or ranked[0]["coverage"] < WEAK_COVERAGE or any(c not in ranked[0]["hay"] for c in pq.chunks)
+    ):
         out["did_you_mean"] = R.did_you_mean(pq, eng.vocabulary(), ranked[0]["hay"] if ranked else "")
     if not ranked and pq.concepts:
-        out["messages"] = [*pq.messages, "没有找到匹配的条目" + ("" if out["did_you_mean"] else ",请换个说法或减少词语")]
+        out["messages"] = [
+            *pq.messages,
+            "没有找到匹配的条目" + ("" if out["did_you_mean"] else ",请换个说法或减少词语"),
+        ]
     return out
 
 
 def _understood(pq: ParsedQuery) -> dict[str, Any]:
     """How the query was read: words with their synonym forms, departments, phrases and exclusions."""
-    return {"terms": [{"word": c.word, "forms": c.strings, "phrase": c.phrase} for c in pq.concepts],
-            "departments": [{"name": d, "typed": t} for d, t, _ in pq.depts], "excluded": pq.excluded}
+    return {
+        "terms": [{"word": c.word, "forms": c.strings, "phrase": c.phrase} for c in pq.concepts],
+        "departments": [{"name": d, "typed": t} for d, t, _ in pq.depts],
+        "excluded": pq.excluded,
+    }
 
 
 def _reviewable_copy(it: dict[str, Any]) -> dict[str, Any]:
     """A copy of a cached item that the review overlay may change without touching the cache."""
-    return {**it, "departments": [dict(d) for d in it["departments"]], "serves": list(it["serves"]),
-            "serves_detail": [dict(s) for s in it["serves_detail"]], "notes": list(it.get("notes", [])),
-            "clauses": [{**c, "departments": list(c["departments"])} for c in it["clauses"]]}
+    return {
+        **it,
+        "departments": [dict(d) for d in it["departments"]],
+        "serves": list(it["serves"]),
+        "serves_detail": [dict(s) for s in it["serves_detail"]],
+        "notes": list(it.get("notes", [])),
+        "clauses": [{**c, "departments": list(c["departments"])} for c in it["clauses"]],
+    }
 
 
 def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> list[dict[str, Any]]:
@@ -130,9 +163,12 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
     if not page:
         return []
     from kb import store
+
     base = eng.base_items([e["id"] for e in page])
-    items = {it["id"]: it for it in store._overlay(eng.kb(), [_reviewable_copy(base[e["id"]]) for e in page
-                                                               if e["id"] in base])}
+    items = {
+        it["id"]: it
+        for it in store._overlay(eng.kb(), [_reviewable_copy(base[e["id"]]) for e in page if e["id"] in base])
+    }
     goal_ids = sorted({g for it in items.values() for g in it["serves"]})
     goals = eng.base_items(goal_ids) if goal_ids else {}
     terms = R.highlight_terms(pq)
@@ -142,15 +178,29 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
         if it is None:
             continue
         depts = [{"name": d["name"], "role": d["role"], "source": d.get("source")} for d in it["departments"]]
-        if applied.get("dept") and not any(d["name"] == applied["dept"] and applied.get("role") in (None, d["role"])
-                                           for d in depts):
+        if applied.get("dept") and not any(
+            d["name"] == applied["dept"] and applied.get("role") in (None, d["role"]) for d in depts
+        ):
             continue  # a review removed the department since the index was built
-        rows.append({
-            "id": it["id"], "plan": it["plan"], "kind": it["kind"], "domain": it["domain"], "number": it["number"],
-            "title": it["title"], "snippet": R.snippet(it, terms), "departments": depts, "serves": it["serves"],
-            "serves_detail": [{"id": g, "title": goals[g]["title"], "number": goals[g]["number"],
-                               "domain": goals[g]["domain"]} for g in it["serves"] if g in goals],
-            "indicators": [i["name"] for i in it.get("indicators", [])],
-            "score": round(e["score"], 4), "why": R.why(it, pq),
-        })
+        rows.append(
+            {
+                "id": it["id"],
+                "plan": it["plan"],
+                "kind": it["kind"],
+                "domain": it["domain"],
+                "number": it["number"],
+                "title": it["title"],
+                "snippet": R.snippet(it, terms),
+                "departments": depts,
+                "serves": it["serves"],
+                "serves_detail": [
+                    {"id": g, "title": goals[g]["title"], "number": goals[g]["number"], "domain": goals[g]["domain"]}
+                    for g in it["serves"]
+                    if g in goals
+                ],
+                "indicators": [i["name"] for i in it.get("indicators", [])],
+                "score": round(e["score"], 4),
+                "why": R.why(it, pq),
+            }
+        )
     return rows

@@ -1,12 +1,13 @@
 """Search text analysis: the one whoosh analyzer (jieba search-mode cut with the policy and department dictionary,
 then a stop-word filter) that indexes every text field and reads every query, and the CJK-bigram analyzer."""
+
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 from whoosh.analysis import StopFilter, Token, Tokenizer
 
@@ -14,7 +15,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 
 SYNONYMS_FILE = "synonyms.tsv"
 STOPWORDS_FILE = "search_stopwords.txt"
-BLOCK_CACHE = 100_000    # cuts of jieba blocks remembered (clauses, items and raw texts share most blocks)
+BLOCK_CACHE = 100_000  # cuts of jieba blocks remembered (clauses, items and raw texts share most blocks)
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _lock = threading.Lock()
@@ -125,7 +126,7 @@ def _bigram_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
             yield run, base, base + len(run)
             continue
         for i in range(len(run) - 1):
-            yield run[i:i + 2], base + i, base + i + 2
+            yield run[i : i + 2], base + i, base + i + 2
 
 
 class _PiecesTokenizer(Tokenizer):
@@ -140,8 +141,19 @@ class _PiecesTokenizer(Tokenizer):
     def __hash__(self):
         return hash(self.__class__.__name__)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         norm = _same_length_norm(value)
         pieces = self._split(norm) if tokenize else [(norm, 0, len(norm))]

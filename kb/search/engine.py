@@ -1,4 +1,5 @@
 """The live build's search engine: the BM25F arrays derived from its whoosh index, per-build caches, numpy ranking."""
+
 from __future__ import annotations
 
 import threading
@@ -9,17 +10,17 @@ from typing import Any
 import numpy as np
 
 from kb import paths
-from kb.store.db import connect
 from kb.search.analysis import search_tokens
 from kb.search.index import open_index
 from kb.search.query import ParsedQuery, SearchError, build
+from kb.store.db import connect
 
-CLAUSE_WEIGHT = 0.5      # a focused clause adds to its item's score, it does not replace it
+CLAUSE_WEIGHT = 0.5  # a focused clause adds to its item's score, it does not replace it
 KIND_PRIOR = {"goal": 1.0, "measure": 1.0, "implementation": 0.85, "monitoring": 0.85}
-OTHER_KIND_PRIOR = 0.6   # preface, principles, overall goal: context, rarely what is looked for
-KEEP_RATIO = 0.12        # items scoring below this share of the best are noise, not results
-CANDIDATES = 300         # items re-scored with coverage (best upper bounds first); total and facets count these
-ITEM_CACHE = 4096        # base (un-reviewed) items kept per build for result rows
+OTHER_KIND_PRIOR = 0.6  # preface, principles, overall goal: context, rarely what is looked for
+KEEP_RATIO = 0.12  # items scoring below this share of the best are noise, not results
+CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
+ITEM_CACHE = 4096  # base (un-reviewed) items kept per build for result rows
 DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
 
 
@@ -74,18 +75,26 @@ class Engine:
     def reviewed_departments(self) -> dict[int, dict[str, str]]:
         """Item row → {department: role} for items with department reviews, recomputed when the audit log grows."""
         from kb import paths
-        from kb.reviews import audit
-        from kb.reviews import overlay
+        from kb.reviews import audit, overlay
+
         version = audit.version() if paths.reviews_db_path().exists() else 0
         cached = self._reviewed
         if cached is not None and cached[0] == version:
             return cached[1]
         ids = sorted({r["live_item"] for r in overlay.list_reviews(kind="assignment") if r["live_item"]})
         base = self.base_items(ids) if ids else {}
-        copies = [{**base[i], "departments": [dict(d) for d in base[i]["departments"]], "notes": [],
-                   "serves": list(base[i]["serves"]), "serves_detail": [dict(x) for x in base[i]["serves_detail"]],
-                   "clauses": [{**c, "departments": list(c["departments"])} for c in base[i]["clauses"]]}
-                  for i in ids if i in base]
+        copies = [
+            {
+                **base[i],
+                "departments": [dict(d) for d in base[i]["departments"]],
+                "notes": [],
+                "serves": list(base[i]["serves"]),
+                "serves_detail": [dict(x) for x in base[i]["serves_detail"]],
+                "clauses": [{**c, "departments": list(c["departments"])} for c in base[i]["clauses"]],
+            }
+            for i in ids
+            if i in base
+        ]
         out = {}
         for it in overlay.apply_reviews(copies):
             row = self.ix.row(it["id"])
@@ -99,7 +108,7 @@ class Engine:
         if reviewed and i in reviewed:
             return list(reviewed[i])
         a = self.ix.arr
-        return [self.ix.depts[d] for d in a["dept_ids"][a["dept_ptr"][i]:a["dept_ptr"][i + 1]]]
+        return [self.ix.depts[d] for d in a["dept_ids"][a["dept_ptr"][i] : a["dept_ptr"][i + 1]]]
 
     def domain_name(self, i: int) -> str | None:
         """The item's domain heading (the non-ASCII one of heading and code)."""
@@ -130,6 +139,7 @@ class Engine:
         """Did-you-mean words of this build (written by the index build), with a character index."""
         if self._vocab is None:
             from kb.search.results import Vocabulary
+
             self._vocab = Vocabulary(self.ix.vocabulary())
         return self._vocab
 
@@ -160,7 +170,7 @@ def _coverage(pq: ParsedQuery, parts: list[list[str]], hay: str) -> float:
     if not pq.concepts:
         return 1.0
     total = 0.0
-    for c, ps in zip(pq.concepts, parts):
+    for c, ps in zip(pq.concepts, parts, strict=False):
         if any(form in hay for form in c.strings):
             total += 1.0
         elif ps:
@@ -211,8 +221,9 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
     if len(cand) > keep:
         cand = cand[np.argpartition(-upper[cand], keep - 1)[:keep]]
     cand = cand[np.lexsort((cand, -upper[cand]))]
-    parts = [[] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word]
-             for c in pq.concepts]
+    parts = [
+        [] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word] for c in pq.concepts
+    ]
     phrases = [c.word for c in pq.concepts if c.phrase]
     ranked = []
     for i in cand.tolist():
@@ -222,8 +233,15 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
         if any(x and x in hay for x in pq.excluded):
             continue
         cov = _coverage(pq, parts, hay)
-        ranked.append({"row": i, "id": eng.ix.ids[i], "score": float(upper[i]) * (0.15 + 0.85 * cov * cov),
-                       "coverage": cov, "hay": hay})
+        ranked.append(
+            {
+                "row": i,
+                "id": eng.ix.ids[i],
+                "score": float(upper[i]) * (0.15 + 0.85 * cov * cov),
+                "coverage": cov,
+                "hay": hay,
+            }
+        )
     ranked.sort(key=lambda e: (-e["score"], e["row"]))
     if ranked and pq.concepts:
         floor = ranked[0]["score"] * KEEP_RATIO

@@ -1,6 +1,7 @@
 """Search index: the whoosh index of item- and clause-level documents (the index of record, written by the build)
 and the BM25F score arrays derived from it through whoosh's reader (on a build's first search, then kept in the
 index folder), which the engine sums in one numpy pass per query."""
+
 from __future__ import annotations
 
 import gc
@@ -8,8 +9,9 @@ import json
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import index as windex
@@ -23,10 +25,10 @@ from kb.search.analysis import analyzer, bigram_analyzer, normalise, warm_up
 # main body, the raw text only adds what repairs may have missed; bigrams are a low-weight fallback.
 FIELD_BOOSTS = {"title": 3.0, "indicators": 2.5, "text": 1.0, "groups": 1.0, "raw": 0.3, "ngram": 0.35}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
-B, K1 = 0.75, 1.2        # whoosh's BM25F parameters (its defaults)
-FORMAT = 3               # bump when the derived files below change meaning
+B, K1 = 0.75, 1.2  # whoosh's BM25F parameters (its defaults)
+FORMAT = 3  # bump when the derived files below change meaning
 INDEX_NAME = "items"
-DERIVED = "derived"      # sub-folder of the index folder holding the arrays derived from the whoosh index
+DERIVED = "derived"  # sub-folder of the index folder holding the arrays derived from the whoosh index
 # Below this many items the arrays are derived on the build's first search (~0.2 s for one plan, kept off the
 # build's time); from here on the build derives them, so no first search waits seconds for it.
 EAGER_DERIVE_ITEMS = 10_000
@@ -42,9 +44,16 @@ def schema() -> Schema:
     """
     an, bg = analyzer(), bigram_analyzer()
     return Schema(
-        id=STORED(), item=ID(sortable=True), level=ID(sortable=True),
-        plan=ID(sortable=True), kind=ID(sortable=True), domain=ID(sortable=True), domain_code=ID(sortable=True),
-        has_ind=BOOLEAN(), depts=KEYWORD(commas=True), lead=KEYWORD(commas=True),
+        id=STORED(),
+        item=ID(sortable=True),
+        level=ID(sortable=True),
+        plan=ID(sortable=True),
+        kind=ID(sortable=True),
+        domain=ID(sortable=True),
+        domain_code=ID(sortable=True),
+        has_ind=BOOLEAN(),
+        depts=KEYWORD(commas=True),
+        lead=KEYWORD(commas=True),
         **{f: TEXT(analyzer=bg if f == "ngram" else an, phrase=False, field_boost=b) for f, b in FIELD_BOOSTS.items()},
     )
 
@@ -63,33 +72,66 @@ def _rows(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         clauses.setdefault(c["item"], []).append((c["id"], c["text"], c["raw_text"]))
     for it in conn.execute("SELECT * FROM items ORDER BY plan, position"):
         iid = it["id"]
-        yield {"id": iid, "plan": it["plan"], "kind": it["kind"], "domain": it["domain"] or "",
-               "domain_code": it["domain_code"] or "", "title": it["title"] or "", "text": it["text"],
-               "raw": it["raw_text"], "names": inds.get(iid, []), "groups": json.loads(it["target_groups"] or "[]"),
-               "clauses": [(cid, t, r, assign.get((iid, cid), [])) for cid, t, r in clauses.get(iid, [])],
-               "depts": assign.get((iid, None), [])}
+        yield {
+            "id": iid,
+            "plan": it["plan"],
+            "kind": it["kind"],
+            "domain": it["domain"] or "",
+            "domain_code": it["domain_code"] or "",
+            "title": it["title"] or "",
+            "text": it["text"],
+            "raw": it["raw_text"],
+            "names": inds.get(iid, []),
+            "groups": json.loads(it["target_groups"] or "[]"),
+            "clauses": [(cid, t, r, assign.get((iid, cid), [])) for cid, t, r in clauses.get(iid, [])],
+            "depts": assign.get((iid, None), []),
+        }
 
 
 def _dept_fields(depts: list[tuple[str, str]]) -> dict[str, str]:
-    return {"depts": ",".join(dict.fromkeys(n for n, _ in depts)),
-            "lead": ",".join(dict.fromkeys(n for n, r in depts if r == "lead"))}
+    return {
+        "depts": ",".join(dict.fromkeys(n for n, _ in depts)),
+        "lead": ",".join(dict.fromkeys(n for n, r in depts if r == "lead")),
+    }
 
 
 def _documents(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Every item document, then every clause document (so whoosh numbers them as the arrays do)."""
     for r in rows:
-        yield dict(id=r["id"], item=r["id"], level="item", plan=r["plan"], kind=r["kind"], domain=r["domain"],
-                   domain_code=r["domain_code"], has_ind=bool(r["names"]), title=r["title"], text=r["text"],
-                   raw=r["raw"], indicators=" ".join(r["names"]), groups=" ".join(r["groups"]),
-                   ngram=r["text"] + "\n" + r["raw"], **_dept_fields(r["depts"]))
+        yield dict(
+            id=r["id"],
+            item=r["id"],
+            level="item",
+            plan=r["plan"],
+            kind=r["kind"],
+            domain=r["domain"],
+            domain_code=r["domain_code"],
+            has_ind=bool(r["names"]),
+            title=r["title"],
+            text=r["text"],
+            raw=r["raw"],
+            indicators=" ".join(r["names"]),
+            groups=" ".join(r["groups"]),
+            ngram=r["text"] + "\n" + r["raw"],
+            **_dept_fields(r["depts"]),
+        )
     # A clause document carries what focuses a match inside an item: its words and indicator names. The raw text
     # and the bigram fallback are item-level evidence only (measured on the dev queries: the same nDCG, and
     # whoosh writes 40% fewer postings).
     for r in rows:
         for cid, text, _raw, cdepts in r["clauses"]:
-            yield dict(id=cid, item=r["id"], level="clause", plan=r["plan"], kind=r["kind"], domain=r["domain"],
-                       domain_code=r["domain_code"], text=text,
-                       indicators=" ".join(n for n in r["names"] if n in text), **_dept_fields(cdepts + r["depts"]))
+            yield dict(
+                id=cid,
+                item=r["id"],
+                level="clause",
+                plan=r["plan"],
+                kind=r["kind"],
+                domain=r["domain"],
+                domain_code=r["domain_code"],
+                text=text,
+                indicators=" ".join(n for n in r["names"] if n in text),
+                **_dept_fields(cdepts + r["depts"]),
+            )
 
 
 def build_index(db_path: Path, index_dir: Path, procs: int = 1) -> None:
@@ -126,8 +168,7 @@ def build_index(db_path: Path, index_dir: Path, procs: int = 1) -> None:
     finally:
         ix.close()
         gc.unfreeze()
-    hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8")
-           for r in rows]
+    hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8") for r in rows]
     hay_ptr = np.zeros(len(hay) + 1, dtype=np.int64)
     np.cumsum([len(h) for h in hay], out=hay_ptr[1:])
     (tmp / "hay.bin").write_bytes(b"".join(hay))
@@ -206,8 +247,16 @@ def derive(searcher, out: Path) -> None:
     (out / "vocab.json").write_text(json.dumps(_vocabulary(vocab), ensure_ascii=False), encoding="utf-8")
 
 
-def _write_items(reader, out: Path, cols: dict, item_docs: np.ndarray, ids: list[str], clause_ptr: np.ndarray,
-                 n_docs: int, terms: dict) -> None:
+def _write_items(
+    reader,
+    out: Path,
+    cols: dict,
+    item_docs: np.ndarray,
+    ids: list[str],
+    clause_ptr: np.ndarray,
+    n_docs: int,
+    terms: dict,
+) -> None:
     """Per-item arrays for filters, priors and facets (from the index's columns and postings) and the term table."""
     plans, kinds, domains, depts = _Codes(), _Codes(), _Codes(), _Codes()
     item_row = np.full(n_docs, -1, dtype=np.int64)
@@ -221,22 +270,37 @@ def _write_items(reader, out: Path, cols: dict, item_docs: np.ndarray, ids: list
     for name, _ in reader.iter_field("depts"):
         code = depts.code(name.decode("utf-8"))
         leads = lead_of.get(name, set())
-        member.extend((int(item_row[d]), code, d in leads) for d in _postings(reader, "depts", name)[0]
-                      if item_row[d] >= 0)
+        member.extend(
+            (int(item_row[d]), code, d in leads) for d in _postings(reader, "depts", name)[0] if item_row[d] >= 0
+        )
     member.sort()
     counts = np.bincount([m[0] for m in member], minlength=len(item_docs)) if member else np.zeros(len(item_docs))
     dept_ptr = np.zeros(len(item_docs) + 1, dtype=np.int64)
     np.cumsum(counts, out=dept_ptr[1:])
     col = {k: [cols[k][d] for d in item_docs] for k in ("plan", "kind", "domain", "domain_code")}
-    np.savez(out / "items.npz", clause_ptr=clause_ptr,
-             plan=np.array([plans.code(v) for v in col["plan"]], dtype=np.int32),
-             kind=np.array([kinds.code(v) for v in col["kind"]], dtype=np.int16),
-             domain=np.array([domains.code(v) for v in col["domain"]], dtype=np.int32),
-             domain_code=np.array([domains.code(v) for v in col["domain_code"]], dtype=np.int32),
-             has_ind=has_ind, dept_ptr=dept_ptr, dept_ids=np.array([m[1] for m in member], dtype=np.int32),
-             dept_lead=np.array([m[2] for m in member], dtype=bool))
-    meta = {"format": FORMAT, "n_items": len(item_docs), "n_docs": n_docs, "ids": ids, "plans": list(plans),
-            "kinds": list(kinds), "domains": list(domains), "depts": list(depts), "terms": terms}
+    np.savez(
+        out / "items.npz",
+        clause_ptr=clause_ptr,
+        plan=np.array([plans.code(v) for v in col["plan"]], dtype=np.int32),
+        kind=np.array([kinds.code(v) for v in col["kind"]], dtype=np.int16),
+        domain=np.array([domains.code(v) for v in col["domain"]], dtype=np.int32),
+        domain_code=np.array([domains.code(v) for v in col["domain_code"]], dtype=np.int32),
+        has_ind=has_ind,
+        dept_ptr=dept_ptr,
+        dept_ids=np.array([m[1] for m in member], dtype=np.int32),
+        dept_lead=np.array([m[2] for m in member], dtype=bool),
+    )
+    meta = {
+        "format": FORMAT,
+        "n_items": len(item_docs),
+        "n_docs": n_docs,
+        "ids": ids,
+        "plans": list(plans),
+        "kinds": list(kinds),
+        "domains": list(domains),
+        "depts": list(depts),
+        "terms": terms,
+    }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -266,6 +330,7 @@ def derived(index_dir: Path) -> Path:
         return out
     if not windex.exists_in(str(index_dir), indexname=INDEX_NAME):  # a build from before the whoosh index
         from kb.search.query import SearchError
+
         raise SearchError("搜索索引格式已过期,请重新运行 `python -m kb build`", status=503)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=DERIVED + ".", dir=index_dir))
@@ -316,15 +381,18 @@ class SearchIndex:
         with np.load(src / "items.npz") as z:
             self.arr = {k: z[k] for k in z.files}
         self.hay_ptr = np.load(index_dir / "hay_ptr.npy").tolist()
-        self.hay_blob = (np.asarray(np.memmap(index_dir / "hay.bin", dtype=np.uint8, mode="r"))
-                         if self.hay_ptr[-1] else np.zeros(0, dtype=np.uint8))
+        self.hay_blob = (
+            np.asarray(np.memmap(index_dir / "hay.bin", dtype=np.uint8, mode="r"))
+            if self.hay_ptr[-1]
+            else np.zeros(0, dtype=np.uint8)
+        )
         self.vocab_path = src / "vocab.json"
         self._row: dict[str, int] | None = None
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(doc numbers, BM25F weights) of a term in a field, or None."""
         span = self.terms.get(field, {}).get(term)
-        return None if span is None else (self.docs[span[0]:span[1]], self.weights[span[0]:span[1]])
+        return None if span is None else (self.docs[span[0] : span[1]], self.weights[span[0] : span[1]])
 
     def df(self, field: str, term: str) -> int:
         span = self.terms.get(field, {}).get(term)
@@ -332,7 +400,7 @@ class SearchIndex:
 
     def hay(self, i: int) -> str:
         """Normalised title, text, raw text and indicator names of item i."""
-        return self.hay_blob[self.hay_ptr[i]:self.hay_ptr[i + 1]].tobytes().decode("utf-8")
+        return self.hay_blob[self.hay_ptr[i] : self.hay_ptr[i + 1]].tobytes().decode("utf-8")
 
     def row(self, item_id: str) -> int | None:
         if self._row is None:

@@ -1,5 +1,6 @@
 """Query understanding: clean the typed text, read filters and phrases, find departments, expand synonyms; the
 terms to look up come from the same whoosh analyzer that indexed the text."""
+
 from __future__ import annotations
 
 import re
@@ -19,12 +20,30 @@ _PHRASE = re.compile("|".join(f"{re.escape(o)}([^{re.escape(c)}]*){re.escape(c)}
 _FILTER = re.compile(r"(?<![\w])([a-zA-Z_]+|领域|类型|部门|角色|规划|指标)[:：]\s*(\S+)")
 _SYNTAX = re.compile(r"[()\[\]{}<>^~*?!+\\/|&=;:：,，。、;；!！?？\"“”「」『』‘’＂'`@#$%]+")
 _OPERATORS = re.compile(r"(?<!\w)(AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\w)")
-FILTER_KEYS = {"domain": "domain", "领域": "domain", "kind": "kind", "类型": "kind", "dept": "dept",
-               "department": "dept", "部门": "dept", "role": "role", "角色": "role", "plan": "plan",
-               "规划": "plan", "has": "has", "指标": "has"}
+FILTER_KEYS = {
+    "domain": "domain",
+    "领域": "domain",
+    "kind": "kind",
+    "类型": "kind",
+    "dept": "dept",
+    "department": "dept",
+    "部门": "dept",
+    "role": "role",
+    "角色": "role",
+    "plan": "plan",
+    "规划": "plan",
+    "has": "has",
+    "指标": "has",
+}
 ROLES = {"lead": "lead", "牵头": "lead", "co": "co", "配合": "co", "参与": "co"}
-KIND_ALIASES = {**{v: k for k, v in KIND_LABELS.items()}, **{k: k for k in KIND_LABELS},
-                "目标": "goal", "措施": "measure", "策略措施": "measure", "指标": "goal"}
+KIND_ALIASES = {
+    **{v: k for k, v in KIND_LABELS.items()},
+    **{k: k for k in KIND_LABELS},
+    "目标": "goal",
+    "措施": "measure",
+    "策略措施": "measure",
+    "指标": "goal",
+}
 
 
 class SearchError(ValueError):
@@ -38,6 +57,7 @@ class SearchError(ValueError):
 @dataclass
 class Concept:
     """One meaningful word of the query with the forms it is searched in: (form, synonym of) pairs."""
+
     word: str
     forms: list[tuple[str, str | None]]
     phrase: bool = False
@@ -50,6 +70,7 @@ class Concept:
 @dataclass
 class ParsedQuery:
     """What the user asked for, after cleaning."""
+
     text: str
     concepts: list[Concept] = field(default_factory=list)
     depts: list[tuple[str, str, bool]] = field(default_factory=list)  # (canonical, as typed, stem only)

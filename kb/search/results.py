@@ -1,4 +1,5 @@
 """Presenting search hits: highlighted snippets, why an item matched, facet counts, did-you-mean."""
+
 from __future__ import annotations
 
 import difflib
@@ -89,9 +90,13 @@ def snippet(item: dict, terms: list[str]) -> str:
 
 def why(item: dict, pq: ParsedQuery) -> list[str]:
     """Short reasons: which query word (or its synonym) was found in which field, and responsibility hits."""
-    fields = {"title": item.get("title") or "", "indicators": " ".join(i["name"] for i in item.get("indicators", [])),
-              "text": item.get("text") or "", "raw": item.get("raw_text") or "",
-              "groups": " ".join(item.get("target_groups") or [])}
+    fields = {
+        "title": item.get("title") or "",
+        "indicators": " ".join(i["name"] for i in item.get("indicators", [])),
+        "text": item.get("text") or "",
+        "raw": item.get("raw_text") or "",
+        "groups": " ".join(item.get("target_groups") or []),
+    }
     fields = {k: _norm_same_length(v) for k, v in fields.items()}
     out = []
     for c in pq.concepts:
@@ -125,8 +130,11 @@ def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
         dom[e.get("domain_name") or "其他"] += 1
         kind[e["kind"]] += 1
         dept.update(e.get("depts") or [])
-    return {"domain": dict(dom.most_common()), "kind": dict(kind.most_common()),
-            "department": dict(dept.most_common(30))}
+    return {
+        "domain": dict(dom.most_common()),
+        "kind": dict(kind.most_common()),
+        "department": dict(dept.most_common(30)),
+    }
 
 
 class Vocabulary:
@@ -151,9 +159,11 @@ class Vocabulary:
         hits = [(self.index[ch], k) for ch, k in chars.items() if ch in self.index]
         if not hits:
             return None
-        bound = np.bincount(np.concatenate([ns for ns, _ in hits]),
-                            weights=np.concatenate([np.full(len(ns), k, dtype=np.float64) for ns, k in hits]),
-                            minlength=len(self.words))
+        bound = np.bincount(
+            np.concatenate([ns for ns, _ in hits]),
+            weights=np.concatenate([np.full(len(ns), k, dtype=np.float64) for ns, k in hits]),
+            minlength=len(self.words),
+        )
         cand = np.flatnonzero(2 * bound >= cutoff * (len(word) + self.lengths) - 1e-9)
         close = difflib.get_close_matches(word, [self.words[i] for i in cand], n=1, cutoff=cutoff)
         return close[0] if close else None

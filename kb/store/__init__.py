@@ -1,9 +1,11 @@
 """Read API over the live knowledge base: plans, items with their tags, as plain dicts (the export shape)."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kb.store.db import kb_connection
 
@@ -19,7 +21,7 @@ class KB:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "KB":
+    def __enter__(self) -> KB:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -29,16 +31,29 @@ class KB:
     def plans(self) -> list[dict[str, Any]]:
         """All plans with metadata (without their texts)."""
         rows = self.conn.execute("SELECT id, title, meta, encoding, warnings FROM plans ORDER BY position")
-        return [{"id": r["id"], "title": r["title"], "meta": json.loads(r["meta"]), "encoding": r["encoding"],
-                 "warnings": json.loads(r["warnings"])} for r in rows]
+        return [
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "meta": json.loads(r["meta"]),
+                "encoding": r["encoding"],
+                "warnings": json.loads(r["warnings"]),
+            }
+            for r in rows
+        ]
 
     def plan(self, plan_id: str, texts: bool = True) -> dict[str, Any] | None:
         """One plan; with texts=True its raw and repaired text too."""
         r = self.conn.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if r is None:
             return None
-        out = {"id": r["id"], "title": r["title"], "meta": json.loads(r["meta"]), "encoding": r["encoding"],
-               "warnings": json.loads(r["warnings"])}
+        out = {
+            "id": r["id"],
+            "title": r["title"],
+            "meta": json.loads(r["meta"]),
+            "encoding": r["encoding"],
+            "warnings": json.loads(r["warnings"]),
+        }
         if texts:
             out.update(raw_text=r["raw_text"], text=r["text"])
         return out
@@ -59,8 +74,13 @@ class KB:
         return [{**dict(r), "applied": bool(r["applied"])} for r in rows]
 
     # -- items ------------------------------------------------------------------------------------
-    def item_rows(self, plan: str | None = None, kind: str | None = None, domain: str | None = None,
-                  ids: Iterable[str] | None = None) -> list[sqlite3.Row]:
+    def item_rows(
+        self,
+        plan: str | None = None,
+        kind: str | None = None,
+        domain: str | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> list[sqlite3.Row]:
         """Item rows filtered by plan, kind, domain (heading or code) or ids, in document order."""
         sql, args = "SELECT i.* FROM items i JOIN plans p ON p.id = i.plan WHERE 1=1", []
         if plan:
@@ -107,21 +127,42 @@ class KB:
         marks = ",".join("?" * len(ids))
         clauses: dict[str, list] = {i: [] for i in ids}
         for c in self.conn.execute(f"SELECT * FROM clauses WHERE item IN ({marks}) ORDER BY item, idx", ids):
-            clauses[c["item"]].append({"id": c["id"], "index": c["idx"], "text": c["text"], "raw_text": c["raw_text"],
-                                       "start": c["start"], "end": c["end"], "departments": []})
+            clauses[c["item"]].append(
+                {
+                    "id": c["id"],
+                    "index": c["idx"],
+                    "text": c["text"],
+                    "raw_text": c["raw_text"],
+                    "start": c["start"],
+                    "end": c["end"],
+                    "departments": [],
+                }
+            )
         item_depts: dict[str, list] = {i: [] for i in ids}
         clause_depts: dict[str, list] = {}
         for a in self.conn.execute(f"SELECT * FROM assignments WHERE item IN ({marks}) ORDER BY item, rank", ids):
-            d = {"name": a["name"], "role": a["role"], "source": a["source"], "confidence": a["confidence"],
-                 "evidence": json.loads(a["evidence"])}
+            d = {
+                "name": a["name"],
+                "role": a["role"],
+                "source": a["source"],
+                "confidence": a["confidence"],
+                "evidence": json.loads(a["evidence"]),
+            }
             (clause_depts.setdefault(a["clause"], []) if a["clause"] else item_depts[a["item"]]).append(d)
         for cl in clauses.values():
             for c in cl:
                 c["departments"] = clause_depts.get(c["id"], [])
         serves: dict[str, list] = {i: [] for i in ids}
         for ln in self.conn.execute(f"SELECT * FROM links WHERE measure IN ({marks}) ORDER BY measure, rank", ids):
-            serves[ln["measure"]].append({"goal": ln["goal"], "score": ln["score"], "why": ln["why"],
-                                          "cross_domain": bool(ln["cross_domain"]), "source": "inferred"})
+            serves[ln["measure"]].append(
+                {
+                    "goal": ln["goal"],
+                    "score": ln["score"],
+                    "why": ln["why"],
+                    "cross_domain": bool(ln["cross_domain"]),
+                    "source": "inferred",
+                }
+            )
         inds: dict[str, list] = {i: [] for i in ids}
         for ind in self.conn.execute(f"SELECT * FROM indicators WHERE item IN ({marks}) ORDER BY item, rank", ids):
             d = dict(ind)
@@ -130,15 +171,30 @@ class KB:
             inds[ind["item"]].append(d)
         out = []
         for r in rows:
-            out.append({
-                "id": r["id"], "plan": r["plan"], "kind": r["kind"], "domain": r["domain"],
-                "domain_code": r["domain_code"], "number": r["number"], "title": r["title"], "text": r["text"],
-                "raw_text": r["raw_text"], "section": r["section"], "block": r["block"], "line": r["line"],
-                "raw_span": [r["raw_start"], r["raw_end"]], "fingerprint": r["fingerprint"],
-                "target_groups": json.loads(r["target_groups"]), "clauses": clauses[r["id"]],
-                "departments": item_depts[r["id"]], "serves": [s["goal"] for s in serves[r["id"]]],
-                "serves_detail": serves[r["id"]], "indicators": inds[r["id"]],
-            })
+            out.append(
+                {
+                    "id": r["id"],
+                    "plan": r["plan"],
+                    "kind": r["kind"],
+                    "domain": r["domain"],
+                    "domain_code": r["domain_code"],
+                    "number": r["number"],
+                    "title": r["title"],
+                    "text": r["text"],
+                    "raw_text": r["raw_text"],
+                    "section": r["section"],
+                    "block": r["block"],
+                    "line": r["line"],
+                    "raw_span": [r["raw_start"], r["raw_end"]],
+                    "fingerprint": r["fingerprint"],
+                    "target_groups": json.loads(r["target_groups"]),
+                    "clauses": clauses[r["id"]],
+                    "departments": item_depts[r["id"]],
+                    "serves": [s["goal"] for s in serves[r["id"]]],
+                    "serves_detail": serves[r["id"]],
+                    "indicators": inds[r["id"]],
+                }
+            )
         return _overlay(self, out) if overlay else out
 
     def served_by(self, goal_id: str) -> list[dict[str, Any]]:
@@ -150,8 +206,15 @@ class KB:
         for m in measures:
             for s in m["serves_detail"]:
                 if s["goal"] == goal_id:
-                    out.append({"measure": m["id"], "score": s["score"], "why": s["why"],
-                                "cross_domain": s["cross_domain"], "source": s["source"]})
+                    out.append(
+                        {
+                            "measure": m["id"],
+                            "score": s["score"],
+                            "why": s["why"],
+                            "cross_domain": s["cross_domain"],
+                            "source": s["source"],
+                        }
+                    )
         return sorted(out, key=lambda r: -r["score"])
 
     def departments(self) -> list[dict[str, Any]]:
@@ -159,7 +222,8 @@ class KB:
         rows = self.conn.execute(
             "SELECT d.*, (SELECT count(DISTINCT item) FROM assignments a WHERE a.name = d.name AND a.clause IS NULL "
             "AND a.role = 'lead') AS leads, (SELECT count(DISTINCT item) FROM assignments a WHERE a.name = d.name "
-            "AND a.clause IS NULL AND a.role = 'co') AS cos FROM departments d ORDER BY d.name")
+            "AND a.clause IS NULL AND a.role = 'co') AS cos FROM departments d ORDER BY d.name"
+        )
         return [{**dict(r), "aliases": json.loads(r["aliases"])} for r in rows]
 
 

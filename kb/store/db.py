@@ -1,10 +1,13 @@
 """SQLite connections: the derived KB of the live build, and the durable reviews database."""
+
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
 from kb import paths
+
+
 class NoKnowledgeBase(RuntimeError):
     """Raised when nothing has been built yet."""
 

@@ -1,4 +1,5 @@
 """The durable database (reviews, audit log, users, observations): WAL mode, versioned migrations."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -23,8 +24,10 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply pending migrations, each in its own transaction; returns the schema version."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                 "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+    )
     done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
     for version, name, sql in migrations():
         if version in done:

@@ -1,12 +1,14 @@
 """Reviewer accounts in the durable database: argon2 password hashes and sign-in throttling."""
+
 from __future__ import annotations
 
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -76,9 +78,14 @@ def _check_password(password: str) -> None:
 
 
 def _public(row: sqlite3.Row) -> dict[str, Any]:
-    return {"name": row["name"], "role": row["role"], "active": bool(row["active"]),
-            "created_at": row["created_at"], "password_changed_at": row["password_changed_at"],
-            "last_login_at": row["last_login_at"]}
+    return {
+        "name": row["name"],
+        "role": row["role"],
+        "active": bool(row["active"]),
+        "created_at": row["created_at"],
+        "password_changed_at": row["password_changed_at"],
+        "last_login_at": row["last_login_at"],
+    }
 
 
 def add_user(name: str, password: str, role: str = "reviewer", conn: sqlite3.Connection | None = None) -> dict:
@@ -89,8 +96,9 @@ def add_user(name: str, password: str, role: str = "reviewer", conn: sqlite3.Con
     _check_password(password)
     with _conn(conn) as c:
         try:
-            c.execute("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)",
-                      (name, _hasher().hash(password), role))
+            c.execute(
+                "INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)", (name, _hasher().hash(password), role)
+            )
         except sqlite3.IntegrityError as exc:
             raise AccountError(f"用户“{name}”已存在") from exc
         return get_user(name, c)  # type: ignore[return-value]
@@ -113,9 +121,11 @@ def set_password(name: str, password: str, conn: sqlite3.Connection | None = Non
     """Replace a password; existing sessions of that user stop being valid (their stamp changes)."""
     _check_password(password)
     with _conn(conn) as c:
-        cur = c.execute("UPDATE users SET password_hash = ?, "
-                        "password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?",
-                        (_hasher().hash(password), name))
+        cur = c.execute(
+            "UPDATE users SET password_hash = ?, "
+            "password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?",
+            (_hasher().hash(password), name),
+        )
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在")
         c.execute("DELETE FROM login_failures WHERE user = ?", (name.lower(),))
@@ -141,17 +151,25 @@ def throttle_wait(name: str, ip: str, now: float | None = None, conn: sqlite3.Co
     now = time.time() if now is None else now
     wait = 0.0
     with _conn(conn) as c:
-        for column, key, limit in (("user", (name or "").strip().lower(), MAX_FAILURES_USER),
-                                   ("ip", ip or "-", MAX_FAILURES_IP)):
-            times = [r[0] for r in c.execute(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? "
-                                             "ORDER BY at DESC LIMIT ?", (key, now - WINDOW, limit))]
+        for column, key, limit in (
+            ("user", (name or "").strip().lower(), MAX_FAILURES_USER),
+            ("ip", ip or "-", MAX_FAILURES_IP),
+        ):
+            times = [
+                r[0]
+                for r in c.execute(
+                    f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                    (key, now - WINDOW, limit),
+                )
+            ]
             if len(times) >= limit:
                 wait = max(wait, times[-1] + WINDOW - now)
     return int(wait + 0.999)
 
 
-def authenticate(name: str, password: str, ip: str, now: float | None = None,
-                 conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+def authenticate(
+    name: str, password: str, ip: str, now: float | None = None, conn: sqlite3.Connection | None = None
+) -> dict[str, Any]:
     """The account when name and password match; LoginThrottled or LoginFailed otherwise."""
     now = time.time() if now is None else now
     key = (name or "").strip()
@@ -170,7 +188,8 @@ def authenticate(name: str, password: str, ip: str, now: float | None = None,
             raise LoginFailed("用户名或密码错误")
         if _hasher().check_needs_rehash(row["password_hash"]):
             c.execute("UPDATE users SET password_hash = ? WHERE name = ?", (_hasher().hash(password), row["name"]))
-        c.execute("UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?",
-                  (row["name"],))
+        c.execute(
+            "UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?", (row["name"],)
+        )
         c.execute("DELETE FROM login_failures WHERE user = ?", (row["name"].lower(),))
         return get_user(row["name"], c)  # type: ignore[return-value]
