@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup build serve clean
+.PHONY: run test check lint setup build serve clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PY) not found; set PY=...)"; exit 1; }
@@ -27,8 +27,17 @@ serve: setup
 
 run: build serve
 
-test: setup
+test: setup lint
 	bash scripts/test.sh
+
+# The fast subset while you work: no slow or browser tests, in two processes, slowest tests listed.
+check: setup lint
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --durations=10
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data test-artifacts
