@@ -91,7 +91,7 @@ def child_build(db: Path, index: Path) -> None:
     import resource
 
     from kb.search import build_index
-    from kb.search.index import derived
+    from kb.search.arrays import derived
 
     t = time.perf_counter()
     items = sqlite3.connect(db).execute("SELECT count(*) FROM items").fetchone()[0]

@@ -306,7 +306,7 @@ def test_index_of_an_older_format_is_a_clear_503(fx):
 
 def test_stale_derived_arrays_are_derived_again(fx):
     from kb import paths
-    from kb.search.index import DERIVED, FORMAT
+    from kb.search.arrays import DERIVED, FORMAT
 
     write_build(fx, name="b3")
     derived = paths.index_path() / DERIVED
@@ -323,11 +323,12 @@ def test_stale_derived_arrays_are_derived_again(fx):
 @pytest.mark.parametrize("eager_from,derived_at_build", [(1, True), (10**9, False)])
 def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypatch, eager_from, derived_at_build):
     from kb import paths
-    from kb.search import index as search_index
+    from kb.search import writer
+    from kb.search.arrays import DERIVED
 
-    monkeypatch.setattr(search_index, "EAGER_DERIVE_ITEMS", eager_from)
+    monkeypatch.setattr(writer, "EAGER_DERIVE_ITEMS", eager_from)
     write_build(kb_data)
-    assert (paths.index_path() / search_index.DERIVED / "meta.json").exists() is derived_at_build
+    assert (paths.index_path() / DERIVED / "meta.json").exists() is derived_at_build
     assert ids(search("龋齿"))[0] == "health-g1"
 
 
@@ -354,7 +355,7 @@ def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
     from whoosh.searching import Searcher
 
     from kb import paths
-    from kb.search.index import FIELD_BOOSTS, whoosh_index
+    from kb.search.schema import FIELD_BOOSTS, whoosh_index
 
     ix = whoosh_index(paths.index_path())
     names = set(ix.schema.names())
@@ -374,7 +375,7 @@ def test_whoosh_index_of_record_has_the_fields_and_both_levels(fx):
 def test_one_analyzer_indexes_and_reads_queries(fx):
     from kb import paths
     from kb.search.analysis import analyzer, search_tokens
-    from kb.search.index import SEARCH_FIELDS, schema, whoosh_index
+    from kb.search.schema import SEARCH_FIELDS, schema, whoosh_index
 
     an = analyzer()
     assert all(schema()[f].analyzer is an for f in SEARCH_FIELDS if f != "ngram")
@@ -402,7 +403,8 @@ def test_score_arrays_are_whooshs_bm25f(fx, field, term):
     from whoosh.searching import Searcher
 
     from kb import paths
-    from kb.search.index import K1, B, open_index, whoosh_index
+    from kb.search.arrays import open_index
+    from kb.search.schema import K1, B, whoosh_index
 
     arrays = open_index(paths.index_path())
     ix = whoosh_index(paths.index_path())

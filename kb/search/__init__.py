@@ -1,9 +1,10 @@
 """Full-text search over goals, measures and clauses: the API payload (filters, ranking, result rows).
 
 How it fits together: kb.search.analysis holds the one whoosh analyzer (jieba search-mode cut with the project's
-dictionary, stop words) → kb.search.index writes the whoosh index of record at build time (item and clause
-documents) and derives BM25F score arrays from it through whoosh's reader on the first search of a build →
-kb.search.engine sums those arrays for a query's analysed terms in one numpy pass → kb.search.results presents.
+dictionary, stop words) → kb.search.writer writes the whoosh index of record at build time (item and clause
+documents, fields in kb.search.schema) → kb.search.arrays derives BM25F score arrays from it on the first search
+of a build → kb.search.engine sums those arrays for a query's analysed terms in one numpy pass →
+kb.search.results presents.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import numpy as np
 from kb.search import results as R
 from kb.search.analysis import normalise
 from kb.search.engine import Engine, engine, rank
-from kb.search.index import build_index
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse
+from kb.search.writer import build_index
 
 __all__ = ["SearchError", "build_index", "engine", "search"]
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from kb import paths
 from kb.search.analysis import search_tokens
-from kb.search.index import open_index
+from kb.search.arrays import open_index
 from kb.search.query import ParsedQuery, SearchError, build
 from kb.store.db import connect
 
