@@ -263,3 +263,191 @@ def test_api_write_with_header_token_works(reviewer):
     )
     assert resp.status_code == 200 and resp.get_json()["ok"] is True
     assert audit_count() == 1
+
+
+# -- issue 14: sign-in that cannot be used against its owner ----------------------------------------
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("12345678", False),  # in the common-password list
+        ("Password123", False),  # the list is compared case-insensitively
+        ("ｐａｓｓｗｏｒｄ", False),  # full-width letters are NFKC-folded first
+        ("        ", False),  # eight spaces
+        ("\u3000" * 8, False),  # ideographic spaces
+        ("aaaaaaaaaa", False),  # one character repeated
+        ("reviewer9", False),  # the account's own name
+        ("short", False),
+        ("x" * 2000, False),  # longer than the cap (hashing stays bounded)
+        ("correct horse battery", True),
+        ("红色的灯笼挂门前", True),
+    ],
+)
+def test_password_policy(web_data, password, ok):
+    from kb.store.users import AccountError, add_user
+
+    if ok:
+        assert add_user("reviewer9", password)["name"] == "reviewer9"
+    else:
+        with pytest.raises(AccountError):
+            add_user("reviewer9", password)
+
+
+@pytest.mark.parametrize(
+    "second,ok",
+    [
+        ("Alice", False),  # case only
+        ("ＡＬＩＣＥ", False),  # full-width (NFKC)
+        ("\u0430lice", False),  # Cyrillic а mixed with Latin
+        ("alice\u200b", False),  # zero-width space
+        ("\u0430\u0441\u0435", False),  # all-Cyrillic "асе" looks like the Latin account "ace"
+        ("alicia", True),
+        ("李四", True),
+    ],
+)
+def test_look_alike_names_are_refused(web_data, second, ok):
+    from kb.store.users import AccountError, add_user
+
+    add_user("alice", PASSWORD)
+    add_user("ace", PASSWORD)
+    if ok:
+        add_user(second, PASSWORD)
+    else:
+        with pytest.raises(AccountError):
+            add_user(second, PASSWORD)
+
+
+def test_sign_in_name_is_matched_after_nfkc_and_case_folding(web_data):
+    from kb.store.users import authenticate
+
+    add = make_user("Alice")
+    assert add["name"] == "Alice"
+    assert authenticate("ａｌｉｃｅ", PASSWORD, "127.0.0.1")["name"] == "Alice"
+
+
+def test_guesses_from_one_address_do_not_block_the_owner_elsewhere(web_data):
+    from kb.store.users import MAX_FAILURES_USER, LoginFailed, LoginThrottled, authenticate
+
+    make_user()
+    t0 = 3_000_000.0
+    for i in range(MAX_FAILURES_USER + 3):
+        with pytest.raises((LoginFailed, LoginThrottled)):
+            authenticate("reviewer1", f"guess-{i}", "198.51.100.66", now=t0 + i * 100)
+    with pytest.raises(LoginThrottled):
+        authenticate("reviewer1", PASSWORD, "198.51.100.66", now=t0 + 701)
+    assert authenticate("reviewer1", PASSWORD, "192.0.2.10", now=t0 + 701)["name"] == "reviewer1"
+
+
+def test_backoff_grows_with_each_failure(web_data):
+    from kb.store.users import MAX_FAILURES_USER, WINDOW, LoginFailed, LoginThrottled, authenticate
+
+    make_user()
+    t, waits = 4_000_000.0, []
+    for _ in range(MAX_FAILURES_USER + 4):
+        while True:
+            try:
+                authenticate("reviewer1", "wrong-one", "10.9.9.9", now=t)
+            except LoginThrottled as exc:
+                waits.append(exc.wait)
+                t += exc.wait
+                continue
+            except LoginFailed:
+                break
+        t += 0.5
+    assert waits == sorted(waits) and waits[-1] > waits[0] and max(waits) <= WINDOW
+
+
+def test_parallel_guesses_are_counted_atomically(web_data):
+    """40 guesses at once: no more than the allowed number reach the password check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.store import users
+    from kb.store.durable import durable_connection
+
+    make_user()
+
+    def guess(n: int) -> str:
+        try:
+            users.authenticate("reviewer1", f"guess-{n}", "203.0.113.50")
+        except users.LoginThrottled:
+            return "throttled"
+        except users.LoginFailed:
+            return "failed"
+        return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(guess, range(40)))
+    conn = durable_connection()
+    counted = conn.execute("SELECT count(*) FROM login_failures WHERE ip = '203.0.113.50'").fetchone()[0]
+    conn.close()
+    assert results.count("failed") == counted <= users.MAX_FAILURES_USER
+    assert results.count("throttled") == 40 - counted
+
+
+def test_api_429_carries_retry_after(client):
+    from kb.store.users import MAX_FAILURES_USER
+
+    make_user()
+    token = csrf(client)
+    for _ in range(MAX_FAILURES_USER):
+        client.post("/api/login", json={"name": "reviewer1", "password": "wrong"}, headers={"X-CSRF-Token": token})
+    resp = client.post("/api/login", json={"name": "reviewer1", "password": PASSWORD}, headers={"X-CSRF-Token": token})
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert resp.get_json() == {"ok": False, "error": resp.get_json()["error"], "status": 429}
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("plankb_session").value
+
+
+def test_logout_ends_the_session_for_a_copied_cookie(app):
+    make_user()
+    a = app.test_client()
+    assert sign_in(a).status_code == 302
+    stolen = app.test_client()
+    stolen.set_cookie("plankb_session", _cookie(a))
+    assert stolen.get("/api/session").get_json()["user"]["name"] == "reviewer1"
+    token = stolen.get("/api/session").get_json()["csrf_token"]
+    assert a.post("/logout", data={"csrf_token": csrf(a)}).status_code == 302
+    assert stolen.get("/api/session").get_json()["user"] is None
+    resp = stolen.post(
+        f"/api/items/{M4}/review", json={"action": "note.add", "body": "x"}, headers={"X-CSRF-Token": token}
+    )
+    assert resp.status_code in (400, 401)
+
+
+def test_disable_then_enable_does_not_revive_old_sessions(reviewer):
+    from kb.store.users import set_active
+
+    old = _cookie(reviewer)
+    set_active("reviewer1", False)
+    set_active("reviewer1", True)
+    reviewer.set_cookie("plankb_session", old)
+    assert reviewer.get("/api/session").get_json()["user"] is None
+
+
+def test_sessions_have_an_absolute_lifetime(reviewer):
+    from kb.store.durable import durable_connection
+    from kb.store.users import SESSION_LIFETIME
+
+    assert reviewer.get("/api/session").get_json()["user"]
+    conn = durable_connection()
+    created, expires = conn.execute("SELECT created_at, expires_at FROM sessions").fetchone()
+    assert expires - created == SESSION_LIFETIME
+    for _ in range(3):  # use does not extend it
+        reviewer.get("/api/session")
+    assert conn.execute("SELECT expires_at FROM sessions").fetchone()[0] == expires
+    conn.execute("UPDATE sessions SET expires_at = created_at - 1")  # the lifetime is over
+    conn.close()
+    assert reviewer.get("/api/session").get_json()["user"] is None
+
+
+def test_data_dir_databases_are_owner_only(reviewer, web_data):
+    for f in web_data.glob("reviews.sqlite*"):
+        assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, f
+    assert stat.S_IMODE((web_data / "secret_key").stat().st_mode) & 0o077 == 0
+
+
+def test_get_logout_is_a_405_page_not_a_500(client):
+    resp = client.get("/logout")
+    assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
+    assert "不支持" in resp.get_data(as_text=True)

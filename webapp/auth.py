@@ -53,7 +53,9 @@ def api_login():
     try:
         user = authenticate(str(data.get("name", "")), str(data.get("password", "")), _client_ip())
     except LoginThrottled as exc:
-        return error_response(429, str(exc))
+        resp, status = error_response(429, str(exc))
+        resp.headers["Retry-After"] = str(exc.wait)
+        return resp, status
     except LoginFailed as exc:
         return error_response(401, str(exc))
     sign_in(user)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 
 from kb.store.db import NoKnowledgeBase
@@ -86,9 +86,9 @@ def _http_error(exc: HTTPException):
     desc = exc.description
     if not desc or desc == type(exc).description:  # werkzeug's English default
         desc = DEFAULT_MESSAGES.get(status, TITLES.get(status, "出错了"))
-    resp = error_response(status, desc, getattr(exc, "suggestions", None))
+    resp = make_response(error_response(status, desc, getattr(exc, "suggestions", None)))
     if getattr(exc, "valid_methods", None):
-        resp[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
     return resp
 
 

@@ -65,30 +65,39 @@ def _check_csrf() -> None:
 
 
 def _load_user() -> None:
-    """g.user: the signed-in reviewer, if the session's stamp still matches the account."""
+    """g.user: the reviewer of this cookie's server-side session, while that session lives."""
     g.user = None
-    name = session.get("user")
-    if not name:
+    token = session.get("sid")
+    if not token:
+        if session.get("user"):  # a cookie from before server-side sessions: no longer valid
+            session.clear()
         return
-    from kb.store.users import session_stamp
+    from kb.store.users import session_user
 
-    if session.get("stamp") and session_stamp(name) == session.get("stamp"):
-        g.user = {"name": name, "role": session.get("role", "reviewer")}
-    else:
-        session.clear()  # password changed or account disabled: sign out everywhere
+    user = session_user(str(token))
+    if user is None:
+        session.clear()  # signed out elsewhere, expired, password changed or account disabled
+        return
+    g.user = {"name": user["name"], "role": user["role"]}
 
 
 def sign_in(user: dict) -> None:
-    """Start a fresh session for this account (nothing carried over, a new CSRF token)."""
-    from kb.store.users import session_stamp
+    """Start a fresh session for this account (nothing carried over, a new CSRF token, a new server record)."""
+    from kb.store.users import start_session
 
     session.clear()
     session.permanent = True
-    session.update(user=user["name"], role=user["role"], stamp=session_stamp(user["name"]))
+    session.update(sid=start_session(user["name"], request.remote_addr or "-"))
     csrf_token()
 
 
 def sign_out() -> None:
+    """End the server-side session too, so a copied cookie is worth nothing afterwards."""
+    from kb.store.users import end_session
+
+    token = session.get("sid")
+    if token:
+        end_session(str(token))
     session.clear()
 
 

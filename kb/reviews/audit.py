@@ -123,7 +123,8 @@ def transaction(fn: Callable[[sqlite3.Connection], Any]) -> Any:
             conn.execute("COMMIT")
             return out
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # keep the real error, not "cannot rollback - no transaction is active"
+                conn.execute("ROLLBACK")
             raise
     finally:
         conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -42,7 +43,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed BEGIN/COMMIT leaves none; "cannot rollback" would hide the cause
+                conn.execute("ROLLBACK")
             raise
     return max([v for v, _n, _s in migrations()] or [0])
 
@@ -59,9 +61,23 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
+def private(path: Path) -> None:
+    """Create the database file owner-only (0600: it holds password hashes); tighten an existing one.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    """
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # read-only data dir: the connection reports the real cause
+
+
 def durable_connection(path: Path | None = None) -> sqlite3.Connection:
     """A connection to reviews.sqlite in WAL mode with migrations applied (autocommit; use BEGIN IMMEDIATE)."""
     path = path or paths.reviews_db_path()
+    private(path)
     conn = connect(path)
     conn.isolation_level = None  # explicit transactions: BEGIN IMMEDIATE avoids lock upgrades failing
     conn.execute("PRAGMA journal_mode = WAL")

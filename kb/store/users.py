@@ -1,31 +1,24 @@
-"""Reviewer accounts in the durable database: argon2 password hashes and sign-in throttling."""
+"""Reviewer accounts in the durable database: argon2 hashes, throttled sign-in, server-side sessions."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from kb.store import names, sessions
 from kb.store.durable import durable_connection
+from kb.store.names import MIN_PASSWORD, AccountError, check_password  # noqa: F401 (part of this module's API)
+from kb.store.sessions import MAX_FAILURES_IP, MAX_FAILURES_USER, SESSION_LIFETIME, WINDOW  # noqa: F401
 
 ROLES = ("reviewer", "admin")
-MIN_PASSWORD = 8
-# Failed sign-ins tolerated inside WINDOW seconds, per account and per client address.
-WINDOW = 15 * 60
-MAX_FAILURES_USER = 5
-MAX_FAILURES_IP = 20
-_NAME = re.compile(r"[^\s/\\<>\"'&]{1,64}")
-
-
-class AccountError(ValueError):
-    """A bad user name, password or role (message in Chinese, shown to the user as is)."""
+T = TypeVar("T")
 
 
 class LoginFailed(Exception):
@@ -33,10 +26,10 @@ class LoginFailed(Exception):
 
 
 class LoginThrottled(Exception):
-    """Too many failed sign-ins; `wait` seconds remain."""
+    """Too many failed sign-ins from this address; `wait` seconds remain (sent as Retry-After)."""
 
     def __init__(self, wait: int):
-        super().__init__(f"登录失败次数过多,请 {max(1, wait // 60)} 分钟后再试")
+        super().__init__(f"登录失败次数过多,请 {max(1, (wait + 59) // 60)} 分钟后再试")
         self.wait = wait
 
 
@@ -64,17 +57,35 @@ def _conn(conn: sqlite3.Connection | None) -> Iterator[sqlite3.Connection]:
         own.close()
 
 
+def _atomic(conn: sqlite3.Connection | None, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """fn inside one BEGIN IMMEDIATE transaction (or inside the caller's, when it already holds one)."""
+    with _conn(conn) as c:
+        if c.in_transaction:
+            return fn(c)
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(c)
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+        return out
+
+
 def valid_name(name: str) -> str:
-    """The stripped name, or AccountError when it cannot be a user name."""
-    name = (name or "").strip()
-    if not _NAME.fullmatch(name):
-        raise AccountError("用户名须为 1–64 个字符,不含空格、斜杠、引号或尖括号")
-    return name
+    """The normalised name (NFKC, trimmed), or AccountError when it cannot be a user name."""
+    return names.check_name(name)
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"密码至少 {MIN_PASSWORD} 个字符")
+def _find(c: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The account whose name is this one up to NFKC and case."""
+    norm = names.normalise(name)
+    row = c.execute("SELECT * FROM users WHERE name = ?", (norm,)).fetchone()
+    if row is not None:
+        return row
+    want = names.key(norm)
+    return next((r for r in c.execute("SELECT * FROM users") if names.key(r["name"]) == want), None)
 
 
 def _public(row: sqlite3.Row) -> dict[str, Any]:
@@ -89,25 +100,31 @@ def _public(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def add_user(name: str, password: str, role: str = "reviewer", conn: sqlite3.Connection | None = None) -> dict:
-    """Create an account; AccountError if the name is taken or the password too short."""
+    """Create an account; AccountError if the name (or a look-alike of it) is taken or the password is weak."""
     name = valid_name(name)
     if role not in ROLES:
         raise AccountError(f"角色须为 {' / '.join(ROLES)}")
-    _check_password(password)
-    with _conn(conn) as c:
-        try:
-            c.execute(
-                "INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)", (name, _hasher().hash(password), role)
-            )
-        except sqlite3.IntegrityError as exc:
-            raise AccountError(f"用户“{name}”已存在") from exc
-        return get_user(name, c)  # type: ignore[return-value]
+    check_password(password, name)
+
+    def run(c: sqlite3.Connection) -> dict:
+        skel = names.skeleton(name)
+        for r in c.execute("SELECT name FROM users"):
+            if names.key(r["name"]) == names.key(name):
+                raise AccountError(f"用户“{r['name']}”已存在")
+            if names.skeleton(r["name"]) == skel:
+                raise AccountError(f"用户名“{name}”与已有账号“{r['name']}”看起来相同,请换一个")
+        c.execute(
+            "INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)", (name, _hasher().hash(password), role)
+        )
+        return _public(_find(c, name))  # type: ignore[arg-type]
+
+    return _atomic(conn, run)
 
 
 def get_user(name: str, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
     """One account without its hash, or None."""
     with _conn(conn) as c:
-        row = c.execute("SELECT * FROM users WHERE name = ?", ((name or "").strip(),)).fetchone()
+        row = _find(c, name)
     return _public(row) if row else None
 
 
@@ -117,79 +134,102 @@ def list_users(conn: sqlite3.Connection | None = None) -> list[dict[str, Any]]:
         return [_public(r) for r in c.execute("SELECT * FROM users ORDER BY name")]
 
 
+def _existing(c: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = _find(c, name)
+    if row is None:
+        raise AccountError(f"用户“{name}”不存在")
+    return row
+
+
 def set_password(name: str, password: str, conn: sqlite3.Connection | None = None) -> None:
-    """Replace a password; existing sessions of that user stop being valid (their stamp changes)."""
-    _check_password(password)
-    with _conn(conn) as c:
-        cur = c.execute(
+    """Replace a password; every session of that account ends and its failure count is forgotten."""
+
+    def run(c: sqlite3.Connection) -> None:
+        row = _existing(c, name)
+        check_password(password, row["name"])
+        c.execute(
             "UPDATE users SET password_hash = ?, "
             "password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?",
-            (_hasher().hash(password), name),
+            (_hasher().hash(password), row["name"]),
         )
-        if cur.rowcount == 0:
-            raise AccountError(f"用户“{name}”不存在")
-        c.execute("DELETE FROM login_failures WHERE user = ?", (name.lower(),))
+        sessions.end_all(c, row["name"])
+        sessions.clear_failures(c, names.key(row["name"]))
+
+    _atomic(conn, run)
 
 
 def set_active(name: str, active: bool, conn: sqlite3.Connection | None = None) -> None:
-    """Enable or disable an account (disabled accounts cannot sign in; their sessions end)."""
-    with _conn(conn) as c:
-        cur = c.execute("UPDATE users SET active = ? WHERE name = ?", (int(active), name))
-        if cur.rowcount == 0:
-            raise AccountError(f"用户“{name}”不存在")
+    """Enable or disable an account; disabling ends its sessions, so enabling again revives none of them."""
 
+    def run(c: sqlite3.Connection) -> None:
+        row = _existing(c, name)
+        c.execute("UPDATE users SET active = ? WHERE name = ?", (int(active), row["name"]))
+        sessions.end_all(c, row["name"])
 
-def session_stamp(name: str, conn: sqlite3.Connection | None = None) -> str | None:
-    """What a session must carry to stay valid: changes when the password changes; None if inactive/unknown."""
-    with _conn(conn) as c:
-        row = c.execute("SELECT password_changed_at, active FROM users WHERE name = ?", (name,)).fetchone()
-    return row["password_changed_at"] if row and row["active"] else None
+    _atomic(conn, run)
 
 
 def throttle_wait(name: str, ip: str, now: float | None = None, conn: sqlite3.Connection | None = None) -> int:
-    """Seconds until this account/address may try again (0: allowed now)."""
+    """Seconds until this account may try again from this address (0: allowed now)."""
     now = time.time() if now is None else now
-    wait = 0.0
     with _conn(conn) as c:
-        for column, key, limit in (
-            ("user", (name or "").strip().lower(), MAX_FAILURES_USER),
-            ("ip", ip or "-", MAX_FAILURES_IP),
-        ):
-            times = [
-                r[0]
-                for r in c.execute(
-                    f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
-                    (key, now - WINDOW, limit),
-                )
-            ]
-            if len(times) >= limit:
-                wait = max(wait, times[-1] + WINDOW - now)
-    return int(wait + 0.999)
+        return sessions.wait(c, names.key(name), ip, _find(c, name) is not None, now)
 
 
 def authenticate(
     name: str, password: str, ip: str, now: float | None = None, conn: sqlite3.Connection | None = None
 ) -> dict[str, Any]:
-    """The account when name and password match; LoginThrottled or LoginFailed otherwise."""
+    """The account when name and password match; LoginThrottled or LoginFailed otherwise.
+
+    The attempt is counted as a failure in the same transaction that checks the throttle, before the (slow)
+    hash check, so parallel guesses cannot all slip under the limit; a correct password takes its count back.
+    """
     now = time.time() if now is None else now
-    key = (name or "").strip()
-    with _conn(conn) as c:
-        wait = throttle_wait(key, ip, now, c)
+    user_key = names.key(name)
+
+    def reserve(c: sqlite3.Connection) -> tuple[sqlite3.Row | None, int]:
+        row = _find(c, name)
+        wait = sessions.wait(c, user_key, ip, row is not None, now)
         if wait:
             raise LoginThrottled(wait)
-        row = c.execute("SELECT * FROM users WHERE name = ?", (key,)).fetchone()
+        return row, sessions.reserve_failure(c, user_key, ip, now)
+
+    with _conn(conn) as c:
+        row, _failure = _atomic(c, reserve)
         try:
-            ok = _hasher().verify(row["password_hash"] if row else _dummy_hash(), password or "")
+            ok: bool = _hasher().verify(row["password_hash"] if row else _dummy_hash(), password or "")
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or not row or not row["active"]:
-            c.execute("INSERT INTO login_failures (user, ip, at) VALUES (?, ?, ?)", (key.lower(), ip or "-", now))
-            c.execute("DELETE FROM login_failures WHERE at < ?", (now - 24 * 3600,))  # keeps the table small
             raise LoginFailed("用户名或密码错误")
-        if _hasher().check_needs_rehash(row["password_hash"]):
-            c.execute("UPDATE users SET password_hash = ? WHERE name = ?", (_hasher().hash(password), row["name"]))
-        c.execute(
-            "UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?", (row["name"],)
-        )
-        c.execute("DELETE FROM login_failures WHERE user = ?", (row["name"].lower(),))
-        return get_user(row["name"], c)  # type: ignore[return-value]
+
+        def succeed(c: sqlite3.Connection) -> dict[str, Any]:
+            if _hasher().check_needs_rehash(row["password_hash"]):
+                c.execute("UPDATE users SET password_hash = ? WHERE name = ?", (_hasher().hash(password), row["name"]))
+            c.execute(
+                "UPDATE users SET last_login_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ?",
+                (row["name"],),
+            )
+            sessions.clear_failures(c, user_key, ip)
+            return _public(_find(c, row["name"]))  # type: ignore[arg-type]
+
+        return _atomic(c, succeed)
+
+
+def start_session(name: str, ip: str, conn: sqlite3.Connection | None = None) -> str:
+    """A server-side session for a signed-in account; the token for its cookie."""
+    return _atomic(conn, lambda c: sessions.start(c, name, ip))
+
+
+def session_user(token: str, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
+    """The account of a live session ({"name", "role", "expires_at"}), or None when it ended or expired."""
+    if not token:
+        return None
+    with _conn(conn) as c:
+        return sessions.lookup(c, token)
+
+
+def end_session(token: str, conn: sqlite3.Connection | None = None) -> None:
+    """Sign one session out."""
+    if token:
+        _atomic(conn, lambda c: sessions.end(c, token))
