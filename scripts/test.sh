@@ -10,6 +10,15 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; t
     echo "warning: /usr/bin/chromium or fonts-wqy-microhei missing and cannot apt-get install them" >&2
   fi
 fi
+# The monitoring report test renders the Word draft: LibreOffice (docx → pdf) and poppler (pdf → png, pdffonts).
+if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing libreoffice-writer-nogui and poppler-utils (apt)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null
+  else
+    echo "warning: soffice or pdftoppm missing and cannot apt-get install them" >&2
+  fi
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 code=$?

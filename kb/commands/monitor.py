@@ -34,9 +34,11 @@ def register(sub) -> None:
     i.add_argument("file")
     i.add_argument("--by", default=None, help="录入人 (default: the system user)")
     i.set_defaults(func=cmd_import)
-    r = ms.add_parser("report", help="导出监测评估报告 (xlsx or docx)")
-    r.add_argument("-o", "--output", required=True)
-    r.add_argument("--format", choices=["xlsx", "docx"], default=None, help="default: from the file suffix")
+    r = ms.add_parser("report", help="年度统计监测报告初稿 (--year Y: docx|md) 或监测评估表 (无 --year: xlsx|docx)")
+    r.add_argument("-o", "--output", help="输出文件 (md 可省略,输出到标准输出)")
+    r.add_argument("--format", choices=["xlsx", "docx", "md"], default=None, help="default: from the file suffix")
+    r.add_argument("--year", type=int, help="报告年度: 生成年度统计监测报告初稿 (分领域情况、达标率、存在的问题)")
+    r.add_argument("--no-charts", action="store_true", help="不绘制图表 (faster)")
     _filters(r)
     r.set_defaults(func=cmd_report)
     st = ms.add_parser("status", help="各指标状态与预警")
@@ -166,16 +168,68 @@ def _rows(args):
     return index, rows, orphans
 
 
+def _suffix_format(output: str | None, default: str) -> str:
+    suffix = Path(output or "").suffix.lower().lstrip(".")
+    return suffix if suffix in ("xlsx", "docx", "md") else default
+
+
 def cmd_report(args) -> int:
     from kb.monitoring.report import report_docx, report_xlsx
 
-    fmt = args.format or ("docx" if args.output.lower().endswith(".docx") else "xlsx")
+    fmt = args.format or _suffix_format(args.output, "docx" if args.year else "xlsx")
+    if args.year is not None or fmt == "md":
+        return cmd_annual(args, fmt)
+    if not args.output:
+        raise UserError("请用 -o 指定输出文件")
     _, rows, _ = _rows(args)
     if not rows:
         raise UserError("没有符合条件的指标")
     title = "监测评估报告" + "".join(f" · {x}" for x in (args.plan, args.domain, args.department) if x)
     out = _out(args.output, (report_docx if fmt == "docx" else report_xlsx)(rows, title))
     print(f"已导出监测评估报告 ({len(rows)} 个指标, {fmt}) → {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_annual(args, fmt: str) -> int:
+    """The annual report draft of one plan and year (docx with charts, or Markdown)."""
+    from kb import monitoring as mon
+    from kb.monitoring import annual
+    from kb.monitoring.observations import load
+    from kb.store import KB
+
+    if fmt not in ("docx", "md"):
+        raise UserError("年度统计监测报告只支持 docx 或 md 格式")
+    if fmt == "docx" and not args.output:
+        raise UserError("docx 报告请用 -o 指定输出文件")
+    index = _index()
+    anchored, _ = load(index)
+    rows = mon.overview(index, anchored)
+    with KB() as kb:
+        plans = kb.plans()
+        try:
+            plan = annual.choose_plan(plans, args.plan)
+        except annual.ReportError as exc:
+            raise UserError(str(exc)) from None
+        domains = annual.plan_domains(kb, plan["id"])
+    year = args.year or annual.latest_year(rows, plan["id"])
+    if year is None:
+        raise UserError("尚无监测数据,请用 --year 指定报告年度")
+    report = annual.build(plan, rows, domains, year, charts=not args.no_charts and fmt == "docx")
+    if fmt == "docx":
+        from kb.monitoring.annual_docx import report_docx
+
+        out = _out(args.output, report_docx(report))
+    else:
+        text = annual.markdown(report)
+        if not args.output:
+            sys.stdout.write(text)
+            return 0
+        out = _out(args.output, text.encode("utf-8"))
+    c = report.counts
+    print(
+        f"已生成{year}年统计监测报告初稿: 可监测指标 {c['monitorable']} 项,已达标 {c['met']} 项 ({fmt}) → {out}",
+        file=sys.stderr,
+    )
     return 0
 
 
