@@ -78,7 +78,7 @@ def _load_user() -> None:
     if user is None:
         session.clear()  # signed out elsewhere, expired, password changed or account disabled
         return
-    g.user = {"name": user["name"], "role": user["role"]}
+    g.user = {"name": user["name"], "role": user["role"], "department": user.get("department")}
 
 
 def sign_in(user: dict) -> None:

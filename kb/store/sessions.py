@@ -32,18 +32,18 @@ def start(conn: sqlite3.Connection, user: str, ip: str, now: float | None = None
 
 
 def lookup(conn: sqlite3.Connection, token: str, now: float | None = None) -> dict[str, Any] | None:
-    """{"name", "role", "expires_at"} of a live session of an active account, else None."""
+    """{"name", "role", "department", "expires_at"} of a live session of an active account, else None."""
     if not token or len(token) > 256:
         return None
     now = time.time() if now is None else now
     row = conn.execute(
-        "SELECT s.expires_at, u.name, u.role, u.active FROM sessions s JOIN users u ON u.name = s.user "
+        "SELECT s.expires_at, u.name, u.role, u.department, u.active FROM sessions s JOIN users u ON u.name = s.user "
         "WHERE s.token_hash = ?",
         (_hash(token),),
     ).fetchone()
     if row is None or not row["active"] or row["expires_at"] <= now:
         return None
-    return {"name": row["name"], "role": row["role"], "expires_at": row["expires_at"]}
+    return {"name": row["name"], "role": row["role"], "department": row["department"], "expires_at": row["expires_at"]}
 
 
 def end(conn: sqlite3.Connection, token: str) -> None:

@@ -1,4 +1,4 @@
-"""Reviewer accounts in the durable database: argon2 hashes, throttled sign-in, server-side sessions."""
+"""Accounts (reviewers, admins, department reporters) in the durable database: argon2 hashes, throttled sign-in, server-side sessions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from kb.store.durable import durable_connection
 from kb.store.names import MIN_PASSWORD, AccountError, check_password  # noqa: F401 (part of this module's API)
 from kb.store.sessions import MAX_FAILURES_IP, MAX_FAILURES_USER, SESSION_LIFETIME, WINDOW  # noqa: F401
 
-ROLES = ("reviewer", "admin")
+# admin: the 妇儿工委办 (accounts, periods, deadlines, returns); reviewer: tags; reporter: one department's reports.
+ROLES = ("reviewer", "admin", "reporter")
+ROLE_LABELS = {"admin": "管理员", "reviewer": "审核员", "reporter": "填报员"}
 T = TypeVar("T")
 
 
@@ -92,6 +94,7 @@ def _public(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "name": row["name"],
         "role": row["role"],
+        "department": row["department"],
         "active": bool(row["active"]),
         "created_at": row["created_at"],
         "password_changed_at": row["password_changed_at"],
@@ -99,11 +102,38 @@ def _public(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def add_user(name: str, password: str, role: str = "reviewer", conn: sqlite3.Connection | None = None) -> dict:
-    """Create an account; AccountError if the name (or a look-alike of it) is taken or the password is weak."""
-    name = valid_name(name)
+def department_name(name: str | None) -> str:
+    """The registry's canonical name for a department (any alias); AccountError when unknown."""
+    from nlp import registry
+
+    dep = registry.resolve((name or "").strip()) if (name or "").strip() else None
+    if dep is None:
+        raise AccountError(f"没有这个部门“{name or ''}”;填报员须绑定到一个部门")
+    return dep.canonical
+
+
+def role_and_department(role: str, department: str | None) -> tuple[str, str | None]:
+    """A valid role, and the canonical department a reporter is bound to (None for other roles)."""
     if role not in ROLES:
         raise AccountError(f"角色须为 {' / '.join(ROLES)}")
+    if role == "reporter":
+        return role, department_name(department)
+    if department:
+        raise AccountError("只有填报员绑定部门")
+    return role, None
+
+
+def add_user(
+    name: str,
+    password: str,
+    role: str = "reviewer",
+    conn: sqlite3.Connection | None = None,
+    department: str | None = None,
+) -> dict:
+    """Create an account; AccountError if the name (or a look-alike) is taken, the password is weak or a reporter
+    has no known department."""
+    name = valid_name(name)
+    role, dept = role_and_department(role, department)
     check_password(password, name)
 
     def run(c: sqlite3.Connection) -> dict:
@@ -114,9 +144,23 @@ def add_user(name: str, password: str, role: str = "reviewer", conn: sqlite3.Con
             if names.skeleton(r["name"]) == skel:
                 raise AccountError(f"用户名“{name}”与已有账号“{r['name']}”看起来相同,请换一个")
         c.execute(
-            "INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)", (name, _hasher().hash(password), role)
+            "INSERT INTO users (name, password_hash, role, department) VALUES (?, ?, ?, ?)",
+            (name, _hasher().hash(password), role, dept),
         )
         return _public(_find(c, name))  # type: ignore[arg-type]
+
+    return _atomic(conn, run)
+
+
+def set_role(name: str, role: str, department: str | None = None, conn: sqlite3.Connection | None = None) -> dict:
+    """Change an account's role and department binding; its sessions end (the new rights apply at next sign-in)."""
+    role, dept = role_and_department(role, department)
+
+    def run(c: sqlite3.Connection) -> dict:
+        row = _existing(c, name)
+        c.execute("UPDATE users SET role = ?, department = ? WHERE name = ?", (role, dept, row["name"]))
+        sessions.end_all(c, row["name"])
+        return _public(_find(c, row["name"]))  # type: ignore[arg-type]
 
     return _atomic(conn, run)
 

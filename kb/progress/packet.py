@@ -1,0 +1,358 @@
+"""The offline packet (离线填报包): an xlsx per department and period, imported all-or-nothing after a preview.
+
+It follows the monitoring workbook (kb/monitoring/workbook.py): every cell is validated, problems are named by
+row and column, and nothing is written when any cell is wrong. Text is written with write_string (never a formula).
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kb.exports.safety import xml_clean
+from kb.monitoring import observations as obsdb
+from kb.monitoring.workbook import CellError, ImportRejected, col_letter
+from kb.progress import Conflict, ProgressError, rules, status_code, status_label, store
+from kb.progress.board import Board
+
+KIND = "plan-kb-progress-packet"
+SHEET, IND_SHEET, META = "进度报告", "指标数值", "_meta"
+FIXED = ["条目编号", "条目", "领域", "职责", "完成时限", "上期状态", "上期工作进展"]
+EDIT = {
+    "状态": "status",
+    "工作进展": "progress",
+    "下一步措施": "next_steps",
+    "存在困难": "difficulties",
+    "佐证材料(文号/链接)": "evidence",
+    "提交": "submit",
+}
+IND_FIXED = ["指标编号", "条目编号", "指标", "目标", "单位", "已有数值"]
+IND_VALUE = "本期数值"
+SUBMIT_WORDS = {"提交": True, "草稿": False}
+MAX_BYTES, MAX_ROWS = 5 << 20, 2000
+
+
+def _text(v: Any) -> str:
+    return xml_clean("" if v is None else str(v))
+
+
+def template(board: Board, department: str) -> bytes:
+    """The packet of one department for the board's period, pre-filled with its current answers."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    head = wb.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "top"})
+    fixed = wb.add_format({"bg_color": "#F3F3F3", "border": 1, "text_wrap": True, "valign": "top"})
+    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "locked": False})
+    ws = wb.add_worksheet(SHEET)
+    header = FIXED + list(EDIT)
+    for c, h in enumerate(header):
+        ws.write_string(0, c, h, head)
+    prev_period = board.report_detail  # (bound method; previous answers come from report_detail)
+    for r, row in enumerate(board.rows(department), start=1):
+        detail = prev_period(row["id"], department)
+        prev = detail["previous"] or {}
+        rep = detail["report"] or {}
+        values = [
+            row["id"],
+            row["title"],
+            row["domain"],
+            row["role_label"],
+            row["deadline"]["label"],
+            prev.get("status_label", ""),
+            prev.get("progress", ""),
+        ]
+        for c, v in enumerate(values):
+            ws.write_string(r, c, _text(v), fixed)
+        answers = [
+            status_label(rep["status"]) if rep else "",
+            rep.get("progress", ""),
+            rep.get("next_steps", ""),
+            rep.get("difficulties", ""),
+            rep.get("evidence", ""),
+            "提交" if rep.get("state") == "submitted" else "草稿",
+        ]
+        for c, v in enumerate(answers, start=len(FIXED)):
+            ws.write_string(r, c, _text(v), cell)
+    ws.data_validation(
+        1,
+        len(FIXED),
+        max(1, len(board.rows(department))),
+        len(FIXED),
+        {"validate": "list", "source": list(rules()["statuses"].values())},
+    )
+    ws.data_validation(
+        1,
+        len(header) - 1,
+        max(1, len(board.rows(department))),
+        len(header) - 1,
+        {"validate": "list", "source": list(SUBMIT_WORDS)},
+    )
+    ws.freeze_panes(1, 2)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 36)
+    ws.set_column(2, 6, 12)
+    ws.set_column(len(FIXED), len(header) - 1, 28)
+    wi = wb.add_worksheet(IND_SHEET)
+    for c, h in enumerate([*IND_FIXED, IND_VALUE]):
+        wi.write_string(0, c, h, head)
+    r = 1
+    for row in board.rows(department):
+        for ind in board.report_detail(row["id"], department)["indicators"]:
+            latest = "; ".join(f"{x['year']}: {x['value']}" for x in ind["latest"])
+            for c, v in enumerate([ind["id"], row["id"], ind["name"], ind["target"], ind["unit"], latest]):
+                wi.write_string(r, c, _text(v), fixed)
+            wi.write_string(r, len(IND_FIXED), _text(ind["value"]), cell)
+            r += 1
+    wi.set_column(0, 1, 30)
+    wi.set_column(2, 6, 16)
+    notes = wb.add_worksheet("说明")
+    notes.set_column(0, 0, 110)
+    for i, line in enumerate(
+        [
+            f"{department} {board.period.label}进度报告离线填报包",
+            "1. 只填写白色单元格;灰色列(条目、职责、完成时限、上期情况)供参考,修改无效。",
+            f"2. “状态”从下拉列表选择:{' / '.join(rules()['statuses'].values())};“提交”填“提交”或“草稿”。",
+            "3. 佐证材料可填文号或 http(s) 链接,每行一个;附件请在网页上上传。",
+            "4. “指标数值”表填写本单位掌握的本期指标数值,单位以“单位”列为准。",
+            "5. 导入时逐格校验,任何一处有误则整个文件不导入,并列出问题所在的工作表、行和列;",
+            "   导入前先显示将要修改的内容,确认后一次写入。",
+            "6. 本填报包只能导入到本部门、本报告期;请勿修改“条目编号”“指标编号”列和表头。",
+        ]
+    ):
+        notes.write_string(i, 0, line)
+    meta = wb.add_worksheet(META)
+    for i, (k, v) in enumerate(
+        [
+            ("kind", KIND),
+            ("version", "1"),
+            ("department", department),
+            ("period", board.period.code),
+            ("plan", board.plan),
+            ("generated_at", datetime.now().isoformat(timespec="seconds")),
+        ]
+    ):
+        meta.write_string(i, 0, k)
+        meta.write_string(i, 1, v)
+    meta.hide()
+    wb.close()
+    return buf.getvalue()
+
+
+@dataclass
+class Change:
+    """One report the import would write: the fields that differ, before → after."""
+
+    item: str
+    title: str
+    diffs: list[dict[str, Any]]
+    fields: dict[str, Any]
+    submit: bool
+    version: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "title": self.title, "submit": self.submit, "changes": self.diffs}
+
+
+def _open(data: bytes):
+    from openpyxl import load_workbook
+
+    if len(data) > MAX_BYTES:
+        raise ImportRejected([CellError(0, "", f"文件过大({len(data) // 1024} KB),填报包最大 {MAX_BYTES >> 20} MB")])
+    try:
+        return load_workbook(io.BytesIO(data), data_only=False, read_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise ImportRejected([CellError(0, "", f"无法读取文件: 不是有效的 xlsx 文件 ({type(exc).__name__})")]) from None
+    except Exception as exc:  # openpyxl's own InvalidFileException and friends on damaged files
+        raise ImportRejected([CellError(0, "", f"无法读取文件: {exc}")]) from None
+
+
+def _cell(row: list[Any], cols: dict[str, int], head: str) -> Any:
+    c = cols.get(head)
+    return row[c] if c is not None and c < len(row) else None
+
+
+def _meta(wb) -> dict[str, str]:
+    if META not in wb.sheetnames or SHEET not in wb.sheetnames:
+        raise ImportRejected([CellError(0, "", "这不是本系统生成的进度填报包(缺少工作表),请重新下载")])
+    out = {str(r[0].value): str(r[1].value) for r in wb[META].iter_rows(max_col=2) if r[0].value is not None}
+    if out.get("kind") != KIND:
+        raise ImportRejected([CellError(0, "", "这不是本系统生成的进度填报包,请重新下载")])
+    return out
+
+
+def _sheet_cells(ws, sheet: str, errors: list[CellError], wanted: list[str]) -> tuple[dict[str, int], list[list[Any]]]:
+    """Column index of each known header, and the rows (formula cells refused, named by sheet/row/column)."""
+    if ws.max_row > MAX_ROWS + 1:
+        errors.append(CellError(0, "", f"工作表“{sheet}”行数过多({ws.max_row}),最多 {MAX_ROWS} 行"))
+        return {}, []
+    cols: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    for r, row in enumerate(ws.iter_rows(), start=1):
+        values: list[Any] = []
+        for c, cellobj in enumerate(row):
+            if cellobj.data_type == "f":
+                errors.append(CellError(r, f"{sheet} {col_letter(c)}", "单元格包含公式,请只填写文字或数值"))
+                values.append(None)
+            else:
+                values.append(cellobj.value)
+        if r == 1:
+            cols = {str(v).strip(): c for c, v in enumerate(values) if v is not None}
+            missing = [h for h in wanted if h not in cols]
+            if missing:
+                errors.append(CellError(1, f"{sheet}", f"缺少列: {'、'.join(missing)}(请勿修改表头)"))
+        else:
+            rows.append(values)
+    return cols, rows
+
+
+def read(data: bytes, board: Board, department: str, conn: sqlite3.Connection) -> list[Change]:
+    """Validate every cell against the department's duties; the changes it would make, or ImportRejected."""
+    wb = _open(data)
+    meta = _meta(wb)
+    errors: list[CellError] = []
+    if meta.get("department") != department:
+        raise ImportRejected([CellError(0, "", f"这是{meta.get('department')}的填报包,不能导入到{department}")])
+    if meta.get("period") != board.period.code or meta.get("plan") != board.plan:
+        raise ImportRejected(
+            [CellError(0, "", f"这是 {meta.get('period')} 报告期的填报包,当前导入的是 {board.period.code} 报告期")]
+        )
+    duties = {r["id"]: r for r in board.rows(department)}
+    cols, rows = _sheet_cells(wb[SHEET], SHEET, errors, [FIXED[0], *EDIT])
+    ind_cols: dict[str, int] = {}
+    ind_rows: list[list[Any]] = []
+    if IND_SHEET in wb.sheetnames:
+        ind_cols, ind_rows = _sheet_cells(wb[IND_SHEET], IND_SHEET, errors, [IND_FIXED[0], IND_FIXED[1], IND_VALUE])
+    if errors and not cols:
+        raise ImportRejected(errors)
+    values: dict[str, dict[str, Any]] = {}
+    for r, row in enumerate(ind_rows, start=2):
+        ind_id, item_id, raw = (
+            _text(_cell(row, ind_cols, IND_FIXED[0])).strip(),
+            _text(_cell(row, ind_cols, IND_FIXED[1])).strip(),
+            _cell(row, ind_cols, IND_VALUE),
+        )
+        if raw is None or not str(raw).strip():
+            continue
+        where = f"{IND_SHEET} {col_letter(ind_cols[IND_VALUE])}"
+        item = board.s.by_id.get(item_id)
+        if item_id not in duties or item is None:
+            errors.append(
+                CellError(
+                    r, f"{IND_SHEET} {col_letter(ind_cols[IND_FIXED[1]])}", f"条目“{item_id}”不是{department}的职责"
+                )
+            )
+            continue
+        if ind_id not in {i["id"] for i in item["indicators"]} or ind_id not in board.index:
+            errors.append(CellError(r, f"{IND_SHEET} A", f"指标“{ind_id}”不属于条目 {item_id}"))
+            continue
+        try:
+            e = obsdb.make_entry(board.index[ind_id], board.period.year, raw)
+        except obsdb.ObservationError as exc:
+            errors.append(CellError(r, where, str(exc)))
+            continue
+        values.setdefault(item_id, {})[ind_id] = {"value": e.value, "unit": e.unit, "raw": raw}
+    changes: list[Change] = []
+    seen: dict[str, int] = {}
+    for r, row in enumerate(rows, start=2):
+        item_id = _text(_cell(row, cols, FIXED[0])).strip()
+        answers = {h: _cell(row, cols, h) for h in EDIT}
+        if not item_id:
+            if any(v is not None and str(v).strip() for v in answers.values() if v not in ("草稿",)):
+                errors.append(CellError(r, col_letter(cols[FIXED[0]]), "缺少条目编号"))
+            continue
+        if item_id not in duties:
+            errors.append(CellError(r, col_letter(cols[FIXED[0]]), f"条目“{item_id}”不是{department}的职责"))
+            continue
+        if item_id in seen:
+            errors.append(CellError(r, col_letter(cols[FIXED[0]]), f"条目编号与第{seen[item_id]}行重复"))
+            continue
+        seen[item_id] = r
+        change = _row_change(r, cols, answers, board, department, item_id, values.pop(item_id, {}), conn, errors)
+        if change is not None:
+            changes.append(change)
+    for item_id in values:
+        errors.append(CellError(0, IND_SHEET, f"条目 {item_id} 填了指标数值,但进度报告表中没有这一行"))
+    if errors:
+        raise ImportRejected(errors)
+    return changes
+
+
+def _row_change(r, cols, answers, board: Board, department: str, item_id: str, values, conn, errors) -> Change | None:
+    """Validate one row's editable cells; the Change when it differs from what is stored."""
+    n = len(errors)
+    status_cell = _text(answers["状态"]).strip()
+    stored = store.get(conn, item_id, department, board.period.code)
+    filled = any(_text(answers[h]).strip() for h in EDIT if h not in ("状态", "提交")) or values
+    if not status_cell and not filled and stored is None:
+        return None
+    code = status_code(status_cell)
+    if code is None:
+        why = "缺少状态" if not status_cell else f"无法识别的状态“{status_cell}”"
+        errors.append(CellError(r, col_letter(cols["状态"]), f"{why}(应为 {' / '.join(rules()['statuses'].values())})"))
+    submit_cell = _text(answers["提交"]).strip() or "草稿"
+    if submit_cell not in SUBMIT_WORDS:
+        errors.append(CellError(r, col_letter(cols["提交"]), f"“提交”列应填“提交”或“草稿”,而不是“{submit_cell}”"))
+    fields: dict[str, Any] = {"status": code}
+    for head, name in EDIT.items():
+        if name in ("status", "submit"):
+            continue
+        v = answers[head]
+        if v is not None and not isinstance(v, str):
+            v = str(v)
+        try:
+            fields[name] = store._clean_text(name, v)
+            if name == "evidence":
+                store.check_evidence(fields[name])
+        except ProgressError as exc:
+            errors.append(CellError(r, col_letter(cols[head]), str(exc)))
+    fields["indicator_values"] = {k: {"value": v["value"], "unit": v["unit"]} for k, v in values.items()}
+    if stored and not values:
+        fields["indicator_values"] = stored["indicator_values"]  # the sheet had no value: keep what is stored
+    if len(errors) > n:
+        return None
+    submit = SUBMIT_WORDS[submit_cell]
+    state = (
+        "submitted"
+        if submit
+        else (stored["state"] if stored and all(stored[k] == fields[k] for k in store.FIELDS) else "draft")
+    )
+    before = {k: stored[k] for k in store.FIELDS} if stored else {}
+    diffs = [
+        {"field": k, "label": store.LABELS[k], "before": before.get(k), "after": fields[k]}
+        for k in store.FIELDS
+        if before.get(k, "" if k != "indicator_values" else {}) != fields[k]
+    ]
+    if stored and state != stored["state"]:
+        diffs.append({"field": "state", "label": "提交状态", "before": stored["state"], "after": state})
+    if not diffs and stored is not None:
+        return None
+    return Change(item_id, board.s.by_id[item_id]["title"], diffs, fields, submit, stored["version"] if stored else 0)
+
+
+def commit(conn: sqlite3.Connection, changes: list[Change], board: Board, department: str, user: dict) -> int:
+    """Write every change inside the caller's transaction; Conflict (nothing written) if a report moved meanwhile."""
+    for ch in changes:
+        item = board.s.by_id[ch.item]
+        role = board.s.duties(department)[ch.item]["role"]
+        try:
+            store.save(
+                conn,
+                user,
+                item,
+                department,
+                role,
+                board.period,
+                ch.fields,
+                submit=ch.submit,
+                expected_version=ch.version,
+                reason="离线填报包导入",
+            )
+        except Conflict as exc:
+            raise Conflict(f"条目 {ch.item}: {exc}") from None
+    return len(changes)

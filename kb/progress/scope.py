@@ -1,0 +1,99 @@
+"""Which items a department reports on: its duties from the one duties module, cached per build and review state."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kb import paths
+from kb.monitoring import observations as obsdb
+from kb.reviews.audit import read
+from kb.store import KB
+from nlp.duties import UnknownDepartment, duties
+
+__all__ = ["Scope", "UnknownDepartment", "scope"]
+
+# Entries of these kinds change no item or tag: progress and monitoring writes keep the cached scope.
+_NOT_REVIEWS = ("progress", "observation")
+
+
+class Scope:
+    """The reviewed items of the live build, every department's duties on them, and the plans' periods."""
+
+    def __init__(self, items: list[dict[str, Any]], plans: list[dict[str, Any]]):
+        self.items = items
+        self.by_id = {i["id"]: i for i in items}
+        self.plans = {p["id"]: p for p in plans}
+        self._duties: dict[str, dict[str, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def plan_period(self, plan: str) -> tuple[int, int]:
+        return obsdb.plan_period(self.plans[plan])
+
+    def departments(self) -> list[str]:
+        """Every department named on some item or clause (the ones that have duties), by name."""
+        names = {d["name"] for it in self.items for d in it["departments"]}
+        names |= {d["name"] for it in self.items for c in it["clauses"] for d in c["departments"]}
+        return sorted(names)
+
+    def duties(self, department: str) -> dict[str, dict[str, Any]]:
+        """item id → duty row (role lead/co, title, domain …) for a canonical department name."""
+        with self._lock:
+            if department not in self._duties:
+                report = duties(self.items, department)
+                self._duties[department] = {
+                    r["id"]: {**r, "domain": g["domain"], "plan": g["plan"]}
+                    for g in report["domains"]
+                    for r in g["items"]
+                }
+            return self._duties[department]
+
+    def item_departments(self, item_id: str) -> dict[str, str]:
+        """department → role for every department with a duty on this item (lead first)."""
+        out = {d: self.duties(d)[item_id]["role"] for d in self.departments() if item_id in self.duties(d)}
+        return dict(sorted(out.items(), key=lambda kv: (kv[1] != "lead", kv[0])))
+
+
+_cache: dict[tuple[str, int], Scope] = {}
+_cache_lock = threading.Lock()
+
+
+def review_version() -> int:
+    """Newest audit entry that can change items or tags (reviews, undo, import), ignoring progress and monitoring."""
+    marks = ",".join("?" * len(_NOT_REVIEWS))
+    sql = f"SELECT coalesce(max(id), 0) FROM audit WHERE kind IS NULL OR kind NOT IN ({marks})"
+    return int(read(lambda conn: conn.execute(sql, _NOT_REVIEWS).fetchone()[0]))
+
+
+def scope() -> Scope:
+    """The Scope of the live build in its reviewed state, shared until a rebuild or a review changes it."""
+    key = (f"{paths.reviews_db_path()}|{paths.current_build()}", review_version())
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    with KB() as kb:
+        made = Scope(kb.items(), kb.plans())
+    with _cache_lock:
+        _cache.clear()
+        _cache[key] = made
+    return made
+
+
+class _ScopeKB:
+    """What obsdb.indicator_index reads from a KB, served from a Scope (no second read of the build)."""
+
+    def __init__(self, s: Scope):
+        self.s = s
+
+    def plans(self) -> list[dict[str, Any]]:
+        return list(self.s.plans.values())
+
+    def items(self) -> list[dict[str, Any]]:
+        return self.s.items
+
+
+def indicator_index(s: Scope) -> dict[str, dict[str, Any]]:
+    """The monitoring indicator index of this scope, made once."""
+    if getattr(s, "_index", None) is None:
+        s._index = obsdb.indicator_index(_ScopeKB(s))  # type: ignore[arg-type, attr-defined]
+    return s._index  # type: ignore[attr-defined]
