@@ -1,4 +1,4 @@
-"""Accounts (reviewers, admins, department reporters) in the durable database: argon2 hashes, throttled sign-in, server-side sessions."""
+"""Accounts (reviewers, admins, department reporters): argon2 hashes, throttled sign-in, server-side sessions."""
 
 from __future__ import annotations
 
