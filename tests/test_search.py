@@ -156,9 +156,15 @@ def test_pagination(fx):
     assert ids(search("儿童", limit=2, offset=1)) == full[1:3]
 
 
-def test_did_you_mean_for_a_typo(fx):
+def test_a_typo_is_corrected_and_run_with_the_original_one_click_away(fx):
     res = search("婴幼儿照户")
-    assert res["did_you_mean"] == ["婴幼儿照护"]
+    assert res["corrected"] == {"query": "婴幼儿照护", "original": "婴幼儿照户"}
+    assert res["results"] and all(
+        "婴幼儿照护" in r["snippet"].replace("<mark>", "").replace("</mark>", "") for r in res["results"][:1]
+    )
+    assert any("仍要搜索“婴幼儿照户”" in m for m in res["messages"])
+    as_typed = search("婴幼儿照户", spell="0")
+    assert as_typed["corrected"] is None and as_typed["did_you_mean"] == ["婴幼儿照护"]
 
 
 def test_highlight_is_html_safe(fx):
@@ -343,9 +349,9 @@ def test_large_kbs_derive_at_build_small_ones_on_first_search(kb_data, monkeypat
 )
 def test_block_wise_cut_equals_jieba_on_the_whole_text(text):
     """The analyzer cuts jieba block by block (cached); jieba cuts each block alone, so nothing may change."""
-    from kb.search.analysis import _WORD, _same_length_norm, search_jieba, search_tokens, stopwords
+    from kb.search.analysis import _WORD, same_length_norm, search_jieba, search_tokens, stopwords
 
-    norm = _same_length_norm(text)
+    norm = same_length_norm(text)
     whole = [t for t in search_jieba().tokenize(norm, mode="search") if _WORD.search(t[0]) and t[0] not in stopwords()]
     assert search_tokens(text) == whole
 

@@ -16,13 +16,14 @@ import numpy as np
 from kb.search import results as R
 from kb.search.analysis import normalise
 from kb.search.engine import Engine, engine, rank
-from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse
+from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse, refine
 from kb.search.writer import build_index
 
 __all__ = ["SearchError", "build_index", "engine", "search"]
 
 MAX_LIMIT, MAX_OFFSET = 100, 10_000
 WEAK_COVERAGE = 0.75  # below this the best hit lacks a query word: offer a spelling suggestion
+SORTS = {"relevance": "相关度", "plan": "规划顺序", "相关度": "relevance", "规划顺序": "plan"}
 _TRUE = {"1", "true", "yes", "y", "是", "有", "indicator", "indicators", "on"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "off"}
 
@@ -98,14 +99,29 @@ def search(
     role: str | None = None,
     plan: str | None = None,
     has_indicator: Any = None,
+    sort: str | None = None,
+    spell: Any = None,
 ) -> dict[str, Any]:
-    """Search the live build; returns the API payload (raises SearchError for a bad parameter or query)."""
+    """Search the live build; returns the API payload (raises SearchError for a bad parameter or query).
+
+    sort: relevance (default) or plan (plan order); spell=0 searches the words as typed, without running a
+    correction of a typo automatically (a did-you-mean is still offered).
+    """
     limit, offset = _int(limit, "limit", 1, MAX_LIMIT), _int(offset, "offset", 0, MAX_OFFSET)
+    sort = (sort or "relevance").strip().lower()
+    sort = SORTS[sort] if sort in ("相关度", "规划顺序") else sort
+    if sort not in SORTS:
+        raise SearchError(f"未知的排序“{sort}”。可选:relevance(相关度)、plan(规划顺序)")
+    spell_val = str(spell).strip().lower() if spell not in (None, "") else "1"
+    if spell_val not in _TRUE | _FALSE:
+        raise SearchError(f"无法理解的参数 spell“{spell}”。可用:spell=1 或 0")
+    spell = spell_val in _TRUE
     pq = parse(
         q if isinstance(q, str) else "",
         {"domain": domain, "kind": kind, "dept": dept, "role": role, "plan": plan, "has": has_indicator},
     )
     eng = engine()
+    refine(pq, eng.ix.df)
     flt, applied = _filters(eng, pq)
     out: dict[str, Any] = {
         "ok": True,
@@ -118,24 +134,67 @@ def search(
         "results": [],
         "messages": pq.messages,
         "did_you_mean": [],
+        "corrected": None,
+        "sort": sort,
         "understood": _understood(pq),
     }
     if pq.empty and flt is None:
         return out
     ranked = rank(eng, pq, flt, offset + limit)
+    if pq.concepts and _finds_little(pq, ranked):
+        fixed = _corrected(eng, pq, ranked)
+        if fixed is not None:
+            pq2 = parse(fixed, _filter_args(pq))
+            refine(pq2, eng.ix.df)
+            ranked2 = rank(eng, pq2, flt, offset + limit) if spell else []
+            if ranked2 and (not ranked or ranked2[0]["coverage"] > ranked[0]["coverage"]):
+                out["corrected"] = {"query": fixed, "original": pq.text}
+                out["messages"] = [*out["messages"], f"已显示“{fixed}”的结果,仍要搜索“{pq.text}”"]
+                out["query"], out["understood"] = pq2.text, _understood(pq2)
+                pq, ranked = pq2, ranked2
+            else:
+                out["did_you_mean"] = [fixed]
+        else:
+            out["did_you_mean"] = R.did_you_mean(pq, eng.vocabulary(), ranked[0]["hay"] if ranked else "")
+    if sort == "plan":
+        ranked.sort(key=lambda e: e["row"])
     page = ranked[offset : offset + limit]
     out["total"], out["facets"] = len(ranked), R.facets(ranked)
     out["results"] = _present(eng, pq, page, applied)
-    if pq.concepts and (
-        not ranked or ranked[0]["coverage"] < WEAK_COVERAGE or any(c not in ranked[0]["hay"] for c in pq.chunks)
-    ):
-        out["did_you_mean"] = R.did_you_mean(pq, eng.vocabulary(), ranked[0]["hay"] if ranked else "")
     if not ranked and pq.concepts:
         out["messages"] = [
             *pq.messages,
             "没有找到匹配的条目" + ("" if out["did_you_mean"] else ",请换个说法或减少词语"),
         ]
     return out
+
+
+def _finds_little(pq: ParsedQuery, ranked: list[dict]) -> bool:
+    """Nothing found, or the best hit lacks a query word or a typed piece (a typo, most likely)."""
+    if not ranked:
+        return True
+    best = ranked[0]
+    return best["coverage"] < WEAK_COVERAGE or any(c not in best["hay"] for c in pq.chunks)
+
+
+def _corrected(eng: Engine, pq: ParsedQuery, ranked: list[dict]) -> str | None:
+    """The query with each typed piece that is no known word and not found replaced by its best candidate."""
+    found_in = ranked[0]["hay"] if ranked else ""
+    dept_typed = {typed for _, typed, _ in pq.depts}
+    text, changed = normalise(pq.text), False
+    speller = eng.speller()
+    for chunk in pq.chunks:
+        if chunk in found_in or chunk in dept_typed:
+            continue
+        fixed = speller.correct(chunk)
+        if fixed and fixed != chunk:
+            text, changed = text.replace(chunk, fixed), True
+    return text if changed else None
+
+
+def _filter_args(pq: ParsedQuery) -> dict[str, str | None]:
+    """The filters a parsed query was given (to parse a corrected query with the same ones)."""
+    return dict(pq.filters)
 
 
 def _understood(pq: ParsedQuery) -> dict[str, Any]:

@@ -27,15 +27,53 @@ def stopwords() -> frozenset[str]:
     return frozenset(read_lines(STOPWORDS_FILE))
 
 
+def _terms(cell: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalise(t.strip()) for t in re.split(r"[\t|]", cell) if t.strip()))
+
+
 @lru_cache(maxsize=1)
-def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    """Groups of equivalent terms from nlp/data/synonyms.tsv."""
-    groups = []
+def _synonym_lines() -> tuple[list[tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    """(two-way groups, one-way everyday word → plan terms, word → words it must never match) of synonyms.tsv."""
+    groups: list[tuple[str, ...]] = []
+    oneway: dict[str, tuple[str, ...]] = {}
+    never: dict[str, frozenset[str]] = {}
     for line in read_lines(SYNONYMS_FILE):
-        terms = tuple(dict.fromkeys(normalise(t) for t in re.split(r"[\t|]", line) if t.strip()))
-        if len(terms) > 1:
-            groups.append(terms)
-    return tuple(groups)
+        if line.startswith("!"):  # a negative rule: "!A<TAB>B|C": A is not B (in both directions)
+            head, _, rest = line[1:].partition("\t")
+            a, others = _terms(head), _terms(rest)
+            if not a or not others:
+                raise ValueError(f"{SYNONYMS_FILE}: negative rule without two sides: {line!r}")
+            for x in a:
+                never[x] = never.get(x, frozenset()) | frozenset(others)
+            for y in others:
+                never[y] = never.get(y, frozenset()) | frozenset(a)
+        elif ">" in line:  # a one-way rule: "typed|typed > plan term|plan term"
+            typed, _, target = line.partition(">")
+            ts, targets = _terms(typed), _terms(target)
+            if not ts or not targets:
+                raise ValueError(f"{SYNONYMS_FILE}: one-way rule without two sides: {line!r}")
+            for t in ts:
+                oneway[t] = tuple(dict.fromkeys((*oneway.get(t, ()), *targets)))
+        else:
+            terms = _terms(line)
+            if len(terms) > 1:
+                groups.append(terms)
+    return groups, oneway, never
+
+
+def synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups of equivalent terms from nlp/data/synonyms.tsv (each member is searched as every other)."""
+    return tuple(_synonym_lines()[0])
+
+
+def everyday_terms() -> dict[str, tuple[str, ...]]:
+    """Everyday words people type → the plan's terms they are searched as (one way: 孩子 → 儿童, not back)."""
+    return _synonym_lines()[1]
+
+
+def never_same() -> dict[str, frozenset[str]]:
+    """Word → words it must not match through a synonym or a shared part (留守儿童 is not 留守老人)."""
+    return _synonym_lines()[2]
 
 
 def department_names() -> list[str]:
@@ -79,24 +117,45 @@ def search_jieba():
         # add them here too so the index (built after tagging) and queries (served without it) cut alike.
         for w in registry_groups():
             tok.add_word(w, 5000)
-        for group in synonym_groups():
-            for w in group:
-                if len(w) > 1 and not tok.FREQ.get(w):
-                    tok.add_word(w, 3000)
+        for w in [*(w for g in synonym_groups() for w in g), *everyday_terms()]:
+            if len(w) > 1 and not tok.FREQ.get(w):
+                tok.add_word(w, 3000)
         # jieba's add_word only ever adds to the total, so it depends on what was added before; recount it.
         tok.total = sum(tok.FREQ.values())
     return tok
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    """OpenCC's traditional → simplified converter (phrase-aware: 乾淨 → 干净 but 乾隆 stays), loaded once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as simplified; plain simplified or ASCII text is returned as it is, without a call."""
+    if text.isascii():
+        return text
+    return _t2s().convert(text)
+
+
 def normalise(text: str) -> str:
-    """NFKC (full-width → half-width), lower case; the form both index and query are matched in."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width → half-width), lower case, simplified characters: the form index and query are matched in."""
+    return simplified(unicodedata.normalize("NFKC", text).lower())
 
 
-def _same_length_norm(text: str) -> str:
-    """normalise(text), or only lower case when NFKC would change the length (offsets must stay the original's)."""
+def same_length_norm(text: str) -> str:
+    """normalise(text) with the original's offsets: where NFKC or OpenCC would change the length, each character
+    is normalised on its own (so a highlight found in the normalised text lands on the published characters)."""
     norm = normalise(text)
-    return norm if len(norm) == len(text) else text.lower()
+    if len(norm) == len(text):
+        return norm
+    out = []
+    for ch in text:
+        n = normalise(ch)
+        out.append(n if len(n) == 1 else ch.lower())
+    return "".join(out)
 
 
 @lru_cache(maxsize=BLOCK_CACHE)
@@ -155,7 +214,7 @@ class _PiecesTokenizer(Tokenizer):
         **kwargs,
     ):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        norm = _same_length_norm(value)
+        norm = same_length_norm(value)
         pieces = self._split(norm) if tokenize else [(norm, 0, len(norm))]
         for pos, (word, start, end) in enumerate(pieces):
             t.text, t.boost, t.stopped = word, 1.0, False
@@ -213,5 +272,5 @@ def bigrams(text: str) -> list[tuple[str, int, int]]:
 
 def warm_up() -> None:
     """Load the dictionaries now (the first query would otherwise pay for it)."""
-    search_tokens("儿童")
+    search_tokens("兒童")
     synonym_groups()

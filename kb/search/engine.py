@@ -22,6 +22,7 @@ KEEP_RATIO = 0.12  # items scoring below this share of the best are noise, not r
 CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
 ITEM_CACHE = 4096  # base (un-reviewed) items kept per build for result rows
 DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
+ROLE_ASKED, ROLE_OTHER = 2.5, 1.2  # score factor when the department has the role the query asks / the other one
 
 
 class Engine:
@@ -38,7 +39,8 @@ class Engine:
         self.has_clauses = a["clause_ptr"][1:] > a["clause_ptr"][:-1]
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._vocab = None
+        self._vocab: Any = None
+        self._speller: Any = None
         self._reviewed: tuple[int, dict[int, dict[str, str]]] | None = None
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -135,6 +137,15 @@ class Engine:
             out.update(fetched)
         return out
 
+    def speller(self):
+        """Typo candidates over this build's words, ranked by document frequency (built once per build)."""
+        if self._speller is None:
+            from kb.search.spelling import Speller
+
+            ix = self.ix
+            self._speller = Speller(ix.vocabulary(), lambda w: ix.df("text", w) + ix.df("title", w))
+        return self._speller
+
     def vocabulary(self):
         """Did-you-mean words of this build (written by the index build), with a character index."""
         if self._vocab is None:
@@ -178,6 +189,12 @@ def _coverage(pq: ParsedQuery, parts: list[list[str]], hay: str) -> float:
     return total / len(pq.concepts)
 
 
+def _kept_apart(pq: ParsedQuery, hay: str) -> bool:
+    """True when a concept matches the item only through a word a negative rule keeps apart from it (留守儿童 is
+    not found by an item about 留守老人 alone)."""
+    return any(c.never and not any(f in hay for f in c.strings) and any(n in hay for n in c.never) for c in pq.concepts)
+
+
 def _base_scores(eng: Engine, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     """(score, matched) per item: BM25F of the item plus its best clause, or department/filter-only scores."""
     ix, n = eng.ix, eng.ix.n_items
@@ -202,7 +219,8 @@ def _base_scores(eng: Engine, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         for canon, _, _ in pq.depts:
             member, lead = eng.dept_masks(canon)
             score += member + 2.0 * lead
-            matched |= member
+            # 市卫健委牵头 alone: only the items it leads (配合: only those it supports)
+            matched |= member if not pq.role else lead if pq.role == "lead" else member & ~lead
         return score, matched
     return np.ones(n), np.ones(n, dtype=bool)
 
@@ -213,7 +231,11 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
     factor = eng.kind_prior.copy()
     for canon, _, stem in pq.depts:
         member, lead = eng.dept_masks(canon)
-        factor *= np.where(lead, DEPT_LEAD[stem], np.where(member, DEPT_CO[stem], 1.0))
+        if pq.role:  # 教育局牵头 …: the asked role counts most, the other role a little
+            asked = lead if pq.role == "lead" else member & ~lead
+            factor *= np.where(asked, ROLE_ASKED, np.where(member, ROLE_OTHER, 1.0))
+        else:
+            factor *= np.where(lead, DEPT_LEAD[stem], np.where(member, DEPT_CO[stem], 1.0))
     upper = base * factor  # coverage only lowers a score (its factor is at most 1)
     ok = matched if mask is None else matched & mask
     cand = np.flatnonzero(ok & (upper > 0))
@@ -225,12 +247,15 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
         [] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word] for c in pq.concepts
     ]
     phrases = [c.word for c in pq.concepts if c.phrase]
+    compound = [c for c, ps in zip(pq.concepts, parts, strict=True) if c.phrase or any(p != c.word for p in ps)]
     ranked = []
     for i in cand.tolist():
         hay = eng.ix.hay(i)
         if phrases and any(p not in hay.replace(" ", "") for p in phrases):
             continue
         if any(x and x in hay for x in pq.excluded):
+            continue
+        if _kept_apart(pq, hay):
             continue
         cov = _coverage(pq, parts, hay)
         ranked.append(
@@ -239,13 +264,18 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
                 "id": eng.ix.ids[i],
                 "score": float(upper[i]) * (0.15 + 0.85 * cov * cov),
                 "coverage": cov,
+                # compound words found whole (or as a synonym's whole form), not only through their parts
+                "whole": sum(any(f in hay for f in c.strings) for c in compound) + sum(j in hay for j in pq.joined),
                 "hay": hay,
             }
         )
-    ranked.sort(key=lambda e: (-e["score"], e["row"]))
+    # The exact words (or a synonym's whole form) first: an item holding a compound query word whole outranks one
+    # that only shares its parts (性教育 before 教育, 电子烟 before 电子…烟花); then BM25F with coverage.
+    ranked.sort(key=lambda e: (-e["whole"], -e["score"], e["row"]))
     if ranked and pq.concepts:
-        floor = ranked[0]["score"] * KEEP_RATIO
-        ranked = [e for e in ranked if e["score"] >= floor]
+        floor = max(e["score"] for e in ranked) * KEEP_RATIO
+        units = len(compound) + len(pq.joined)
+        ranked = [e for e in ranked if e["score"] >= floor or (units and e["whole"] == units)]
     reviewed = eng.reviewed_departments() if ranked else {}
     for e in ranked:
         e["kind"] = eng.ix.kinds[eng.ix.arr["kind"][e["row"]]]

@@ -7,12 +7,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kb.search.analysis import bigrams, normalise, search_tokens, synonym_groups, words
+from kb.search.analysis import bigrams, everyday_terms, never_same, normalise, search_tokens, synonym_groups, words
+from kb.search.intent import is_filler, question_kind, role_of, strip_questions
 from nlp.model import KIND_LABELS
 
 MAX_QUERY_CHARS = 200
 MAX_FORMS = 6
-SYNONYM_WEIGHT = 0.8
+SYNONYM_WEIGHT = 0.8  # a synonym of a typed word weighs less than the word itself
+EVERYDAY_WEIGHT = 0.8  # the plan's term for an everyday word (孩子 → 儿童): the word is rarely in the plan itself
 COMMON_SHARE = 0.4  # a token in more than this share of documents is too common to search for
 TEXT_FIELDS = ("title", "text", "indicators", "groups")
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "‘": "’", "＂": "＂"}
@@ -61,6 +63,7 @@ class Concept:
     word: str
     forms: list[tuple[str, str | None]]
     phrase: bool = False
+    never: frozenset[str] = frozenset()  # words this concept must not match through a part (negative rules)
 
     @property
     def strings(self) -> list[str]:
@@ -78,6 +81,10 @@ class ParsedQuery:
     chunks: list[str] = field(default_factory=list)  # the free-text pieces as typed (for did-you-mean)
     filters: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    question: str | None = None  # who / how / what, from the question words removed
+    role: str | None = None  # lead / co, from role words next to a department or in a "who" question
+    stems: list[tuple[str, str]] = field(default_factory=list)  # (canonical, word): a department stem among words
+    joined: list[str] = field(default_factory=list)  # words typed together (性教育 = 性 + 教育): the exact phrase
 
     @property
     def empty(self) -> bool:
@@ -96,8 +103,15 @@ def clean(q: str) -> str:
 
 
 def expand(word: str) -> list[tuple[str, str | None]]:
-    """The word and its synonym forms: every group term inside the word replaced by the other members."""
+    """The word and its synonym forms: every group term inside the word replaced by the other members, and the
+    plan's terms for an everyday word; never a form a negative rule keeps apart from the word."""
     forms: dict[str, str | None] = {word: None}
+    everyday = everyday_terms()
+    inside = [t for t in everyday if t in word]
+    if inside:
+        term = max(inside, key=len)
+        for target in everyday[term]:
+            forms.setdefault(word.replace(term, target), word)
     for group in synonym_groups():
         inside = [t for t in group if t in word]
         if inside:
@@ -105,7 +119,15 @@ def expand(word: str) -> list[tuple[str, str | None]]:
             for other in group:
                 if other != term:
                     forms.setdefault(word.replace(term, other), word)
-    return list(forms.items())[:MAX_FORMS]
+    never = never_of(word)
+    return [(f, via) for f, via in forms.items() if via is None or f not in never][:MAX_FORMS]
+
+
+def never_of(word: str) -> frozenset[str]:
+    """Words a negative rule keeps apart from this word (from the longest rule word inside it)."""
+    rules = never_same()
+    inside = [t for t in rules if t in word]
+    return rules[max(inside, key=len)] if inside else frozenset()
 
 
 def _department(word: str, alone: bool) -> tuple[str, bool] | None:
@@ -124,14 +146,15 @@ def _department(word: str, alone: bool) -> tuple[str, bool] | None:
 
 
 def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
-    """Read the typed query: phrases, field filters, -exclusions, departments, words with synonyms."""
+    """Read the typed query: phrases, field filters, -exclusions, question and role words, departments, words with
+    synonyms."""
     text = clean(q)
     pq = ParsedQuery(text=text, filters={k: v for k, v in (filters or {}).items() if v not in (None, "")})
     rest = text
     for m in _PHRASE.finditer(text):
         phrase = normalise(m.group(m.lastindex or 1) or "").strip()
         if any(ch.isalnum() for ch in phrase):
-            pq.concepts.append(Concept(phrase, [(phrase, None)], phrase=True))
+            pq.concepts.append(Concept(phrase, [(phrase, None)], phrase=True, never=never_of(phrase)))
     rest = _PHRASE.sub(" ", rest)
     if any(ch in rest for ch in _QUOTES) or any(ch in rest for ch in _QUOTES.values()):
         pq.messages.append("引号不成对,已按普通词语搜索")
@@ -143,28 +166,68 @@ def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
     if _OPERATORS.search(rest):
         pq.messages.append("不支持 AND/OR/NOT 运算符,已按普通词语搜索(多个词之间用空格分隔)")
         rest = _OPERATORS.sub(" ", rest)
-    chunks = []
+    chunks, kinds = [], []
     for chunk in rest.split():
         if chunk.startswith("-") and len(chunk) > 1 and any(c.isalnum() for c in chunk):
             pq.excluded.append(normalise(_SYNTAX.sub("", chunk[1:])))
             continue
-        chunks.extend(_SYNTAX.sub(" ", chunk).replace("-", " ").split())
+        stripped, found = strip_questions(normalise(chunk))
+        kinds += found
+        chunks.extend(_SYNTAX.sub(" ", stripped).replace("-", " ").split())
+    pq.question = question_kind(kinds)
     seen = {c.word for c in pq.concepts}
     pq.chunks = [normalise(c) for c in chunks]
+    roles: list[tuple[str, str]] = []  # (word, role), kept as words unless a department or "who" makes them roles
+    words_in_order: list[str] = []
     for chunk in chunks:
-        ws = words(chunk)
+        ws = [w for w in words(chunk) if not is_filler(w)]
+        together = "".join(w for w in ws if not role_of(w) and not _department(w, alone=False))
+        if len(together) > 1 and together in normalise(chunk) and together not in ws:
+            pq.joined.append(together)
         for w in ws:
-            dep = _department(w, alone=len(ws) == 1)
+            if role_of(w):
+                roles.append((w, role_of(w) or ""))
+                words_in_order.append(w)
+                continue
+            dep = _department(w, alone=len(ws) == 1 or all(role_of(x) or x == w for x in ws))
             if dep:
                 pq.depts.append((dep[0], w, dep[1]))
                 if not dep[1]:
                     continue
-            if w not in seen:
-                seen.add(w)
-                pq.concepts.append(Concept(w, expand(w)))
+            elif len(w) > 1:
+                stem = _stem(w)
+                if stem:
+                    pq.stems.append((stem, w))
+            words_in_order.append(w)
+    if roles and (pq.depts or pq.stems or pq.question == "who"):
+        pq.role = roles[0][1]
+        role_words = {w for w, _ in roles}
+        words_in_order = [w for w in words_in_order if w not in role_words]
+    for w in words_in_order:
+        if w not in seen:
+            seen.add(w)
+            pq.concepts.append(Concept(w, expand(w), never=never_of(w)))
     if pq.empty and not pq.filters:
         pq.messages.append("请输入要搜索的词语")
     return pq
+
+
+def _stem(word: str) -> str | None:
+    """The canonical department a bare stem names (卫健, 公安) when the word is nothing but the stem."""
+    found = _department(word, alone=True)
+    return found[0] if found and found[1] else None
+
+
+def refine(pq: ParsedQuery, df) -> None:
+    """Settle what the index decides: a department stem that is no word of the plan (卫健) is the department,
+    not a word to find; df(field, token) → documents holding it."""
+    for canon, w in pq.stems:
+        if not df("text", w) and not df("title", w):
+            if all(d[0] != canon for d in pq.depts):
+                pq.depts.append((canon, w, True))
+            pq.concepts = [c for c in pq.concepts if c.word != w]
+    stems_as_depts = {w for _, w, stem in pq.depts if stem}
+    pq.concepts = [c for c in pq.concepts if c.word not in stems_as_depts or df("text", c.word) or df("title", c.word)]
 
 
 Terms = dict[tuple[str, str], float]  # (field, token) → query weight
@@ -177,6 +240,7 @@ def concept_query(c: Concept, df=None) -> list[tuple[str, str, float]]:
     the concept's other tokens and would cost a scan of most postings, so it is left out.
     """
     subs: list[tuple[str, str, float]] = []
+    typed_best = 0.0  # the typed word's heaviest token: no expansion may weigh more than its share of it
     for form, via in c.forms:
         weight = 1.0 if via is None else SYNONYM_WEIGHT
         toks = list(dict.fromkeys(t for t, _, _ in search_tokens(form)))
@@ -185,6 +249,10 @@ def concept_query(c: Concept, df=None) -> list[tuple[str, str, float]]:
         for tok in toks:
             # A longer token is more specific than its parts; weight by length so 高中阶段 beats 阶段.
             w = weight * (1.0 + 0.25 * (len(tok) - 2)) if len(tok) > 1 else weight * 0.5
+            if via is None:
+                typed_best = max(typed_best, w)
+            elif typed_best:
+                w = min(w, typed_best * weight)  # 托育 → 婴幼儿照护: longer, yet weighs less than the word typed
             subs.extend((f, tok, w) for f in TEXT_FIELDS)
         if len(toks) > 1:  # the raw text repeats the repaired one: only the whole form is looked up there
             subs.append(("raw", form, weight))

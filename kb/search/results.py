@@ -8,17 +8,11 @@ from collections import Counter
 
 import numpy as np
 
-from kb.search.analysis import normalise, search_tokens
+from kb.search.analysis import normalise, same_length_norm, search_tokens
 from kb.search.query import ParsedQuery
 
 SNIPPET_CHARS = 140
 FIELD_LABELS = {"title": "标题", "indicators": "指标", "text": "正文", "raw": "原文", "groups": "对象"}
-
-
-def _norm_same_length(text: str) -> str:
-    """Normalised text whose offsets equal the original's (so marks land on the original characters)."""
-    n = normalise(text)
-    return n if len(n) == len(text) else text.lower()
 
 
 def highlight_terms(pq: ParsedQuery) -> list[str]:
@@ -35,7 +29,7 @@ def highlight_terms(pq: ParsedQuery) -> list[str]:
 
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) ranges of every occurrence of the terms in text (overlaps and neighbours joined)."""
-    norm = _norm_same_length(text)
+    norm = same_length_norm(text)
     covered = [False] * (len(text) + 1)
     for t in terms:
         start = norm.find(t)
@@ -43,13 +37,14 @@ def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
             for i in range(start, start + len(t)):
                 covered[i] = True
             start = norm.find(t, start + 1)
-    spans, start = [], None
+    spans: list[tuple[int, int]] = []
+    begin: int | None = None
     for i, on in enumerate(covered):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            spans.append((start, i))
-            start = None
+        if on and begin is None:
+            begin = i
+        elif not on and begin is not None:
+            spans.append((begin, i))
+            begin = None
     return spans
 
 
@@ -97,7 +92,7 @@ def why(item: dict, pq: ParsedQuery) -> list[str]:
         "raw": item.get("raw_text") or "",
         "groups": " ".join(item.get("target_groups") or []),
     }
-    fields = {k: _norm_same_length(v) for k, v in fields.items()}
+    fields = {k: same_length_norm(v) for k, v in fields.items()}
     out = []
     for c in pq.concepts:
         for form, via in c.forms:
@@ -125,7 +120,9 @@ def why(item: dict, pq: ParsedQuery) -> list[str]:
 
 def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
     """Counts of domain, kind and department over every matching item."""
-    dom, kind, dept = Counter(), Counter(), Counter()
+    dom: Counter[str] = Counter()
+    kind: Counter[str] = Counter()
+    dept: Counter[str] = Counter()
     for e in entries:
         dom[e.get("domain_name") or "其他"] += 1
         kind[e["kind"]] += 1
