@@ -108,9 +108,14 @@ def test_link_decisions(mini, action, serves):
 def test_notes_add_edit_remove(mini):
     key, _ = reviews.add_note("health-m1", "**重点**督办", "amy")
     assert [n["body"] for n in item("health-m1")["notes"]] == ["**重点**督办"]
-    reviews.edit_note(key, "已办结", "bob")
-    assert [(n["body"], n["by"]) for n in item("health-m1")["notes"]] == [("已办结", "bob")]  # by = last editor
-    aid = reviews.remove_note(key, "bob")
+    with pytest.raises(reviews.ReviewError, match="只能修改自己的备注"):
+        reviews.edit_note(key, "别人改的", "bob")  # a reviewer edits only their own notes
+    with pytest.raises(reviews.ReviewError, match="只能修改自己的备注"):
+        reviews.remove_note(key, "bob")
+    reviews.edit_note(key, "办理中", "amy")
+    reviews.edit_note(key, "已办结", "bob", moderator=True)  # an admin moderates; the note stays amy's
+    assert [(n["body"], n["by"]) for n in item("health-m1")["notes"]] == [("已办结", "amy")]
+    aid = reviews.remove_note(key, "bob", moderator=True)
     assert item("health-m1")["notes"] == []
     reviews.undo(aid, "bob")
     assert [n["body"] for n in item("health-m1")["notes"]] == ["已办结"]

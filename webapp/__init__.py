@@ -10,8 +10,10 @@ from flask import Flask, request
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides defaults (tests pass TESTING and a data dir)."""
+    from webapp import jsonsafe, render, security
+
     app = Flask(__name__)
-    from webapp import render, security
+    app.json = jsonsafe.SafeJSONProvider(app)  # request bodies: too deep / lone surrogates / huge ints → 400
 
     app.config.update(
         JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=1 << 20, SEND_FILE_MAX_AGE_DEFAULT=3600, **security.COOKIE_DEFAULTS

@@ -279,8 +279,12 @@ def enter_value(ind_id: str):
         return redirect(back)
     g.pop("monitoring", None)
     fresh = row_json(_find(ind["id"]))
-    v = next(v for v in fresh["values"] if v["year"] == entry.year)
-    st = {"code": v["status"], "label": v["label"], "reason": v["reason"]}
+    v = next((v for v in fresh["values"] if v["year"] == entry.year), None)  # a year outside the period: none
+    st = (
+        {"code": v["status"], "label": v["label"], "reason": v["reason"]}
+        if v
+        else {"code": "", "label": "", "reason": ""}
+    )
     if wants_json():
         return jsonify(
             {

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from kb.store.db import NoKnowledgeBase
 
@@ -103,8 +103,22 @@ def _unexpected(exc: Exception):
     return error_response(500, DEFAULT_MESSAGES[500])
 
 
+def _parse_json_body():
+    """Parse a JSON body once, before any view: a malformed or hostile one is a 400 in the API error shape
+    for every route (views reading it with silent=True would otherwise each answer something different)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json or not request.content_length:
+        return None
+    try:
+        request.get_json()
+    except BadRequest as exc:
+        cause = exc.__context__ or exc.__cause__
+        return error_response(400, f"请求体不是可接受的 JSON:{cause or exc.description}")
+    return None
+
+
 def init_app(app: Flask) -> None:
-    """Install the error handlers."""
+    """Install the error handlers and the JSON body check."""
+    app.before_request(_parse_json_body)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NoKnowledgeBase, _no_kb)
     app.register_error_handler(Exception, _unexpected)

@@ -43,12 +43,17 @@ def _act(item: str, f: dict[str, str], by: str, reason: str) -> int:
         "repair.accept": lambda: reviews.accept_repair(*_need(f, "repair"), by, reason),
         "repair.reject": lambda: reviews.reject_repair(*_need(f, "repair"), by, reason),
         "note.add": lambda: reviews.add_note(item, *_need(f, "body"), by, reason)[1],
-        "note.edit": lambda: reviews.edit_note(*_need(f, "note", "body"), by, reason),
-        "note.remove": lambda: reviews.remove_note(*_need(f, "note"), by, reason),
+        "note.edit": lambda: reviews.edit_note(*_need(f, "note", "body"), by, reason, item=item, moderator=_admin()),
+        "note.remove": lambda: reviews.remove_note(*_need(f, "note"), by, reason, item=item, moderator=_admin()),
     }
     if action not in table:
         raise reviews.ReviewError(f"未知的审核操作“{action}”。可用:{'、'.join(table)}")
     return int(table[action]())
+
+
+def _admin() -> bool:
+    """Admins moderate: they may edit or remove anyone's note."""
+    return bool(g.user) and g.user.get("role") == "admin"
 
 
 def _fields() -> dict[str, str]:

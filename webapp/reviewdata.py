@@ -94,7 +94,8 @@ def for_item(it: dict[str, Any]) -> dict[str, Any]:
     """The item's notes (rendered Markdown) and its audit history."""
     from kb.reviews import render_note
 
-    notes = [{**n, "html": render_note(n["body"])} for n in it.get("notes") or []]
+    # rendered when written (kb.reviews.markup); only rows from before that are rendered here
+    notes = [{**n, "html": n.get("html") or render_note(n["body"])} for n in it.get("notes") or []]
     return {"notes": notes, "history": audit(item=it["id"]) if _has_reviews() else []}
 
 

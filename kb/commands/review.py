@@ -174,13 +174,15 @@ def cmd_note(args) -> int:
 def cmd_note_edit(args) -> int:
     from kb import reviews
 
-    return _done(reviews.edit_note(args.note_id, _text(args), args.by, args.reason), f"修改备注 {args.note_id}")
+    # the command line is the operator's (it holds the data dir anyway): it moderates any note
+    aid = reviews.edit_note(args.note_id, _text(args), args.by, args.reason, moderator=True)
+    return _done(aid, f"修改备注 {args.note_id}")
 
 
 def cmd_note_remove(args) -> int:
     from kb import reviews
 
-    return _done(reviews.remove_note(args.note_id, args.by, args.reason), f"删除备注 {args.note_id}")
+    return _done(reviews.remove_note(args.note_id, args.by, args.reason, moderator=True), f"删除备注 {args.note_id}")
 
 
 def cmd_undo(args) -> int:

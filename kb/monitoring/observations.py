@@ -136,6 +136,9 @@ def check(
     return value, unit, note
 
 
+MAX_SOURCE = 500  # characters of a 数据来源; a longer one is refused, not stored and shown everywhere
+
+
 def make_entry(
     ind: dict[str, Any],
     year: Any,
@@ -147,9 +150,14 @@ def make_entry(
 ) -> Entry:
     """Parse and check a user's input (year and value as typed) into an Entry."""
     try:
-        year = int(str(year).strip())
+        text = str(year).strip()
+        year = int(text) if len(text) <= 8 else -1  # a 5,000-digit "year" is not parsed at all
     except ValueError:
-        raise ObservationError(f"无法识别的年度“{year}”") from None
+        raise ObservationError(f"无法识别的年度“{str(year)[:20]}”") from None
+    if not 1900 <= year <= 2200:  # also keeps a huge integer away from SQLite (an OverflowError, a 500)
+        raise ObservationError(f"年度“{year}”不在 1900–2200 之间")
+    if len(source or "") > MAX_SOURCE:
+        raise ObservationError(f"数据来源最长 {MAX_SOURCE} 字")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return Entry(ind["id"], year, None, source=source.strip())
     value, typed_unit = parse_value(raw)

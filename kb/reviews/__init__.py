@@ -21,6 +21,7 @@ from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
     undo,
     write_change,
 )
+from kb.reviews.markup import check_note, render_note
 from kb.reviews.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
 from kb.store.db import kb_connection
 
@@ -120,6 +121,7 @@ def _record(
             "decision": fields["decision"],
             "role": fields.get("role"),
             "body": fields.get("body"),
+            "body_html": fields.get("body_html"),
             "anchor": json.dumps(anchor, ensure_ascii=False),
             "actor": actor,
             "reason": reason or "",
@@ -329,10 +331,17 @@ def reject_repair(repair_id: str, by: str, reason: str = "", plan: str | None = 
 
 
 # -- notes ----------------------------------------------------------------------------------------
+def _note_body(body: str) -> tuple[str, str]:
+    """(Markdown, its sanitised HTML) of a note within the length cap; ReviewError otherwise."""
+    try:
+        return check_note(body), render_note(body)
+    except ValueError as exc:
+        raise ReviewError(str(exc)) from exc
+
+
 def add_note(item: str, body: str, by: str, reason: str = "") -> tuple[str, int]:
-    """Attach a Markdown note to an item; returns (note id, audit id)."""
-    if not body.strip():
-        raise ReviewError("备注不能为空")
+    """Attach a Markdown note to an item (rendered once, here); returns (note id, audit id)."""
+    body, body_html = _note_body(body)
     conn = kb_connection()
     try:
         it = _item(conn, item)
@@ -347,41 +356,43 @@ def add_note(item: str, body: str, by: str, reason: str = "") -> tuple[str, int]
         "note.add",
         by,
         reason,
-        lambda row: {"decision": "note", "body": body},
+        lambda row: {"decision": "note", "body": body, "body_html": body_html},
         item_anchor(it),
     )
     return key, aid
 
 
-def _note(conn: sqlite3.Connection, note_id: str) -> dict[str, Any]:
+def _note(conn: sqlite3.Connection, note_id: str, by: str, item: str | None, moderator: bool) -> dict[str, Any]:
+    """The note row a reviewer may change: their own (admins: anyone's), on the item it is said to be on."""
     row = conn.execute("SELECT * FROM reviews WHERE kind = 'note' AND target = ?", (note_id,)).fetchone()
     if row is None:
         raise ReviewError(f"找不到备注 {note_id}")
-    return dict(row)
+    note = dict(row)
+    if item is not None and note["item"] != item:
+        uni = live_universe()
+        if uni is None or resolve_row(uni, note)[0] != item:
+            raise ReviewError(f"备注 {note_id} 不属于条目 {item}")
+    if not moderator and note["actor"] != by:
+        raise ReviewError(f"只能修改自己的备注(此备注由 {note['actor']} 添加)")
+    return note
 
 
-def edit_note(note_id: str, body: str, by: str, reason: str = "") -> int:
-    """Replace a note's Markdown."""
-    if not body.strip():
-        raise ReviewError("备注不能为空; 删除请用 note-remove")
+def edit_note(
+    note_id: str, body: str, by: str, reason: str = "", item: str | None = None, moderator: bool = False
+) -> int:
+    """Replace a note's Markdown (the author, or a moderator: the note stays its author's)."""
+    body, body_html = _note_body(body)
 
     def run(conn):
-        before = _note(conn, note_id)
-        after = {**before, "body": body, "actor": by, "reason": reason or "", "updated_at": now()}
+        before = _note(conn, note_id, by, item, moderator)
+        after = {**before, "body": body, "body_html": body_html, "reason": reason or "", "updated_at": now()}
         return write_change(conn, "note.edit", before, after, by, reason)
 
     return transaction(run)
 
 
-def remove_note(note_id: str, by: str, reason: str = "") -> int:
-    """Delete a note (the audit log keeps it; undo brings it back)."""
-    return transaction(lambda conn: write_change(conn, "note.remove", _note(conn, note_id), None, by, reason))
-
-
-def render_note(md: str) -> str:
-    """Markdown → safe HTML (nh3 removes scripts, event handlers and javascript: links)."""
-    import markdown
-    import nh3
-
-    html = markdown.markdown(md or "", extensions=["extra", "sane_lists"], output_format="html")
-    return nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+def remove_note(note_id: str, by: str, reason: str = "", item: str | None = None, moderator: bool = False) -> int:
+    """Delete a note (the audit log keeps it; undo brings it back); the author's or, for a moderator, any."""
+    return transaction(
+        lambda conn: write_change(conn, "note.remove", _note(conn, note_id, by, item, moderator), None, by, reason)
+    )

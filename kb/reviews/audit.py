@@ -145,7 +145,10 @@ def read(fn: Callable[[sqlite3.Connection], Any]) -> Any:
 
 
 def _same(row: dict | None, snapshot: dict | None) -> bool:
-    return (row is None) == (snapshot is None) and (row is None or {**row} == {**snapshot})
+    """The row is as the snapshot recorded it (a column added since, absent from old entries, counts as NULL)."""
+    if row is None or snapshot is None:
+        return row is None and snapshot is None
+    return all(row.get(k) == snapshot.get(k) for k in row.keys() | snapshot.keys())
 
 
 def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
@@ -264,6 +267,10 @@ def _clean_review(r: Any, n: int) -> dict[str, Any]:
     out["reason"] = out["reason"] or ""
     out["created_at"] = out["created_at"] or now()
     out["updated_at"] = out["updated_at"] or out["created_at"]
+    if out["kind"] == "note":  # rendered once here, like a note written on this instance
+        from kb.reviews.markup import render_note
+
+        out["body_html"] = render_note(str(out.get("body") or ""))
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from kb import paths
 from kb.reviews.anchoring import Universe, item_anchor, live_universe, match_repair, repair_context, universe_from_items
 from kb.reviews.audit import read, transaction, write_change
+from kb.reviews.markup import render_note
 
 _RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
 
@@ -110,6 +111,7 @@ def _apply(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Univ
                 {
                     "id": target,
                     "body": row["body"],
+                    "html": row.get("body_html") or render_note(row["body"] or ""),
                     "by": row["actor"],
                     "at": row["created_at"],
                     "updated_at": row["updated_at"],
