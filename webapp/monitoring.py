@@ -372,3 +372,6 @@ def import_upload():
         "ok",
     )
     return redirect(url_for("monitoring.overview_page"))
+
+
+from webapp import monitoring_reports  # noqa: E402, F401  (registers the document routes on bp)

@@ -41,6 +41,18 @@ def register(sub) -> None:
     r.add_argument("--no-charts", action="store_true", help="不绘制图表 (faster)")
     _filters(r)
     r.set_defaults(func=cmd_report)
+    g = ms.add_parser("registry", help="统计监测指标体系: 定义、计算方法、计量单位、资料来源、报送频率")
+    g.add_argument("-o", "--output", help="导出 xlsx 或 docx (不指定则列出)")
+    g.add_argument("--set", dest="set_id", metavar="ID", help="修改一个指标 (配合 --field/--value/--by)")
+    g.add_argument("--field", choices=["definition", "method", "unit", "source", "frequency"])
+    g.add_argument("--value", default="")
+    g.add_argument("--by")
+    g.set_defaults(func=cmd_registry)
+    f = ms.add_parser("final", help="终期评估表: 每项目标的目标值、基线值、终期值、评估结论;每项措施的牵头和配合单位")
+    f.add_argument("-o", "--output", required=True, help="xlsx 或 docx")
+    f.add_argument("--year", type=int, help="终期年度 (默认: 各指标的目标年度)")
+    f.add_argument("--plan")
+    f.set_defaults(func=cmd_final)
     st = ms.add_parser("status", help="各指标状态与预警")
     st.add_argument("id", nargs="?")
     st.add_argument("--json", action="store_true")
@@ -280,4 +292,57 @@ def cmd_orphans(args) -> int:
     for o in orphans:
         print(f"{o['indicator']}\t{o['indicator_name']}\t{o['year']}\t{o['value']:g}{o['unit'] or ''}\t{o['why']}")
     print(f"孤立数据 {len(orphans)} 条(保留,未删除)", file=sys.stderr)
+    return 0
+
+
+def _table_out(path: str, sheets) -> Path:
+    from kb.monitoring.tables import to_docx, to_xlsx
+
+    fmt = _suffix_format(path, "")
+    if fmt not in ("xlsx", "docx"):
+        raise UserError("输出文件应为 .xlsx 或 .docx")
+    return _out(path, (to_docx if fmt == "docx" else to_xlsx)(sheets))
+
+
+def cmd_registry(args) -> int:
+    from kb.monitoring import registry
+
+    index = _index()
+    if args.set_id:
+        if not args.field or not args.by:
+            raise UserError("修改指标体系需要 --field 和 --by")
+        ind = index[resolve_id(index, args.set_id)]
+        try:
+            registry.update(ind, {args.field: args.value}, args.by)
+        except registry.RegistryError as exc:
+            raise UserError(str(exc)) from None
+        print(f"已修改: {ind['name']} {registry.FIELDS[args.field]} = {args.value or '(恢复默认)'}", file=sys.stderr)
+        return 0
+    rows = registry.entries(index)
+    if args.output:
+        out = _table_out(args.output, [registry.sheet(rows, "统计监测指标体系")])
+        print(f"已导出统计监测指标体系 ({len(rows)} 项指标) → {out}", file=sys.stderr)
+        return 0
+    for r in rows:
+        print("\t".join([r["id"], r["name"], *(r[k] for k in registry.FIELDS)]))
+    return 0
+
+
+def cmd_final(args) -> int:
+    from kb import monitoring as mon
+    from kb.monitoring import annual, final
+    from kb.monitoring.observations import load
+    from kb.store import KB
+
+    index = _index()
+    anchored, _ = load(index)
+    with KB() as kb:
+        try:
+            plan = annual.choose_plan(kb.plans(), args.plan)
+        except annual.ReportError as exc:
+            raise UserError(str(exc)) from None
+        items = kb.items(plan=plan["id"])
+    sheets = final.sheets(plan, items, mon.overview(index, anchored), args.year)
+    out = _table_out(args.output, sheets)
+    print(f"已导出终期评估表 (目标 {len(sheets[0].rows)} 行, 措施 {len(sheets[1].rows)} 行) → {out}", file=sys.stderr)
     return 0

@@ -19,10 +19,13 @@ RULE_NOTES = [
 
 def rule_notes() -> list[str]:
     """The status and warning rules in words (shown on the page and in reports)."""
+    from kb.monitoring.pace import pace_notes
+
     r = mon.rules()
-    return [
+    notes = [
         s.format(n=r["trend_min_points"], m=r["volatility_min_points"], t=r["volatility_threshold"]) for s in RULE_NOTES
     ]
+    return notes + pace_notes()
 
 
 def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[list[Any]]]:
