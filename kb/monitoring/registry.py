@@ -37,7 +37,7 @@ def definitions() -> dict[str, Any]:
 def defaults(ind: dict[str, Any]) -> dict[str, str]:
     """What the registry shows before anyone edits it: the data file's definition, the target's unit, the lead."""
     data = definitions()
-    known = next((d for rx, d in data["compiled"] if rx.search(ind["name"])), {})
+    known: dict[str, str] = next((d for rx, d in data["compiled"] if rx.search(ind["name"])), {})
     lead = [d["name"] for d in ind.get("departments", []) if d["role"] == "lead"]
     unit = mon.observation_unit(ind) or mon.norm_unit(ind.get("unit")) or ""
     return {
