@@ -12,6 +12,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
 from nlp.repair_lists import close_quotes, list_separators
+from nlp.repair_stops import find_stops
 
 APPLY_THRESHOLD = 0.75
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -112,7 +113,7 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
             for m in rule.pattern.finditer(text):
                 repl = m.expand(rule.replacement.replace("{level}", level))
                 add(_make(raw, m.start(), m.end(), repl, rule))
-    lone = {}
+    lone: dict[str, list[_Rule]] = {}
     for rule in rules:
         if rule.type == "lone":
             lone.setdefault(rule.token, []).append(rule)
@@ -130,6 +131,8 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
         add(rep)
     for rep in list_separators(raw, text, _make) + close_quotes(raw, text, _make):
         add(rep)
+    for rep in find_stops(raw, text, _make):
+        add(rep)
     return sorted(found, key=repair_order)
 
 
@@ -140,9 +143,9 @@ def repair_order(r: Repair) -> tuple[int, int, int]:
 
 def _diff_inserts(raw: str, start: int, end: int, new: str, rule: str, kind: str, conf: float) -> list[Repair]:
     """Split a replacement of raw[start:end] by new into pure insertions (new only adds characters)."""
-    reps, i = [], start
-    j = 0
-    pending, at = "", None
+    reps: list[Repair] = []
+    i, j = start, 0
+    pending, at = "", start
     while j < len(new):
         if i < end and new[j] == raw[i]:
             if pending:

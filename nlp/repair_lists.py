@@ -28,7 +28,7 @@ def list_terms() -> re.Pattern:
 
 def list_separators(raw: str, text: str, make) -> list[Repair]:
     """Insert 、 between two list members that touch, when a 、 just before shows an enumeration."""
-    reps = []
+    reps: list[Repair] = []
     pattern = list_terms()
     pos = 0
     while True:

@@ -1,5 +1,7 @@
 """Repair layer: raw → repaired rows (incl. words that must stay untouched), the offset map, stable ids."""
 
+from pathlib import Path
+
 import pytest
 
 from nlp.model import Repair
@@ -99,3 +101,56 @@ def test_offset_map_round_trip():
 def test_empty_map_is_identity():
     omap = OffsetMap([])
     assert [omap.to_text(i) for i in range(5)] == [omap.to_raw(i) for i in range(5)] == list(range(5))
+
+
+# Clause-opening verbs take an age group or figure as their object: no comma inside one target.
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("提高0-6岁残疾儿童抢救性康复率", "提高0-6岁残疾儿童抢救性康复率"),
+        ("提高3岁以下儿童系统管理率", "提高3岁以下儿童系统管理率"),
+        ("降低0-6岁儿童眼病发生率", "降低0-6岁儿童眼病发生率"),
+        ("儿童新发近视率明显下降0-6岁儿童眼保健覆盖率达到90%", "儿童新发近视率明显下降,0-6岁儿童眼保健覆盖率达到90%"),
+        ("龋患率持续降低3-6岁儿童", "龋患率持续降低,3-6岁儿童"),
+    ],
+)
+def test_verb_and_age_group(raw, expected):
+    assert repaired(raw) == expected
+
+
+CLEAN = sorted((Path(__file__).parent / "fixtures" / "clean_excerpts").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", CLEAN, ids=[p.stem for p in CLEAN])
+def test_clean_real_plans_come_out_unchanged(path):
+    raw = path.read_text(encoding="utf-8")
+    assert [r for r in find_repairs(raw) if r.applied] == []
+    assert repaired(raw) == raw
+
+
+# Plan-learned sentence openers: (plan text, where a stop is proposed, applied?)
+_PLAN = "".join(
+    f"{n}.加强{t}。加强宣传,加强培训。" for n, t in enumerate(["儿童保健", "学生管理", "校园安全", "网络保护"], 1)
+)
+
+
+@pytest.mark.parametrize(
+    "run,expect",
+    [
+        ("完善学校安全风险预防体系加强校园周边环境治理", "预防体系|加强"),  # opener after a complete clause
+        ("进一步加强校园周边环境治理工作", None),  # 加强 after an adverb is no new sentence
+        ("父母或其他监护人加强对儿童的监护", None),  # 加强 is the subject's predicate
+        ("对网络游戏加强监管", None),  # too short a clause before it
+        ("提供和加强校园周边环境治理", None),  # after a binding word
+    ],
+)
+def test_sentence_stops_from_the_plans_openers(run, expect):
+    from nlp.repair import _make
+    from nlp.repair_stops import find_stops, opener_rates
+
+    text = _PLAN + "\n" + run + "。\n"
+    assert opener_rates(text)["加强"] >= 0.9  # (almost) every 加强 of the plan opens a clause
+    reps = [r for r in find_stops(text, text, _make) if r.start > len(_PLAN)]
+    got = [text[r.start - 4 : r.start] + "|" + text[r.start : r.start + 2] for r in reps]
+    assert got == ([expect] if expect else [])
+    assert all(r.kind == "missing_punct" and r.rule == "sentence_stop" for r in reps)

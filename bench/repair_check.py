@@ -1,0 +1,72 @@
+"""Repair check against a gold directory: P/R like the eval scorer, plus the edits missed and the ones unconfirmed.
+
+.venv/bin/python bench/repair_check.py --gold bench/heldout [--plan corpus/yiyang-children-2021-2025.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from pathlib import Path
+
+from nlp.pipeline import analyse_file
+
+_STOPS = str.maketrans(dict.fromkeys(",,、。;;", ","))
+
+
+def _edits(a: str, b: str) -> set[tuple[int, int, str]]:
+    """Edits from a to b; an inserted stop counts the same whichever of ,、。; it is."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return {(i1, i2, b[j1:j2].translate(_STOPS)) for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal"}
+
+
+def check(plan_path: Path, gold_dir: Path) -> dict:
+    """Precision, recall, missed and unconfirmed edits of the plan's repaired text inside the gold regions."""
+    gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
+    plan = analyse_file(plan_path)
+    raw, pred = plan.raw_text, plan.text
+    target = raw
+    for g in gold["repairs"]:
+        if raw.count(g["raw"]) == 1:
+            target = target.replace(g["raw"], g["fixed"], 1)
+    regions = gold.get("regions") or [[0, len(raw)]]
+
+    def inside(e: tuple[int, int, str]) -> bool:
+        return any(a <= e[0] < b or (e[0] == e[1] == b) for a, b in regions)
+
+    gold_e, pred_e = _edits(raw, target), {e for e in _edits(raw, pred) if inside(e)}
+    tp = len(gold_e & pred_e)
+
+    def show(e: tuple[int, int, str]) -> str:
+        return (
+            raw[max(0, e[0] - 8) : e[0]] + "[" + raw[e[0] : e[1]] + "→" + e[2] + "]" + raw[e[1] : e[1] + 8]
+        ).replace("\n", "⏎")
+
+    return {
+        "precision": tp / len(pred_e) if pred_e else 0.0,
+        "recall": tp / len(gold_e) if gold_e else 0.0,
+        "gold": len(gold_e),
+        "predicted": len(pred_e),
+        "missed": sorted(show(e) for e in gold_e - pred_e),
+        "unconfirmed": sorted(show(e) for e in pred_e - gold_e),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--gold", type=Path, default=Path("bench/heldout"))
+    ap.add_argument("--plan", type=Path, default=Path("corpus/yiyang-children-2021-2025.txt"))
+    a = ap.parse_args()
+    r = check(a.plan, a.gold)
+    print(
+        f"repairs precision={r['precision']:.3f} recall={r['recall']:.3f} gold={r['gold']} predicted={r['predicted']}"
+    )
+    for k in ("missed", "unconfirmed"):
+        print(f"-- {k} ({len(r[k])})")
+        for s in r[k]:
+            print("  ", s)
+
+
+if __name__ == "__main__":
+    main()
