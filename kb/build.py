@@ -135,6 +135,20 @@ def _write_plan(conn, plan: Plan, pos: int) -> None:
                 for rank, (item, clause, a) in enumerate(rows)
             ],
         )
+        conn.execute(
+            "INSERT INTO item_review VALUES (?,?,?)",
+            (
+                it.id,
+                int(it.needs_review),
+                json.dumps(
+                    [
+                        {"name": c.name, "score": c.score, "evidence": [e.__dict__ for e in c.evidence]}
+                        for c in it.candidates
+                    ],
+                    ensure_ascii=False,
+                ),
+            ),
+        )
         conn.executemany(
             "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [

@@ -5,25 +5,24 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp import lang, registry
+from nlp import lang, mandates, registry
 from nlp.lang import read_lines
 from nlp.mentions import find_mentions
-from nlp.model import Assignment, Evidence, Item, Plan
+from nlp.model import Assignment, Candidate, Evidence, Item, Plan
+from nlp.scoring import CO_FACTOR, Hit, Tally, dedupe, needs_review, rank, tally
+from nlp.senses import other_sense
 
 LEXICON_FILE = "responsibility.tsv"
 KINDS = ("goal", "measure", "implementation", "monitoring")
 EXPLICIT_WEIGHT = 1.5  # a body the text names outweighs any single topic word
 GROUP_WEIGHT = 1.0  # "司法机关" names its members less directly than "人民法院"
-CO_FACTOR = 0.5  # a co-role topic word counts half when deciding who leads
-TITLE_BOOST = 1.5  # a measure's heading states its topic, so its words weigh more
 ITEM_MIN = 0.5  # summed weight an inferred body needs to be listed on an item (no padding)
 CLAUSE_MIN = 0.4  # … and on a single clause
-JOINT_LEAD = 0.8  # a second body co-leads when its lead score is this close to the top
 CITED_FACTOR = 0.5  # weight of a topic word inside 《…》
-MAX_EVIDENCE = 6
+MAX_CANDIDATES = 5
 _CITED = re.compile(r"《[^》]{1,60}》")
 
 
@@ -38,39 +37,11 @@ class Entry:
     scope: str = ""
 
 
-@dataclass
-class Hit:
-    """One piece of support for a department at a place in the item text."""
-
-    dept: str
-    start: int
-    end: int
-    text: str
-    role: str  # lead | co (the role hint of the lexicon row / the plan's own cue)
-    weight: float
-    rule: str
-    source: str  # explicit | inferred
-    cue: str | None = None
-
-
-@dataclass
-class Tally:
-    """A department's accumulated support in a clause or an item."""
-
-    total: float = 0.0
-    lead: float = 0.0
-    cued_lead: bool = False
-    cued_co: bool = False
-    explicit: bool = False
-    forced: bool = False  # a section default ("**") or the stand-in for an item nothing else covers
-    first: int = 10**9
-    hits: list[Hit] = field(default_factory=list)
-
-
 @lru_cache(maxsize=1)
 def lexicon() -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
     """(term rows, prior rows) of responsibility.tsv; every department must resolve in the registry."""
-    terms, priors = [], []
+    terms: list[Entry] = []
+    priors: list[Entry] = []
     for line in read_lines(LEXICON_FILE):
         term, dept, role, weight, scope = (c.strip() for c in (line.split("\t") + [""] * 5)[:5])
         dep = registry.resolve(dept)
@@ -129,8 +100,12 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
     for t in pattern.finditer(text):
         if any(t.start() < e and s < t.end() for s, e in taken):
             continue
-        if t.start() not in bounds and t.end() not in bounds:
-            continue  # straddles two words (育儿 in 养育|儿童): not the term
+        if t.start() not in bounds and (t.end() not in bounds or t.start() - 1 in bounds):
+            # straddles two words (育儿 in 养育|儿童) or is a word behind a one-character prefix (职工 in 教职工);
+            # the head of a compound of two words (预算 in 财政预算) still counts
+            continue
+        if other_sense(t.group(), text, t.start(), t.end()):
+            continue  # the word in its other sense (残疾 as an outcome, 体育类社会组织)
         # a topic inside a cited document's title (《…家庭教育促进条例》) is a reference, not the task
         factor = CITED_FACTOR if any(s <= t.start() < e for s, e in cited) else 1.0
         for e in by_term[t.group()]:
@@ -150,112 +125,73 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
     return sorted(hits, key=lambda h: h.start)
 
 
-def _tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
-    """Sum support per department; a repeated term adds with diminishing returns (√n) so topics, not words, count."""
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    out: dict[str, Tally] = defaultdict(Tally)
-    for h in hits:
-        key = (h.dept, h.rule)
-        seen[key] += 1
-        n = seen[key]
-        w = h.weight * (math.sqrt(n) - math.sqrt(n - 1)) * (TITLE_BOOST if h.start < boost_until else 1.0)
-        t = out[h.dept]
-        t.total += w
-        t.lead += w if h.role == "lead" else w * CO_FACTOR
-        t.cued_lead |= h.cue == "lead"
-        t.cued_co |= h.cue == "co"
-        t.explicit |= h.source == "explicit"
-        t.first = min(t.first, h.start)
-        t.hits.append(h)
-    return out
+def _apply_priors(tallies: dict[str, Tally], kind: str | None, domain: str | None, label: str) -> None:
+    """Section semantics: "**" always assigns (the plan's own section says who); "*" only backs a body the text
+    already supports. Neither invents a lead for a text that names nobody: that item goes to review instead.
+    A prior's evidence is the section or domain it comes from (label), never empty."""
+    for e in lexicon()[1]:
+        if e.term not in ("**", "*") or not _in_scope(e.scope, kind, domain):
+            continue
+        if e.term == "**" or (e.department in tallies and tallies[e.department].total > 0):
+            t = tallies[e.department]
+            t.total += e.weight
+            t.lead += e.weight if e.role == "lead" else e.weight * CO_FACTOR
+            t.forced |= e.term == "**"
+            t.first = min(t.first, 10**8)  # a prior never counts as "first listed"
+            t.hits.append(
+                Hit(e.department, 0, 0, label, e.role, e.weight, f"prior:{e.term}{e.scope or 'all'}", "inferred")
+            )
 
 
-def _rank(tallies: dict[str, Tally], minimum: float, clause_ids: dict[int, str] | None = None) -> list[Assignment]:
-    """Policy: explicit 牵头/负责 > the body whose topic dominates (lead score) > first listed; the rest are co."""
-    kept = {d: t for d, t in tallies.items() if t.explicit or t.forced or t.total >= minimum}
-    if not kept:
-        return []
-    order = sorted(kept, key=lambda d: (-kept[d].cued_lead, -kept[d].lead, kept[d].first))
-    top = kept[order[0]]
-    leads = [d for d in order if kept[d].cued_lead] or [
-        d for d in order if not kept[d].cued_co and kept[d].lead >= JOINT_LEAD * top.lead
-    ]
-    leads = leads[:2]
-    cos = sorted((d for d in kept if d not in leads), key=lambda d: (-kept[d].total, kept[d].first))
-    return [_assignment(d, kept[d], "lead" if d in leads else "co", clause_ids) for d in leads + cos]
-
-
-def _confidence(t: Tally) -> float:
-    if t.explicit:
-        return 0.95 if (t.cued_lead or t.cued_co) else 0.9
-    return round(min(0.85, max(0.3, 1 - math.exp(-t.total))), 2)
-
-
-def _clause_of(pos: int, clause_ids: dict[int, str] | None) -> str | None:
-    if not clause_ids:
-        return None
-    starts = [s for s in clause_ids if s <= pos]
-    return clause_ids[max(starts)] if starts else None
-
-
-def _assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | None) -> Assignment:
-    best, seen = [], set()
-    for h in sorted(t.hits, key=lambda h: (h.source != "explicit", -h.weight, h.start)):
-        if h.text not in seen and len(best) < MAX_EVIDENCE:  # one phrase once: show the breadth of support
-            seen.add(h.text)
-            best.append(h)
-    ev = [
-        Evidence(h.text, h.start, h.end, h.rule, _clause_of(h.start, clause_ids))
-        for h in sorted(best, key=lambda h: h.start)
-    ]
-    return Assignment(dept, role, "explicit" if t.explicit else "inferred", _confidence(t), ev)
-
-
-def _apply_priors(tallies: dict[str, Tally], kind: str | None, domain: str | None) -> None:
-    """Section semantics: "**" always assigns; "*" backs a supported body or stands in; "?" only if still nobody."""
-
-    def empty() -> bool:
-        return not any(t.explicit or t.forced or t.total >= ITEM_MIN for t in tallies.values())
-
-    for pass_terms in (("**", "*"), ("?",)):
-        none_yet = empty()
-        for e in lexicon()[1]:
-            if e.term not in pass_terms or not _in_scope(e.scope, kind, domain):
-                continue
-            forced = e.term == "**" or none_yet
-            if forced or (e.term == "*" and e.department in tallies):
-                t = tallies[e.department]
-                t.total += e.weight
-                t.lead += e.weight if e.role == "lead" else e.weight * CO_FACTOR
-                t.forced |= forced
-                t.first = min(t.first, 10**8)  # a prior never counts as "first listed"
-                t.hits.append(
-                    Hit(e.department, 0, 0, "", e.role, e.weight, f"prior:{e.term}{e.scope or 'all'}", "inferred")
-                )
+def _candidates(tallies: dict[str, Tally], extra: list[Hit], kind: str | None, domain: str | None, label: str):
+    """Ranked bodies that may answer for an uncertain item: its own support, mandate matches and the domain prior."""
+    score: dict[str, float] = defaultdict(float)
+    ev: dict[str, list[Evidence]] = defaultdict(list)
+    for d, t in tallies.items():
+        score[d] += t.total + t.mandate
+        ev[d] += [Evidence(h.text, h.start, h.end, h.rule) for h in t.hits if h.text]
+    for h in extra:
+        if h.dept not in tallies:
+            score[h.dept] += h.weight
+            ev[h.dept].append(Evidence(h.text, h.start, h.end, h.rule))
+    for e in lexicon()[1]:
+        if e.term in ("*", "?") and _in_scope(e.scope, kind, domain) and e.scope:
+            score[e.department] += e.weight * 0.5  # the domain's usual lead: a hint, not evidence from the text
+            ev[e.department].append(Evidence(label, 0, 0, f"prior:{e.term}{e.scope}"))
+    ranked = sorted((d for d in score if ev[d]), key=lambda d: -score[d])[:MAX_CANDIDATES]
+    return [Candidate(d, round(1 - math.exp(-score[d]), 2), dedupe(ev[d])) for d in ranked]
 
 
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
-    """Departments for a free text (one clause or a whole item), leads first."""
-    tallies = _tally(find_hits(text, kind, domain), title_len)
-    _apply_priors(tallies, kind, domain)
-    return _rank(tallies, ITEM_MIN)
+    """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
+    hits = mandates.with_mandates(find_hits(text, kind, domain), mandates.mandate_hits(text, mandates.spans(text)))
+    tallies = tally(hits, title_len)
+    _apply_priors(tallies, kind, domain, domain or kind or "全文")
+    return rank(tallies, ITEM_MIN)
 
 
 def assign_item(item: Item) -> None:
-    """Fill clause.departments for each clause and item.departments (aggregated over the clauses, lead by weight)."""
+    """Fill clause.departments for each clause and item.departments (aggregated over the clauses, lead by weight);
+    an item nothing supports gets needs_review and its ranked candidates instead of an invented lead."""
     hits = find_hits(item.text, item.kind, item.domain_code)
+    found = mandates.mandate_hits(item.text, [(c.start, c.end) for c in item.clauses])
+    hits = mandates.with_mandates(hits, found)
     clause_ids = {c.start: c.id for c in item.clauses}
     for c in item.clauses:
         inside = [h for h in hits if c.start <= h.start < c.end]  # offsets stay relative to item.text
-        c.departments = _rank(_tally(inside), CLAUSE_MIN, {c.start: c.id})
+        c.departments = rank(tally(inside), CLAUSE_MIN, {c.start: c.id})
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
-    tallies = _tally(hits, title_len)
-    _apply_priors(tallies, item.kind, item.domain_code)
-    item.departments = _rank(tallies, ITEM_MIN, clause_ids)
+    tallies = tally(hits, title_len)
+    label = item.domain or item.section or item.kind
+    _apply_priors(tallies, item.kind, item.domain_code, label)
+    item.departments = rank(tallies, ITEM_MIN, clause_ids)
+    item.needs_review = needs_review(item.departments)
+    item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label) if item.needs_review else []
 
 
 def assign_departments(plan: Plan) -> None:
     """Fill departments on every goal, measure, implementation and monitoring item of the plan (and its clauses)."""
+    registry.register_places(plan.meta, plan.title)  # 长沙市教育局 in a Changsha plan is the city's education bureau
     for item in plan.items:
         if item.kind in KINDS:
             assign_item(item)

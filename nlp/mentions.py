@@ -9,9 +9,7 @@ from functools import lru_cache
 
 from nlp import lang, registry
 
-# Words right after a mention that say which role the plan gives the body ("由统计部门牵头", "工会配合").
-_CUE = re.compile(r"^(?:等)?(?:有关|相关)?(?:部门|单位)?(牵头|负责|主责|配合|协助|参与)")
-_CUE_ROLE = {"牵头": "lead", "负责": "lead", "主责": "lead", "配合": "co", "协助": "co", "参与": "co"}
+CUES_FILE = "role_cues.tsv"
 # An enumeration of bare stems closed by a generic noun: "教育、民政、公安…等有关部门".
 _ENUM_TAIL = r"(?:等)?(?:有关|相关)?(?:部门|机关|单位)"
 _TERRITORIAL = "各区县(市)人民政府"
@@ -32,7 +30,9 @@ class Mention:
 @lru_cache(maxsize=1)
 def _forms() -> dict[str, tuple[tuple[str, ...], str]]:
     """Every surface form → (canonical names, rule); collective phrases win over single names."""
-    forms = {n: ((d.canonical,), "mention") for d in registry.departments() for n in d.local_names}
+    forms: dict[str, tuple[tuple[str, ...], str]] = {
+        n: ((d.canonical,), "mention") for d in registry.departments() for n in d.local_names
+    }
     forms.update({n: ((d.canonical,), "mention") for d in registry.departments() for n in d.names})
     for phrase, (members, _role) in registry.groups().items():
         forms[phrase] = (members, "group")
@@ -71,9 +71,33 @@ def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
 _LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
 
 
-def _cue(text: str, end: int) -> str | None:
-    m = _CUE.match(text[end : end + 8])
-    return _CUE_ROLE[m.group(1)] if m else None
+@lru_cache(maxsize=1)
+def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
+    """(after-pattern, after cue → role, before-pattern, before cue → role) from role_cues.tsv."""
+    after: dict[str, str] = {}
+    before: dict[str, str] = {}
+    for n, line in enumerate(lang.read_lines(CUES_FILE), 1):
+        cells = [c.strip() for c in line.split("\t")]
+        if len(cells) < 3 or cells[1] not in ("lead", "co", "shared") or cells[2] not in ("after", "before"):
+            raise ValueError(f"{CUES_FILE}: row {n} needs cue<TAB>lead|co|shared<TAB>after|before: {line!r}")
+        (after if cells[2] == "after" else before)[cells[0]] = cells[1]
+
+    def alt(d: dict[str, str]) -> str:
+        return "|".join(re.escape(c) for c in sorted(d, key=len, reverse=True))
+
+    # "由统计部门牵头", "工会配合", "等有关部门按职责分工负责": generic nouns may sit between the body and the cue
+    a = re.compile(rf"^(?:等)?(?:有关|相关)?(?:部门|单位)?(?:要|应|应当)?({alt(after)})")
+    b = re.compile(rf"({alt(before)})(?:有关|相关)?$")
+    return a, after, b, before
+
+
+def _cue(text: str, start: int, end: int) -> str | None:
+    after_re, after, before_re, before = _cues()
+    m = after_re.match(text[end : end + 12])
+    if m:
+        return after[m.group(1)]
+    m = before_re.search(text[max(0, start - 4) : start])
+    return before[m.group(1)] if m else None
 
 
 def _pick_longest(cands: list[Mention]) -> list[Mention]:
@@ -95,14 +119,14 @@ def find_mentions(text: str) -> list[Mention]:
         deps, rule = forms[doc.vocab.strings[match_id]]
         cands.append(Mention(span.start_char, span.end_char, span.text, deps, rule))
     bounds = {t.idx for t in doc} | {len(text)}
-    for m in _form_regex().finditer(text):
-        if m.start() in bounds and m.end() in bounds:  # never cut a word: 组织部 must not fire inside 组织部署
-            deps, rule = forms[m.group()]
-            cands.append(Mention(m.start(), m.end(), m.group(), deps, rule))
+    for fm in _form_regex().finditer(text):
+        if fm.start() in bounds and fm.end() in bounds:  # never cut a word: 组织部 must not fire inside 组织部署
+            deps, rule = forms[fm.group()]
+            cands.append(Mention(fm.start(), fm.end(), fm.group(), deps, rule))
     enum_re, stem_re, stems = _enum_regex()
-    for m in enum_re.finditer(text):
-        deps = tuple(dict.fromkeys(stems[n] for n in stem_re.findall(m.group()) if n in stems))
-        cands.append(Mention(m.start(), m.end(), m.group(), deps, "collective"))
+    for em in enum_re.finditer(text):
+        deps = tuple(dict.fromkeys(stems[n] for n in stem_re.findall(em.group()) if n in stems))
+        cands.append(Mention(em.start(), em.end(), em.group(), deps, "collective"))
     out = _pick_longest(cands)
     # "县级以上人民政府妇女儿童工作委员会": a government qualifying the body right after it is not itself named.
     out = [
@@ -111,9 +135,15 @@ def find_mentions(text: str) -> list[Mention]:
         if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))
     ]
     for m in out:
-        m.cue = _cue(text, m.end)
+        m.cue = _cue(text, m.start, m.end)
     # "市财政局、市医保局配合": a cue after a list covers every member joined to it by 、,和 及 与.
     for m, nxt in reversed(list(itertools.pairwise(out))):
         if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end : nxt.start]):
             m.cue = nxt.cue
+    # "A、B、C按职责分工负责": each answers for its part, the first listed leads (the published tables' convention)
+    shared = [m.cue == "shared" for m in out]
+    for i, m in enumerate(out):
+        if shared[i]:
+            joined = i > 0 and shared[i - 1] and _LIST_JOINER.fullmatch(text[out[i - 1].end : m.start])
+            m.cue = "co" if joined else "lead"
     return out

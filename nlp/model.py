@@ -68,6 +68,15 @@ class Assignment:
 
 
 @dataclass
+class Candidate:
+    """A body that may answer for an item nobody is sure about: its score and the words that point at it."""
+
+    name: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class Indicator:
     """One quantitative target."""
 
@@ -133,6 +142,8 @@ class Item:
     serves: list[Link] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     target_groups: list[str] = field(default_factory=list)
+    needs_review: bool = False  # no signal supports a confident lead: a reviewer should decide
+    candidates: list[Candidate] = field(default_factory=list)  # ranked, when needs_review
 
 
 @dataclass

@@ -21,9 +21,10 @@ CATEGORY_LABELS = {
     "media": "媒体",
     "other": "其他",
 }
-# Prefixes a user or a plan may put before a municipal body's name; stripped before lookup.
 LOCAL_LEVELS = ("县", "区")  # a county or district plan names the same bodies with its own level
-_PREFIXES = ("湖南省益阳市", "中共益阳市委", "益阳市", "益阳", "中共")
+# Place prefixes (湖南省益阳市…, 中共益阳市委…) are not written here: they come from the registry's own full names
+# and from each plan's metadata (city, issuer, title), registered with register_places().
+_extra_places: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,47 @@ def groups() -> dict[str, tuple[tuple[str, ...], str]]:
     return out
 
 
+def _place_of(full: str, canonical: str) -> str | None:
+    """The place written before a body's level word: 湖南省益阳市中级人民法院 / 市中级人民法院 → 湖南省益阳."""
+    for short in (canonical, canonical.removeprefix("市"), canonical.removeprefix("团")):
+        for level in ("市委", "市"):
+            tail = short.removeprefix(level) if short.startswith(level) else None
+            if tail and full.endswith(level + tail) and len(full) > len(level + tail):
+                place = full[: -len(level + tail)]
+                return place.removeprefix("中共").removesuffix("委员会") or None
+    return None
+
+
+def places_from_meta(meta: dict, title: str = "") -> set[str]:
+    """Place stems a plan names its bodies with (益阳 from city 益阳市, issuer 益阳市人民政府 or the title)."""
+    out = set()
+    for value in (meta.get("city"), meta.get("issuer"), meta.get("title"), title):
+        m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{1,8}?(?:省|自治区))?([\u4e00-\u9fff]{1,6}?)(?:市|县|区)", value or "")
+        if m:
+            out.add(m.group(2))
+            if m.group(1):
+                out.add(m.group(1) + m.group(2))
+    return out
+
+
+def register_places(meta: dict, title: str = "") -> None:
+    """Accept the place prefixes of a plan's metadata in resolve() (the registry's own city is always known)."""
+    new = places_from_meta(meta, title) - _extra_places
+    if new:
+        _extra_places.update(new)
+        prefixes.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def prefixes() -> tuple[str, ...]:
+    """Prefixes stripped before lookup, longest first: 湖南省益阳市, 中共益阳市委, 益阳市, 益阳 … and bare 中共."""
+    stems = {p for d in departments() if (p := _place_of(d.full, d.canonical))} | _extra_places
+    out = {"中共"}
+    for s in stems:
+        out |= {s, s + "市"} | (set() if "局" in s else {"中共" + s + "市委"})
+    return tuple(sorted(out, key=len, reverse=True))
+
+
 def get(canonical: str) -> Department | None:
     """The department with exactly this canonical name."""
     return next((d for d in departments() if d.canonical == canonical), None)
@@ -122,7 +164,7 @@ def resolve(name: str) -> Department | None:
         return None
     index = _index()
     cands = [n]
-    for p in _PREFIXES:
+    for p in prefixes():
         if n.startswith(p) and len(n) > len(p):
             rest = n[len(p) :]
             cands += [rest, "市" + rest] + (["市委" + rest] if p.startswith("中共") else [])

@@ -169,8 +169,12 @@ class KB:
             d["span"] = [d.pop("start"), d.pop("end")]
             d.pop("rank")
             inds[ind["item"]].append(d)
+        review: dict[str, tuple[bool, list]] = {}
+        for rv in self.conn.execute(f"SELECT * FROM item_review WHERE item IN ({marks})", ids):
+            review[rv["item"]] = (bool(rv["needs_review"]), json.loads(rv["candidates"]))
         out = []
         for r in rows:
+            needs, cands = review.get(r["id"], (False, []))
             out.append(
                 {
                     "id": r["id"],
@@ -193,6 +197,8 @@ class KB:
                     "serves": [s["goal"] for s in serves[r["id"]]],
                     "serves_detail": serves[r["id"]],
                     "indicators": inds[r["id"]],
+                    "needs_review": needs,
+                    "candidates": cands,
                 }
             )
         return _overlay(self, out) if overlay else out

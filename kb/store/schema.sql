@@ -28,6 +28,9 @@ CREATE TABLE assignments (
   source TEXT NOT NULL, confidence REAL NOT NULL, evidence TEXT NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX assignments_item ON assignments(item, clause);
 CREATE INDEX assignments_name ON assignments(name);
+-- Items the tagger is not sure about: needs_review and the ranked candidate bodies (JSON [{name, score, evidence}]).
+CREATE TABLE item_review (
+  item TEXT PRIMARY KEY REFERENCES items(id), needs_review INTEGER NOT NULL, candidates TEXT NOT NULL);
 CREATE TABLE indicators (
   id TEXT PRIMARY KEY, item TEXT NOT NULL REFERENCES items(id), name TEXT NOT NULL, comparator TEXT NOT NULL,
   value REAL, value_max REAL, unit TEXT, per TEXT, scope TEXT, year INTEGER, baseline TEXT, raw TEXT NOT NULL,

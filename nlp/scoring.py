@@ -1,0 +1,127 @@
+"""The scoring model: support per (text, body) from every signal, summed in a tally, ranked into leads and co-units."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from nlp.model import Assignment, Evidence
+
+CO_FACTOR = 0.5  # a co-role topic word counts half when deciding who leads
+TITLE_BOOST = 1.5  # a measure's heading states its topic, so its words weigh more
+JOINT_LEAD = 0.8  # a second body co-leads when its lead score is this close to the top
+MAX_EVIDENCE = 6
+REVIEW_BELOW = 0.5  # an item whose lead is less certain than this is flagged for review
+
+
+@dataclass
+class Hit:
+    """One piece of support for a department at a place in the item text."""
+
+    dept: str
+    start: int
+    end: int
+    text: str
+    role: str  # lead | co (the role hint of the lexicon row / the plan's own cue)
+    weight: float
+    rule: str
+    source: str  # explicit | inferred
+    cue: str | None = None
+
+
+@dataclass
+class Tally:
+    """A department's accumulated support in a clause or an item."""
+
+    total: float = 0.0
+    lead: float = 0.0
+    cued_lead: bool = False
+    cued_co: bool = False
+    explicit: bool = False
+    forced: bool = False  # a section default ("**")
+    mandate: float = 0.0  # support from the body's published functions: confidence and ties, never membership
+    first: int = 10**9
+    hits: list[Hit] = field(default_factory=list)
+
+
+def tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
+    """Sum support per department; a repeated term adds with diminishing returns (√n) so topics, not words, count."""
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    out: dict[str, Tally] = defaultdict(Tally)
+    for h in hits:
+        key = (h.dept, h.rule)
+        seen[key] += 1
+        n = seen[key]
+        w = h.weight * (math.sqrt(n) - math.sqrt(n - 1)) * (TITLE_BOOST if h.start < boost_until else 1.0)
+        t = out[h.dept]
+        t.hits.append(h)
+        if h.rule.startswith("mandate:"):
+            t.mandate += w
+            continue
+        t.total += w
+        t.lead += w if h.role == "lead" else w * CO_FACTOR
+        t.cued_lead |= h.cue == "lead"
+        t.cued_co |= h.cue == "co"
+        t.explicit |= h.source == "explicit"
+        t.first = min(t.first, h.start)
+    return out
+
+
+def rank(tallies: dict[str, Tally], minimum: float, clause_ids: dict[int, str] | None = None) -> list[Assignment]:
+    """Policy: explicit 牵头/负责 > the body whose topic dominates (lead score) > first listed; the rest are co."""
+    kept = {d: t for d, t in tallies.items() if t.explicit or t.forced or t.total >= minimum}
+    if not kept:
+        return []
+    order = sorted(kept, key=lambda d: (-kept[d].cued_lead, -kept[d].lead, -kept[d].mandate, kept[d].first))
+    top = kept[order[0]]
+    leads = [d for d in order if kept[d].cued_lead] or [
+        d for d in order if not kept[d].cued_co and kept[d].lead >= JOINT_LEAD * top.lead
+    ]
+    leads = leads[:2]
+    cos = sorted((d for d in kept if d not in leads), key=lambda d: (-kept[d].total, kept[d].first))
+    return [assignment(d, kept[d], "lead" if d in leads else "co", clause_ids) for d in leads + cos]
+
+
+def confidence(t: Tally) -> float:
+    if t.explicit:
+        return 0.95 if (t.cued_lead or t.cued_co) else 0.9
+    return round(min(0.85, max(0.3, 1 - math.exp(-(t.total + t.mandate)))), 2)
+
+
+def _clause_of(pos: int, clause_ids: dict[int, str] | None) -> str | None:
+    if not clause_ids:
+        return None
+    starts = [s for s in clause_ids if s <= pos]
+    return clause_ids[max(starts)] if starts else None
+
+
+def assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | None) -> Assignment:
+    best: list[Hit] = []
+    seen: set[str] = set()
+    for h in sorted(t.hits, key=lambda h: (h.source != "explicit", -h.weight, h.start)):
+        if h.text not in seen and len(best) < MAX_EVIDENCE:  # one phrase once: show the breadth of support
+            seen.add(h.text)
+            best.append(h)
+    ev = [
+        Evidence(h.text, h.start, h.end, h.rule, _clause_of(h.start, clause_ids))
+        for h in sorted(best, key=lambda h: h.start)
+    ]
+    return Assignment(dept, role, "explicit" if t.explicit else "inferred", confidence(t), ev)
+
+
+def dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    """One phrase once, at most MAX_EVIDENCE phrases."""
+    seen: set[str] = set()
+    out: list[Evidence] = []
+    for e in evidence:
+        if e.text not in seen and len(out) < MAX_EVIDENCE:
+            seen.add(e.text)
+            out.append(e)
+    return out
+
+
+def needs_review(assignments: list[Assignment]) -> bool:
+    """An item needs a reviewer when nobody leads it or its lead rests on weak inference."""
+    leads = [a for a in assignments if a.role == "lead"]
+    return not leads or leads[0].confidence < REVIEW_BELOW
