@@ -107,6 +107,29 @@ def test_final_table_has_every_goal_and_measure(mon_kb, tmp_path):
         assert "终期评估表" in z.read("word/document.xml").decode()
 
 
+def test_final_table_shows_department_reports(mon_kb, tmp_path):
+    """When departments report progress (kb.progress), each measure's line carries their latest report."""
+    from kb.store.durable import durable_connection
+
+    with KB() as kb:
+        measure = next(i for i in kb.items(plan=kb.plans()[0]["id"]) if i["kind"] == "measure")
+    with durable_connection() as conn:
+        for period, status, state in (("2023", "in_progress", "submitted"), ("2024", "done", "submitted")):
+            conn.execute(
+                "INSERT INTO progress_reports (plan, item, department, period, role, status, state, updated_by, "
+                "updated_at) VALUES (?, ?, '市卫健委', ?, 'lead', ?, ?, '测试', '2024-12-01T00:00:00Z')",
+                (measure["plan"], measure["id"], period, status, state),
+            )
+        conn.commit()
+    out = tmp_path / "final.xlsx"
+    assert main(["monitor", "final", "-o", str(out)]) == 0
+    ws = load_workbook(out)["措施落实情况"]
+    first = next(r for r in ws.iter_rows(min_row=4) if r[2].value == measure["title"])
+    assert first[5].value == "市卫健委:已完成(2024,已提交)"
+    other = [r[5].value for r in ws.iter_rows(min_row=4) if str(r[0].value or "").isdigit()][1]
+    assert other == "待部门报告"
+
+
 @pytest.mark.parametrize(
     "obs, year, expected",
     [
@@ -167,3 +190,19 @@ def test_registry_page_edit_needs_admin(client, mon_kb):
     assert client.post("/api/monitoring/registry/nope", json={}, headers={"X-CSRF-Token": token}).status_code == 404
     html = client.get("/monitoring/registry").get_data(as_text=True)
     assert 'name="frequency"' in html
+
+
+def test_indicator_page_and_json_show_pace(client, mon_kb):
+    obsdb.write(
+        [obsdb.Entry(MORT, y, v, "‰") for y, v in ((2020, 7.0), (2021, 6.9), (2022, 6.9), (2023, 6.8))],
+        "测试",
+        obsdb.indicator_index(),
+    )
+    data = client.get(f"/api/monitoring/indicator/{MORT}").get_json()["indicator"]
+    assert data["pace"]["code"] == "far" and data["pace"]["label"] == "差距较大"
+    by_year = {v["year"]: v for v in data["values"]}
+    assert by_year[2023]["path"] == pytest.approx(7.0 - 1.0 * 3 / 5)
+    assert by_year[2024]["pace"]["code"] == "nodata"
+    assert data["pace_projection"]["year"] == 2025 and data["pace_projection"]["meets"] is False
+    html = client.get(f"/monitoring/indicator/{MORT}").get_data(as_text=True)
+    assert "差距较大" in html and "序时进度" in html

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 
 from kb import monitoring as mon
 from kb.monitoring import observations as obsdb
+from kb.monitoring import pace as pc
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from kb.monitoring.workbook import ImportRejected, import_file, template
 from webapp.monitoring_svg import trend_svg
@@ -39,13 +40,16 @@ def _data() -> tuple[dict[str, dict], list[dict], list[dict]]:
 
 
 def row_json(r: dict[str, Any]) -> dict[str, Any]:
-    """One indicator for pages and JSON: target, yearly values with status and provenance, warnings."""
+    """One indicator for pages and JSON: target, yearly values with status, pace and provenance, warnings."""
     ind, a = r["indicator"], mon.assessment_json(r["assessment"])
+    paced = pc.assess_pace(ind, r["obs"], ind["period"], a["years"])
     values = []
     for y in a["years"]:
         obs, st = r["rows"].get(y), a["per_year"][str(y)]
         values.append(
             {
+                "pace": paced["per_year"][y].as_dict(),
+                "path": paced["path"].get(y),
                 "year": y,
                 "value": obs["value"] if obs else None,
                 "display": mon.fmt(obs["value"]) if obs else "",
@@ -82,6 +86,8 @@ def row_json(r: dict[str, Any]) -> dict[str, Any]:
         "latest_year": a["latest_year"],
         "warnings": a["warnings"],
         "projection": a["projection"],
+        "pace": paced["per_year"][a["latest_year"]].as_dict() if a["latest_year"] is not None else None,
+        "pace_projection": paced["projection"],
         "url": url_for("monitoring.indicator_page", ind_id=ind["id"]),
     }
 

@@ -114,6 +114,6 @@ def final_download(fmt: str):
     with KB() as kb:
         plan = _plan(kb)
         items = kb.items(plan=plan["id"])
-    sheets = final.sheets(plan, items, rows, _year(None))
+    sheets = final.sheets(plan, items, rows, _year(None), final.report_status())
     data = (to_docx if fmt == "docx" else to_xlsx)(sheets)
     return _download(data, f"终期评估表-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)

@@ -3,12 +3,14 @@ with its lead and co departments; xlsx or docx in the office layout."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from kb import monitoring as mon
 from kb.monitoring import findings as fd
 from kb.monitoring import pace as pc
 from kb.monitoring.tables import Sheet
+from kb.store.durable import durable_connection
 
 GOAL_HEADER = ["序号", "领域", "目标", "指标", "目标值", "基线值", "终期值", "评估结论", "责任单位"]
 MEASURE_HEADER = ["序号", "领域", "措施", "牵头单位", "配合单位", "落实情况"]
@@ -92,8 +94,39 @@ def measure_rows(items: list[dict[str, Any]], reports: dict[str, str] | None = N
     return out
 
 
+def report_status(conn: sqlite3.Connection | None = None) -> dict[str, str]:
+    """item id → its departments' latest progress reports (kb.progress): 市卫健委:已完成(2024,已提交);…"""
+    from kb.progress import state_label, status_label
+    from kb.progress import store as progress
+
+    own = conn is None
+    conn = conn or durable_connection()
+    try:
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in progress.reports(conn):
+            key = (r["item"], r["department"])
+            if key not in latest or r["period"] > latest[key]["period"]:
+                latest[key] = r
+    finally:
+        if own:
+            conn.close()
+    lines: dict[str, list[str]] = {}
+    template = fd.sentences()["final"]["report_status"]
+    for (item, dept), r in sorted(latest.items()):
+        lines.setdefault(item, []).append(
+            template.format(
+                department=dept, status=status_label(r["status"]), period=r["period"], state=state_label(r["state"])
+            )
+        )
+    return {item: ";".join(parts) for item, parts in lines.items()}
+
+
 def sheets(
-    plan: dict[str, Any], items: list[dict[str, Any]], rows: list[dict[str, Any]], year: int | None
+    plan: dict[str, Any],
+    items: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    year: int | None,
+    reports: dict[str, str] | None = None,
 ) -> list[Sheet]:
     """The 目标 and 措施 tables of one plan."""
     s = fd.sentences()["final"]
@@ -113,7 +146,7 @@ def sheets(
             "措施落实情况",
             s["measures_title"].format(plan=title),
             MEASURE_HEADER,
-            measure_rows(mine),
+            measure_rows(mine, reports),
             [6, 12, 48, 22, 36, 24],
         ),
     ]
