@@ -203,7 +203,7 @@ def _promote_typical_titles(split_titles: list[tuple[Repair, int]], intact: list
 def _title(kind: str, body: str) -> str:
     """Display title of an untitled item: a goal's first phrase, else the kind's label."""
     if kind == "goal":
-        m = re.search(r"[。,;]", body)
+        m = re.search(r"[。,;\n]", body)
         first = body[: m.start()] if m else body
         return first if len(first) <= 40 else first[:38] + "…"
     return KIND_LABELS.get(kind, kind)

@@ -8,8 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nlp.departments import assign_departments
+from nlp.indicators import tag_indicators
 from nlp.items import build_items
-from nlp.model import Plan, Repair
+from nlp.layout import normalise
+from nlp.links import link_measures
+from nlp.model import Plan, Repair, to_dict
 from nlp.reader import PlanFormatError, read_plan_file
 from nlp.repair import apply_repairs, find_repairs, repair_order
 from nlp.segment import segment
@@ -17,28 +21,12 @@ from nlp.segment import segment
 log = logging.getLogger(__name__)
 
 
-def _taggers() -> list[tuple[str, Callable[[Plan], None]]]:
-    """Tagging stages run after segmentation, each filling its part of the items."""
-    stages = []
-    try:
-        from nlp.departments import assign_departments
-
-        stages.append(("departments", assign_departments))
-    except ImportError:  # stage not built yet
-        pass
-    try:
-        from nlp.indicators import tag_indicators
-
-        stages.append(("indicators", tag_indicators))
-    except ImportError:
-        pass
-    try:
-        from nlp.links import link_measures
-
-        stages.append(("links", link_measures))
-    except ImportError:
-        pass
-    return stages
+# Tagging stages, in order; each fills its part of the items.
+TAGGERS: list[tuple[str, Callable[[Plan], None]]] = [
+    ("departments", assign_departments),
+    ("indicators", tag_indicators),
+    ("links", link_measures),
+]
 
 
 # Reviewers' repair decisions: (plan id, raw text, repairs) → {repair id: applied}; see kb.reviews.overlay.
@@ -60,11 +48,19 @@ def analyse(
     meta: dict[str, Any],
     progress: Callable[[str], None] | None = None,
     repair_review: RepairReview | None = None,
+    form: str = "txt",
 ) -> Plan:
-    """Run repair, segmentation, item building and tagging on a plan's raw text."""
+    """Run layout normalisation, repair, segmentation, item building and tagging on the text a reader produced.
+
+    The plan's raw_text is the text after layout fixes; meta["layout"] lists those fixes as edits of the text
+    read from the file (empty for a line-structured plan), so every offset maps back to what was read.
+    """
     say = progress or (lambda _msg: None)
     plan_id = meta["slug"]
     level = meta.get("level") or "市"
+    say("整理版面")
+    layout = normalise(raw, form)
+    raw, _layout_map = apply_repairs(raw, layout)
     say("修复文本")
     seg = segment(raw)
     repairs = find_repairs(raw, level)
@@ -90,13 +86,13 @@ def analyse(
         title=meta.get("title") or (seg.page_meta[0] if seg.page_meta else plan_id),
         raw_text=raw,
         text=text,
-        meta={**meta, "page": seg.page_meta},
+        meta={**meta, "page": seg.page_meta, "form": form, "layout": [to_dict(f) for f in layout]},
         repairs=repairs,
         headings=seg.headings,
         items=items,
         warnings=seg.warnings,
     )
-    for name, stage in _taggers():
+    for name, stage in TAGGERS:
         say(f"标注: {name}")
         stage(plan)
     return plan
@@ -116,12 +112,14 @@ def analyse_file(
     progress: Callable[[str], None] | None = None,
     repair_review: RepairReview | None = None,
 ) -> Plan:
-    """Read a plan file (any supported encoding) and analyse it."""
+    """Read a plan file (text in any encoding, Word, PDF or a saved web page) and analyse it."""
     path = Path(path)
     decoded = read_plan_file(path)
     meta = {**load_meta(path), **(meta or {})}
+    if decoded.notes:
+        meta["reader_notes"] = decoded.notes
     try:
-        plan = analyse(decoded.text, meta, progress, repair_review)
+        plan = analyse(decoded.text, meta, progress, repair_review, form=decoded.form)
     except PlanFormatError as exc:  # segmentation saw only the text: name the file
         raise exc.with_path(str(path)) from None
     plan.encoding = decoded.encoding

@@ -1,8 +1,8 @@
-"""Read a plan file: detect its encoding, refuse binary or empty input, normalise characters for parsing."""
+"""Plain-text plans: detect the encoding, refuse binary or empty input, normalise characters for parsing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Length-preserving map (offsets stay aligned with the raw text): full-width ASCII and odd spaces → ASCII.
@@ -34,6 +34,8 @@ class PlanText:
 
     text: str
     encoding: str
+    form: str = "txt"  # txt | docx | doc | pdf | html (sniffed from the content)
+    notes: list[str] = field(default_factory=list)  # what the reader dropped or converted, for the parse report
 
 
 def decode(data: bytes, path: str | None = None) -> PlanText:
@@ -67,13 +69,10 @@ def _checked(text: str, path: str | None) -> str:
 
 
 def read_plan_file(path: str | Path) -> PlanText:
-    """Read and decode a plan file from disk."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise PlanFormatError(f"无法读取文件: {exc.strerror}", None, str(p)) from exc
-    return decode(data, str(p))
+    """Read a plan file from disk in any supported form (text, Word, PDF, saved web page)."""
+    from nlp.readers import read_path  # the readers import this module's errors
+
+    return read_path(path)
 
 
 def for_parsing(text: str) -> str:

@@ -6,46 +6,20 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from nlp.furniture import is_furniture, is_prose
 from nlp.lang import read_lines
 from nlp.model import Heading, Repair
+from nlp.numerals import CN_CLASS, cn_number, cn_numeral
 from nlp.reader import PlanFormatError, for_parsing
 
-CN_DIGITS = "零一二三四五六七八九十"
-_CN = "[一二三四五六七八九十]{1,3}"
+_CN = CN_CLASS
 SECTION_RE = re.compile(rf"^(?:({_CN})[、.]|第({_CN}|\d+)章)\s*(\S.*)$")
 SUBSECTION_RE = re.compile(
     rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$"
 )
 ITEM_RE = re.compile(r"^(?:(\d{1,2})[.、](?![.])|[(](\d{1,2})[)]|(\d{1,2})[)]|([①-⑳]))\s*(.*)$")
 TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
-# Web-page furniture around the published text (kept as metadata); only short lines can be furniture.
-PAGE_META = re.compile(
-    r"发布时间[::]|浏览量|浏览次数|字体[::]|【字体|扫一扫|信息来源[::]|^来源[::]|打印\s*关闭|"
-    r"【打印】|【关闭】|责任编辑[::]|分享到|索引号[::]|发文字号[::]|成文日期[::]"
-)
-PAGE_META_MAX = 80
 _TRAIL = re.compile(r"[\s。.::;,]+$")
-
-
-def cn_number(s: str) -> int:
-    """Chinese numeral up to 99 (一, 十二, 二十三) or ASCII digits → int."""
-    if s.isdigit():
-        return int(s)
-    tens, ten, ones = s.partition("十")
-    if (len(s) == 1 or ten) and len(tens) <= 1 and len(ones) <= 1 and ones != "十":
-        if not ten:
-            return CN_DIGITS.index(s)
-        return (CN_DIGITS.index(tens) if tens else 1) * 10 + (CN_DIGITS.index(ones) if ones else 0)
-    # A garbled numeral (二二, 十十): read digit by digit, so the numbering check flags it instead of failing.
-    return int("".join(str(CN_DIGITS.index(c) % 10) for c in s))
-
-
-def cn_numeral(n: int) -> str:
-    """int 1..99 → Chinese numeral."""
-    if n <= 10:
-        return CN_DIGITS[n] if n < 10 else "十"
-    tens, ones = divmod(n, 10)
-    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +30,11 @@ def vocabulary() -> dict[str, list[tuple[re.Pattern, str]]]:
         level, pattern, meaning = line.split("\t")
         vocab.setdefault(level, []).append((re.compile(pattern), meaning))
     return vocab
+
+
+def is_domain_title(title: str) -> bool:
+    """A heading naming a development domain (儿童与健康, 妇女与经济), with or without a 发展领域 section."""
+    return meaning("domain", _TRAIL.sub("", title)) is not None
 
 
 def meaning(level: str, text: str) -> str | None:
@@ -126,6 +105,8 @@ def _compact(text: str) -> str:
 # A block heading may carry its own number: "1.主要目标", "(一)主要目标", "一、策略措施".
 BLOCK_RE = re.compile(rf"^(?:\d{{1,2}}[.、]\s*|[(]{_CN}[)]\s*|{_CN}、\s*)?([^\s,。::(]{{2,6}}?)\s*(?:[::。.]\s*|$)")
 _SINGLE_CONCEPT = re.compile(r"^[^、和及与]+$")
+_PUNCT = re.compile(r"[。,;::!?]")
+HEADLESS_MEASURE_LEN = 60  # median item length above which a headless numbered list holds measures
 
 
 class _Parser:
@@ -156,6 +137,7 @@ class _Parser:
         self.skipped: list[Line] = []  # the current run of skipped paragraphs
         self.skipped_under: str | None = None
         self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
+        self.headless: list[list[RawItem]] = []  # runs of numbered items with no block heading, kind decided later
 
     # -- headings ---------------------------------------------------------------------------------
     def heading(self, line: Line, level: int, text: str, kind: str) -> None:
@@ -180,7 +162,24 @@ class _Parser:
         self.section, self.section_title = line.text, title
         self.section_kind = meaning("section", title)
         self.domain = self.block = self.block_kind = None
+        if self.section_kind is None and is_domain_title(title):
+            self.domain = title  # 一、儿童与健康 without a 发展领域 section above it
+            self.section_kind = "domains"
+            self.reset_numbering()
+            self.heading(line, 1, line.text, "domain")
+            return
         # A framework section about one thing ("二、总体目标") holds that kind's text directly.
+        single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
+        self.sub_kind = single if self.section_kind == "framework" else None
+        self.sub_count = 0
+        self.reset_numbering()
+        self.heading(line, 1, line.text, "section")
+
+    def on_bare_section(self, line: Line, title: str) -> None:
+        """An unnumbered section heading (总目标, 主要目标与策略措施): a section without a number."""
+        self.section, self.section_title = line.text, title
+        self.section_kind = meaning("section", title)
+        self.domain = self.block = self.block_kind = None
         single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
         self.sub_kind = single if self.section_kind == "framework" else None
         self.sub_count = 0
@@ -194,9 +193,17 @@ class _Parser:
             item.block = None
             return
         name = _TRAIL.sub("", title)
+        block = meaning("block", name)
+        if block and self.domain is not None:  # (一)主要目标。 under a domain is a block, not a subsection
+            self.on_block(line, block, name)
+            return
         sub = meaning("subsection", name)
         self.block = self.block_kind = None
-        if self.section_kind == "domains" or (sub is None and self.section_kind != "framework"):
+        if (
+            self.section_kind == "domains"
+            or (sub is None and self.section_kind != "framework")
+            or is_domain_title(name)
+        ):
             self.domain = name
             self.reset_numbering()
             self.heading(line, 2, name, "domain")
@@ -217,11 +224,20 @@ class _Parser:
         self.block, self.block_kind = name, kind
         self.expected[kind] = 1
         self.heading(line, 3, name, "block")
+        if self.domain is None:
+            self.warnings.append(f"第 {line.no} 行: 「{name}」之前没有领域标题,其下条目的领域留空")
 
     # -- items ------------------------------------------------------------------------------------
     def new_item(self, kind: str, number: int | None, line: Line, title_offset: int = 0) -> RawItem:
         item = RawItem(kind, number, self.section, self.domain, self.block, [line], body_start=line.lead + title_offset)
         self.items.append(item)
+        if (
+            self.headless
+            and self.block is None
+            and kind == self.block_kind
+            and kind in ("goal", "measure", "principle")
+        ):
+            self.headless[-1].append(item)
         self.current = item
         return item
 
@@ -248,7 +264,13 @@ class _Parser:
             self.new_item(kind, n, line)
             return
         if self.section is None:
-            self.page_meta.append(line.text)
+            if not is_prose(line.text):
+                self.page_meta.append(line.text)  # titles, dates and captions around the plan
+                return
+            # Opening paragraphs without a 前言 heading are the preface.
+            n = self.expected.get("preface", 1)
+            self.expected["preface"] = n + 1
+            self.new_item("preface", n, line)
             return
         if not self.skipped:
             self.skipped_under = self.section
@@ -314,7 +336,7 @@ class _Parser:
 
     def dispatch(self, line: Line) -> None:
         t = line.text
-        if len(t) <= PAGE_META_MAX and PAGE_META.search(t):
+        if is_furniture(t):
             self.page_meta.append(t)
             return
         c = _compact(t)
@@ -336,7 +358,8 @@ class _Parser:
                 self.heading(line, 1, c, "section")
             return
         m = SUBSECTION_RE.match(t)
-        if m and self.section_kind not in (None, "preface") and not ITEM_RE.match(t):
+        in_section = self.section_kind not in (None, "preface") or (m and is_domain_title(m.group(5)))
+        if m and in_section and not ITEM_RE.match(t):
             self.subsection_line(line, m)
             return
         if self.section_kind == "framework" and meaning("subsection", t) and len(t) <= 12:
@@ -346,8 +369,14 @@ class _Parser:
             return
         if self.section_kind in ("domains", None) and self.block_line(line):
             return
+        bare = meaning("section", c)
+        if bare in ("framework", "domains") and bare != self.section_kind and len(c) <= 16 and not _PUNCT.search(c):
+            self.on_bare_section(line, c)
+            return
         m = ITEM_RE.match(t)
         kind = self.item_kind()
+        if m and kind is None and self.section_kind in (None, "domains"):
+            kind = self.open_headless(line, t[len(t) - len(m.group(5)) :])
         if m and kind and kind not in ("guiding_idea", "overall_goal", "preface"):
             number = int(next(g for g in m.groups()[:3] if g) if any(m.groups()[:3]) else ord(m.group(4)) - 0x245F)
             expected = self.expected.get(kind, 1)
@@ -360,13 +389,42 @@ class _Parser:
                 return
         self.paragraph(line)
 
+    def open_headless(self, line: Line, body: str) -> str:
+        """A numbered list with no 主要目标/策略措施 heading: kept, its kind decided from its items at the end."""
+        title = re.split(r"[。;,]", body, maxsplit=1)[0]
+        cue = meaning("list", title)
+        self.block, self.block_kind = None, cue or "goal"
+        self.expected[self.block_kind] = 1
+        self.headless.append([])
+        where = f"「{self.domain}」下" if self.domain else "没有领域标题,"
+        self.warnings.append(f"第 {line.no} 行起: {where}编号条目前没有「主要目标」或「策略措施」标题,按内容归类")
+        return self.block_kind
+
+    def settle_headless(self) -> None:
+        """Goals are short statements of targets; measures are titled paragraphs of tasks."""
+        for run in self.headless:
+            if run and run[0].kind == "principle":
+                self.warnings[self._headless_warning(run)] += f"为基本原则({len(run)} 条)"
+            if not run or run[0].kind not in ("goal", "measure"):
+                continue
+            lengths = sorted(sum(len(ln.text) for ln in it.lines) for it in run)
+            kind = "measure" if lengths[len(lengths) // 2] >= HEADLESS_MEASURE_LEN else "goal"
+            for it in run:
+                it.kind = kind
+            n = self._headless_warning(run)
+            label = "主要目标" if kind == "goal" else "措施"
+            self.warnings[n] += f"为{label}({len(run)} 条)" + ("" if run[0].domain else ",领域留空")
+
+    def _headless_warning(self, run: list[RawItem]) -> int:
+        return self.warnings.index(next(w for w in self.warnings if w.startswith(f"第 {run[0].lines[0].no} 行起")))
+
     def block_line(self, line: Line) -> bool:
         """A block heading; its first item may follow on the same line ("1.主要目标。(1)…")."""
         t = line.text
         m = BLOCK_RE.match(t)
         kind = meaning("block", m.group(1)) if m else None
         rest = t[m.end() :] if m else ""
-        if not kind or (rest and not ITEM_RE.match(rest)):
+        if m is None or not kind or (rest and not ITEM_RE.match(rest)):
             return False
         self.on_block(line, kind, m.group(1))
         if rest:
@@ -401,6 +459,7 @@ def segment(raw: str) -> Segmentation:
     for line in lines:
         parser.feed(line)
     parser.close_skipped()
+    parser.settle_headless()
     parser.title_hints()
     # A bare number with nothing after it (a paste that lost its text) is not an item.
     parser.items = [i for i in parser.items if raw[i.body_start : i.lines[-1].end].strip()]

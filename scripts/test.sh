@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole suite in .venv; installs the Debian browser and fonts the browser tests need when missing.
+# Runs the whole suite in .venv; installs the Debian browser and fonts the browser tests need, and antiword
+# (legacy Word .doc reading), when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/antiword ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "installing chromium and fonts-wqy-microhei (apt)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+    echo "installing chromium, fonts-wqy-microhei and antiword (apt)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei antiword >/dev/null
   else
-    echo "warning: /usr/bin/chromium or fonts-wqy-microhei missing and cannot apt-get install them" >&2
+    echo "warning: /usr/bin/chromium, antiword or fonts-wqy-microhei missing and cannot apt-get install them" >&2
   fi
 fi
 # The monitoring report test renders the Word draft: LibreOffice (docx → pdf) and poppler (pdf → png, pdffonts).

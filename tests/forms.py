@@ -1,0 +1,110 @@
+"""Write a line-structured plan text in the other forms plans arrive in: .docx, saved web page, PDF, run-on text.
+
+Used by tests/test_forms.py and bench/pdf_readers.py. The docx puts item numbers into Word's automatic
+numbering (the number is not in the paragraph text), so reading it back exercises the numbering renderer.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+ITEM = re.compile(r"^(\d{1,2})[.、](?![\d.])")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def lines_of(text: str) -> list[str]:
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def run_on(text: str, sep: str = " ") -> str:
+    """The whole plan on one line, as document viewers copy it."""
+    return sep.join(lines_of(text))
+
+
+def to_html(text: str, furniture: bool = True) -> str:
+    """A saved government web page: navigation, breadcrumb, share bar, sidebar and footer around the article."""
+    body = "\n".join(f"<p>{html.escape(ln)}</p>" for ln in lines_of(text))
+    if not furniture:
+        return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+    nav = "".join(
+        f"<li><a href='/c{i}'>{n}</a></li>" for i, n in enumerate(["首页", "政务公开", "政务服务", "互动交流"])
+    )
+    side = "".join(f"<li><a href='/a{i}'>关于做好{i}月份民生实事工作的通知</a></li>" for i in range(1, 9))
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>规划全文</title>
+<style>body{{font-family:sans-serif}} .side{{float:right;width:20%}}</style>
+<script>var _hmt = _hmt || []; window.dataLayer = [];</script></head>
+<body><div class="top-bar"><a href="/">无障碍浏览</a> <a href="/login">登录</a> <a href="/reg">注册</a></div>
+<header class="header"><img src="logo.png" alt="市人民政府门户网站"><nav><ul>{nav}</ul></nav></header>
+<div class="breadcrumb">当前位置:<a href="/">首页</a> &gt; <a href="/zwgk">政务公开</a> &gt; 规划计划</div>
+<div class="side"><h3>相关文章</h3><ul>{side}</ul></div>
+<div class="article"><div class="info">发布时间:2021-11-24 10:03 来源:市政府办 【字体:大 中 小】 打印</div>
+<div class="content">{body}</div>
+<div class="share">分享到:<a href="#">微信</a> <a href="#">微博</a></div></div>
+<footer><p>主办单位:市人民政府办公室 版权所有 湘ICP备00000000号</p>
+<p><a href="/map">网站地图</a> <a href="/c">联系我们</a></p>
+</footer></body></html>"""
+
+
+def to_pdf(text: str, browser, width: str = "105mm") -> bytes:
+    """Print the plan as a narrow page with chromium: lines hard-wrap; header and footer carry title and page."""
+    page = browser.new_page()
+    try:
+        page.set_content(to_html(text, furniture=False))
+        return page.pdf(
+            width=width,
+            height="148mm",
+            margin={"top": "16mm", "bottom": "16mm", "left": "10mm", "right": "10mm"},
+            display_header_footer=True,
+            header_template="<div style='font-size:8px;width:100%;text-align:center'>市人民政府文件</div>",
+            footer_template="<div style='font-size:8px;width:100%;text-align:center'>"
+            "- <span class='pageNumber'></span> -</div>",
+        )
+    finally:
+        page.close()
+
+
+def to_docx(text: str) -> bytes:
+    """A Word document: headings and paragraphs, items numbered by Word (a new list after every heading)."""
+    import docx
+    from docx.oxml import parse_xml
+
+    doc = docx.Document()
+    numbering = doc.part.numbering_part.element
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.append(
+        parse_xml(
+            f'<w:abstractNum {ns} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+            '<w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+        )
+    )
+    next_id, current, expected = 100, None, 1
+    for ln in lines_of(text):
+        m = ITEM.match(ln) or re.match(rf"^({expected})[.、]", ln)  # "3.5岁以下…" is item 3
+        if not m:
+            doc.add_paragraph(ln)  # a list continues across unnumbered paragraphs, as in Word
+            continue
+        number = int(m.group(1))
+        if current is None or number != expected:  # a new list, starting where the text starts it
+            next_id += 1
+            current = str(next_id)
+            numbering.append(
+                parse_xml(
+                    f'<w:num {ns} w:numId="{current}"><w:abstractNumId w:val="90"/>'
+                    f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
+                )
+            )
+        expected = number + 1
+        para = doc.add_paragraph(ln[m.end() :])
+        para._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {ns}><w:ilvl w:val="0"/><w:numId w:val="{current}"/></w:numPr>')
+        )
+    table = doc.add_table(rows=2, cols=2)
+    for r, row in enumerate([("指标", "目标值"), ("婴儿死亡率", "5‰以下")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,70 @@
+"""The default plan and the real excerpts in the forms plans arrive in parse like their text: Word, saved web page,
+run-on text and a PDF printed from a narrow page (hard-wrapped lines, page header and numbers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from forms import run_on, to_docx, to_html, to_pdf
+
+from nlp.pipeline import analyse_file
+from nlp.reader import read_plan_file
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "corpus" / "yiyang-children-2021-2025.txt"
+REAL = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.txt"))
+WRITERS = {
+    "docx": lambda t: to_docx(t),
+    "html": lambda t: to_html(t).encode(),
+    "runon.txt": lambda t: run_on(t).encode(),
+}
+
+
+def key(plan) -> list[tuple]:
+    """What must not change with the form: each goal's and measure's domain, kind, number and title."""
+    return [(i.domain, i.kind, i.number, i.title) for i in plan.items if i.kind in ("goal", "measure")]
+
+
+@pytest.fixture(scope="module")
+def default_key():
+    return key(analyse_file(DEFAULT, {"slug": "p"}))
+
+
+@pytest.mark.parametrize("form", sorted(WRITERS))
+def test_default_plan_in_every_form(form, default_key, tmp_path):
+    path = tmp_path / f"plan.{form}"
+    path.write_bytes(WRITERS[form](read_plan_file(DEFAULT).text))
+    plan = analyse_file(path, {"slug": "p"})
+    assert len(default_key) == 160
+    assert key(plan) == default_key
+    assert plan.meta["form"] == ("txt" if form.endswith("txt") else form)
+    assert bool(plan.meta["layout"]) == (form == "runon.txt")  # only run-on text needs layout fixes
+
+
+@pytest.mark.parametrize("src", REAL, ids=lambda p: p.name[:2])
+@pytest.mark.parametrize("form", sorted(WRITERS))
+def test_real_excerpts_in_every_form(form, src, tmp_path):
+    path = tmp_path / f"plan.{form}"
+    path.write_bytes(WRITERS[form](read_plan_file(src).text))
+    assert key(analyse_file(path, {"slug": "p"})) == key(analyse_file(src, {"slug": "p"}))
+
+
+@pytest.mark.browser
+def test_default_plan_printed_to_a_narrow_pdf(browser, default_key, tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(to_pdf(read_plan_file(DEFAULT).text, browser))
+    plan = analyse_file(path, {"slug": "p"})
+    assert key(plan) == default_key
+    rules = {f["rule"] for f in plan.meta["layout"]}
+    assert "hard_wrap" in rules  # the narrow page wrapped lines, and layout rejoined them
+    assert "市人民政府文件" not in plan.raw_text  # the running header is gone
+    assert any("页眉" in n for n in plan.meta["reader_notes"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("src", REAL, ids=lambda p: p.name[:2])
+def test_real_excerpts_printed_to_pdf(browser, src, tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(to_pdf(read_plan_file(src).text, browser))
+    assert key(analyse_file(path, {"slug": "p"})) == key(analyse_file(src, {"slug": "p"}))
