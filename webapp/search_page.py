@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 import nh3
 from flask import Blueprint, render_template, request, url_for
 
-from kb.search import SearchError, search
-from webapp.lookup import KIND_LABELS, ROLE_LABELS, item_url, snapshot
+from kb.search import SearchError
+from webapp.api_search import FILTERS, OPTIONS, api_url, page_number, run
+from webapp.lookup import KIND_LABELS, ROLE_LABELS, SOURCE_LABELS, item_url, snapshot
 from webapp.render import error_response
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 10
-FILTERS = ("domain", "kind", "dept", "role")
+SORT_LABELS = {"relevance": "按相关度", "plan": "按规划顺序"}
 
 
 def _url(params: dict[str, Any], **change) -> str:
@@ -34,21 +35,10 @@ def _help(snap) -> dict[str, Any]:
 
 
 def search_context(args) -> dict[str, Any]:
-    """Run the search for the query string and decorate it for the page."""
-    params = {k: args.get(k, "").strip() for k in ("q", *FILTERS)}
-    try:
-        page = max(1, int(args.get("page", "1") or 1))
-    except ValueError:
-        page = 1
-    res = search(
-        params["q"],
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        domain=params["domain"] or None,
-        kind=params["kind"] or None,
-        dept=params["dept"] or None,
-        role=params["role"] or None,
-    )
+    """Run the search for the query string (the API's parameter set and payload) and decorate it for the page."""
+    params = {k: args.get(k, "").strip() for k in ("q", *FILTERS, *OPTIONS)}
+    page = page_number(args) or 1
+    res = run(args, limit=PAGE_SIZE)
     snap = snapshot()
     for r in res["results"]:
         r["url"] = item_url(r["id"])
@@ -57,6 +47,7 @@ def search_context(args) -> dict[str, Any]:
         for d in r["departments"]:
             d["role_label"] = ROLE_LABELS.get(d["role"], d["role"])
             d["url"] = url_for("departments.department_page", name=d["name"])
+        r["url"] = _match_url(r)
         r["serves_links"] = [
             {
                 "id": g["id"],
@@ -115,18 +106,68 @@ def search_context(args) -> dict[str, Any]:
             {"key": k, "value": params[k], "clear_url": _url(params, **{k: ""})} for k in FILTERS if params[k]
         ],
         "did_you_mean_links": [{"q": q, "url": _url({**params, "q": q})} for q in res.get("did_you_mean") or []],
+        "as_typed_url": _url({**params, "q": res["corrected"]["original"], "spell": "0"})
+        if res.get("corrected")
+        else "",
+        "answer_card": _answer_card(res.get("answer")),
+        "sort_links": [
+            {"label": label, "active": res["sort"] == key, "url": _url(params, sort="" if key == "relevance" else key)}
+            for key, label in SORT_LABELS.items()
+        ],
+        "role_links": _role_links(params, res),
         "help": _help(snap) if not res["results"] else None,
         "title": f"搜索:{params['q']}" if params["q"] else "搜索",
     }
 
 
 def api_link(args) -> str:
-    """The JSON twin of a results page: /api/search with the same query, filters and offset."""
-    params = {k: args.get(k, "").strip() for k in ("q", *FILTERS) if args.get(k, "").strip()}
-    page = args.get("page", "1")
-    if page.isdecimal() and page.isascii() and int(page) > 1:
-        params.update(limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
-    return "/api/search" + ("?" + urlencode(params) if params else "")
+    """The JSON twin of a results page: /api/search with the same parameters."""
+    return api_url(args, limit=PAGE_SIZE)
+
+
+def _match_url(r: dict[str, Any]) -> str:
+    """The item page opened at the matched sentence, the matched words highlighted there."""
+    m = r.get("match") or {}
+    query = "?" + urlencode({"hl": "|".join(m["terms"])}) if m.get("terms") else ""
+    anchor = "#" + m["clause"].split(":")[-1] if m.get("clause") else ""
+    return item_url(r["id"]) + query + anchor
+
+
+def _answer_card(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The "who" answer card with links and the 明确/推断 mark of each department."""
+    if not answer:
+        return None
+    rows = []
+    for it in answer["items"]:
+        rows.append(
+            {
+                **it,
+                "url": item_url(it["id"]),
+                "kind_label": KIND_LABELS.get(it["kind"], it["kind"]),
+                **{
+                    role: [
+                        {
+                            **d,
+                            "url": url_for("departments.department_page", name=d["name"]),
+                            "mark": "明确" if d.get("source") == "explicit" else "推断",
+                            "source_label": SOURCE_LABELS.get(d.get("source") or "", d.get("source") or ""),
+                        }
+                        for d in it[role]
+                    ]
+                    for role in ("lead", "co")
+                },
+            }
+        )
+    return {**answer, "items": rows}
+
+
+def _role_links(params: dict[str, Any], res: dict[str, Any]) -> list[dict[str, Any]]:
+    """牵头 / 配合 filters for a department the query names (a department filter has its own role facet)."""
+    names = [d["name"] for d in res["understood"]["departments"]]
+    if params["dept"] or not names:
+        return []
+    rest = {**params, "dept": names[0]}
+    return [{"label": f"只看{names[0]}{label}的", "url": _url(rest, role=key)} for key, label in ROLE_LABELS.items()]
 
 
 @bp.get("/search")

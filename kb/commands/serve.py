@@ -31,8 +31,17 @@ def cmd_serve(args) -> int:
 
         from webapp import create_app
 
-        serve(create_app(), host=args.host, port=args.port, threads=workers * 2)
+        app = create_app()
+        _warm_worker(None)
+        serve(app, host=args.host, port=args.port, threads=workers * 2)
         return 0
+
+
+def _warm_worker(_worker) -> None:
+    """Load the search index and analyser when a worker boots, so the first request after a restart is not slow."""
+    from kb.search import warm_up
+
+    warm_up()
 
 
 def _gunicorn(host: str, port: int, workers: int) -> int:
@@ -50,6 +59,7 @@ def _gunicorn(host: str, port: int, workers: int) -> int:
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "preload_app": False,
+                "post_worker_init": _warm_worker,
             }.items():
                 self.cfg.set(key, value)
 

@@ -19,9 +19,11 @@ from kb.search.engine import Engine, engine, rank
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse, refine
 from kb.search.writer import build_index
 
-__all__ = ["SearchError", "build_index", "engine", "search"]
+__all__ = ["SearchError", "build_index", "engine", "search", "warm_up"]
 
 MAX_LIMIT, MAX_OFFSET = 100, 10_000
+MATCH_TERMS = 8  # matched strings passed on to the item page for highlighting
+ANSWER_KINDS, ANSWER_ITEMS, ANSWER_SHARE = ("goal", "measure"), 5, 0.3  # the answer card: kinds, size, score floor
 WEAK_COVERAGE = 0.75  # below this the best hit lacks a query word: offer a spelling suggestion
 SORTS = {"relevance": "相关度", "plan": "规划顺序", "相关度": "relevance", "规划顺序": "plan"}
 _TRUE = {"1", "true", "yes", "y", "是", "有", "indicator", "indicators", "on"}
@@ -135,6 +137,7 @@ def search(
         "messages": pq.messages,
         "did_you_mean": [],
         "corrected": None,
+        "answer": None,
         "sort": sort,
         "understood": _understood(pq),
     }
@@ -147,7 +150,9 @@ def search(
             pq2 = parse(fixed, _filter_args(pq))
             refine(pq2, eng.ix.df)
             ranked2 = rank(eng, pq2, flt, offset + limit) if spell else []
-            if ranked2 and (not ranked or ranked2[0]["coverage"] > ranked[0]["coverage"]):
+            # run it only when it finds the whole query well and better than the words as typed
+            good = ranked2 and ranked2[0]["coverage"] >= WEAK_COVERAGE
+            if good and (not ranked or ranked2[0]["coverage"] > ranked[0]["coverage"]):
                 out["corrected"] = {"query": fixed, "original": pq.text}
                 out["messages"] = [*out["messages"], f"已显示“{fixed}”的结果,仍要搜索“{pq.text}”"]
                 out["query"], out["understood"] = pq2.text, _understood(pq2)
@@ -156,6 +161,8 @@ def search(
                 out["did_you_mean"] = [fixed]
         else:
             out["did_you_mean"] = R.did_you_mean(pq, eng.vocabulary(), ranked[0]["hay"] if ranked else "")
+    if pq.question == "who" and ranked and offset == 0:
+        out["answer"] = _answer(eng, pq, ranked, applied)
     if sort == "plan":
         ranked.sort(key=lambda e: e["row"])
     page = ranked[offset : offset + limit]
@@ -167,6 +174,31 @@ def search(
             "没有找到匹配的条目" + ("" if out["did_you_mean"] else ",请换个说法或减少词语"),
         ]
     return out
+
+
+def _answer(eng: Engine, pq: ParsedQuery, ranked: list[dict], applied: dict) -> dict[str, Any] | None:
+    """A "who" question's answer card: the best-matching goals and measures with their lead and co departments."""
+    best = ranked[0]["score"]
+    top = [e for e in ranked if e["kind"] in ANSWER_KINDS and e["score"] >= ANSWER_SHARE * best][:ANSWER_ITEMS]
+    rows = _present(eng, pq, top, applied)
+    if not rows:
+        return None
+    items = [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "domain": r["domain"],
+            "number": r["number"],
+            "title": r["title"],
+            **{
+                role: [{"name": d["name"], "source": d.get("source")} for d in r["departments"] if d["role"] == role]
+                for role in ("lead", "co")
+            },
+        }
+        for r in rows
+    ]
+    leads = list(dict.fromkeys(d["name"] for it in items for d in it["lead"]))
+    return {"question": "who", "role": pq.role or "lead", "lead": leads, "items": items}
 
 
 def _finds_little(pq: ParsedQuery, ranked: list[dict]) -> bool:
@@ -231,7 +263,7 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
     }
     goal_ids = sorted({g for it in items.values() for g in it["serves"]})
     goals = eng.base_items(goal_ids) if goal_ids else {}
-    terms = R.highlight_terms(pq)
+    terms, fallback = R.highlight_terms(pq), R.fallback_terms(pq)
     rows = []
     for e in page:
         it = items.get(e["id"])
@@ -242,6 +274,7 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
             d["name"] == applied["dept"] and applied.get("role") in (None, d["role"]) for d in depts
         ):
             continue  # a review removed the department since the index was built
+        text, spans, cid = R.passage(it, terms, fallback)
         rows.append(
             {
                 "id": it["id"],
@@ -250,7 +283,9 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
                 "domain": it["domain"],
                 "number": it["number"],
                 "title": it["title"],
-                "snippet": R.snippet(it, terms),
+                "snippet": R.snippet_of(text, spans),
+                # where the item page opens: the matched clause, with the words as published there
+                "match": {"clause": cid, "terms": list(dict.fromkeys(text[s:e] for s, e in spans))[:MATCH_TERMS]},
                 "departments": depts,
                 "serves": it["serves"],
                 "serves_detail": [
@@ -264,3 +299,17 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
             }
         )
     return rows
+
+
+def warm_up() -> bool:
+    """Load the live build's index, analyser, OpenCC, speller and item cache now, so a worker's first request is as
+    fast as the rest (called by `kb serve` when a worker boots); False when there is no build to load yet."""
+    try:
+        eng = engine()
+    except SearchError:
+        return False
+    eng.speller()
+    eng.vocabulary()
+    search("儿童健康")  # jieba's per-block cache, numpy paths and the item cache of the first rows
+    search("兒童近式")  # traditional characters and a typo: OpenCC and the speller
+    return True

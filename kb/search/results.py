@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import html
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
-from kb.search.analysis import normalise, same_length_norm, search_tokens
+from kb.search.analysis import bigrams, normalise, same_length_norm, search_tokens
 from kb.search.query import ParsedQuery
 
 SNIPPET_CHARS = 140
@@ -16,15 +17,22 @@ FIELD_LABELS = {"title": "标题", "indicators": "指标", "text": "正文", "ra
 
 
 def highlight_terms(pq: ParsedQuery) -> list[str]:
-    """Strings to mark: every form of every concept and their multi-character sub-words, longest first."""
+    """Strings to mark: every form of every concept, the typed words' multi-character sub-words, longest first."""
     terms: set[str] = set()
     for c in pq.concepts:
-        for form in c.strings:
+        for form, via in c.forms:
             terms.add(form)
-            if not c.phrase:
+            if not c.phrase and via is None:  # a synonym's parts (视力不良 → 不良) would mark noise
                 terms.update(t for t, _, _ in search_tokens(form) if len(t) > 1 or len(c.word) == 1)
     terms.update(typed for _, typed, _ in pq.depts)
+    terms.update(pq.joined)
     return sorted((t for t in terms if t.strip()), key=len, reverse=True)
+
+
+def fallback_terms(pq: ParsedQuery) -> list[str]:
+    """Character bigrams of the typed words: what a fragment or a damaged text matched through (the bigram field)."""
+    grams = {b for c in pq.concepts for b, _, _ in bigrams(c.word) if len(b) > 1}
+    return sorted(grams, key=len, reverse=True)
 
 
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -63,24 +71,40 @@ def mark(text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None = 
     return "".join(out)
 
 
-def snippet(item: dict, terms: list[str]) -> str:
-    """The best-matching clause (or the title), cut around its first hit, highlighted."""
-    candidates = [c["text"] for c in item.get("clauses") or []] or [item.get("text") or ""]
-    best, best_spans, best_score = candidates[0], [], -1.0
-    for text in candidates:
-        spans = find_spans(text, terms)
-        score = sum((e - s) ** 1.5 for s, e in spans) + 4 * len({text[s:e] for s, e in spans})
-        if score > best_score:
-            best, best_spans, best_score = text, spans, score
-    if not best_spans:
-        best_spans = find_spans(item.get("title") or "", terms)
-        best = item.get("title") or best
-    if len(best) <= SNIPPET_CHARS:
-        return mark(best, best_spans)
-    first = best_spans[0][0] if best_spans else 0
-    lo = max(0, min(first - 30, len(best) - SNIPPET_CHARS))
+def passage(item: dict, terms: list[str], fallback: Sequence[str] = ()) -> tuple[str, list[tuple[int, int]], str | None]:
+    """(text, spans, clause id) of the best-matching clause, else the title, item text or raw text; when no term is
+    found anywhere, the fallback terms (bigrams) are looked for, so the snippet shows what matched."""
+    clauses = [(c["text"], c.get("id")) for c in item.get("clauses") or []]
+    whole = [(item.get(k) or "", None) for k in ("title", "text", "raw_text")]
+    for words in (terms, list(fallback)):
+        for candidates in (clauses, whole):  # a clause first: the item page opens there
+            best, best_spans, best_score = None, [], 0.0
+            for text, cid in candidates:
+                spans = find_spans(text, words)
+                found = {text[s:e] for s, e in spans}  # distinct words: a clause naming them all beats repeats
+                score = sum(len(f) ** 1.5 for f in found) + 4 * len(found)
+                if score > best_score:
+                    best, best_spans, best_score = (text, cid), spans, score
+            if best is not None:
+                return best[0], best_spans, best[1]
+    text, cid = (clauses or whole)[0]
+    return text, [], cid
+
+
+def snippet_of(text: str, spans: list[tuple[int, int]]) -> str:
+    """The passage cut around its first hit, highlighted."""
+    if len(text) <= SNIPPET_CHARS:
+        return mark(text, spans)
+    first = spans[0][0] if spans else 0
+    lo = max(0, min(first - 30, len(text) - SNIPPET_CHARS))
     hi = lo + SNIPPET_CHARS
-    return ("…" if lo else "") + mark(best, best_spans, lo, hi) + ("…" if hi < len(best) else "")
+    return ("…" if lo else "") + mark(text, spans, lo, hi) + ("…" if hi < len(text) else "")
+
+
+def snippet(item: dict, terms: list[str], fallback: Sequence[str] = ()) -> str:
+    """The best-matching clause (or the title), cut around its first hit, highlighted."""
+    text, spans, _ = passage(item, terms, fallback)
+    return snippet_of(text, spans)
 
 
 def why(item: dict, pq: ParsedQuery) -> list[str]:
