@@ -71,7 +71,9 @@ def mark(text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None = 
     return "".join(out)
 
 
-def passage(item: dict, terms: list[str], fallback: Sequence[str] = ()) -> tuple[str, list[tuple[int, int]], str | None]:
+def passage(
+    item: dict, terms: list[str], fallback: Sequence[str] = ()
+) -> tuple[str, list[tuple[int, int]], str | None]:
     """(text, spans, clause id) of the best-matching clause, else the title, item text or raw text; when no term is
     found anywhere, the fallback terms (bigrams) are looked for, so the snippet shows what matched."""
     clauses = [(c["text"], c.get("id")) for c in item.get("clauses") or []]
