@@ -13,6 +13,9 @@ from nlp.lang import cut, data_path
 _PUNCT = ",,。;;::!!??\n"
 
 
+Value = tuple[float | None, float | None, str | None]  # (value, value_max, unit)
+
+
 @dataclass
 class Cand:
     """A matched predicate; names are read from the text before `anchor` unless given."""
@@ -20,7 +23,7 @@ class Cand:
     start: int
     end: int
     anchor: int
-    values: list[tuple[float | None, float | None, str | None]]
+    values: list[Value]
     comparator: str
     names: list[str] | None = None
     name_start: int | None = None
@@ -54,8 +57,8 @@ def patterns() -> SimpleNamespace:
     p.one_value = re.compile(rf"({num})({unit})?")
     rel = d["relative"]
     p.relative = re.compile(
-        rf"(?:{d['baseline']}[,,]?)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
-        rf"(?P<num>{num})(?P<unit>%|％|个百分点)"
+        rf"(?:{d['baseline']}[,,]?)?(?:分别)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
+        rf"(?:(?P<num>{num})(?P<unit>%|％|个百分点)|(?P<frac>{d['fraction']}))"
     )
     p.relative_value = re.compile(rf"{num}(?:%|％|个百分点)")
     p.direction_after = re.compile(
@@ -72,7 +75,16 @@ def patterns() -> SimpleNamespace:
         rf"(?:{_alt(d['directional_adverbs'])})*(?:{_alt(d['verbs'])}|{_alt(rel['down'] + rel['up'])})"
     )
     p.count = re.compile(rf"{d['count']}(?P<num>{num})(?P<unit>{unit})")
-    p.range = re.compile(rf"(?<![\d.]){d['range']}(?P<unit>{_alt(d['count_units'])})")
+    p.range = re.compile(rf"(?<![\d.]){d['range']}(?P<unit>{'|'.join(d['range_units'])})")
+    p.count_more = re.compile(rf"{d['count_more']}(?P<num>{num})(?P<unit>{unit})")
+    p.periodic = re.compile(d["periodic"])
+    p.fraction = re.compile(d["fraction"])
+    p.value_frac = re.compile(
+        rf"(?P<adv>{adv})(?P<verb>{_alt(d['verbs'])})(?P<frac>{d['fraction']})(?P<tail>{_alt(d['tails'])})?"
+    )
+    p.cn_digit = re.compile(d["cn_digit_context"])
+    p.scope_only = re.compile(d["scope_only"])
+    p.trailing_scope = re.compile(d["trailing_scope"])
     p.extension = re.compile(d["extension"])
     p.each = re.compile(rf"{d['each']}(?P<num>{num})(?P<unit>{unit})")
     p.time = re.compile(rf"(?P<num>{num})(?P<unit>{_alt(d['time_units'])})")
@@ -94,7 +106,7 @@ def unit_of(u: str | None) -> str | None:
 
 def parse_values(s: str) -> list[tuple[float | None, float | None, str | None]]:
     """'6‰5‰3‰' or '6、5和3‰' → values; a missing unit is taken from the next value."""
-    out = [(float(m.group(1)), None, unit_of(m.group(2))) for m in patterns().one_value.finditer(s)]
+    out: list[Value] = [(float(m.group(1)), None, unit_of(m.group(2))) for m in patterns().one_value.finditer(s)]
     for i in range(len(out) - 2, -1, -1):
         if out[i][2] is None:
             out[i] = (out[i][0], None, out[i + 1][2])
@@ -103,7 +115,8 @@ def parse_values(s: str) -> list[tuple[float | None, float | None, str | None]]:
 
 def noun_after(text: str, pos: int) -> tuple[str, int]:
     """The noun phrase written after a count (…1个危重新生儿救治中心,): up to punctuation or a new verb."""
-    p, words, i = patterns(), [], pos
+    p, i = patterns(), pos
+    words: list[str] = []
     for w in cut(text[pos : pos + 40]):
         if w[0] in _PUNCT or w in p.cut_words or (words and w in p.noun_stop) or len(words) >= 10:
             break
@@ -138,19 +151,9 @@ def find_shapes(text: str) -> list[Cand]:
         )
     out += _series(text) + _each(text)
     for m in p.count.finditer(text):  # 至少设置1个危重新生儿救治中心: the counted thing follows
-        noun, end = noun_after(text, m.end())
-        if noun:
-            out.append(
-                Cand(
-                    m.start(),
-                    end,
-                    m.start(),
-                    [(float(m.group("num")), None, unit_of(m.group("unit")))],
-                    ">=",
-                    names=[noun + "数"],
-                    name_start=m.end(),
-                )
-            )
+        out += _counts(text, m, ">=")
+    for m in p.periodic.finditer(text):  # 每年进行1次体检: the activity follows
+        out += _counts(text, m, ">=", per=m.group("per"))
     for m in p.range.finditer(text):  # 每个区县3-5家社会组织
         noun, end = noun_after(text, m.end())
         if noun:
@@ -178,15 +181,23 @@ def find_shapes(text: str) -> list[Cand]:
                 split=True,
             )
         )
-    for m in p.relative.finditer(text):  # 以2020年为基数下降20%
+    for m in p.value_frac.finditer(text):  # 达到八成以上: a share in tenths or as a fraction
+        frac: list[Value] = [(fraction(m.group("frac")), None, "%")]
+        out.append(
+            Cand(m.start(), m.end(), m.start(), frac, comparator_from(m.group("verb"), m.group("tail")), split=True)
+        )
+    for m in p.relative.finditer(text):  # 以2020年为基数下降20%, 下降1/6
         down = m.group("dir") in p.d["relative"]["down"]
         base = p.baseline.search(m.group(0))
+        value = (
+            (float(m.group("num")), unit_of(m.group("unit"))) if m.group("num") else (fraction(m.group("frac")), "%")
+        )
         out.append(
             Cand(
                 m.start(),
                 m.end(),
                 m.start(),
-                [(float(m.group("num")), None, unit_of(m.group("unit")))],
+                [(value[0], None, value[1])],
                 "decrease_by" if down else "increase",
                 baseline=base.group(0) if base else None,
                 split=True,
@@ -198,6 +209,68 @@ def find_shapes(text: str) -> list[Cand]:
         )
     out += _directional(text)
     return out
+
+
+def fraction(s: str) -> float:
+    """'1/6' or '八成' as a percentage (16.67, 80.0)."""
+    m = patterns().fraction.fullmatch(s)
+    if m and m.group("cheng"):
+        return float(patterns().d["cn_digits"].get(m.group("cheng"), "10")) * 10
+    return round(100 * int(m.group("fn")) / int(m.group("fd")), 2) if m else 0.0
+
+
+def _count_name(noun: str, unit: str | None) -> str:
+    """至少1小时的体育锻炼时间 → 体育锻炼时间; 1名全科医生 → 全科医生数; 1次家庭教育指导 → 家庭教育指导次数."""
+    d = patterns().d
+    if unit in d["time_units"]:
+        return noun if noun.endswith("时间") else noun + "时间"
+    return noun + ("次数" if unit in ("次", "人次") else "数")
+
+
+def _counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> list[Cand]:
+    """A count and the further counts chained to it (至少组织1次A和2次B): one candidate each."""
+    p, out = patterns(), list[Cand]()
+    start, num, unit, pos = m.start(), m.group("num"), m.group("unit"), m.end()
+    while True:
+        noun, end = _counted(text, pos)
+        if not noun:
+            return out
+        u = unit_of(unit)
+        out.append(
+            Cand(
+                start,
+                end,
+                start,
+                [(float(num), None, u)],
+                comparator,
+                names=[_count_name(noun, u)],
+                name_start=pos,
+                per=per,
+            )
+        )
+        nxt = p.count_more.match(text, end)
+        if not nxt:
+            return out
+        start, num, unit, pos = end, nxt.group("num"), nxt.group("unit"), nxt.end()
+
+
+def _counted(text: str, pos: int) -> tuple[str, int]:
+    """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb."""
+    p, i = patterns(), pos
+    words: list[str] = []
+    for w in cut(text[pos : pos + 40]):
+        if w[0] in _PUNCT or w in ("和", "、", "及", "与") or (words and w in p.noun_stop) or len(words) >= 10:
+            break
+        words.append(w)
+        i += len(w)
+    phrase = "".join(words)
+    return phrase[phrase.rfind("的") + 1 :], i
+
+
+def digits_for_numerals(text: str) -> str:
+    """The text with Chinese numerals before a unit written as digits (一次 → 1次); same length."""
+    p = patterns()
+    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text)
 
 
 def _directional(text: str) -> list[Cand]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.indicator_shapes import _PUNCT, Cand, find_shapes, patterns
+from nlp.indicator_shapes import _PUNCT, Cand, digits_for_numerals, find_shapes, patterns
 from nlp.lang import cut
 from nlp.model import Indicator, Plan
 
@@ -89,9 +89,18 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
         return _share_scope(_split_names(c.extra["given_text"])), c.start, None
     region = text[bound : c.anchor]
     per = None
+    if b := p.baseline.search(region):  # 近视率在2018年的基础上每年降低…: the name ends where the baseline starts
+        c.baseline = c.baseline or b.group(0)
+        if pm := p.per.fullmatch(region[b.end() :].strip(",,")):
+            per = pm.group(0)
+        region = region[: b.start()] if b.start() else region[b.end() :]
     if m := p.per.search(region):
-        per, region = m.group(0), re.sub(r"^(?:拥有|有)", "", region[m.end() :])
+        per = m.group(0)
+        # 每千名儿童拥有医生数: the per qualifies the name and stays in it; 近视率每年降低: an adverb of the verb
+        region = region[m.start() :] if region[m.end() :].strip("拥有") else region[: m.start()]
     name = _trim(region)
+    if per and not name.startswith(per) and region.startswith(per):
+        name = region  # the per starts the name: keep it whole (a cut word inside must not drop it)
     if c.strip is not None and (m := c.strip.search(name)):
         name = name[m.end() :]
     name = name.strip("、,, ")
@@ -122,6 +131,12 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     if per is None and prev is not None and text[prev.span[1] : start] in ("、", "", ",", ","):
         per = prev.per  # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
     names = [n + c.suffix if c.suffix and not n.endswith(c.suffix) else n for n in names]
+    scope_only = None
+    if len(names) == 1 and prev is not None and (m := patterns().scope_only.match(names[0])):
+        # 孕产妇保健覆盖率在城市达到90%以上,在农村达到60%以上: the second target repeats the name for 农村
+        scope_only = m.group("s")
+        base = patterns().trailing_scope.sub("", prev.name)
+        names = [base]
     names = [_unit_noun(n, c.values[0][2]) for n in names]
     vals = c.values
     if len(names) > len(vals) > 1:
@@ -134,7 +149,9 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     scopes = c.extra.get("scopes") or [None] * len(names)
     out = []
     for name, (v, vmax, unit), sc in zip(names, vals, scopes, strict=False):
-        scope = c.scope or sc or _scope_of(name)
+        if scope_only is None and (t := patterns().trailing_scope.search(name)):
+            scope_only, name = t.group("s"), name[: t.start()]  # 婚前医学检查率城市达到80%
+        scope = scope_only or c.scope or sc or _scope_of(name)
         if "scope_from" in c.extra:
             scope = text[c.extra["scope_from"] - len(c.baseline or "") : c.extra["scope_from"]] or scope
         out.append(
@@ -150,15 +167,31 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
                 baseline=c.baseline,
                 raw=raw,
                 span=(start, c.end),
+                baseline_year=_baseline_year(c.baseline),
             )
         )
     return out
 
 
+def _baseline_year(baseline: str | None) -> int | None:
+    """The year of a baseline phrase (以2020年为基数 → 2020)."""
+    m = re.search(r"(\d{4})年", baseline or "")
+    return int(m.group(1)) if m else None
+
+
 def extract_indicators(text: str, default_year: int = 2025) -> list[Indicator]:
     """All quantitative targets in `text`, in text order; spans are offsets in `text`."""
-    if not text or not re.search(r"\d|率|覆盖|支出|比例", text):
+    if not text or not re.search(r"\d|率|覆盖|支出|比例|[一二两三四五六七八九]", text):
         return []
+    original, text = text, digits_for_numerals(text)
+    out = _extract(text, default_year)
+    for ind in out:  # read on digits, reported as written (一次 stays 一次)
+        ind.raw = original[ind.span[0] : ind.span[1]]
+    return out
+
+
+def _extract(text: str, default_year: int) -> list[Indicator]:
+    """Targets of a text whose numerals are digits."""
     out: list[Indicator] = []
     prev_end = 0
     for c in _accept(find_shapes(text)):

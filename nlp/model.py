@@ -92,6 +92,7 @@ class Indicator:
     raw: str = ""
     span: tuple[int, int] = (0, 0)  # offsets in the item's repaired text
     id: str = ""
+    baseline_year: int | None = None  # 以2020年为基数 / 比2020年 / 在2018年的基础上 → 2020, 2018
 
 
 @dataclass
