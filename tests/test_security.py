@@ -458,6 +458,98 @@ def test_xlsx_export_holds_formulas_as_quoted_text(app):
     assert risky >= 2
 
 
+def _formula_cells(data: bytes) -> list[tuple[str, str, object]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/monitoring/template.xlsx", "/monitoring/report.xlsx", "/download/plan.xlsx", "/download/indicators.xlsx"]
+)
+def test_every_workbook_holds_text_as_text(app, path):
+    """A reviewer's 数据来源 (=HYPERLINK…) and the plan's own formula-like text are never live formulas."""
+    reviewer = signed_in(app)
+    ind = ids()["ind_id"]
+    resp = reviewer.post(
+        f"/api/indicators/{ind}/observations",
+        json={"year": 2022, "value": 1, "source": FORMULA},
+        headers={"X-CSRF-Token": token_of(reviewer)},
+    )
+    assert resp.status_code in (200, 422), resp.get_data(as_text=True)
+    resp = app.test_client().get(path)
+    if resp.status_code == 404:
+        pytest.skip(f"{path} is not served")
+    assert resp.status_code == 200
+    assert _formula_cells(resp.get_data()) == []
+
+
+def test_the_template_keeps_a_formula_source_as_its_text(app):
+    from openpyxl import load_workbook
+
+    reviewer = signed_in(app)
+    ind = ids()["ind_id"]
+    resp = reviewer.post(
+        f"/api/indicators/{ind}/observations",
+        json={"year": 2022, "value": 1, "source": FORMULA},
+        headers={"X-CSRF-Token": token_of(reviewer)},
+    )
+    if resp.status_code != 200:
+        pytest.skip("indicator takes no value for 2022")
+    wb = load_workbook(io.BytesIO(app.test_client().get("/monitoring/template.xlsx").get_data()))
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert FORMULA in texts
+
+
+def _zip_bomb(size: int) -> bytes:
+    """A valid-looking xlsx whose sheet expands to `size` bytes (the report's 979 kB → 1.4 GB file, smaller)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(b"<worksheet><sheetData>")
+            chunk = row * 20_000
+            for _ in range(size // len(chunk) + 1):
+                fh.write(chunk)
+            fh.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_parsing(app):
+    from kb.exports.safety import MAX_XLSX_UNCOMPRESSED, WorkbookRefused, check_xlsx
+
+    bomb = _zip_bomb(MAX_XLSX_UNCOMPRESSED + (4 << 20))
+    assert len(bomb) < 1 << 20  # fits under the upload cap, as the report's did
+    with pytest.raises(WorkbookRefused, match="解压后过大"):
+        check_xlsx(bomb)
+    reviewer = signed_in(app)
+    resp = reviewer.post(
+        "/api/monitoring/import",
+        data={"file": (io.BytesIO(bomb), "bomb.xlsx")},
+        headers={"X-CSRF-Token": token_of(reviewer)},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code in (400, 422) and "解压后过大" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("raw", [b"", b"PK\x03\x04broken", b"not a zip at all"])
+def test_damaged_uploads_are_refused_with_a_reason(raw):
+    from kb.exports.safety import WorkbookRefused, open_xlsx
+
+    with pytest.raises(WorkbookRefused):
+        open_xlsx(raw)
+
+
 # -- paths ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "path",

@@ -1,9 +1,12 @@
-"""Export safety: spreadsheet formula injection, characters XML cannot hold, download file names."""
+"""Export safety: formula injection, characters XML cannot hold, download names, the one xlsx read/write policy."""
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+import zipfile
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 # A spreadsheet treats a cell starting with one of these as a formula (or DDE payload): OWASP CSV injection.
@@ -42,3 +45,69 @@ def content_disposition(filename: str, ascii_fallback: str = "") -> str:
     fallback = ascii_fallback or unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("._") or "export"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# -- one xlsx policy for every workbook the app writes or reads ----------------------------------------
+# Writing: text is always a string cell (never a formula, URL or number, whatever it starts with).
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+# Reading: an upload is checked as a zip before any XML is parsed, then streamed (openpyxl read-only mode).
+MAX_XLSX_UNCOMPRESSED = 20 << 20  # bytes all members may expand to (a zip bomb claims gigabytes)
+MAX_XLSX_MEMBERS = 200
+
+
+class WorkbookRefused(ValueError):
+    """An uploaded workbook refused before parsing (message in Chinese)."""
+
+
+def new_workbook(buf: BinaryIO):
+    """An xlsxwriter workbook writing into buf with the policy's options."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+
+
+def write_cell(ws, row: int, col: int, value: Any, fmt=None) -> None:
+    """One cell by the policy: numbers as numbers, None blank, anything else as a text cell (XML-clean)."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, xml_clean(str(value)), fmt)
+
+
+def write_cells(ws, row: int, col: int, values: list[Any], fmt=None) -> None:
+    """A row of cells from (row, col) rightwards, each by write_cell."""
+    for i, v in enumerate(values):
+        write_cell(ws, row, col + i, v, fmt)
+
+
+def check_xlsx(raw: bytes) -> None:
+    """Refuse an upload that is not a zip, has too many members or would expand past the caps."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise WorkbookRefused(f"不是有效的 xlsx 文件 ({type(exc).__name__})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_XLSX_MEMBERS:
+            raise WorkbookRefused(f"文件结构异常(含 {len(infos)} 个部件,最多 {MAX_XLSX_MEMBERS} 个)")
+        total = sum(i.file_size for i in infos)  # zipfile never inflates a member past its declared size
+        if total > MAX_XLSX_UNCOMPRESSED:
+            raise WorkbookRefused(f"文件解压后过大({total >> 20} MB,最多 {MAX_XLSX_UNCOMPRESSED >> 20} MB)")
+
+
+def open_xlsx(raw: bytes):
+    """The upload as a streaming (read-only, values-only) openpyxl workbook, after check_xlsx."""
+    from openpyxl import load_workbook
+
+    check_xlsx(raw)
+    try:
+        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (InvalidFileException, KeyError …) on damaged files
+        raise WorkbookRefused(f"无法读取文件: {type(exc).__name__}") from None

@@ -7,7 +7,7 @@ import math
 import re
 
 from kb.exports.rows import Table, display_width
-from kb.exports.safety import is_formula_like, xml_clean
+from kb.exports.safety import is_formula_like, new_workbook, xml_clean
 
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
 FONT_SIZE = 10.5
@@ -140,12 +140,8 @@ def write_table(wb, ws, table: Table, f: dict) -> None:
 
 def render_xlsx(tables: list[Table]) -> bytes:
     """The workbook: the first table, then one sheet per further table (e.g. per department)."""
-    import xlsxwriter  # lazily: only exports need it
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    wb = new_workbook(buf)
     f = _formats(wb)
     used: set[str] = set()
     for table in tables:

@@ -56,11 +56,11 @@ def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[list[Any]]]:
 
 def report_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     """The report as an xlsx workbook, cells coloured by status."""
-    import xlsxwriter
+    from kb.exports.safety import new_workbook, write_cell, write_cells
 
     years, lines = table(rows)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)  # one xlsx policy: text (the plan's "=36月龄" target too) is never a formula
     ws = wb.add_worksheet("监测评估报告")
     bold = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "top"})
@@ -68,18 +68,18 @@ def report_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     fmts = {
         k: wb.add_format({"border": 1, "bg_color": c, "valign": "top", "text_wrap": True}) for k, c in COLOURS.items()
     }
-    ws.write(0, 0, title, bold)
-    ws.write(1, 0, f"生成日期: {date.today():%Y-%m-%d}")
+    write_cell(ws, 0, 0, title, bold)
+    write_cell(ws, 1, 0, f"生成日期: {date.today():%Y-%m-%d}")
     header = ["领域", "指标", "目标值", "单位"] + [f"{y}年" for y in years] + ["状态", "预警", "责任单位"]
-    ws.write_row(3, 0, header, head)
+    write_cells(ws, 3, 0, header, head)
     for i, ln in enumerate(lines, start=4):
-        ws.write_row(i, 0, [ln["domain"], ln["name"], ln["target"], ln["unit"]], wrap)
+        write_cells(ws, i, 0, [ln["domain"], ln["name"], ln["target"], ln["unit"]], wrap)
         for j, (v, code) in enumerate(ln["values"], start=4):
-            ws.write(i, j, v, fmts[code] if v else wrap)
+            write_cell(ws, i, j, v, fmts[code] if v else wrap)
         st = ln["status"]
-        ws.write(i, 4 + len(years), st.label + (f"({ln['latest']}年)" if ln["latest"] else ""), fmts[st.code])
-        ws.write(i, 5 + len(years), ln["warnings"], wrap)
-        ws.write(i, 6 + len(years), ln["owners"], wrap)
+        write_cell(ws, i, 4 + len(years), st.label + (f"({ln['latest']}年)" if ln["latest"] else ""), fmts[st.code])
+        write_cell(ws, i, 5 + len(years), ln["warnings"], wrap)
+        write_cell(ws, i, 6 + len(years), ln["owners"], wrap)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2, 20)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from kb import monitoring as mon
+from kb.exports.safety import WorkbookRefused, new_workbook, open_xlsx, write_cell, write_cells
 from kb.monitoring import observations as obsdb
 
 SHEET = "监测数据"
@@ -17,7 +17,9 @@ TEMPLATE_KIND = "plan-kb-monitoring-template"
 FIXED = ["指标编号", "指标", "目标", "单位", "目标年度", "责任单位"]
 SOURCE = "数据来源"
 CLEAR_WORDS = {"删除", "清除"}
-MAX_ROWS = 5000
+MAX_ROWS = 5000  # indicator rows; a template has one per indicator (a few hundred)
+MAX_CELLS = 200_000  # cells read in all before the import is refused (rows × columns, blanks included)
+MAX_UPLOAD = 8 << 20  # bytes of the file itself
 
 
 @dataclass(frozen=True)
@@ -60,22 +62,21 @@ def template_years(index: dict[str, dict[str, Any]]) -> list[int]:
 
 def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dict]]) -> bytes:
     """The xlsx template: one row per indicator, one column per year, filled with the current values."""
-    import xlsxwriter
-
     years = template_years(index)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)  # text cells stay text: a reviewer's 数据来源 or the plan's "=36月龄" is never a formula
     ws = wb.add_worksheet(SHEET)
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "top"})
     fixed = wb.add_format({"bg_color": "#F3F3F3", "border": 1, "text_wrap": True, "valign": "top"})
     cell = wb.add_format({"border": 1, "num_format": "General", "bg_color": "#FFFFFF"})
     closed = wb.add_format({"border": 1, "bg_color": "#BFBFBF"})
     header = FIXED + [str(y) for y in years] + [SOURCE]
-    ws.write_row(0, 0, header, head)
+    write_cells(ws, 0, 0, header, head)
     for r, (ind_id, ind) in enumerate(index.items(), start=1):
         rows = anchored.get(ind_id, {})
         unit = mon.observation_unit(ind) or next((x["unit"] for x in rows.values() if x["unit"]), None) or ""
-        ws.write_row(
+        write_cells(
+            ws,
             r,
             0,
             [
@@ -97,7 +98,7 @@ def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dic
             else:
                 ws.write_blank(r, c, None, cell)
         sources = sorted({x["source"] for x in rows.values() if x["source"]})
-        ws.write(r, len(FIXED) + len(years), "; ".join(sources), cell)
+        write_cell(ws, r, len(FIXED) + len(years), "; ".join(sources), cell)
     ws.freeze_panes(1, 2)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 30)
@@ -106,8 +107,10 @@ def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dic
     ws.set_column(len(FIXED) + len(years), len(FIXED) + len(years), 28)
     _instructions(wb.add_worksheet("说明"), years)
     meta = wb.add_worksheet(META_SHEET)
-    meta.write_column(0, 0, ["kind", "version", "generated_at"])
-    meta.write_column(0, 1, [TEMPLATE_KIND, "1", datetime.now().isoformat(timespec="seconds")])
+    for i, (k, v) in enumerate(
+        zip(["kind", "version", "generated_at"], [TEMPLATE_KIND, "1", datetime.now().isoformat(timespec="seconds")])
+    ):
+        write_cells(meta, i, 0, [k, v])
     meta.hide()
     wb.close()
     return buf.getvalue()
@@ -124,19 +127,18 @@ def _instructions(ws, years: list[int]) -> None:
         f"6. 年度范围: {years[0]}–{years[-1]} 年(首年为基线年)。",
     ]
     ws.set_column(0, 0, 110)
-    ws.write_column(0, 0, lines)
+    for i, line in enumerate(lines):
+        write_cell(ws, i, 0, line)
 
 
 def _open(data: bytes | BinaryIO):
-    """The uploaded workbook, or an ImportRejected explaining why it cannot be read."""
-    from openpyxl import load_workbook
-
-    raw = data if isinstance(data, bytes) else data.read()
+    """The uploaded workbook (checked as a zip, then streamed), or an ImportRejected saying why not."""
+    raw = data if isinstance(data, bytes) else data.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise ImportRejected([CellError(0, "", f"文件过大(最多 {MAX_UPLOAD >> 20} MB)")])
     try:
-        return load_workbook(io.BytesIO(raw), data_only=True, read_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ImportRejected([CellError(0, "", f"无法读取文件: 不是有效的 xlsx 文件 ({type(exc).__name__})")]) from None
-    except Exception as exc:  # openpyxl raises its own InvalidFileException and friends on damaged files
+        return open_xlsx(raw)
+    except WorkbookRefused as exc:
         raise ImportRejected([CellError(0, "", f"无法读取文件: {exc}")]) from None
 
 
@@ -148,7 +150,7 @@ def read_import(
     if SHEET not in wb.sheetnames:
         raise ImportRejected([CellError(0, "", f"找不到工作表“{SHEET}”,请使用系统生成的模板")])
     ws = wb[SHEET]
-    if ws.max_row > MAX_ROWS + 1:
+    if (ws.max_row or 0) > MAX_ROWS + 1:  # the declared size; the real rows are counted while streaming too
         raise ImportRejected([CellError(0, "", f"行数过多({ws.max_row}),最多 {MAX_ROWS} 行")])
     errors: list[CellError] = []
     cols = _header(ws, errors)
@@ -157,8 +159,12 @@ def read_import(
     id_col, year_cols, source_col = cols
     entries: list[obsdb.Entry] = []
     seen: dict[str, int] = {}
+    cells = 0
     for r, row in enumerate(ws.iter_rows(min_row=2), start=2):
-        values = {c.column - 1: c for c in row}
+        cells += len(row)
+        if r > MAX_ROWS + 1 or cells > MAX_CELLS:
+            raise ImportRejected([CellError(r, "", f"表格过大(最多 {MAX_ROWS} 行、{MAX_CELLS} 个单元格)")])
+        values = dict(enumerate(row))  # read-only rows start at column A, one cell per column
         ind_cell = values.get(id_col)
         ind_id = str(ind_cell.value).strip() if ind_cell is not None and ind_cell.value is not None else ""
         filled = [c for c, _y in year_cols if values.get(c) is not None and _blank(values[c].value) is False]
@@ -208,9 +214,8 @@ def _blank(v: Any) -> bool:
 def _header(ws, errors: list[CellError]) -> tuple[int, list[tuple[int, int]], int | None] | None:
     """Locate the id column, the year columns and the source column in row 1; report unknown headers."""
     id_col, source_col, year_cols = None, None, []
-    for cell in next(ws.iter_rows(min_row=1, max_row=1), ()):
+    for c, cell in enumerate(next(ws.iter_rows(min_row=1, max_row=1), ())):
         text = "" if cell.value is None else str(cell.value).strip()
-        c = cell.column - 1
         if text == FIXED[0]:
             id_col = c
         elif text == SOURCE:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kb.exports.safety import xml_clean
+from kb.exports.safety import WorkbookRefused, check_xlsx, new_workbook, xml_clean
 from kb.monitoring import observations as obsdb
 from kb.monitoring.workbook import CellError, ImportRejected, col_letter
 from kb.progress import Conflict, ProgressError, rules, status_code, status_label, store
@@ -42,10 +42,8 @@ def _text(v: Any) -> str:
 
 def template(board: Board, department: str) -> bytes:
     """The packet of one department for the board's period, pre-filled with its current answers."""
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = new_workbook(buf)
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "top"})
     fixed = wb.add_format({"bg_color": "#F3F3F3", "border": 1, "text_wrap": True, "valign": "top"})
     cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "locked": False})
@@ -164,6 +162,10 @@ def _open(data: bytes):
 
     if len(data) > MAX_BYTES:
         raise ImportRejected([CellError(0, "", f"文件过大({len(data) // 1024} KB),填报包最大 {MAX_BYTES >> 20} MB")])
+    try:
+        check_xlsx(data)  # the one xlsx reader policy: zip caps (a zip bomb) before any XML is parsed
+    except WorkbookRefused as exc:
+        raise ImportRejected([CellError(0, "", f"无法读取文件: {exc}")]) from None
     try:
         return load_workbook(io.BytesIO(data), data_only=False, read_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:

@@ -61,6 +61,12 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
+def forget_migrated(path: Path) -> None:
+    """The file at path was replaced (restore): check its migrations again on the next connection."""
+    with _lock:
+        _migrated.discard(str(path.resolve()))
+
+
 def private(path: Path) -> None:
     """Create the database file owner-only (0600: it holds password hashes); tighten an existing one.
 
