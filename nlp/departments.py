@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp import lang, mandates, registry
+from nlp import coownership, lang, mandates, registry
 from nlp.lang import read_lines
 from nlp.mentions import find_mentions
 from nlp.model import Assignment, Candidate, Evidence, Item, Plan
@@ -162,11 +162,26 @@ def _candidates(tallies: dict[str, Tally], extra: list[Hit], kind: str | None, d
     return [Candidate(d, round(1 - math.exp(-score[d]), 2), dedupe(ev[d])) for d in ranked]
 
 
+def _with_coowners(hits: list[Hit], title_len: int, kind: str | None, domain: str | None, label: str, text: str):
+    """Tally the hits with section priors, then add the co-owners published tables list beside the item's lead."""
+    tallies = tally(hits, title_len)
+    _apply_priors(tallies, kind, domain, label)
+    kept = [d for d, t in tallies.items() if t.explicit or t.total >= ITEM_MIN]
+    if not kept:
+        return tallies
+    anchor = max(kept, key=lambda d: (tallies[d].cued_lead, tallies[d].lead))
+    extra = [h for h in coownership.hits(text, anchor)]
+    if not extra:
+        return tallies
+    tallies = tally(sorted(hits + extra, key=lambda h: h.start), title_len)
+    _apply_priors(tallies, kind, domain, label)
+    return tallies
+
+
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
     hits = mandates.with_mandates(find_hits(text, kind, domain), mandates.mandate_hits(text, mandates.spans(text)))
-    tallies = tally(hits, title_len)
-    _apply_priors(tallies, kind, domain, domain or kind or "全文")
+    tallies = _with_coowners(hits, title_len, kind, domain, domain or kind or "全文", text)
     return rank(tallies, ITEM_MIN)
 
 
@@ -181,9 +196,8 @@ def assign_item(item: Item) -> None:
         inside = [h for h in hits if c.start <= h.start < c.end]  # offsets stay relative to item.text
         c.departments = rank(tally(inside), CLAUSE_MIN, {c.start: c.id})
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
-    tallies = tally(hits, title_len)
     label = item.domain or item.section or item.kind
-    _apply_priors(tallies, item.kind, item.domain_code, label)
+    tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text)
     item.departments = rank(tallies, ITEM_MIN, clause_ids)
     item.needs_review = needs_review(item.departments)
     item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label) if item.needs_review else []

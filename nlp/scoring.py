@@ -13,6 +13,17 @@ TITLE_BOOST = 1.5  # a measure's heading states its topic, so its words weigh mo
 JOINT_LEAD = 0.8  # a second body co-leads when its lead score is this close to the top
 MAX_EVIDENCE = 6
 REVIEW_BELOW = 0.5  # an item whose lead is less certain than this is flagged for review
+HIGH = 0.8  # an inferred tag at or above this confidence is shown as 推断(高): see the README's reliability table
+CERTAINTY = ("explicit", "high", "low", "review")  # 明确 / 推断(高) / 推断(低) / 待确认 (labels in kb/data/labels)
+
+
+def certainty(source: str, confidence: float | None, needs_review: bool = False) -> str:
+    """How firm a tag is: named in the text (explicit, or set by a reviewer), inferred high or low, or to confirm."""
+    if source in ("explicit", "reviewed"):
+        return "explicit"
+    if needs_review:
+        return "review"
+    return "high" if (confidence or 0) >= HIGH else "low"
 
 
 @dataclass

@@ -283,3 +283,29 @@ def test_compound_head_still_counts():
 def test_role_cue_data(text, dept, cue):
     m = next(m for m in find_mentions(text) if dept in m.departments)
     assert m.cue == cue
+
+
+# ── co-ownership prior from published breakdown tables ──
+def test_coownership_rows_resolve_and_cite_a_source():
+    from nlp import coownership
+
+    rows = coownership.rows()
+    assert rows and all(r.bodies and r.source.startswith("http") for r in rows)
+
+
+def test_coownership_prior_supports_listed_co_owners_only():
+    from nlp import coownership
+
+    p = coownership.prior("市民政局", {"留守儿童"})
+    assert "市教育局" in p and "市妇联" in p and all(0 < share <= 1 for share, _ in p.values())
+    assert coownership.prior("市民政局", {"食品安全"}) == {}  # no table row on this topic with this lead
+    assert coownership.prior("市市场监管局", {"留守儿童"}) == {}  # the rows on 留守儿童 do not list this body
+
+
+def test_coowner_evidence_is_the_topic_word():
+    text = "加强农村留守儿童关爱保护,落实民政部门兜底保障责任"
+    got = assign_text(text, kind="measure", domain="welfare")
+    co = [a for a in got if any(e.rule.startswith("coown:") for e in a.evidence)]
+    for a in co:
+        e = next(e for e in a.evidence if e.rule.startswith("coown:"))
+        assert text[e.start : e.end] == e.text and e.text

@@ -1,0 +1,122 @@
+"""Reliability of the responsibility tags: of the assignments at each confidence, how many are right.
+
+Usage (from the repo, after a build and an export):
+    KB_DATA_DIR=/tmp/d .venv/bin/python -m kb build
+    KB_DATA_DIR=/tmp/d .venv/bin/python -m kb export --format json -o /tmp/e.json
+    .venv/bin/python bench/reliability.py --export /tmp/e.json --gold ../shared/eval/gold-dev bench/heldout [--readme]
+
+"Right" means the body is among the gold item's lead or co bodies; "lead right" means a lead tag whose body is a
+gold lead. --readme rewrites the table between the reliability markers in README.md (so the README stays true).
+It also reports the leave-one-row-out check of the co-ownership prior on the collected tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+EVAL = REPO.parent.parent / "shared" / "eval"  # /work/shared/eval from /work/wt/NAME or /work/main
+sys.path.insert(0, str(EVAL if EVAL.exists() else Path("/work/shared/eval")))
+
+import score  # noqa: E402  (the project's scorer: one meaning of "matched item" and of a department name)
+
+from nlp import coownership  # noqa: E402
+from nlp.scoring import HIGH, certainty  # noqa: E402
+
+BINS = ((0.8, 1.01, "≥ 0.8"), (0.6, 0.8, "0.6–0.8"), (0.4, 0.6, "0.4–0.6"), (0.0, 0.4, "< 0.4"))
+MARKS = {"explicit": "明确", "high": "推断(高)", "low": "推断(低)"}
+START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
+
+
+def _rows(export: dict, gold_dir: Path) -> list[tuple[float, str, bool, bool]]:
+    """(confidence, mark, right, lead_right) per item-level assignment of the gold's items."""
+    aliases = score.load_aliases(gold_dir, EVAL)
+    items = {score.gold_id(i): i for i in export["items"] if score.gold_id(i)}
+    out = []
+    for g in json.loads((gold_dir / "departments.gold.json").read_text(encoding="utf-8")):
+        it = items.get(g["id"])
+        if not it:
+            continue
+        want, leads = set(g["lead"]) | set(g["co"]), set(g["lead"])
+        for d in it["departments"]:
+            n = score.normalise(d["name"], aliases)
+            mark = certainty(d["source"], d["confidence"])
+            out.append((d["confidence"], mark, n in want, d["role"] != "lead" or n in leads))
+    return out
+
+
+def _line(label: str, rows: list) -> str:
+    n = len(rows)
+    right = sum(r[2] for r in rows)
+    lead_ok = sum(r[3] for r in rows)
+    if not n:
+        return f"| {label} | 0 | – | – |"
+    return f"| {label} | {n} | {right} ({right / n:.0%}) | {lead_ok / n:.0%} |"
+
+
+def table(export: dict, gold_dirs: list[Path]) -> str:
+    """The markdown reliability table, one block per gold set."""
+    out = []
+    for gd in gold_dirs:
+        rows = _rows(export, gd)
+        out += [
+            f"**{gd.name}** ({len(rows)} item-level tags)",
+            "",
+            "| confidence / mark | tags | right | role right |",
+            "|---|---|---|---|",
+        ]
+        out += [_line(label, [r for r in rows if lo <= r[0] < hi]) for lo, hi, label in BINS]
+        out += [_line(MARKS[m], [r for r in rows if r[1] == m]) for m in MARKS]
+        out.append("")
+    return "\n".join(out)
+
+
+def coownership_cv() -> str:
+    """Leave one table row out: predict its co-units from the other rows' prior for its lead and topics."""
+    rows = [r for r in coownership.rows() if r.first_leads and len(r.bodies) > 1]
+    tp = fp = fn = 0
+    for r in rows:
+        rest = tuple(x for x in coownership.rows() if x is not r)
+        got = {b for b, (share, _) in coownership.prior(r.bodies[0], set(r.topics), rest).items() if share >= 0.5}
+        want = set(r.bodies[1:])
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * rec / (p + rec) if p + rec else 0.0
+    return (
+        f"Co-ownership prior, leave-one-row-out over {len(rows)} published rows with a named lead "
+        f"(`nlp/data/coownership.tsv`): co-unit precision {p:.2f}, recall {rec:.2f}, F1 {f:.2f}."
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--export", required=True, type=Path)
+    ap.add_argument("--gold", nargs="+", required=True, type=Path)
+    ap.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
+    a = ap.parse_args()
+    export = json.loads(a.export.read_text(encoding="utf-8"))
+    body = (
+        f"Inferred tags at confidence ≥ {HIGH} are marked 推断(高), the rest 推断(低); 明确 = named in the text.\n\n"
+        + table(export, a.gold)
+        + "\n"
+        + coownership_cv()
+    )
+    print(body)
+    if a.readme:
+        readme = REPO / "README.md"
+        text = readme.read_text(encoding="utf-8")
+        block = f"{START}\n{body}\n{END}"
+        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no {START} … {END} block")
+        readme.write_text(pattern.sub(lambda _m: block, text), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
