@@ -1,11 +1,19 @@
-"""`kb serve`: the production web server (gunicorn sync workers; waitress where gunicorn can't run)."""
+"""`kb serve`: the production web server — gunicorn threaded workers with request deadlines (waitress elsewhere).
+
+The app is found by its import string (default "webapp:create_app()"), so kb never imports webapp.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import Any
 
 from kb import paths
+from kb.serving import KEEPALIVE, REQUEST_TIMEOUT, THREADS
+
+APP = "webapp:create_app()"
 
 
 def register(sub) -> None:
@@ -13,7 +21,17 @@ def register(sub) -> None:
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "0")) or None)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "0")) or THREADS)
+    p.add_argument("--app", default=os.environ.get("KB_APP", APP), help=f"WSGI app import string (default {APP})")
     p.set_defaults(func=cmd_serve)
+
+
+def load_app(spec: str) -> Any:
+    """The WSGI app named by "module:attribute" or "module:factory()"."""
+    module, _, attr = spec.partition(":")
+    call = attr.endswith("()")
+    obj = getattr(importlib.import_module(module), attr[:-2] if call else attr or "app")
+    return obj() if call else obj
 
 
 def cmd_serve(args) -> int:
@@ -25,46 +43,47 @@ def cmd_serve(args) -> int:
     workers = args.workers or max(2, (os.cpu_count() or 1) * 2)
     print(f"Plan KB 服务: http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     try:
-        return _gunicorn(args.host, args.port, workers)
+        import gunicorn  # noqa: F401 (not on Windows: waitress serves there)
     except ImportError:
         from waitress import serve
 
-        from webapp import create_app
-
-        app = create_app()
-        _warm_worker(None)
-        serve(app, host=args.host, port=args.port, threads=workers * 2)
+        # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
+        serve(
+            load_app(args.app),
+            host=args.host,
+            port=args.port,
+            threads=workers * args.threads // 2,
+            channel_timeout=REQUEST_TIMEOUT,
+            connection_limit=1000,
+        )
         return 0
+    return _gunicorn(args.app, args.host, args.port, workers, args.threads)
 
 
-def _warm_worker(_worker) -> None:
-    """Load the search index and analyser when a worker boots, so the first request after a restart is not slow."""
-    from kb.search import warm_up
-
-    warm_up()
-
-
-def _gunicorn(host: str, port: int, workers: int) -> int:
+def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int:
     from gunicorn.app.base import BaseApplication
-
-    from webapp import create_app
 
     class App(BaseApplication):
         def load_config(self):
             for key, value in {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "sync",
+                "threads": threads,
+                "worker_class": "kb.serving.worker.DeadlineWorker",
+                "worker_connections": 1000,
+                "keepalive": KEEPALIVE,
                 "timeout": 60,
                 "graceful_timeout": 10,
+                "limit_request_line": 8190,
+                "limit_request_fields": 100,
+                "limit_request_field_size": 8190,
                 "accesslog": None,
                 "preload_app": False,
-                "post_worker_init": _warm_worker,
             }.items():
                 self.cfg.set(key, value)
 
         def load(self):
-            return create_app()
+            return load_app(app)
 
     App().run()
     return 0

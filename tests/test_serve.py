@@ -1,0 +1,119 @@
+"""`kb serve` as deployed: slow clients cannot stall it, and kb finds the app by its import string.
+
+The server runs on loopback only, in a subprocess, with a bounded number of connections and seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEADLINE = 3  # seconds a request may take to arrive (KB_REQUEST_TIMEOUT for this server)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str = "/api/session", timeout: float = 10.0) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as resp:
+        return resp.status
+
+
+@pytest.fixture
+def server(web_data: Path):
+    port = _free_port()
+    env = {**os.environ, "KB_DATA_DIR": str(web_data), "KB_REQUEST_TIMEOUT": str(DEADLINE)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(200):
+            try:
+                if _get(port, timeout=2) == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("server did not start: " + proc.stderr.read(4000).decode() if proc.stderr else "")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _slow_client(port: int) -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the headers never end
+    return s
+
+
+@pytest.mark.slow
+def test_slow_clients_do_not_stall_the_server(server):
+    """The report's attack: connections that send headers slowly. Each is cut at its deadline; others are served."""
+    slow = [_slow_client(server) for _ in range(24)]  # more than the worker's 16 threads
+    try:
+        t_end = time.monotonic() + DEADLINE + 2
+        served = 0
+        while time.monotonic() < t_end:
+            for s in slow:
+                try:
+                    s.sendall(b"X-Slow: 1\r\n")  # a trickle: one header line at a time
+                except OSError:
+                    pass
+            assert _get(server, timeout=DEADLINE + 5) == 200
+            served += 1
+            time.sleep(0.3)
+        assert served >= 5
+        for s in slow:  # by now every slow connection has passed its deadline: closed (or refused), not waiting
+            s.settimeout(DEADLINE + 5)
+            try:
+                data = s.recv(1024)
+            except ConnectionResetError:
+                data = b""
+            assert data == b"" or data.startswith(b"HTTP/1.1 4"), data[:80]
+    finally:
+        for s in slow:
+            s.close()
+
+
+@pytest.mark.slow
+def test_a_slow_body_is_cut_at_the_deadline(server):
+    s = socket.create_connection(("127.0.0.1", server), timeout=DEADLINE + 10)
+    try:
+        s.sendall(
+            b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        start = time.monotonic()
+        data = s.recv(1024)  # the server gives up on the body: it closes (or answers) instead of waiting forever
+        assert time.monotonic() - start < DEADLINE + 8
+        assert data == b"" or data.startswith(b"HTTP/1.1 4")
+    finally:
+        s.close()
+    assert _get(server) == 200
+
+
+def test_kb_finds_the_app_by_its_import_string():
+    """kb never imports webapp: the server command names it as a string."""
+    src = (REPO / "kb" / "commands" / "serve.py").read_text(encoding="utf-8")
+    assert "import webapp" not in src and "from webapp" not in src
+    from kb.commands.serve import APP, load_app
+
+    assert APP == "webapp:create_app()"
+    assert callable(load_app("webapp:create_app"))
