@@ -38,6 +38,14 @@ def test_payload_shape(client):
         ({"q": "x" * 10_000}, 400),
         ({"q": "儿童", "dept": "妇联", "role": "co"}, 200),
         ({"q": "", "domain": "健康"}, 200),
+        ({"q": "儿童", "sort": "plan"}, 200),
+        ({"q": "儿童", "sort": "random"}, 400),
+        ({"q": "儿童", "spell": "0"}, 200),
+        ({"q": "儿童", "spell": "maybe"}, 400),
+        ({"q": "儿童", "page": "2"}, 200),
+        ({"q": "儿童", "page": "0"}, 400),
+        ({"q": "儿童", "page": "²"}, 400),
+        ({"q": "儿童", "has_indicator": "perhaps"}, 400),
     ],
 )
 def test_parameters(client, params, status):
@@ -80,3 +88,39 @@ def test_malformed_queries_never_500(client, q):
 def test_no_build_is_503(kb_data):
     resp = create_app({"TESTING": True}).test_client().get("/api/search?q=儿童")
     assert resp.status_code == 503 and resp.get_json()["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "儿童"},
+        {"q": "儿童", "page": "2"},
+        {"q": "欺凌", "kind": "measure"},
+        {"q": "儿童", "has_indicator": "1"},
+        {"q": "儿童", "plan": PLAN, "sort": "plan"},
+        {"q": "儿童", "dept": "妇联", "role": "co"},
+        {"q": "婴幼儿照户"},  # a typo: both run the same correction
+        {"q": "婴幼儿照户", "spell": "0"},
+    ],
+)
+def test_page_and_api_are_twins(client, params):
+    """/search filters on everything /api/search filters on and shows the same payload."""
+    import re
+
+    page = client.get("/search", query_string=params)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    api_href = re.search(r'href="(/api/search[^"]*)"', html).group(1).replace("&amp;", "&")
+    api = client.get(api_href).get_json()
+    direct = client.get("/api/search", query_string={**params, "limit": 10}).get_json()
+    assert api["results"] == direct["results"] and api["total"] == direct["total"]
+    shown = re.findall(r'<article class="result" data-testid="result">\s*<h2>.*?<a href="/items/([^"?#]+)', html)
+    assert [i.replace("%3A", ":") for i in shown] == [r["id"] for r in api["results"]]
+
+
+def test_page_refuses_what_the_api_refuses(client):
+    for params in ({"q": "儿童", "sort": "random"}, {"q": "儿童", "kind": "poem"}, {"q": "儿童", "page": "0"}):
+        api = client.get("/api/search", query_string=params)
+        page = client.get("/search", query_string=params)
+        assert api.status_code == page.status_code == 400
+        assert api.get_json()["error"] in page.get_data(as_text=True)

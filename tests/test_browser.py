@@ -121,7 +121,7 @@ def test_search_open_measure_then_its_lead_department(page):
     measure.locator("h2 a").click()
     page.wait_for_selector("[data-testid=answer]")
     assert "/items/" in page.url
-    item_id = page.url.rsplit("/items/", 1)[1]
+    item_id = page.url.rsplit("/items/", 1)[1].split("?")[0].split("#")[0]  # a result opens at its matched clause
     lead = page.locator("[data-testid=answer] a.badge.role-lead").first
     lead_name = lead.inner_text().replace("牵头", "").strip()
     assert lead_name

@@ -1,0 +1,186 @@
+"""Search as people type (issue 18): question and role words, short department names, traditional characters,
+everyday words, typos, fragments, exact phrases, snippets and the answer card — on the real plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.search import SearchError, search
+from kb.search.intent import query_words, strip_questions
+from kb.search.query import expand, parse
+from kb.search.spelling import Speller, pinyin_key
+
+
+@pytest.fixture
+def real(built_kb_env):
+    """The default plan's build as the live one."""
+    return built_kb_env
+
+
+def short(res: dict) -> list[str]:
+    return [r["id"].split(":", 1)[1] for r in res["results"]]
+
+
+@pytest.mark.parametrize(
+    "query,question,role,depts,words",
+    [
+        ("谁负责儿童近视", "who", "lead", [], ["儿童", "近视"]),
+        ("哪个部门管校车", "who", "lead", [], ["校车"]),
+        ("防溺水归谁管", "who", None, [], ["防溺水"]),  # 管 is part of the question phrase
+        ("怎么预防校园欺凌", "how", None, [], ["预防", "校园欺凌"]),
+        ("残疾儿童康复要做哪些", "what", None, [], ["残疾儿童", "康复"]),
+        ("教育局牵头 心理健康", None, "lead", ["市教育局"], ["心理健康"]),
+        ("妇联配合 营养", None, "co", ["市妇联"], ["营养"]),
+        ("卫健委参与 学生体质", None, "co", ["市卫健委"], ["学生", "体质"]),
+        ("誰負責兒童近視", "who", "lead", [], ["儿童", "近视"]),  # traditional question words too
+        # negative rows: a role word without a department or a who-question stays a word to find
+        ("负责 儿童", None, None, [], ["负责", "儿童"]),
+        ("参与 社会", None, None, [], ["参与", "社会"]),
+        ("儿童近视", None, None, [], ["儿童", "近视"]),
+    ],
+)
+def test_question_and_role_words(query, question, role, depts, words):
+    pq = parse(query)
+    assert pq.question == question and pq.role == role
+    assert [d for d, _, _ in pq.depts] == depts
+    assert [c.word for c in pq.concepts] == words
+
+
+@pytest.mark.parametrize(
+    "chunk,rest,kinds",
+    [("谁负责", " 负责", ["who"]), ("归谁管", " ", ["who"]), ("怎么办", " ", ["how"]), ("管理", "管理", [])],
+)
+def test_question_phrases_are_removed_but_plan_words_stay(chunk, rest, kinds):
+    assert strip_questions(chunk) == (rest, kinds)
+
+
+def test_query_words_are_data():
+    qw = query_words()
+    assert qw.roles["牵头"] == "lead" and qw.roles["配合"] == "co" and "请问" in qw.fillers
+    assert [len(p) for p, _ in qw.questions] == sorted((len(p) for p, _ in qw.questions), reverse=True)
+
+
+@pytest.mark.parametrize(
+    "word,has,lacks",
+    [
+        ("孩子", "儿童", None),  # an everyday word → the plan's term
+        ("托儿所", "托育机构", None),
+        ("打疫苗", "预防接种", None),
+        ("霸凌", "欺凌", None),
+        ("儿童", None, "孩子"),  # one way: the plan's term is not searched as the everyday word
+        ("留守儿童", "农村留守儿童", "留守老人"),  # a negative rule keeps these apart
+    ],
+)
+def test_everyday_words_and_negative_rules(word, has, lacks):
+    forms = [f for f, _ in expand(word)]
+    assert forms[0] == word
+    if has:
+        assert has in forms
+    if lacks:
+        assert lacks not in forms
+
+
+def test_expansions_weigh_less_than_the_typed_word():
+    from kb.search.query import build
+
+    terms = build(parse("托育"))
+    typed = max(w for (f, t), w in terms.items() if t == "托育")
+    assert all(w < typed for (f, t), w in terms.items() if t in ("婴幼儿照护", "婴幼儿", "照护"))
+
+
+@pytest.mark.parametrize(
+    "piece,expected",
+    [
+        ("近式", "近视"),  # same pinyin
+        ("逆水", "溺水"),  # same pinyin
+        ("龋患律", "龋患率"),  # same pinyin, a phrase reading
+        ("法律援组", "法律援助"),  # one substitution
+        ("家长学", "家长学校"),  # a character missed
+        ("近视视", "近视"),  # a character typed twice
+        ("jinshi", "近视"),  # typed in pinyin
+        ("近视", None),  # a known word is left alone
+        ("宇宙", None),  # nothing close
+    ],
+)
+def test_speller_candidates(piece, expected):
+    vocab = ["近视", "进士", "溺水", "龋患率", "法律援助", "法律", "家长学校", "近期"]
+    df = {"近视": 5, "进士": 0, "近期": 40}
+    sp = Speller(vocab, lambda w: df.get(w, 1))
+    got = sp.candidates(piece)
+    assert (got[0] if got else None) == expected
+
+
+def test_same_sound_outranks_frequency():
+    sp = Speller(["近视", "近期"], lambda w: {"近视": 1, "近期": 1000}[w])
+    assert sp.candidates("近式")[0] == "近视" and pinyin_key("近视") == "jinshi"
+
+
+@pytest.mark.parametrize(
+    "query,first",
+    [
+        ("兒童近視", {"health-g8", "health-m9"}),
+        ("校園欺凌", {"safety-g8", "safety-m9"}),
+        ("孩子近视", {"health-g8", "health-m9"}),
+        ("打疫苗", {"health-m8", "health-g7"}),
+        ("校车", {"safety-m4"}),
+        ("托位", {"welfare-g5"}),
+        ("巩固率", {"education-g4"}),
+        ("性教育", {"health-m12"}),  # the exact phrase before items with 教育 alone
+        ("电子烟", {"health-m3"}),  # before 电子电气产品及烟花爆竹
+        ("卫健 近视", {"health-g8", "health-m9"}),
+        ("公安 拐卖", {"law-m7", "law-g5"}),
+    ],
+)
+def test_typed_queries_find_the_plan_items(real, query, first):
+    got = short(search(query))
+    assert set(got[: len(first)]) == first, got
+
+
+def test_a_short_department_name_alone_lists_its_items(real):
+    res = search("卫健")
+    assert res["total"] > 10 and res["understood"]["departments"] == [{"name": "市卫健委", "typed": "卫健"}]
+    assert all(any(d["name"] == "市卫健委" for d in r["departments"]) for r in res["results"])
+
+
+def test_department_with_role_word_alone_filters_by_role(real):
+    lead = search("市卫健委牵头", limit=100)
+    assert lead["total"] > 5
+    assert all(any(d["name"] == "市卫健委" and d["role"] == "lead" for d in r["departments"]) for r in lead["results"])
+    co = search("市卫健委配合", limit=100)
+    assert co["total"] > 5 and not {r["id"] for r in co["results"]} & {r["id"] for r in lead["results"]}
+
+
+@pytest.mark.parametrize(
+    "query,fixed", [("近式", "近视"), ("逆水", "溺水"), ("孤独证", "孤独症"), ("校园期凌", "校园欺凌")]
+)
+def test_typos_are_corrected_and_run(real, query, fixed):
+    res = search(query)
+    assert res["corrected"] == {"query": fixed, "original": query}
+    assert res["results"] and "<mark>" in res["results"][0]["snippet"]
+    assert any("仍要搜索" in m for m in res["messages"])
+
+
+def test_who_question_gets_an_answer_card(real):
+    res = search("谁负责儿童近视")
+    card = res["answer"]
+    assert card and card["question"] == "who" and "市卫健委" in card["lead"]
+    assert {it["id"].split(":")[1] for it in card["items"]} == {"health-g8", "health-m9"}
+    assert all(it["kind"] in ("goal", "measure") and it["lead"] for it in card["items"])
+    assert search("儿童近视")["answer"] is None  # no question, no card
+
+
+def test_sort_by_plan_order(real):
+    rel = search("托育", limit=50)
+    plan = search("托育", limit=50, sort="plan")
+    assert sorted(short(rel)) == sorted(short(plan)) and short(plan) != short(rel)
+    with pytest.raises(SearchError):
+        search("托育", sort="random")
+
+
+def test_snippet_and_match_show_the_matched_word(real):
+    for q in ("毛入学", "托位", "近式", "兒童近視"):
+        for r in search(q)["results"][:5]:
+            assert "<mark>" in r["snippet"], (q, r["id"], r["snippet"])
+            assert r["match"]["terms"] and all(t in r["snippet"] for t in r["match"]["terms"][:1])
+    m = search("近视")["results"][0]["match"]
+    assert m["clause"] and m["clause"].startswith("yiyang-children-2021-2025:health-")
