@@ -21,10 +21,12 @@ def _edits(a: str, b: str) -> set[tuple[int, int, str]]:
     return {(i1, i2, b[j1:j2].translate(_STOPS)) for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal"}
 
 
-def check(plan_path: Path, gold_dir: Path) -> dict:
-    """Precision, recall, missed and unconfirmed edits of the plan's repaired text inside the gold regions."""
+def check(plan_path: Path, gold_dir: Path, suggestions: bool = False) -> dict:
+    """Precision, recall, missed and unconfirmed edits of the plan's repaired text inside the gold regions;
+    with suggestions, as if a reviewer accepted every suggested repair too."""
     gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
-    plan = analyse_file(plan_path)
+    accept_all = (lambda _p, _raw, reps: {r.id: True for r in reps}) if suggestions else None
+    plan = analyse_file(plan_path, repair_review=accept_all)
     raw, pred = plan.raw_text, plan.text
     target = raw
     for g in gold["repairs"]:
@@ -57,8 +59,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--gold", type=Path, default=Path("bench/heldout"))
     ap.add_argument("--plan", type=Path, default=Path("corpus/yiyang-children-2021-2025.txt"))
+    ap.add_argument("--with-suggestions", action="store_true", help="score as if every suggestion were accepted")
     a = ap.parse_args()
-    r = check(a.plan, a.gold)
+    r = check(a.plan, a.gold, a.with_suggestions)
     print(
         f"repairs precision={r['precision']:.3f} recall={r['recall']:.3f} gold={r['gold']} predicted={r['predicted']}"
     )

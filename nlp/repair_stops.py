@@ -88,6 +88,7 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
                 and w not in binding
                 and _CJK.fullmatch(prev or "-")
                 and left >= cfg["stop_min_left"]
+                and _has_verb(run[:pos])  # a complete clause before it: 到2010年 or a noun phrase is no sentence
                 and right >= cfg["stop_min_right"]
                 and prev not in binding
                 and not prev.endswith(_subjects())  # 监护人坚持…, 人民政府将…: the opener is the predicate
@@ -100,6 +101,20 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
                 reps.append(make(raw, at, at, "。", "sentence_stop", "missing_punct", conf))
             pos, prev = pos + len(w), w
     return reps
+
+
+@lru_cache(maxsize=4096)
+def _has_verb(clause: str) -> bool:
+    """Whether jieba's part-of-speech tagger finds a verb in the clause (not a verbal noun, not 到/为/是)."""
+    return any(f.startswith("v") and f != "vn" and w not in _binding() for w, f in _pos_tagger().cut(clause))
+
+
+@lru_cache(maxsize=1)
+def _pos_tagger():
+    """jieba's part-of-speech tagger over the project's tokenizer (its dictionary and registered names)."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(jieba_tokenizer())
 
 
 def _in_brackets(run: str, pos: int) -> bool:

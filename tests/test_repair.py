@@ -154,3 +154,33 @@ def test_sentence_stops_from_the_plans_openers(run, expect):
     got = [text[r.start - 4 : r.start] + "|" + text[r.start : r.start + 2] for r in reps]
     assert got == ([expect] if expect else [])
     assert all(r.kind == "missing_punct" and r.rule == "sentence_stop" for r in reps)
+
+
+REAL = sorted((Path(__file__).parent / "fixtures" / "real").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", REAL, ids=[p.stem for p in REAL])
+def test_real_plan_fixtures_get_no_applied_edit(path):
+    from nlp.pipeline import analyse_file
+
+    plan = analyse_file(path)
+    assert [(r.rule, r.start, r.after) for r in plan.repairs if r.applied] == []
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "1、到2010年全省婴儿死亡率控制在15‰以下",  # 到2010年 is no clause: nothing before 全省 ends
+        "全省新生儿疾病筛查覆盖率农村以县级助产机构为单位达到60%",  # a noun phrase (筛查 is a verbal noun)
+    ],
+)
+def test_no_stop_after_a_clause_without_verb(run):
+    from nlp.repair import _make
+    from nlp.repair_stops import find_stops
+
+    text = (
+        "".join(f"{n}.全省{t}。全省加强宣传。" for n, t in enumerate(["加强保健", "加强管理", "加强安全"], 1))
+        + "\n"
+        + run
+    )
+    assert [r for r in find_stops(text, text, _make) if r.start > text.index(run)] == []
