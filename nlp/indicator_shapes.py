@@ -85,6 +85,7 @@ def patterns() -> SimpleNamespace:
     p.cn_digit = re.compile(d["cn_digit_context"])
     p.scope_only = re.compile(d["scope_only"])
     p.trailing_scope = re.compile(d["trailing_scope"])
+    p.name_year = re.compile(d["name_year"])
     p.extension = re.compile(d["extension"])
     p.each = re.compile(rf"{d['each']}(?P<num>{num})(?P<unit>{unit})")
     p.time = re.compile(rf"(?P<num>{num})(?P<unit>{_alt(d['time_units'])})")

@@ -10,6 +10,7 @@ from nlp.model import Indicator, Plan
 
 _SENT = "。;;!!??\n"
 _SEPS = ("、", "和", "及", "与", "以及")
+_JOINS = ("", "、", ",", ",", ";", ";")
 
 
 def _last_of(text: str, chars: str, end: int) -> int:
@@ -103,7 +104,8 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
         name = region  # the per starts the name: keep it whole (a cut word inside must not drop it)
     if c.strip is not None and (m := c.strip.search(name)):
         name = name[m.end() :]
-    name = name.strip("、,, ")
+    # 孕产妇保健水平 --孕产妇系统管理率: a sub-target mark inside the name starts the real name
+    name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", p.name_year.sub("", name))[-1].strip("、,, ")
     names = _share_scope(_split_names(name)) if c.split and name else [name]
     return names, c.anchor - len(name) if name else c.start, per
 
@@ -132,7 +134,11 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
         per = prev.per  # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
     names = [n + c.suffix if c.suffix and not n.endswith(c.suffix) else n for n in names]
     scope_only = None
-    if len(names) == 1 and prev is not None and (m := patterns().scope_only.match(names[0])):
+    gap = patterns().name_year.sub("", text[prev.span[1] : start]).strip() if prev is not None else None
+    if len(names) == 1 and not names[0].strip("?") and prev is not None and gap in _JOINS:
+        # 到2005年要达到60%;到2010年要达到80%: a target without a name right after another repeats its name
+        names, scope_only = [patterns().trailing_scope.sub("", prev.name)], prev.scope
+    elif len(names) == 1 and prev is not None and (m := patterns().scope_only.match(names[0])):
         # 孕产妇保健覆盖率在城市达到90%以上,在农村达到60%以上: the second target repeats the name for 农村
         scope_only = m.group("s")
         base = patterns().trailing_scope.sub("", prev.name)

@@ -177,6 +177,17 @@ def test_interim_years_each_their_own():
     assert [(r.value, r.year) for r in extract_indicators(text, 2030)] == [(0.5, 2023), (38, 2030), (60, 2030)]
 
 
+def test_interim_deadline_inside_the_name():
+    text = "全省新生儿疾病筛查覆盖率到2005年要达到60%;到2010年要达到80%。"
+    got = [(r.name, r.value, r.year) for r in extract_indicators(text, 2010)]
+    assert got == [("新生儿疾病筛查覆盖率", 60, 2005), ("新生儿疾病筛查覆盖率", 80, 2010)]
+
+
+def test_sub_target_mark_inside_a_name():
+    got = extract_indicators("提高孕产妇保健水平 --孕产妇系统管理率达到90%以上")
+    assert [(r.name, r.value) for r in got] == [("孕产妇系统管理率", 90)]
+
+
 def test_second_scope_repeats_the_name():
     got = extract_indicators("孕产妇保健覆盖率在城市达到90%以上,在农村达到60%以上。")
     want = [("孕产妇保健覆盖率", "城市", 90), ("孕产妇保健覆盖率", "农村", 60)]
