@@ -38,8 +38,10 @@ def build_lock() -> Iterator[None]:
 
 
 def plan_files() -> list[Path]:
-    """The default plan, then plans added with `kb add`, in a stable order."""
-    return [paths.DEFAULT_PLAN, *sorted(paths.plans_dir().glob("*.txt"))]
+    """The default plan, then plans added with `kb add` or the upload (any form), in a stable order."""
+    from kb.ingest import added_files
+
+    return [paths.DEFAULT_PLAN, *added_files()]
 
 
 def fingerprint(text: str) -> str:

@@ -118,6 +118,7 @@ def ids() -> dict[str, str]:
         "audit_id": "1",
         "fmt": "csv",
         "filename": "app.css",
+        "token": "no-such-upload-token-0000",
     }
 
 

@@ -29,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    from webapp import upload
+
+    upload.init_app(app)  # before security: the CSRF check reads the (larger) upload body
     security.init_app(app)
     render.init_app(app)
 
@@ -44,9 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
         review,
         search_page,
         targets,
+        upload,
     )
 
-    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review):
+    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review, upload):
         app.register_blueprint(bp_module.bp)
     app.register_blueprint(api_search.bp)
     app.register_blueprint(downloads.bp)

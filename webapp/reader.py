@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -117,8 +118,15 @@ def plan_page(plan_id: str) -> dict[str, Any]:
     items = [it for it in snap.items if it["plan"] == plan_id]
     md = plan_markdown(plan, headings, items, snap.by_id)
     toc = [{"level": h["level"], "text": h["text"], "anchor": f"h{h['position']}"} for h in headings if h["level"] <= 2]
+    layout = Counter(f["rule"] for f in plan["meta"].get("layout", []))
     return {
         "plan": {"id": plan["id"], "title": plan["title"], "meta": plan["meta"]},
+        "warnings": plan["warnings"],
+        "source": {
+            "form": plan["meta"].get("form", "txt"),
+            "reader_notes": plan["meta"].get("reader_notes", []),
+            "layout": dict(layout),
+        },
         "toc": toc,
         "markdown": md,
         "html": _render(md),

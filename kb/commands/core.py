@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
-from kb import paths
 from kb.cli import UserError
 from kb.store import KB
 
@@ -54,48 +52,27 @@ def cmd_build(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from nlp.pipeline import analyse_file, load_meta
+    from kb.ingest import IngestError, prepare, publish
 
     src = Path(args.path)
-    slug = args.slug or re.sub(r"[^\w-]+", "-", src.stem).strip("-").lower() or "plan"
-    if not re.fullmatch(r"[\w-]{1,80}", slug):
-        raise UserError(f"无效的 slug: {slug!r}")
-    from kb.build import build, plan_files
-
-    dest = paths.plans_dir() / f"{slug}.txt"
-    taken = {f.stem: f for f in plan_files()}
-    if slug in taken and taken[slug] != dest:
-        raise UserError(f"slug {slug!r} 已被 {taken[slug].name} 使用,请用 --slug 另取一个")
-    meta = {**load_meta(src), "slug": slug}
-    if args.title:
-        meta["title"] = args.title
-    meta["level"] = args.level or meta.get("level") or _level_of(meta.get("title") or src.stem)
-    plan = analyse_file(src, meta)  # refuse a bad file before anything is written
+    try:
+        plan = prepare(src, args.slug, args.title, args.level)  # refuse a bad file before anything is written
+    except IngestError as exc:
+        raise UserError(str(exc)) from exc
+    for note in plan.meta.get("reader_notes", []):
+        print(f"读取: {note}", file=sys.stderr)
+    layout = plan.meta.get("layout", [])
+    if layout:
+        rules = Counter(f["rule"] for f in layout)
+        print("版面整理: " + ", ".join(f"{LAYOUT_LABELS.get(r, r)} {n} 处" for r, n in rules.items()), file=sys.stderr)
     for w in plan.warnings:
         print(f"警告: {w}", file=sys.stderr)
-    meta_path = paths.plans_dir() / f"{slug}.json"
-    backup = [(p, p.read_bytes()) for p in (dest, meta_path) if p.exists()]  # a re-add replaces a plan
-    tmp = dest.with_suffix(".tmp")
-    shutil.copyfile(src, tmp)
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(dest)
-    print(f"已导入 {slug}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 正在重建知识库…")
-    try:
-        build()
-    except BaseException:
-        # A build that fails with the new plan must not leave it behind to break every later build.
-        for p in (dest, meta_path):
-            p.unlink(missing_ok=True)
-        for p, data in backup:
-            p.write_bytes(data)
-        raise
+    print(f"已导入 {plan.id}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 正在重建知识库…")
+    publish(src, plan)
     return 0
 
 
-def _level_of(title: str) -> str:
-    """Administrative level from a plan title (益阳市… → 市, 桃江县… → 县); 市 when it does not say."""
-    m = re.search(r"(省|自治区|市|州|盟|县|旗|区)(?=[^省市县区州旗盟]*(?:妇女|儿童|发展规划|纲要|规划))", title)
-    return {"自治区": "省", "州": "市", "盟": "市", "旗": "县"}.get(m.group(1), m.group(1)) if m else "市"
+LAYOUT_LABELS = {"run_on_split": "分行", "hard_wrap": "合并断行", "word_space": "删除字间空格"}
 
 
 def cmd_plans(args) -> int:
