@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     upload.init_app(app)  # before security: the CSRF check reads the (larger) upload body
     security.init_app(app)
     render.init_app(app)
+    from webapp import permissions
+
+    permissions.init_app(app)  # one role policy for every route (after the user is loaded)
 
     from webapp import (
         api_search,
@@ -55,6 +58,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_search.bp)
     app.register_blueprint(downloads.bp)
     _register_optional(app, "monitoring")  # 监测评估 dashboards, value entry, template/import, reports
+    from webapp import admin, progress
+
+    app.register_blueprint(progress.bp)  # 进度报告: departments report on their duties
+    app.register_blueprint(admin.bp)  # accounts, for the admin role
     app.context_processor(_page_globals)
     return app
 

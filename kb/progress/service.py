@@ -220,3 +220,11 @@ def import_packet(
         }
 
     return transaction(run) if commit else read(run)
+
+
+def read_attachment(attachment_id: int) -> dict[str, Any]:
+    """An attachment row (rights are checked on its report); ProgressError when there is none."""
+    row = read(lambda conn: att.get(conn, attachment_id))
+    if row is None or row["removed_at"]:
+        raise ProgressError("没有这个附件")
+    return row

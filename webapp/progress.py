@@ -1,0 +1,487 @@
+"""进度报告 pages: a department's duties to report on, the report form with evidence, the 妇儿工委办's overview,
+the offline packet, the 通报 and the "what changed for my department" page and Atom feed. Every page has a JSON twin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from kb.exports.safety import content_disposition, safe_filename
+from kb.monitoring.workbook import ImportRejected
+from kb.progress import ProgressError, bulletin, packet, rules, service
+from kb.progress import attachments as att
+from kb.progress.board import Board
+from kb.progress.scope import scope
+from kb.progress.store import Draft
+from kb.store.durable import durable_connection
+from webapp.permissions import ADMIN, EDITORS, REPORTER, SIGNED_IN, permit
+from webapp.render import error_response, twin, wants_json
+
+bp = Blueprint("progress", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+WRITERS = (ADMIN, REPORTER)
+# Requests carrying files may be larger than the app's default limit (attachments, packets).
+_UPLOADS = {
+    "progress.save_report",
+    "progress.save_report_api",
+    "progress.attach_api",
+    "progress.packet_upload",
+    "progress.packet_upload_api",
+}
+
+
+@bp.url_value_preprocessor
+def _upload_limit(endpoint: str | None, _values: dict | None) -> None:
+    """Runs before the CSRF check reads the form, so the larger limit applies to these uploads only."""
+    if endpoint in _UPLOADS:
+        request.max_content_length = int(rules()["attachments"]["max_bytes"]) + (256 << 10)
+
+
+@bp.app_errorhandler(ProgressError)
+def _progress_error(exc: ProgressError):
+    return error_response(exc.status, str(exc))
+
+
+@bp.app_errorhandler(ImportRejected)
+def _rejected(exc: ImportRejected):
+    if wants_json():
+        body = {"ok": False, "status": 422, "error": str(exc), "errors": [str(e) for e in exc.errors]}
+        return jsonify(body), 422
+    return render_template(
+        "progress/import_result.html",
+        errors=[str(e) for e in exc.errors],
+        changes=[],
+        title="填报包未导入",
+        dept=request.view_args.get("name") if request.view_args else "",
+    ), 422
+
+
+@bp.teardown_app_request
+def _close(_exc) -> None:
+    conn = g.pop("progress_conn", None)
+    if conn is not None:
+        conn.close()
+
+
+def _board(plan: str | None = None, period: str | None = None) -> Board:
+    """One Board per request over a read connection (closed at teardown)."""
+    if "progress_board" not in g:
+        g.progress_conn = durable_connection()
+        g.progress_board = Board(
+            g.progress_conn,
+            scope(),
+            plan=plan or request.args.get("plan") or None,
+            period=period or request.args.get("period") or None,
+        )
+    return g.progress_board
+
+
+def _dept(name: str) -> str:
+    """The canonical department the signed-in user may see; 404 unknown, 403 another department's."""
+    try:
+        dept = service.canonical(name)
+    except ProgressError as exc:
+        abort(404, description=str(exc))
+    service.may_read(g.user, dept)
+    return dept
+
+
+def feed_token(dept: str) -> str:
+    """The secret part of a department's feed address (feed readers cannot sign in)."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, f"progress-feed:{dept}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _back(default: str) -> Any:
+    target = request.form.get("back", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+
+
+# -- pages ----------------------------------------------------------------------------------------
+@permit(bp, *SIGNED_IN)
+@bp.get("/progress")
+def index():
+    if g.user["role"] == REPORTER:
+        return redirect(url_for("progress.department_page", name=g.user["department"]))
+    return redirect(url_for("progress.overview_page"))
+
+
+@permit(bp, *EDITORS)
+@twin(bp, "/progress/overview", "progress/overview.html")
+def overview_page() -> dict[str, Any]:
+    b = _board()
+    ov = b.overview()
+    for d in ov["departments"]:
+        d["url"] = url_for("progress.department_page", name=d["name"], period=b.period.code)
+    for d in ov["domains"]:
+        d["url"] = url_for("progress.domain_page", code=d["domain_code"] or "other", period=b.period.code)
+    return {
+        **ov,
+        "title": "进度报告总览",
+        "statuses": rules()["statuses"],
+        "cadences": rules()["cadences"],
+        "bulletins": {
+            fmt: url_for("progress.bulletin_download", fmt=fmt, period=b.period.code) for fmt in ("docx", "xlsx")
+        },
+    }
+
+
+@permit(bp, *EDITORS)
+@twin(bp, "/progress/domain/<code>", "progress/domain.html")
+def domain_page(code: str) -> dict[str, Any]:
+    b = _board()
+    rows = [
+        {**r, "department": d, "url": url_for("progress.report_page", name=d, item_id=r["id"], period=b.period.code)}
+        for d in b.s.departments()
+        for r in b.rows(d)
+        if (r["domain_code"] or "other") == code
+    ]
+    if not rows:
+        abort(404, description=f"本报告期没有领域“{code}”的条目")
+    return {
+        "code": code,
+        "domain": rows[0]["domain"],
+        "period": b.period.as_dict(),
+        "rows": rows,
+        "counts": {k: sum(r["light"] == k for r in rows) for k in ("red", "yellow", "green")},
+        "title": f"{rows[0]['domain']} 进度",
+    }
+
+
+@permit(bp, *SIGNED_IN)
+@twin(bp, "/progress/department/<name>", "progress/department.html")
+def department_page(name: str) -> dict[str, Any]:
+    dept = _dept(name)
+    b = _board()
+    rows = [
+        {**r, "url": url_for("progress.report_page", name=dept, item_id=r["id"], period=b.period.code)}
+        for r in b.rows(dept)
+    ]
+    return {
+        "department": b.department(dept),
+        "rows": rows,
+        "period": b.period.as_dict(),
+        "periods": b.periods(),
+        "plan": b.plan,
+        "plan_title": b.s.plans[b.plan]["title"],
+        "can_write": g.user["role"] == ADMIN or g.user.get("department") == dept,
+        "packet_url": url_for("progress.packet_download", name=dept, period=b.period.code),
+        "changes_url": url_for("progress.changes_page", name=dept),
+        "title": f"{dept} 进度报告",
+    }
+
+
+@permit(bp, *SIGNED_IN)
+@twin(bp, "/progress/department/<name>/item/<item_id>", "progress/report.html")
+def report_page(name: str, item_id: str) -> dict[str, Any]:
+    dept = _dept(name)
+    b = _board()
+    item, _duty = service.duty(b.s, item_id, dept)
+    row = next(r for r in b.rows(dept) if r["id"] == item_id) if item["plan"] == b.plan else None
+    if row is None:
+        abort(404, description="该条目不属于当前规划的报告期")
+    detail = b.report_detail(item_id, dept)
+    for a in detail["attachments"]:
+        a["url"] = url_for("progress.attachment_download", aid=a["id"])
+    report = detail.pop("report")
+    return {
+        "department": dept,
+        "item": {
+            "id": item["id"],
+            "title": item["title"],
+            "text": item["text"],
+            "domain": item["domain"],
+            "url": url_for("items.item_page", item_id=item["id"]),
+        },
+        "row": row,
+        **detail,
+        "fields": {
+            k: (report or {}).get(k, "") for k in ("status", "progress", "next_steps", "difficulties", "evidence")
+        },
+        "version": report["version"] if report else 0,
+        "period": b.period.as_dict(),
+        "statuses": rules()["statuses"],
+        "allowed_files": sorted(set(rules()["attachments"]["extensions"])),
+        "max_mb": int(rules()["attachments"]["max_bytes"]) >> 20,
+        "can_write": g.user["role"] == ADMIN or g.user.get("department") == dept,
+        "is_admin": g.user["role"] == ADMIN,
+        "title": f"{dept} · {item['title']}",
+    }
+
+
+# -- writes ---------------------------------------------------------------------------------------
+def _fields() -> dict[str, Any]:
+    src = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(src, "get"):
+        abort(400, description="请求体必须是 JSON 对象")
+    return src  # type: ignore[return-value]
+
+
+def _int(value: Any, what: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        abort(400, description=f"{what}须为整数")
+
+
+@permit(bp, *WRITERS)
+@bp.post("/progress/department/<name>/item/<item_id>", endpoint="save_report")
+@bp.post("/api/progress/department/<name>/item/<item_id>", endpoint="save_report_api")
+def save_report(name: str, item_id: str):
+    dept = _dept(name)
+    f = _fields()
+    period = str(f.get("period") or request.args.get("period") or _board().period.code)
+    if request.is_json:
+        values = f.get("indicator_values") or {}
+        if not isinstance(values, dict):
+            abort(400, description="indicator_values 须为对象")
+    else:
+        values = {k[4:]: v for k, v in f.items() if k.startswith("ind:")}
+    draft = Draft(
+        item=item_id,
+        status=str(f.get("status") or ""),
+        progress=str(f.get("progress") or ""),
+        next_steps=str(f.get("next_steps") or ""),
+        difficulties=str(f.get("difficulties") or ""),
+        evidence=str(f.get("evidence") or ""),
+        indicator_values=values,
+    )
+    submit = str(f.get("action") or "save") == "submit"
+    rep = service.write_report(
+        g.user, dept, period, draft, submit=submit, expected_version=_int(f.get("version"), "version")
+    )
+    upload = request.files.get("file")
+    added = None
+    if upload is not None and upload.filename:
+        added = service.attach(g.user, rep["id"], upload.filename, upload.read())
+    if wants_json():
+        return jsonify({"ok": True, "report": rep, "attachment": added})
+    flash("已提交" if submit else "已保存草稿", "ok")
+    return redirect(url_for("progress.report_page", name=dept, item_id=item_id, period=period))
+
+
+@permit(bp, *WRITERS)
+@bp.post("/api/progress/reports/<int:rid>/attachments", endpoint="attach_api")
+def attach_api(rid: int):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400, description="请选择要上传的文件(字段 file)")
+    return jsonify({"ok": True, "attachment": service.attach(g.user, rid, upload.filename, upload.read())})
+
+
+@permit(bp, *WRITERS)
+@bp.post("/progress/attachments/<int:aid>/delete", endpoint="detach")
+@bp.post("/api/progress/attachments/<int:aid>/delete", endpoint="detach_api")
+def detach(aid: int):
+    row = service.read_attachment(aid)
+    rep = service.report_for(g.user, row["report"])
+    service.detach(g.user, rep["id"], aid)
+    if wants_json():
+        return jsonify({"ok": True})
+    flash("已删除附件", "ok")
+    return redirect(url_for("progress.report_page", name=rep["department"], item_id=rep["item"], period=rep["period"]))
+
+
+@permit(bp, *SIGNED_IN)
+@bp.get("/progress/attachments/<int:aid>")
+def attachment_download(aid: int):
+    row = service.read_attachment(aid)
+    service.report_for(g.user, row["report"])
+    path = att.blob_path(row["sha256"])
+    if not path.exists():
+        abort(404, description="附件文件已丢失,请联系管理员")
+    resp = Response(path.read_bytes(), mimetype=att.mime(row["kind"]))
+    resp.headers["Content-Disposition"] = content_disposition(row["filename"])
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@permit(bp, ADMIN)
+@bp.post("/progress/reports/<int:rid>/return", endpoint="return_report")
+@bp.post("/api/progress/reports/<int:rid>/return", endpoint="return_report_api")
+def return_report(rid: int):
+    rep = service.return_report(g.user, rid, str(_fields().get("comment") or ""))
+    if wants_json():
+        return jsonify({"ok": True, "report": rep})
+    flash("已退回", "ok")
+    return redirect(url_for("progress.report_page", name=rep["department"], item_id=rep["item"], period=rep["period"]))
+
+
+@permit(bp, ADMIN)
+@bp.post("/progress/deadline/<item_id>", endpoint="set_deadline")
+@bp.post("/api/progress/deadline/<item_id>", endpoint="set_deadline_api")
+def set_deadline(item_id: str):
+    f = _fields()
+    after = service.set_deadline(g.user, item_id, str(f.get("deadline") or ""), str(f.get("reason") or ""))
+    if wants_json():
+        return jsonify({"ok": True, "deadline": after})
+    flash("已调整完成时限" if after else "已恢复按原文确定的完成时限", "ok")
+    return _back(url_for("progress.overview_page"))
+
+
+@permit(bp, ADMIN)
+@bp.post("/progress/cadence", endpoint="set_cadence")
+@bp.post("/api/progress/cadence", endpoint="set_cadence_api")
+def set_cadence():
+    f = _fields()
+    service.set_cadence(g.user, str(f.get("plan") or "") or None, str(f.get("cadence") or ""))
+    if wants_json():
+        return jsonify({"ok": True})
+    flash("已设置报告周期", "ok")
+    return redirect(url_for("progress.overview_page"))
+
+
+# -- packet, 通报 -----------------------------------------------------------------------------------
+@permit(bp, *SIGNED_IN)
+@bp.get("/progress/department/<name>/packet.xlsx")
+def packet_download(name: str):
+    dept = _dept(name)
+    b = _board()
+    data = packet.template(b, dept)
+    resp = Response(data, mimetype=XLSX)
+    resp.headers["Content-Disposition"] = content_disposition(
+        safe_filename(f"{dept}-{b.period.code}-进度填报包", "xlsx")
+    )
+    return resp
+
+
+def _uploads_dir():
+    from kb import paths
+
+    return paths.data_dir() / "progress-uploads"
+
+
+@permit(bp, *WRITERS)
+@bp.post("/progress/department/<name>/packet", endpoint="packet_upload")
+@bp.post("/api/progress/department/<name>/packet", endpoint="packet_upload_api")
+def packet_upload(name: str):
+    """Preview (default) or commit a packet; the preview keeps the file under its hash for the confirm step."""
+    dept = _dept(name)
+    upload = request.files.get("file")
+    held = request.form.get("upload", "")
+    if upload is not None and upload.filename:
+        data = upload.read()
+    elif len(held) == 64 and all(c in "0123456789abcdef" for c in held) and (_uploads_dir() / held).exists():
+        data = (_uploads_dir() / held).read_bytes()
+    else:
+        abort(400, description="请选择要导入的填报包(xlsx)")
+    commit = request.form.get("action") == "commit"
+    result = service.import_packet(g.user, data, commit=commit, department=dept)
+    digest = hashlib.sha256(data).hexdigest()
+    if not commit:
+        _uploads_dir().mkdir(parents=True, exist_ok=True)
+        (_uploads_dir() / digest).write_bytes(data)
+    elif (_uploads_dir() / digest).exists():
+        (_uploads_dir() / digest).unlink()
+    if wants_json():
+        return jsonify({"ok": True, **result})
+    return render_template(
+        "progress/import_result.html",
+        errors=[],
+        changes=result["changes"],
+        committed=commit,
+        upload=digest,
+        dept=dept,
+        period=result["period"],
+        title="填报包已导入" if commit else "填报包导入预览",
+    )
+
+
+@permit(bp, *EDITORS)
+@bp.get("/progress/bulletin.<fmt>")
+def bulletin_download(fmt: str):
+    if fmt not in ("docx", "xlsx"):
+        abort(404, description="通报只有 docx 和 xlsx 两种格式")
+    b = _board()
+    ov = b.overview()
+    flagged = [
+        {**r, "department": d["name"]}
+        for d in ov["departments"]
+        for r in b.rows(d["name"])
+        if r["light"] in ("red", "yellow")
+    ]
+    flagged.sort(key=lambda r: (r["light"] != "red", r["department"]))
+    data = (
+        bulletin.docx(ov, [r for r in flagged if r["light"] == "red"]) if fmt == "docx" else bulletin.xlsx(ov, flagged)
+    )
+    resp = Response(data, mimetype=DOCX if fmt == "docx" else XLSX)
+    resp.headers["Content-Disposition"] = content_disposition(safe_filename(f"进度通报-{b.period.code}", fmt))
+    return resp
+
+
+# -- what changed ---------------------------------------------------------------------------------
+def _changes(dept: str) -> dict[str, Any]:
+    b = _board()
+    service.sync_duties(b.s, dept)
+    near = [
+        {"kind": "deadline.near", "item": r["id"], "title": r["title"], "detail": x["text"], "at": ""}
+        for r in b.rows(dept)
+        for x in r["rules"]
+        if x["code"] in ("deadline_near", "overdue")
+    ]
+    events = service.events(dept)
+    for e in events + near:
+        e["url"] = url_for("progress.report_page", name=dept, item_id=e["item"]) if e["item"] in b.s.by_id else ""
+    return {"department": dept, "events": events, "deadlines": near, "period": b.period.as_dict()}
+
+
+KIND_LABELS = {
+    "duty.added": "新增职责",
+    "duty.removed": "职责取消",
+    "duty.role": "职责角色变化",
+    "report.returned": "报告被退回",
+    "deadline.near": "临近或超过完成时限",
+}
+
+
+@permit(bp, *SIGNED_IN)
+@twin(bp, "/progress/department/<name>/changes", "progress/changes.html")
+def changes_page(name: str) -> dict[str, Any]:
+    dept = _dept(name)
+    out = _changes(dept)
+    feed = url_for("progress.changes_feed", name=dept, token=feed_token(dept), _external=True)
+    return {**out, "kind_labels": KIND_LABELS, "feed_url": feed, "title": f"{dept} 的变化"}
+
+
+@bp.get("/progress/department/<name>/changes.atom")
+def changes_feed(name: str):
+    """Atom feed: open to a signed-in reader of the department, or to anyone holding the feed token."""
+    try:
+        dept = service.canonical(name)
+    except ProgressError as exc:
+        abort(404, description=str(exc))
+    token = request.args.get("token", "")
+    if not (token and hmac.compare_digest(token, feed_token(dept))):
+        if g.user is None:
+            abort(401, description="请先登录,或使用部门变化页面上给出的订阅地址")
+        service.may_read(g.user, dept)
+    out = _changes(dept)
+    xml = render_template(
+        "progress/feed.atom",
+        **out,
+        kind_labels=KIND_LABELS,
+        self_url=request.url,
+        page_url=url_for("progress.changes_page", name=dept, _external=True),
+    )
+    return Response(xml, mimetype="application/atom+xml")
