@@ -220,7 +220,10 @@ def test_admin_creates_disables_and_rebinds_accounts(app, accounts):
     c = app.test_client()
     assert sign_in(c, "wj9", body["issued"]["password"]).status_code == 302
     h = {"X-CSRF-Token": csrf(admin)}
-    assert admin.post("/api/admin/users/wj9/role", json={"role": "reporter", "department": EDU}, headers=h).status_code == 200
+    assert (
+        admin.post("/api/admin/users/wj9/role", json={"role": "reporter", "department": EDU}, headers=h).status_code
+        == 200
+    )
     assert c.get(f"/progress/department/{HEALTH}").status_code in (401, 403)  # the old session ended
     assert admin.post("/api/admin/users/wj9/disable", headers=h).status_code == 200
     assert sign_in(app.test_client(), "wj9", body["issued"]["password"]).status_code == 401
