@@ -181,6 +181,9 @@ def test_lights_rules():
         report=sub, deadline={"kind": "date", "date": "2024-03-01"}, period=p, indicators=[], today=date(2024, 6, 1)
     )
     assert over["light"] == "red" and over["rules"][0]["code"] == "overdue"
+    # A closed period is judged as it stood when its report was due, not by today's date.
+    past = item_light(report=sub, deadline=dl, period=p, indicators=[], today=date(2026, 6, 1))
+    assert past["light"] == "green"
     done = {**sub, "status": "done"}
     assert (
         item_light(

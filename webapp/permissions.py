@@ -52,7 +52,7 @@ def enforce() -> None:
         return
     user = g.get("user")
     if user is None:
-        abort(401, description="请先登录")
+        abort(401, description="请先登录" if endpoint in _POLICY else "请先登录审核员账号")
     if user.get("role") not in allowed:
         if user.get("role") == REPORTER:
             abort(403, description="填报员账号只能查看和填报本部门的进度报告")

@@ -202,6 +202,7 @@ def report_page(name: str, item_id: str) -> dict[str, Any]:
     for a in detail["attachments"]:
         a["url"] = url_for("progress.attachment_download", aid=a["id"])
     report = detail.pop("report")
+    detail.pop("item")  # the id; the page's "item" is the item itself
     return {
         "department": dept,
         "item": {

@@ -62,7 +62,8 @@ def item_light(
         fired.append(_rule("grey", "not_applicable", "本单位报告此项不适用"))
         return _result(fired)
     due = due_in(deadline, period)
-    days = (due - today).days if due else None
+    asof = min(today, period.due)  # a closed period is judged as it stood when its report was due
+    days = (due - asof).days if due else None
     if deadline["kind"] == "date" and days is not None and days < 0 and status != "done":
         fired.append(_rule("red", "overdue", f"已超过完成时限 {due.isoformat()} 仍未完成"))  # type: ignore[union-attr]
     if submitted is None and today > period.due:
