@@ -51,8 +51,16 @@ QUERIES = [
     "溺水",
     "义务教育巩固率",
     "法律援助",
+    # typed the way people type (issue 18): traditional, everyday, typo, short department, role, fragment, question
+    "兒童近視",
+    "孩子营养",
+    "近式",
+    "卫健 近视",
+    "教育局牵头 心理健康",
+    "托位",
+    "谁负责儿童近视",
 ]
-TABLES = ("plans", "items", "clauses", "assignments", "indicators", "links", "repairs", "headings")
+TABLES = ("plans", "items", "clauses", "assignments", "indicators", "links", "repairs", "headings", "item_review")
 
 
 def replicate(src: Path, dest: Path, times: int) -> None:
@@ -68,7 +76,8 @@ def replicate(src: Path, dest: Path, times: int) -> None:
     plans = [r[0] for r in inp.execute("SELECT id FROM plans")]
     out.executemany("INSERT INTO meta VALUES (?, ?)", inp.execute("SELECT * FROM meta"))
     out.executemany("INSERT INTO departments VALUES (?,?,?,?)", inp.execute("SELECT * FROM departments"))
-    for t in TABLES:
+    present = {r[0] for r in inp.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for t in (t for t in TABLES if t in present):
         rows = inp.execute(f"SELECT * FROM {t}").fetchall()
         marks = ",".join("?" * len(rows[0])) if rows else ""
         for r in range(times):

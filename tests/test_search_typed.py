@@ -179,8 +179,16 @@ def test_sort_by_plan_order(real):
 
 def test_snippet_and_match_show_the_matched_word(real):
     for q in ("毛入学", "托位", "近式", "兒童近視"):
-        for r in search(q)["results"][:5]:
+        for r in [r for r in search(q)["results"] if not r["related_to"]][:5]:
             assert "<mark>" in r["snippet"], (q, r["id"], r["snippet"])
             assert r["match"]["terms"] and all(t in r["snippet"] for t in r["match"]["terms"][:1])
     m = search("近视")["results"][0]["match"]
     assert m["clause"] and m["clause"].startswith("yiyang-children-2021-2025:health-")
+
+
+def test_a_fragment_that_finds_one_goal_brings_its_measures_after_it(real):
+    res = search("托位")
+    assert short(res)[0] == "welfare-g5" and not res["results"][0]["related_to"]
+    related = [r for r in res["results"] if r["related_to"]]
+    assert related and all(r["related_to"].endswith("welfare-g5") and "相关" in r["why"][0] for r in related)
+    assert "welfare-m5" in short(res)

@@ -295,7 +295,8 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
                 ],
                 "indicators": [i["name"] for i in it.get("indicators", [])],
                 "score": round(e["score"], 4),
-                "why": R.why(it, pq),
+                "why": R.why(it, pq) if "via" not in e else ["相关:与匹配的条目关联(措施服务于目标)"],
+                "related_to": e.get("via"),
             }
         )
     return rows

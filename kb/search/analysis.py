@@ -15,6 +15,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 
 SYNONYMS_FILE = "synonyms.tsv"
 STOPWORDS_FILE = "search_stopwords.txt"
+SHORT_TEXT = 64  # texts up to this length have their simplified form remembered
 BLOCK_CACHE = 100_000  # cuts of jieba blocks remembered (clauses, items and raw texts share most blocks)
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
@@ -137,6 +138,12 @@ def simplified(text: str) -> str:
     """Traditional characters as simplified; plain simplified or ASCII text is returned as it is, without a call."""
     if text.isascii():
         return text
+    return _simplified_short(text) if len(text) <= SHORT_TEXT else _t2s().convert(text)
+
+
+@lru_cache(maxsize=65536)
+def _simplified_short(text: str) -> str:
+    """simplified() of a short text (query words, tokens): remembered, queries repeat them."""
     return _t2s().convert(text)
 
 

@@ -19,6 +19,7 @@ CLAUSE_WEIGHT = 0.5  # a focused clause adds to its item's score, it does not re
 KIND_PRIOR = {"goal": 1.0, "measure": 1.0, "implementation": 0.85, "monitoring": 0.85}
 OTHER_KIND_PRIOR = 0.6  # preface, principles, overall goal: context, rarely what is looked for
 KEEP_RATIO = 0.12  # items scoring below this share of the best are noise, not results
+FEW, LINK_SHARE = 4, 0.3  # below FEW direct hits, linked items follow at this share of the score
 CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
 ITEM_CACHE = 4096  # base (un-reviewed) items kept per build for result rows
 DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
@@ -41,6 +42,7 @@ class Engine:
         self._lock = threading.Lock()
         self._vocab: Any = None
         self._speller: Any = None
+        self._linked: dict[int, list[int]] | None = None
         self._reviewed: tuple[int, dict[int, dict[str, str]]] | None = None
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -137,6 +139,18 @@ class Engine:
             out.update(fetched)
         return out
 
+    def linked(self) -> dict[int, list[int]]:
+        """Item row → rows of the items it is linked to (a measure and the goals it serves, both ways), per build."""
+        if self._linked is None:
+            out: dict[int, list[int]] = {}
+            for measure, goal in self.kb().conn.execute("SELECT measure, goal FROM links ORDER BY rank"):
+                m, g = self.ix.row(measure), self.ix.row(goal)
+                if m is not None and g is not None:
+                    out.setdefault(m, []).append(g)
+                    out.setdefault(g, []).append(m)
+            self._linked = out
+        return self._linked
+
     def speller(self):
         """Typo candidates over this build's words, ranked by document frequency (built once per build)."""
         if self._speller is None:
@@ -187,6 +201,32 @@ def _coverage(pq: ParsedQuery, parts: list[list[str]], hay: str) -> float:
         elif ps:
             total += 0.6 * sum(p in hay for p in ps) / len(ps)
     return total / len(pq.concepts)
+
+
+def _linked_to(eng: Engine, ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """When a query finds only a few items (a fragment such as 托位 names one goal's indicator), the measures that
+    serve those goals and the goals they serve follow them, scored below every direct hit."""
+    have = {e["row"] for e in ranked}
+    low = min(e["score"] for e in ranked)
+    out: list[dict[str, Any]] = []
+    for e in ranked:
+        for j in eng.linked().get(e["row"], []):
+            if j not in have:
+                have.add(j)
+                score = min(low * 0.99, e["score"] * LINK_SHARE)
+                out.append(
+                    {
+                        "row": j,
+                        "id": eng.ix.ids[j],
+                        "score": score,
+                        "coverage": 0.0,
+                        "whole": 0,
+                        "hay": "",
+                        "via": e["id"],
+                    }
+                )
+    out.sort(key=lambda x: (-x["score"], x["row"]))
+    return out
 
 
 def _kept_apart(pq: ParsedQuery, hay: str) -> bool:
@@ -276,6 +316,8 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
         floor = max(e["score"] for e in ranked) * KEEP_RATIO
         units = len(compound) + len(pq.joined)
         ranked = [e for e in ranked if e["score"] >= floor or (units and e["whole"] == units)]
+    if pq.concepts and 0 < len(ranked) < FEW and mask is None:
+        ranked += _linked_to(eng, ranked)
     reviewed = eng.reviewed_departments() if ranked else {}
     for e in ranked:
         e["kind"] = eng.ix.kinds[eng.ix.arr["kind"][e["row"]]]
