@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import socket
@@ -213,3 +215,65 @@ def test_phone_width_has_no_sideways_scrolling(browser, server):
         shot(pg, "item-phone")
     finally:
         ctx.close()
+
+
+def _open_tag(page, exclude: set[str] = frozenset()):
+    """The first open tag entry of the queue (an entry with a department) whose item is not in exclude."""
+    for el in page.locator(".q-entry:not(.done)[data-dept]").all():
+        dept, item = el.get_attribute("data-dept"), el.get_attribute("data-item")
+        if dept and item not in exclude and el.locator("button[value=accept]").count():
+            return el, item, dept
+    raise AssertionError("no open tag in the queue")
+
+
+def _counter(page) -> tuple[int, int]:
+    text = page.locator("[data-testid=queue-counter]").inner_text()
+    done, total = text.replace("已审核", "").split("/")
+    return int(done), int(total)
+
+
+def test_review_queue_accept_reject_reassign_then_pages_and_export_follow(page):
+    page.goto("/login")
+    page.fill("input[name=name]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector(f"text=审核员 {USER}")
+    page.goto("/review/queue")
+    page.wait_for_selector("[data-testid=queue]")
+    done0, total = _counter(page)
+    first = page.locator(".q-entry").first  # uncertain first: an item nobody leads, or the least confident tag
+    assert first.locator(".mark").inner_text() in ("待确认", "推断(低)")
+    shot(page, "review-queue")
+    # accept in one click
+    el, item_a, dept_a = _open_tag(page)
+    el.locator("button[value=accept]").click()
+    page.wait_for_selector(".flash-ok")
+    assert _counter(page) == (done0 + 1, total)
+    # reject with one key
+    el, item_r, dept_r = _open_tag(page, {item_a})
+    el.focus()
+    page.keyboard.press("r")
+    page.wait_for_selector(".flash-ok")
+    assert _counter(page) == (done0 + 2, total)
+    # reassign to another body
+    el, item_m, dept_m = _open_tag(page, {item_a, item_r})
+    to = "市关工委" if dept_m != "市关工委" else "市文联"
+    el.locator("input[name=to]").fill(to)
+    el.locator("button[value=reassign]").click()
+    page.wait_for_selector(".flash-ok")
+    assert _counter(page)[0] >= done0 + 3
+    # the department pages follow
+    page.goto(f"/departments/{quote(to)}")
+    assert page.locator(f"[data-testid=duty][data-item='{item_m}']").count() == 1
+    page.goto(f"/departments/{quote(dept_r)}")
+    assert page.locator(f"[data-testid=duty][data-item='{item_r}']").count() == 0
+    page.goto(f"/items/{item_a}")
+    assert page.locator(f"[data-testid=dept-row][data-dept='{dept_a}']").count() == 1
+    # the export follows, with its 依据 column
+    table = list(csv.reader(io.StringIO(page.request.get("/download/plan.csv").text().lstrip("\ufeff"))))
+    head = table[0]
+    assert "依据" in head
+    row = next(r for r in table[1:] if r[head.index("编号")] == item_m.split(":")[1])
+    assert to in row[head.index("牵头单位")] + row[head.index("责任单位")]
+    assert to in row[head.index("依据")]
+    assert page.errors == []

@@ -148,7 +148,8 @@ def test_xlsx_plan_layout(kb):
     ]
     assert [ws.cell(r, 4).value for r in range(4, ws.max_row + 1)] == expected_ids
     merged = {str(m) for m in ws.merged_cells.ranges}
-    assert {"A1:K1", "A2:K2"} <= merged
+    last = chr(ord("A") + len(PLAN_COLUMNS) - 1)  # the title rows span every column
+    assert {f"A1:{last}1", f"A2:{last}2"} <= merged
     domain_merges = [m for m in ws.merged_cells.ranges if m.min_col == m.max_col == 2]
     assert len(domain_merges) >= 7  # one block per domain at least
     for m in domain_merges:  # every merged domain block holds rows of that domain only
@@ -159,7 +160,7 @@ def test_xlsx_plan_layout(kb):
         )
     assert ws.freeze_panes == "A4"
     assert ws.print_title_rows == "$3:$3"
-    assert ws.auto_filter.ref == f"A3:K{ws.max_row}"
+    assert ws.auto_filter.ref == f"A3:{last}{ws.max_row}"
     ps = ws.page_setup
     assert ps.orientation == "landscape" and int(ps.paperSize) == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ps.fitToHeight) == 0 and ps.fitToWidth in (None, 1)

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
         graph,
         home,
         items,
+        queue,
         reader,
         review,
         search_page,
@@ -53,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         upload,
     )
 
-    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review, upload):
+    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review, upload, queue):
         app.register_blueprint(bp_module.bp)
     app.register_blueprint(api_search.bp)
     app.register_blueprint(downloads.bp)

@@ -91,6 +91,8 @@ def item_page(item_id: str) -> dict[str, Any]:
             "line": it["line"],
             "fingerprint": it["fingerprint"],
             "target_groups": it["target_groups"],
+            "needs_review": it.get("needs_review", False),
+            "candidates": it.get("candidates", []),
         },
         "answer": {
             "lead": who["lead"],

@@ -51,6 +51,15 @@ def register(sub) -> None:
             q.add_argument("--role", choices=["lead", "co"], default=None)
         _common(q)
         q.set_defaults(func=_guard(cmd_assignment), action=name)
+    q = rs.add_parser("queue", help="审核队列: 不确定的责任标注优先, 已审核 x / y")
+    q.add_argument("--department", help="只看该部门")
+    q.add_argument("--open", action="store_true", help="只列未审核的")
+    q.add_argument("--limit", type=int, default=50, help="最多列出几条 (0 = 全部)")
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--reassign", nargs=3, metavar=("ITEM", "FROM", "TO"), help="把一条标注改派给另一部门")
+    q.add_argument("--accept-high", metavar="DEPARTMENT", help="批量确认该部门的高置信度标注")
+    _common(q)
+    q.set_defaults(func=_guard(cmd_queue))
     q = rs.add_parser("repair", help="接受/拒绝文本修复 (下次 build 生效)")
     q.add_argument("decision", choices=["accept", "reject"])
     q.add_argument("repair_id")
@@ -213,6 +222,43 @@ def cmd_list(args) -> int:
         )
     label = "孤立审核" if args.orphans_only else "条审核"
     print(f"共 {len(rows)} {label}", file=sys.stderr)
+    return 0
+
+
+def cmd_queue(args) -> int:
+    from kb.reviews import queue
+
+    if args.reassign:
+        item, old, new = args.reassign
+        return _done(queue.reassign(item, old, new, args.by, args.reason), f"已改派 {old} → {new}")
+    if args.accept_high:
+        ids = queue.bulk_accept(args.accept_high, args.by, args.reason)
+        print(f"已批量确认 {len(ids)} 条 {args.accept_high} 的高置信度标注")
+        return 0
+    rows = queue.load()
+    count = queue.counter(rows)
+    if args.department:
+        from kb.reviews import ReviewError
+        from nlp import registry
+
+        dep = registry.resolve(args.department)
+        if dep is None:
+            raise ReviewError(registry.unknown_message(args.department))
+        rows = [e for e in rows if e["department"] == dep.canonical]
+    if args.open:
+        rows = [e for e in rows if not e["reviewed"]]
+    shown = rows[: args.limit] if args.limit else rows
+    if args.json:
+        print(json.dumps({"counter": count, "entries": shown}, ensure_ascii=False, indent=1))
+        return 0
+    for e in shown:
+        mark = queue.CERTAINTY_LABELS[e["certainty"]]
+        what = e["department"] or "无牵头 · 候选:" + "、".join(c["name"] for c in e["candidates"][:3])
+        role = {"lead": "牵头", "co": "配合"}.get(e["role"] or "", "")
+        phrases = "、".join(dict.fromkeys(x["text"] for x in e["evidence"]))[:40]
+        done = "✓" if e["reviewed"] else " "
+        print(f"{done} {e['item']}\t{what}\t{role}\t{mark}\t{e['confidence']:.2f}\t{phrases}")
+    print(f"已审核 {count['reviewed']} / {count['total']}", file=sys.stderr)
     return 0
 
 

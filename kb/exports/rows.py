@@ -114,6 +114,23 @@ class Table:
         return out
 
 
+def basis_text(it: dict[str, Any]) -> str:
+    """The 依据 cell: each body with how firm its tag is and its evidence words; 待确认 with candidates if no lead."""
+    from kb.reviews.queue import CERTAINTY_LABELS
+    from nlp.scoring import certainty
+
+    deps = it.get("departments") or []
+    lines = []
+    if it.get("needs_review") and not any(d["role"] == "lead" for d in deps):
+        cands = "、".join(c["name"] for c in it.get("candidates") or [])
+        lines.append(f"牵头待确认{'(候选:' + cands + ')' if cands else ''}")
+    for d in deps:
+        mark = CERTAINTY_LABELS[certainty(d.get("source", ""), d.get("confidence"))]
+        words = "、".join(dict.fromkeys(e["text"] for e in d.get("evidence") or [] if e.get("text")))
+        lines.append(f"{d['name']}[{mark}]" + (f":{words}" if words else ""))
+    return "\n".join(lines)
+
+
 PLAN_COLUMNS = [
     Column("序号", "no", 6, False),
     Column("领域", "domain", 10),
@@ -126,6 +143,7 @@ PLAN_COLUMNS = [
     Column("指标", "indicators", 24),
     Column("完成时限", "deadline", 10),
     Column("状态", "status", 9),
+    Column("依据", "basis", 30),  # per body: 明确/推断(高)/推断(低)/待确认 and its evidence words (added last)
 ]
 DEPT_COLUMNS = [PLAN_COLUMNS[0], Column("本单位职责", "role", 8), *PLAN_COLUMNS[1:]]
 INDICATOR_COLUMNS = [
@@ -312,6 +330,7 @@ class Selection:
             "title": title,
             "lead": "、".join(d["name"] for d in deps if d["role"] == "lead"),
             "co": "、".join(d["name"] for d in deps if d["role"] != "lead"),
+            "basis": basis_text(it),
             "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
             "indicators": "\n".join(f"{ind['name']} {target_text(ind)}" for ind in it.get("indicators") or []),
             "deadline": self._deadline(it),

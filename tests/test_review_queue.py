@@ -1,0 +1,162 @@
+"""Review queue: uncertain first, counter, bulk accept of high-confidence tags, reassign, CLI and JSON twin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.reviews import queue
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _item(iid, depts, needs_review=False, candidates=()):
+    return {
+        "id": iid,
+        "plan": "p",
+        "kind": "measure",
+        "title": iid,
+        "text": iid,
+        "domain": "儿童与健康",
+        "number": 1,
+        "departments": depts,
+        "needs_review": needs_review,
+        "candidates": list(candidates),
+    }
+
+
+def _tag(name, role="co", source="inferred", confidence=0.5, text="词"):
+    return {
+        "name": name,
+        "role": role,
+        "source": source,
+        "confidence": confidence,
+        "evidence": [{"text": text, "start": 0, "end": 1, "rule": "lexicon:x", "clause": None}],
+    }
+
+
+def test_order_counter_and_bulk_candidates():
+    items = [
+        _item("a", [_tag("市卫健委", "lead", confidence=0.9), _tag("市教育局", confidence=0.4)]),
+        _item("b", [], needs_review=True, candidates=[{"name": "市民政局", "score": 0.3, "evidence": []}]),
+        _item("c", [_tag("市卫健委", "lead", "explicit", 0.95), _tag("市财政局", confidence=0.6)]),
+        _item("d", [_tag("市卫健委", "lead", "reviewed", 1.0)]),
+    ]
+    rows = queue.entries(items, [])
+    assert rows[0]["type"] == "item" and rows[0]["certainty"] == "review"  # nobody leads: first
+    open_conf = [
+        e["confidence"] for e in rows if not e["reviewed"] and e["type"] == "tag" and e["source"] != "explicit"
+    ]
+    assert open_conf == sorted(open_conf)  # then the least confident
+    assert rows[-1]["reviewed"]  # reviewed last
+    assert queue.counter(rows) == {"reviewed": 1, "total": len(rows)}
+    bulk = queue.bulk_candidates(rows, "市卫健委")
+    assert {e["item"] for e in bulk} == {"a", "c"}  # high confidence or explicit, not yet reviewed
+    assert queue.bulk_candidates(rows, "市教育局") == []  # 0.4 is not high
+    marks = {(e["item"], e["department"]): e["certainty"] for e in rows}
+    assert marks[("a", "市卫健委")] == "high" and marks[("a", "市教育局")] == "low"
+    assert marks[("c", "市卫健委")] == "explicit" and marks[("d", "市卫健委")] == "explicit"
+
+
+def test_rejected_tags_still_count_as_reviewed():
+    items = [_item("a", [_tag("市卫健委", "lead", confidence=0.9)])]
+    rejected = [
+        {
+            "kind": "assignment",
+            "decision": "reject",
+            "live_item": "a",
+            "target": "市教育局",
+            "role": "co",
+            "actor": "r1",
+            "updated_at": "2026-01-01",
+        }
+    ]
+    rows = queue.entries(items, rejected)
+    assert queue.counter(rows) == {"reviewed": 1, "total": 2}
+
+
+@pytest.fixture
+def live(web_data, monkeypatch):
+    monkeypatch.setenv("KB_DATA_DIR", str(web_data))
+    return web_data
+
+
+def test_live_queue_bulk_accept_and_reassign(live):
+    from kb.store import KB
+
+    rows = queue.load()
+    before = queue.counter(rows)
+    assert before["reviewed"] == 0 and before["total"] > 100
+    assert all(e["evidence"] or e["type"] == "item" or e["source"] == "rejected" for e in rows)
+    dept = next(d["name"] for d in queue.departments(rows) if d["bulk"])
+    n = len(queue.bulk_candidates(rows, dept))
+    ids = queue.bulk_accept(dept, by="tester")
+    assert len(ids) == n and queue.bulk_candidates(queue.load(), dept) == []
+    tag = next(e for e in queue.load() if e["type"] == "tag" and not e["reviewed"] and e["department"] != "市文联")
+    queue.reassign(tag["item"], tag["department"], "市文联", by="tester")
+    with KB() as kb:
+        names = {d["name"]: d for d in kb.item(tag["item"])["departments"]}
+    assert "市文联" in names and tag["department"] not in names
+    assert names["市文联"]["role"] == tag["role"]
+    after = queue.counter(queue.load())
+    assert after["reviewed"] >= n + 2
+
+
+def test_cli_queue_json_and_errors(live):
+    env = {"KB_DATA_DIR": str(live), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-m", "kb", "review", "queue", "--json", "--limit", "5"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["counter"]["total"] > 100 and len(data["entries"]) == 5
+    bad = subprocess.run(
+        [sys.executable, "-m", "kb", "review", "queue", "--department", "不存在的部门"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode != 0 and "未找到部门" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_queue_page_twin_and_actions(reviewer, client):
+    from web_support import csrf
+
+    data = client.get("/api/review/queue").get_json()
+    assert data["ok"] and data["counter"]["reviewed"] == 0 and data["entries"]
+    html = client.get("/review/queue").get_data(as_text=True)
+    assert "已审核 0 /" in html and "待确认" in html
+    tag = next(e for e in data["entries"] if e["type"] == "tag")
+    token = csrf(client)
+    r = client.post(
+        "/api/review/queue/act",
+        json={"item": tag["item"], "department": tag["department"], "action": "lead"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 200 and r.get_json()["ok"]
+    assert client.get("/api/review/queue").get_json()["counter"]["reviewed"] == 1
+    for body in (
+        {"item": tag["item"], "action": "fly"},
+        {"item": tag["item"], "department": "x", "action": "accept"},
+        {"action": "accept"},
+    ):
+        r = client.post("/api/review/queue/act", json=body, headers={"X-CSRF-Token": token})
+        assert r.status_code == 422 and not r.get_json()["ok"]
+    assert client.get("/review/queue?show=nonsense").status_code == 400
+    assert client.get("/review/queue?page=0").status_code == 200
+
+
+def test_anonymous_cannot_act(client):
+    r = client.post("/api/review/queue/act", json={"item": "x", "department": "y", "action": "accept"})
+    assert r.status_code in (400, 401, 403)

@@ -1,0 +1,146 @@
+"""The review queue page (/review/queue) and its JSON twin: uncertain tags first, one-click decisions, bulk accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+
+from kb import reviews
+from kb.reviews import queue
+from kb.reviews.audit import ReviewError as AuditError
+from kb.reviews.overlay import list_reviews
+from nlp.scoring import certainty
+from webapp.lookup import dept_url, item_url, label, snapshot
+from webapp.render import error_response, twin, wants_json
+from webapp.security import login_required
+
+bp = Blueprint("queue", __name__)
+PAGE = 40  # entries per page
+ROLE_LABELS = {"lead": "牵头", "co": "配合"}
+
+
+@bp.app_template_filter("certainty")
+def certainty_filter(d: dict[str, Any], needs_review: bool = False) -> str:
+    """明确 / 推断(高) / 推断(低) / 待确认 code of a tag, for the marks every page shows."""
+    return certainty(d.get("source", ""), d.get("confidence"), needs_review)
+
+
+@bp.app_template_filter("certainty_label")
+def certainty_label(code: str) -> str:
+    return queue.CERTAINTY_LABELS.get(code, code)
+
+
+def _view(e: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    it = by_id.get(e["item"], {})
+    return {
+        **e,
+        "label": label(it) if it else e["item"],
+        "url": item_url(e["item"]),
+        "dept_url": dept_url(e["department"]) if e["department"] else None,
+        "role_label": ROLE_LABELS.get(e["role"] or "", ""),
+        "certainty_label": queue.CERTAINTY_LABELS[e["certainty"]],
+        "phrases": list(dict.fromkeys(x["text"] for x in e["evidence"]))[:6],
+        "candidates": [{**c, "url": dept_url(c["name"])} for c in e["candidates"]],
+    }
+
+
+@twin(bp, "/review/queue", "queue.html")
+def queue_page() -> dict[str, Any]:
+    snap = snapshot()
+    rows = queue.entries(snap.items, list_reviews(kind="assignment"))
+    count = queue.counter(rows)
+    dept = (request.args.get("department") or "").strip() or None
+    show = request.args.get("show", "open")
+    if show not in ("open", "all", "reviewed"):
+        abort(400, description="show 只能是 open、all 或 reviewed")
+    picked = [e for e in rows if not dept or e["department"] == dept]
+    picked = [e for e in picked if show == "all" or e["reviewed"] == (show == "reviewed")]
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        abort(400, description="page 必须是正整数")
+    start = (page - 1) * PAGE
+    return {
+        "title": "审核队列",
+        "counter": count,
+        "entries": [_view(e, snap.by_id) for e in picked[start : start + PAGE]],
+        "matching": len(picked),
+        "page": page,
+        "pages": max(1, -(-len(picked) // PAGE)),
+        "department": dept,
+        "show": show,
+        "departments": queue.departments(rows),
+        "known": sorted({d["name"] for it in snap.items for d in it.get("departments", [])}),
+    }
+
+
+def _fields() -> dict[str, str]:
+    src = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(src, "get"):
+        abort(400, description="请求体必须是 JSON 对象")
+    return {k: str(v).strip() for k, v in dict(src).items() if v is not None and len(str(v)) < 2000}
+
+
+def _act(f: dict[str, str], by: str) -> int:
+    item, dept, action = f.get("item", ""), f.get("department", ""), f.get("action", "")
+    if not item or not action:
+        raise reviews.ReviewError("缺少字段: item、action")
+    reason = f.get("reason", "")
+    if action == "accept":
+        return reviews.accept_assignment(item, dept, by, reason)
+    if action == "reject":
+        return reviews.reject_assignment(item, dept, by, reason)
+    if action in ("lead", "co"):
+        return reviews.set_role(item, dept, action, by, reason)
+    if action == "reassign":
+        if not f.get("to"):
+            raise reviews.ReviewError("改派需要目标部门 to")
+        return queue.reassign(item, dept, f["to"], by, reason)
+    if action == "take":  # an item nobody leads: a candidate (or any body) becomes its lead
+        return reviews.add_assignment(item, f.get("to") or dept, by, reason or "审核队列:指定牵头", role="lead")
+    raise reviews.ReviewError(f"未知的操作“{action}”。可用:accept、reject、lead、co、reassign、take")
+
+
+def _back(f: dict[str, str]) -> str:
+    nxt = f.get("next", "")
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("queue.queue_page")
+
+
+@bp.post("/api/review/queue/act", endpoint="act_api")
+@bp.post("/review/queue/act")
+@login_required
+def act():
+    f = _fields()
+    try:
+        audit_id = _act(f, g.user["name"])
+    except (reviews.ReviewError, AuditError) as exc:
+        if wants_json():
+            return error_response(422, str(exc))
+        flash(str(exc), "error")
+        return redirect(_back(f))
+    if wants_json():
+        return jsonify({"ok": True, "audit_id": audit_id})
+    flash(f"已保存(记录 #{audit_id})", "ok")
+    return redirect(_back(f))
+
+
+@bp.post("/api/review/queue/bulk", endpoint="bulk_api")
+@bp.post("/review/queue/bulk")
+@login_required
+def bulk():
+    f = _fields()
+    dept = f.get("department", "")
+    try:
+        if not dept:
+            raise reviews.ReviewError("缺少字段: department")
+        ids = queue.bulk_accept(dept, g.user["name"], f.get("reason", ""))
+    except (reviews.ReviewError, AuditError) as exc:
+        if wants_json():
+            return error_response(422, str(exc))
+        flash(str(exc), "error")
+        return redirect(_back(f))
+    if wants_json():
+        return jsonify({"ok": True, "accepted": len(ids), "audit_ids": ids})
+    flash(f"已批量确认 {dept} 的 {len(ids)} 条高置信度标注", "ok")
+    return redirect(_back(f))
