@@ -192,6 +192,14 @@ def _write_departments(conn) -> None:
     )
 
 
+def _learn_from_reviews() -> None:
+    """Re-weight the lexicon by reviewers' decisions on the live build (kb.reviews.learning) before tagging."""
+    from kb.reviews.learning import learned_factors
+    from nlp.departments import set_rule_factors
+
+    set_rule_factors(learned_factors())
+
+
 def _repair_review() -> Callable | None:
     """Reviewers' accepted/rejected repairs (kb.reviews.overlay), applied when the text is repaired."""
     try:
@@ -218,6 +226,7 @@ def build(progress: Callable[[str], None] | None = None) -> Path:
     say = progress or (lambda _m: None)
     with build_lock():
         plans, review = [], _repair_review()
+        _learn_from_reviews()
         for f in plan_files():
             say(f"分析 {f.name}")
             plans.append(analyse_file(f, progress=lambda m, n=f.name: say(f"{n}: {m}"), repair_review=review))

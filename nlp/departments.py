@@ -23,6 +23,7 @@ ITEM_MIN = 0.5  # summed weight an inferred body needs to be listed on an item (
 CLAUSE_MIN = 0.4  # … and on a single clause
 CITED_FACTOR = 0.5  # weight of a topic word inside 《…》
 MAX_CANDIDATES = 5
+_rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
 _CITED = re.compile(r"《[^》]{1,60}》")
 
 
@@ -59,6 +60,12 @@ def _term_index() -> tuple[re.Pattern, dict[str, list[Entry]]]:
         by_term[e.term].append(e)
     # longest first, so 学生欺凌 is read as one topic and not as 学生 + 欺凌
     return re.compile("|".join(re.escape(t) for t in sorted(by_term, key=len, reverse=True))), dict(by_term)
+
+
+def set_rule_factors(factors: dict[str, float]) -> None:
+    """Scale lexicon rules by what reviewers kept (kb.reviews.learning); an empty dict restores the data weights."""
+    _rule_factors.clear()
+    _rule_factors.update(factors)
 
 
 def _in_scope(scope: str, kind: str | None, domain: str | None) -> bool:
@@ -117,7 +124,7 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
                         t.end(),
                         t.group(),
                         e.role,
-                        e.weight * factor,
+                        e.weight * factor * _rule_factors.get(f"{e.term}→{e.department}", 1.0),
                         f"lexicon:{e.term}→{e.department}({e.role},{e.weight:g})",
                         "inferred",
                     )
