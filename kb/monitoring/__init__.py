@@ -132,6 +132,7 @@ def level(ind: dict[str, Any], base: float | None) -> tuple[float | None, float 
     if kind == "range":
         return v, ind.get("value_max")
     if kind == "equal":
+        v = float(ind["value"])  # rule_kind() says "equal" only when there is a value
         tol = rules()["equal_tolerance"]
         t = max(tol["absolute"].get(norm_unit(ind.get("unit")) or "", 0.0), tol["relative"] * abs(v))
         return v - t, v + t
@@ -139,7 +140,7 @@ def level(ind: dict[str, Any], base: float | None) -> tuple[float | None, float 
         return None, None
     relative = norm_unit(ind.get("unit")) in rules()["relative_units"]
     if kind in ("decrease_by", "increase_by"):
-        sign = -1 if kind == "decrease_by" else 1
+        v, sign = float(ind["value"]), (-1 if kind == "decrease_by" else 1)
         goal = base * (1 + sign * v / 100) if relative else base + sign * v
         return (None, goal) if kind == "decrease_by" else (goal, None)
     return (None, base) if kind == "decrease" else (base, None)
@@ -185,7 +186,10 @@ def _goal_words(kind: str, lo: float | None, hi: float | None, base: float | Non
         return f"低于基线值 {fmt(base)}{u}"
     if lo is not None and hi is not None:
         return f"{fmt(round(lo, 4))}–{fmt(round(hi, 4))}{u}"
-    return f"≥{fmt(round(lo, 4))}{u}" if lo is not None else f"≤{fmt(round(hi, 4))}{u}"
+    if lo is not None:
+        return f"≥{fmt(round(lo, 4))}{u}"
+    assert hi is not None  # a judged target has at least one bound
+    return f"≤{fmt(round(hi, 4))}{u}"
 
 
 def status(ind: dict[str, Any], obs: Obs, year: int, period: tuple[int, int]) -> Status:
@@ -212,7 +216,10 @@ def trend_warning(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> tup
     r = rules()
     if last is None or last >= due or len(obs) < r["trend_min_points"]:
         return None, None
-    slope, intercept = linear_trend(obs)
+    trend = linear_trend(obs)
+    if trend is None:  # trend_min_points set below two in the data file
+        return None, None
+    slope, intercept = trend
     projected = slope * due + intercept
     if judge(ind, projected, due, obs, period).code == "unmet":
         years = f"{min(obs)}–{last}"

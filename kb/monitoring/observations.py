@@ -321,7 +321,7 @@ def _persist_reanchoring(conn, index: dict[str, dict[str, Any]], actor: str, bat
             ind,
             year,
             _snapshot(row),
-            {**_snapshot(row), "indicator": target},
+            {**(_snapshot(row) or {}), "indicator": target},
             f"重建后指标编号变化: {row['indicator']} → {target}",
         )
         n += 1
@@ -375,7 +375,7 @@ def _apply(conn, e: Entry, ind: dict[str, Any], by: str, batch: str, reason: str
         _audit(conn, by, "observation.clear", ind, e.year, _snapshot(old), None, reason)
         counts["clear"] += 1
         return
-    new = {
+    new: dict[str, Any] = {
         "indicator": e.indicator,
         "year": e.year,
         "value": e.value,

@@ -28,7 +28,7 @@ def rule_notes() -> list[str]:
     return notes + pace_notes()
 
 
-def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[list[Any]]]:
+def table(rows: list[dict[str, Any]]) -> tuple[list[int], list[dict[str, Any]]]:
     """(years, report lines): 领域, 指标, 目标值, values…, 状态, 预警, 责任单位 plus status codes per cell."""
     years = sorted({y for r in rows for y in r["assessment"]["years"]})
     lines = []
