@@ -80,6 +80,8 @@ def test_markdown_draft_sections_and_rate(fed, tmp_path):
     )
     assert "本领域目标均为定性目标" in text  # 儿童与家庭 has no quantitative indicator
     assert "个百分点" in text and "个千分点" in text
+    charts = sorted((tmp_path / "r_charts").glob("fig*.png"))
+    assert charts and all(f"](r_charts/{c.name})" in text for c in charts)  # the charts beside the Markdown
     # every indicator with a 2024 value has one numbered finding in its domain section
     findings = [b for b in report.blocks if b.kind == "finding" and b.text.startswith("2024年,全市")]
     assert len(findings) == sum(1 for k in range(len(fed)) if k % 7 != 6)

@@ -226,23 +226,39 @@ def cmd_annual(args, fmt: str) -> int:
     year = args.year or annual.latest_year(rows, plan["id"])
     if year is None:
         raise UserError("尚无监测数据,请用 --year 指定报告年度")
-    report = annual.build(plan, rows, domains, year, charts=not args.no_charts and fmt == "docx")
+    charts = not args.no_charts and (fmt == "docx" or bool(args.output))
+    report = annual.build(plan, rows, domains, year, charts=charts)
     if fmt == "docx":
         from kb.monitoring.annual_docx import report_docx
 
         out = _out(args.output, report_docx(report))
     else:
-        text = annual.markdown(report)
         if not args.output:
-            sys.stdout.write(text)
+            sys.stdout.write(annual.markdown(report))
             return 0
-        out = _out(args.output, text.encode("utf-8"))
+        out = Path(args.output)
+        links = _write_charts(report, out) if not args.no_charts else None
+        out = _out(args.output, annual.markdown(report, links).encode("utf-8"))
     c = report.counts
     print(
         f"已生成{year}年统计监测报告初稿: 可监测指标 {c['monitorable']} 项,已达标 {c['met']} 项 ({fmt}) → {out}",
         file=sys.stderr,
     )
     return 0
+
+
+def _write_charts(report, md_path: Path) -> list[str]:
+    """Charts of a Markdown draft as PNG files in <name>_charts/ beside it; returns the relative links."""
+    images = [b.image for b in report.blocks if b.kind == "chart" and b.image]
+    if not images:
+        return []
+    folder = md_path.with_name(md_path.stem + "_charts")
+    folder.mkdir(exist_ok=True)
+    links = []
+    for n, data in enumerate(images, start=1):
+        _out(str(folder / f"fig{n}.png"), data)
+        links.append(f"{folder.name}/fig{n}.png")
+    return links
 
 
 def cmd_status(args) -> int:
