@@ -78,7 +78,10 @@ def test_markdown_draft_sections_and_rate(fed, tmp_path):
         f"2024年可监测指标{c['monitorable']}项,已达标{c['met']}项,达标率{annual.rate_text(c['met'], c['monitorable'])}"
         in text
     )
-    assert "本领域目标均为定性目标" in text  # 儿童与家庭 has no quantitative indicator
+    with_indicators = {i["domain"] for i in fed.values()}
+    for i, name in enumerate(DOMAINS):  # a domain without a quantitative indicator says so instead of findings
+        section = text.split(f"({'一二三四五六七'[i]}){name}")[1].split("\n### ")[0].split("\n## ")[0]
+        assert ("本领域目标均为定性目标" in section) == (name not in with_indicators), name
     assert "个百分点" in text and "个千分点" in text
     charts = sorted((tmp_path / "r_charts").glob("fig*.png"))
     assert charts and all(f"](r_charts/{c.name})" in text for c in charts)  # the charts beside the Markdown
