@@ -1,7 +1,6 @@
 """Office tables of the monitoring work (统计监测指标体系, 终期评估表) as xlsx sheets and Word tables.
 
-Strings are written as text, never as formulas (xlsxwriter's strings_to_formulas off) and stripped of the control
-characters Office XML cannot hold (kb.exports.safety)."""
+Cells follow the one xlsx policy of kb.exports.safety (text is always a text cell, never a formula or URL)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.exports.safety import xml_clean
+from kb.exports.safety import new_workbook, write_cell
 
 
 @dataclass
@@ -24,16 +23,10 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
 
 
-def _text(value: Any) -> str:
-    return xml_clean("" if value is None else str(value))
-
-
 def to_xlsx(sheets: list[Sheet]) -> bytes:
     """The sheets as one workbook: a bold title row, a shaded header, wrapped bordered cells, frozen header."""
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = new_workbook(buf)
     title = wb.add_format({"bold": True, "font_size": 14, "font_name": "黑体"})
     head = wb.add_format(
         {"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True, "valign": "vcenter", "align": "center"}
@@ -41,17 +34,17 @@ def to_xlsx(sheets: list[Sheet]) -> bytes:
     cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top", "font_name": "宋体"})
     for sh in sheets:
         ws = wb.add_worksheet(sh.name[:31])
-        ws.write_string(0, 0, _text(sh.title), title)
+        write_cell(ws, 0, 0, sh.title, title)
         for c, h in enumerate(sh.header):
-            ws.write_string(2, c, _text(h), head)
+            write_cell(ws, 2, c, h, head)
         for r, row in enumerate(sh.rows, start=3):
             for c, value in enumerate(row):
-                ws.write_string(r, c, _text(value), cell)
+                write_cell(ws, r, c, value, cell)
         for c, w in enumerate(sh.widths):
             ws.set_column(c, c, w)
         ws.freeze_panes(3, 0)
         for i, note in enumerate(sh.notes):
-            ws.write_string(len(sh.rows) + 4 + i, 0, _text(note))
+            write_cell(ws, len(sh.rows) + 4 + i, 0, note)
     wb.close()
     return buf.getvalue()
 
