@@ -33,13 +33,10 @@ def matplotlib_chart() -> bytes:
 def pygal_chart() -> bytes:
     import cairosvg
     import pygal
-
     from pygal.style import DefaultStyle
 
     style = DefaultStyle(font_family="WenQuanYi Micro Hei")  # fair comparison: name the CJK font explicitly
-    chart = pygal.Line(
-        title=TITLE, width=900, height=450, show_dots=True, x_labels=[str(y) for y in PATH], style=style
-    )
+    chart = pygal.Line(title=TITLE, width=900, height=450, show_dots=True, x_labels=[str(y) for y in PATH], style=style)
     chart.add("监测值", [OBS.get(y) for y in PATH])
     chart.add("序时进度", list(PATH.values()), stroke_style={"dasharray": "6,3"})
     chart.add("目标 90", [90.0] * len(PATH))
