@@ -102,7 +102,7 @@ def report(plan: Plan, first: int = 8) -> dict[str, Any]:
         "title": plan.title,
         "form": plan.meta.get("form", "txt"),
         "reader_notes": plan.meta.get("reader_notes", []),
-        "items": len(plan.items),
+        "item_count": len(plan.items),
         "per_domain": per_domain,
         "kind_labels": {k: KIND_LABELS.get(k, k) for k in {it.kind for it in plan.items}},
         "warnings": plan.warnings,

@@ -68,3 +68,19 @@ def test_real_excerpts_printed_to_pdf(browser, src, tmp_path):
     path = tmp_path / "plan.pdf"
     path.write_bytes(to_pdf(read_plan_file(src).text, browser))
     assert key(analyse_file(path, {"slug": "p"})) == key(analyse_file(src, {"slug": "p"}))
+
+
+def test_kb_add_stores_the_file_in_its_form_and_lists_warnings(kb_data, capsys, tmp_path):
+    from kb.cli import main
+    from kb.store import KB
+
+    page = tmp_path / "saved-page.htm"
+    page.write_bytes(to_html(read_plan_file(ROOT / "tests/fixtures/real/05_national_women_2021.txt").text).encode())
+    assert main(["add", str(page), "--slug", "women-2021-p5", "--title", "中国妇女发展纲要(2021—2030年)"]) == 0
+    err = capsys.readouterr().err
+    assert "读取: 网页正文已提取" in err and "警告: 第 " in err and "领域留空" in err
+    assert (kb_data / "plans" / "women-2021-p5.html").read_bytes() == page.read_bytes()  # as published, sniffed form
+    with KB() as kb:
+        plan = kb.plan("women-2021-p5")
+        assert plan["meta"]["form"] == "html" and any("领域留空" in w for w in plan["warnings"])
+        assert [i["number"] for i in kb.items(plan="women-2021-p5") if i["kind"] == "measure"] == [9, 10, 11, 12]

@@ -1,0 +1,98 @@
+"""End-to-end upload in Debian chromium: a .docx through the form, the parse report, publish, items in search."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from forms import to_docx
+
+from nlp.reader import read_plan_file
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+USER, PASSWORD = "upload-reviewer", "upload-password-123"
+PLAN = REPO / "tests" / "fixtures" / "real" / "02_national_women_2011.txt"
+
+if not os.path.exists("/usr/bin/chromium"):
+    pytest.skip("/usr/bin/chromium not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def upload_server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Its own real server (publishing rebuilds its KB, so it must not be the shared e2e server)."""
+    data = tmp_path_factory.mktemp("upload-data")
+    (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
+    env = {**os.environ, "KB_DATA_DIR": str(data)}
+    subprocess.run(
+        [sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"],
+        input=PASSWORD + "\n", env=env, cwd=REPO, check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(data / "server.log", "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("server exited") from None
+                time.sleep(0.25)
+        yield base, data
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_upload_docx_report_publish_search(browser, upload_server, tmp_path):
+    base, data = upload_server
+    docx = tmp_path / "妇女发展纲要.docx"
+    docx.write_bytes(to_docx(read_plan_file(PLAN).text))
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=base)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto("/upload")
+        page.fill("input[name=name]", USER)  # not signed in: the sign-in page comes first, then back here
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.stack button[type=submit]")
+        page.wait_for_selector("[data-testid=upload-file]")
+        page.set_input_files("[data-testid=upload-file]", str(docx))
+        page.fill("input[name=title]", "中国妇女发展纲要(2011—2020年)节选")
+        page.fill("input[name=slug]", "women-2011-excerpt")
+        page.click("[data-testid=upload-submit]")
+        report = page.locator("[data-testid=parse-report]")
+        report.wait_for()
+        assert page.locator("[data-testid=report-items]").inner_text() == str(11)  # 总目标, principle, 8 goals, 1 measure
+        text = report.inner_text()
+        assert "Word 文档" in text and "妇女与健康" in text and "主要目标 8" in text
+        assert "妇女在整个生命周期享有良好的基本医疗卫生服务" in page.locator("[data-testid=report-first-items]").inner_text()
+        assert not (data / "plans").exists() or not any((data / "plans").iterdir())  # nothing published yet
+        page.click("[data-testid=publish]")
+        page.wait_for_url("**/plans/women-2011-excerpt", timeout=180_000)
+        assert "已发布" in page.inner_text("body")
+        assert "编号 4 与预期 1 不符" in page.locator("[data-testid=plan-warnings]").inner_text()
+        page.goto("/search?q=" + urllib.request.quote("宫颈癌 乳腺癌"))
+        hits = page.locator("a[href*='women-2011-excerpt']")
+        hits.first.wait_for()
+        assert hits.count() >= 1
+        assert errors == []
+    finally:
+        ctx.close()
