@@ -152,7 +152,12 @@ def search(
             ranked2 = rank(eng, pq2, flt, offset + limit) if spell else []
             # run it only when it finds the whole query well and better than the words as typed
             good = ranked2 and ranked2[0]["coverage"] >= WEAK_COVERAGE
-            if good and (not ranked or ranked2[0]["coverage"] > ranked[0]["coverage"]):
+            better = good and (
+                not ranked
+                or ranked2[0]["coverage"] > ranked[0]["coverage"]
+                or (_whole_chunks(pq2, ranked2[0]) > _whole_chunks(pq, ranked[0]))  # 家长学效 is only 教学效果
+            )
+            if better:
                 out["corrected"] = {"query": fixed, "original": pq.text}
                 out["messages"] = [*out["messages"], f"已显示“{fixed}”的结果,仍要搜索“{pq.text}”"]
                 out["query"], out["understood"] = pq2.text, _understood(pq2)
@@ -207,6 +212,11 @@ def _finds_little(pq: ParsedQuery, ranked: list[dict]) -> bool:
         return True
     best = ranked[0]
     return best["coverage"] < WEAK_COVERAGE or any(c not in best["hay"] for c in pq.chunks)
+
+
+def _whole_chunks(pq: ParsedQuery, hit: dict) -> int:
+    """How many typed pieces the hit holds as typed."""
+    return sum(c in hit["hay"] for c in pq.chunks)
 
 
 def _corrected(eng: Engine, pq: ParsedQuery, ranked: list[dict]) -> str | None:
