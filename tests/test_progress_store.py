@@ -266,3 +266,76 @@ def test_cli_user_and_status(web_data, capsys, tmp_path, monkeypatch):
     data = json.loads(capsys.readouterr().out)
     assert data["department"]["due"] > 0 and all(r["light"] in ("red", "yellow", "green") for r in data["items"])
     assert PLAN
+
+
+M7 = f"{PLAN}:health-m7"  # 6个月内婴儿纯母乳喂养率 ≥ 50% by 2025 (baseline year 2020)
+
+
+@pytest.mark.parametrize(
+    "obs, codes",
+    [
+        ({2020: 40, 2023: 42}, {"behind_pace"}),  # below the straight path 40 → 50 (46 in 2023)
+        ({2020: 40, 2023: 47}, set()),  # ahead of it
+        ({2020: 40, 2021: 40.5, 2022: 41, 2023: 41.5}, {"behind_pace", "projected_miss"}),  # the trend misses 50
+        ({}, set()),  # nothing observed: no indicator rule
+    ],
+)
+def test_indicator_lights(users, obs, codes):
+    from kb.monitoring import observations as obsdb
+    from kb.progress.board import Board
+    from kb.progress.scope import indicator_index, scope
+    from kb.reviews.audit import read
+
+    index = indicator_index(scope())
+    ind = f"{M7}.i1"
+    obsdb.write([obsdb.make_entry(index[ind], y, v) for y, v in obs.items()], "office", index)
+    light = read(
+        lambda conn: Board(conn, scope(), period="2024", today=date(2024, 3, 1)).light(scope().by_id[M7], HEALTH)
+    )
+    assert {r["code"] for r in light["rules"]} & {"behind_pace", "projected_miss"} == codes
+    assert light["light"] == ("red" if "projected_miss" in codes else "yellow" if codes else "green")
+
+
+def test_reported_indicator_values(users):
+    from kb.progress import ProgressError, service
+    from kb.progress.board import Board
+    from kb.progress.scope import scope
+    from kb.progress.store import Draft
+    from kb.reviews.audit import read
+
+    ind = f"{M7}.i1"
+    with pytest.raises(ProgressError, match=r"单位|‰"):
+        service.write_report(
+            users["health"], HEALTH, "2024", Draft(M7, status="推进中", indicator_values={ind: "45‰"}), submit=True
+        )
+    with pytest.raises(ProgressError, match="不属于"):
+        service.write_report(
+            users["health"],
+            HEALTH,
+            "2024",
+            Draft(M7, status="推进中", indicator_values={f"{PLAN}:health-m10.i1": "20"}),
+            submit=True,
+        )
+    rep = service.write_report(
+        users["health"], HEALTH, "2024", Draft(M7, status="推进中", indicator_values={ind: "45%"}), submit=True
+    )
+    assert rep["indicator_values"] == {ind: {"value": 45.0, "unit": "%"}}
+    detail = read(lambda conn: Board(conn, scope(), period="2024").report_detail(M7, HEALTH))
+    assert (
+        detail["indicators"][0]["value"] == "45" and {"year": 2024, "value": "45"} in detail["indicators"][0]["latest"]
+    )
+
+
+def test_duty_changes_become_events(users):
+    from kb import reviews
+    from kb.progress import service
+    from kb.progress.scope import scope
+
+    assert service.sync_duties(scope(), HEALTH) == 0  # the first look only remembers
+    item = next(i for i in scope().duties(EDU) if i not in scope().duties(HEALTH))
+    reviews.add_assignment(item, HEALTH, "rv", "卫健委也负责", role="co")
+    assert scope().duties(HEALTH)[item]["role"] == "co"
+    assert service.sync_duties(scope(), HEALTH) == 1
+    (event,) = service.events(HEALTH)
+    assert (event["kind"], event["item"], event["detail"]) == ("duty.added", item, "配合")
+    assert service.sync_duties(scope(), HEALTH) == 0
