@@ -1,23 +1,31 @@
 """Load benchmark (run on demand, not a test): the production server under wrk, search and item pages mixed.
 
     .venv/bin/python bench/load_bench.py [--duration 30] [--connections 32] [--threads 2] [--workers N]
+                                         [--reviews 10000] [--writers 2]
 
 Builds the default plan into a scratch data dir (unless KB_DATA_DIR already holds a build), starts
 `python -m kb serve` (gunicorn) on a free 127.0.0.1 port, and loads it with wrk (Debian: apt-get install -y wrk)
 cycling through search API calls, search result pages, item pages and their JSON twins. A one-connection run
 of the same mix first gives the baseline; the report prints requests, errors, throughput and p50/p90/p99
 latency of both, and the ratio. Exit status 1 when any request failed (socket error or non-2xx/3xx).
+
+Two runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers post notes
+through the API (ratio: throughput with writers / without); and in-process search p50 with no reviews, then
+with --reviews reviews stored (ratio: with / without).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -151,6 +159,115 @@ def line(name: str, r: dict) -> str:
     )
 
 
+def item_urls(data: Path) -> list[str]:
+    """Item pages only (what a write's re-application touches)."""
+    return [u for u in url_mix(data) if u.startswith("/items/")]
+
+
+def seed_reviews(n: int) -> None:
+    """Store n reviews (notes and department confirmations over every item), audited, in one transaction."""
+    from kb.reviews.anchoring import item_anchor
+    from kb.reviews.audit import now, transaction, write_change
+    from kb.reviews.markup import render_note
+    from kb.store import KB
+
+    with KB() as kb:
+        items = kb.items()
+    html = render_note("批量备注")
+
+    def run(conn) -> None:
+        for k in range(n):
+            it = items[k % len(items)]
+            dept = it["departments"][0]["name"] if it["departments"] and k % 3 == 0 else None
+            stamp = now()
+            row = {
+                "kind": "assignment" if dept else "note",
+                "plan": it["plan"],
+                "item": it["id"],
+                "target": dept or f"bench{k}",
+                "decision": "accept" if dept else "note",
+                "role": it["departments"][0]["role"] if dept else None,
+                "body": None if dept else f"批量备注 {k}",
+                "body_html": None if dept else html,
+                "anchor": json.dumps(item_anchor(it), ensure_ascii=False),
+                "actor": "bench",
+                "reason": "",
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            if (
+                dept
+                and conn.execute(
+                    "SELECT 1 FROM reviews WHERE kind = 'assignment' AND item = ? AND target = ?", (it["id"], dept)
+                ).fetchone()
+            ):
+                row = {
+                    **row,
+                    "kind": "note",
+                    "target": f"bench{k}",
+                    "decision": "note",
+                    "role": None,
+                    "body": f"批量备注 {k}",
+                    "body_html": html,
+                }
+            write_change(conn, "bench", None, row, "bench", "")
+
+    transaction(run)
+
+
+def search_p50(rounds: int = 5) -> float:
+    """Median ms of in-process searches over QUERIES (after one warm-up pass)."""
+    from kb.search import search
+
+    for q in QUERIES:
+        search(q)
+    times = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            t = time.perf_counter()
+            search(q)
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def writers(port: int, n: int, stop: threading.Event, item: str, counts: list[int]) -> list[threading.Thread]:
+    """n reviewers signed in through the API, each posting notes until stop is set."""
+    from kb.store.users import add_user, get_user
+
+    def run(k: int) -> None:
+        name = f"bench-writer-{k}"
+        if get_user(name) is None:
+            add_user(name, "bench-writer-password-42")
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+        def call(path: str, body: dict | None = None, token: str = "") -> dict:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST" if body else "GET")
+            if body is not None:
+                req.data = json.dumps(body).encode()
+                req.add_header("Content-Type", "application/json")
+                req.add_header("X-CSRF-Token", token)
+            with opener.open(req, timeout=30) as r:
+                return json.loads(r.read())
+
+        token = call("/api/session")["csrf_token"]
+        token = call("/api/login", {"name": name, "password": "bench-writer-password-42"}, token)["csrf_token"]
+        i = 0
+        while not stop.is_set():
+            call(
+                f"/api/items/{urllib.parse.quote(item, safe=':')}/review",
+                {"action": "note.add", "body": f"{name} {i}"},
+                token,
+            )
+            counts[k] += 1
+            i += 1
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=int, default=30, help="seconds of the loaded run")
@@ -158,6 +275,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: kb serve's)")
     ap.add_argument("--baseline", type=int, default=5, help="seconds of the one-connection baseline (0: skip)")
+    ap.add_argument("--writers", type=int, default=2, help="reviewers writing during the item-page run (0: skip)")
+    ap.add_argument("--reviews", type=int, default=10_000, help="reviews stored for the search run (0: skip)")
     args = ap.parse_args()
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
@@ -172,10 +291,22 @@ def main() -> int:
         server = start_server(data, port, args.workers)
         try:
             for p in paths:  # every URL works before it is loaded
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{p}", timeout=10) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{p}", timeout=120) as r:
                     assert r.status == 200, p
             base = run_wrk(port, script, args.baseline, 1, 1) if args.baseline else None
             load = run_wrk(port, script, args.duration, args.connections, args.threads)
+            quiet = busy = None
+            counts = [0] * args.writers
+            if args.writers:
+                items_script = lua_script(item_urls(data), Path(tmp) / "items")
+                quiet = run_wrk(port, items_script, args.duration, args.connections, args.threads)
+                stop = threading.Event()
+                item = item_urls(data)[0].split("/items/", 1)[1]
+                ws = writers(port, args.writers, stop, urllib.parse.unquote(item), counts)
+                busy = run_wrk(port, items_script, args.duration, args.connections, args.threads)
+                stop.set()
+                for t in ws:
+                    t.join(timeout=30)
         finally:
             server.terminate()
             try:
@@ -183,6 +314,14 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
             server.stderr.close()
+        if args.reviews:  # in this process, the same build, a data dir of its own: no reviews, then many
+            sdata = Path(tmp) / "search-data"
+            sdata.mkdir()
+            (sdata / "current").symlink_to((data / "current").resolve())
+            os.environ["KB_DATA_DIR"] = str(sdata)
+            none = search_p50()
+            seed_reviews(args.reviews)
+            many = search_p50()
     print(
         f"load bench: gunicorn (kb serve) on 127.0.0.1, {len(paths)} URLs cycled "
         f"(search API, search pages, item pages, item JSON), os.cpu_count()={os.cpu_count()}"
@@ -195,7 +334,20 @@ def main() -> int:
             f"ratio vs baseline: throughput ×{load['rps'] / max(base['rps'], 1e-9):.2f}, "
             f"p99 ×{load['p99'] / base['p99']:.2f}"
         )
-    return 1 if load["non2xx"] + load["socket_errors"] or (base and base["non2xx"] + base["socket_errors"]) else 0
+    if quiet and busy:
+        print(line("item pages", quiet))
+        print(line(f"item pages, {args.writers} writing", busy))
+        print(
+            f"reviewers wrote {sum(counts)} notes during the run; item-page throughput with writers / without: "
+            f"{busy['rps'] / max(quiet['rps'], 1e-9):.2f} (issue 14: ≥ 0.70)"
+        )
+    if args.reviews:
+        print(
+            f"in-process search p50: {none:.2f} ms with no reviews, {many:.2f} ms with {args.reviews} reviews stored; "
+            f"ratio {many / max(none, 1e-9):.2f} (issue 14: ≤ 1.5)"
+        )
+    failed = [r for r in (base, load, quiet, busy) if r and r["non2xx"] + r["socket_errors"]]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -175,19 +175,14 @@ def test_highlight_is_html_safe(fx):
     assert html.unescape(bare) == "警惕<script>alert(1)</script>等恶意链接 & 网络诈骗"
 
 
-def test_review_overlay_shows_in_results(fx, monkeypatch):
-    import kb.store
+def test_review_overlay_shows_in_results(fx):
+    from kb import reviews
 
-    def overlay(_kb, rows):
-        for r in rows:
-            r["departments"] = [
-                {"name": "市民政局", "role": "lead", "source": "reviewed", "confidence": 1.0, "evidence": []}
-            ]
-        return rows
-
-    monkeypatch.setattr(kb.store, "_overlay", overlay)
+    top = search("龋齿")["results"][0]
+    reviews.add_assignment(top["id"], "市民政局", "amy", role="lead")
     r = search("龋齿")["results"][0]
-    assert r["departments"][0]["name"] == "市民政局" and r["departments"][0]["source"] == "reviewed"
+    named = {d["name"]: d for d in r["departments"]}
+    assert named["市民政局"]["role"] == "lead" and named["市民政局"]["source"] == "reviewed"
 
 
 def test_new_build_is_picked_up(fx):
@@ -277,23 +272,16 @@ def test_full_plan_end_to_end(built_kb_env, query, must_contain):
     assert must_contain in top["snippet"].replace("<mark>", "").replace("</mark>", "")
 
 
-def test_reviews_apply_per_request_and_never_stick_to_the_cache(fx, monkeypatch):
-    import kb.store
+def test_reviews_apply_per_request_and_never_stick_to_the_cache(fx):
+    """A review shows in the next search; undoing it restores the result exactly (the base cache was not touched)."""
+    from kb import reviews
 
-    original = search("龋齿")["results"][0]["departments"]
-    real = kb.store._overlay
-
-    def overlay(_kb, rows):
-        for r in rows:
-            r["departments"].append({"name": "市民政局", "role": "co", "source": "reviewed"})
-            r["serves"].append("x")
-        return rows
-
-    monkeypatch.setattr(kb.store, "_overlay", overlay)
-    assert search("龋齿")["results"][0]["departments"][-1]["name"] == "市民政局"
-    monkeypatch.setattr(kb.store, "_overlay", real)
-    again = search("龋齿")["results"][0]
-    assert again["departments"] == original and "x" not in again["serves"]
+    first = search("龋齿")["results"][0]
+    original = first["departments"]
+    aid = reviews.add_assignment(first["id"], "市民政局", "amy", role="co")
+    assert "市民政局" in {d["name"] for d in search("龋齿")["results"][0]["departments"]}
+    reviews.undo(aid, "amy")
+    assert search("龋齿")["results"][0]["departments"] == original
 
 
 def test_index_of_an_older_format_is_a_clear_503(fx):

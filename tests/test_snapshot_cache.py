@@ -1,10 +1,21 @@
-"""The pages' shared snapshot is reused between requests and replaced by a review or a rebuild."""
+"""The reviewed snapshot (kb.reviews.snapshot): one cache rule for pages, search and anchoring, kept per change.
+
+Reused until a review, then brought up to date by re-applying only the items the change touched; another data
+dir's reviews never leak in; an unreadable durable database leaves read pages serving the KB with a banner.
+"""
 
 from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
 
 from kb import reviews
 
 ITEM = "yiyang-children-2021-2025:health-m4"
+OTHER = "yiyang-children-2021-2025:health-m1"
 
 
 def _snap(app):
@@ -25,3 +36,111 @@ def test_reused_until_a_review_then_replaced(mon_kb):
     assert second is not first
     assert "市民政局" in {d["name"] for d in second.by_id[ITEM]["departments"]}
     assert _snap(app) is second
+
+
+def test_a_change_reapplies_only_the_items_it_touches(mon_kb):
+    from kb.reviews import snapshot
+
+    reviews.add_note(OTHER, "先有的备注", "amy")
+    before = snapshot.current()
+    reviews.add_assignment(ITEM, "市民政局", "测试员", role="co")
+    after = snapshot.current()
+    assert after is not before and after.build is before.build  # no reload of the build
+    untouched = [i for i in after.build.order if i != ITEM]
+    assert all(after.by_id[i] is before.by_id[i] for i in untouched)  # the same objects: nothing rebuilt
+    assert after.by_id[ITEM] is not before.by_id[ITEM]
+    assert [n["body"] for n in after.by_id[OTHER]["notes"]] == ["先有的备注"]
+
+
+def test_removals_and_undo_follow_at_once(mon_kb):
+    from kb.reviews import snapshot
+
+    key, _ = reviews.add_note(ITEM, "要删除的备注", "amy")
+    assert [n["body"] for n in snapshot.current().by_id[ITEM]["notes"]] == ["要删除的备注"]
+    aid = reviews.remove_note(key, "amy")
+    assert snapshot.current().by_id[ITEM]["notes"] == []
+    assert ITEM not in snapshot.current().changed
+    reviews.undo(aid, "amy")
+    assert [n["body"] for n in snapshot.current().by_id[ITEM]["notes"]] == ["要删除的备注"]
+    rej = reviews.reject_assignment(ITEM, snapshot.current().by_id[ITEM]["departments"][0]["name"], "amy")
+    gone = {d["name"] for d in snapshot.current().by_id[ITEM]["departments"]}
+    reviews.undo(rej, "amy")
+    back = {d["name"] for d in snapshot.current().by_id[ITEM]["departments"]}
+    assert len(back) == len(gone) + 1
+
+
+def test_matches_the_full_overlay(mon_kb):
+    """The incremental state equals applying every review from scratch (KB.items() with the overlay)."""
+    from kb.reviews import snapshot
+    from kb.store import KB
+
+    reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
+    reviews.add_note(ITEM, "一条", "amy")
+    reviews.set_role(OTHER, snapshot.current().by_id[OTHER]["departments"][0]["name"], "co", "bob")
+    reviews.add_note(OTHER, "另一条", "bob")
+    snap = snapshot.current()
+    with KB() as kb:
+        full = {it["id"]: it for it in kb.items()}
+
+    def shape(it):
+        return (
+            sorted((d["name"], d["role"], d.get("source")) for d in it["departments"]),
+            sorted(it["serves"]),
+            [n["body"] for n in it["notes"]],
+        )
+
+    assert {i: shape(it) for i, it in snap.by_id.items()} == {i: shape(it) for i, it in full.items()}
+
+
+def test_another_data_dirs_reviews_do_not_leak(built_kb, tmp_path, monkeypatch):
+    from kb_helpers import data_dir_over
+
+    from kb.reviews import snapshot
+
+    data_dir_over(built_kb, tmp_path, monkeypatch, "a")
+    reviews.add_note(ITEM, "甲的备注", "amy")
+    assert snapshot.current().by_id[ITEM]["notes"]
+    data_dir_over(built_kb, tmp_path, monkeypatch, "b")
+    reviews.add_note(OTHER, "乙的备注", "bob")  # the same audit version (1) in another database
+    snap = snapshot.current()
+    assert snap.by_id[ITEM]["notes"] == [] and snap.by_id[OTHER]["notes"]
+
+
+def _break(data, how: str) -> None:
+    db = data / "reviews.sqlite"
+    if how == "corrupt":
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        raw = bytearray(db.read_bytes())
+        raw[0:16] = b"not sqlite at al"
+        db.write_bytes(bytes(raw))
+        for suffix in ("-wal", "-shm"):
+            (data / f"reviews.sqlite{suffix}").unlink(missing_ok=True)
+    elif how == "readonly":
+        for f in data.glob("reviews.sqlite*"):
+            f.unlink()
+        db.write_bytes(b"")
+        os.chmod(db, stat.S_IRUSR)
+        os.chmod(data, stat.S_IRUSR | stat.S_IXUSR)
+
+
+@pytest.mark.parametrize("how", ["corrupt", "readonly"])
+def test_an_unreadable_durable_db_leaves_read_pages_serving(mon_kb, how, caplog):
+    from monitoring_helpers import app_for
+
+    if how == "readonly" and os.geteuid() == 0:
+        pytest.skip("root ignores file modes")
+    reviews.add_note(ITEM, "备注", "amy")
+    app = app_for(mon_kb)
+    _break(mon_kb, how)
+    try:
+        c = app.test_client()
+        for path in ("/", f"/items/{ITEM}", "/search?q=近视", "/departments", "/api/items/" + ITEM):
+            resp = c.get(path)
+            assert resp.status_code == 200, (path, resp.status_code)
+        page = c.get(f"/items/{ITEM}").get_data(as_text=True)
+        assert "审核数据库暂时无法读取" in page
+        assert any("reviews database unreadable" in r.getMessage() for r in caplog.records)
+    finally:
+        os.chmod(mon_kb, stat.S_IRWXU)

@@ -92,4 +92,6 @@ def _page_globals() -> dict:
         from webapp.search_page import api_link
 
         api = api_link(request.args)
-    return {"user": g.get("user"), "api_url": api, "nav": endpoint.split(".")[0]}
+    snap = g.get("kb_snapshot")
+    degraded = g.get("db_problem") or (snap.degraded if snap is not None else "")
+    return {"user": g.get("user"), "api_url": api, "nav": endpoint.split(".")[0], "degraded": degraded}

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, url_for
 
-from kb import paths
-from kb.reviews import audit
-from kb.store import KB
+from kb.reviews.snapshot import Snapshot
+from kb.reviews.snapshot import current as current_snapshot
 from webapp.render import NotFoundWithHints
 
 KIND_LABELS = {
@@ -46,42 +43,11 @@ COMPARATOR_LABELS = {
 }
 
 
-@dataclass
-class Snapshot:
-    """Every item of the live build with reviewers' decisions applied, indexed for the pages."""
-
-    items: list[dict[str, Any]]
-    plans: list[dict[str, Any]]
-    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
-    serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
-
-    def __post_init__(self) -> None:
-        self.by_id = {i["id"]: i for i in self.items}
-        for it in self.items:
-            for goal in it["serves"]:
-                self.serving.setdefault(goal, []).append(it["id"])
-
-
-_snapshots: dict[tuple[str, int], Snapshot] = {}
-_snapshots_lock = threading.Lock()
-
-
 def snapshot() -> Snapshot:
-    """The reviewed items of the live build, shared by requests until a rebuild or a review changes them.
-
-    Pages only read it (never mutate the dicts); the key is (build folder, newest audit id), so a reviewer's
-    change or a new build shows on the very next request in every worker.
-    """
+    """The reviewed items of the live build (kb.reviews.snapshot: one cache rule, kept up to date
+    incrementally), fixed for the length of one request. Pages only read it."""
     if "kb_snapshot" not in g:
-        key = (str(paths.current_build()), audit.version())
-        snap = _snapshots.get(key)
-        if snap is None:
-            with KB() as kb:
-                snap = Snapshot(kb.items(), kb.plans())
-            with _snapshots_lock:
-                _snapshots.clear()
-                _snapshots[key] = snap
-        g.kb_snapshot = snap
+        g.kb_snapshot = current_snapshot()
     return g.kb_snapshot
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -99,6 +100,10 @@ def _no_kb(exc: NoKnowledgeBase):
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        # read-only, full or corrupt durable DB on a write: the operator gets the real cause in the log
+        log.error("database error on %s %s: %s", request.method, request.path, exc, exc_info=exc)
+        return error_response(503, f"数据库暂时无法写入或读取({exc}),本次修改未保存;请联系管理员。")
     log.exception("unhandled error on %s", request.path)
     return error_response(500, DEFAULT_MESSAGES[500])
 

@@ -41,7 +41,10 @@ DECISION_LABELS = {
 
 
 def _has_reviews() -> bool:
-    return paths.reviews_db_path().exists()
+    """Reviews exist and can be read (when the durable DB is unreadable, pages show the KB without them)."""
+    from webapp.lookup import snapshot
+
+    return paths.reviews_db_path().exists() and not snapshot().degraded
 
 
 def entry_view(e: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import secrets
 from functools import wraps
 from pathlib import Path
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from kb import paths
@@ -72,9 +72,16 @@ def _load_user() -> None:
         if session.get("user"):  # a cookie from before server-side sessions: no longer valid
             session.clear()
         return
+    import sqlite3
+
     from kb.store.users import session_user
 
-    user = session_user(str(token))
+    try:
+        user = session_user(str(token))
+    except sqlite3.Error as exc:  # the durable DB is unreadable: reading still works, signed out, cause logged
+        current_app.logger.error("sessions unreadable (reviews database): %s", exc, exc_info=exc)
+        g.db_problem = f"审核数据库暂时无法读取({exc}),暂不能登录和审核;页面显示的是未经审核的自动标注。"
+        return
     if user is None:
         session.clear()  # signed out elsewhere, expired, password changed or account disabled
         return

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from kb.reviews.anchoring import item_anchor, live_universe, repair_context
+from kb.reviews.anchoring import item_anchor, repair_context
 from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
     ReviewError,
     audit_log,
@@ -23,6 +23,7 @@ from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
 )
 from kb.reviews.markup import check_note, render_note
 from kb.reviews.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
+from kb.reviews.snapshot import live_universe
 from kb.store.db import kb_connection
 
 ROLES = ("lead", "co")

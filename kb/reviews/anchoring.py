@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from kb import paths
-from kb.store.db import connect
 
 ITEM_MIN_SIMILARITY = 0.7  # a slightly edited item stays well above this; sibling items of a domain stay below
 REPAIR_MIN_SIMILARITY = 0.6  # repair contexts are short (8 chars each side), so one changed char costs more
@@ -135,31 +130,6 @@ def universe_from_items(items: list[dict[str, Any]]) -> Universe:
     uni = Universe()
     for it in items:
         uni.add_item({k: it.get(k) for k in ("id", "plan", "kind", "domain_code", "fingerprint", "text", "title")})
-    return uni
-
-
-_cache: dict[tuple, Universe] = {}
-_cache_lock = threading.Lock()
-
-
-def live_universe() -> Universe | None:
-    """The live build's universe, cached until the build changes (keyed by path and mtime)."""
-    path = paths.kb_db_path()
-    if path is None or not path.exists():
-        return None
-    st = os.stat(path)
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    with _cache_lock:
-        uni = _cache.get(key)
-    if uni is None:
-        conn = connect(path, readonly=True)
-        try:
-            uni = universe_from_conn(conn)
-        finally:
-            conn.close()
-        with _cache_lock:
-            _cache.clear()
-            _cache[key] = uni
     return uni
 
 

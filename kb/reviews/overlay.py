@@ -7,9 +7,10 @@ from collections import defaultdict
 from typing import Any
 
 from kb import paths
-from kb.reviews.anchoring import Universe, item_anchor, live_universe, match_repair, repair_context, universe_from_items
+from kb.reviews.anchoring import Universe, item_anchor, match_repair, repair_context, universe_from_items
 from kb.reviews.audit import read, transaction, write_change
 from kb.reviews.markup import render_note
+from kb.reviews.snapshot import live_universe
 
 _RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
 
@@ -63,12 +64,12 @@ def apply_reviews(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     per_item: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
     for row in rows:
         item, target, _status, _score = resolve_row(uni, row)
-        if item in wanted and target is not None:
+        if item is not None and item in wanted and target is not None:
             per_item[item][(row["kind"], target)] = row
     for it in items:
         decisions = per_item.get(it["id"])
         if decisions:
-            _apply(it, decisions, uni)
+            apply_decisions(it, decisions, uni)
     return items
 
 
@@ -76,7 +77,8 @@ def _review_info(row: dict[str, Any]) -> dict[str, Any]:
     return {"by": row["actor"], "at": row["updated_at"], "reason": row["reason"], "decision": row["decision"]}
 
 
-def _apply(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Universe) -> None:
+def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Universe) -> None:
+    """Apply one item's newest decision per (kind, target) to it, in place."""
     depts = it.setdefault("departments", [])
     serves = it.setdefault("serves_detail", [])
     for (kind, target), row in decisions.items():

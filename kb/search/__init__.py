@@ -248,29 +248,15 @@ def _understood(pq: ParsedQuery) -> dict[str, Any]:
     }
 
 
-def _reviewable_copy(it: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a cached item that the review overlay may change without touching the cache."""
-    return {
-        **it,
-        "departments": [dict(d) for d in it["departments"]],
-        "serves": list(it["serves"]),
-        "serves_detail": [dict(s) for s in it["serves_detail"]],
-        "notes": list(it.get("notes", [])),
-        "clauses": [{**c, "departments": list(c["departments"])} for c in it["clauses"]],
-    }
-
-
 def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> list[dict[str, Any]]:
     """Result rows from the per-build item cache with reviews applied now (so they show at once), snippet, why."""
     if not page:
         return []
-    from kb import store
+    from kb.reviews import snapshot
 
     base = eng.base_items([e["id"] for e in page])
-    items = {
-        it["id"]: it
-        for it in store._overlay(eng.kb(), [_reviewable_copy(base[e["id"]]) for e in page if e["id"] in base])
-    }
+    reviewed = snapshot.current().changed  # the reviewed state, kept per change (not resolved per search)
+    items = {e["id"]: reviewed.get(e["id"]) or {**base[e["id"]], "notes": []} for e in page if e["id"] in base}
     goal_ids = sorted({g for it in items.values() for g in it["serves"]})
     goals = eng.base_items(goal_ids) if goal_ids else {}
     terms, fallback = R.highlight_terms(pq), R.fallback_terms(pq)

@@ -43,7 +43,7 @@ class Engine:
         self._vocab: Any = None
         self._speller: Any = None
         self._linked: dict[int, list[int]] | None = None
-        self._reviewed: tuple[int, dict[int, dict[str, str]]] | None = None
+        self._reviewed: tuple[Any, dict[int, dict[str, str]]] | None = None  # (snapshot, rows)
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -77,34 +77,20 @@ class Engine:
         return member, lead
 
     def reviewed_departments(self) -> dict[int, dict[str, str]]:
-        """Item row → {department: role} for items with department reviews, recomputed when the audit log grows."""
-        from kb import paths
-        from kb.reviews import audit, overlay
+        """Item row → {department: role} for items with department reviews, from the reviewed snapshot
+        (kb.reviews.snapshot: updated per change, so this costs the same with 10 or 10,000 reviews)."""
+        from kb.reviews import snapshot
 
-        version = audit.version() if paths.reviews_db_path().exists() else 0
+        snap = snapshot.current()
         cached = self._reviewed
-        if cached is not None and cached[0] == version:
+        if cached is not None and cached[0] is snap:
             return cached[1]
-        ids = sorted({r["live_item"] for r in overlay.list_reviews(kind="assignment") if r["live_item"]})
-        base = self.base_items(ids) if ids else {}
-        copies = [
-            {
-                **base[i],
-                "departments": [dict(d) for d in base[i]["departments"]],
-                "notes": [],
-                "serves": list(base[i]["serves"]),
-                "serves_detail": [dict(x) for x in base[i]["serves_detail"]],
-                "clauses": [{**c, "departments": list(c["departments"])} for c in base[i]["clauses"]],
-            }
-            for i in ids
-            if i in base
-        ]
         out = {}
-        for it in overlay.apply_reviews(copies):
-            row = self.ix.row(it["id"])
+        for iid in snap.dept_reviewed:
+            row = self.ix.row(iid)
             if row is not None:
-                out[row] = {d["name"]: d["role"] for d in it["departments"]}
-        self._reviewed = (version, out)
+                out[row] = {d["name"]: d["role"] for d in snap.by_id[iid]["departments"]}
+        self._reviewed = (snap, out)
         return out
 
     def item_depts(self, i: int, reviewed: dict[int, dict[str, str]] | None = None) -> list[str]:

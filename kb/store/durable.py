@@ -68,26 +68,27 @@ def forget_migrated(path: Path) -> None:
 
 
 def private(path: Path) -> None:
-    """Create the database file owner-only (0600: it holds password hashes); tighten an existing one.
+    """Make the database and its -wal/-shm files owner-only (0600: they hold password hashes).
 
-    SQLite gives its -wal and -shm files the database file's mode, so they follow.
+    Only chmod, never open(): closing any other descriptor of an SQLite file drops the POSIX locks that this
+    process's connections hold on it.
     """
-    try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
-    except OSError:
-        pass  # read-only data dir: the connection reports the real cause
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if f.stat().st_mode & 0o077:
+                os.chmod(f, 0o600)
+        except OSError:
+            pass  # not there (yet), or a read-only data dir: the connection reports the real cause
 
 
 def durable_connection(path: Path | None = None) -> sqlite3.Connection:
     """A connection to reviews.sqlite in WAL mode with migrations applied (autocommit; use BEGIN IMMEDIATE)."""
     path = path or paths.reviews_db_path()
-    private(path)
     conn = connect(path)
     conn.isolation_level = None  # explicit transactions: BEGIN IMMEDIATE avoids lock upgrades failing
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    private(path)
     key = str(path.resolve())
     if key not in _migrated:
         with _lock:

@@ -1,0 +1,257 @@
+"""The reviewed snapshot: the live build's items with reviewers' decisions applied, kept incrementally.
+
+One cache rule for pages, search and anchoring: a snapshot belongs to (build, newest audit id). A new build
+loads the items and resolves every review once; a new audit entry re-reads only the reviews it touched and
+re-applies only the items they point at, so reads cost the same with 10 or 10,000 reviews and a write costs
+each worker a few items, not a rebuild. When the durable database cannot be read, the build's own items are
+served with `degraded` saying why (the cause goes to the log).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import sqlite3
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb import paths
+from kb.reviews.anchoring import Universe, universe_from_conn
+from kb.store.db import NoKnowledgeBase, connect
+
+log = logging.getLogger(__name__)
+ITEM_KINDS = ("assignment", "link", "note")  # the kinds that change items (repairs change the next build)
+
+
+@dataclass
+class Build:
+    """One build's un-reviewed items, plans and anchoring universe, loaded once."""
+
+    key: tuple
+    order: list[str]
+    base: dict[str, dict[str, Any]]
+    plans: list[dict[str, Any]]
+    universe: Universe
+
+
+@dataclass
+class Snapshot:
+    """Every item of the live build in the reviewed state (read-only for callers), indexed for the pages."""
+
+    build: Build
+    version: int
+    items: list[dict[str, Any]]
+    changed: dict[str, dict[str, Any]]  # id → reviewed copy, for items some review touches
+    dept_reviewed: frozenset[str]  # ids of items with department reviews
+    degraded: str = ""  # why reviews are not shown ("" when they are)
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
+
+    def __post_init__(self) -> None:
+        self.by_id = {i["id"]: i for i in self.items}
+        for it in self.items:
+            for goal in it["serves"]:
+                self.serving.setdefault(goal, []).append(it["id"])
+
+    @property
+    def plans(self) -> list[dict[str, Any]]:
+        return self.build.plans
+
+
+def _build_key() -> tuple | None:
+    path = paths.kb_db_path()
+    if path is None or not path.exists():
+        return None
+    st = os.stat(path)
+    return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _load_build(key: tuple) -> Build:
+    from kb.store import KB
+
+    conn = connect(paths.kb_db_path(), readonly=True)  # type: ignore[arg-type]
+    try:
+        kb = KB(conn)
+        items = kb.items_as_dicts(kb.item_rows(), overlay=False)
+        plans = kb.plans()
+        uni = universe_from_conn(conn)
+    finally:
+        conn.close()
+    for it in items:
+        it["notes"] = []
+    return Build(key, [i["id"] for i in items], {i["id"]: i for i in items}, plans, uni)
+
+
+class _State:
+    """The reviews as last applied: rows by id, the item each affects, and the reviewed copies."""
+
+    def __init__(self, build: Build, source: tuple | None):
+        self.build = build
+        self.source = source  # which durable database these reviews came from (path, inode)
+        self.version = -1
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.item_of: dict[int, str] = {}
+        self.per_item: dict[str, set[int]] = defaultdict(set)
+        self.changed: dict[str, dict[str, Any]] = {}
+        self.snapshot: Snapshot | None = None
+
+    def place(self, rid: int, row: dict[str, Any] | None) -> set[str]:
+        """Put one review row (None: deleted) where it now points; the items whose state changes."""
+        from kb.reviews.overlay import resolve_row
+
+        touched = set()
+        old = self.item_of.pop(rid, None)
+        if old is not None:
+            self.per_item[old].discard(rid)
+            touched.add(old)
+        self.rows.pop(rid, None)
+        if row is not None and row["kind"] in ITEM_KINDS:
+            item, target, _status, _score = resolve_row(self.build.universe, row)
+            if item and target is not None and item in self.build.base:
+                self.rows[rid] = {**row, "_target": target}
+                self.item_of[rid] = item
+                self.per_item[item].add(rid)
+                touched.add(item)
+        return touched
+
+    def reapply(self, ids: set[str]) -> None:
+        """Recompute the reviewed copies of these items from their base and their rows (newest wins)."""
+        from kb.reviews.overlay import apply_decisions
+
+        for iid in ids:
+            rids = self.per_item.get(iid)
+            if not rids:
+                self.changed.pop(iid, None)
+                continue
+            decisions: dict[tuple[str, str], dict] = {}
+            for r in sorted((self.rows[r] for r in rids), key=lambda r: (r["updated_at"], r["id"])):
+                decisions[(r["kind"], r["_target"])] = r
+            it = copy.deepcopy(self.build.base[iid])
+            apply_decisions(it, decisions, self.build.universe)
+            self.changed[iid] = it
+
+    def publish(self, version: int, degraded: str = "") -> Snapshot:
+        b = self.build
+        depts = frozenset(
+            i for i, rids in self.per_item.items() if any(self.rows[r]["kind"] == "assignment" for r in rids)
+        )
+        items = [self.changed.get(i) or b.base[i] for i in b.order]
+        self.version = version
+        self.snapshot = Snapshot(b, version, items, dict(self.changed), depts, degraded)
+        return self.snapshot
+
+
+_lock = threading.Lock()
+_state: _State | None = None
+_local = threading.local()
+
+
+def _durable() -> tuple[tuple | None, sqlite3.Connection | None]:
+    """(identity, this thread's connection) of the durable DB, re-opened when the file is replaced or another
+    data dir is in use; (None, None) before any review."""
+    path = paths.reviews_db_path()
+    if not path.exists():
+        return None, None
+    key = (str(path), os.stat(path).st_ino)
+    held = getattr(_local, "conn", None)
+    if held is None or held[0] != key:
+        from kb.store.durable import durable_connection
+
+        if held is not None:
+            held[1].close()
+        _local.conn = held = (key, durable_connection(path))
+    return held
+
+
+def _audit_version(conn: sqlite3.Connection | None) -> int:
+    return 0 if conn is None else int(conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
+
+
+def _catch_up(state: _State, conn: sqlite3.Connection | None, version: int) -> None:
+    """Apply what changed since state.version: every row on a fresh state, else the rows new entries touched."""
+    if conn is None:
+        return
+    touched: set[str] = set()
+    if state.version < 0:
+        for r in conn.execute("SELECT * FROM reviews WHERE kind IN ('assignment', 'link', 'note')"):
+            touched |= state.place(r["id"], dict(r))
+        state.reapply(touched)
+        return
+    rids = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT DISTINCT review_id FROM audit WHERE id > ? AND id <= ? AND review_id IS NOT NULL",
+            (state.version, version),
+        )
+    ]
+    found: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(rids), 500):
+        chunk = rids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update((r["id"], dict(r)) for r in conn.execute(f"SELECT * FROM reviews WHERE id IN ({marks})", chunk))
+    for rid in rids:  # a row gone from the table was deleted (note removed, undo of an add)
+        touched |= state.place(rid, found.get(rid))
+    state.reapply(touched)
+
+
+def current() -> Snapshot:
+    """The reviewed snapshot of the live build, brought up to date with the audit log (NoKnowledgeBase before
+    any build). Callers must not change what it holds."""
+    global _state
+    key = _build_key()
+    if key is None:
+        raise NoKnowledgeBase("知识库尚未构建,请先运行 `python -m kb build` (no KB built yet)")
+    try:
+        source, conn = _durable()
+        version = _audit_version(conn)
+    except sqlite3.Error as exc:
+        return _degraded(key, exc)
+    state = _state
+    fresh = state is not None and (state.build.key, state.source, state.version) == (key, source, version)
+    if fresh and state.snapshot is not None:  # type: ignore[union-attr]
+        return state.snapshot  # type: ignore[union-attr]
+    with _lock:
+        state = _state
+        if state is None or state.build.key != key:
+            state = _State(_load_build(key), source)
+        elif state.source != source:
+            state = _State(state.build, source)  # another durable DB (restore, another data dir): start over
+        if state.version != version or state.snapshot is None or state.snapshot.degraded:
+            try:
+                _catch_up(state, conn, version)
+            except sqlite3.Error as exc:
+                return _degraded(key, exc)
+            state.publish(version)
+        _state = state
+        return state.snapshot  # type: ignore[return-value]
+
+
+def _degraded(key: tuple, exc: Exception) -> Snapshot:
+    """The build's own items, without reviews, when the durable database cannot be read."""
+    global _state
+    log.error("reviews database unreadable, serving the knowledge base without reviews: %s", exc, exc_info=exc)
+    _local.conn = None
+    with _lock:
+        state = _state if _state is not None and _state.build.key == key else _State(_load_build(key), None)
+        fresh = _State(state.build, None)
+        _state = state
+        return fresh.publish(-1, f"审核数据库暂时无法读取({exc}),页面显示的是未经审核的自动标注;请联系管理员。")
+
+
+def live_universe() -> Universe | None:
+    """The live build's anchoring universe (the snapshot's, so anchoring follows the same cache rule)."""
+    try:
+        return current().build.universe
+    except NoKnowledgeBase:
+        return None
+
+
+def reset() -> None:
+    """Forget the cached state (tests that swap data dirs in one process)."""
+    global _state
+    with _lock:
+        _state = None
+    _local.conn = None
