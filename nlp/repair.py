@@ -11,6 +11,7 @@ from functools import lru_cache
 from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
+from nlp.repair_chars import find_dropped
 from nlp.repair_lists import close_quotes, list_separators
 from nlp.repair_stops import find_stops
 
@@ -127,6 +128,8 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
                 ):
                     add(_make(raw, a, b, rule.replacement.replace("{level}", level), rule))
                     break
+    for rep in find_dropped(raw, text, _make):  # after the rules: a rule's repair at a point wins
+        add(rep)
     for rep in _close_brackets(raw, text, parentheticals):
         add(rep)
     for rep in list_separators(raw, text, _make) + close_quotes(raw, text, _make):

@@ -44,8 +44,10 @@ def _subjects() -> tuple[str, ...]:
     return tuple(read_lines("stop_subjects.txt"))
 
 
-def _cut(s: str) -> list[str]:
-    return list(jieba_tokenizer().cut(s, HMM=True))
+@lru_cache(maxsize=65536)
+def _cut(s: str) -> tuple[str, ...]:
+    """jieba's cut (HMM on), cached: the same heads and chunks recur across a plan."""
+    return tuple(jieba_tokenizer().cut(s, HMM=True))
 
 
 def opener_rates(text: str) -> dict[str, float]:

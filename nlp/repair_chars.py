@@ -1,0 +1,163 @@
+"""Dropped characters found by the language: a lone character that one inserted character makes a word again.
+
+Candidates come from the segmenter's dictionary (jieba's words, the project's user dictionary, registered
+names) through an index of every word with one character deleted (立德树人 is found from 德树人). The plan
+itself is the evidence: the repaired phrase — the inserted character with its neighbours on both sides — must
+be written intact elsewhere in the same plan (提高儿童 where the damaged text reads 提儿童), or the restored
+word must be long and distinctive and written whole in the plan (儿童之家). Rivals at one site are weighed by
+the plan's count of their phrase and by word frequency; a site whose winner does not clearly beat its rivals
+gets a suggestion for a reviewer, not an applied edit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nlp.lang import jieba_tokenizer, read_lines
+from nlp.model import Repair
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insertion never at its edge)
+
+
+@dataclass
+class _Cand:
+    at: int  # offset of the insertion in the text
+    char: str
+    word: str
+    weight: float
+    in_compound: bool = False  # the lone character may belong to an unknown compound: suggest only
+
+
+@lru_cache(maxsize=1)
+def _cfg() -> dict[str, float]:
+    """Thresholds (nlp/data/repair_scores.tsv, char_* rows)."""
+    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
+    return {k: float(v) for k, v in rows if k.startswith("char_")}
+
+
+@lru_cache(maxsize=1)
+def _standalone() -> frozenset[str]:
+    """Characters that stand alone in plan prose (的, 和, 对 …): completed only into a long word."""
+    return frozenset("".join(read_lines("standalone_chars.txt")))
+
+
+@lru_cache(maxsize=1)
+def _deletion_index() -> dict[str, list[tuple[str, int]]]:
+    """Dictionary words keyed by each one-character deletion: 立德树人 → {德树人: (立德树人, 0), …}."""
+    tok, cfg = jieba_tokenizer(), _cfg()
+    index: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for w, f in tok.FREQ.items():
+        if f >= cfg["char_min_freq"] and 2 <= len(w) <= 5 and _CJK_RUN.fullmatch(w):
+            for k in range(len(w)):
+                index[w[:k] + w[k + 1 :]].append((w, k))
+    return index
+
+
+@lru_cache(maxsize=65536)
+def _cut(s: str) -> tuple[str, ...]:
+    """Dictionary-only segmentation (cached): an unknown (damaged) span stays lone characters."""
+    return tuple(jieba_tokenizer().cut(s, HMM=False))
+
+
+def _phrase_count(grams: Counter[str], new: str, at: int) -> int:
+    """How often the plan writes a phrase of the repaired run with the inserted character inside it."""
+    best = 0
+    for left in range(1, _PHRASE - 1):
+        s = at - left
+        if s >= 0 and s + _PHRASE <= len(new):
+            best = max(best, grams[new[s : s + _PHRASE]])
+    return best
+
+
+def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: dict[str, int]) -> list[list[_Cand]]:
+    """Per lone-character site of the run, the insertions the plan's own text supports."""
+    tok, cfg, index = jieba_tokenizer(), _cfg(), _deletion_index()
+
+    def count_of(s: str) -> int:
+        if s not in counts:
+            counts[s] = text.count(s)
+        return counts[s]
+
+    toks, pos = [], 0
+    for w in _cut(run):
+        toks.append((pos, pos + len(w), w))
+        pos += len(w)
+    # Characters the HMM reads as part of an unknown compound (性侵, 家校): only a long word may claim them.
+    compound: dict[int, str] = {}
+    pos = 0
+    for w in jieba_tokenizer().cut(run, HMM=True):
+        if len(w) > 1 and not tok.FREQ.get(w):
+            compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
+        pos += len(w)
+    sites = []
+    for i, (a, _b, w) in enumerate(toks):
+        if len(w) != 1:
+            continue
+        found = []
+        for lo in range(max(0, i - 2), i + 1):
+            for hi in range(i + 1, min(len(toks), i + 3) + 1):
+                s0, s1 = toks[lo][0], toks[hi - 1][1]
+                if s1 - s0 > 4:
+                    continue
+                for word, k in index.get(run[s0:s1], ()):
+                    at = s0 + k
+                    if word[k] in run[max(0, at - 1) : at + 1]:
+                        continue  # a doubled character (十八八大) is never the lost one
+                    new = run[:at] + word[k] + run[at:]
+                    count = _phrase_count(grams, new, at)
+                    freq = tok.FREQ.get(word) or 1
+                    intact = count_of(word) if len(word) >= 3 else 0
+                    # A long word restored whole: written intact in the plan, or common and not claimed by digits
+                    # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
+                    long_word = len(word) >= 3 and (
+                        intact > 0
+                        or (freq >= cfg["char_long_freq"] and w not in _standalone() and not _digit_next(run, s0, s1))
+                    )
+                    if count < cfg["char_min_phrase"] and not long_word:
+                        continue
+                    if len(word) < 3 and (w in _standalone() or a in compound):
+                        continue
+                    # An unknown compound the plan writes more often than the restored word is a word of its own.
+                    # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
+                    doubtful = a in compound and 0 < intact <= count_of(compound[a]) - intact
+                    if not any(word in t for t in _cut(new[max(0, s0 - 4) : s1 + 5])):
+                        continue  # the segmenter would not read the completed word
+                    evidence = cfg["char_plan_weight"] * math.log1p(count + intact)
+                    weight = evidence + cfg["char_freq_weight"] * math.log(freq)
+                    found.append(_Cand(offset + at, word[k], word, weight, doubtful))
+        if found:
+            sites.append(found)
+    return sites
+
+
+def _digit_next(run: str, s0: int, s1: int) -> bool:
+    """The span touches the run's edge, where digits or punctuation stand (6个月)."""
+    return s0 == 0 or s1 == len(run)
+
+
+def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:
+    """Applied or suggested insertions of dropped characters, one per lone-character site."""
+    cfg = _cfg()
+    grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
+    counts: dict[str, int] = {}
+    reps: dict[tuple[int, str], Repair] = {}
+    for m in _CJK_RUN.finditer(text):
+        for found in _candidates(text, grams, m.group(), m.start(), counts):
+            best: dict[tuple[int, str], _Cand] = {}
+            for c in found:
+                if (c.at, c.char) not in best or best[(c.at, c.char)].weight < c.weight:
+                    best[(c.at, c.char)] = c
+            ranked = sorted(best.values(), key=lambda c: -c.weight)
+            top = ranked[0]
+            share = 1 / sum(math.exp(c.weight - top.weight) for c in ranked)
+            conf = round(cfg["char_confidence"] * share * (cfg["char_compound_factor"] if top.in_compound else 1), 2)
+            key = (top.at, top.char)  # one insertion reached from two lone characters is one repair
+            if key not in reps or reps[key].confidence < conf:
+                reps[key] = make(raw, top.at, top.at, top.char, "dropped_char_lexicon", "dropped_char", conf)
+    return sorted(reps.values(), key=lambda r: r.start)
