@@ -160,3 +160,13 @@ def test_queue_page_twin_and_actions(reviewer, client):
 def test_anonymous_cannot_act(client):
     r = client.post("/api/review/queue/act", json={"item": "x", "department": "y", "action": "accept"})
     assert r.status_code in (400, 401, 403)
+
+
+def test_marks_on_search_results_follow_confidence(client):
+    import re
+
+    html = client.get("/search?q=溺水").get_data(as_text=True)
+    marks = set(re.findall(r'data-mark="(\w+)"', html))
+    assert marks and marks <= {"explicit", "high", "low", "review"}
+    data = client.get("/api/search?q=溺水").get_json()
+    assert all("confidence" in d for r in data["results"] for d in r["departments"])

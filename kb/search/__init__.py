@@ -265,7 +265,10 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
         it = items.get(e["id"])
         if it is None:
             continue
-        depts = [{"name": d["name"], "role": d["role"], "source": d.get("source")} for d in it["departments"]]
+        depts = [
+            {"name": d["name"], "role": d["role"], "source": d.get("source"), "confidence": d.get("confidence")}
+            for d in it["departments"]
+        ]
         if applied.get("dept") and not any(
             d["name"] == applied["dept"] and applied.get("role") in (None, d["role"]) for d in depts
         ):
