@@ -14,11 +14,11 @@ from docx.oxml.ns import qn
 
 from kb.cli import main as kb_main
 from kb.commands.export import export_json
+from kb.duties import duties
 from kb.exports import ExportError, Filters, build_tables, export, render
 from kb.exports.rows import DEPT_COLUMNS, PLAN_COLUMNS, Column, Row, Table, is_reviewed, target_text
 from kb.exports.safety import content_disposition, neutralise, safe_filename, xml_clean
 from kb.store import KB
-from nlp.duties import duties
 
 PLAN_HEADERS = [c.name for c in PLAN_COLUMNS]
 

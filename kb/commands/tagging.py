@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from kb.cli import UserError
+from kb.duties import UnknownDepartment, duties, format_duties
 from kb.store import KB
-from nlp.duties import UnknownDepartment, duties, format_duties
 
 COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "==": "=", "decrease_by": "下降", "increase": "提高", "decrease": "下降"}
 

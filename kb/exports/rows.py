@@ -7,9 +7,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb.duties import UnknownDepartment, duties
 from kb.store import KB
 from nlp import registry
-from nlp.duties import UnknownDepartment, duties
 
 LAYOUTS = ("plan", "dept", "indicators")
 TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
@@ -272,7 +272,7 @@ class Selection:
         return out
 
     def dept_items(self, dept: str) -> list[tuple[str, dict[str, Any]]]:
-        """(role, item) of a department's duties (nlp.duties), led items first, each part in document order."""
+        """(role, item) of a department's duties (kb.duties), led items first, each part in document order."""
         try:
             report = duties(self.all_items, dept)
         except UnknownDepartment as exc:
