@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb import paths
+from kb.errors import BuildBusy
+from kb.reviews.overlay import repair_decisions
+from kb.search import build_index
 from kb.store.db import connect
 from nlp.model import Plan
 from nlp.pipeline import analyse_file
@@ -20,10 +23,6 @@ from nlp.pipeline import analyse_file
 SCHEMA = Path(__file__).parent / "store" / "schema.sql"
 SCHEMA_VERSION = "1"
 KEEP_BUILDS = 2
-
-
-class BuildBusy(RuntimeError):
-    """Another build holds the lock."""
 
 
 @contextmanager
@@ -200,32 +199,16 @@ def _learn_from_reviews() -> None:
     set_rule_factors(learned_factors())
 
 
-def _repair_review() -> Callable | None:
-    """Reviewers' accepted/rejected repairs (kb.reviews.overlay), applied when the text is repaired."""
-    try:
-        from kb.reviews.overlay import repair_decisions
-    except ImportError:
-        return None
-    return repair_decisions
-
-
 def _post_build_stages() -> list[Callable[[Path, Path], None]]:
-    """Stages that derive more files from the new database (e.g. the search index)."""
-    stages = []
-    try:
-        from kb.search import build_index
-
-        stages.append(lambda db, folder: build_index(db, folder / "index"))
-    except ImportError:
-        pass
-    return stages
+    """Stages that derive more files from the new database: the search index."""
+    return [lambda db, folder: build_index(db, folder / "index")]
 
 
 def build(progress: Callable[[str], None] | None = None) -> Path:
     """Build every plan into a new folder and make it live; the old build serves until the swap."""
     say = progress or (lambda _m: None)
     with build_lock():
-        plans, review = [], _repair_review()
+        plans, review = [], repair_decisions
         _learn_from_reviews()
         for f in plan_files():
             say(f"分析 {f.name}")

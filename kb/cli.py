@@ -8,13 +8,8 @@ import pkgutil
 import sys
 
 import kb.commands
-from kb.build import BuildBusy
-from kb.store.db import NoKnowledgeBase
+from kb.errors import BuildBusy, KBError, NoKnowledgeBase
 from nlp.reader import PlanFormatError
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback, exit code 2."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return args.func(args) or 0
-    except (UserError, PlanFormatError, NoKnowledgeBase, BuildBusy) as exc:
+    except KBError as exc:  # UserError, NotFound, Ambiguous, UnknownDepartment …: the message, then close names
+        print(f"错误: {exc.message}", file=sys.stderr)
+        if exc.suggestions:
+            print("您是不是要找: " + "、".join(exc.suggestions), file=sys.stderr)
+        return 2
+    except (PlanFormatError, NoKnowledgeBase, BuildBusy) as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

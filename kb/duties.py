@@ -1,46 +1,78 @@
-"""A department's duties: the items it leads or supports, grouped by domain — the data behind `kb duties`."""
+"""A department's duties: the one definition used by pages, `kb duties`, the graph, search facets, gaps and exports.
+
+A department has a duty on an item when it is tagged on the item itself or on one of its clauses. Its role is the
+item-level tag's role; named only in clauses, it leads if any clause names it as lead, else it supports.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from nlp import registry
+from kb.departments import UnknownDepartment, require
 from nlp.model import Item, to_dict
 
+__all__ = ["Duty", "UnknownDepartment", "duties", "duty_ids", "format_duties", "involvements", "item_duties"]
 
-class UnknownDepartment(LookupError):
-    """A user-given department name the registry does not know; carries the closest registry names."""
 
-    def __init__(self, name: str):
-        self.name = name
-        self.suggestions = registry.suggest(name)
-        super().__init__(registry.unknown_message(name))
+@dataclass
+class Duty:
+    """One department's part in one item."""
+
+    name: str
+    role: str  # lead | co
+    tag: dict[str, Any] | None  # the item-level assignment, None when named only in clauses
+    clause_tags: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (clause, assignment)
+
+    @property
+    def clause_only(self) -> bool:
+        return self.tag is None
+
+    @property
+    def assignment(self) -> dict[str, Any]:
+        """The assignment that decides the role: the item-level tag, else the deciding clause tag."""
+        if self.tag is not None:
+            return self.tag
+        return next((a for _c, a in self.clause_tags if a.get("role") == "lead"), self.clause_tags[0][1])
 
 
 def _as_dict(item: Item | dict[str, Any]) -> dict[str, Any]:
     return item if isinstance(item, dict) else to_dict(item)
 
 
+def item_duties(item: Item | dict[str, Any]) -> dict[str, Duty]:
+    """Every department with a duty on this item → its Duty (item-level tags first, in rank order)."""
+    it = _as_dict(item)
+    out: dict[str, Duty] = {}
+    for a in it.get("departments") or []:
+        out.setdefault(a["name"], Duty(a["name"], a.get("role") or "co", a))
+    for c in it.get("clauses") or []:
+        for a in c.get("departments") or []:
+            duty = out.setdefault(a["name"], Duty(a["name"], "co", None))
+            duty.clause_tags.append((c, a))
+    for duty in out.values():
+        if duty.tag is None and any(a.get("role") == "lead" for _c, a in duty.clause_tags):
+            duty.role = "lead"
+    return out
+
+
+def involvements(items: Iterable[Item | dict[str, Any]], canonical: str) -> list[tuple[dict[str, Any], Duty]]:
+    """(item, duty) for every item where the department `canonical` has a duty, in the items' order."""
+    out = []
+    for it in map(_as_dict, items):
+        duty = item_duties(it).get(canonical)
+        if duty is not None:
+            out.append((it, duty))
+    return out
+
+
 def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
     """Items assigned to department `name` (any alias), by domain, lead before co; raises UnknownDepartment."""
-    dep = registry.resolve(name)
-    if dep is None:
-        raise UnknownDepartment(name)
+    dep = require(name)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (plan, domain): two plans never share a group
-    for it in map(_as_dict, items):
-        mine = [a for a in it.get("departments") or [] if a.get("name") == dep.canonical]
-        clause_tags = [
-            (c, x)
-            for c in it.get("clauses") or []
-            for x in c.get("departments") or []
-            if x.get("name") == dep.canonical
-        ]
-        if not mine and not clause_tags:
-            continue
-        # Named only in a clause: still a duty (the clause's role, 牵头 if any clause leads).
-        a = mine[0] if mine else next((x for _c, x in clause_tags if x.get("role") == "lead"), clause_tags[0][1])
-        clauses = list(dict.fromkeys(c.get("text", "") for c, _x in clause_tags))
+    for it, duty in involvements(items, dep.canonical):
+        a = duty.assignment
         group = it.get("domain") or it.get("section") or "其他"
         groups.setdefault((it.get("plan") or "", group), []).append(
             {
@@ -48,12 +80,12 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
                 "kind": it.get("kind"),
                 "number": it.get("number"),
                 "title": it.get("title"),
-                "role": a.get("role"),
+                "role": duty.role,
                 "source": a.get("source"),
                 "confidence": a.get("confidence"),
                 "evidence": [e.get("text") for e in a.get("evidence") or [] if e.get("text")],
-                "clauses": clauses,
-                "clause_only": not mine,
+                "clauses": list(dict.fromkeys(c.get("text", "") for c, _x in duty.clause_tags)),
+                "clause_only": duty.clause_only,
                 "position": it.get("position", 0),
             }
         )
@@ -69,13 +101,19 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
     }
 
 
+def duty_ids(report: dict[str, Any]) -> set[str]:
+    """The item ids of a duties() report."""
+    return {r["id"] for group in report["domains"] for r in group["items"]}
+
+
 def format_duties(report: dict[str, Any]) -> str:
     """Plain-text rendering of a duties() report for the terminal."""
+    from kb.labels import ROLE
+
     lines = [f"{report['department']}({report['full_name']}):牵头 {report['lead']} 项,配合 {report['co']} 项"]
     for group in report["domains"]:
         lines.append(f"\n【{group['domain']}】")
         for r in group["items"]:
-            role = "牵头" if r["role"] == "lead" else "配合"
             why = ";".join(r["evidence"][:3])
-            lines.append(f"  [{role}] {r['id']} {r['title']}" + (f"  — 依据:{why}" if why else ""))
+            lines.append(f"  [{ROLE[r['role']]}] {r['id']} {r['title']}" + (f"  — 依据:{why}" if why else ""))
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar, Token
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -10,9 +11,24 @@ CORPUS = REPO / "corpus"
 DEFAULT_PLAN = CORPUS / "yiyang-children-2021-2025.txt"
 
 
+# A web app passes its configured data dir here per request (webapp reads it from app.config), so two apps in
+# one process never share state through the environment.
+_configured: ContextVar[Path | None] = ContextVar("kb_data_dir", default=None)
+
+
+def use_data_dir(path: str | Path | None) -> Token[Path | None]:
+    """Use `path` as the data directory in the current context until reset_data_dir(token)."""
+    return _configured.set(Path(path) if path else None)
+
+
+def reset_data_dir(token: Token[Path | None]) -> None:
+    """Undo the use_data_dir call that returned `token`."""
+    _configured.reset(token)
+
+
 def data_dir() -> Path:
-    """The data directory: $KB_DATA_DIR, else the git-ignored ./data in the repo."""
-    d = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
+    """The data directory: the one configured for this context, else $KB_DATA_DIR, else ./data in the repo."""
+    d = _configured.get() or Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
     d.mkdir(parents=True, exist_ok=True)
     return d
 

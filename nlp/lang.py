@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).parent / "data"
 _lock = threading.Lock()
@@ -15,6 +17,12 @@ _extra_words: set[str] = set()
 def data_path(name: str) -> Path:
     """Path of a language-data file under nlp/data/."""
     return DATA_DIR / name
+
+
+@cache
+def read_json(name: str) -> Any:
+    """A JSON data file under nlp/data/, parsed once per process (treat it as read-only)."""
+    return json.loads(data_path(name).read_text(encoding="utf-8"))
 
 
 def read_lines(name: str) -> list[str]:

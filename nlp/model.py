@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nlp.lang import read_json
+
 # Item kinds produced by segmentation.
 KINDS = (
     "preface",
@@ -17,17 +19,7 @@ KINDS = (
     "monitoring",
     "section_text",
 )
-KIND_LABELS = {
-    "preface": "前言",
-    "guiding_idea": "指导思想",
-    "principle": "基本原则",
-    "overall_goal": "总体目标",
-    "goal": "主要目标",
-    "measure": "政策措施",
-    "implementation": "组织实施",
-    "monitoring": "监测评估",
-    "section_text": "正文",
-}
+KIND_LABELS: dict[str, str] = read_json("labels.json")["kind"]  # one vocabulary: nlp/data/labels.json
 
 
 @dataclass

@@ -345,7 +345,8 @@ def reviewable_kb(built_kb, tmp_path, monkeypatch):
 
 
 def test_reviewed_correction_in_export(reviewable_kb):
-    reviews = pytest.importorskip("kb.reviews")
+    from kb import reviews
+
     with KB() as kb:
         item = next(
             it
@@ -357,7 +358,9 @@ def test_reviewed_correction_in_export(reviewable_kb):
     with KB() as kb:
         ws = _xlsx(export(kb, "plan", "xlsx").data).worksheets[0]
         row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 4).value == short)
-        assert "市民政局" in ws.cell(row, 6).value.split("、") and ws.cell(row, 11).value == "已审核"
+        assert (
+            "市民政局" in ws.cell(row, 6).value.split("、") and ws.cell(row, 11).value == "人工审核"
+        )  # the UI's word (kb.labels)
         reviewed = json.loads(export(kb, "plan", "json", Filters(reviewed_only=True)).data)
         assert reviewed["items"] == [item["id"]]
         dept = json.loads(export(kb, "dept", "json", Filters(dept="市民政局", role="lead")).data)

@@ -71,7 +71,7 @@ def test_edges(g, src, dst, kind, attrs):
             ],
         ),
         ("市民政局", [("g:health-g1", "lead", ["g:health-g1"])]),  # a goal serves itself
-        ("市团委", []),  # clause-level only
+        ("市团委", [("g:health-m1", "lead", ["g:health-g1", "g:health-g2"])]),  # named only in a clause: still a duty
         ("市不存在局", []),
     ],
 )
@@ -82,10 +82,16 @@ def test_department_duties(g, dept, expected):
 @pytest.mark.parametrize(
     "goal,expected",
     [
-        ("g:health-g1", [("g:health-m1", 0.8, ["市卫健委"], ["市教育局"]), ("g:health-m3", 0.5, [], ["市教育局"])]),
+        (
+            "g:health-g1",
+            [("g:health-m1", 0.8, ["市卫健委", "市团委"], ["市教育局"]), ("g:health-m3", 0.5, [], ["市教育局"])],
+        ),
         (
             "g:health-g2",
-            [("g:health-m2", 0.6, ["市卫健委"], ["市妇联"]), ("g:health-m1", 0.4, ["市卫健委"], ["市教育局"])],
+            [
+                ("g:health-m2", 0.6, ["市卫健委"], ["市妇联"]),
+                ("g:health-m1", 0.4, ["市卫健委", "市团委"], ["市教育局"]),
+            ],
         ),
         (
             "g:education-g1",
@@ -102,7 +108,16 @@ def test_goal_measures(g, goal, expected):
 @pytest.mark.parametrize(
     "min_weight,expected",
     [
-        (1, {("市卫健委", "市教育局"): 2, ("市卫健委", "市妇联"): 2, ("市妇联", "市教育局"): 1}),
+        (
+            1,
+            {
+                ("市卫健委", "市教育局"): 2,
+                ("市卫健委", "市妇联"): 2,
+                ("市妇联", "市教育局"): 1,
+                ("市卫健委", "市团委"): 1,
+                ("市团委", "市教育局"): 1,
+            },
+        ),
         (2, {("市卫健委", "市教育局"): 2, ("市卫健委", "市妇联"): 2}),
         (3, {}),
     ],
@@ -110,14 +125,13 @@ def test_goal_measures(g, goal, expected):
 def test_shared_work(g, min_weight, expected):
     net = kg.shared_work(g, min_weight)
     assert {tuple(sorted((a, b))): w for a, b, w in net.edges(data="weight")} == expected
-    assert "市团委" not in net
 
 
 @pytest.mark.parametrize(
     "dept,lead,co,partners",
     [
-        ("市卫健委", 3, 1, 2),
-        ("市教育局", 1, 2, 2),
+        ("市卫健委", 3, 1, 3),
+        ("市教育局", 1, 2, 3),
         ("市妇联", 0, 2, 2),
         ("市民政局", 1, 0, 0),
     ],

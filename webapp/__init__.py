@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the app; config overrides defaults (tests pass TESTING and a data dir)."""
+    from kb import paths
     from webapp import jsonsafe, render, security
 
     app = Flask(__name__)
@@ -20,8 +20,17 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
-    if app.config.get("KB_DATA_DIR"):
-        os.environ["KB_DATA_DIR"] = str(app.config["KB_DATA_DIR"])
+
+    @app.before_request
+    def _use_data_dir() -> None:
+        g.kb_data_token = paths.use_data_dir(app.config.get("KB_DATA_DIR"))  # this app's data dir, per request
+
+    @app.teardown_request
+    def _reset_data_dir(_exc: BaseException | None) -> None:
+        token = g.pop("kb_data_token", None)
+        if token is not None:
+            paths.reset_data_dir(token)
+
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     if app.config.get("TRUSTED_PROXY") or os.environ.get("KB_TRUSTED_PROXY"):
@@ -32,13 +41,18 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp import upload
 
     upload.init_app(app)  # before security: the CSRF check reads the (larger) upload body
-    security.init_app(app)
+    token = paths.use_data_dir(app.config.get("KB_DATA_DIR"))  # what init reads (the secret key …)
+    try:
+        security.init_app(app)
+    finally:
+        paths.reset_data_dir(token)
     render.init_app(app)
     from webapp import permissions
 
     permissions.init_app(app)  # one role policy for every route (after the user is loaded)
 
     from webapp import (
+        admin,
         api_search,
         auth,
         departments,
@@ -46,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
         graph,
         home,
         items,
+        monitoring,
+        progress,
         queue,
         reader,
         review,
@@ -54,28 +70,11 @@ def create_app(config: dict | None = None) -> Flask:
         upload,
     )
 
-    for bp_module in (home, search_page, items, departments, targets, graph, reader, auth, review, upload, queue):
+    pages = (home, search_page, items, departments, targets, graph, reader, auth, review, monitoring, upload, queue)
+    for bp_module in (*pages, progress, admin, api_search, downloads):
         app.register_blueprint(bp_module.bp)
-    app.register_blueprint(api_search.bp)
-    app.register_blueprint(downloads.bp)
-    _register_optional(app, "monitoring")  # 监测评估 dashboards, value entry, template/import, reports
-    from webapp import admin, progress
-
-    app.register_blueprint(progress.bp)  # 进度报告: departments report on their duties
-    app.register_blueprint(admin.bp)  # accounts, for the admin role
     app.context_processor(_page_globals)
     return app
-
-
-def _register_optional(app: Flask, name: str) -> None:
-    """Register webapp.<name>.bp when that module exists (areas other engineers add)."""
-    try:
-        module = importlib.import_module(f"webapp.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"webapp.{name}":
-            raise
-        return
-    app.register_blueprint(module.bp)
 
 
 def _page_globals() -> dict:

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from kb import departments
+from kb.labels import ROLE, SOURCE
 from webapp.items import indicator_view
 from webapp.lookup import (
-    ROLE_LABELS,
-    SOURCE_LABELS,
     Snapshot,
     brief,
     department_names,
@@ -28,22 +28,20 @@ OTHER_DOMAIN = "总体要求与组织实施"
 
 def department_counts(snap: Snapshot) -> list[dict[str, Any]]:
     """Every tagged department with how many items it leads and supports, busiest first."""
-    from nlp import registry
-
     counts: dict[str, Counter] = {n: Counter() for n in department_names(snap)}
     for name in counts:
         for inv in involvement_of(snap, name):
             counts[name][inv["role"]] += 1
     out = []
     for name, c in counts.items():
-        dep = registry.get(name)
+        dep = departments.get(name)
         out.append(
             {
                 "name": name,
                 "lead": c["lead"],
                 "co": c["co"],
                 "total": c["lead"] + c["co"],
-                "category": registry.CATEGORY_LABELS.get(dep.category, "") if dep else "",
+                "category": departments.category_label(dep),
                 "url": dept_url(name),
             }
         )
@@ -58,9 +56,9 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
     return {
         **brief(it),
         "role": inv["role"],
-        "role_label": ROLE_LABELS[inv["role"]],
+        "role_label": ROLE[inv["role"]],
         "source": tag.get("source", "clause"),
-        "source_label": SOURCE_LABELS.get(tag.get("source", ""), "条款"),
+        "source_label": SOURCE.get(tag.get("source", ""), "条款"),
         "confidence": tag.get("confidence"),
         "clauses": inv["clauses"],
         "phrases": list(dict.fromkeys(e["text"] for e in tag.get("evidence") or [] if e.get("text"))),
@@ -74,8 +72,6 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
 
 def department_context(query: str) -> dict[str, Any]:
     """The duty list of one department (any alias accepted)."""
-    from nlp import registry
-
     snap = snapshot()
     name = resolve_department(snap, query)
     invs = involvement_of(snap, name)
@@ -84,13 +80,13 @@ def department_context(query: str) -> dict[str, Any]:
         key = (inv["item"]["plan"], inv["item"]["domain"] or OTHER_DOMAIN)  # two plans never share a group
         groups.setdefault(key, []).append(_entry(snap, inv, name))
     partners = Counter(p for entries in groups.values() for e in entries for p in e["partners"])
-    dep = registry.get(name)
+    dep = departments.get(name)
     lead = sum(1 for i in invs if i["role"] == "lead")
     return {
         "name": name,
         "query": query,
         "full_name": dep.full if dep else name,
-        "category": registry.CATEGORY_LABELS.get(dep.category, "") if dep else "",
+        "category": departments.category_label(dep),
         "aliases": [a for a in (dep.names if dep else ()) if a != name],
         "counts": {
             "lead": lead,

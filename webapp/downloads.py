@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from kb.errors import NoKnowledgeBase
 from kb.exports import FORMATS, ExportError, Filters, export
 from kb.store import KB
-from kb.store.db import NoKnowledgeBase
 from webapp.render import url_with_query
 
 bp = Blueprint("downloads", __name__)

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, url_for
 
+from kb.labels import KIND
 from kb.store import KB
 from webapp import reviewdata
 from webapp.departments import department_counts
-from webapp.lookup import KIND_LABELS, snapshot
+from webapp.lookup import snapshot
 from webapp.render import twin
 
 bp = Blueprint("home", __name__)
@@ -60,7 +61,7 @@ def index() -> dict[str, Any]:
             "links": sum(len(it["serves"]) for it in snap.items),
         },
         "domains": list(domains.values()),
-        "other_sections": [{"kind": k, "label": KIND_LABELS.get(k, k), "count": n} for k, n in others.items()],
+        "other_sections": [{"kind": k, "label": KIND.get(k, k), "count": n} for k, n in others.items()],
         "departments": depts,
         "latest_reviews": reviewdata.latest(6),
         "exports": _exports(),

@@ -6,20 +6,11 @@ from typing import Any
 
 from flask import Blueprint
 
+from kb.labels import COMPARATOR, ROLE, SOURCE, target_text
 from kb.store import KB
 from webapp import reviewdata
 from webapp.graphdata import neighbours
-from webapp.lookup import (
-    COMPARATOR_LABELS,
-    ROLE_LABELS,
-    SOURCE_LABELS,
-    brief,
-    dept_url,
-    label,
-    owners,
-    resolve_item,
-    snapshot,
-)
+from webapp.lookup import brief, dept_url, label, owners, resolve_item, snapshot
 from webapp.render import twin
 from webapp.textmarks import marked_text
 
@@ -28,13 +19,12 @@ bp = Blueprint("items", __name__)
 
 def indicator_view(ind: dict[str, Any]) -> dict[str, Any]:
     """An indicator with its comparator and value written for people (≥ 90%)."""
-    value = ind.get("value")
-    shown = (
-        "" if value is None else (f"{value:g}" if ind.get("value_max") is None else f"{value:g}–{ind['value_max']:g}")
-    )
-    unit = ind.get("unit") or ""
-    comp = COMPARATOR_LABELS.get(ind["comparator"], ind["comparator"])
-    return {**ind, "comparator_label": comp, "display": " ".join(x for x in (comp, f"{shown}{unit}") if x.strip())}
+    comp = COMPARATOR.get(ind["comparator"], ind["comparator"])
+    return {
+        **ind,
+        "comparator_label": comp,
+        "display": target_text({**ind, "per": None, "baseline": None}, spaced=True),
+    }
 
 
 def department_view(d: dict[str, Any]) -> dict[str, Any]:
@@ -42,8 +32,8 @@ def department_view(d: dict[str, Any]) -> dict[str, Any]:
     phrases = list(dict.fromkeys(e["text"] for e in d.get("evidence") or [] if e.get("text")))
     return {
         **d,
-        "role_label": ROLE_LABELS.get(d["role"], d["role"]),
-        "source_label": SOURCE_LABELS.get(d.get("source", ""), d.get("source", "")),
+        "role_label": ROLE.get(d["role"], d["role"]),
+        "source_label": SOURCE.get(d.get("source", ""), d.get("source", "")),
         "url": dept_url(d["name"]),
         "phrases": phrases,
         "rules": list(dict.fromkeys(e["rule"] for e in d.get("evidence") or [] if e.get("rule"))),

@@ -9,7 +9,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
+from kb import departments
 from kb import monitoring as mon
+from kb.errors import KBError
+from kb.lookup import resolve_id
 from kb.monitoring import observations as obsdb
 from kb.monitoring import pace as pc
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
@@ -167,9 +170,7 @@ def domain_page(code: str) -> dict[str, Any]:
 
 @twin(bp, "/monitoring/department/<name>", "monitoring/list.html")
 def department_page(name: str) -> dict[str, Any]:
-    from nlp.registry import resolve
-
-    dep = resolve(name)
+    dep = departments.resolve(name)
     name = dep.canonical if dep else name  # any alias (教育局, 卫生健康部门) opens the same dashboard
     _index, rows, _ = _data()
     lead = mon.select(rows, department=name, role="lead")
@@ -195,16 +196,15 @@ def department_page(name: str) -> dict[str, Any]:
 
 
 def _find(ind_id: str) -> dict[str, Any]:
+    """The monitoring row of an indicator by full or short id (kb.lookup); 404 with the overview link."""
     _index, rows, _ = _data()
-    for r in rows:
-        if r["indicator"]["id"] == ind_id:
-            return r
-    tail = [r for r in rows if r["indicator"]["id"].split(":", 1)[-1] == ind_id]
-    if len(tail) == 1:
-        return tail[0]
-    raise NotFoundWithHints(
-        f"没有这个指标“{ind_id}”", [{"label": "监测评估总览", "url": url_for("monitoring.overview_page")}]
-    )
+    by_id = {r["indicator"]["id"]: r for r in rows}
+    try:
+        return by_id[resolve_id(by_id, ind_id, what="指标")]
+    except KBError as exc:
+        hints = [{"label": i, "url": url_for("monitoring.indicator_page", ind_id=i)} for i in exc.suggestions]
+        hints.append({"label": "监测评估总览", "url": url_for("monitoring.overview_page")})
+        raise NotFoundWithHints(exc.message, hints) from None
 
 
 @twin(bp, "/monitoring/indicator/<ind_id>", "monitoring/indicator.html")

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
-from kb.store.db import NoKnowledgeBase
+from kb.errors import NoKnowledgeBase
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
 from kb import reviews
+from kb.labels import ACTION
 from kb.reviews.audit import ReviewError as AuditError
 from webapp.lookup import item_url, resolve_item, snapshot
 from webapp.render import error_response, twin, wants_json
-from webapp.reviewdata import ACTION_LABELS, audit
+from webapp.reviewdata import audit
 from webapp.security import login_required
 
 bp = Blueprint("review", __name__)
@@ -83,7 +84,7 @@ def review_item(item_id: str):
             return error_response(422, str(exc))
         flash(str(exc), "error")
         return redirect(item_url(it["id"]) + "#review")
-    label = ACTION_LABELS.get(fields.get("action", ""), "审核")
+    label = ACTION.get(fields.get("action", ""), "审核")
     if wants_json():
         return jsonify({"ok": True, "audit_id": audit_id, "item": it["id"], "action": fields.get("action")})
     flash(f"已保存:{label}(记录 #{audit_id})", "ok")

@@ -6,38 +6,9 @@ from typing import Any
 
 from flask import url_for
 
-from kb import paths
-from webapp.lookup import ROLE_LABELS, Snapshot, brief, department_names, item_url, label
-
-ACTION_LABELS = {
-    "assignment.accept": "确认责任部门",
-    "assignment.reject": "删除责任部门",
-    "assignment.role": "修改部门角色",
-    "assignment.add": "添加责任部门",
-    "link.confirm": "确认服务目标",
-    "link.add": "添加服务目标",
-    "link.remove": "删除服务目标",
-    "repair.accept": "接受文本修复",
-    "repair.reject": "拒绝文本修复",
-    "note.add": "添加备注",
-    "note.edit": "修改备注",
-    "note.remove": "删除备注",
-    "undo": "撤销",
-    "reanchor": "重新定位",
-    "import": "导入审核记录",
-    "observation.set": "录入监测数据",
-    "observation.change": "修改监测数据",
-    "observation.clear": "删除监测数据",
-    "observation.reanchor": "重新定位监测数据",
-}
-DECISION_LABELS = {
-    "accept": "确认",
-    "reject": "删除",
-    "add": "添加",
-    "confirm": "确认",
-    "remove": "删除",
-    "note": "备注",
-}
+from kb import departments, paths
+from kb.labels import ACTION, ROLE
+from webapp.lookup import Snapshot, brief, department_names, item_url, label
 
 
 def _has_reviews() -> bool:
@@ -58,13 +29,13 @@ def entry_view(e: dict[str, Any]) -> dict[str, Any]:
         "at": e["at"],
         "actor": e["actor"],
         "action": e["action"],
-        "action_label": ACTION_LABELS.get(e["action"], e["action"]),
+        "action_label": ACTION.get(e["action"], e["action"]),
         "reason": e.get("reason") or "",
         "item": e.get("item") or "",
         "item_url": item_url(e["item"]) if e.get("item") else "",
         "target": target,
         "role": role,
-        "role_label": ROLE_LABELS.get(role or "", ""),
+        "role_label": ROLE.get(role or "", ""),
         "decision": ref.get("decision"),
         "undoes": e.get("undoes"),
         "undone_by": e.get("undone_by"),
@@ -110,13 +81,11 @@ def form_options(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
     return {
         "add_departments": sorted(known - tagged) + _registry_extra(tagged | known),
         "goals": [g for g in goals if g["id"] not in it["serves"]] if it["kind"] != "goal" else [],
-        "roles": [{"value": k, "label": v} for k, v in ROLE_LABELS.items()],
+        "roles": [{"value": k, "label": v} for k, v in ROLE.items()],
         "label": label(it),
     }
 
 
 def _registry_extra(known: set[str]) -> list[str]:
     """Registry departments not yet tagged anywhere (a reviewer may still assign them)."""
-    from nlp import registry
-
-    return sorted(d.canonical for d in registry.departments() if d.canonical not in known)
+    return sorted(d.canonical for d in departments.all_departments() if d.canonical not in known)

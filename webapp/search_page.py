@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 import nh3
 from flask import Blueprint, render_template, request, url_for
 
+from kb.labels import KIND, ROLE, SOURCE
 from kb.search import SearchError
 from webapp.api_search import FILTERS, OPTIONS, api_url, page_number, run
-from webapp.lookup import KIND_LABELS, ROLE_LABELS, SOURCE_LABELS, item_url, snapshot
+from webapp.lookup import item_url, snapshot
 from webapp.render import error_response
 
 bp = Blueprint("search", __name__)
@@ -42,10 +43,10 @@ def search_context(args) -> dict[str, Any]:
     snap = snapshot()
     for r in res["results"]:
         r["url"] = item_url(r["id"])
-        r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
+        r["kind_label"] = KIND.get(r["kind"], r["kind"])
         r["snippet_html"] = nh3.clean(r.get("snippet") or "", tags={"mark"}, attributes={})
         for d in r["departments"]:
-            d["role_label"] = ROLE_LABELS.get(d["role"], d["role"])
+            d["role_label"] = ROLE.get(d["role"], d["role"])
             d["url"] = url_for("departments.department_page", name=d["name"])
         r["url"] = _match_url(r)
         r["serves_links"] = [
@@ -67,7 +68,7 @@ def search_context(args) -> dict[str, Any]:
                 "values": [
                     {
                         "value": v,
-                        "label": KIND_LABELS.get(v, v) if key == "kind" else v,
+                        "label": KIND.get(v, v) if key == "kind" else v,
                         "count": n,
                         "active": params[param] == v,
                         "url": _url(params, **{param: "" if params[param] == v else v}),
@@ -89,7 +90,7 @@ def search_context(args) -> dict[str, Any]:
                         "active": params["role"] == k,
                         "url": _url(params, role="" if params["role"] == k else k),
                     }
-                    for k, v in ROLE_LABELS.items()
+                    for k, v in ROLE.items()
                 ],
             }
         )
@@ -143,14 +144,14 @@ def _answer_card(answer: dict[str, Any] | None) -> dict[str, Any] | None:
             {
                 **it,
                 "url": item_url(it["id"]),
-                "kind_label": KIND_LABELS.get(it["kind"], it["kind"]),
+                "kind_label": KIND.get(it["kind"], it["kind"]),
                 **{
                     role: [
                         {
                             **d,
                             "url": url_for("departments.department_page", name=d["name"]),
                             "mark": "明确" if d.get("source") == "explicit" else "推断",
-                            "source_label": SOURCE_LABELS.get(d.get("source") or "", d.get("source") or ""),
+                            "source_label": SOURCE.get(d.get("source") or "", d.get("source") or ""),
                         }
                         for d in it[role]
                     ]
@@ -167,7 +168,7 @@ def _role_links(params: dict[str, Any], res: dict[str, Any]) -> list[dict[str, A
     if params["dept"] or not names:
         return []
     rest = {**params, "dept": names[0]}
-    return [{"label": f"只看{names[0]}{label}的", "url": _url(rest, role=key)} for key, label in ROLE_LABELS.items()]
+    return [{"label": f"只看{names[0]}{label}的", "url": _url(rest, role=key)} for key, label in ROLE.items()]
 
 
 @bp.get("/search")

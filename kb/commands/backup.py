@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from kb import paths
-from kb.cli import UserError
+from kb.errors import UserError
 from kb.store.durable import durable_connection, forget_migrated, migrations, private
 
 KEEP_RESTORE_POINTS = 10  # pre-restore generations kept (the oldest go once a newer one is safely written)

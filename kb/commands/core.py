@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from kb.cli import UserError
+from kb.errors import UserError
 from kb.store import KB
 
 
@@ -89,12 +89,7 @@ def cmd_plans(args) -> int:
 
 def cmd_show(args) -> int:
     with KB() as kb:
-        try:
-            item = kb.find_item(args.id)
-        except ValueError as exc:
-            raise UserError(str(exc)) from exc
-        if item is None:
-            raise UserError(f"找不到条目 {args.id}")
+        item = kb.find_item(args.id)  # NotFound / Ambiguous are printed by kb.cli
         if args.json:
             print(json.dumps(item, ensure_ascii=False, indent=1))
             return 0

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from kb.cli import UserError
+from kb.errors import UserError
 from kb.store import KB
 
 FORMATS = ["json", "xlsx", "docx", "csv", "md"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from kb.cli import UserError
+from kb.errors import UserError
+from kb.lookup import resolve_id
 
 
 def register(sub) -> None:
@@ -40,12 +41,7 @@ def _print(rows, as_json: bool, fmt) -> int:
 
 
 def _item_id(g, ref: str) -> str:
-    if ref in g:
-        return ref
-    hits = [n for n in g if n.endswith(":" + ref)]
-    if len(hits) != 1:
-        raise UserError(f"找不到条目 {ref}" if not hits else f"条目 {ref} 不唯一: {', '.join(hits)}")
-    return hits[0]
+    return resolve_id(list(g), ref)
 
 
 def cmd_graph(args) -> int:

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from kb.cli import UserError
+from kb import lookup
+from kb.errors import UserError
 
 
 def register(sub) -> None:
@@ -78,13 +79,8 @@ def _index():
 
 
 def resolve_id(index: dict, ident: str) -> str:
-    """A full indicator id, or the part after the colon when it is unique."""
-    if ident in index:
-        return ident
-    hits = [i for i in index if i.split(":", 1)[-1] == ident]
-    if len(hits) == 1:
-        return hits[0]
-    raise UserError(f"没有这个指标: {ident}" if not hits else f"指标编号不唯一: {', '.join(hits)}")
+    """A full indicator id, or the part after the colon when it is unique (kb.lookup)."""
+    return lookup.resolve_id(index, ident, what="指标")
 
 
 def _write(entries, by: str, index) -> dict:

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from kb.cli import UserError
+from kb.errors import UserError
 
 
 def register(sub) -> None:

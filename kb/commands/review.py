@@ -7,7 +7,7 @@ import sys
 from functools import wraps
 from pathlib import Path
 
-from kb.cli import UserError
+from kb.errors import UserError
 
 
 def _guard(fn):

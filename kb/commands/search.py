@@ -7,7 +7,7 @@ import json
 import re
 import sys
 
-from kb.cli import UserError
+from kb.errors import UserError
 
 KIND_SHORT = {"goal": "目标", "measure": "措施", "implementation": "组织实施", "monitoring": "监测评估"}
 

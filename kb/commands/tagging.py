@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from kb.cli import UserError
 from kb.duties import UnknownDepartment, duties, format_duties
+from kb.errors import UserError
+from kb.labels import target_text
 from kb.store import KB
-
-COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "==": "=", "decrease_by": "下降", "increase": "提高", "decrease": "下降"}
 
 
 def register(sub) -> None:
@@ -98,10 +97,7 @@ def cmd_indicators(args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
-        value = "" if r["value"] is None else f"{r['value']:g}"
-        if r.get("value_max") is not None:
-            value += f"-{r['value_max']:g}"
-        target = f"{COMPARATOR_LABELS.get(r['comparator'], r['comparator'])}{value}{r['unit'] or ''}"
+        target = target_text({**r, "per": None, "baseline": None}) or "-"
         owner = "、".join(r["lead"]) or "-"
         print(f"{r['item'].split(':')[-1]:14s} {r['name']:<24s}\t{target:<10s}\t{r['year'] or ''}\t{owner}")
     print(f"共 {len(rows)} 项指标")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from kb.cli import UserError
+from kb.errors import UserError
 from kb.store.users import ROLES
 
 

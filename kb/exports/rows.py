@@ -7,26 +7,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from kb import departments, labels
 from kb.duties import UnknownDepartment, duties
+from kb.labels import KIND, KIND_ALIAS, ROLE
 from kb.store import KB
-from nlp import registry
 
 LAYOUTS = ("plan", "dept", "indicators")
 TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
-KIND_LABELS = {
-    "goal": "主要目标",
-    "measure": "政策措施",
-    "implementation": "组织实施",
-    "monitoring": "监测评估",
-    "overall_goal": "总体目标",
-    "principle": "基本原则",
-    "guiding_idea": "指导思想",
-    "preface": "前言",
-}
-KIND_ALIASES = {"策略措施": "measure", "目标": "goal", "措施": "measure"}
-ROLE_LABELS = {"lead": "牵头", "co": "配合"}
-REVIEWED, AUTO = "已审核", "自动识别"
-COMPARATORS = {">=": "≥", "<=": "≤", "==": "", "decrease_by": "下降", "increase": "提高", "decrease": "下降"}
+REVIEWED, AUTO = labels.vocabulary("review_state")["reviewed"], labels.vocabulary("review_state")["automatic"]
 _SECTION_NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+[章部分]|[一二三四五六七八九十]+[、.．])\s*")
 
 
@@ -172,17 +160,8 @@ def is_reviewed(item: dict[str, Any]) -> bool:
 
 
 def target_text(ind: dict[str, Any]) -> str:
-    """An indicator's target in the offices' notation: 每千名儿童≥2.8张, 3–5家, 下降."""
-    comp = ind.get("comparator") or ""
-    value = "" if ind.get("value") is None else f"{ind['value']:g}"
-    if ind.get("value_max") is not None:
-        value = f"{value}–{ind['value_max']:g}" if value else f"{ind['value_max']:g}"
-    text = f"{COMPARATORS.get(comp, comp)}{value}{ind.get('unit') or '' if value else ''}"
-    if ind.get("per"):
-        text = f"{ind['per']}{text}"
-    if ind.get("baseline"):
-        text += f"(基数:{ind['baseline']})"
-    return text or "—"
+    """An indicator's target in the offices' notation (kb.labels.target_text), '—' when it has none."""
+    return labels.target_text(ind) or "—"
 
 
 class Selection:
@@ -225,30 +204,30 @@ class Selection:
     def _kind(self, name: str | None) -> str | None:
         if not name:
             return None
-        by_label = {v: k for k, v in KIND_LABELS.items()} | KIND_ALIASES
-        kind = name if name in KIND_LABELS else by_label.get(name)
+        by_label = {v: k for k, v in KIND.items()} | KIND_ALIAS
+        kind = name if name in KIND else by_label.get(name)
         if kind is None:
             raise ExportError(
-                f"没有这个类别:{name}(可选:{'、'.join(KIND_LABELS[k] for k in TASK_KINDS)})",
-                [KIND_LABELS[k] for k in TASK_KINDS],
+                f"没有这个类别:{name}(可选:{'、'.join(KIND[k] for k in TASK_KINDS)})",
+                [KIND[k] for k in TASK_KINDS],
             )
         return kind
 
     def _role(self, role: str | None) -> str | None:
         if not role:
             return None
-        by_label = {v: k for k, v in ROLE_LABELS.items()}
-        out = role if role in ROLE_LABELS else by_label.get(role)
+        by_label = {v: k for k, v in ROLE.items()}
+        out = role if role in ROLE else by_label.get(role)
         if out is None:
-            raise ExportError(f"职责只能是 lead(牵头) 或 co(配合),而不是“{role}”", list(ROLE_LABELS))
+            raise ExportError(f"职责只能是 lead(牵头) 或 co(配合),而不是“{role}”", list(ROLE))
         if not self.f.dept:
             raise ExportError("按职责(牵头/配合)筛选时需要同时指定部门")
         return out
 
     def _dept(self, name: str) -> str:
-        dep = registry.resolve(name)
+        dep = departments.resolve(name)
         if dep is None:
-            raise ExportError(registry.unknown_message(name), registry.suggest(name), 404)
+            raise ExportError(departments.unknown_message(name), departments.suggest(name), 404)
         return dep.canonical
 
     # -- selection -------------------------------------------------------------------------------
@@ -289,7 +268,7 @@ class Selection:
     def _domain_cell(self, it: dict[str, Any]) -> str:
         if it.get("domain"):
             return it["domain"]
-        return _SECTION_NUMBER.sub("", it.get("section") or "") or KIND_LABELS.get(it["kind"], it["kind"])
+        return _SECTION_NUMBER.sub("", it.get("section") or "") or KIND.get(it["kind"], it["kind"])
 
     def _deadline(self, it: dict[str, Any]) -> str:
         period = next((p["meta"].get("period") for p in self.plans if p["id"] == it["plan"]), None) or []
@@ -308,7 +287,7 @@ class Selection:
         if g is None:
             return gid.split(":")[-1]
         where = f"【{g['domain']}】" if g.get("domain") != it.get("domain") else ""
-        return f"{where}{KIND_LABELS['goal']}{g['number']}:{g['title']}"
+        return f"{where}{KIND['goal']}{g['number']}:{g['title']}"
 
     def _task(self, it: dict[str, Any]) -> tuple[str, str]:
         """(title, cell text): the title, then the text without repeating it."""
@@ -324,7 +303,7 @@ class Selection:
         title, task = self._task(it)
         return {
             "domain": self._domain_cell(it),
-            "kind": KIND_LABELS.get(it["kind"], it["kind"]),
+            "kind": KIND.get(it["kind"], it["kind"]),
             "id": it["id"].split(":", 1)[-1],
             "task": task,
             "title": title,
@@ -341,9 +320,9 @@ class Selection:
         """The active filters in words (resolved names), for the caption under the title."""
         parts = [
             f"领域:{self.domain}" if self.domain else "",
-            f"类别:{KIND_LABELS[self.kind]}" if self.kind else "",
+            f"类别:{KIND[self.kind]}" if self.kind else "",
             f"部门:{self.dept}" if self.dept and with_dept else "",
-            f"职责:{ROLE_LABELS[self.role]}" if self.role else "",
+            f"职责:{ROLE[self.role]}" if self.role else "",
             "仅已审核" if self.f.reviewed_only else "",
         ]
         return ";".join(p for p in parts if p)
@@ -354,9 +333,9 @@ class Selection:
             x
             for x in (
                 self.domain,
-                KIND_LABELS.get(self.kind or ""),
+                KIND.get(self.kind or ""),
                 self.dept,
-                ROLE_LABELS.get(self.role or ""),
+                ROLE.get(self.role or ""),
                 REVIEWED if self.f.reviewed_only else None,
             )
             if x
@@ -396,11 +375,11 @@ class Selection:
         canonical = self._dept(name)
         rows = []
         for n, (role, it) in enumerate(self.dept_items(canonical), 1):
-            c = self.item_cells(it) | {"no": str(n), "role": ROLE_LABELS.get(role, role)}
+            c = self.item_cells(it) | {"no": str(n), "role": ROLE.get(role, role)}
             rows.append(Row([c[col.key] for col in DEPT_COLUMNS], it["id"], c["title"], role))
         if not rows:
             raise self._empty(f"{canonical}的任务")
-        dep = registry.get(canonical)
+        dep = departments.get(canonical)
         sub = ";".join(x for x in (dep.full if dep and dep.full != canonical else "", self.describe(False)) if x)
         return Table(
             "dept",
@@ -433,7 +412,7 @@ class Selection:
                     "co": c["co"],
                     "item": f"{c['kind']}{it['number']}:{it['title']}",
                     "measures": "\n".join(
-                        f"{KIND_LABELS['measure']}{self.by_id[m]['number']}:{self.by_id[m]['title']}" for m in measures
+                        f"{KIND['measure']}{self.by_id[m]['number']}:{self.by_id[m]['title']}" for m in measures
                     ),
                     "status": c["status"],
                 }
@@ -459,7 +438,7 @@ class Selection:
     def department_tables(self) -> list[Table]:
         """One dept_table per department with work in the selection, registry order (for per-department sheets)."""
         names = {d["name"] for it in self.items() for d in it.get("departments") or []}
-        order = [d.canonical for d in registry.departments() if d.canonical in names]
+        order = [d.canonical for d in departments.all_departments() if d.canonical in names]
         order += sorted(names - set(order))
         out = []
         for name in order:

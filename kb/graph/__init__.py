@@ -8,6 +8,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.duties import item_duties
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -80,8 +82,8 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
             g.add_edge(it["id"], c["id"], kind="contains")
             for d in c.get("departments", []):
                 _duty(g, d, c["id"], level="clause")
-        for d in it.get("departments", []):
-            _duty(g, d, it["id"], level="item")
+        for duty in item_duties(it).values():  # one edge per department duty (kb.duties), item or clause level
+            _duty(g, {**duty.assignment, "role": duty.role}, it["id"], level="item" if duty.tag else "clauses")
         for ind in it.get("indicators", []):
             g.add_node(
                 ind["id"],
@@ -127,6 +129,7 @@ def _duty(g: nx.DiGraph, d: dict[str, Any], target: str, level: str) -> None:
             {
                 "kind": d["role"],
                 "level": level,
+                "duty": level != "clause",  # dept → item: a duty as kb.duties defines it
                 "source": d.get("source"),
                 "confidence": float(d.get("confidence", 1.0)),
                 "evidence": [e.get("text") for e in d.get("evidence", [])],
@@ -141,10 +144,10 @@ def nodes_of(g: nx.DiGraph, kind: str) -> list[str]:
 
 
 def duties_of_item(g: nx.DiGraph, item: str) -> dict[str, list[str]]:
-    """Item-level departments of an item: {'lead': [...], 'co': [...]}, names sorted."""
+    """Departments with a duty on an item (kb.duties): {'lead': [...], 'co': [...]}, names sorted."""
     out: dict[str, list[str]] = {"lead": [], "co": []}
     for src, _t, e in g.in_edges(item, data=True):
-        if e["kind"] in ROLES and e.get("level") == "item":
+        if e["kind"] in ROLES and e.get("duty"):
             out[e["kind"]].append(g.nodes[src]["label"])
     return {k: sorted(v) for k, v in out.items()}
 
@@ -158,13 +161,13 @@ def served_goals(g: nx.DiGraph, item: str) -> list[str]:
 
 
 def department_duties(g: nx.DiGraph, name: str) -> list[dict[str, Any]]:
-    """A department's item-level duties with its role and the goals each serves, in id order."""
+    """A department's duties (kb.duties) with its role and the goals each serves, in id order."""
     node = dept_node(name)
     if node not in g:
         return []
     out = []
     for _s, item, e in sorted(g.out_edges(node, data=True), key=lambda x: x[1]):
-        if e.get("level") != "item":
+        if not e.get("duty"):
             continue
         out.append(
             {
@@ -199,7 +202,7 @@ def shared_work(g: nx.DiGraph, min_weight: int = 1) -> nx.Graph:
 
     by_item: dict[str, set[str]] = defaultdict(set)
     for src, item, e in g.edges(data=True):
-        if e["kind"] in ROLES and e.get("level") == "item":
+        if e["kind"] in ROLES and e.get("duty"):
             by_item[item].add(g.nodes[src]["label"])
     net = nx.Graph()
     net.add_nodes_from(sorted({d for ds in by_item.values() for d in ds}))
@@ -220,7 +223,7 @@ def department_load(g: nx.DiGraph) -> list[dict[str, Any]]:
 
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"lead": 0, "co": 0})
     for src, _item, e in g.edges(data=True):
-        if e["kind"] in ROLES and e.get("level") == "item":
+        if e["kind"] in ROLES and e.get("duty"):
             counts[g.nodes[src]["label"]][e["kind"]] += 1
     net = shared_work(g)
     degree = nx.degree_centrality(net) if len(net) > 1 else {n: 0.0 for n in net}

@@ -19,11 +19,11 @@ def unserved_goals(g: nx.DiGraph) -> list[str]:
 
 
 def measures_without_lead(g: nx.DiGraph) -> list[str]:
-    """Measures with no item-level lead department."""
+    """Measures no department leads (kb.duties)."""
     return [
         n
         for n in nodes_of(g, "measure")
-        if not any(e["kind"] == "lead" and e.get("level") == "item" for _s, _t, e in g.in_edges(n, data=True))
+        if not any(e["kind"] == "lead" and e.get("duty") for _s, _t, e in g.in_edges(n, data=True))
     ]
 
 

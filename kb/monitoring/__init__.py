@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kb.labels import STATUS, WARNING
+
 RULES_FILE = Path(__file__).parent.parent / "data" / "monitoring.json"
-STATUS_LABELS = {"met": "已达标", "unmet": "未达标", "nodata": "无数据"}
-WARNING_LABELS = {"trend": "趋势预警", "volatility": "波动预警"}
 _EPS = 1e-9
 
 Obs = dict[int, float]  # year → value, already in the indicator's observation unit
@@ -28,7 +28,7 @@ class Status:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.code]
+        return STATUS[self.code]
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "label": self.label, "reason": self.reason}
@@ -42,7 +42,7 @@ class EarlyWarning:
     text: str
 
     def as_dict(self) -> dict[str, str]:
-        return {**asdict(self), "label": WARNING_LABELS[self.code]}
+        return {**asdict(self), "label": WARNING[self.code]}
 
 
 @lru_cache(maxsize=1)

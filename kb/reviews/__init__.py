@@ -9,6 +9,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from kb import departments
+from kb.errors import KBError
+from kb.lookup import resolve_id
 from kb.reviews.anchoring import item_anchor, repair_context
 from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
     ReviewError,
@@ -27,7 +30,6 @@ from kb.reviews.snapshot import live_universe
 from kb.store.db import kb_connection
 
 ROLES = ("lead", "co")
-ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 
 
 def default_actor() -> str:
@@ -40,29 +42,24 @@ def default_actor() -> str:
 
 # -- the live build: items, departments, repairs ---------------------------------------------------
 def _item(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
-    """An item of the live build by full id or by the part after the colon."""
+    """An item of the live build by full or short id (kb.lookup); ReviewError when none or several match."""
     cols = "id, plan, kind, domain, domain_code, fingerprint, text, title"
-    r = conn.execute(f"SELECT {cols} FROM items WHERE id = ?", (ref,)).fetchone()
-    if r is not None:
-        return dict(r)
-    rows = [dict(x) for x in conn.execute(f"SELECT {cols} FROM items") if x["id"].endswith(":" + ref)]
-    if len(rows) == 1:
-        return rows[0]
-    if rows:
-        raise ReviewError(f"条目 {ref} 不唯一: {', '.join(x['id'] for x in rows)}")
-    raise ReviewError(f"找不到条目 {ref}")
+    ids = [r[0] for r in conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref))]
+    try:
+        found = resolve_id(ids, ref)
+    except KBError as exc:
+        raise ReviewError(exc.message) from None
+    return dict(conn.execute(f"SELECT {cols} FROM items WHERE id = ?", (found,)).fetchone())
 
 
 def _canonical_department(conn: sqlite3.Connection, name: str) -> str:
     """Registry name for any alias or prefixed form; departments already tagged in the KB are accepted as is."""
-    from nlp import registry
-
     name = (name or "").strip()
     if conn.execute("SELECT 1 FROM assignments WHERE name = ? LIMIT 1", (name,)).fetchone():
         return name
-    dep = registry.resolve(name)
+    dep = departments.resolve(name)
     if dep is None:
-        raise ReviewError(registry.unknown_message(name))
+        raise ReviewError(departments.unknown_message(name))
     return dep.canonical
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.duties import item_duties
 from kb.search import results as R
 from kb.search.analysis import normalise
 from kb.search.engine import Engine, engine, rank
@@ -269,9 +270,8 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> l
             {"name": d["name"], "role": d["role"], "source": d.get("source"), "confidence": d.get("confidence")}
             for d in it["departments"]
         ]
-        if applied.get("dept") and not any(
-            d["name"] == applied["dept"] and applied.get("role") in (None, d["role"]) for d in depts
-        ):
+        duty = item_duties(it).get(applied["dept"]) if applied.get("dept") else None
+        if applied.get("dept") and (duty is None or applied.get("role") not in (None, duty.role)):
             continue  # a review removed the department since the index was built
         text, spans, cid = R.passage(it, terms, fallback)
         rows.append(

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from kb import paths
+from kb.duties import item_duties
 from kb.search.analysis import search_tokens
 from kb.search.arrays import open_index
 from kb.search.query import ParsedQuery, SearchError, build
@@ -89,7 +90,7 @@ class Engine:
         for iid in snap.dept_reviewed:
             row = self.ix.row(iid)
             if row is not None:
-                out[row] = {d["name"]: d["role"] for d in snap.by_id[iid]["departments"]}
+                out[row] = {name: duty.role for name, duty in item_duties(snap.by_id[iid]).items()}
         self._reviewed = (snap, out)
         return out
 

@@ -7,9 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from kb.labels import KIND
 from kb.search.analysis import bigrams, everyday_terms, never_same, normalise, search_tokens, synonym_groups, words
 from kb.search.intent import is_filler, question_kind, role_of, strip_questions
-from nlp.model import KIND_LABELS
 
 MAX_QUERY_CHARS = 200
 MAX_FORMS = 6
@@ -39,8 +39,8 @@ FILTER_KEYS = {
 }
 ROLES = {"lead": "lead", "牵头": "lead", "co": "co", "配合": "co", "参与": "co"}
 KIND_ALIASES = {
-    **{v: k for k, v in KIND_LABELS.items()},
-    **{k: k for k in KIND_LABELS},
+    **{v: k for k, v in KIND.items()},
+    **{k: k for k in KIND},
     "目标": "goal",
     "措施": "measure",
     "策略措施": "measure",

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kb.duties import item_duties
+from kb.labels import ROLE
 from kb.search.analysis import bigrams, normalise, same_length_norm, search_tokens
 from kb.search.query import ParsedQuery
 
@@ -137,9 +139,9 @@ def why(item: dict, pq: ParsedQuery) -> list[str]:
             if parts:
                 out.append(f"“{c.word}”部分匹配:" + "、".join(dict.fromkeys(parts)))
     for canon, typed, _ in pq.depts:
-        roles = {d["role"] for d in item.get("departments", []) if d["name"] == canon}
-        if roles:
-            role = "牵头" if "lead" in roles else "配合"
+        duty = item_duties(item).get(canon)
+        if duty is not None:
+            role = ROLE[duty.role]
             out.append(f"{canon} {role}" + (f"(查询中的“{typed}”)" if typed != canon else ""))
     return out
 

@@ -15,6 +15,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec
 
+from kb.duties import item_duties
 from kb.search.analysis import normalise, warm_up
 from kb.search.arrays import derived
 from kb.search.schema import INDEX_NAME, schema
@@ -53,8 +54,19 @@ def _rows(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             "names": inds.get(iid, []),
             "groups": json.loads(it["target_groups"] or "[]"),
             "clauses": [(cid, t, r, assign.get((iid, cid), [])) for cid, t, r in clauses.get(iid, [])],
-            "depts": assign.get((iid, None), []),
+            "depts": _duties(
+                assign.get((iid, None), []), [assign.get((iid, cid), []) for cid, _t, _r in clauses.get(iid, [])]
+            ),
         }
+
+
+def _duties(item_tags: list[tuple[str, str]], clause_tags: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """(department, role) of the item's duties as kb.duties defines them (item or clause level)."""
+    shaped = {
+        "departments": [{"name": n, "role": r} for n, r in item_tags],
+        "clauses": [{"departments": [{"name": n, "role": r} for n, r in tags]} for tags in clause_tags],
+    }
+    return [(name, duty.role) for name, duty in item_duties(shaped).items()]
 
 
 def _dept_fields(depts: list[tuple[str, str]]) -> dict[str, str]:

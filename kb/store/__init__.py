@@ -7,9 +7,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from kb.lookup import resolve_id
 from kb.store.db import kb_connection
-
-ITEM_KINDS_TAGGED = ("goal", "measure", "implementation", "monitoring")
 
 
 class KB:
@@ -100,14 +99,12 @@ class KB:
         rows = self.item_rows(ids=[item_id])
         return self.items_as_dicts(rows)[0] if rows else None
 
-    def find_item(self, ref: str) -> dict[str, Any] | None:
-        """An item by full id or by the part after the colon (health-m9); ValueError when plans share it."""
-        rows = list(self.conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref)))
-        exact = [r["id"] for r in rows if r["id"] == ref]
-        ids = exact or [r["id"] for r in rows]
-        if len(ids) > 1:
-            raise ValueError(f"“{ref}”在多个规划中都有,请写完整编号: {'、'.join(ids)}")
-        return self.item(ids[0]) if ids else None
+    def find_item(self, ref: str) -> dict[str, Any]:
+        """An item by full id or short id (kb.lookup); raises NotFound or Ambiguous."""
+        rows = self.conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref))
+        found = self.item(resolve_id([r["id"] for r in rows], ref))
+        assert found is not None
+        return found
 
     def check_plan(self, plan: str | None) -> None:
         """Refuse an unknown plan id with the list of known ones (None means every plan)."""
@@ -203,40 +200,9 @@ class KB:
             )
         return _overlay(self, out) if overlay else out
 
-    def served_by(self, goal_id: str) -> list[dict[str, Any]]:
-        """Measures that serve a goal (reviewed state), best first."""
-        goal = self.conn.execute("SELECT plan FROM items WHERE id = ?", (goal_id,)).fetchone()
-        # Reviewers may have added links the tagger never made, so look at every measure of the plan.
-        measures = self.items(plan=goal["plan"], kind="measure") if goal else []
-        out = []
-        for m in measures:
-            for s in m["serves_detail"]:
-                if s["goal"] == goal_id:
-                    out.append(
-                        {
-                            "measure": m["id"],
-                            "score": s["score"],
-                            "why": s["why"],
-                            "cross_domain": s["cross_domain"],
-                            "source": s["source"],
-                        }
-                    )
-        return sorted(out, key=lambda r: -r["score"])
-
-    def departments(self) -> list[dict[str, Any]]:
-        """Registry departments with the number of items they lead and support."""
-        rows = self.conn.execute(
-            "SELECT d.*, (SELECT count(DISTINCT item) FROM assignments a WHERE a.name = d.name AND a.clause IS NULL "
-            "AND a.role = 'lead') AS leads, (SELECT count(DISTINCT item) FROM assignments a WHERE a.name = d.name "
-            "AND a.clause IS NULL AND a.role = 'co') AS cos FROM departments d ORDER BY d.name"
-        )
-        return [{**dict(r), "aliases": json.loads(r["aliases"])} for r in rows]
-
 
 def _overlay(kb: KB, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply reviewers' decisions on top of the inferred tags (the reviews module, once present)."""
-    try:
-        from kb.reviews import apply_reviews
-    except ImportError:
-        return items
+    """Apply reviewers' decisions on top of the inferred tags."""
+    from kb.reviews import apply_reviews  # kb.reviews reads the store: imported here, not at module load
+
     return apply_reviews(items)

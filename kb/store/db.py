@@ -6,10 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from kb import paths
-
-
-class NoKnowledgeBase(RuntimeError):
-    """Raised when nothing has been built yet."""
+from kb.errors import NoKnowledgeBase
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
