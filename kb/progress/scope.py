@@ -9,7 +9,7 @@ from kb import paths
 from kb.monitoring import observations as obsdb
 from kb.reviews.audit import read
 from kb.store import KB
-from nlp.duties import UnknownDepartment, duties
+from kb.duties import UnknownDepartment, duties
 
 __all__ = ["Scope", "UnknownDepartment", "scope"]
 
