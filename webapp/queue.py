@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
 
 from kb import reviews
+from kb.labels import ROLE
 from kb.reviews import queue
 from kb.reviews.audit import ReviewError as AuditError
 from kb.reviews.overlay import list_reviews
@@ -17,7 +18,6 @@ from webapp.security import login_required
 
 bp = Blueprint("queue", __name__)
 PAGE = 40  # entries per page
-ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 
 
 @bp.app_template_filter("certainty")
@@ -38,7 +38,7 @@ def _view(e: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any]
         "label": label(it) if it else e["item"],
         "url": item_url(e["item"]),
         "dept_url": dept_url(e["department"]) if e["department"] else None,
-        "role_label": ROLE_LABELS.get(e["role"] or "", ""),
+        "role_label": ROLE.get(e["role"] or "", ""),
         "certainty_label": queue.CERTAINTY_LABELS[e["certainty"]],
         "phrases": list(dict.fromkeys(x["text"] for x in e["evidence"]))[:6],
         "candidates": [{**c, "url": dept_url(c["name"])} for c in e["candidates"]],

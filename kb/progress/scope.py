@@ -6,10 +6,10 @@ import threading
 from typing import Any
 
 from kb import paths
+from kb.duties import UnknownDepartment, duties
 from kb.monitoring import observations as obsdb
 from kb.reviews.audit import read
 from kb.store import KB
-from kb.duties import UnknownDepartment, duties
 
 __all__ = ["Scope", "UnknownDepartment", "scope"]
 
