@@ -18,6 +18,7 @@ from nlp.lang import read_lines
 from nlp.model import Repair
 from nlp.numerals import CN_CLASS, cn_number
 from nlp.reader import for_parsing
+from nlp.repair import apply_repairs
 from nlp.segment import meaning
 
 RUN_ON_MIN = 200  # a line this long holding several heading/number boundaries is run-on text
@@ -43,6 +44,11 @@ def _markers() -> re.Pattern:
     )
 
 
+# Run-on text holds headings, not only item numbers (a paragraph with (1)(2)(3) inside is not run-on).
+_STRUCTURE = re.compile(
+    rf"(?:^|[\s。;:])(?:{CN_CLASS}、|[(]{CN_CLASS}[)]|第{CN_CLASS}[章节])|(?:主要目标|策略措施|政策措施)[::]"
+)
+_LIST_NUMBER = re.compile(r"(?:^|[。;\s])(\d{1,2})[.、](?!\d)")
 _HEADING_THEN_TEXT = re.compile(r"[^\s。,;::]{2,20}\s+(?=\S)")
 _BOUNDARY_BEFORE = re.compile(r"[。;!?::\s)”」]$")
 
@@ -90,9 +96,16 @@ def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
     return sorted(set(points))
 
 
+def _numbered_run(text: str) -> bool:
+    """Three items numbered in sequence after stops or spaces (9. … 10. … 11.): a list run together."""
+    numbers = [int(n) for n in _LIST_NUMBER.findall(text)]
+    return any(b == a + 1 and c == b + 1 for a, b, c in zip(numbers, numbers[1:], numbers[2:], strict=False))
+
+
 def _line_split(raw: str, start: int, line: str) -> list[Repair]:
     """Split a run-on line (or two items glued on one line) at the genre's boundaries."""
-    run_on = len(line) >= RUN_ON_MIN
+    parse = for_parsing(line)
+    run_on = len(line) >= RUN_ON_MIN and (bool(_STRUCTURE.search(parse)) or _numbered_run(parse))
     points = _split_points(line, run_on)
     if run_on and len(points) < RUN_ON_MARKERS:
         points = _split_points(line, False)
@@ -167,20 +180,38 @@ def _word_spaces(raw: str, start: int, line: str, pdf: bool) -> list[Repair]:
     return [_fix(raw, start + m.start(), start + m.end(), "", "word_space") for m in found]
 
 
-def normalise(raw: str, form: str = "txt") -> list[Repair]:
-    """Layout edits of the text a reader produced (empty for a line-structured plan)."""
-    lines, pos = [], 0
-    for chunk in raw.split("\n"):
-        lines.append((pos, chunk))
+def _lines_of(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for chunk in text.split("\n"):
+        out.append((pos, chunk))
         pos += len(chunk) + 1
-    fixes: list[Repair] = []
-    for start, line in lines:
-        splits = _line_split(raw, start, line)
-        fixes += splits
-        taken = {f.start for f in splits}
-        fixes += [f for f in _word_spaces(raw, start, line, form == "pdf") if f.start not in taken]
+    return out
+
+
+def normalise(raw: str, form: str = "txt") -> list[Repair]:
+    """Layout edits of the text a reader produced (empty for a line-structured plan).
+
+    Lines the page broke are joined first; run-on splits and word spaces are then found on the joined text
+    (a PDF of run-on text wraps it over many lines) and mapped back to the text as read.
+    """
+    lines = _lines_of(raw)
     wrap = _wrap_width([ln.strip() for _s, ln in lines])
-    fixes += _joins(raw, [(s, ln) for s, ln in lines if ln.strip()], wrap)
+    joins = _joins(raw, [(s, ln) for s, ln in lines if ln.strip()], wrap)
+    joined, jmap = apply_repairs(raw, joins)
+    edits: list[Repair] = []
+    for start, line in _lines_of(joined):
+        splits = _line_split(joined, start, line)
+        edits += splits
+        taken = {f.start for f in splits}
+        edits += [f for f in _word_spaces(joined, start, line, form == "pdf") if f.start not in taken]
+    fixes = list(joins)
+    for e in edits:
+        s0, s1 = jmap.to_raw(e.start), jmap.to_raw(e.end)
+        touching = [j for j in fixes if j.rule == "hard_wrap" and s0 <= j.end and j.start <= s1]
+        if touching:  # a split where the page broke the line: the break was a real one, keep it
+            fixes = [j for j in fixes if j not in touching]
+            continue
+        fixes.append(_fix(raw, s0, s1, e.after, e.rule))
     fixes.sort(key=lambda f: (f.start, f.end))
     kept: list[Repair] = []
     for f in fixes:  # edits never overlap, so the map back to the read text stays exact
