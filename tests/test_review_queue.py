@@ -170,3 +170,25 @@ def test_marks_on_search_results_follow_confidence(client):
     assert marks and marks <= {"explicit", "high", "low", "review"}
     data = client.get("/api/search?q=溺水").get_json()
     assert all("confidence" in d for r in data["results"] for d in r["departments"])
+
+
+def test_an_unled_item_gets_its_lead_from_a_candidate(reviewer, client):
+    from web_support import csrf
+
+    data = client.get("/api/review/queue").get_json()
+    unled = next(e for e in data["entries"] if e["type"] == "item")
+    assert unled["certainty"] == "review" and unled["candidates"]
+    pick = unled["candidates"][0]["name"]
+    r = client.post(
+        "/api/review/queue/act",
+        json={"item": unled["item"], "action": "take", "to": pick},
+        headers={"X-CSRF-Token": csrf(client)},
+    )
+    assert r.status_code == 200
+    item = client.get(f"/api/items/{unled['item']}").get_json()
+    assert any(d["name"] == pick and d["role"] == "lead" and d["source"] == "reviewed" for d in item["departments"])
+    again = client.get("/api/review/queue?show=reviewed").get_json()
+    mine = [e for e in again["entries"] if e["item"] == unled["item"]]
+    assert not any(e["type"] == "item" for e in mine)  # it has a lead now: no longer 待确认
+    assert any(e["department"] == pick and e["reviewed"] for e in mine)
+    assert again["counter"]["total"] == data["counter"]["total"]  # the open entry became a reviewed one
