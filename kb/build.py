@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kb import paths
 from kb.errors import BuildBusy
@@ -118,7 +119,7 @@ def _write_plan(conn, plan: Plan, pos: int) -> None:
             "INSERT INTO clauses VALUES (?,?,?,?,?,?,?)",
             [(c.id, it.id, c.index, c.text, c.raw_text, c.start, c.end) for c in it.clauses],
         )
-        rows = [(it.id, None, a) for a in it.departments]
+        rows: list[tuple[str, str | None, Any]] = [(it.id, None, a) for a in it.departments]
         rows += [(it.id, c.id, a) for c in it.clauses for a in c.departments]
         conn.executemany(
             "INSERT INTO assignments VALUES (?,?,?,?,?,?,?,?)",
@@ -191,6 +192,11 @@ def _write_departments(conn) -> None:
     )
 
 
+def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
+    """A progress callback that names the plan file."""
+    return lambda m: say(f"{name}: {m}")
+
+
 def _learn_from_reviews() -> None:
     """Re-weight the lexicon by reviewers' decisions on the live build (kb.reviews.learning) before tagging."""
     from kb.reviews.learning import learned_factors
@@ -212,7 +218,7 @@ def build(progress: Callable[[str], None] | None = None) -> Path:
         _learn_from_reviews()
         for f in plan_files():
             say(f"分析 {f.name}")
-            plans.append(analyse_file(f, progress=lambda m, n=f.name: say(f"{n}: {m}"), repair_review=review))
+            plans.append(analyse_file(f, progress=_prefixed(say, f.name), repair_review=review))
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         folder = paths.builds_dir() / f".tmp-{stamp}"
         folder.mkdir()

@@ -32,10 +32,13 @@ def _lexicon() -> tuple[frozenset[str], list[tuple[str, tuple[str, ...]]]]:
     return stops, topics
 
 
-def _terms(text: str) -> Counter:
+def _terms(text: str) -> defaultdict[str, float]:
     """Content tokens (jieba search mode, so 近视率 also yields 近视) with topic pseudo-tokens."""
     stops, topics = _lexicon()
-    bag = Counter(w for w in cut(text, search=True) if len(w) > 1 and _CJK.search(w) and w not in stops)
+    bag: defaultdict[str, float] = defaultdict(float)  # weights are fractional (topics, indicators)
+    for w in cut(text, search=True):
+        if len(w) > 1 and _CJK.search(w) and w not in stops:
+            bag[w] += 1.0
     for name, terms in topics:
         hits = sum(1 for t in terms if t in text)
         if hits:
@@ -43,7 +46,7 @@ def _terms(text: str) -> Counter:
     return bag
 
 
-def _features(item: Item) -> Counter:
+def _features(item: Item) -> defaultdict[str, float]:
     """Weighted bag for an item: title counted TITLE_WEIGHT times, indicators and target groups as pseudo-tokens."""
     bag = _terms(item.text)
     for w, n in _terms(item.title).items():
@@ -61,7 +64,7 @@ def _metric(name: str) -> str:
     return "".join(words[-2:]) if words and len(words[-1]) == 1 else (words[-1] if words else name)
 
 
-def _vectors(docs: dict[str, Counter]) -> dict[str, dict[str, float]]:
+def _vectors(docs: dict[str, defaultdict[str, float]]) -> dict[str, dict[str, float]]:
     """Sublinear TF × smoothed IDF, L2-normalised."""
     df = Counter(w for bag in docs.values() for w in bag)
     n = len(docs)

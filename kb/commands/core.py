@@ -110,9 +110,9 @@ def cmd_repairs(args) -> int:
         if args.json:
             print(json.dumps(reps, ensure_ascii=False, indent=1))
             return 0
-        plans = {p["id"]: kb.plan(p["id"]) for p in kb.plans()}
+        raws = {p["id"]: (kb.plan(p["id"]) or {}).get("raw_text", "") for p in kb.plans()}
         for r in reps:
-            raw = plans[r["plan"]]["raw_text"]
+            raw = raws[r["plan"]]
             ctx = (
                 raw[max(0, r["start"] - 8) : r["start"]]
                 + f"[{r['before']}→{r['after']}]"

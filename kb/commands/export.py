@@ -45,6 +45,7 @@ def export_json(kb: KB, plan: str | None = None) -> dict:
     out_plans = []
     for p in plans:
         full = kb.plan(p["id"])
+        assert full is not None  # p comes from kb.plans()
         full["repairs"] = kb.repairs(p["id"])
         out_plans.append(full)
     items = [it for p in plans for it in kb.items(plan=p["id"])]

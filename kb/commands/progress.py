@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from kb.errors import UserError
 
@@ -59,7 +60,11 @@ def cmd_template(args) -> int:
     board = _guard(_board, args.period, args.plan)
     from kb.reviews.audit import read
 
-    data = read(lambda conn: (setattr(board, "conn", conn), packet.template(board, dept))[1])
+    def _template(conn: Any) -> bytes:
+        board.conn = conn
+        return packet.template(board, dept)
+
+    data = read(_template)
     Path(args.output).write_bytes(data)
     print(f"已生成 {dept} {board.period.label}填报包: {args.output} ({len(board.rows(dept))} 项)")
     return 0

@@ -106,7 +106,8 @@ def append_entry(
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (now(), actor, action, review_id, kind, plan, item, target, _json(before), _json(after), reason or "", undoes),
     )
-    return int(cur.lastrowid)
+    assert cur.lastrowid is not None  # an INSERT always has one
+    return cur.lastrowid
 
 
 def _json(row: dict | None) -> str | None:
@@ -207,7 +208,7 @@ def audit_log(
     since: str | None = None, actor: str | None = None, item: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Audit entries in time order, with before/after parsed and which later entry undid each."""
-    sql, args = "SELECT * FROM audit WHERE 1=1", []
+    sql, args = "SELECT * FROM audit WHERE 1=1", list[Any]()
     if since:
         sql, args = sql + " AND at >= ?", [*args, parse_since(since)]
     if actor:

@@ -64,7 +64,7 @@ class KB:
 
     def repairs(self, plan_id: str | None = None, applied: bool | None = None) -> list[dict[str, Any]]:
         """Repairs (applied and suggested) of one or all plans, in text order."""
-        sql, args = "SELECT * FROM repairs WHERE 1=1", []
+        sql, args = "SELECT * FROM repairs WHERE 1=1", list[Any]()
         if plan_id:
             sql, args = sql + " AND plan = ?", [plan_id]
         if applied is not None:
@@ -81,7 +81,7 @@ class KB:
         ids: Iterable[str] | None = None,
     ) -> list[sqlite3.Row]:
         """Item rows filtered by plan, kind, domain (heading or code) or ids, in document order."""
-        sql, args = "SELECT i.* FROM items i JOIN plans p ON p.id = i.plan WHERE 1=1", []
+        sql, args = "SELECT i.* FROM items i JOIN plans p ON p.id = i.plan WHERE 1=1", list[Any]()
         if plan:
             sql, args = sql + " AND i.plan = ?", [*args, plan]
         if kind:
