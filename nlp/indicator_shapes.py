@@ -135,6 +135,8 @@ def comparator_from(verb: str, tail: str | None) -> str:
 
 def find_shapes(text: str) -> list[Cand]:
     """All predicate candidates in priority order (earlier shapes win overlaps)."""
+    from nlp.indicator_counts import counts, fraction  # counts build on this module's patterns (no cycle at import)
+
     p = patterns()
     out: list[Cand] = []
     for m in p.extension.finditer(text):  # 从6-24月龄延伸到6-36月龄: coverage of an age band widened
@@ -152,9 +154,9 @@ def find_shapes(text: str) -> list[Cand]:
         )
     out += _series(text) + _each(text)
     for m in p.count.finditer(text):  # 至少设置1个危重新生儿救治中心: the counted thing follows
-        out += _counts(text, m, ">=")
+        out += counts(text, m, ">=")
     for m in p.periodic.finditer(text):  # 每年进行1次体检: the activity follows
-        out += _counts(text, m, ">=", per=m.group("per"))
+        out += counts(text, m, ">=", per=m.group("per"))
     for m in p.range.finditer(text):  # 每个区县3-5家社会组织
         noun, end = noun_after(text, m.end())
         if noun:
@@ -210,68 +212,6 @@ def find_shapes(text: str) -> list[Cand]:
         )
     out += _directional(text)
     return out
-
-
-def fraction(s: str) -> float:
-    """'1/6' or '八成' as a percentage (16.67, 80.0)."""
-    m = patterns().fraction.fullmatch(s)
-    if m and m.group("cheng"):
-        return float(patterns().d["cn_digits"].get(m.group("cheng"), "10")) * 10
-    return round(100 * int(m.group("fn")) / int(m.group("fd")), 2) if m else 0.0
-
-
-def _count_name(noun: str, unit: str | None) -> str:
-    """至少1小时的体育锻炼时间 → 体育锻炼时间; 1名全科医生 → 全科医生数; 1次家庭教育指导 → 家庭教育指导次数."""
-    d = patterns().d
-    if unit in d["time_units"]:
-        return noun if noun.endswith("时间") else noun + "时间"
-    return noun + ("次数" if unit in ("次", "人次") else "数")
-
-
-def _counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> list[Cand]:
-    """A count and the further counts chained to it (至少组织1次A和2次B): one candidate each."""
-    p, out = patterns(), list[Cand]()
-    start, num, unit, pos = m.start(), m.group("num"), m.group("unit"), m.end()
-    while True:
-        noun, end = _counted(text, pos)
-        if not noun:
-            return out
-        u = unit_of(unit)
-        out.append(
-            Cand(
-                start,
-                end,
-                start,
-                [(float(num), None, u)],
-                comparator,
-                names=[_count_name(noun, u)],
-                name_start=pos,
-                per=per,
-            )
-        )
-        nxt = p.count_more.match(text, end)
-        if not nxt:
-            return out
-        start, num, unit, pos = end, nxt.group("num"), nxt.group("unit"), nxt.end()
-
-
-def _counted(text: str, pos: int) -> tuple[str, int]:
-    """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb."""
-    p, i = patterns(), pos
-    words: list[str] = []
-    for w in cut(text[pos : pos + 40]):
-        if w[0] in _PUNCT or w in ("和", "、", "及", "与") or (words and w in p.noun_stop) or len(words) >= 10:
-            break
-        words.append(w)
-        i += len(w)
-    phrase = "".join(words)
-    return phrase[phrase.rfind("的") + 1 :], i
-
-
-def digits_for_numerals(text: str) -> str:
-    """The text with Chinese numerals before a unit written as digits (一次 → 1次); same length."""
-    p = patterns()
-    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text)
 
 
 def _directional(text: str) -> list[Cand]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from nlp.indicator_shapes import _PUNCT, Cand, digits_for_numerals, find_shapes, patterns
+from nlp.indicator_counts import digits_for_numerals
+from nlp.indicator_shapes import _PUNCT, Cand, find_shapes, patterns
 from nlp.lang import cut
 from nlp.model import Indicator, Plan
 

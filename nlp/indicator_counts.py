@@ -1,0 +1,70 @@
+"""Counted targets and number forms: minimum counts (至少配备2名…), per-period counts, fractions, Chinese numerals."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.indicator_shapes import _PUNCT, Cand, patterns, unit_of
+from nlp.lang import cut
+
+
+def fraction(s: str) -> float:
+    """'1/6' or '八成' as a percentage (16.67, 80.0)."""
+    m = patterns().fraction.fullmatch(s)
+    if m and m.group("cheng"):
+        return float(patterns().d["cn_digits"].get(m.group("cheng"), "10")) * 10
+    return round(100 * int(m.group("fn")) / int(m.group("fd")), 2) if m else 0.0
+
+
+def _count_name(noun: str, unit: str | None) -> str:
+    """至少1小时的体育锻炼时间 → 体育锻炼时间; 1名全科医生 → 全科医生数; 1次家庭教育指导 → 家庭教育指导次数."""
+    d = patterns().d
+    if unit in d["time_units"]:
+        return noun if noun.endswith("时间") else noun + "时间"
+    return noun + ("次数" if unit in ("次", "人次") else "数")
+
+
+def counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> list[Cand]:
+    """A count and the further counts chained to it (至少组织1次A和2次B): one candidate each."""
+    p, out = patterns(), list[Cand]()
+    start, num, unit, pos = m.start(), m.group("num"), m.group("unit"), m.end()
+    while True:
+        noun, end = _counted(text, pos)
+        if not noun:
+            return out
+        u = unit_of(unit)
+        out.append(
+            Cand(
+                start,
+                end,
+                start,
+                [(float(num), None, u)],
+                comparator,
+                names=[_count_name(noun, u)],
+                name_start=pos,
+                per=per,
+            )
+        )
+        nxt = p.count_more.match(text, end)
+        if not nxt:
+            return out
+        start, num, unit, pos = end, nxt.group("num"), nxt.group("unit"), nxt.end()
+
+
+def _counted(text: str, pos: int) -> tuple[str, int]:
+    """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb."""
+    p, i = patterns(), pos
+    words: list[str] = []
+    for w in cut(text[pos : pos + 40]):
+        if w[0] in _PUNCT or w in ("和", "、", "及", "与") or (words and w in p.noun_stop) or len(words) >= 10:
+            break
+        words.append(w)
+        i += len(w)
+    phrase = "".join(words)
+    return phrase[phrase.rfind("的") + 1 :], i
+
+
+def digits_for_numerals(text: str) -> str:
+    """The text with Chinese numerals before a unit written as digits (一次 → 1次); same length."""
+    p = patterns()
+    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text)
