@@ -255,15 +255,13 @@ def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
         )
         time.sleep(rng.uniform(0.1, 0.9))
         proc.send_signal(signal.SIGKILL)
-        code = proc.wait()
+        proc.wait()  # the exit code says nothing: a kill can land after the commit, before the process exits
         injected += 1
         state = durable_state()
-        if code == 0:  # finished first: then all of it landed
+        if state != before:  # then the whole import landed, never a part of it
             assert len(state["observations"]) == cells and state["integrity"] == "ok"
             assert state["reviews"] == before["reviews"] and state["audit"][: len(before["audit"])] == before["audit"]
             before, cli_done = state, cli_done + 1
-        else:
-            assert state == before
     from kb.monitoring import workbook as mio
 
     counts = mio.import_file(xlsx, "final")  # nothing left locked; the import then lands whole
