@@ -144,3 +144,21 @@ def test_an_unreadable_durable_db_leaves_read_pages_serving(mon_kb, how, caplog)
         assert any("reviews database unreadable" in r.getMessage() for r in caplog.records)
     finally:
         os.chmod(mon_kb, stat.S_IRWXU)
+
+
+def test_notes_leave_the_graph_and_department_caches_alone(mon_kb):
+    """A note changes the snapshot but not departments or links: the graph is not rebuilt for it."""
+    from monitoring_helpers import app_for
+
+    from webapp import graphdata
+
+    app = app_for(mon_kb)
+    first = _snap(app)
+    graph = graphdata.kb_graph(first)
+    reviews.add_note(ITEM, "只是备注", "amy")
+    second = _snap(app)
+    assert second is not first and second.tags_version == first.tags_version
+    assert graphdata.kb_graph(second) is graph
+    reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
+    third = _snap(app)
+    assert third.tags_version > second.tags_version and graphdata.kb_graph(third) is not graph

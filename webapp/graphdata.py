@@ -23,10 +23,12 @@ _lock = threading.Lock()
 
 
 def kb_graph(snap: Snapshot) -> nx.DiGraph:
-    """kb.graph's networkx graph of the snapshot, built once per snapshot (a new build or review makes a new one)."""
+    """kb.graph's networkx graph of the snapshot, rebuilt when the build or a department/link review changes it
+    (a note leaves the graph as it is, so a reviewer writing notes costs the workers no graph rebuild)."""
+    key = (id(snap.build), snap.build.key, snap.tags_version, snap.degraded == "")
     with _lock:
-        if _cache.get("snap") is not snap:  # keyed by the snapshot itself, so graph and pages always agree
-            _cache.update(snap=snap, graph=kbg.build_graph(snap.items, snap.plans))
+        if _cache.get("key") != key:
+            _cache.update(key=key, graph=kbg.build_graph(snap.items, snap.plans))
         return _cache["graph"]
 
 

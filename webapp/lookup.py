@@ -77,11 +77,17 @@ def resolve_item(snap: Snapshot, item_id: str) -> dict[str, Any]:
         raise NotFoundWithHints(str(exc), hints) from None
 
 
+_names_cache: dict[str, Any] = {}
+
+
 def department_names(snap: Snapshot) -> set[str]:
-    """Every department named on some item or clause."""
-    names = {d["name"] for it in snap.items for d in it["departments"]}
-    names |= {d["name"] for it in snap.items for c in it["clauses"] for d in c["departments"]}
-    return names
+    """Every department named on some item or clause (computed again only when departments may have changed)."""
+    key = (id(snap.build), snap.build.key, snap.tags_version, snap.degraded == "")
+    if _names_cache.get("key") != key:
+        names = {d["name"] for it in snap.items for d in it["departments"]}
+        names |= {d["name"] for it in snap.items for c in it["clauses"] for d in c["departments"]}
+        _names_cache.update(key=key, names=frozenset(names))
+    return set(_names_cache["names"])
 
 
 def resolve_department(snap: Snapshot, name: str) -> str:

@@ -47,6 +47,7 @@ class Snapshot:
     changed: dict[str, dict[str, Any]]  # id → reviewed copy, for items some review touches
     dept_reviewed: frozenset[str]  # ids of items with department reviews
     degraded: str = ""  # why reviews are not shown ("" when they are)
+    tags_version: int = 0  # audit id of the last change to departments or links (notes leave it): graph caches
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
 
@@ -97,12 +98,16 @@ class _State:
         self.per_item: dict[str, set[int]] = defaultdict(set)
         self.changed: dict[str, dict[str, Any]] = {}
         self.snapshot: Snapshot | None = None
+        self.tags_version = 0
+        self.tags_touched = False  # set by place() when an assignment or link row moves
 
     def place(self, rid: int, row: dict[str, Any] | None) -> set[str]:
         """Put one review row (None: deleted) where it now points; the items whose state changes."""
         from kb.reviews.overlay import resolve_row
 
         touched = set()
+        if (self.rows.get(rid) or row or {}).get("kind") in ("assignment", "link"):
+            self.tags_touched = True
         old = self.item_of.pop(rid, None)
         if old is not None:
             self.per_item[old].discard(rid)
@@ -140,7 +145,9 @@ class _State:
         )
         items = [self.changed.get(i) or b.base[i] for i in b.order]
         self.version = version
-        self.snapshot = Snapshot(b, version, items, dict(self.changed), depts, degraded)
+        if self.tags_touched:
+            self.tags_version, self.tags_touched = version, False
+        self.snapshot = Snapshot(b, version, items, dict(self.changed), depts, degraded, self.tags_version)
         return self.snapshot
 
 

@@ -44,7 +44,8 @@ class Engine:
         self._vocab: Any = None
         self._speller: Any = None
         self._linked: dict[int, list[int]] | None = None
-        self._reviewed: tuple[Any, dict[int, dict[str, str]]] | None = None  # (snapshot, rows)
+        self._reviewed: tuple[Any, dict[int, dict[str, str]]] | None = None  # (snapshot key, rows)
+        self._reviewed_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per department, for that key
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -72,9 +73,13 @@ class Engine:
         reviewed = self.reviewed_departments()
         if not reviewed:
             return masks
+        done = self._reviewed_masks.get(name)
+        if done is not None:
+            return done
         member, lead = masks[0].copy(), masks[1].copy()
-        for row, roles in reviewed.items():  # the few items reviewers changed override the index
+        for row, roles in reviewed.items():  # the items reviewers changed override the index
             member[row], lead[row] = name in roles, roles.get(name) == "lead"
+        self._reviewed_masks[name] = (member, lead)
         return member, lead
 
     def reviewed_departments(self) -> dict[int, dict[str, str]]:
@@ -83,15 +88,17 @@ class Engine:
         from kb.reviews import snapshot
 
         snap = snapshot.current()
+        key = (id(snap.build), snap.tags_version, snap.degraded == "")  # notes leave departments as they are
         cached = self._reviewed
-        if cached is not None and cached[0] is snap:
+        if cached is not None and cached[0] == key:
             return cached[1]
         out = {}
         for iid in snap.dept_reviewed:
             row = self.ix.row(iid)
             if row is not None:
                 out[row] = {name: duty.role for name, duty in item_duties(snap.by_id[iid]).items()}
-        self._reviewed = (snap, out)
+        self._reviewed = (key, out)
+        self._reviewed_masks = {}
         return out
 
     def item_depts(self, i: int, reviewed: dict[int, dict[str, str]] | None = None) -> list[str]:

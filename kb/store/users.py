@@ -240,8 +240,9 @@ def authenticate(
 
     with _conn(conn) as c:
         row, _failure = _atomic(c, reserve)
+        password = (password or "")[: names.MAX_PASSWORD + 1]  # longer than any valid one: hashing stays bounded
         try:
-            ok: bool = _hasher().verify(row["password_hash"] if row else _dummy_hash(), password or "")
+            ok: bool = _hasher().verify(row["password_hash"] if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or not row or not row["active"]:
