@@ -339,3 +339,30 @@ def test_duty_changes_become_events(users):
     (event,) = service.events(HEALTH)
     assert (event["kind"], event["item"], event["detail"]) == ("duty.added", item, "配合")
     assert service.sync_duties(scope(), HEALTH) == 0
+
+
+def test_half_yearly_cadence_and_deadline_override(users):
+    from kb.progress import Forbidden, ProgressError, service
+    from kb.progress.board import Board
+    from kb.progress.scope import scope
+    from kb.progress.store import Draft
+    from kb.reviews.audit import read
+
+    item = _health_items(1)[0]
+    with pytest.raises(Forbidden):
+        service.set_cadence(users["health"], None, "half")
+    service.set_cadence(users["admin"], None, "half")
+    rep = service.write_report(users["health"], HEALTH, "2024H1", Draft(item, status="推进中"), submit=True)
+    assert rep["period"] == "2024H1"
+    with pytest.raises(ProgressError, match="不在本规划的报告期内"):
+        service.write_report(users["health"], HEALTH, "2024", Draft(item, status="推进中"), submit=True)
+    with pytest.raises(ProgressError, match="无法识别的完成时限"):
+        service.set_deadline(users["admin"], item, "明年")
+    service.set_deadline(users["admin"], item, "2024-09-30", "省里要求提前")
+    b = read(lambda conn: Board(conn, scope(), period="2024H2", today=date(2024, 8, 1)))
+    row = next(r for r in b.rows(HEALTH) if r["id"] == item)
+    assert row["deadline"]["source"] == "override" and row["deadline"]["date"] == "2024-09-30"
+    assert "deadline_near" in {r["code"] for r in row["rules"]}
+    service.set_deadline(users["admin"], item, "")  # back to the text's deadline
+    b = read(lambda conn: Board(conn, scope(), period="2024H2", today=date(2024, 8, 1)))
+    assert next(r for r in b.rows(HEALTH) if r["id"] == item)["deadline"]["source"] != "override"
