@@ -119,6 +119,9 @@ def ids() -> dict[str, str]:
         "fmt": "csv",
         "filename": "app.css",
         "token": "no-such-upload-token-0000",
+        "action": "disable",  # /admin/users/<name>/<action>
+        "aid": "1",  # a progress attachment
+        "rid": "1",  # a progress report
     }
 
 
