@@ -11,11 +11,12 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/antiword ] || ! fc-list 2>/dev/
     echo "warning: /usr/bin/chromium, antiword or fonts-wqy-microhei missing and cannot apt-get install them" >&2
   fi
 fi
-# The monitoring report test renders the Word draft: LibreOffice (docx → pdf) and poppler (pdf → png, pdffonts).
-if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null; then
+# The monitoring report and export tests render Word and Excel files: LibreOffice (docx/xlsx → pdf) and poppler
+# (pdf → png, pdffonts).
+if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "installing libreoffice-writer-nogui and poppler-utils (apt)"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null
+    echo "installing libreoffice-writer-nogui, libreoffice-calc-nogui and poppler-utils (apt)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils >/dev/null
   else
     echo "warning: soffice or pdftoppm missing and cannot apt-get install them" >&2
   fi

@@ -270,7 +270,7 @@ def test_review_queue_accept_reject_reassign_then_pages_and_export_follow(page):
     page.goto(f"/items/{item_a}")
     assert page.locator(f"[data-testid=dept-row][data-dept='{dept_a}']").count() == 1
     # the export follows, with its 依据 column
-    table = list(csv.reader(io.StringIO(page.request.get("/download/plan.csv").text().lstrip("\ufeff"))))
+    table = list(csv.reader(io.StringIO(page.request.get("/download/plan.csv?ids=1").text().lstrip("\ufeff"))))
     head = table[0]
     assert "依据" in head
     row = next(r for r in table[1:] if r[head.index("编号")] == item_m.split(":")[1])

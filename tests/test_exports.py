@@ -16,7 +16,8 @@ from kb.cli import main as kb_main
 from kb.commands.export import export_json
 from kb.duties import duties
 from kb.exports import ExportError, Filters, build_tables, export, render
-from kb.exports.rows import DEPT_COLUMNS, PLAN_COLUMNS, Column, Row, Table, is_reviewed, target_text
+from kb.exports.docx import fullwidth, office_table
+from kb.exports.rows import DEPT_COLUMNS, PLAN_COLUMNS, Column, Row, Table, is_reviewed, rules, target_text
 from kb.exports.safety import content_disposition, neutralise, safe_filename, xml_clean
 from kb.store import KB
 
@@ -136,36 +137,99 @@ def _xlsx(data: bytes):
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
+def _merged_in_data(ws) -> list[str]:
+    """Merged ranges that reach into the header/data rows (the autofilter range starts at row 3)."""
+    return [str(m) for m in ws.merged_cells.ranges if m.max_row >= 3]
+
+
 def test_xlsx_plan_layout(kb):
     result = export(kb, "plan", "xlsx")
     ws = _xlsx(result.data).worksheets[0]
     assert "任务分解责任清单" in ws["A1"].value and ws["A1"].font.b
-    assert [c.value for c in ws[3]] == PLAN_HEADERS
+    assert [c.value for c in ws[3]] == PLAN_HEADERS and "编号" not in PLAN_HEADERS  # no internal ids by default
     assert all(c.font.b and c.font.name == "黑体" for c in ws[3])
     assert ws.max_row == 3 + result.rows
-    expected_ids = [
-        it["id"].split(":")[1] for it in kb.items() if it["kind"] in ("goal", "measure", "implementation", "monitoring")
-    ]
-    assert [ws.cell(r, 4).value for r in range(4, ws.max_row + 1)] == expected_ids
-    merged = {str(m) for m in ws.merged_cells.ranges}
     last = chr(ord("A") + len(PLAN_COLUMNS) - 1)  # the title rows span every column
-    assert {f"A1:{last}1", f"A2:{last}2"} <= merged
-    domain_merges = [m for m in ws.merged_cells.ranges if m.min_col == m.max_col == 2]
-    assert len(domain_merges) >= 7  # one block per domain at least
-    for m in domain_merges:  # every merged domain block holds rows of that domain only
-        top = ws.cell(m.min_row, 2).value
-        assert top and all(
-            kb.item(f"yiyang-children-2021-2025:{ws.cell(r, 4).value}")["domain"] in (top, None)
-            for r in range(m.min_row, m.max_row + 1)
-        )
+    assert {str(m) for m in ws.merged_cells.ranges} == {f"A1:{last}1", f"A2:{last}2"}
+    assert _merged_in_data(ws) == []  # nothing merged inside the filter range: filtering and sorting work
+    numbers = [ws.cell(r, 1).value for r in range(4, ws.max_row + 1)]
+    assert numbers == list(range(1, result.rows + 1))  # 序号 stored as numbers, not text
+    assert all(ws.cell(r, 1).data_type == "n" for r in range(4, ws.max_row + 1))
+    domains = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)]
+    expected = [it for it in kb.items() if it["kind"] in ("goal", "measure", "implementation", "monitoring")]
+    assert all(domains) and len(set(domains)) >= 7  # every row repeats its domain
+    assert [d for d, it in zip(domains, expected, strict=True) if it["domain"]] == [
+        it["domain"] for it in expected if it["domain"]
+    ]
     assert ws.freeze_panes == "A4"
     assert ws.print_title_rows == "$3:$3"
     assert ws.auto_filter.ref == f"A3:{last}{ws.max_row}"
     ps = ws.page_setup
     assert ps.orientation == "landscape" and int(ps.paperSize) == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ps.fitToHeight) == 0 and ps.fitToWidth in (None, 1)
-    assert ws.column_dimensions["E"].width >= 50  # the task text column is the wide one
-    assert ws["E4"].alignment.wrap_text
+    widths = {ws.cell(3, ci).value: ws.column_dimensions[chr(64 + ci)].width for ci in range(1, len(PLAN_HEADERS) + 1)}
+    assert widths["目标任务"] == max(widths.values()) >= 60  # the task text gets the room
+    assert widths["领域"] < 20 and widths["完成时限"] < 16  # short columns fitted to their content
+    assert ws["D4"].alignment.wrap_text
+    serves = [ws.cell(r, PLAN_HEADERS.index("服务目标") + 1).value or "" for r in range(4, ws.max_row + 1)]
+    assert any(serves) and not any("…" in v for v in serves)  # goals served shown with their full titles
+
+
+def test_ids_only_when_asked(kb):
+    plain = json.loads(export(kb, "plan", "json").data)
+    with_ids = json.loads(export(kb, "plan", "json", Filters(ids=True)).data)
+    assert "编号" not in plain["columns"] and with_ids["columns"][3] == "编号"
+    assert [r["编号"] for r in with_ids["rows"]] == [i.split(":", 1)[1] for i in with_ids["items"]]
+    doc = Document(io.BytesIO(export(kb, "plan", "docx", Filters(ids=True)).data))
+    assert "编号" in [c.text for c in doc.tables[0].rows[0].cells]
+
+
+def test_dept_xlsx_filters_and_sorts(kb):
+    """Filtering 本单位职责 = 牵头 keeps every led item: the role and domain are on every row, none merged."""
+    result = export(kb, "dept", "xlsx", Filters(dept="市卫健委"))
+    ws = _xlsx(result.data).worksheets[0]
+    header = [c.value for c in ws[3]]
+    assert ws.auto_filter.ref.startswith("A3:") and _merged_in_data(ws) == []
+    role_col = header.index("本单位职责") + 1
+    roles = [ws.cell(r, role_col).value for r in range(4, ws.max_row + 1)]
+    report = duties(kb.items(), "市卫健委")
+    assert roles.count("牵头") == report["lead"] > 1 and roles.count("配合") == report["co"]
+    assert all(ws.cell(r, 1).data_type == "n" for r in range(4, ws.max_row + 1))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("市卫健委, 市教育局", "市卫健委，市教育局"),
+        ("规划(2021-2025年)", "规划（2021-2025年）"),
+        ("基数:2020年", "基数：2020年"),
+        ("提高到90%;", "提高到90%；"),
+        ("1,000人", "1,000人"),  # a number keeps its separator
+        ("3:1", "3:1"),
+        ("see (a)", "see (a)"),  # Latin text untouched
+        ("", ""),
+    ],
+)
+def test_fullwidth(text, expected):
+    assert fullwidth(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("到2023年,普及学前教育", "2023年"),
+        ("每年开展一次儿童健康检查", "逐年"),
+        ("持续推进儿童友好城市建设", "长期坚持"),
+        ("加强儿童保健服务", "2025年"),  # the text sets nothing: the plan's end
+        ("以2020年为基数,下降10%", "2025年"),  # a baseline is not a deadline
+    ],
+)
+def test_deadline_from_text(kb, text, expected):
+    from kb.exports.rows import Selection
+
+    sel = Selection(kb, Filters())
+    it = dict(kb.items(kind="measure")[0], text=text)
+    assert sel._deadline(it) == expected
 
 
 def test_xlsx_per_department_sheets(kb):
@@ -179,6 +243,9 @@ def test_xlsx_per_department_sheets(kb):
     assert len(wb.sheetnames) == len(set(wb.sheetnames)) == len(result.tables)
 
 
+OFFICE_HEADERS = ["序号", "领域", "目标任务", "牵头单位", "责任单位", "完成时限", "备注"]
+
+
 def test_docx_plan_layout(kb):
     result = export(kb, "plan", "docx")
     doc = Document(io.BytesIO(result.data))
@@ -186,6 +253,7 @@ def test_docx_plan_layout(kb):
     assert section.page_width > section.page_height and abs(section.page_width.cm - 29.7) < 0.1
     title = doc.paragraphs[0]
     assert "任务分解责任清单" in title.text and "导出日期" in doc.paragraphs[1].text
+    assert "（2021-2025年）" in title.text  # 公文 punctuation: full-width
     title_fonts = title.runs[0]._r.rPr.rFonts
     assert title_fonts.get(qn("w:eastAsia")) == "黑体"
     normal = doc.styles["Normal"].element.rPr.rFonts
@@ -195,14 +263,26 @@ def test_docx_plan_layout(kb):
     header = table.rows[0]
     assert header._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(r._tr.trPr is None or r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:4])
-    assert [c.text for c in header.cells] == PLAN_HEADERS
+    assert [c.text for c in header.cells] == OFFICE_HEADERS  # the 任务分解表 layout, no internal ids
     head_run = header.cells[0].paragraphs[0].runs[0]
     assert head_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "黑体" and head_run.bold
-    body_run = table.rows[1].cells[4].paragraphs[0].runs[0]
+    body_run = table.rows[1].cells[2].paragraphs[0].runs[0]
     assert body_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
     assert len(table._tbl.xpath(".//w:vMerge")) > result.rows / 2  # domain cells merged down the table
-    ids = [r.cells[3].text for r in table.rows[1:]]
-    assert ids[0].endswith("g1") and len(set(ids)) == result.rows
+    widths = [c.width.cm for c in table.rows[0].cells]
+    assert widths[2] == max(widths) > 9  # the task column gets the room
+    body = "".join(c.text for r in table.rows[1:] for c in r.cells)
+    assert "yiyang" not in body and "health-g" not in body
+    assert not any(ch in body for ch in ",;") and "，" in body  # half-width punctuation made full-width
+
+
+def test_office_table_projects_the_columns():
+    cols = [Column("序号", "no", 6, False), Column("目标任务", "task", 40), Column("依据", "basis", 20)]
+    rows = [Row(["1", "甲, 乙", "x"], "p:a", values={"no": "1", "task": "甲, 乙", "remark": "备"})]
+    out = office_table(Table("plan", "清单", "", "s", cols, rows))
+    assert [c.key for c in out.columns] == ["no", "task", "remark"]  # office columns the rows carry
+    assert out.rows[0].cells == ["1", "甲，乙", "备"]
+    assert set(rules()["office_columns"]) >= {"no", "domain", "task", "lead", "co", "deadline"}
 
 
 def test_csv_and_markdown(kb):
@@ -356,12 +436,52 @@ def test_reviewed_correction_in_export(reviewable_kb):
     short = item["id"].split(":")[1]
     reviews.add_assignment(item["id"], "民政局", by="tester", reason="导出测试", role="lead")
     with KB() as kb:
-        ws = _xlsx(export(kb, "plan", "xlsx").data).worksheets[0]
-        row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 4).value == short)
-        assert (
-            "市民政局" in ws.cell(row, 6).value.split("、") and ws.cell(row, 11).value == "人工审核"
-        )  # the UI's word (kb.labels)
+        ws = _xlsx(export(kb, "plan", "xlsx", Filters(ids=True)).data).worksheets[0]
+        header = [c.value for c in ws[3]]
+        row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, header.index("编号") + 1).value == short)
+        lead, status = ws.cell(row, header.index("牵头单位") + 1).value, ws.cell(row, header.index("状态") + 1).value
+        assert "市民政局" in lead.split("、") and status == "人工审核"  # the UI's word (kb.labels)
         reviewed = json.loads(export(kb, "plan", "json", Filters(reviewed_only=True)).data)
         assert reviewed["items"] == [item["id"]]
         dept = json.loads(export(kb, "dept", "json", Filters(dept="市民政局", role="lead")).data)
         assert item["id"] in dept["items"]
+
+
+# -- the files as an office opens them: rendered by LibreOffice ------------------------------------------
+TODAY_PAGES = 29  # 市卫健委's docx before the 公文 layout (landscape A4, as issue 22 counted it)
+
+
+def _render(path, tmp_path) -> tuple[int, list]:
+    """(page count, PNG of the first page) of a docx/xlsx rendered by LibreOffice and poppler."""
+    import subprocess
+
+    soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
+    if not soffice or not pdftoppm:
+        pytest.fail("LibreOffice (writer + calc) and poppler-utils are needed: scripts/test.sh installs them")
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    cmd = [soffice, "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300, env=env)
+    pdf = path.with_suffix(".pdf")
+    assert pdf.is_file(), f"LibreOffice could not open {path.name}"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True, text=True).stdout
+    pages = int(next(ln.split()[-1] for ln in info.splitlines() if ln.startswith("Pages:")))
+    stem = tmp_path / f"{path.stem}-page"
+    subprocess.run([pdftoppm, "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(stem)], check=True)
+    return pages, sorted(tmp_path.glob(f"{path.stem}-page*.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_department_files_render(kb, tmp_path, fmt):
+    """Both files open in LibreOffice; the docx for 市卫健委 takes under half the pages it took before."""
+    from PIL import Image
+
+    path = tmp_path / f"dept.{fmt}"
+    path.write_bytes(export(kb, "dept", fmt, Filters(dept="市卫健委")).data)
+    pages, pngs = _render(path, tmp_path)
+    assert pngs and pages >= 1
+    if fmt == "docx":
+        assert pages < TODAY_PAGES / 2, pages
+    with Image.open(pngs[0]) as im:
+        assert im.width > im.height  # landscape A4
+        assert sum(im.convert("L").histogram()[:128]) > 2000  # the page carries the table, not a blank render

@@ -33,7 +33,8 @@ def _filters(dept: str | None = None) -> Filters:
     reviewed = (request.args.get("reviewed_only") or request.args.get("reviewed") or "").lower() in TRUE
     if dept is not None:
         args["dept"] = dept
-    return Filters(reviewed_only=reviewed, **args)
+    ids = (request.args.get("ids") or "").lower() in TRUE  # the 编号 column (internal ids) only when asked
+    return Filters(reviewed_only=reviewed, ids=ids, **args)
 
 
 def _wants_json(fmt: str) -> bool:

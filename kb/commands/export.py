@@ -32,6 +32,7 @@ def register(sub) -> None:
     p.add_argument("--kind", help="类别: goal|measure|implementation|monitoring 或 主要目标/政策措施/组织实施/监测评估")
     p.add_argument("--role", help="职责 (with --dept): lead|co 或 牵头/配合")
     p.add_argument("--reviewed-only", action="store_true", help="仅导出已审核的条目")
+    p.add_argument("--ids", action="store_true", help="加一列编号(条目的内部编号)")
     p.add_argument("--per-dept-sheets", action="store_true", help="xlsx/docx: 每个部门另加一页清单")
     p.add_argument("-o", "--output", help="输出文件 (default: stdout for text formats)")
     p.set_defaults(func=cmd_export)
@@ -95,6 +96,7 @@ def cmd_export(args) -> int:
         dept=args.dept,
         role=args.role,
         reviewed_only=args.reviewed_only,
+        ids=args.ids,
     )
     try:
         with KB() as kb:

@@ -1,10 +1,14 @@
-"""docx rendering (python-docx): A4 landscape, 仿宋 body / 黑体 headings with w:eastAsia, repeating table header."""
+"""docx rendering (python-docx): the 公文 list — A4 landscape, 仿宋 body / 黑体 headings, repeating header.
+
+The document is the 任务分解表 offices publish (序号 | 领域 | 主要目标/任务 | 牵头单位 | 责任单位 | 完成时限 | 备注,
+kb/data/exports.json), with full-width punctuation; the working columns (类别, 状态, 依据 …) stay in the xlsx.
+"""
 
 from __future__ import annotations
 
 import io
 
-from kb.exports.rows import Table, display_width
+from kb.exports.rows import REMARK_COLUMN, Table, display_width, rules
 from kb.exports.safety import xml_clean
 
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
@@ -12,6 +16,54 @@ PAGE_W, PAGE_H, MARGIN_CM = 29.7, 21.0, 1.8
 CM_PER_UNIT = 0.19  # one Latin-width unit at 9 pt; a Chinese character is two
 CELL_PAD_CM = 0.45  # Word's default left+right cell margins, plus a little air
 SHORT = 10  # wrapping columns up to this width are fitted too (领域, 完成时限)
+
+
+def _chinese_side(text: str, i: int) -> bool:
+    """Whether the mark at i belongs to Chinese text: a non-ASCII neighbour, or an ASCII run without letters in it."""
+    prev, nxt = text[:i].rstrip()[-1:], text[i + 1 :].lstrip()[:1]
+    if prev.isdigit() and nxt.isdigit():
+        return False  # 1,000 · 3:1
+    if not (prev.isascii() and nxt.isascii()):
+        return True
+    start, end = i, i + 1
+    while start > 0 and text[start - 1].isascii():
+        start -= 1
+    while end < len(text) and text[end].isascii():
+        end += 1
+    run = text[start:end]
+    return not any(c.isalpha() for c in run) and not text.isascii()
+
+
+def fullwidth(text: str) -> str:
+    """Half-width , ; : ! ? ( ) next to Chinese text in their full-width form; 1,000 and 3:1 stay as they are."""
+    table = rules()["fullwidth"]
+    out: list[str] = []
+    skip_space = False
+    for i, ch in enumerate(text):
+        if skip_space and ch == " ":
+            continue  # a full-width mark carries its own space
+        skip_space = False
+        if ch in table and _chinese_side(text, i):
+            ch = table[ch]
+            skip_space = ch != "（"
+        out.append(ch)
+    return "".join(out)
+
+
+def office_table(table: Table) -> Table:
+    """The table in the 公文 column set (编号 kept only when the export asked for ids), text in full-width style."""
+    if table.layout == "indicators":  # already the indicator list's own office layout
+        out = table.project([c.key for c in table.columns])
+    else:
+        keys = list(rules()["office_columns"])
+        if any(c.key == "id" for c in table.columns):
+            keys.insert(keys.index("task"), "id")
+        out = table.project(keys, {"remark": REMARK_COLUMN})
+    for row in out.rows:
+        row.cells = [fullwidth(v) for v in row.cells]
+        row.title = fullwidth(row.title)
+    out.title = fullwidth(out.title)
+    return out
 
 
 def _font(run_or_style, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -120,10 +172,10 @@ def _table(doc, table: Table) -> None:
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(title.add_run(xml_clean(table.title)), HEAD_FONT, 16, True)
+    _font(title.add_run(xml_clean(fullwidth(table.title))), HEAD_FONT, 16, True)
     cap = doc.add_paragraph()
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(cap.add_run(xml_clean(table.caption())), BODY_FONT, 10.5)
+    _font(cap.add_run(xml_clean(fullwidth(table.caption()))), BODY_FONT, 10.5)
     widths = [Cm(w) for w in _column_cm(table)]
     t = doc.add_table(rows=1, cols=len(table.columns))
     t.style = "Table Grid"
@@ -168,7 +220,7 @@ def render_docx(tables: list[Table]) -> bytes:
         _landscape(section)
         if i == 0:
             _page_number_footer(section)
-        _table(doc, table)
+        _table(doc, office_table(table))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from kb import departments, labels
 from kb.duties import UnknownDepartment, duties
 from kb.labels import KIND, KIND_ALIAS, ROLE
+from kb.progress import deadlines
 from kb.store import KB
 
 LAYOUTS = ("plan", "dept", "indicators")
 TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
 REVIEWED, AUTO = labels.vocabulary("review_state")["reviewed"], labels.vocabulary("review_state")["automatic"]
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "exports.json"
 _SECTION_NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+[章部分]|[一二三四五六七八九十]+[、.．])\s*")
 
 
@@ -36,6 +41,13 @@ class Filters:
     dept: str | None = None
     role: str | None = None
     reviewed_only: bool = False
+    ids: bool = False  # the 编号 column (internal item ids) only when asked for
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict[str, Any]:
+    """Office column set and punctuation map from kb/data/exports.json."""
+    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Row:
     item: str
     title: str = ""
     role: str | None = None
+    values: dict[str, str] = field(default_factory=dict)  # every cell by column key, shown or not
 
 
 @dataclass
@@ -80,6 +93,20 @@ class Table:
             f"导出日期:{self.meta['date']}" if self.meta.get("date") else "",
         ]
         return "  ".join(p for p in parts if p)
+
+    def project(self, keys: list[str], extra: dict[str, Column] | None = None) -> Table:
+        """The same table with only these columns (in this order); `extra` defines keys the rows carry unshown."""
+        by_key = {c.key: c for c in self.columns}
+        for k, col in (extra or {}).items():
+            if any(k in r.values for r in self.rows):
+                by_key.setdefault(k, col)
+        cols = [by_key[k] for k in keys if k in by_key]
+        rows: list[Row] = []
+        for r in self.rows:
+            values = dict(zip((c.key for c in self.columns), r.cells, strict=False)) | r.values
+            rows.append(Row([values.get(c.key, "") for c in cols], r.item, r.title, r.role, values))
+        merge = tuple(k for k in self.merge if k in {c.key for c in cols})
+        return Table(self.layout, self.title, self.subtitle, self.sheet, cols, rows, merge, self.department, self.meta)
 
     def records(self) -> list[dict[str, str]]:
         """Rows as {header: value} dicts (json/Markdown use)."""
@@ -119,21 +146,32 @@ def basis_text(it: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+ID_COLUMN = Column("编号", "id", 14, False)
 PLAN_COLUMNS = [
     Column("序号", "no", 6, False),
     Column("领域", "domain", 10),
     Column("类别", "kind", 9),
-    Column("编号", "id", 14, False),
-    Column("目标任务", "task", 60),
+    Column("目标任务", "task", 70),
     Column("牵头单位", "lead", 18),
     Column("责任单位", "co", 22),
-    Column("服务目标", "serves", 24),
+    Column("服务目标", "serves", 30),
     Column("指标", "indicators", 24),
     Column("完成时限", "deadline", 10),
     Column("状态", "status", 9),
     Column("依据", "basis", 30),  # per body: 明确/推断(高)/推断(低)/待确认 and its evidence words (added last)
 ]
 DEPT_COLUMNS = [PLAN_COLUMNS[0], Column("本单位职责", "role", 8), *PLAN_COLUMNS[1:]]
+REMARK_COLUMN = Column("备注", "remark", 24)  # the 公文 list's last column: indicators and goals served
+
+
+def with_ids(columns: list[Column], ids: bool) -> list[Column]:
+    """The columns, with 编号 after 类别 when internal ids were asked for."""
+    if not ids:
+        return columns
+    at = next(i for i, c in enumerate(columns) if c.key == "kind") + 1
+    return [*columns[:at], ID_COLUMN, *columns[at:]]
+
+
 INDICATOR_COLUMNS = [
     Column("序号", "no", 6, False),
     Column("领域", "domain", 10),
@@ -271,23 +309,24 @@ class Selection:
         return _SECTION_NUMBER.sub("", it.get("section") or "") or KIND.get(it["kind"], it["kind"])
 
     def _deadline(self, it: dict[str, Any]) -> str:
+        """完成时限 as kb.progress.deadlines reads it from the text (到2023年, 每年, 持续推进), else the plan's end."""
         period = next((p["meta"].get("period") for p in self.plans if p["id"] == it["plan"]), None) or []
-        lo, hi = ([*period, None, None])[:2] if len(period) == 2 else (None, None)
-        years = {ind["year"] for ind in it.get("indicators") or [] if ind.get("year")}
-        # years the text sets as a deadline (到2023年, 2025年前); baselines (以2020年为基数) fall outside the period
-        years |= {int(y) for y in re.findall(r"(?<![\d(-])(20\d\d)年(?![)\d-])", it.get("text") or "")}
-        if lo and hi:
-            years = {y for y in years if lo <= y <= hi}
-        if years:
-            return "、".join(f"{y}年" for y in sorted(years))
-        return f"{hi}年" if hi else ""
+        if len(period) != 2:
+            return ""
+        d = deadlines.from_text(it.get("text") or "", (int(period[0]), int(period[1])))
+        if d["kind"] != "date":
+            return deadlines.KIND_LABELS[d["kind"]]
+        return f"{d['date'][:4]}年"
 
     def _goal_ref(self, gid: str, it: dict[str, Any]) -> str:
         g = self.by_id.get(gid)
         if g is None:
             return gid.split(":")[-1]
         where = f"【{g['domain']}】" if g.get("domain") != it.get("domain") else ""
-        return f"{where}{KIND['goal']}{g['number']}:{g['title']}"
+        title = g.get("title") or ""
+        if title.endswith("…"):  # a title cut short for lists: the file shows the goal in full
+            title = (g.get("text") or title).strip()
+        return f"{where}{KIND['goal']}{g['number']}:{title}"
 
     def _task(self, it: dict[str, Any]) -> tuple[str, str]:
         """(title, cell text): the title, then the text without repeating it."""
@@ -315,6 +354,13 @@ class Selection:
             "deadline": self._deadline(it),
             "status": REVIEWED if is_reviewed(it) else AUTO,
         }
+
+    def remark(self, c: dict[str, str]) -> str:
+        """The 备注 cell of the 公文 list: the indicators, then the goals a measure serves."""
+        parts = [c["indicators"]] if c["indicators"] else []
+        if c["serves"]:
+            parts.append("服务目标:" + c["serves"].replace("\n", ";"))
+        return "\n".join(parts)
 
     def describe(self, with_dept: bool = True) -> str:
         """The active filters in words (resolved names), for the caption under the title."""
@@ -351,10 +397,12 @@ class Selection:
 
     def plan_table(self) -> Table:
         """Layout (a): the whole plan, one row per goal/measure/implementation/monitoring item."""
-        rows = []
+        rows: list[Row] = []
+        cols = with_ids(PLAN_COLUMNS, self.f.ids)
         for n, it in enumerate(self.items(), 1):
             c = self.item_cells(it) | {"no": str(n)}
-            rows.append(Row([c[col.key] for col in PLAN_COLUMNS], it["id"], c["title"]))
+            c["remark"] = self.remark(c)
+            rows.append(Row([c[col.key] for col in cols], it["id"], c["title"], values=c))
         if not rows:
             raise self._empty("任务")
         return Table(
@@ -362,7 +410,7 @@ class Selection:
             self._title("任务分解责任清单"),
             self.describe(),
             "任务分解责任清单",
-            PLAN_COLUMNS,
+            cols,
             rows,
             merge=("domain",),
         )
@@ -373,10 +421,12 @@ class Selection:
         if not name:
             raise ExportError("请指定部门(--dept)")
         canonical = self._dept(name)
-        rows = []
+        rows: list[Row] = []
+        cols = with_ids(DEPT_COLUMNS, self.f.ids)
         for n, (role, it) in enumerate(self.dept_items(canonical), 1):
             c = self.item_cells(it) | {"no": str(n), "role": ROLE.get(role, role)}
-            rows.append(Row([c[col.key] for col in DEPT_COLUMNS], it["id"], c["title"], role))
+            c["remark"] = self.remark(c)
+            rows.append(Row([c[col.key] for col in cols], it["id"], c["title"], role, c))
         if not rows:
             raise self._empty(f"{canonical}的任务")
         dep = departments.get(canonical)
@@ -386,7 +436,7 @@ class Selection:
             self._title(f"任务分解责任清单({canonical})"),
             sub,
             canonical,
-            DEPT_COLUMNS,
+            cols,
             rows,
             merge=("role", "domain"),
             department=canonical,
@@ -394,7 +444,7 @@ class Selection:
 
     def indicator_table(self) -> Table:
         """Layout (c): one row per quantitative target with its owners and the measures that serve it."""
-        rows = []
+        rows: list[Row] = []
         items = self.items() if self.dept else [it for it in self.all_items if self._keep(it, kinds=None)]
         for it in items:
             c = self.item_cells(it)
@@ -416,7 +466,7 @@ class Selection:
                     ),
                     "status": c["status"],
                 }
-                rows.append(Row([cells[col.key] for col in INDICATOR_COLUMNS], it["id"], ind["name"]))
+                rows.append(Row([cells[col.key] for col in INDICATOR_COLUMNS], it["id"], ind["name"], values=cells))
         if not rows:
             raise self._empty("指标")
         return Table(

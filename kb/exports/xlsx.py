@@ -1,4 +1,8 @@
-"""xlsx rendering (xlsxwriter): title row, frozen bold header, merged domain cells, A4 landscape print setup."""
+"""xlsx rendering (xlsxwriter): title row, frozen bold header, A4 landscape print setup, a sortable filter range.
+
+Inside the autofilter range no cell is merged (a merged 领域 or 本单位职责 block filters to its first row and stops
+Excel sorting): every row repeats its values. 序号 is a number, so Excel neither warns nor sorts it as text.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ FONT_SIZE = 10.5
 LINE_HEIGHT = 13.0  # points per wrapped line at FONT_SIZE
 HEADER_ROW = 2  # title row 0, caption row 1, header row 2, data from row 3
 MAX_FIT = 40  # a non-wrapping column grows to its content up to this width
+MIN_WRAP = 8  # a wrapping column never shrinks below this (header words stay on one or two lines)
 
 
 def _formats(wb) -> dict:
@@ -44,8 +49,6 @@ def _formats(wb) -> dict:
         ),
         "cell": wb.add_format({**base, "text_wrap": True}),
         "center": wb.add_format({**base, "text_wrap": True, "align": "center"}),
-        # top, not vcenter: a domain spans pages, its name belongs on the first of them
-        "merged": wb.add_format({**base, "text_wrap": True, "align": "center", "valign": "top"}),
         "bold": wb.add_format({"font_name": BODY_FONT, "font_size": FONT_SIZE, "font_charset": 134, "bold": True}),
         "plain": wb.add_format({"font_name": BODY_FONT, "font_size": FONT_SIZE, "font_charset": 134}),
     }
@@ -67,14 +70,19 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def _widths(table: Table) -> list[float]:
-    """Column widths: fixed for wrapping text columns, fitted to content (Chinese = 2) for short ones."""
+    """Column widths from content (a Chinese character = 2): a wrapping column up to its width, a short one fitted.
+
+    A column whose longest line is short (领域, 完成时限, a department list) shrinks to it, so the task text
+    keeps the room it is given.
+    """
     out = []
     for ci, col in enumerate(table.columns):
+        lines = [line for r in table.rows for line in r.cells[ci].split("\n")]
+        longest = max([display_width(col.name)] + [display_width(line) for line in lines]) + 2
         if col.wrap:
-            out.append(col.width)
-            continue
-        longest = max([display_width(col.name)] + [display_width(r.cells[ci]) for r in table.rows])
-        out.append(min(max(col.width, longest + 2), MAX_FIT))
+            out.append(max(min(col.width, longest), MIN_WRAP))
+        else:
+            out.append(min(max(col.width, longest), MAX_FIT))
     return out
 
 
@@ -101,30 +109,23 @@ def write_table(wb, ws, table: Table, f: dict) -> None:
     for ci, col in enumerate(table.columns):
         ws.write_string(HEADER_ROW, ci, col.name, f["header"])
     ws.set_row(HEADER_ROW, 22)
-    runs = table.merge_runs()
-    covered = {(r, ci) for ci, rs in runs.items() for a, b in rs for r in range(a, b + 1)}
-    merge_cols = set(runs)
     task_col = next((i for i, c in enumerate(table.columns) if c.key == "task"), None)
     for ri, row in enumerate(table.rows):
         xr = HEADER_ROW + 1 + ri
         for ci, value in enumerate(row.cells):
-            if (ri, ci) in covered:
-                continue
             value = xml_clean(value)
-            centered = not table.columns[ci].wrap or ci in merge_cols
+            centered = not table.columns[ci].wrap or table.columns[ci].key in table.merge
+            if table.columns[ci].key == "no" and value.isdigit():
+                ws.write_number(xr, ci, int(value), f["center"])
+                continue
             fmt = f[("center" if centered else "cell") + ("_q" if is_formula_like(value) else "")]
             title = xml_clean(row.title)
             if ci == task_col and title and value.startswith(title) and len(value) > len(title):
                 ws.write_rich_string(xr, ci, f["bold"], title, f["plain"], value[len(title) :], fmt)
             else:
                 ws.write_string(xr, ci, value, fmt)
-        height = max(_lines(v, widths[ci]) for ci, v in enumerate(row.cells) if ci not in merge_cols)
+        height = max(_lines(v, widths[ci]) for ci, v in enumerate(row.cells))
         ws.set_row(xr, height * LINE_HEIGHT + 4)
-    for ci, rs in runs.items():
-        for a, b in rs:
-            ws.merge_range(
-                HEADER_ROW + 1 + a, ci, HEADER_ROW + 1 + b, ci, xml_clean(table.rows[a].cells[ci]), f["merged"]
-            )
     last = HEADER_ROW + len(table.rows)
     ws.freeze_panes(HEADER_ROW + 1, 0)
     ws.autofilter(HEADER_ROW, 0, last, n - 1)
