@@ -158,3 +158,21 @@ def test_restore_over_a_corrupt_database_keeps_its_bytes(kb_data, tmp_path):
 
 def test_backup_refuses_live_file(kb_data, capsys):
     assert main(["backup", "-o", str(kb_data / "reviews.sqlite")]) == 2
+
+
+def test_a_failing_migration_reports_its_own_error(kb_data, monkeypatch):
+    """The report's log said only "cannot rollback - no transaction is active"; the real cause must surface."""
+    from kb.store import durable
+
+    real = durable.migrations()
+    # RAISE(ROLLBACK) ends the transaction itself, as a full or read-only disk does on COMMIT
+    sql = (
+        "CREATE TABLE broken (x);\n"
+        "CREATE TRIGGER broken_t BEFORE INSERT ON broken BEGIN SELECT RAISE(ROLLBACK, 'disk full (simulated)'); END;\n"
+        "INSERT INTO broken VALUES (1);\n"
+    )
+    monkeypatch.setattr(durable, "migrations", lambda: [*real, (999, "broken", sql)])
+    conn = sqlite3.connect(kb_data / "reviews.sqlite", isolation_level=None)
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        durable.migrate(conn)
+    conn.close()
