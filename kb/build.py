@@ -22,7 +22,7 @@ from nlp.model import Plan
 from nlp.pipeline import analyse_file
 
 SCHEMA = Path(__file__).parent / "store" / "schema.sql"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: indicators.baseline_year
 KEEP_BUILDS = 2
 
 
@@ -152,7 +152,7 @@ def _write_plan(conn, plan: Plan, pos: int) -> None:
             ),
         )
         conn.executemany(
-            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     ind.id or f"{it.id}.i{n}",
@@ -170,6 +170,7 @@ def _write_plan(conn, plan: Plan, pos: int) -> None:
                     ind.span[0],
                     ind.span[1],
                     n,
+                    ind.baseline_year,
                 )
                 for n, ind in enumerate(it.indicators, 1)
             ],

@@ -170,3 +170,14 @@ def test_add_gb18030_chapter_plan(kb_data, capsys):
     assert (kb_data / "plans" / "women_chapters.txt").read_bytes() == (
         FIXTURES / "plans" / "women_chapters.txt"
     ).read_bytes()  # stored as published
+
+
+def test_indicator_baseline_year_is_stored(built_kb_env):
+    """以2020年为基数 reaches the KB as baseline_year, beside the phrase it came from."""
+    from kb.store import KB
+
+    with KB() as kb:
+        inds = [i for it in kb.items() for i in it["indicators"]]
+    based = [i for i in inds if (i.get("baseline") or "").startswith("以2020年")]
+    assert based and all(i["baseline_year"] == 2020 for i in based)
+    assert all(i["baseline_year"] is None for i in inds if not i.get("baseline"))

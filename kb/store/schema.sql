@@ -34,7 +34,7 @@ CREATE TABLE item_review (
 CREATE TABLE indicators (
   id TEXT PRIMARY KEY, item TEXT NOT NULL REFERENCES items(id), name TEXT NOT NULL, comparator TEXT NOT NULL,
   value REAL, value_max REAL, unit TEXT, per TEXT, scope TEXT, year INTEGER, baseline TEXT, raw TEXT NOT NULL,
-  start INTEGER NOT NULL, "end" INTEGER NOT NULL, rank INTEGER NOT NULL);
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL, rank INTEGER NOT NULL, baseline_year INTEGER);
 CREATE INDEX indicators_item ON indicators(item, rank);
 CREATE TABLE links (
   measure TEXT NOT NULL REFERENCES items(id), goal TEXT NOT NULL REFERENCES items(id), score REAL NOT NULL,
