@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 from typing import Any
 
 from kb import paths
@@ -48,8 +49,10 @@ def cmd_serve(args) -> int:
         from waitress import serve
 
         # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
+        wsgi = load_app(args.app)
+        _warm(None)
         serve(
-            load_app(args.app),
+            wsgi,
             host=args.host,
             port=args.port,
             threads=workers * args.threads // 2,
@@ -58,6 +61,36 @@ def cmd_serve(args) -> int:
         )
         return 0
     return _gunicorn(args.app, args.host, args.port, workers, args.threads)
+
+
+WARM_PATHS = ("/api/search?q=%E5%84%BF%E7%AB%A5", "/search?q=%E5%84%BF%E7%AB%A5")  # 儿童: the API and its page
+
+
+def _warm_worker(worker: Any) -> None:
+    """Warm the search when a worker boots, in the background: the worker accepts requests at once (a request
+    arriving meanwhile waits only for what is still loading), and the first search is not a cold one."""
+    import threading
+
+    threading.Thread(target=_warm, args=(worker,), name="search-warm-up", daemon=True).start()
+
+
+def _warm(worker: Any) -> None:
+    """Load the search index and analyser, then answer a search through the app itself (routes, templates,
+    per-process caches), so the first request after a restart is as fast as the rest."""
+    from werkzeug.test import Client
+
+    from kb.search import warm_up
+
+    start = time.perf_counter()
+    if not warm_up():
+        return
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        client = Client(app)
+        for path in WARM_PATHS:
+            client.get(path)
+    took = time.perf_counter() - start
+    print(f"search warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
 
 
 def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int:
@@ -79,6 +112,7 @@ def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int
                 "limit_request_field_size": 8190,
                 "accesslog": None,
                 "preload_app": False,
+                "post_worker_init": _warm_worker,
             }.items():
                 self.cfg.set(key, value)
 
