@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from kb import paths
-from kb.duties import UnknownDepartment, duties
+from kb.duties import UnknownDepartment, duties, item_duties
 from kb.monitoring import observations as obsdb
 from kb.reviews.audit import read
 from kb.store import KB
@@ -31,10 +31,10 @@ class Scope:
         return obsdb.plan_period(self.plans[plan])
 
     def departments(self) -> list[str]:
-        """Every department named on some item or clause (the ones that have duties), by name."""
-        names = {d["name"] for it in self.items for d in it["departments"]}
-        names |= {d["name"] for it in self.items for c in it["clauses"] for d in c["departments"]}
-        return sorted(names)
+        """Every department with a duty on some item (kb.duties), by name."""
+        if getattr(self, "_names", None) is None:
+            self._names = sorted({n for it in self.items for n in item_duties(it)})
+        return self._names
 
     def duties(self, department: str) -> dict[str, dict[str, Any]]:
         """item id → duty row (role lead/co, title, domain …) for a canonical department name."""
@@ -50,7 +50,7 @@ class Scope:
 
     def item_departments(self, item_id: str) -> dict[str, str]:
         """department → role for every department with a duty on this item (lead first)."""
-        out = {d: self.duties(d)[item_id]["role"] for d in self.departments() if item_id in self.duties(d)}
+        out = {n: d.role for n, d in item_duties(self.by_id[item_id]).items()}
         return dict(sorted(out.items(), key=lambda kv: (kv[1] != "lead", kv[0])))
 
 
