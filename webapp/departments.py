@@ -24,6 +24,22 @@ from webapp.render import twin
 
 bp = Blueprint("departments", __name__)
 OTHER_DOMAIN = "总体要求与组织实施"
+SORTS = {"doc": "文档顺序", "lead": "牵头在前", "kind": "按类别"}
+KIND_ORDER = ("goal", "measure", "implementation", "monitoring")
+
+
+@bp.app_context_processor
+def _print_header() -> dict[str, Any]:
+    """The line printed atop every page (print stylesheet): the plan and today's date in the plan's time zone."""
+    from webapp.timefmt import plan_today
+
+    def header() -> str:
+        plans = snapshot().plans
+        plan = plans[0]["title"] if len(plans) == 1 else "规划措施知识库"
+        day = plan_today()
+        return f"{plan} · 打印日期:{day.year}年{day.month}月{day.day}日"
+
+    return {"print_header": header}
 
 
 def department_counts(snap: Snapshot) -> list[dict[str, Any]]:
@@ -66,17 +82,33 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
         "targets": [{**brief(g), "indicators": [indicator_view(i) for i in g["indicators"]]} for g in goals],
         "indicators": [indicator_view(i) for i in it["indicators"]],
         "partners": [d["name"] for d in it["departments"] if d["name"] != name],
+        # a supporting department sees whom it supports: the leads named apart from the other co-owners
+        "leads": [d["name"] for d in it["departments"] if d["name"] != name and d["role"] == "lead"],
+        "co_partners": [d["name"] for d in it["departments"] if d["name"] != name and d["role"] != "lead"],
         "owners": owners(it),
     }
 
 
-def department_context(query: str) -> dict[str, Any]:
-    """The duty list of one department (any alias accepted)."""
+def _sorted(entries: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """A group's entries in the chosen order (stable: document order within equal keys)."""
+    if sort == "lead":
+        return sorted(entries, key=lambda e: e["role"] != "lead")
+    if sort == "kind":
+        return sorted(entries, key=lambda e: KIND_ORDER.index(e["kind"]) if e["kind"] in KIND_ORDER else 9)
+    return entries
+
+
+def department_context(query: str, role: str = "", sort: str = "doc") -> dict[str, Any]:
+    """The duty list of one department (any alias accepted), optionally only its lead or co items, sorted."""
     snap = snapshot()
     name = resolve_department(snap, query)
     invs = involvement_of(snap, name)
+    role = role if role in ROLE else ""
+    sort = sort if sort in SORTS else "doc"
     groups: dict[tuple[str, str], list] = {}
     for inv in invs:
+        if role and inv["role"] != role:
+            continue
         key = (inv["item"]["plan"], inv["item"]["domain"] or OTHER_DOMAIN)  # two plans never share a group
         groups.setdefault(key, []).append(_entry(snap, inv, name))
     partners = Counter(p for entries in groups.values() for e in entries for p in e["partners"])
@@ -94,7 +126,11 @@ def department_context(query: str) -> dict[str, Any]:
             "total": len(invs),
             "targets": len({t["id"] for es in groups.values() for e in es for t in e["targets"]}),
         },
-        "groups": [{"domain": d, "plan": p, "items": es} for (p, d), es in groups.items()],
+        "groups": [{"domain": d, "plan": p, "items": _sorted(es, sort)} for (p, d), es in groups.items()],
+        "role": role,
+        "sort": sort,
+        "roles": [("", "牵头和配合"), *ROLE.items()],
+        "sorts": list(SORTS.items()),
         "partners": [{"name": p, "count": n, "url": dept_url(p)} for p, n in partners.most_common()],
         "exports": export_links(name),
         "title": f"{name} 的职责",
@@ -116,9 +152,9 @@ def export_links(name: str) -> list[dict[str, str]]:
 
 @bp.get("/departments/<path:name>")
 def department_page(name: str):
-    ctx = department_context(name)
+    ctx = department_context(name, request.args.get("role", ""), request.args.get("sort", "doc"))
     if ctx["name"] != name:  # an alias: show the page under its canonical address
-        return redirect(url_for("departments.department_page", name=ctx["name"]), code=302)
+        return redirect(url_for("departments.department_page", name=ctx["name"], **request.args), code=302)
     return render_template("department.html", **ctx)
 
 
@@ -126,7 +162,8 @@ def department_page(name: str):
 def department_page_api(name: str):
     from flask import jsonify
 
-    return jsonify({"ok": True, **department_context(name)})
+    ctx = department_context(name, request.args.get("role", ""), request.args.get("sort", "doc"))
+    return jsonify({"ok": True, **ctx})
 
 
 @twin(bp, "/departments", "departments.html")

@@ -1,0 +1,91 @@
+"""Daily use (issue 22): a department page that names each lead, filters and sorts; print header; local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+import pytest
+
+from kb.duties import duties
+from kb.store import KB
+
+
+def _api(client, dept: str, **args):
+    query = "&".join(f"{k}={v}" for k, v in args.items())
+    resp = client.get(f"/api/departments/{quote(dept)}?{query}")
+    assert resp.status_code == 200
+    return resp.get_json()
+
+
+def _entries(data) -> list[dict]:
+    return [e for g in data["groups"] for e in g["items"]]
+
+
+def test_co_items_name_their_lead(client, web_data):
+    data = _api(client, "市教育局")
+    co = [e for e in _entries(data) if e["role"] == "co"]
+    assert co
+    with KB() as kb:
+        for e in co:
+            item = kb.item(e["id"])
+            leads = [d["name"] for d in item["departments"] if d["role"] == "lead"]
+            assert e["leads"] == leads and "市教育局" not in e["co_partners"]
+    html = client.get(f"/departments/{quote('市教育局')}").get_data(as_text=True)
+    assert html.count('data-testid="lead-of"') == len(co)
+
+
+@pytest.mark.parametrize(
+    "role, expected", [("lead", {"lead"}), ("co", {"co"}), ("", {"lead", "co"}), ("x", {"lead", "co"})]
+)
+def test_role_filter(client, web_data, role, expected):
+    data = _api(client, "市卫健委", role=role)
+    entries = _entries(data)
+    assert {e["role"] for e in entries} == expected
+    with KB() as kb:
+        report = duties(kb.items(), "市卫健委")
+    if role == "lead":
+        assert len(entries) == report["lead"]
+
+
+@pytest.mark.parametrize("sort", ["lead", "kind", "doc", "bogus"])
+def test_sort_keeps_every_item(client, web_data, sort):
+    plain = _api(client, "市卫健委")
+    data = _api(client, "市卫健委", sort=sort)
+    assert sorted(e["id"] for e in _entries(data)) == sorted(e["id"] for e in _entries(plain))
+    if sort == "lead":
+        for g in data["groups"]:
+            roles = [e["role"] for e in g["items"]]
+            assert roles == sorted(roles, key=lambda r: r != "lead")
+    assert data["sort"] == (sort if sort != "bogus" else "doc")
+
+
+def test_print_header_names_plan_and_date(client, web_data):
+    html = client.get(f"/departments/{quote('市卫健委')}").get_data(as_text=True)
+    assert 'data-testid="print-header"' in html and "打印日期" in html and "儿童发展规划" in html
+
+
+@pytest.mark.parametrize(
+    "value, zone, expected",
+    [
+        ("2024-03-05T06:20:00+00:00", "Asia/Shanghai", "2024-03-05 14:20"),
+        ("2024-03-05T06:20:00", "Asia/Shanghai", "2024-03-05 14:20"),  # no offset: stored UTC
+        ("2024-03-05T20:20:00Z", "Asia/Shanghai", "2024-03-06 04:20"),  # the local day turns
+        ("2024-03-05T06:20:00+00:00", "Europe/Berlin", "2024-03-05 07:20"),
+        ("2024-03-05T06:20:00+00:00", "Not/AZone", "2024-03-05 14:20"),  # a bad setting falls back
+        ("不是时间", "Asia/Shanghai", "不是时间"),
+        ("", "Asia/Shanghai", ""),
+    ],
+)
+def test_local_time(monkeypatch, value, zone, expected):
+    from webapp.timefmt import local_time
+
+    monkeypatch.setenv("KB_PLAN_TIMEZONE", zone)
+    assert local_time(value) == expected
+
+
+def test_local_time_accepts_datetime(monkeypatch):
+    from webapp.timefmt import local_time
+
+    monkeypatch.delenv("KB_PLAN_TIMEZONE", raising=False)
+    assert local_time(datetime(2024, 1, 1, 16, 0)) == "2024-01-02 00:00"
