@@ -14,12 +14,12 @@ import re
 import statistics
 from functools import lru_cache
 
+from nlp.headings import meaning
 from nlp.lang import read_lines
 from nlp.model import Repair
 from nlp.numerals import CN_CLASS, cn_number
 from nlp.reader import for_parsing
 from nlp.repair import apply_repairs
-from nlp.segment import meaning
 
 RUN_ON_MIN = 200  # a line this long holding several heading/number boundaries is run-on text
 RUN_ON_MARKERS = 3

@@ -4,45 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from nlp.furniture import is_furniture, is_prose
-from nlp.lang import read_lines
-from nlp.model import Heading, Repair
-from nlp.numerals import CN_CLASS, cn_number, cn_numeral
-from nlp.reader import PlanFormatError, for_parsing
-
-_CN = CN_CLASS
-SECTION_RE = re.compile(rf"^(?:({_CN})[、.]|第({_CN}|\d+)章)\s*(\S.*)$")
-SUBSECTION_RE = re.compile(
-    rf"^(?:[(]({_CN})[)]|({_CN})[)]|[(]({_CN})(?=[^)\d])|(?<![\d])[)](?=\S)|第({_CN}|\d+)节)\s*(\S.*)$"
+from nlp.headings import (  # noqa: F401 (vocabulary, cn_number: re-exported for callers of nlp.segment)
+    _SINGLE_CONCEPT,
+    _TRAIL,
+    BLOCK_RE,
+    ITEM_RE,
+    SECTION_RE,
+    SUBSECTION_RE,
+    after_heading_word,
+    compact,
+    front_headings,
+    is_domain_title,
+    meaning,
+    vocabulary,
 )
-ITEM_RE = re.compile(r"^(?:(\d{1,2})[.、](?![.])|[(](\d{1,2})[)]|(\d{1,2})[)]|([①-⑳]))\s*(.*)$")
-TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
-_TRAIL = re.compile(r"[\s。.::;,]+$")
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> dict[str, list[tuple[re.Pattern, str]]]:
-    """Heading patterns by level from nlp/data/structure.tsv."""
-    vocab: dict[str, list[tuple[re.Pattern, str]]] = {}
-    for line in read_lines("structure.tsv"):
-        level, pattern, meaning = line.split("\t")
-        vocab.setdefault(level, []).append((re.compile(pattern), meaning))
-    return vocab
-
-
-def is_domain_title(title: str) -> bool:
-    """A heading naming a development domain (儿童与健康, 妇女与经济), with or without a 发展领域 section."""
-    return meaning("domain", _TRAIL.sub("", title)) is not None
-
-
-def meaning(level: str, text: str) -> str | None:
-    """What a heading means (preface, domains, goal …) or None."""
-    for pattern, m in vocabulary().get(level, []):
-        if pattern.search(text):
-            return m
-    return None
+from nlp.lists import HeadlessLists
+from nlp.model import Heading, Repair
+from nlp.numerals import cn_number, cn_numeral
+from nlp.reader import PlanFormatError, for_parsing
+from nlp.toc import TocMixin
 
 
 @dataclass
@@ -93,23 +75,10 @@ def _lines(raw: str) -> list[Line]:
     return out
 
 
-def _is_toc_line(text: str) -> bool:
-    return bool(TOC_TAIL.search(text)) or text.isdigit()
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
-# A block heading ("主要目标", "2.策略措施。"), possibly followed on the same line by its first item.
-# A block heading may carry its own number: "1.主要目标", "(一)主要目标", "一、策略措施".
-BLOCK_RE = re.compile(rf"^(?:\d{{1,2}}[.、]\s*|[(]{_CN}[)]\s*|{_CN}、\s*)?([^\s,。::(]{{2,6}}?)\s*(?:[::。.]\s*|$)")
-_SINGLE_CONCEPT = re.compile(r"^[^、和及与]+$")
 _PUNCT = re.compile(r"[。,;::!?]")
-HEADLESS_MEASURE_LEN = 60  # median item length above which a headless numbered list holds measures
 
 
-class _Parser:
+class _Parser(TocMixin, HeadlessLists):
     """Line-by-line state machine over the genre's heading levels."""
 
     def __init__(self, raw: str):
@@ -138,6 +107,7 @@ class _Parser:
         self.skipped_under: str | None = None
         self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
         self.headless: list[list[RawItem]] = []  # runs of numbered items with no block heading, kind decided later
+        self.headless_warnings: list[int] = []
 
     # -- headings ---------------------------------------------------------------------------------
     def heading(self, line: Line, level: int, text: str, kind: str) -> None:
@@ -211,7 +181,7 @@ class _Parser:
             self.sub_kind = sub
             self.domain = None
             self.heading(line, 2, name, "subsection")
-            text_after = re.sub(r"^(指导思想|基本原则|总体目标|发展目标|总目标)[。.::]?", "", title)
+            text_after = after_heading_word("subsection", title)
             if text_after and sub:
                 self.new_item(sub, 1, line, title_offset=len(line.text) - len(text_after))
 
@@ -286,47 +256,6 @@ class _Parser:
         self.warnings.append(f"{where}: 跳过{under}未归属任何条目的 {len(self.skipped)} 段文字: {first.text[:30]}")
         self.skipped = []
 
-    # -- table of contents ------------------------------------------------------------------------
-    def toc_line(self, t: str) -> bool:
-        """True when t belongs to the table of contents (and is recorded), False when the TOC has ended."""
-        if self.section_kind != "toc":
-            if len(t) < 60 and _is_toc_line(t):  # a TOC without its 目录 heading: page numbers give it away
-                self.toc_entry(t)
-                return True
-            return False
-        if _is_toc_line(t):
-            self.toc_entry(t)
-            return True
-        c = _compact(t)
-        # Entries without page numbers run on until the text repeats the first entry or a preface starts.
-        if c == self.toc_first or meaning("section", c) == "preface" or len(t) > 40 or "。" in t[:-1]:
-            self.section_kind = None
-            return False
-        self.toc_entry(t)
-        return True
-
-    def toc_entry(self, t: str) -> None:
-        entry = TOC_TAIL.sub("", t).strip(" .…·")
-        if not entry or entry.isdigit():
-            return
-        if self.toc_first is None:
-            self.toc_first = _compact(entry)
-        m = SECTION_RE.match(entry)
-        if m:
-            self.toc_sections.append(cn_number(m.group(1) or m.group(2)))
-        m = SUBSECTION_RE.match(entry)
-        title = _compact(m.group(5) if m else entry)
-        if len(title) >= 4:
-            self.toc_titles.append(title)
-
-    def title_hints(self) -> None:
-        """Items whose text starts with a TOC entry take that entry as their title (注重工作创新|贯彻…)."""
-        titles = sorted(set(self.toc_titles), key=len, reverse=True)
-        for item in self.items:
-            first = item.lines[0]
-            head = first.text[item.body_start - first.lead :]
-            item.title_hint = next((t for t in titles if head.startswith(t) and len(head) > len(t)), None)
-
     # -- dispatch ---------------------------------------------------------------------------------
     def feed(self, line: Line) -> None:
         skipped = len(self.skipped)
@@ -339,9 +268,9 @@ class _Parser:
         if is_furniture(t):
             self.page_meta.append(t)
             return
-        c = _compact(t)
+        c = compact(t)
         if len(c) <= 3 and meaning("section", c) is None and self.section_kind in (None, "toc"):
-            for name in ("前言", "序言", "目录"):  # a front heading that lost its first character (" 言")
+            for name in front_headings():  # a front heading that lost its first character (" 言")
                 if name.endswith(c) and c != name:
                     self.repair_number(line, "", name[: len(name) - len(c)], "front_heading")
                     t = c = name
@@ -388,35 +317,6 @@ class _Parser:
                 self.new_item(kind, number, line, title_offset=len(t) - len(m.group(5)))
                 return
         self.paragraph(line)
-
-    def open_headless(self, line: Line, body: str) -> str:
-        """A numbered list with no 主要目标/策略措施 heading: kept, its kind decided from its items at the end."""
-        title = re.split(r"[。;,]", body, maxsplit=1)[0]
-        cue = meaning("list", title)
-        self.block, self.block_kind = None, cue or "goal"
-        self.expected[self.block_kind] = 1
-        self.headless.append([])
-        where = f"「{self.domain}」下" if self.domain else "没有领域标题,"
-        self.warnings.append(f"第 {line.no} 行起: {where}编号条目前没有「主要目标」或「策略措施」标题,按内容归类")
-        return self.block_kind
-
-    def settle_headless(self) -> None:
-        """Goals are short statements of targets; measures are titled paragraphs of tasks."""
-        for run in self.headless:
-            if run and run[0].kind == "principle":
-                self.warnings[self._headless_warning(run)] += f"为基本原则({len(run)} 条)"
-            if not run or run[0].kind not in ("goal", "measure"):
-                continue
-            lengths = sorted(sum(len(ln.text) for ln in it.lines) for it in run)
-            kind = "measure" if lengths[len(lengths) // 2] >= HEADLESS_MEASURE_LEN else "goal"
-            for it in run:
-                it.kind = kind
-            n = self._headless_warning(run)
-            label = "主要目标" if kind == "goal" else "措施"
-            self.warnings[n] += f"为{label}({len(run)} 条)" + ("" if run[0].domain else ",领域留空")
-
-    def _headless_warning(self, run: list[RawItem]) -> int:
-        return self.warnings.index(next(w for w in self.warnings if w.startswith(f"第 {run[0].lines[0].no} 行起")))
 
     def block_line(self, line: Line) -> bool:
         """A block heading; its first item may follow on the same line ("1.主要目标。(1)…")."""

@@ -1,0 +1,70 @@
+"""Tables of contents: entries with page numbers (or a run of short entries under 目录) and the titles they give.
+
+A mixin of the segmentation parser: it records the sections the TOC promises (so a truncated file is refused)
+and the entry titles (so an item whose heading lost its stop gets the title the TOC names).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.headings import SECTION_RE, SUBSECTION_RE, meaning
+from nlp.headings import compact as _compact
+from nlp.numerals import cn_number
+
+TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
+
+
+def is_toc_line(text: str) -> bool:
+    """A line ending in a page number (or only a page number)."""
+    return bool(TOC_TAIL.search(text)) or text.isdigit()
+
+
+class TocMixin:
+    """Table-of-contents handling for the parser (uses its section_kind, items and toc_* fields)."""
+
+    section_kind: str | None
+    toc_first: str | None
+    toc_sections: list[int]
+    toc_titles: list[str]
+    items: list
+
+    def toc_line(self, t: str) -> bool:
+        """True when t belongs to the table of contents (and is recorded), False when the TOC has ended."""
+        if self.section_kind != "toc":
+            if len(t) < 60 and is_toc_line(t):  # a TOC without its 目录 heading: page numbers give it away
+                self.toc_entry(t)
+                return True
+            return False
+        if is_toc_line(t):
+            self.toc_entry(t)
+            return True
+        c = _compact(t)
+        # Entries without page numbers run on until the text repeats the first entry or a preface starts.
+        if c == self.toc_first or meaning("section", c) == "preface" or len(t) > 40 or "。" in t[:-1]:
+            self.section_kind = None
+            return False
+        self.toc_entry(t)
+        return True
+
+    def toc_entry(self, t: str) -> None:
+        entry = TOC_TAIL.sub("", t).strip(" .…·")
+        if not entry or entry.isdigit():
+            return
+        if self.toc_first is None:
+            self.toc_first = _compact(entry)
+        m = SECTION_RE.match(entry)
+        if m:
+            self.toc_sections.append(cn_number(m.group(1) or m.group(2)))
+        m = SUBSECTION_RE.match(entry)
+        title = _compact(m.group(5) if m else entry)
+        if len(title) >= 4:
+            self.toc_titles.append(title)
+
+    def title_hints(self) -> None:
+        """Items whose text starts with a TOC entry take that entry as their title (注重工作创新|贯彻…)."""
+        titles = sorted(set(self.toc_titles), key=len, reverse=True)
+        for item in self.items:
+            first = item.lines[0]
+            head = first.text[item.body_start - first.lead :]
+            item.title_hint = next((t for t in titles if head.startswith(t) and len(head) > len(t)), None)
