@@ -126,3 +126,26 @@ def test_empty_result_help_card_gets_the_width(page):
     card = page.locator("[data-testid=empty-help]").bounding_box()
     main = page.locator("main").bounding_box()
     assert card["width"] > 0.8 * main["width"]
+
+
+def test_undo_twice_does_not_reapply(page):
+    _sign_in(page)
+    page.goto(f"/items/{MEASURE}")
+    page.fill("[data-testid=add-dept-form] input[name=department]", "市民政局")
+    page.fill("[data-testid=add-dept-form] input[name=reason]", "浏览器撤销测试")
+    page.click("[data-testid=add-dept-form] button[type=submit]")
+    page.goto("/reviews")
+    row = page.locator("[data-testid=audit-row]").filter(has_text="添加 市民政局").first
+    assert "为配合单位" in row.locator("[data-testid=summary]").inner_text()
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    row.locator("[data-testid=undo]").click()
+    page.wait_for_selector("text=已撤销:添加 市民政局")
+    assert asked and "撤销这项修改" in asked[0]  # a confirmation first
+    row = page.locator("[data-testid=audit-row]").filter(has_text="添加 市民政局").last
+    assert row.locator("[data-testid=undone]").count() == 1 and row.locator("[data-testid=undo]").count() == 0
+    undo_row = page.locator("[data-testid=audit-row]").first  # the newest: the undo itself, no 撤销 button
+    assert undo_row.locator("[data-testid=undo]").count() == 0 and "撤销:" in undo_row.inner_text()
+    page.goto(f"/items/{MEASURE}")
+    assert page.locator("[data-testid=dept-row][data-dept='市民政局']").count() == 0
+    assert page.errors == []

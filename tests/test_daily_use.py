@@ -89,3 +89,45 @@ def test_local_time_accepts_datetime(monkeypatch):
 
     monkeypatch.delenv("KB_PLAN_TIMEZONE", raising=False)
     assert local_time(datetime(2024, 1, 1, 16, 0)) == "2024-01-02 00:00"
+
+
+# -- undo that says what it does -------------------------------------------------------------------------
+M4 = "yiyang-children-2021-2025:health-m4"
+
+
+def _roles(client, item: str) -> dict[str, str]:
+    data = client.get(f"/api/items/{item}").get_json()
+    return {d["name"]: d["role"] for d in data["departments"]}
+
+
+def test_undo_twice_does_not_reapply_and_redo_is_its_own_action(reviewer, web_data):
+    from web_support import csrf
+
+    token = {"X-CSRF-Token": csrf(reviewer)}
+    added = next(d for d in ("市民政局", "市教育局", "市公安局") if d not in _roles(reviewer, M4))
+    resp = reviewer.post(
+        f"/api/items/{M4}/review", json={"action": "assignment.add", "department": added, "role": "co"}, headers=token
+    )
+    assert resp.status_code == 200, resp.get_json()
+    audit_id = resp.get_json()["audit_id"]
+    rows = reviewer.get("/api/reviews").get_json()["entries"]
+    row = next(e for e in rows if e["id"] == audit_id)
+    assert row["summary"] == f"添加 {added} 为配合单位" and row["undoable"] and "措施4" in row["item_title"]
+    first = reviewer.post(f"/api/reviews/{audit_id}/undo", json={}, headers=token)
+    assert first.status_code == 200 and added not in _roles(reviewer, M4)
+    second = reviewer.post(f"/api/reviews/{audit_id}/undo", json={}, headers=token)
+    assert second.status_code == 409 and "已撤销" in str(second.get_json())
+    undo_row = first.get_json()["audit_id"]
+    third = reviewer.post(f"/api/reviews/{undo_row}/undo", json={}, headers=token)  # 撤销 of the undo itself
+    assert third.status_code == 409 and added not in _roles(reviewer, M4)  # still undone: nothing re-applied
+    rows = {e["id"]: e for e in reviewer.get("/api/reviews").get_json()["entries"]}
+    assert rows[audit_id]["undone_by"] and rows[audit_id]["redoable"] and not rows[audit_id]["undoable"]
+    assert rows[undo_row]["summary"] == f"撤销:添加 {added} 为配合单位" and not rows[undo_row]["undoable"]
+    html = reviewer.get("/reviews").get_data(as_text=True)
+    assert "已撤销" in html and 'data-testid="redo"' in html and "data-confirm" in html
+    redo = reviewer.post(f"/api/reviews/{audit_id}/redo", json={}, headers=token)
+    assert redo.status_code == 200 and _roles(reviewer, M4)[added] == "co"
+    again = reviewer.post(f"/api/reviews/{audit_id}/redo", json={}, headers=token)
+    assert again.status_code == 409  # 恢复 twice is refused too
+    rows = {e["id"]: e for e in reviewer.get("/api/reviews").get_json()["entries"]}
+    assert rows[audit_id]["undoable"] and not rows[audit_id]["redoable"]

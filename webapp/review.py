@@ -12,7 +12,7 @@ from kb.labels import ACTION
 from kb.reviews.audit import ReviewError as AuditError
 from webapp.lookup import item_url, resolve_item, snapshot
 from webapp.render import error_response, twin, wants_json
-from webapp.reviewdata import audit
+from webapp.reviewdata import audit, entry
 from webapp.security import login_required
 
 bp = Blueprint("review", __name__)
@@ -96,6 +96,18 @@ def review_item(item_id: str):
 @login_required
 def undo(audit_id: int):
     fields = _fields()
+    e = entry(audit_id)
+    if e is not None and not e["undoable"] and (e["redoable"] or e["is_undo"]):
+        # a second click on 撤销 (or 撤销 of an undo) would re-apply the change: say so instead
+        msg = (
+            f"记录 #{audit_id} 已撤销(#{e['undone_by']}),无需再次撤销;如要恢复,请点“恢复”"
+            if e["redoable"]
+            else f"记录 #{audit_id} 本身是撤销操作;如要恢复原修改,请在被撤销的那一行点“恢复”"
+        )
+        if wants_json():
+            return error_response(409, msg)
+        flash(msg, "error")
+        return redirect(_back())
     try:
         new_id = reviews.undo(audit_id, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
@@ -105,7 +117,33 @@ def undo(audit_id: int):
         return redirect(_back())
     if wants_json():
         return jsonify({"ok": True, "audit_id": new_id, "undoes": audit_id})
-    flash(f"已撤销记录 #{audit_id}(新记录 #{new_id})", "ok")
+    flash(f"已撤销:{e['summary'] if e else f'记录 #{audit_id}'}(新记录 #{new_id})", "ok")
+    return redirect(_back())
+
+
+@bp.post("/api/reviews/<int:audit_id>/redo", endpoint="redo_api")
+@bp.post("/reviews/<int:audit_id>/redo")
+@login_required
+def redo(audit_id: int):
+    """恢复: re-apply a change that was undone (by undoing its undo), once."""
+    e = entry(audit_id)
+    undo_id = (e or {}).get("undone_by")
+    if not e or not e["redoable"] or not undo_id:
+        msg = f"记录 #{audit_id} 没有被撤销,无需恢复"
+        if wants_json():
+            return error_response(409, msg)
+        flash(msg, "error")
+        return redirect(_back())
+    try:
+        new_id = reviews.undo(undo_id, g.user["name"], _fields().get("reason", "") or "恢复")
+    except (reviews.ReviewError, AuditError) as exc:
+        if wants_json():
+            return error_response(409, str(exc))
+        flash(str(exc), "error")
+        return redirect(_back())
+    if wants_json():
+        return jsonify({"ok": True, "audit_id": new_id, "redoes": audit_id})
+    flash(f"已恢复:{e['summary']}(新记录 #{new_id})", "ok")
     return redirect(_back())
 
 

@@ -18,15 +18,64 @@ def _has_reviews() -> bool:
     return paths.reviews_db_path().exists() and not snapshot().degraded
 
 
-def entry_view(e: dict[str, Any]) -> dict[str, Any]:
-    """An audit entry as the pages show it: labels, link to the item, what changed."""
+def _title(ref: str) -> str:
+    """An item id as people read it: 政策措施3 加强……; the bare id when the KB no longer has it."""
+    from webapp.lookup import snapshot
+
+    it = snapshot().by_id.get(ref) if ref else None
+    if it is None:
+        return ref.split(":")[-1]
+    return f"{label(it)} {it.get('title') or ''}".strip()
+
+
+def describe(e: dict[str, Any], entries: dict[int, dict[str, Any]] | None = None) -> str:
+    """The change in words: 添加 市卫健委 为配合单位; an undo names what it took back."""
+    after, before = e.get("after") or {}, e.get("before") or {}
+    target, role = e.get("target") or "", ROLE.get((after or before).get("role") or "", "")
+    action = e["action"]
+    kind = action.split(".")[0]
+    if action == "undo":
+        orig = (entries or {}).get(e.get("undoes") or -1)
+        return f"撤销:{describe(orig)}" if orig else f"撤销记录 #{e.get('undoes')}"
+    if kind == "assignment":
+        verb = {"add": "添加", "accept": "确认", "reject": "删除", "role": "改定"}.get(action.split(".")[-1], "")
+        if action.endswith("reject"):
+            return f"删除 {target} 的职责"
+        return f"{verb} {target} 为{role or '责任'}单位"
+    if kind == "link":
+        return f"{ACTION.get(action, action)}:{_title(target)}"
+    return ACTION.get(action, action)
+
+
+def _undone(e: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> bool:
+    """Whether an entry's change is taken back now: undone by an undo that was not itself undone (恢复)."""
+    seen: set[int] = set()
+    undo_id = e.get("undone_by")
+    state = False
+    while undo_id and undo_id not in seen:  # undo → 恢复 → undo …: each level flips the state
+        seen.add(undo_id)
+        state = not state
+        undo_id = (by_id.get(undo_id) or {}).get("undone_by")
+    return state
+
+
+def entry_view(e: dict[str, Any], entries: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An audit entry as the pages show it: the change in words, the item's title, local time, undo/redo state."""
+    from webapp.timefmt import local_time
+
     after, before = e.get("after") or {}, e.get("before") or {}
     ref = after or before
     role = ref.get("role")
     target = e.get("target") or ""
+    is_undo = e["action"] == "undo"
+    undone = _undone(e, entries or {})
     out = {
         "id": e["id"],
         "at": e["at"],
+        "at_local": local_time(e["at"]),
+        "summary": describe(e, entries),
+        "item_title": _title(e.get("item") or "") if e.get("item") else "",
+        "value": _value(ref),
         "actor": e["actor"],
         "action": e["action"],
         "action_label": ACTION.get(e["action"], e["action"]),
@@ -38,14 +87,26 @@ def entry_view(e: dict[str, Any]) -> dict[str, Any]:
         "role_label": ROLE.get(role or "", ""),
         "decision": ref.get("decision"),
         "undoes": e.get("undoes"),
-        "undone_by": e.get("undone_by"),
-        "undoable": e.get("review_id") is not None and not e.get("undone_by") and not e.get("origin"),
+        "undone_by": e.get("undone_by") if undone else None,
+        # 撤销 takes back one change once; an undo entry is never 撤销-ed (that would re-apply the change):
+        # the row it undid offers 恢复 instead, as its own labelled action
+        "undoable": e.get("review_id") is not None and not undone and not e.get("origin") and not is_undo,
+        "redoable": undone and not is_undo and not e.get("origin"),
+        "is_undo": is_undo,
     }
     if e.get("kind") == "assignment" and target:
         out["target_url"] = url_for("departments.department_page", name=target)
     elif e.get("kind") == "link" and target:
         out["target_url"] = item_url(target)
     return out
+
+
+def _value(ref: dict[str, Any]) -> str:
+    """The value a change set, when it has one (an observation's figure, a note's first words)."""
+    if ref.get("value") is not None:
+        return f"{ref['value']}{ref.get('unit') or ''}"
+    body = ref.get("body") or ""
+    return body[:40] + ("…" if len(body) > 40 else "")
 
 
 def audit(
@@ -56,7 +117,19 @@ def audit(
         return []
     from kb.reviews import audit_log
 
-    return [entry_view(e) for e in reversed(audit_log(since=since, actor=actor, item=item, limit=limit))]
+    rows = audit_log(since=since, actor=actor, item=item, limit=limit)
+    by_id = {e["id"]: e for e in audit_log()}  # undo chains may reach outside the filtered rows
+    return [entry_view(e, by_id) for e in reversed(rows)]
+
+
+def entry(audit_id: int) -> dict[str, Any] | None:
+    """One audit entry as the pages show it (undoable / redoable now), or None."""
+    if not _has_reviews():
+        return None
+    from kb.reviews import audit_log
+
+    by_id = {e["id"]: e for e in audit_log()}
+    return entry_view(by_id[audit_id], by_id) if audit_id in by_id else None
 
 
 def latest(n: int) -> list[dict[str, Any]]:

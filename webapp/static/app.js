@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // Destructive actions (撤销, 恢复, 删除 …) ask first: a button with data-confirm names what it will do.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button[data-confirm]");
+    if (btn && !window.confirm(btn.getAttribute("data-confirm"))) ev.preventDefault();
+  });
+
   // Evidence: clicking a phrase button highlights where that department's evidence sits in the text.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("button.phrase[data-highlight]");
