@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 LOW, HIGH = 0.3, 1.5  # a rule is never switched off entirely nor doubled by a handful of decisions
+MIN_DECISIONS = 3  # a rule moves only after this many reviewed tags: one decision is about its item, not the rule
 
 
 def rule_key(rule: str) -> str | None:
@@ -30,7 +31,9 @@ def factors(decisions: Iterable[tuple[list[str], bool]]) -> dict[str, float]:
         for key in {k for r in rules if (k := rule_key(r))}:
             seen[key] += 1
             kept[key] += ok
-    return {k: round(min(HIGH, max(LOW, 2 * (kept[k] + 1) / (seen[k] + 2))), 3) for k in seen}
+    return {
+        k: round(min(HIGH, max(LOW, 2 * (kept[k] + 1) / (seen[k] + 2))), 3) for k in seen if seen[k] >= MIN_DECISIONS
+    }
 
 
 def live_decisions() -> list[tuple[list[str], bool]]:
