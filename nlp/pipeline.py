@@ -60,9 +60,15 @@ def analyse(
     level = meta.get("level") or "市"
     say("整理版面")
     layout = normalise(raw, form)
-    raw, _layout_map = apply_repairs(raw, layout)
+    read, (raw, layout_map) = raw, apply_repairs(raw, layout)
     say("修复文本")
-    seg = segment(raw)
+    try:
+        seg = segment(raw)
+    except PlanFormatError as exc:  # name the line of the text as read, not of the normalised one
+        if not (layout and exc.line):
+            raise
+        at = layout_map.to_raw(sum(len(ln) + 1 for ln in raw.split("\n")[: exc.line - 1]))
+        raise PlanFormatError(exc.message, read.count("\n", 0, at) + 1, exc.path) from None
     repairs = find_repairs(raw, level)
     taken = {(r.start, r.end, r.after) for r in repairs}
     repairs += [r for r in seg.repairs if (r.start, r.end, r.after) not in taken]
