@@ -91,6 +91,14 @@ def review_item(item_id: str):
     return redirect(item_url(it["id"]) + "#review")
 
 
+@bp.app_template_filter("localtime")
+def _localtime(value: str | None) -> str:
+    """Templates: a stored UTC time as 2024-03-05 14:20 in the plan's time zone (webapp.timefmt)."""
+    from webapp.timefmt import local_time
+
+    return local_time(value)
+
+
 @bp.post("/api/reviews/<int:audit_id>/undo", endpoint="undo_api")
 @bp.post("/reviews/<int:audit_id>/undo")
 @login_required
