@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from nlp.lang import cut, read_lines
 from nlp.model import KIND_LABELS, Clause, Item, Repair
-from nlp.repair import OffsetMap, _make
+from nlp.repair import OffsetMap, make_repair
 from nlp.segment import RawItem
 
 TITLE_MAX = 32
@@ -39,7 +39,7 @@ def clause_starts() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def domain_codes() -> list[tuple[str, str]]:
     """(keyword, code) pairs for domain headings, longest keyword first."""
-    pairs = [tuple(line.split("\t")[:2]) for line in read_lines("domains.tsv")]
+    pairs = [(cells[0], cells[1]) for cells in (line.split("\t") for line in read_lines("domains.tsv"))]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
@@ -126,11 +126,13 @@ def build_items(
     codes: dict[str, str] = {}
     for pos, ri in enumerate(raw_items):
         if ri.domain and ri.domain not in codes:
-            code = domain_code(ri.domain, len(codes) + 1)
+            fresh = domain_code(ri.domain, len(codes) + 1) or f"d{len(codes) + 1}"  # a domain always has a code
             taken = set(codes.values())
             # Two domains sharing a keyword code keep distinct ids (health, health2).
             codes[ri.domain] = (
-                code if code not in taken else next(f"{code}{n}" for n in range(2, 100) if f"{code}{n}" not in taken)
+                fresh
+                if fresh not in taken
+                else next(f"{fresh}{n}" for n in range(2, 100) if f"{fresh}{n}" not in taken)
             )
         raw_end = ri.lines[-1].end
         t0, t1 = omap.to_text(ri.body_start, before_inserts=True), omap.to_text(raw_end)
@@ -147,7 +149,7 @@ def build_items(
                 intact.append(len(title))
             if rule == "title_stop":
                 at = omap.to_raw(t0 + end)
-                suggestions.append(_make(raw, at, at, "。", rule, "missing_punct", conf))
+                suggestions.append(make_repair(raw, at, at, "。", rule, "missing_punct", conf))
                 split_titles.append((suggestions[-1], len(title)))
                 breaks = [end]
         local = (

@@ -67,7 +67,9 @@ def _fingerprint(rule: str, raw: str, start: int, end: int) -> str:
     return hashlib.sha1(f"{rule}|{ctx}".encode()).hexdigest()[:12]
 
 
-def _make(raw: str, start: int, end: int, after: str, rule: _Rule | str, kind: str = "", conf: float = 0.0) -> Repair:
+def make_repair(
+    raw: str, start: int, end: int, after: str, rule: _Rule | str, kind: str = "", conf: float = 0.0
+) -> Repair:
     """A Repair trimmed to its minimal edit (common prefix/suffix removed)."""
     name = rule.name if isinstance(rule, _Rule) else rule
     kind = rule.kind if isinstance(rule, _Rule) else kind
@@ -113,7 +115,7 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
         if rule.type == "regex":
             for m in rule.pattern.finditer(text):
                 repl = m.expand(rule.replacement.replace("{level}", level))
-                add(_make(raw, m.start(), m.end(), repl, rule))
+                add(make_repair(raw, m.start(), m.end(), repl, rule))
     lone: dict[str, list[_Rule]] = {}
     for rule in rules:
         if rule.type == "lone":
@@ -126,15 +128,15 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
                 if rule.pattern.match(text, b) and (
                     rule.before is None or rule.before.search(text[max(0, a - 12) : a])
                 ):
-                    add(_make(raw, a, b, rule.replacement.replace("{level}", level), rule))
+                    add(make_repair(raw, a, b, rule.replacement.replace("{level}", level), rule))
                     break
-    for rep in find_dropped(raw, text, _make):  # after the rules: a rule's repair at a point wins
+    for rep in find_dropped(raw, text, make_repair):  # after the rules: a rule's repair at a point wins
         add(rep)
     for rep in _close_brackets(raw, text, parentheticals):
         add(rep)
-    for rep in list_separators(raw, text, _make) + close_quotes(raw, text, _make):
+    for rep in list_separators(raw, text, make_repair) + close_quotes(raw, text, make_repair):
         add(rep)
-    for rep in find_stops(raw, text, _make):
+    for rep in find_stops(raw, text, make_repair):
         add(rep)
     return sorted(found, key=repair_order)
 
@@ -152,7 +154,7 @@ def _diff_inserts(raw: str, start: int, end: int, new: str, rule: str, kind: str
     while j < len(new):
         if i < end and new[j] == raw[i]:
             if pending:
-                reps.append(_make(raw, at, at, pending, rule, kind, conf))
+                reps.append(make_repair(raw, at, at, pending, rule, kind, conf))
                 pending = ""
             i, j = i + 1, j + 1
         else:
@@ -160,7 +162,7 @@ def _diff_inserts(raw: str, start: int, end: int, new: str, rule: str, kind: str
             pending += new[j]
             j += 1
     if pending:
-        reps.append(_make(raw, at, at, pending, rule, kind, conf))
+        reps.append(make_repair(raw, at, at, pending, rule, kind, conf))
     return reps
 
 
@@ -177,7 +179,7 @@ def _close_brackets(raw: str, text: str, words: tuple[str, ...]) -> list[Repair]
         for w in words:
             if text.startswith(w, m.end()) and not text.startswith(")", m.end() + len(w)):
                 at = m.end() + len(w)
-                reps.append(_make(raw, at, at, ")", "close_bracket", "missing_bracket", 0.9))
+                reps.append(make_repair(raw, at, at, ")", "close_bracket", "missing_bracket", 0.9))
                 break
     return reps
 

@@ -117,9 +117,11 @@ class _Parser(TocMixin, HeadlessLists):
 
     def repair_number(self, line: Line, before: str, after: str, rule: str) -> None:
         """A heading that lost its brackets or number gets them back (visible, reviewable)."""
-        from nlp.repair import _make
+        from nlp.repair import make_repair
 
-        self.repairs.append(_make(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9))
+        self.repairs.append(
+            make_repair(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9)
+        )
 
     def reset_numbering(self) -> None:
         """Item numbers restart under every section and domain (the preface keeps counting paragraphs)."""

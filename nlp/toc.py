@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.headings import SECTION_RE, SUBSECTION_RE, meaning
-from nlp.headings import compact as _compact
+from nlp.headings import SECTION_RE, SUBSECTION_RE, compact, meaning
 from nlp.numerals import cn_number
 
 TOC_TAIL = re.compile(r"(?:\s|[.…·]{2,})\s*\d{1,3}$")
@@ -39,7 +38,7 @@ class TocMixin:
         if is_toc_line(t):
             self.toc_entry(t)
             return True
-        c = _compact(t)
+        c = compact(t)
         # Entries without page numbers run on until the text repeats the first entry or a preface starts.
         if c == self.toc_first or meaning("section", c) == "preface" or len(t) > 40 or "。" in t[:-1]:
             self.section_kind = None
@@ -52,12 +51,12 @@ class TocMixin:
         if not entry or entry.isdigit():
             return
         if self.toc_first is None:
-            self.toc_first = _compact(entry)
+            self.toc_first = compact(entry)
         m = SECTION_RE.match(entry)
         if m:
             self.toc_sections.append(cn_number(m.group(1) or m.group(2)))
         m = SUBSECTION_RE.match(entry)
-        title = _compact(m.group(5) if m else entry)
+        title = compact(m.group(5) if m else entry)
         if len(title) >= 4:
             self.toc_titles.append(title)
 

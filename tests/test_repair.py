@@ -144,12 +144,12 @@ _PLAN = "".join(
     ],
 )
 def test_sentence_stops_from_the_plans_openers(run, expect):
-    from nlp.repair import _make
+    from nlp.repair import make_repair
     from nlp.repair_stops import find_stops, opener_rates
 
     text = _PLAN + "\n" + run + "。\n"
     assert opener_rates(text)["加强"] >= 0.9  # (almost) every 加强 of the plan opens a clause
-    reps = [r for r in find_stops(text, text, _make) if r.start > len(_PLAN)]
+    reps = [r for r in find_stops(text, text, make_repair) if r.start > len(_PLAN)]
     got = [text[r.start - 4 : r.start] + "|" + text[r.start : r.start + 2] for r in reps]
     assert got == ([expect] if expect else [])
     assert all(r.kind == "missing_punct" and r.rule == "sentence_stop" for r in reps)
@@ -174,7 +174,7 @@ def test_real_plan_fixtures_get_no_applied_edit(path):
     ],
 )
 def test_no_stop_after_a_clause_without_verb(run):
-    from nlp.repair import _make
+    from nlp.repair import make_repair
     from nlp.repair_stops import find_stops
 
     text = (
@@ -182,7 +182,7 @@ def test_no_stop_after_a_clause_without_verb(run):
         + "\n"
         + run
     )
-    assert [r for r in find_stops(text, text, _make) if r.start > text.index(run)] == []
+    assert [r for r in find_stops(text, text, make_repair) if r.start > text.index(run)] == []
 
 
 # Dropped characters found by the language: (plan context, damaged sentence, expected repair of the sentence).
@@ -205,21 +205,21 @@ _CONTEXT = "促进儿童事业发展。完善妇幼健康服务体系。加强�
     ],
 )
 def test_dropped_characters_from_the_language(sentence, expected):
-    from nlp.repair import _make
+    from nlp.repair import make_repair
     from nlp.repair_chars import find_dropped
 
     text = _CONTEXT + "\n" + sentence
-    reps = [r for r in find_dropped(text, text, _make) if r.start > len(_CONTEXT) and r.applied]
+    reps = [r for r in find_dropped(text, text, make_repair) if r.start > len(_CONTEXT) and r.applied]
     out = apply_repairs(text, reps)[0][len(_CONTEXT) + 1 :]
     assert out == expected
     assert all(r.kind == "dropped_char" and r.rule == "dropped_char_lexicon" for r in reps)
 
 
 def test_rival_words_make_a_suggestion_not_an_edit():
-    from nlp.repair import _make
+    from nlp.repair import make_repair
     from nlp.repair_chars import find_dropped
 
     # Both 提升儿童 and 提供儿童 are written intact: the site gets one candidate, below the apply threshold.
     text = "提升儿童素质。提升儿童能力。提供儿童服务。提供儿童帮助。\n着力提儿童综合素质。"
-    reps = [r for r in find_dropped(text, text, _make) if r.start > text.index("着力")]
+    reps = [r for r in find_dropped(text, text, make_repair) if r.start > text.index("着力")]
     assert len(reps) == 1 and not reps[0].applied and reps[0].confidence < 0.75

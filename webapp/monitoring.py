@@ -33,7 +33,7 @@ def monitoring_chart(row: dict[str, Any], large: bool = False):
     return trend_svg(row, 560, 200, labels=True) if large else trend_svg(row, 120, 40)
 
 
-def _data() -> tuple[dict[str, dict], list[dict], list[dict]]:
+def monitoring_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
     """(indicator index, overview rows, orphans) once per request."""
     if "monitoring" not in g:
         index = obsdb.indicator_index()
@@ -131,7 +131,7 @@ def _departments(rows: list[dict]) -> list[dict[str, Any]]:
 
 @twin(bp, "/monitoring", "monitoring/overview.html")
 def overview_page() -> dict[str, Any]:
-    _index, rows, orphans = _data()
+    _index, rows, orphans = monitoring_rows()
     flagged = [row_json(r) for r in rows if r["assessment"]["warnings"]]
     return {
         "title": "监测评估",
@@ -148,7 +148,7 @@ def overview_page() -> dict[str, Any]:
 
 @twin(bp, "/monitoring/domain/<code>", "monitoring/list.html")
 def domain_page(code: str) -> dict[str, Any]:
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     mine = [r for r in rows if (r["indicator"]["domain_code"] or OTHER) == code]
     if not mine:
         raise NotFoundWithHints(
@@ -172,7 +172,7 @@ def domain_page(code: str) -> dict[str, Any]:
 def department_page(name: str) -> dict[str, Any]:
     dep = departments.resolve(name)
     name = dep.canonical if dep else name  # any alias (教育局, 卫生健康部门) opens the same dashboard
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     lead = mon.select(rows, department=name, role="lead")
     co = mon.select(rows, department=name, role="co")
     if not lead and not co:
@@ -197,7 +197,7 @@ def department_page(name: str) -> dict[str, Any]:
 
 def _find(ind_id: str) -> dict[str, Any]:
     """The monitoring row of an indicator by full or short id (kb.lookup); 404 with the overview link."""
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     by_id = {r["indicator"]["id"]: r for r in rows}
     try:
         return by_id[resolve_id(by_id, ind_id, what="指标")]
@@ -277,7 +277,7 @@ def enter_value(ind_id: str):
             convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
             known_unit=r["unit"],
         )
-        counts = obsdb.write([entry], g.user["name"], _data()[0])
+        counts = obsdb.write([entry], g.user["name"], monitoring_rows()[0])
     except obsdb.ObservationError as exc:
         if wants_json():
             return error_response(422, str(exc))
@@ -316,7 +316,7 @@ def enter_value(ind_id: str):
     return redirect(back)
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
+def download_response(data: bytes, filename: str, mimetype: str) -> Response:
     resp = Response(data, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return resp
@@ -324,8 +324,8 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 
 @bp.get("/monitoring/template.xlsx")
 def template_download():
-    index, rows, _ = _data()
-    return _download(
+    index, rows, _ = monitoring_rows()
+    return download_response(
         template(index, {r["indicator"]["id"]: r["rows"] for r in rows}),
         f"监测数据模板-{date.today():%Y%m%d}.xlsx",
         XLSX,
@@ -336,7 +336,7 @@ def template_download():
 def report_download(fmt: str):
     if fmt not in ("xlsx", "docx"):
         abort(404, description="报告格式只支持 xlsx 或 docx")
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     args = {k: request.args.get(k) or None for k in ("plan", "domain", "department")}
     if args["domain"] == OTHER:
         rows, args["domain"] = [r for r in rows if not r["indicator"]["domain_code"]], None
@@ -346,7 +346,9 @@ def report_download(fmt: str):
     label = "".join(f"·{v}" for v in args.values() if v)
     title = f"监测评估报告{label}"
     maker = report_docx if fmt == "docx" else report_xlsx
-    return _download(maker(chosen, title), f"{title}-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)
+    return download_response(
+        maker(chosen, title), f"{title}-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX
+    )
 
 
 @bp.post("/api/monitoring/import")
@@ -361,7 +363,7 @@ def import_upload():
         flash("请选择要导入的 xlsx 文件", "error")
         return redirect(url_for("monitoring.overview_page") + "#import")
     try:
-        counts = import_file(up.read(), g.user["name"], _data()[0])
+        counts = import_file(up.read(), g.user["name"], monitoring_rows()[0])
     except ImportRejected as exc:
         errors = [{"row": e.row, "col": e.col, "message": e.message} for e in exc.errors]
         if wants_json():

@@ -11,7 +11,7 @@ from flask import abort, flash, g, jsonify, redirect, request, url_for
 from kb.monitoring import annual, final, registry
 from kb.monitoring.tables import to_docx, to_xlsx
 from kb.store import KB
-from webapp.monitoring import DOCX, XLSX, _data, _download, bp
+from webapp.monitoring import DOCX, XLSX, bp, download_response, monitoring_rows
 from webapp.render import error_response, twin, wants_json
 from webapp.security import login_required
 
@@ -39,7 +39,7 @@ def annual_download(fmt: str):
     """The annual report draft of one plan and year (?year=, ?plan=), docx with charts or Markdown."""
     if fmt not in ("docx", "md"):
         abort(404, description="年度统计监测报告只支持 docx 或 md")
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     with KB() as kb:
         plan = _plan(kb)
         domains = annual.plan_domains(kb, plan["id"])
@@ -49,15 +49,15 @@ def annual_download(fmt: str):
     report = annual.build(plan, rows, domains, year, charts=fmt == "docx")
     name = f"{year}年统计监测报告(初稿)-{date.today():%Y%m%d}.{fmt}"
     if fmt == "md":
-        return _download(annual.markdown(report).encode("utf-8"), name, MD)
+        return download_response(annual.markdown(report).encode("utf-8"), name, MD)
     from kb.monitoring.annual_docx import report_docx
 
-    return _download(report_docx(report), name, DOCX)
+    return download_response(report_docx(report), name, DOCX)
 
 
 @twin(bp, "/monitoring/registry", "monitoring/registry.html")
 def registry_page() -> dict[str, Any]:
-    index, _rows, _ = _data()
+    index, _rows, _ = monitoring_rows()
     return {
         "title": "统计监测指标体系",
         "fields": registry.FIELDS,
@@ -74,7 +74,7 @@ def registry_update(ind_id: str):
     """An admin edits one indicator's 定义/计算方法/计量单位/资料来源/报送频率 (form or JSON)."""
     if g.user.get("role") != "admin":
         return error_response(403, "只有管理员可以修改统计监测指标体系")
-    index, _rows, _ = _data()
+    index, _rows, _ = monitoring_rows()
     ind = index.get(ind_id)
     if ind is None:
         return error_response(404, f"没有这个指标“{ind_id[:80]}”")
@@ -99,10 +99,10 @@ def registry_update(ind_id: str):
 def registry_download(fmt: str):
     if fmt not in ("xlsx", "docx"):
         abort(404, description="指标体系只支持 xlsx 或 docx")
-    index, _rows, _ = _data()
+    index, _rows, _ = monitoring_rows()
     sheet = registry.sheet(registry.entries(index), "统计监测指标体系")
     data = (to_docx if fmt == "docx" else to_xlsx)([sheet])
-    return _download(data, f"统计监测指标体系-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)
+    return download_response(data, f"统计监测指标体系-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)
 
 
 @bp.get("/monitoring/final.<fmt>")
@@ -110,10 +110,10 @@ def final_download(fmt: str):
     """The 终期评估表 (goals with target, baseline, final value, verdict; measures with their departments)."""
     if fmt not in ("xlsx", "docx"):
         abort(404, description="终期评估表只支持 xlsx 或 docx")
-    _index, rows, _ = _data()
+    _index, rows, _ = monitoring_rows()
     with KB() as kb:
         plan = _plan(kb)
         items = kb.items(plan=plan["id"])
     sheets = final.sheets(plan, items, rows, _year(None), final.report_status())
     data = (to_docx if fmt == "docx" else to_xlsx)(sheets)
-    return _download(data, f"终期评估表-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)
+    return download_response(data, f"终期评估表-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)

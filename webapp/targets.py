@@ -28,9 +28,9 @@ STATUS_ORDER = {"unmet": 0, "met": 1, "nodata": 2}
 
 def _monitoring_rows() -> dict[str, dict[str, Any]]:
     """Monitoring state per indicator id (status, warnings, years) so the table can show and take values."""
-    from webapp.monitoring import _data, row_json
+    from webapp.monitoring import monitoring_rows, row_json
 
-    _index, rows, _orphans = _data()
+    _index, rows, _orphans = monitoring_rows()
     out = {}
     for r in rows:
         j = row_json(r)

@@ -20,7 +20,7 @@ from kb.progress import Conflict, ProgressError, rules, status_code, status_labe
 from kb.progress.board import Board
 
 KIND = "plan-kb-progress-packet"
-SHEET, IND_SHEET, META = "进度报告", "指标数值", "_meta"
+SHEET, IND_SHEET, META = "进度报告", "指标数值", "read_meta"
 FIXED = ["条目编号", "条目", "领域", "职责", "完成时限", "上期状态", "上期工作进展"]
 EDIT = {
     "状态": "status",
@@ -157,7 +157,7 @@ class Change:
         return {"item": self.item, "title": self.title, "submit": self.submit, "changes": self.diffs}
 
 
-def _open(data: bytes):
+def open_packet(data: bytes):
     from openpyxl import load_workbook
 
     if len(data) > MAX_BYTES:
@@ -179,7 +179,7 @@ def _cell(row: list[Any], cols: dict[str, int], head: str) -> Any:
     return row[c] if c is not None and c < len(row) else None
 
 
-def _meta(wb) -> dict[str, str]:
+def read_meta(wb) -> dict[str, str]:
     if META not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise ImportRejected([CellError(0, "", "这不是本系统生成的进度填报包(缺少工作表),请重新下载")])
     out = {str(r[0].value): str(r[1].value) for r in wb[META].iter_rows(max_col=2) if r[0].value is not None}
@@ -215,8 +215,8 @@ def _sheet_cells(ws, sheet: str, errors: list[CellError], wanted: list[str]) -> 
 
 def read(data: bytes, board: Board, department: str, conn: sqlite3.Connection) -> list[Change]:
     """Validate every cell against the department's duties; the changes it would make, or ImportRejected."""
-    wb = _open(data)
-    meta = _meta(wb)
+    wb = open_packet(data)
+    meta = read_meta(wb)
     errors: list[CellError] = []
     if meta.get("department") != department:
         raise ImportRejected([CellError(0, "", f"这是{meta.get('department')}的填报包,不能导入到{department}")])
@@ -308,7 +308,7 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
         if v is not None and not isinstance(v, str):
             v = str(v)
         try:
-            fields[name] = store._clean_text(name, v)
+            fields[name] = store.clean_text(name, v)
             if name == "evidence":
                 store.check_evidence(fields[name])
         except ProgressError as exc:

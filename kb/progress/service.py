@@ -194,7 +194,7 @@ def import_packet(
     from kb.progress import packet
     from kb.progress.board import Board
 
-    wb_meta = packet._meta(packet._open(data))
+    wb_meta = packet.read_meta(packet.open_packet(data))
     dept = canonical(department or wb_meta.get("department", ""))
     if user.get("role") == "reporter" and user.get("department") != dept:
         raise ImportRejected(

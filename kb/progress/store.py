@@ -31,7 +31,7 @@ class Draft:
     indicator_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _clean_text(name: str, value: Any) -> str:
+def clean_text(name: str, value: Any) -> str:
     text = "" if value is None else str(value)
     text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text).replace("\r\n", "\n").strip()
     limit = int(rules()["text_limits"][name])
@@ -88,7 +88,7 @@ def validate(draft: Draft, item: dict[str, Any], period: Period, index: dict[str
         raise ProgressError(f"状态须为 {' / '.join(rules()['statuses'].values())},而不是“{draft.status}”")
     fields: dict[str, Any] = {"status": code}
     for name in TEXT_FIELDS:
-        fields[name] = _clean_text(name, getattr(draft, name))
+        fields[name] = clean_text(name, getattr(draft, name))
     check_evidence(fields["evidence"])
     fields["indicator_values"] = indicator_entries(item, draft.indicator_values, period, index)
     return fields
@@ -229,7 +229,7 @@ def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int
     """退回: the admin sends a submitted report back with a comment (inside the caller's transaction)."""
     if user.get("role") != "admin":
         raise Forbidden("只有管理员(妇儿工委办)可以退回报告")
-    comment = _clean_text("return_comment", comment)
+    comment = clean_text("return_comment", comment)
     if not comment:
         raise ProgressError("请填写退回意见")
     old = get_by_id(conn, report_id)
