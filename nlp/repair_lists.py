@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from nlp.lang import read_lines
 from nlp.model import Repair
+from nlp.registry import departments
 
 # A stop ends a quotation's reach: an unclosed “ is closed before the first of these.
 _QUOTE_STOPS = re.compile(r"[,。;:!?\n]")
@@ -17,12 +18,7 @@ _LIST_WINDOW = 16  # how far back a 、 shows that we are inside an enumeration 
 def list_terms() -> re.Pattern:
     """Regex of enumeration members: data terms plus every department name of two or more characters."""
     terms = set(read_lines("list_terms.txt"))
-    try:
-        from nlp.registry import departments
-
-        terms |= {n for d in departments() for n in d.names if len(n) >= 2}
-    except ImportError:
-        pass
+    terms |= {n for d in departments() for n in d.names if len(n) >= 2}
     return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
 
 

@@ -43,9 +43,7 @@ def cmd_serve(args) -> int:
         build()
     workers = args.workers or max(2, (os.cpu_count() or 1) * 2)
     print(f"Plan KB 服务: http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    try:
-        import gunicorn  # noqa: F401 (not on Windows: waitress serves there)
-    except ImportError:
+    if sys.platform == "win32":  # gunicorn is not installed on Windows (setup.cfg): waitress serves there
         from waitress import serve
 
         # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
