@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from kb.store.users import LoginFailed, LoginThrottled, authenticate
 from webapp.render import error_response, wants_json
-from webapp.security import csrf_token, sign_in, sign_out
+from webapp.security import csrf_token, safe_next, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after sign-in (no open redirect)."""
-    if not target:
-        return url_for("home.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
-    return target
 
 
 def _client_ip() -> str:
@@ -29,7 +17,7 @@ def _client_ip() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"), url_for("home.index"))
     if request.method == "GET":
         if g.user:
             return redirect(next_url)

@@ -19,7 +19,7 @@ from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from kb.monitoring.workbook import ImportRejected, import_file, template
 from webapp.monitoring_svg import trend_svg
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
-from webapp.security import login_required
+from webapp.security import login_required, safe_next
 
 bp = Blueprint("monitoring", __name__)
 OTHER = "other"
@@ -243,12 +243,6 @@ def observations_api(ind_id: str):
     )
 
 
-def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 @bp.post("/api/indicators/<ind_id>/observations")
 @bp.post("/monitoring/indicator/<ind_id>")  # registered first: url_for() gives the HTML form's address
 @login_required
@@ -259,7 +253,7 @@ def enter_value(ind_id: str):
     f = (request.get_json(silent=True) or {}) if request.is_json else request.form
     if not hasattr(f, "get"):
         abort(400, description="请求体必须是 JSON 对象")
-    back = _safe_next(
+    back = safe_next(
         request.form.get("next") if not request.is_json else None,
         url_for("monitoring.indicator_page", ind_id=ind["id"]),
     )

@@ -7,6 +7,7 @@ import os
 import secrets
 from functools import wraps
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -149,3 +150,11 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`target` when it is a same-site path, else `default`: the one open-redirect guard for every form's next."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
