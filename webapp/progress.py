@@ -32,6 +32,7 @@ from kb.progress.store import Draft
 from kb.store.durable import durable_connection
 from webapp.permissions import ADMIN, EDITORS, REPORTER, SIGNED_IN, permit
 from webapp.render import error_response, twin, wants_json
+from webapp.security import safe_next
 
 bp = Blueprint("progress", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,8 +112,7 @@ def feed_token(dept: str) -> str:
 
 
 def _back(default: str) -> Any:
-    target = request.form.get("back", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    return redirect(safe_next(request.form.get("back"), default))
 
 
 # -- pages ----------------------------------------------------------------------------------------

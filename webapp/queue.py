@@ -14,7 +14,7 @@ from kb.reviews.overlay import list_reviews
 from nlp.scoring import certainty
 from webapp.lookup import dept_url, item_url, label, snapshot
 from webapp.render import error_response, twin, wants_json
-from webapp.security import login_required
+from webapp.security import login_required, safe_next
 
 bp = Blueprint("queue", __name__)
 PAGE = 40  # entries per page
@@ -103,8 +103,7 @@ def _act(f: dict[str, str], by: str) -> int:
 
 
 def _back(f: dict[str, str]) -> str:
-    nxt = f.get("next", "")
-    return nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("queue.queue_page")
+    return safe_next(f.get("next"), url_for("queue.queue_page"))
 
 
 @bp.post("/api/review/queue/act", endpoint="act_api")

@@ -13,7 +13,7 @@ from kb.reviews.audit import ReviewError as AuditError
 from webapp.lookup import item_url, resolve_item, snapshot
 from webapp.render import error_response, twin, wants_json
 from webapp.reviewdata import audit, entry
-from webapp.security import login_required
+from webapp.security import login_required, safe_next
 
 bp = Blueprint("review", __name__)
 MAX_TEXT = 20_000  # notes and reasons longer than this are refused, not cut
@@ -112,17 +112,11 @@ def undo(audit_id: int):
             if e["redoable"]
             else f"记录 #{audit_id} 本身是撤销操作;如要恢复原修改,请在被撤销的那一行点“恢复”"
         )
-        if wants_json():
-            return error_response(409, msg)
-        flash(msg, "error")
-        return redirect(_back())
+        return _refused(msg)
     try:
         new_id = reviews.undo(audit_id, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
-        if wants_json():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(_back())
+        return _refused(str(exc))
     if wants_json():
         return jsonify({"ok": True, "audit_id": new_id, "undoes": audit_id})
     flash(f"已撤销:{e['summary'] if e else f'记录 #{audit_id}'}(新记录 #{new_id})", "ok")
@@ -138,27 +132,28 @@ def redo(audit_id: int):
     undo_id = (e or {}).get("undone_by")
     if not e or not e["redoable"] or not undo_id:
         msg = f"记录 #{audit_id} 没有被撤销,无需恢复"
-        if wants_json():
-            return error_response(409, msg)
-        flash(msg, "error")
-        return redirect(_back())
+        return _refused(msg)
     try:
         new_id = reviews.undo(undo_id, g.user["name"], _fields().get("reason", "") or "恢复")
     except (reviews.ReviewError, AuditError) as exc:
-        if wants_json():
-            return error_response(409, str(exc))
-        flash(str(exc), "error")
-        return redirect(_back())
+        return _refused(str(exc))
     if wants_json():
         return jsonify({"ok": True, "audit_id": new_id, "redoes": audit_id})
     flash(f"已恢复:{e['summary']}(新记录 #{new_id})", "ok")
     return redirect(_back())
 
 
+def _refused(message: str):
+    """An undo or redo that cannot be done: 409 in the API error shape, or a flash back on the page."""
+    if wants_json():
+        return error_response(409, message)
+    flash(message, "error")
+    return redirect(_back())
+
+
 def _back() -> str:
     """Return to the page the form was on when it is one of ours, else the audit log."""
-    nxt = request.form.get("next", "")
-    return nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("review.audit_page")
+    return safe_next(request.form.get("next"), url_for("review.audit_page"))
 
 
 @twin(bp, "/reviews", "audit.html")
