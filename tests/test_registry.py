@@ -42,6 +42,10 @@ EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departme
         ("团县委", "团市委"),
         ("县委宣传部", "市委宣传部"),
         ("县市场监管局", "市市场监管局"),
+        ("市委外办", "市外事办"),  # the party office and the government office are one body
+        ("益阳市人民政府外事办公室", "市外事办"),
+        ("外事部门", "市外事办"),
+        ("市外侨办", "市外事办"),  # former name
     ],
 )
 def test_resolve(name, canonical):
@@ -92,8 +96,9 @@ def test_groups_point_at_registry_bodies():
 def test_canonical_names_match_eval_table():
     lines = EVAL_TABLE.read_text(encoding="utf-8").splitlines()
     evaluated = {ln.split("\t")[0] for ln in lines if ln.strip() and not ln.startswith("#")}
-    # bodies that women's plans assign (工商联, 统战部) may be missing from the children's-plan table
-    assert {d.canonical for d in registry.departments()} - evaluated <= {"市工商联", "市委统战部"}
+    # bodies that women's plans assign (工商联, 统战部) or that international exchange needs (外事办) may be
+    # missing from the children's-plan table
+    assert {d.canonical for d in registry.departments()} - evaluated <= {"市工商联", "市委统战部", "市外事办"}
 
 
 # ── place prefixes come from data (full names) and plan metadata, not from code ──
