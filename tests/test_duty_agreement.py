@@ -6,7 +6,8 @@ import pytest
 
 from kb import graph as kg
 from kb.duties import duties, duty_ids, item_duties
-from kb.exports.rows import Filters, Selection
+from kb.exports.rows import Selection
+from kb.exports.table import Filters
 from kb.graph.gaps import gap_report
 from kb.search import search
 from kb.store import KB

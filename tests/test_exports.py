@@ -17,8 +17,9 @@ from kb.commands.export import export_json
 from kb.duties import duties
 from kb.exports import ExportError, Filters, build_tables, export, render
 from kb.exports.docx import fullwidth, office_table
-from kb.exports.rows import DEPT_COLUMNS, PLAN_COLUMNS, Column, Row, Table, is_reviewed, rules, target_text
+from kb.exports.rows import is_reviewed, target_text
 from kb.exports.safety import content_disposition, neutralise, safe_filename, xml_clean
+from kb.exports.table import DEPT_COLUMNS, PLAN_COLUMNS, Column, Row, Table, rules
 from kb.store import KB
 
 PLAN_HEADERS = [c.name for c in PLAN_COLUMNS]

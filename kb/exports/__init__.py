@@ -1,4 +1,4 @@
-"""The 任务分解责任清单 exports: layouts (rows.py) rendered as xlsx, docx, csv, Markdown or JSON."""
+"""The 任务分解责任清单 exports: layouts (rows.py, over table.py) rendered as xlsx, docx, csv, Markdown or JSON."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kb.exports.rows import LAYOUTS, ExportError, Filters, Selection, Table
+from kb.exports.rows import LAYOUTS, Selection
 from kb.exports.safety import content_disposition, safe_filename
+from kb.exports.table import ExportError, Filters, Table
 from kb.store import KB
 
 FORMATS = ("xlsx", "docx", "csv", "md", "json")

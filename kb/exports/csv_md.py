@@ -6,8 +6,8 @@ import csv
 import io
 import json
 
-from kb.exports.rows import Table
 from kb.exports.safety import neutralise
+from kb.exports.table import Table
 
 
 def render_csv(tables: list[Table]) -> bytes:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 
-from kb.exports.rows import REMARK_COLUMN, Table, display_width, rules
 from kb.exports.safety import xml_clean
+from kb.exports.table import REMARK_COLUMN, Table, display_width, rules
 
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
 PAGE_W, PAGE_H, MARGIN_CM = 29.7, 21.0, 1.8

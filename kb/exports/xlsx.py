@@ -10,8 +10,8 @@ import io
 import math
 import re
 
-from kb.exports.rows import Table, display_width
 from kb.exports.safety import is_formula_like, new_workbook, xml_clean
+from kb.exports.table import Table, display_width
 
 BODY_FONT, HEAD_FONT = "仿宋", "黑体"
 FONT_SIZE = 10.5
