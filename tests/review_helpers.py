@@ -35,10 +35,9 @@ def build_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = N
 
 def item(local: str) -> dict:
     """One item of the live KB in the export shape (reviewed state)."""
-    from kb.store import KB
+    from kb.reviews import reviewed_item
 
-    with KB() as kb:
-        return kb.item(iid(local))
+    return reviewed_item(iid(local))
 
 
 def depts(local: str) -> set[tuple[str, str, str]]:

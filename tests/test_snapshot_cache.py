@@ -70,17 +70,17 @@ def test_removals_and_undo_follow_at_once(mon_kb):
 
 
 def test_matches_the_full_overlay(mon_kb):
-    """The incremental state equals applying every review from scratch (KB.items() with the overlay)."""
+    """The incremental state equals applying every review from scratch (a fresh snapshot)."""
     from kb.reviews import snapshot
-    from kb.store import KB
 
     reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
     reviews.add_note(ITEM, "一条", "amy")
     reviews.set_role(OTHER, snapshot.current().by_id[OTHER]["departments"][0]["name"], "co", "bob")
     reviews.add_note(OTHER, "另一条", "bob")
     snap = snapshot.current()
-    with KB() as kb:
-        full = {it["id"]: it for it in kb.items()}
+    snapshot.reset()
+    full = snapshot.current().by_id
+    assert full is not snap.by_id
 
     def shape(it):
         return (
@@ -162,3 +162,59 @@ def test_notes_leave_the_graph_and_department_caches_alone(mon_kb):
     reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
     third = _snap(app)
     assert third.tags_version > second.tags_version and graphdata.kb_graph(third) is not graph
+
+
+def test_the_store_knows_no_reviews_and_the_reviewed_view_comes_from_kb_reviews(mon_kb):
+    """kb.store reads one build's inferred tags; exports and commands read the reviewed view of kb.reviews."""
+    import ast
+    from pathlib import Path
+
+    import kb.store
+    from kb.reviews import reviewed_item
+    from kb.store import KB
+
+    for path in Path(kb.store.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in names if m.startswith("kb.reviews")], path
+    reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
+    with KB() as kb:
+        assert "市民政局" not in {d["name"] for d in kb.item(ITEM)["departments"]}
+    assert "市民政局" in {d["name"] for d in reviewed_item(ITEM)["departments"]}
+    assert reviewed_item(ITEM.split(":", 1)[1]) is reviewed_item(ITEM)
+
+
+@pytest.mark.parametrize(
+    "filters, expect",
+    [
+        ({"kind": "goal"}, lambda it: it["kind"] == "goal"),
+        ({"domain": "health"}, lambda it: it["domain_code"] == "health"),
+        ({"domain": "儿童与健康"}, lambda it: it["domain"] == "儿童与健康"),
+        ({"ids": [ITEM, OTHER]}, lambda it: it["id"] in (ITEM, OTHER)),
+        ({"plan": "no-such-plan"}, lambda it: False),
+    ],
+)
+def test_reviewed_items_filter_as_the_store_does(mon_kb, filters, expect):
+    from kb.reviews import reviewed_items
+    from kb.store import KB
+
+    with KB() as kb:
+        want = [it["id"] for it in kb.items(**filters)]
+    got = reviewed_items(**filters)
+    assert [it["id"] for it in got] == want
+    assert all(expect(it) for it in got) and (want or filters.get("plan"))
+
+
+def test_exports_refuse_an_unreadable_reviews_database(mon_kb):
+    """Pages serve unreviewed tags with a banner; a file written then would pass for the reviewed state."""
+    from kb import paths
+    from kb.errors import KBError
+    from kb.reviews import reviewed_items, snapshot
+
+    reviews.add_note(ITEM, "一条", "amy")
+    paths.reviews_db_path().write_bytes(b"not a database" * 100)
+    snapshot.reset()
+    assert snapshot.current().degraded
+    with pytest.raises(KBError, match="审核数据库"):
+        reviewed_items()

@@ -10,6 +10,7 @@ from flask import abort, flash, g, jsonify, redirect, request, url_for
 
 from kb.monitoring import annual, final, registry
 from kb.monitoring.tables import to_docx, to_xlsx
+from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 from webapp.monitoring import DOCX, XLSX, bp, download_response, monitoring_rows
 from webapp.render import error_response, twin, wants_json
@@ -113,7 +114,7 @@ def final_download(fmt: str):
     _index, rows, _ = monitoring_rows()
     with KB() as kb:
         plan = _plan(kb)
-        items = kb.items(plan=plan["id"])
+        items = reviewed_items(plan=plan["id"])
     sheets = final.sheets(plan, items, rows, _year(None), final.report_status())
     data = (to_docx if fmt == "docx" else to_xlsx)(sheets)
     return download_response(data, f"终期评估表-{date.today():%Y%m%d}.{fmt}", DOCX if fmt == "docx" else XLSX)

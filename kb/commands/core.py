@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from kb.errors import UserError
+from kb.reviews.snapshot import reviewed_item
 from kb.store import KB
 
 
@@ -88,8 +89,8 @@ def cmd_plans(args) -> int:
 
 
 def cmd_show(args) -> int:
-    with KB() as kb:
-        item = kb.find_item(args.id)  # NotFound / Ambiguous are printed by kb.cli
+    with KB():  # NoKnowledgeBase before any build, as every command
+        item = reviewed_item(args.id)  # NotFound / Ambiguous are printed by kb.cli
         if args.json:
             print(json.dumps(item, ensure_ascii=False, indent=1))
             return 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from kb.errors import UserError
+from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 
 FORMATS = ["json", "xlsx", "docx", "csv", "md"]
@@ -49,7 +50,7 @@ def export_json(kb: KB, plan: str | None = None) -> dict:
         assert full is not None  # p comes from kb.plans()
         full["repairs"] = kb.repairs(p["id"])
         out_plans.append(full)
-    items = [it for p in plans for it in kb.items(plan=p["id"])]
+    items = [it for p in plans for it in reviewed_items(plan=p["id"])]
     return {"plans": out_plans, "items": items}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kb import lookup
 from kb.errors import UserError
+from kb.reviews.snapshot import reviewed_items
 
 
 def register(sub) -> None:
@@ -353,7 +354,7 @@ def cmd_final(args) -> int:
             plan = annual.choose_plan(kb.plans(), args.plan)
         except annual.ReportError as exc:
             raise UserError(str(exc)) from None
-        items = kb.items(plan=plan["id"])
+        items = reviewed_items(plan=plan["id"])
     sheets = final.sheets(plan, items, mon.overview(index, anchored), args.year, final.report_status())
     out = _table_out(args.output, sheets)
     print(f"已导出终期评估表 (目标 {len(sheets[0].rows)} 行, 措施 {len(sheets[1].rows)} 行) → {out}", file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 from kb.duties import UnknownDepartment, duties, format_duties
 from kb.errors import UserError
 from kb.labels import target_text
+from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 
 
@@ -33,7 +34,7 @@ def _check_plan(kb: KB, plan: str | None) -> None:
 def duties_report(kb: KB, dept: str, plan: str | None = None) -> dict:
     """duties() over the reviewed items, with each item's served goals and indicators added."""
     _check_plan(kb, plan)
-    items = kb.items(plan=plan)
+    items = reviewed_items(plan=plan)
     try:
         report = duties(items, dept)
     except UnknownDepartment as exc:
@@ -62,7 +63,7 @@ def cmd_duties(args) -> int:
 def indicator_rows(kb: KB, domain: str | None = None, plan: str | None = None) -> list[dict]:
     """One row per indicator with its item, owners and the measures serving its goal."""
     _check_plan(kb, plan)
-    items = kb.items(plan=plan)
+    items = reviewed_items(plan=plan)
     serving: dict[str, list[str]] = {}
     for it in items:
         for g in it["serves"]:

@@ -10,6 +10,7 @@ from kb.duties import UnknownDepartment, duties
 from kb.exports.table import DEPT_COLUMNS, INDICATOR_COLUMNS, PLAN_COLUMNS, ExportError, Filters, Row, Table, with_ids
 from kb.labels import KIND, KIND_ALIAS, ROLE
 from kb.progress import deadlines
+from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 
 LAYOUTS = ("plan", "dept", "indicators")
@@ -57,7 +58,7 @@ class Selection:
                 f"没有这个规划:{filters.plan}(已有:{'、'.join(p['id'] for p in plans)})", [p["id"] for p in plans], 404
             )
         self.plans = [p for p in plans if filters.plan in (None, p["id"])]
-        self.all_items = kb.items(plan=filters.plan)
+        self.all_items = reviewed_items(plan=filters.plan)
         self.by_id = {it["id"]: it for it in self.all_items}
         self.served_by: dict[str, list[str]] = {}
         for it in self.all_items:

@@ -40,11 +40,12 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
     import networkx as nx
 
     if items is None:
+        from kb.reviews.snapshot import reviewed_items
         from kb.store import KB
 
         with KB() as kb:
             plans = kb.plans()
-            items = [it for p in plans for it in kb.items(plan=p["id"])]
+        items = reviewed_items()
     g = nx.DiGraph()
     for p in plans or []:
         g.add_node(f"plan:{p['id']}", **_clean({"kind": "plan", "label": p.get("title") or p["id"]}))

@@ -25,8 +25,8 @@ from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
     write_change,
 )
 from kb.reviews.markup import check_note, render_note
-from kb.reviews.overlay import apply_reviews, list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
-from kb.reviews.snapshot import live_universe
+from kb.reviews.overlay import list_reviews, orphans, reanchor, repair_decisions, resolve_row  # noqa: F401
+from kb.reviews.snapshot import live_universe, reviewed_item, reviewed_items  # noqa: F401
 from kb.store.db import kb_connection
 
 ROLES = ("lead", "co")

@@ -125,14 +125,6 @@ def universe_from_conn(conn: sqlite3.Connection) -> Universe:
     return uni
 
 
-def universe_from_items(items: list[dict[str, Any]]) -> Universe:
-    """Index a list of export-shaped items (when no build is live)."""
-    uni = Universe()
-    for it in items:
-        uni.add_item({k: it.get(k) for k in ("id", "plan", "kind", "domain_code", "fingerprint", "text", "title")})
-    return uni
-
-
 def item_anchor(item: dict[str, Any]) -> dict[str, Any]:
     """What a review remembers of the item it was made on."""
     return {

@@ -1,13 +1,13 @@
-"""Reviews on top of inferred tags: the overlay KB.items() applies, repair decisions for builds, status reports."""
+"""Reviews on top of inferred tags: where a row points, applying one item's decisions (the snapshot), repair
+decisions for builds, status reports."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 from kb import paths
-from kb.reviews.anchoring import Universe, item_anchor, match_repair, repair_context, universe_from_items
+from kb.reviews.anchoring import Universe, item_anchor, match_repair, repair_context
 from kb.reviews.audit import read, transaction, write_change
 from kb.reviews.markup import render_note
 from kb.reviews.snapshot import live_universe
@@ -48,29 +48,6 @@ def _rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
             dict(r) for r in c.execute(f"SELECT * FROM reviews WHERE kind IN ({marks}) ORDER BY updated_at, id", kinds)
         ]
     )
-
-
-def apply_reviews(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Reviewed state of export-shaped items: confirmed/added/rejected departments, roles, links, notes."""
-    for it in items:
-        it.setdefault("notes", [])
-    if not items:
-        return items
-    rows = _rows(("assignment", "link", "note"))
-    if not rows:
-        return items
-    uni = live_universe() or universe_from_items(items)
-    wanted = {it["id"] for it in items}
-    per_item: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)
-    for row in rows:
-        item, target, _status, _score = resolve_row(uni, row)
-        if item is not None and item in wanted and target is not None:
-            per_item[item][(row["kind"], target)] = row
-    for it in items:
-        decisions = per_item.get(it["id"])
-        if decisions:
-            apply_decisions(it, decisions, uni)
-    return items
 
 
 def _review_info(row: dict[str, Any]) -> dict[str, Any]:

@@ -138,20 +138,16 @@ def departments(queue: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def load() -> list[dict[str, Any]]:
     """The live queue: the reviewed state of the current build's task items, and every review row."""
     from kb.reviews.overlay import list_reviews
-    from kb.store import KB
+    from kb.reviews.snapshot import reviewed_items
 
-    with KB() as kb:
-        items = kb.items()
-    return entries(items, list_reviews(kind="assignment"))
+    return entries(reviewed_items(), list_reviews(kind="assignment"))
 
 
 def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> int:
     """Move a tag to another body with the same role (reject the old, add the new); returns the last audit id."""
     from kb import reviews
-    from kb.store import KB
 
-    with KB() as kb:
-        it = kb.find_item(item)
+    it = reviews.reviewed_item(item)
     role = next((d["role"] for d in (it or {}).get("departments", []) if d["name"] == department), None)
     reviews.reject_assignment(item, department, by, reason or f"改派给 {to}")
     return reviews.add_assignment(item, to, by, reason or f"由 {department} 改派", role=role or "co")

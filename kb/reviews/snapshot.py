@@ -15,10 +15,13 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb import paths
+from kb.errors import KBError
+from kb.lookup import resolve_id
 from kb.reviews.anchoring import Universe, universe_from_conn
 from kb.store.db import NoKnowledgeBase, connect
 
@@ -76,7 +79,7 @@ def _load_build(key: tuple) -> Build:
     conn = connect(paths.kb_db_path(), readonly=True)  # type: ignore[arg-type]
     try:
         kb = KB(conn)
-        items = kb.items_as_dicts(kb.item_rows(), overlay=False)
+        items = kb.items_as_dicts(kb.item_rows())
         plans = kb.plans()
         uni = universe_from_conn(conn)
     finally:
@@ -246,6 +249,34 @@ def _degraded(key: tuple, exc: Exception) -> Snapshot:
         fresh = _State(state.build, None)
         _state = state
         return fresh.publish(-1, f"审核数据库暂时无法读取({exc}),页面显示的是未经审核的自动标注;请联系管理员。")
+
+
+def reviewed_items(
+    plan: str | None = None, kind: str | None = None, domain: str | None = None, ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """The live build's items in the reviewed state, filtered as KB.item_rows filters, in document order: the one
+    reviewed view exports and commands read (the snapshot pages read). Read-only; an unreadable reviews database
+    is an error here, since a file written without the reviews would pass for the reviewed state."""
+    snap = current()
+    if snap.degraded:
+        raise KBError(snap.degraded)
+    wanted = None if ids is None else set(ids)
+    return [
+        it
+        for it in snap.items
+        if (plan is None or it["plan"] == plan)
+        and (kind is None or it["kind"] == kind)
+        and (domain is None or domain in (it["domain"], it["domain_code"]))
+        and (wanted is None or it["id"] in wanted)
+    ]
+
+
+def reviewed_item(ref: str) -> dict[str, Any]:
+    """One reviewed item by full or short id (kb.lookup); raises NotFound or Ambiguous. Read-only."""
+    snap = current()
+    if snap.degraded:
+        raise KBError(snap.degraded)
+    return snap.by_id[resolve_id(snap.by_id, ref)]
 
 
 def live_universe() -> Universe | None:

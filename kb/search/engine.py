@@ -124,7 +124,7 @@ class Engine:
         missing = [i for i in ids if i not in out]
         if missing:
             kb = self.kb()
-            fetched = {it["id"]: it for it in kb.items_as_dicts(kb.item_rows(ids=missing), overlay=False)}
+            fetched = {it["id"]: it for it in kb.items_as_dicts(kb.item_rows(ids=missing))}
             with self._lock:
                 for iid, it in fetched.items():
                     self._items[iid] = it

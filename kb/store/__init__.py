@@ -1,4 +1,8 @@
-"""Read API over the live knowledge base: plans, items with their tags, as plain dicts (the export shape)."""
+"""Read API over one build: plans, items with their inferred tags, as plain dicts (the export shape).
+
+The store knows nothing of reviews: the reviewed view of the live build is kb.reviews.snapshot.reviewed_items()
+(one path for pages, exports and commands).
+"""
 
 from __future__ import annotations
 
@@ -95,12 +99,12 @@ class KB:
         return list(self.conn.execute(sql + " ORDER BY p.position, i.position", args))
 
     def item(self, item_id: str) -> dict[str, Any] | None:
-        """One item in the export shape, or None."""
+        """One item in the export shape (inferred tags), or None."""
         rows = self.item_rows(ids=[item_id])
         return self.items_as_dicts(rows)[0] if rows else None
 
     def find_item(self, ref: str) -> dict[str, Any]:
-        """An item by full id or short id (kb.lookup); raises NotFound or Ambiguous."""
+        """An item (inferred tags) by full id or short id (kb.lookup); raises NotFound or Ambiguous."""
         rows = self.conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref))
         found = self.item(resolve_id([r["id"] for r in rows], ref))
         assert found is not None
@@ -113,10 +117,10 @@ class KB:
             raise ValueError(f"没有这个规划: {plan} (已有: {', '.join(known)})")
 
     def items(self, **filters) -> list[dict[str, Any]]:
-        """Items in the export shape (see item_rows for filters)."""
+        """Items in the export shape with their inferred tags (see item_rows for filters)."""
         return self.items_as_dicts(self.item_rows(**filters))
 
-    def items_as_dicts(self, rows: list[sqlite3.Row], overlay: bool = True) -> list[dict[str, Any]]:
+    def items_as_dicts(self, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
         """Rows → export dicts with clauses, departments, serves and indicators, fetched in bulk."""
         if not rows:
             return []
@@ -198,11 +202,4 @@ class KB:
                     "candidates": cands,
                 }
             )
-        return _overlay(self, out) if overlay else out
-
-
-def _overlay(kb: KB, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply reviewers' decisions on top of the inferred tags."""
-    from kb.reviews import apply_reviews  # kb.reviews reads the store: imported here, not at module load
-
-    return apply_reviews(items)
+        return out
