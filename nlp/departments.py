@@ -23,6 +23,9 @@ ITEM_MIN = 0.5  # summed weight an inferred body needs to be listed on an item (
 CLAUSE_MIN = 0.4  # … and on a single clause
 CITED_FACTOR = 0.5  # weight of a topic word inside 《…》
 MAX_CANDIDATES = 5
+# domain convention: chosen leave-one-domain-out on the development gold (bench/convention_cv.py)
+CONVENTION_MIN = 0.5  # share of the domain's other measures a body must answer for …
+CONVENTION_WEIGHT = 0.3  # … to be backed by up to this weight where the text supports it weakly
 _rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
 _CITED = re.compile(r"《[^》]{1,60}》")
 
@@ -169,10 +172,31 @@ def _candidates(tallies: dict[str, Tally], extra: list[Hit], kind: str | None, d
     return [Candidate(d, round(1 - math.exp(-score[d]), 2), dedupe(ev[d])) for d in ranked]
 
 
-def _with_coowners(hits: list[Hit], title_len: int, kind: str | None, domain: str | None, label: str, text: str):
+def _convention(tallies: dict[str, Tally], profile: dict[str, float], label: str) -> None:
+    """Domain convention: a body the text supports only weakly, and that the plan's own text makes answer for many
+    of this domain's measures, is backed in proportion to that share (the plan's own working group, not a guess)."""
+    for d, t in tallies.items():
+        share = profile.get(d, 0.0)
+        if 0 < t.total < ITEM_MIN and share >= CONVENTION_MIN:
+            w = CONVENTION_WEIGHT * share
+            t.total += w
+            t.lead += w * CO_FACTOR
+            t.hits.append(Hit(d, 0, 0, label, "co", w, f"domain:{label}({share:.0%})", "inferred"))
+
+
+def _with_coowners(
+    hits: list[Hit],
+    title_len: int,
+    kind: str | None,
+    domain: str | None,
+    label: str,
+    text: str,
+    profile: dict[str, float] | None = None,
+):
     """Tally the hits with section priors, then add the co-owners published tables list beside the item's lead."""
     tallies = tally(hits, title_len)
     _apply_priors(tallies, kind, domain, label)
+    _convention(tallies, profile or {}, label)
     kept = [d for d, t in tallies.items() if t.explicit or t.total >= ITEM_MIN]
     if not kept:
         return tallies
@@ -182,6 +206,7 @@ def _with_coowners(hits: list[Hit], title_len: int, kind: str | None, domain: st
         return tallies
     tallies = tally(sorted(hits + extra, key=lambda h: h.start), title_len)
     _apply_priors(tallies, kind, domain, label)
+    _convention(tallies, profile or {}, label)
     return tallies
 
 
@@ -192,7 +217,7 @@ def assign_text(text: str, kind: str | None = None, domain: str | None = None, t
     return rank(tallies, ITEM_MIN)
 
 
-def assign_item(item: Item) -> None:
+def assign_item(item: Item, profile: dict[str, float] | None = None) -> None:
     """Fill clause.departments for each clause and item.departments (aggregated over the clauses, lead by weight);
     an item nothing supports gets needs_review and its ranked candidates instead of an invented lead."""
     hits = find_hits(item.text, item.kind, item.domain_code)
@@ -204,7 +229,7 @@ def assign_item(item: Item) -> None:
         c.departments = rank(tally(inside), CLAUSE_MIN, {c.start: c.id})
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
     label = item.domain or item.section or item.kind
-    tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text)
+    tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text, profile)
     item.departments = rank(tallies, ITEM_MIN, clause_ids)
     item.needs_review = needs_review(item.departments)
     item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label) if item.needs_review else []
@@ -213,6 +238,19 @@ def assign_item(item: Item) -> None:
 def assign_departments(plan: Plan) -> None:
     """Fill departments on every goal, measure, implementation and monitoring item of the plan (and its clauses)."""
     registry.register_places(plan.meta, plan.title)  # 长沙市教育局 in a Changsha plan is the city's education bureau
-    for item in plan.items:
-        if item.kind in KINDS:
-            assign_item(item)
+    tagged = [item for item in plan.items if item.kind in KINDS]
+    for item in tagged:
+        assign_item(item)
+    for item in tagged:  # second pass: each item read with its domain's working group (itself left out)
+        if item.domain_code:
+            assign_item(item, domain_profile(tagged, item))
+
+
+def domain_profile(items: list[Item], item: Item) -> dict[str, float]:
+    """Body → share of the other measures of the item's domain that the text makes it answer for (first pass)."""
+    peers = [i for i in items if i.kind == "measure" and i.domain_code == item.domain_code and i is not item]
+    count: dict[str, int] = defaultdict(int)
+    for i in peers:
+        for a in i.departments:
+            count[a.name] += 1
+    return {d: c / len(peers) for d, c in count.items()} if peers else {}

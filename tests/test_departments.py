@@ -309,3 +309,43 @@ def test_coowner_evidence_is_the_topic_word():
     for a in co:
         e = next(e for e in a.evidence if e.rule.startswith("coown:"))
         assert text[e.start : e.end] == e.text and e.text
+
+
+# ── domain convention: the plan's own working group of a domain backs weak support, never invents a body ──
+@pytest.mark.parametrize(
+    "profile, listed",
+    [
+        ({EDU: 0.6}, True),  # weakly supported (学校) and answering for most of the domain's measures
+        ({EDU: 0.4}, False),  # share below the minimum: the weak word alone stays below the item threshold
+        ({}, False),  # no profile (a free text, a domain of one measure)
+    ],
+)
+def test_domain_convention_backs_weak_support_only(profile, listed):
+    it = _bare("在学校开展儿童急救知识宣传", domain="health")
+    assign_item(it)
+    assert EDU not in names(it.departments)  # 学校 alone is a place, not an owner
+    assign_item(it, profile)
+    assert (EDU in names(it.departments)) is listed
+    for a in it.departments:
+        assert all(e.text for e in a.evidence)
+    if listed:
+        rules = [e.rule for a in it.departments if a.name == EDU for e in a.evidence]
+        assert any(r.startswith("domain:") for r in rules)
+
+
+def test_domain_convention_never_adds_an_unmentioned_body():
+    it = _bare("在学校开展儿童急救知识宣传", domain="health")
+    assign_item(it, {"市公安局": 1.0, "市委网信办": 0.9})
+    assert not {"市公安局", "市委网信办"} & set(names(it.departments))
+
+
+def test_domain_profile_leaves_the_item_itself_out():
+    from nlp.departments import domain_profile
+
+    items = [_bare(t, domain="health") for t in ("加强学校卫生工作", "提升医疗服务能力", "加强学生近视防控")]
+    for n, it in enumerate(items):
+        it.kind, it.id = "measure", f"m{n}"
+        assign_item(it)
+    prof = domain_profile(items, items[0])
+    assert set(prof) == {a.name for i in items[1:] for a in i.departments}
+    assert all(0 < v <= 1 for v in prof.values())

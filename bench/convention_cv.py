@@ -1,0 +1,112 @@
+"""Leave-one-domain-out choice of the domain-convention prior (nlp.departments.CONVENTION_MIN / _WEIGHT).
+
+    .venv/bin/python bench/convention_cv.py [--gold ../shared/eval/gold-dev] [--heldout bench/heldout]
+
+The default plan is read once; for every (weight, minimum share) on the grid it is tagged again and scored per
+domain of the development gold. For each domain in turn the setting with the best pooled F1 on the *other* domains
+is chosen and that domain is scored with it (so no domain's figure comes from a setting tuned on it). Printed: the
+per-domain choices, the pooled leave-one-domain-out F1 / lead accuracy against the prior switched off, and the
+held-out set scored with the setting chosen on the whole development gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, "/work/shared/eval")
+
+import score  # noqa: E402
+
+from kb import paths  # noqa: E402
+from nlp import departments  # noqa: E402
+from nlp.pipeline import analyse_file  # noqa: E402
+
+WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.6)
+MINIMA = (0.2, 0.3, 0.5, 0.7)
+
+
+def counts(plan, gold: list[dict], aliases: dict[str, str]) -> dict[str, list[int]]:
+    """Per gold domain: [tp, fp, fn, lead right, items] of the plan as tagged now."""
+    items = {}
+    for it in plan.items:
+        gid = score.gold_id({"kind": it.kind, "number": it.number, "domain": it.domain})
+        if gid:
+            items[gid] = it
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for g in gold:
+        it = items.get(g["id"])
+        got = [(score.normalise(a.name, aliases), a.role) for a in (it.departments if it else [])]
+        names = {n for n, _ in got}
+        want = set(g["lead"]) | set(g["co"])
+        leads = [n for n, r in got if r == "lead"]
+        c = out[g["id"].split("-")[0]]
+        c[0] += len(want & names)
+        c[1] += len(names - want)
+        c[2] += len(want - names)
+        c[3] += bool(leads) and leads[0] in set(g["lead"])
+        c[4] += 1
+    return out
+
+
+def f1(c: list[int]) -> tuple[float, float]:
+    """(F1, lead accuracy) of summed counts."""
+    tp, fp, fn, lead, n = c
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return (2 * p * r / (p + r) if p + r else 0.0), (lead / n if n else 0.0)
+
+
+def pooled(by_domain: dict[str, list[int]], domains) -> list[int]:
+    return [sum(by_domain[d][k] for d in domains) for k in range(5)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gold", type=Path, default=Path("/work/shared/eval/gold-dev"))
+    ap.add_argument("--heldout", type=Path, default=REPO / "bench" / "heldout")
+    a = ap.parse_args()
+    plan = analyse_file(paths.DEFAULT_PLAN)
+    sets = {}
+    for gd in (a.gold, a.heldout):
+        sets[gd] = (
+            json.loads((gd / "departments.gold.json").read_text(encoding="utf-8")),
+            score.load_aliases(gd, Path("/work/shared/eval")),
+        )
+    runs = {}
+    for w in WEIGHTS:
+        for m in MINIMA if w else MINIMA[:1]:
+            departments.CONVENTION_WEIGHT, departments.CONVENTION_MIN = w, m
+            departments.assign_departments(plan)
+            runs[(w, m)] = {gd: counts(plan, *sets[gd]) for gd in sets}
+    dev = {k: v[a.gold] for k, v in runs.items()}
+    domains = sorted(next(iter(dev.values())))
+    cv = [0] * 5
+    for d in domains:
+        rest = [x for x in domains if x != d]
+        best = max(dev, key=lambda k: f1(pooled(dev[k], rest))[0])
+        got = dev[best][d]
+        cv = [x + y for x, y in zip(cv, got)]
+        print(f"{d:12s} chosen on the others: weight {best[0]}, min share {best[1]} → F1 {f1(got)[0]:.3f}")
+    off = pooled(dev[(0.0, MINIMA[0])], domains)
+    print(
+        f"dev leave-one-domain-out: F1 {f1(cv)[0]:.3f} lead {f1(cv)[1]:.3f} "
+        f"(prior off: {f1(off)[0]:.3f} / {f1(off)[1]:.3f})"
+    )
+    best = max(dev, key=lambda k: f1(pooled(dev[k], domains))[0])
+    ho = runs[best][a.heldout]
+    hoff = runs[(0.0, MINIMA[0])][a.heldout]
+    hd = sorted(ho)
+    print(
+        f"chosen on all of dev: weight {best[0]}, min share {best[1]}; held-out F1 {f1(pooled(ho, hd))[0]:.3f} "
+        f"lead {f1(pooled(ho, hd))[1]:.3f} (prior off: {f1(pooled(hoff, hd))[0]:.3f} / {f1(pooled(hoff, hd))[1]:.3f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
