@@ -25,7 +25,8 @@ sys.path.insert(0, str(EVAL if EVAL.exists() else Path("/work/shared/eval")))
 
 import score  # noqa: E402  (the project's scorer: one meaning of "matched item" and of a department name)
 
-from nlp import coownership  # noqa: E402
+from nlp import coownership, registry  # noqa: E402
+from nlp.departments import assign_text  # noqa: E402
 from nlp.scoring import HIGH, certainty  # noqa: E402
 
 BINS = ((0.8, 1.01, "≥ 0.8"), (0.6, 0.8, "0.6–0.8"), (0.4, 0.6, "0.4–0.6"), (0.0, 0.4, "< 0.4"))
@@ -94,6 +95,54 @@ def coownership_cv() -> str:
     )
 
 
+TABLES = REPO / "bench" / "heldout" / "departments.tables.tsv"
+
+
+def table_rows(path: Path = TABLES) -> list[tuple[str, str, set[str] | None, str]]:
+    """(text, lead, co or None where the table names none, source) per transcribed row of a published table."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 4:
+            raise SystemExit(f"{path.name}: line {n} needs text<TAB>lead<TAB>co<TAB>source")
+        text, lead, co, source = cells
+        names = [lead] + ([] if co == "-" else co.split("|"))
+        for name in names:
+            if registry.resolve(name) is None:
+                raise SystemExit(f"{path.name}: line {n}: unknown body {name!r}")
+        out.append((text, lead, None if co == "-" else set(co.split("|")), source))
+    return out
+
+
+def tables_cv(path: Path = TABLES) -> str:
+    """Tag each published row's own text with the co-ownership rows of its source held out; score against it."""
+    tp = fp = fn = lead_ok = 0
+    rows = table_rows(path)
+    for text, lead, co, source in rows:
+        coownership.hold_out({source})
+        try:
+            got = assign_text(text, kind="measure")
+        finally:
+            coownership.hold_out(set())
+        names = {a.name for a in got}
+        leads = [a.name for a in got if a.role == "lead"]
+        lead_ok += bool(leads) and leads[0] == lead
+        want = {lead} | (co or set())
+        judged = names if co is not None else names & want  # a row naming no co-units is scored on its lead
+        tp, fp, fn = tp + len(judged & want), fp + len(judged - want), fn + len(want - names)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    sources = len({r[3] for r in rows})
+    return (
+        f"Published tables (`bench/heldout/departments.tables.tsv`, {len(rows)} rows from {sources} stored pages, "
+        f"each tagged with its own source held out of the co-ownership prior): precision {p:.2f}, recall {r:.2f}, "
+        f"F1 {f:.2f}, lead {lead_ok}/{len(rows)}."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--export", required=True, type=Path)
@@ -106,6 +155,8 @@ def main() -> None:
         + table(export, a.gold)
         + "\n"
         + coownership_cv()
+        + "\n\n"
+        + tables_cv()
     )
     print(body)
     if a.readme:

@@ -12,6 +12,7 @@ from nlp.scoring import Hit
 
 COOWN_FILE = "coownership.tsv"
 CO_WEIGHT = 0.3  # a body the tables list beside the item's lead for this topic: enough to be listed, low confidence
+_held_out: set[str] = set()  # sources left out while their own rows are scored (bench/reliability.py)
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,16 @@ def rows() -> tuple[Row, ...]:
     return tuple(out)
 
 
+def hold_out(sources: set[str]) -> None:
+    """Leave the rows of these sources out of the prior (cross-validation on those tables); empty restores all."""
+    _held_out.clear()
+    _held_out.update(sources)
+
+
 def prior(anchor: str, topics: set[str], table: tuple[Row, ...] | None = None) -> dict[str, tuple[float, str]]:
     """Body → (share of the matching rows that list it beside the anchor, the topic word) for rows on these topics."""
-    matching = [(r, t) for r in table or rows() for t in r.topics if t in topics and anchor in r.bodies]
+    table = table if table is not None else tuple(r for r in rows() if r.source not in _held_out)
+    matching = [(r, t) for r in table for t in r.topics if t in topics and anchor in r.bodies]
     seen_rows: dict[Row, str] = {}
     for r, t in matching:
         seen_rows.setdefault(r, t)
