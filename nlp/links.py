@@ -19,6 +19,10 @@ CROSS_FACTOR = 0.5  # cross-domain links are kept at half score …
 CROSS_MIN = 1.5  # … and only when clearly stronger than every in-domain goal
 BACKFILL = 0.45  # an unserved goal takes its best measure if it scores this share of that measure's best
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+PREFIX_LABELS = {"#": "主题", "@": "指标", "^": "对象", "": ""}  # how `why` names a pseudo-token's kind
+WHY_SEP = "、"
+BACKFILL_MARK = "(补充)"
+WHY_TERMS = 5
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +34,11 @@ def _lexicon() -> tuple[frozenset[str], list[tuple[str, tuple[str, ...]]]]:
         name, _, terms = ln.partition("\t")
         topics.append((name.strip(), tuple(t for t in re.split(r"[,,\s]+", terms) if t)))
     return stops, topics
+
+
+def topic_names() -> frozenset[str]:
+    """The topic lexicon's names (a `why` piece 主题X is a topic only when X is one of them)."""
+    return frozenset(name for name, _terms in _lexicon()[1])
 
 
 def _terms(text: str) -> defaultdict[str, float]:
@@ -77,10 +86,13 @@ def _vectors(docs: dict[str, defaultdict[str, float]]) -> dict[str, dict[str, fl
 
 
 def _why(a: dict[str, float], b: dict[str, float]) -> str:
-    """The shared terms that contribute most, as a short explanation."""
-    shared = sorted(set(a) & set(b), key=lambda w: -a[w] * b[w])[:5]
-    labels = {"#": "主题", "@": "指标", "^": "对象"}
-    return "、".join(f"{labels.get(w[0], '')}{w.lstrip('#@^')}" for w in shared)
+    """The shared terms that contribute most, as a short explanation; a word inside a longer shared word
+    (jieba's search mode yields 新生, 生儿 beside 新生儿) is left out as the longer one says it."""
+    shared = set(a) & set(b)
+    plain = [w for w in shared if w[0] not in "#@^"]
+    kept = [w for w in shared if w[0] in "#@^" or not any(w != o and w in o for o in plain)]
+    top = sorted(kept, key=lambda w: (-a[w] * b[w], w))[:WHY_TERMS]
+    return WHY_SEP.join(f"{PREFIX_LABELS.get(w[0], '')}{w.lstrip('#@^')}" for w in top)
 
 
 def score_pairs(plan: Plan) -> dict[str, list[tuple[float, Item, str]]]:
@@ -132,7 +144,7 @@ def _backfill(plan: Plan, scores, best_of: dict[str, float]) -> None:
     for mid, rows in scores.items():
         for s, g, w in rows:
             if g.id not in served and g.domain_code == by_id[mid].domain_code and best_of[mid] > 0:
-                cands[g.id].append((s / best_of[mid], by_id[mid], f"{w}(补充)"))
+                cands[g.id].append((s / best_of[mid], by_id[mid], f"{w}{BACKFILL_MARK}"))
     for gid, rows in cands.items():
         rel, m, why = max(rows, key=lambda r: r[0])
         if rel >= BACKFILL:

@@ -6,7 +6,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from kb import graph as kbg
-from webapp.lookup import Snapshot, brief, dept_url, label
+from kb.link_evidence import evidence
+from webapp.lookup import Snapshot, brief, dept_url, label, owners
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,15 +58,42 @@ def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _item_node(it: dict[str, Any], focus: bool = False) -> dict[str, Any]:
-    return {
+def short_label(it: dict[str, Any]) -> str:
+    """措施4 without the domain (inside its domain's group)."""
+    lab = label(it)
+    return lab.split(" · ", 1)[1] if " · " in lab else lab
+
+
+def item_node(it: dict[str, Any], focus: bool = False, parent: str | None = None) -> dict[str, Any]:
+    """A cytoscape node for an item; inside a group (parent) its label leaves out the domain the group names."""
+    lead = owners(it)["lead"]
+    node = {
         "id": it["id"],
-        "label": f"{label(it)}\n{it['title'][:14]}",
-        "title": it["title"],
+        "label": f"{short_label(it) if parent else label(it)}\n{it['title'][:14]}",
+        "name": f"{label(it)} {it['title']}",
+        "title": f"{label(it)} {it['title']}" + (f"(牵头:{'、'.join(lead)})" if lead else ""),
         "kind": it["kind"],
         "domain": it["domain"] or "",
         "url": brief(it)["url"],
         "focus": focus,
+    }
+    if parent:
+        node["parent"] = parent
+    return node
+
+
+def serves_edge(snap: Snapshot, measure: dict[str, Any], goal_id: str, source: str, target: str) -> dict[str, Any]:
+    """A measure → goal edge with the link's evidence in words and its strength (kb.link_evidence)."""
+    detail = next((s for s in measure.get("serves_detail") or [] if s["goal"] == goal_id), {"goal": goal_id})
+    ev = evidence(detail, snap.by_id.get(goal_id))
+    return {
+        "id": f"{source}->{target}",
+        "source": source,
+        "target": target,
+        "kind": "serves",
+        "label": RELATION_LABELS["serves"],
+        "strength": ev["strength"],
+        "evidence": ev["text"],
     }
 
 
@@ -73,6 +101,7 @@ def _dept_node(name: str, focus: bool = False) -> dict[str, Any]:
     return {
         "id": kbg.dept_node(name),
         "label": name,
+        "name": name,
         "title": name,
         "kind": "department",
         "domain": "",
@@ -92,7 +121,7 @@ class _Builder:
     def item(self, item_id: str, focus: bool = False) -> bool:
         it = self.snap.by_id.get(item_id)
         if it is not None and (item_id not in self.nodes or focus):
-            self.nodes[item_id] = _item_node(it, focus)
+            self.nodes[item_id] = item_node(it, focus)
         return it is not None
 
     def dept(self, name: str, focus: bool = False) -> None:
@@ -100,7 +129,7 @@ class _Builder:
             self.nodes[kbg.dept_node(name)] = _dept_node(name, focus)
 
     def edge(self, source: str, target: str, kind: str) -> None:
-        if source in self.nodes and target in self.nodes:
+        if source in self.nodes and target in self.nodes and source != target:
             self.edges.setdefault(
                 (source, target),
                 {
@@ -123,25 +152,13 @@ class _Builder:
         for nid in list(self.nodes):
             if nid in g and g.nodes[nid].get("kind") != "department":
                 for goal in kbg.served_goals(g, nid):
-                    if goal != nid:
-                        self.edge(nid, goal, "serves")
+                    if goal != nid and goal in self.nodes:
+                        self.edges.setdefault(
+                            (nid, goal), serves_edge(self.snap, self.snap.by_id[nid], goal, nid, goal)
+                        )
 
     def result(self, focus: dict[str, Any]) -> dict[str, Any]:
         return {"focus": focus, "nodes": list(self.nodes.values()), "edges": list(self.edges.values())}
-
-
-def department_graph(snap: Snapshot, name: str) -> dict[str, Any]:
-    """The department, every item it leads or supports (kb.graph duties), and the goals those serve."""
-    g = kb_graph(snap)
-    b = _Builder(snap)
-    b.dept(name, focus=True)
-    for duty in kbg.department_duties(g, name):
-        if b.item(duty["item"]):
-            b.edge(kbg.dept_node(name), duty["item"], duty["role"])
-            for goal in duty["goals"]:
-                b.item(goal)
-    b.serves_edges(g)
-    return b.result({"kind": "department", "name": name, "label": name, "url": dept_url(name)})
 
 
 def item_graph(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
@@ -156,14 +173,3 @@ def item_graph(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
         b.owners(g, n["id"], ("lead",))
     b.serves_edges(g)
     return b.result({"kind": "item", "id": it["id"], "label": f"{label(it)} {it['title']}", "url": brief(it)["url"]})
-
-
-def plan_graph(snap: Snapshot) -> dict[str, Any]:
-    """The whole plan: goals, measures, measure → goal links and lead departments."""
-    g = kb_graph(snap)
-    b = _Builder(snap)
-    for node in kbg.nodes_of(g, "goal") + kbg.nodes_of(g, "measure"):
-        if b.item(node):
-            b.owners(g, node, ("lead",))
-    b.serves_edges(g)
-    return b.result({"kind": "plan", "label": "整个规划", "url": ""})

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from kb.labels import COMPARATOR, ROLE, SOURCE, target_text
+from kb.link_evidence import evidence
 from kb.store import KB
 from webapp import reviewdata
 from webapp.graphdata import neighbours
@@ -58,6 +59,7 @@ def item_page(item_id: str) -> dict[str, Any]:
                     "why": s.get("why", ""),
                     "cross_domain": s.get("cross_domain", False),
                     "source": s.get("source", ""),
+                    "evidence": evidence(s, goal),
                     "owners": owners(goal),
                     "indicators": [indicator_view(i) for i in goal["indicators"]],
                 }
@@ -66,7 +68,15 @@ def item_page(item_id: str) -> dict[str, Any]:
     for mid in snap.serving.get(it["id"], []):
         m = snap.by_id[mid]
         detail = next((s for s in m.get("serves_detail") or [] if s["goal"] == it["id"]), {})
-        served_by.append({**brief(m), "owners": owners(m), "score": detail.get("score"), "why": detail.get("why", "")})
+        served_by.append(
+            {
+                **brief(m),
+                "owners": owners(m),
+                "score": detail.get("score"),
+                "why": detail.get("why", ""),
+                "evidence": evidence(detail, it),
+            }
+        )
     served_by.sort(key=lambda m: -(m["score"] or 0))
     who = owners(it)
     return {

@@ -50,6 +50,9 @@ def _rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     )
 
 
+ADDED_WHY = "人工添加"  # the why of a link a reviewer added without a reason
+
+
 def _review_info(row: dict[str, Any]) -> dict[str, Any]:
     return {"by": row["actor"], "at": row["updated_at"], "reason": row["reason"], "decision": row["decision"]}
 
@@ -80,7 +83,7 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
                 s = {
                     "goal": target,
                     "score": 1.0,
-                    "why": row["reason"] or "人工添加",
+                    "why": row["reason"] or ADDED_WHY,
                     "cross_domain": goal.get("domain_code") != it.get("domain_code"),
                 }
                 serves.append(s)
