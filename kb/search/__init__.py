@@ -16,8 +16,9 @@ import numpy as np
 from kb.duties import item_duties
 from kb.search import results as R
 from kb.search.analysis import normalise
-from kb.search.engine import Engine, engine, rank
+from kb.search.engine import Engine, engine
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse, refine
+from kb.search.ranking import Ranked, no_facets, rank
 from kb.search.writer import build_index
 
 __all__ = ["SearchError", "build_index", "engine", "search", "warm_up"]
@@ -31,7 +32,7 @@ _TRUE = {"1", "true", "yes", "y", "是", "有", "indicator", "indicators", "on"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "off"}
 
 
-def _filters(eng: Engine, pq: ParsedQuery) -> tuple[np.ndarray | None, dict[str, Any]]:
+def _filters(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray | None, dict[str, Any]]:
     """Validate filter values; a boolean mask over items and the resolved values (400 on a bad value)."""
     f, a, ix, out = pq.filters, eng.ix.arr, eng.ix, {}
     masks: list[np.ndarray] = []
@@ -70,7 +71,7 @@ def _filters(eng: Engine, pq: ParsedQuery) -> tuple[np.ndarray | None, dict[str,
         if dep is None:
             raise SearchError(unknown_message(str(f["dept"])))
         out["dept"] = dep.canonical
-        member, lead = eng.dept_masks(dep.canonical)
+        member, lead = eng.dept_masks(dep.canonical, snap)
         masks.append(lead if role == "lead" else member & ~lead if role == "co" else member)
     has = f.get("has")
     if has not in (None, ""):
@@ -124,8 +125,9 @@ def search(
         {"domain": domain, "kind": kind, "dept": dept, "role": role, "plan": plan, "has": has_indicator},
     )
     eng = engine()
+    snap = _snapshot()
     refine(pq, eng.ix.df)
-    flt, applied = _filters(eng, pq)
+    flt, applied = _filters(eng, pq, snap)
     out: dict[str, Any] = {
         "ok": True,
         "query": pq.text,
@@ -133,7 +135,7 @@ def search(
         "offset": offset,
         "limit": limit,
         "filters": applied,
-        "facets": R.facets([]),
+        "facets": no_facets(),
         "results": [],
         "messages": pq.messages,
         "did_you_mean": [],
@@ -144,21 +146,25 @@ def search(
     }
     if pq.empty and flt is None:
         return out
-    ranked = rank(eng, pq, flt, offset + limit)
+    ranked = rank(eng, pq, flt, offset + limit, snap)
     if pq.concepts and _finds_little(pq, ranked):
         fixed = _corrected(eng, pq, ranked)
         if fixed is not None:
             pq2 = parse(fixed, _filter_args(pq))
             refine(pq2, eng.ix.df)
-            ranked2 = rank(eng, pq2, flt, offset + limit) if spell else []
+            ranked2 = rank(eng, pq2, flt, offset + limit, snap) if spell else None
             # run it only when it finds the whole query well and better than the words as typed
-            good = ranked2 and ranked2[0]["coverage"] >= WEAK_COVERAGE
-            better = good and (
-                not ranked
-                or ranked2[0]["coverage"] > ranked[0]["coverage"]
-                or (_whole_chunks(pq2, ranked2[0]) > _whole_chunks(pq, ranked[0]))  # 家长学效 is only 教学效果
+            good = ranked2 is not None and len(ranked2) > 0 and ranked2.coverage[0] >= WEAK_COVERAGE
+            better = (
+                ranked2 is not None
+                and good
+                and (
+                    not ranked
+                    or ranked2.coverage[0] > ranked.coverage[0]
+                    or (_whole_chunks(pq2, ranked2[0]) > _whole_chunks(pq, ranked[0]))  # 家长学效 is only 教学效果
+                )
             )
-            if better:
+            if better and ranked2 is not None:
                 out["corrected"] = {"query": fixed, "original": pq.text}
                 out["messages"] = [*out["messages"], f"已显示“{fixed}”的结果,仍要搜索“{pq.text}”"]
                 out["query"], out["understood"] = pq2.text, _understood(pq2)
@@ -168,12 +174,12 @@ def search(
         else:
             out["did_you_mean"] = R.did_you_mean(pq, eng.vocabulary(), ranked[0]["hay"] if ranked else "")
     if pq.question == "who" and ranked and offset == 0:
-        out["answer"] = _answer(eng, pq, ranked, applied)
+        out["answer"] = _answer(eng, pq, ranked, applied, snap)
     if sort == "plan":
-        ranked.sort(key=lambda e: e["row"])
+        ranked = ranked.in_plan_order()
     page = ranked[offset : offset + limit]
-    out["total"], out["facets"] = len(ranked), R.facets(ranked)
-    out["results"] = _present(eng, pq, page, applied)
+    out["total"], out["facets"] = len(ranked), ranked.facets()
+    out["results"] = _present(eng, pq, page, applied, snap)
     if not ranked and pq.concepts:
         out["messages"] = [
             *pq.messages,
@@ -182,11 +188,13 @@ def search(
     return out
 
 
-def _answer(eng: Engine, pq: ParsedQuery, ranked: list[dict], applied: dict) -> dict[str, Any] | None:
+def _answer(eng: Engine, pq: ParsedQuery, ranked: Ranked, applied: dict, snap: Any) -> dict[str, Any] | None:
     """A "who" question's answer card: the best-matching goals and measures with their lead and co departments."""
-    best = ranked[0]["score"]
-    top = [e for e in ranked if e["kind"] in ANSWER_KINDS and e["score"] >= ANSWER_SHARE * best][:ANSWER_ITEMS]
-    rows = _present(eng, pq, top, applied)
+    kinds = [eng.ix.kinds.index(k) for k in ANSWER_KINDS if k in eng.ix.kinds]
+    best = ranked.score[0]
+    chosen = np.isin(eng.ix.arr["kind"][ranked.rows], kinds) & (ranked.score >= ANSWER_SHARE * best)
+    top = [ranked[int(k)] for k in np.flatnonzero(chosen)[:ANSWER_ITEMS]]
+    rows = _present(eng, pq, top, applied, snap)
     if not rows:
         return None
     items = [
@@ -207,7 +215,7 @@ def _answer(eng: Engine, pq: ParsedQuery, ranked: list[dict], applied: dict) -> 
     return {"question": "who", "role": pq.role or "lead", "lead": leads, "items": items}
 
 
-def _finds_little(pq: ParsedQuery, ranked: list[dict]) -> bool:
+def _finds_little(pq: ParsedQuery, ranked: Ranked) -> bool:
     """Nothing found, or the best hit lacks a query word or a typed piece (a typo, most likely)."""
     if not ranked:
         return True
@@ -220,7 +228,7 @@ def _whole_chunks(pq: ParsedQuery, hit: dict) -> int:
     return sum(c in hit["hay"] for c in pq.chunks)
 
 
-def _corrected(eng: Engine, pq: ParsedQuery, ranked: list[dict]) -> str | None:
+def _corrected(eng: Engine, pq: ParsedQuery, ranked: Ranked) -> str | None:
     """The query with each typed piece that is no known word and not found replaced by its best candidate."""
     found_in = ranked[0]["hay"] if ranked else ""
     dept_typed = {typed for _, typed, _ in pq.depts}
@@ -249,14 +257,19 @@ def _understood(pq: ParsedQuery) -> dict[str, Any]:
     }
 
 
-def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict) -> list[dict[str, Any]]:
+def _snapshot() -> Any:
+    """The reviewed state this search reads (kb.reviews.snapshot: checked against the audit log once per search)."""
+    from kb.reviews import snapshot
+
+    return snapshot.current()
+
+
+def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict, snap: Any) -> list[dict[str, Any]]:
     """Result rows from the per-build item cache with reviews applied now (so they show at once), snippet, why."""
     if not page:
         return []
-    from kb.reviews import snapshot
-
     base = eng.base_items([e["id"] for e in page])
-    reviewed = snapshot.current().changed  # the reviewed state, kept per change (not resolved per search)
+    reviewed = snap.changed  # the reviewed state, kept per change (not resolved per search)
     items = {e["id"]: reviewed.get(e["id"]) or {**base[e["id"]], "notes": []} for e in page if e["id"] in base}
     goal_ids = sorted({g for it in items.values() for g in it["serves"]})
     goals = eng.base_items(goal_ids) if goal_ids else {}

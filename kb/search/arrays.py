@@ -215,7 +215,7 @@ class SearchIndex:
         self.weights = np.asarray(np.load(src / "post_weights.npy", mmap_mode="r"))
         with np.load(src / "items.npz") as z:
             self.arr = {k: z[k] for k in z.files}
-        self.hay_ptr = np.load(index_dir / "hay_ptr.npy").tolist()
+        self.hay_ptr = np.load(index_dir / "hay_ptr.npy").astype(np.int64)
         self.hay_blob = (
             np.asarray(np.memmap(index_dir / "hay.bin", dtype=np.uint8, mode="r"))
             if self.hay_ptr[-1]
@@ -235,7 +235,7 @@ class SearchIndex:
 
     def hay(self, i: int) -> str:
         """Normalised title, text, raw text and indicator names of item i."""
-        return self.hay_blob[self.hay_ptr[i] : self.hay_ptr[i + 1]].tobytes().decode("utf-8")
+        return self.hay_blob[int(self.hay_ptr[i]) : int(self.hay_ptr[i + 1])].tobytes().decode("utf-8")
 
     def row(self, item_id: str) -> int | None:
         if self._row is None:

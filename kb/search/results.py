@@ -146,22 +146,6 @@ def why(item: dict, pq: ParsedQuery) -> list[str]:
     return out
 
 
-def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
-    """Counts of domain, kind and department over every matching item."""
-    dom: Counter[str] = Counter()
-    kind: Counter[str] = Counter()
-    dept: Counter[str] = Counter()
-    for e in entries:
-        dom[e.get("domain_name") or "其他"] += 1
-        kind[e["kind"]] += 1
-        dept.update(e.get("depts") or [])
-    return {
-        "domain": dict(dom.most_common()),
-        "kind": dict(kind.most_common()),
-        "department": dict(dept.most_common(30)),
-    }
-
-
 class Vocabulary:
     """Known words for did-you-mean, with a character index so only words that can be close are compared."""
 

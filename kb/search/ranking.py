@@ -1,0 +1,295 @@
+"""Ranking a query: BM25F sums over the matching documents only, coverage, phrases and exclusions checked for all
+candidates at once (kb.search.hay), facets counted from per-item arrays; dicts are made only for the rows shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
+
+from kb.search.analysis import search_tokens
+from kb.search.engine import Engine
+from kb.search.hay import Hay
+from kb.search.query import ParsedQuery, build
+
+CLAUSE_WEIGHT = 0.5  # a focused clause adds to its item's score, it does not replace it
+KEEP_RATIO = 0.12  # items scoring below this share of the best are noise, not results
+FEW, LINK_SHARE = 4, 0.3  # below FEW direct hits, linked items follow at this share of the score
+CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
+DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
+ROLE_ASKED, ROLE_OTHER = 2.5, 1.2  # score factor when the department has the role the query asks / the other one
+SPARSE = 8  # with fewer postings than documents / SPARSE, sum per distinct document instead of over all documents
+DEPT_FACETS = 30
+
+
+@dataclass
+class Ranked:
+    """A query's hits, best first, as arrays over item rows; entries (dicts) are made for the rows asked for."""
+
+    eng: Engine
+    rows: np.ndarray
+    score: np.ndarray
+    coverage: np.ndarray
+    whole: np.ndarray  # compound words and words typed together found whole
+    via: np.ndarray  # the direct hit a linked item follows (its row), -1 for direct hits
+    reviewed: dict[int, dict[str, str]]  # item row → {department: role} where reviews changed departments
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self.entry(i) for i in range(len(self))[k]]
+        return self.entry(range(len(self))[k])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self.entry(i) for i in range(len(self)))
+
+    def entry(self, k: int) -> dict[str, Any]:
+        """The k-th hit as a dict: row, id, score, coverage, whole, hay, kind, domain_name, depts (and via)."""
+        eng, row, via = self.eng, int(self.rows[k]), int(self.via[k])
+        out = {
+            "row": row,
+            "id": eng.ix.ids[row],
+            "score": float(self.score[k]),
+            "coverage": float(self.coverage[k]),
+            "whole": int(self.whole[k]),
+            "hay": "" if via >= 0 else eng.ix.hay(row),
+            "kind": eng.ix.kinds[eng.ix.arr["kind"][row]],
+            "domain_name": eng.domain_name(row),
+            "depts": eng.item_depts(row, self.reviewed),
+        }
+        if via >= 0:
+            out["via"] = eng.ix.ids[via]
+        return out
+
+    def take(self, order: np.ndarray) -> Ranked:
+        """These hits in another order (or a subset)."""
+        return Ranked(
+            self.eng,
+            self.rows[order],
+            self.score[order],
+            self.coverage[order],
+            self.whole[order],
+            self.via[order],
+            self.reviewed,
+        )
+
+    def in_plan_order(self) -> Ranked:
+        return self.take(np.argsort(self.rows, kind="stable"))
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        """Counts of domain, kind and department over every hit (most first, ties in order of first appearance)."""
+        eng = self.eng
+        return {
+            "domain": _counts(eng.domain_of[self.rows], eng.domain_names),
+            "kind": _counts(eng.ix.arr["kind"][self.rows], eng.ix.kinds),
+            "department": self._dept_counts(),
+        }
+
+    def _dept_counts(self) -> dict[str, int]:
+        a, rows, names = self.eng.ix.arr, self.rows, list(self.eng.ix.depts)
+        lo, lens = a["dept_ptr"][rows], a["dept_ptr"][rows + 1] - a["dept_ptr"][rows]
+        own = np.isin(rows, np.fromiter(self.reviewed, dtype=np.int64)) if self.reviewed else np.zeros(len(rows), bool)
+        out_lens = lens.copy()
+        index = self.eng.dept_code
+        extra: dict[str, int] = {}
+        codes: dict[int, list[int]] = {}
+        for k in np.flatnonzero(own).tolist():  # reviewed items list their departments as reviewed
+            for name in self.eng.item_depts(int(rows[k]), self.reviewed):
+                code = index.get(name, extra.get(name))
+                if code is None:  # a department a reviewer added that the index never saw
+                    code = extra[name] = len(names)
+                    names.append(name)
+                codes.setdefault(k, []).append(code)
+            out_lens[k] = len(codes.get(k, []))
+        starts = np.cumsum(out_lens) - out_lens
+        seq = np.empty(int(out_lens.sum()), dtype=np.int64)
+        plain = ~own
+        seq[_spans(starts[plain], lens[plain])] = a["dept_ids"][_spans(lo[plain], lens[plain])]
+        for k, cs in codes.items():
+            seq[starts[k] : starts[k] + len(cs)] = cs
+        return _counts(seq, names, DEPT_FACETS)
+
+
+def no_facets() -> dict[str, dict[str, int]]:
+    return {"domain": {}, "kind": {}, "department": {}}
+
+
+def _spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The indices start..start+len of every (start, len), concatenated."""
+    total = int(lens.sum())
+    offsets = np.cumsum(lens) - lens
+    return np.repeat(starts - offsets, lens) + np.arange(total)
+
+
+def _counts(codes: np.ndarray, names: list[str], top: int | None = None) -> dict[str, int]:
+    """{name: count} ordered as collections.Counter.most_common orders a sequence's counts."""
+    if not len(codes):
+        return {}
+    u, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))[:top]
+    return {names[int(u[i])]: int(counts[i]) for i in order}
+
+
+def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, score) of the items the query matches, rows ascending: BM25F of the item plus its best clause for
+    words, department-only or filter-only scores otherwise."""
+    ix, n = eng.ix, eng.ix.n_items
+    if pq.concepts:
+        terms = build(pq, lambda f, t: ix.df(f, t) / max(1, ix.n_docs))
+        docs, weights = [], []
+        for (f, t), boost in terms.items():
+            p = ix.postings(f, t)
+            if p is not None:
+                docs.append(p[0])
+                weights.append(p[1] * np.float32(boost))
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        d, w = np.concatenate(docs), np.concatenate(weights)
+        # Both ways add a document's weights in posting order, so the sums are the same to the last bit.
+        if len(d) * SPARSE < ix.n_docs:
+            u, inv = np.unique(d, return_inverse=True)
+            acc = np.bincount(inv, weights=w)
+        else:
+            full = np.bincount(d, weights=w, minlength=ix.n_docs)
+            u = np.flatnonzero(full)
+            acc = full[u]
+        hit = acc > 0
+        u, acc = u[hit], acc[hit]
+        is_item = u < n
+        item_rows, item_score = u[is_item].astype(np.int64), acc[is_item]
+        clause, clause_score = u[~is_item] - n, acc[~is_item]
+        owner = np.searchsorted(eng.ix.arr["clause_ptr"], clause, side="right") - 1
+        first = np.flatnonzero(np.diff(owner, prepend=-1)) if len(owner) else np.zeros(0, dtype=np.int64)
+        best_rows = owner[first].astype(np.int64)
+        best = np.maximum.reduceat(clause_score, first) if len(first) else np.zeros(0)
+        rows = np.union1d(item_rows, best_rows)
+        item_part, clause_part = np.zeros(len(rows)), np.zeros(len(rows))
+        item_part[np.searchsorted(rows, item_rows)] = item_score
+        clause_part[np.searchsorted(rows, best_rows)] = best
+        return rows, item_part + CLAUSE_WEIGHT * clause_part
+    if pq.depts:  # lead counts 2 + 1 as a member; the 1 stands for "is an item"
+        matched = np.zeros(n, dtype=bool)
+        masks = [eng.dept_masks(canon, snap) for canon, _, _ in pq.depts]
+        for member, lead in masks:
+            # 市卫健委牵头 alone: only the items it leads (配合: only those it supports)
+            matched |= member if not pq.role else lead if pq.role == "lead" else member & ~lead
+        rows = np.flatnonzero(matched)
+        score = np.ones(len(rows))
+        for member, lead in masks:
+            score += member[rows] + 2.0 * lead[rows]
+        return rows, score
+    return np.arange(n), np.ones(n)
+
+
+def _candidates(
+    eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, upper bound) of the best-scoring matches before coverage, best first (ties by row)."""
+    rows, base = _matches(eng, pq, snap)
+    factor = eng.kind_prior[rows]
+    for canon, _, stem in pq.depts:
+        member, lead = (m[rows] for m in eng.dept_masks(canon, snap))
+        if pq.role:  # 教育局牵头 …: the asked role counts most, the other role a little
+            asked = lead if pq.role == "lead" else member & ~lead
+            factor *= np.where(asked, ROLE_ASKED, np.where(member, ROLE_OTHER, 1.0))
+        else:
+            factor *= np.where(lead, DEPT_LEAD[stem], np.where(member, DEPT_CO[stem], 1.0))
+    upper = base * factor  # coverage only lowers a score (its factor is at most 1)
+    ok = upper > 0
+    if mask is not None:
+        ok &= mask[rows]
+    cand, upper = rows[ok], upper[ok]
+    keep = max(CANDIDATES, want * 3)
+    if len(cand) > keep:
+        top = np.argpartition(-upper, keep - 1)[:keep]
+        cand, upper = cand[top], upper[top]
+    order = np.lexsort((cand, -upper))
+    return cand[order], upper[order]
+
+
+def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap: Any = None) -> Ranked:
+    """Score items, take the best upper bounds, apply coverage, phrases and exclusions, keep the good ones
+    (`snap`: the reviewed snapshot the search reads, kb.reviews.snapshot.current() when not given)."""
+    if snap is None:
+        from kb.reviews import snapshot
+
+        snap = snapshot.current()
+    reviewed = eng.reviewed_departments(snap)
+    cand, upper = _candidates(eng, pq, mask, want, snap)
+    hay = Hay(eng.ix.hay_blob, eng.ix.hay_ptr, cand)
+    keep = np.ones(len(cand), dtype=bool)
+    phrases = [c.word for c in pq.concepts if c.phrase]
+    if phrases:
+        joined = Hay(eng.ix.hay_blob, eng.ix.hay_ptr, cand, drop_spaces=True)
+        for p in phrases:
+            keep &= joined.contains(p)
+    for x in pq.excluded:
+        if x:
+            keep &= ~hay.contains(x)
+    parts = [
+        [] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word] for c in pq.concepts
+    ]
+    total = np.zeros(len(cand))
+    whole = np.zeros(len(cand), dtype=np.int64)
+    for c, ps in zip(pq.concepts, parts, strict=True):
+        found = hay.any_of(c.strings)
+        if c.never:  # a negative rule: matched only through a word kept apart from it (留守老人 for 留守儿童)
+            keep &= found | ~hay.any_of(c.never)
+        # coverage: a whole form counts 1, scattered sub-words up to 0.6 (summed in the concepts' order)
+        if ps:
+            total += np.where(found, 1.0, 0.6 * hay.count_of(ps) / len(ps))
+        else:
+            total += np.where(found, 1.0, 0.0)
+        if c.phrase or any(p != c.word for p in ps):  # a compound word found whole, not only through its parts
+            whole += found
+    for j in pq.joined:
+        whole += hay.contains(j)
+    cov = total / len(pq.concepts) if pq.concepts else np.ones(len(cand))
+    score = upper * (0.15 + 0.85 * cov * cov)
+    cand, score, cov, whole = cand[keep], score[keep], cov[keep], whole[keep]
+    # The exact words (or a synonym's whole form) first: an item holding a compound query word whole outranks one
+    # that only shares its parts (性教育 before 教育, 电子烟 before 电子…烟花); then BM25F with coverage.
+    order = np.lexsort((cand, -score, -whole))
+    if len(order) and pq.concepts:
+        units = sum(c.phrase or any(p != c.word for p in ps) for c, ps in zip(pq.concepts, parts, strict=True))
+        units += len(pq.joined)
+        floor = score.max() * KEEP_RATIO
+        order = order[(score[order] >= floor) | ((units > 0) & (whole[order] == units))]
+    out = Ranked(eng, cand, score, cov, whole, np.full(len(cand), -1), reviewed).take(order)
+    if pq.concepts and 0 < len(out) < FEW and mask is None:
+        out = _with_linked(eng, out)
+    return out
+
+
+def _with_linked(eng: Engine, ranked: Ranked) -> Ranked:
+    """When a query finds only a few items (a fragment such as 托位 names one goal's indicator), the measures that
+    serve those goals and the goals they serve follow them, scored below every direct hit."""
+    have = set(ranked.rows.tolist())
+    low = float(ranked.score.min())
+    extra: list[tuple[float, int, int]] = []  # (score, row, via row)
+    for row, score in zip(ranked.rows.tolist(), ranked.score.tolist(), strict=True):
+        for j in eng.linked().get(row, []):
+            if j not in have:
+                have.add(j)
+                extra.append((min(low * 0.99, score * LINK_SHARE), j, row))
+    if not extra:
+        return ranked
+    extra.sort(key=lambda x: (-x[0], x[1]))
+    k = len(extra)
+    return Ranked(
+        eng,
+        np.concatenate([ranked.rows, np.array([r for _, r, _ in extra], dtype=np.int64)]),
+        np.concatenate([ranked.score, np.array([s for s, _, _ in extra])]),
+        np.concatenate([ranked.coverage, np.zeros(k)]),
+        np.concatenate([ranked.whole, np.zeros(k, dtype=np.int64)]),
+        np.concatenate([ranked.via, np.array([v for _, _, v in extra], dtype=np.int64)]),
+        ranked.reviewed,
+    )
