@@ -117,3 +117,98 @@ def test_kb_finds_the_app_by_its_import_string():
 
     assert APP == "webapp:create_app()"
     assert callable(load_app("webapp:create_app"))
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _search_total(port: int, q: str) -> int:
+    import json
+    from urllib.parse import quote
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q={quote(q)}", timeout=60) as resp:
+        assert resp.status == 200
+        return json.loads(resp.read())["total"]
+
+
+@pytest.fixture
+def preloaded(web_data: Path, tmp_path: Path):
+    """`kb serve` with two workers, as deployed (preloaded); (port, master process, its log file)."""
+    port, log_path = _free_port(), tmp_path / "server.log"
+    env = {**os.environ, "KB_DATA_DIR": str(web_data)}
+    env.pop("KB_PRELOAD", None)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        for _ in range(600):
+            try:
+                if _get(port, timeout=2) == 200 and len(_children(proc.pid)) == 2:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("server did not start: " + log_path.read_text()[-4000:])
+        yield port, proc, log_path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _only(worker: int, workers: list[int]):
+    """Pause every other worker (SIGSTOP): connections then wait for `worker` alone to accept them."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def paused():
+        others = [w for w in workers if w != worker]
+        for w in others:
+            os.kill(w, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for w in others:
+                os.kill(w, signal.SIGCONT)
+
+    return paused()
+
+
+def test_a_preloaded_server_answers_search_from_every_worker(preloaded):
+    """The search is loaded once in the master before the fork; every worker answers it, and a worker that dies
+    is replaced by a fork of the warm master that answers too."""
+    import signal
+
+    port, proc, log_path = preloaded
+    workers = _children(proc.pid)
+    expected = _search_total(port, "儿童近视")
+    assert expected > 0
+    for w in workers:
+        with _only(w, workers):
+            assert _search_total(port, "儿童近视") == expected
+            assert _search_total(port, "兒童近視") > 0  # OpenCC, loaded in the master, works in the fork
+    warmed = [ln for ln in log_path.read_text().splitlines() if "search warmed up" in ln]
+    assert len(warmed) == 1 and f"pid {proc.pid})" in warmed[0]  # in the master, once, not per worker
+    os.kill(workers[0], signal.SIGKILL)
+    for _ in range(300):
+        now = _children(proc.pid)
+        if len(now) == 2 and workers[0] not in now:
+            break
+        time.sleep(0.1)
+    replacement = next(w for w in _children(proc.pid) if w not in workers)
+    with _only(replacement, _children(proc.pid)):
+        assert _search_total(port, "儿童近视") == expected
+    assert len([ln for ln in log_path.read_text().splitlines() if "search warmed up" in ln]) == 1
+
+
+def test_the_master_holds_no_database_connection_when_it_forks(preloaded):
+    """SQLite connections must not cross a fork: warming opens them in a thread of its own, closed with it."""
+    _, proc, _ = preloaded
+    held = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+    assert not [p for p in held if p.endswith((".sqlite", ".sqlite-wal", ".db"))], held

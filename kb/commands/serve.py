@@ -5,9 +5,11 @@ The app is found by its import string (default "webapp:create_app()"), so kb nev
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -48,7 +50,7 @@ def cmd_serve(args) -> int:
 
         # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
         wsgi = load_app(args.app)
-        _warm(None)
+        _warm(wsgi)
         serve(
             wsgi,
             host=args.host,
@@ -64,15 +66,7 @@ def cmd_serve(args) -> int:
 WARM_PATHS = ("/api/search?q=%E5%84%BF%E7%AB%A5", "/search?q=%E5%84%BF%E7%AB%A5")  # 儿童: the API and its page
 
 
-def _warm_worker(worker: Any) -> None:
-    """Warm the search when a worker boots, in the background: the worker accepts requests at once (a request
-    arriving meanwhile waits only for what is still loading), and the first search is not a cold one."""
-    import threading
-
-    threading.Thread(target=_warm, args=(worker,), name="search-warm-up", daemon=True).start()
-
-
-def _warm(worker: Any) -> None:
+def _warm(app: Any, say: bool = True) -> None:
     """Load the search index and analyser, then answer a search through the app itself (routes, templates,
     per-process caches), so the first request after a restart is as fast as the rest."""
     from werkzeug.test import Client
@@ -82,13 +76,50 @@ def _warm(worker: Any) -> None:
     start = time.perf_counter()
     if not warm_up():
         return
-    app = getattr(worker, "wsgi", None)
     if app is not None:
         client = Client(app)
         for path in WARM_PATHS:
             client.get(path)
     took = time.perf_counter() - start
-    print(f"search warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
+    if say:
+        print(f"search warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
+
+
+def _warm_worker(worker: Any) -> None:
+    """Without preloading (KB_PRELOAD=0): warm each worker when it boots, in the background, so it accepts
+    requests at once (a request arriving meanwhile waits only for what is still loading)."""
+    threading.Thread(target=_warm, args=(worker.wsgi,), name="search-warm-up", daemon=True).start()
+
+
+def _preload(arbiter: Any) -> None:
+    """gunicorn's when_ready: load the app and warm the search once in the master, after the port is bound and
+    before any worker is forked. Workers then share the jieba dictionaries, analysers, OpenCC, score arrays and
+    the reviewed snapshot copy-on-write (each adds only what it writes), a worker restarted later is forked
+    warm, and a client connecting meanwhile waits in the listen backlog instead of being refused."""
+    app = arbiter.app.wsgi()  # kept by gunicorn: the workers forked below serve this very app object
+    # In a thread of its own: the SQLite connections warming opens are per thread and close when it ends, so no
+    # worker inherits a connection opened before the fork.
+    warm = threading.Thread(target=_warm, args=(app,), name="search-warm-up")
+    warm.start()
+    warm.join()
+    gc.collect()
+    gc.freeze()
+
+
+def _settle(worker: Any) -> None:
+    """gunicorn's post_worker_init after a preload: answer the warm-up searches once more in the new worker before
+    it accepts a request. Everything is loaded already (this takes milliseconds); what it pays for is the
+    copy-on-write of the shared pages a search writes to (reference counts), which would otherwise fall on the
+    first request a worker serves and make it several times slower than the rest."""
+    settle = threading.Thread(target=_warm, args=(worker.wsgi, False), name="search-settle")
+    settle.start()
+    settle.join()
+
+
+def _pre_fork(arbiter: Any, worker: Any) -> None:
+    """Move every object the master holds out of the collector's reach before a fork: a worker's collections
+    then never write to (and so never copy) the pages of what it shares."""
+    gc.freeze()
 
 
 def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int:
@@ -109,8 +140,12 @@ def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int
                 "limit_request_fields": 100,
                 "limit_request_field_size": 8190,
                 "accesslog": None,
-                "preload_app": False,
-                "post_worker_init": _warm_worker,
+                "preload_app": False,  # the app is loaded in when_ready instead: after the bind, before forks
+                **(
+                    {"when_ready": _preload, "pre_fork": _pre_fork, "post_worker_init": _settle}
+                    if os.environ.get("KB_PRELOAD", "1") != "0"
+                    else {"post_worker_init": _warm_worker}
+                ),
             }.items():
                 self.cfg.set(key, value)
 

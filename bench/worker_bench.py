@@ -1,0 +1,129 @@
+"""Worker memory and the first request after a restart (run on demand, not a test).
+
+    .venv/bin/python bench/worker_bench.py [--workers 2] [--data DIR] [--requests 30]
+
+Starts `kb serve` (gunicorn) on loopback twice over the same build: preloaded (the default: the app and search
+loaded once in the master before the workers are forked) and, as the baseline of the same run, KB_PRELOAD=0
+(every worker loads its own). For each worker in turn the others are paused (SIGSTOP), so that worker alone
+answers: its first search, then the median of the next ones. Then every worker's RSS, PSS and USS (private
+pages) from /proc/PID/smaps_rollup. USS is what a worker adds: the memory freed if it were stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUERIES = ["儿童近视", "托育", "校园欺凌", "卫健委", "家长学校", "谁负责儿童近视", "兒童", "心理健康"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str, timeout: float = 60) -> float:
+    """Seconds to fetch the path (status 200 required)."""
+    t = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as resp:
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{path}: HTTP {resp.status}")
+    return time.perf_counter() - t
+
+
+def memory(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS (private clean + dirty) in MB."""
+    vals: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, rest = line.partition(":")
+        vals[key] = int(rest.split()[0]) / 1024
+    return {"rss": vals["Rss"], "pss": vals["Pss"], "uss": vals["Private_Clean"] + vals["Private_Dirty"]}
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
+    port = free_port()
+    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_PRELOAD": "1" if preload else "0"}
+    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    warmed = booted = 0
+    try:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            warmed += "search warmed up" in line
+            booted += "Booting worker" in line
+            if warmed >= (1 if preload else workers) and booted >= workers:
+                break
+        ready = time.perf_counter() - start
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]
+        time.sleep(1)  # the last worker forked has set itself up
+        pids = children(proc.pid)
+        paths = [f"/api/search?q={urllib.parse.quote(q)}" for q in QUERIES]
+        rows = []
+        for pid in pids:
+            others = [p for p in pids if p != pid]
+            for p in others:
+                os.kill(p, signal.SIGSTOP)
+            try:
+                first = get(port, paths[0])
+                rest = [get(port, paths[k % len(paths)]) for k in range(1, requests + 1)]
+            finally:
+                for p in others:
+                    os.kill(p, signal.SIGCONT)
+            rows.append({"pid": pid, "first_ms": first * 1000, "median_ms": statistics.median(rest) * 1000})
+        for r in rows:
+            r.update(memory(r["pid"]))
+        return {"ready_s": ready, "master": memory(proc.pid), "workers": rows}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--data", type=Path, help="data dir with a build (default: KB_DATA_DIR or ./data)")
+    a = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    from kb import paths
+
+    data = a.data or paths.data_dir()
+    if not (data / "current").exists():
+        sys.exit(f"no build in {data}: run `python -m kb build` first")
+    for preload in (False, True):
+        r = run(data, a.workers, preload, a.requests)
+        m = r["master"]
+        label = "preloaded" if preload else "KB_PRELOAD=0 (baseline)"
+        print(
+            f"{label}: ready {r['ready_s']:.1f} s; master RSS {m['rss']:.0f} MB PSS {m['pss']:.0f} MB"
+            f"  (load average {os.getloadavg()[0]:.1f})"
+        )
+        for w in r["workers"]:
+            print(
+                f"  worker {w['pid']}: first search {w['first_ms']:.1f} ms, median {w['median_ms']:.1f} ms"
+                f" (ratio {w['first_ms'] / w['median_ms']:.2f}×); RSS {w['rss']:.0f} MB PSS {w['pss']:.0f} MB"
+                f" USS {w['uss']:.0f} MB"
+            )
+        total = m["pss"] + sum(w["pss"] for w in r["workers"])
+        print(f"  total PSS {total:.0f} MB for {a.workers} workers", flush=True)
+
+
+if __name__ == "__main__":
+    main()
