@@ -168,9 +168,15 @@ def p(values: list[float], pct: float) -> float:
     return sorted(values)[min(len(values) - 1, int(len(values) * pct))]
 
 
-def run_scale(src_db: Path, times: int, root: Path) -> dict:
+def prepare(src_db: Path, times: int, root: Path) -> tuple[Path, dict]:
+    """The scale's data dir under root, replicated and built now, or reused when a finished one is there (--keep:
+    a 1000× build takes many minutes on a shared machine; its build figures are those recorded when it was made)."""
     data = root / f"x{times}"
     build = data / "builds" / "bench"
+    done = data / "built.json"
+    if done.exists():
+        return data, json.loads(done.read_text(encoding="utf-8"))
+    shutil.rmtree(data, ignore_errors=True)
     build.mkdir(parents=True)
     replicate(src_db, build / "kb.sqlite", times)
     out = subprocess.run(
@@ -182,6 +188,13 @@ def run_scale(src_db: Path, times: int, root: Path) -> dict:
     )
     built = json.loads(out.stdout.strip().splitlines()[-1])
     os.symlink(Path("builds") / "bench", data / "current")
+    done.write_text(json.dumps(built), encoding="utf-8")
+    return data, built
+
+
+def run_scale(src_db: Path, times: int, root: Path) -> dict:
+    data, built = prepare(src_db, times, root)
+    build = data / "builds" / "bench"
     os.environ["KB_DATA_DIR"] = str(data)
     from kb.search import search
 
@@ -283,6 +296,8 @@ def main() -> None:
     ap.add_argument("--scales", default="1,100,1000")
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--keep", type=Path, help="keep the scale builds in this folder (outside the repo) and reuse them")
+    ap.add_argument("--prepare-only", action="store_true", help="with --keep: build the scales, measure nothing")
     ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child_build:
@@ -293,10 +308,14 @@ def main() -> None:
     src = paths.kb_db_path()
     if src is None:
         sys.exit("no KB built: run `python -m kb build` first")
-    root = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    root = a.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
     try:
         rows = []
         for times in (int(x) for x in a.scales.split(",")):
+            if a.prepare_only:
+                print(times, prepare(src, times, root)[1], flush=True)
+                continue
             r = run_scale(src, times, root)
             rows.append(r)
             print(
@@ -314,7 +333,8 @@ def main() -> None:
                 f"scale {rows[0]['scale']}×): {t['req_per_s']:.0f} req/s"
             )
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not a.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
