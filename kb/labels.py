@@ -38,6 +38,11 @@ STATUS = vocabulary("status")
 WARNING = vocabulary("warning")
 DECISION = vocabulary("decision")
 ACTION = vocabulary("action")
+USER_ROLE = vocabulary("user_role")
+DEADLINE_KIND = vocabulary("deadline_kind")
+CHANGE_KIND = vocabulary("change_kind")
+REPAIR_KIND = vocabulary("repair_kind")
+SEARCH_FIELD = vocabulary("search_field")
 
 
 def target_text(ind: dict, spaced: bool = False) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, render_template, request
 
+from kb.labels import USER_ROLE
 from kb.store import users
 from kb.store.names import AccountError
 from webapp.permissions import ADMIN, permit
@@ -20,7 +21,7 @@ def _ctx(message: str = "", error: str = "", issued: dict[str, str] | None = Non
 
     return {
         "users": users.list_users(),
-        "roles": users.ROLE_LABELS,
+        "roles": USER_ROLE,
         "departments": scope().departments(),
         "message": message,
         "error": error,
@@ -73,7 +74,7 @@ def create_user():
         return _failed(exc)
     issued = None if f.get("password") else {"name": u["name"], "password": password}
     return _done(
-        f"已创建账号 {u['name']}({users.ROLE_LABELS[u['role']]}{' · ' + u['department'] if u['department'] else ''})",
+        f"已创建账号 {u['name']}({USER_ROLE[u['role']]}{' · ' + u['department'] if u['department'] else ''})",
         issued,
     )
 
@@ -97,9 +98,7 @@ def user_action(name: str, action: str):
             if name == g.user["name"] and f.get("role") != ADMIN:
                 raise AccountError("不能取消自己的管理员角色")
             u = users.set_role(name, f.get("role", ""), f.get("department") or None)
-            return _done(
-                f"{u['name']}: {users.ROLE_LABELS[u['role']]}{' · ' + u['department'] if u['department'] else ''}"
-            )
+            return _done(f"{u['name']}: {USER_ROLE[u['role']]}{' · ' + u['department'] if u['department'] else ''}")
     except AccountError as exc:
         return _failed(exc)
     abort(404, description=f"未知的账号操作“{action}”")

@@ -23,6 +23,7 @@ from flask import (
 )
 
 from kb.exports.safety import content_disposition, safe_filename
+from kb.labels import CHANGE_KIND
 from kb.monitoring.workbook import ImportRejected
 from kb.progress import ProgressError, bulletin, packet, rules, service
 from kb.progress import attachments as att
@@ -447,22 +448,13 @@ def _changes(dept: str) -> dict[str, Any]:
     return {"department": dept, "events": events, "deadlines": near, "period": b.period.as_dict()}
 
 
-KIND_LABELS = {
-    "duty.added": "新增职责",
-    "duty.removed": "职责取消",
-    "duty.role": "职责角色变化",
-    "report.returned": "报告被退回",
-    "deadline.near": "临近或超过完成时限",
-}
-
-
 @permit(bp, *SIGNED_IN)
 @twin(bp, "/progress/department/<name>/changes", "progress/changes.html")
 def changes_page(name: str) -> dict[str, Any]:
     dept = _dept(name)
     out = _changes(dept)
     feed = url_for("progress.changes_feed", name=dept, token=feed_token(dept), _external=True)
-    return {**out, "kind_labels": KIND_LABELS, "feed_url": feed, "title": f"{dept} 的变化"}
+    return {**out, "kind_labels": CHANGE_KIND, "feed_url": feed, "title": f"{dept} 的变化"}
 
 
 @bp.get("/progress/department/<name>/changes.atom")
@@ -481,7 +473,7 @@ def changes_feed(name: str):
     xml = render_template(
         "progress/feed.atom",
         **out,
-        kind_labels=KIND_LABELS,
+        kind_labels=CHANGE_KIND,
         self_url=request.url,
         page_url=url_for("progress.changes_page", name=dept, _external=True),
     )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-REPAIR_KIND_LABELS = {
-    "dropped_char": "补漏字",
-    "missing_punct": "补标点",
-    "missing_bracket": "补括号",
-    "heading": "补标题编号",
-}
+from kb.labels import REPAIR_KIND
 
 
 def _repair_info(r: dict[str, Any]) -> dict[str, Any]:
@@ -17,7 +12,7 @@ def _repair_info(r: dict[str, Any]) -> dict[str, Any]:
         "id": r["id"],
         "rule": r["rule"],
         "kind": r["kind"],
-        "kind_label": REPAIR_KIND_LABELS.get(r["kind"], r["kind"]),
+        "kind_label": REPAIR_KIND.get(r["kind"], r["kind"]),
         "before": r["before"],
         "after": r["after"],
         "confidence": r["confidence"],

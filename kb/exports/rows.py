@@ -8,7 +8,7 @@ from typing import Any
 from kb import departments, labels
 from kb.duties import UnknownDepartment, duties
 from kb.exports.table import DEPT_COLUMNS, INDICATOR_COLUMNS, PLAN_COLUMNS, ExportError, Filters, Row, Table, with_ids
-from kb.labels import KIND, KIND_ALIAS, ROLE
+from kb.labels import DEADLINE_KIND, KIND, KIND_ALIAS, ROLE
 from kb.progress import deadlines
 from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
@@ -160,7 +160,7 @@ class Selection:
             return ""
         d = deadlines.from_text(it.get("text") or "", (int(period[0]), int(period[1])))
         if d["kind"] != "date":
-            return deadlines.KIND_LABELS[d["kind"]]
+            return DEADLINE_KIND[d["kind"]]
         return f"{d['date'][:4]}年"
 
     def _goal_ref(self, gid: str, it: dict[str, Any]) -> str:

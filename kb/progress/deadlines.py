@@ -8,11 +8,10 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from kb.labels import DEADLINE_KIND
 from kb.progress import ProgressError, rules
 from kb.progress.periods import Period
 from kb.reviews.audit import append_entry, now
-
-KIND_LABELS = {"date": "限期", "yearly": "逐年", "ongoing": "长期坚持"}
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +61,7 @@ def effective(item: dict[str, Any], plan_period: tuple[int, int], override: dict
         d.update(source="override", cue=override.get("reason") or "", set_by=override.get("set_by"))
     else:
         d = from_text(item.get("text") or "", plan_period)
-    d["label"] = d["date"] if d["kind"] == "date" else KIND_LABELS[d["kind"]]
+    d["label"] = d["date"] if d["kind"] == "date" else DEADLINE_KIND[d["kind"]]
     return d
 
 

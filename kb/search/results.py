@@ -10,12 +10,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from kb.duties import item_duties
-from kb.labels import ROLE
+from kb.labels import ROLE, SEARCH_FIELD
 from kb.search.analysis import bigrams, normalise, same_length_norm, search_tokens
 from kb.search.query import ParsedQuery
 
 SNIPPET_CHARS = 140
-FIELD_LABELS = {"title": "标题", "indicators": "指标", "text": "正文", "raw": "原文", "groups": "对象"}
 
 
 def highlight_terms(pq: ParsedQuery) -> list[str]:
@@ -130,7 +129,7 @@ def why(item: dict, pq: ParsedQuery) -> list[str]:
                 hit = ["raw"]
             if not hit:
                 continue
-            where = "、".join(FIELD_LABELS[k] for k in hit)
+            where = "、".join(SEARCH_FIELD[k] for k in hit)
             label = f"“{form}”" + (f"(“{via}”的同义词)" if via else "") + ("(短语)" if c.phrase else "")
             out.append(f"{label} → {where}" + ("(修复后文本)" if repaired else ""))
             break

@@ -19,7 +19,6 @@ from kb.store.sessions import MAX_FAILURES_IP, MAX_FAILURES_USER, SESSION_LIFETI
 
 # admin: the 妇儿工委办 (accounts, periods, deadlines, returns); reviewer: tags; reporter: one department's reports.
 ROLES = ("reviewer", "admin", "reporter")
-ROLE_LABELS = {"admin": "管理员", "reviewer": "审核员", "reporter": "填报员"}
 T = TypeVar("T")
 
 
