@@ -21,9 +21,16 @@ if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! dpkg
     echo "warning: soffice or pdftoppm missing and cannot apt-get install them" >&2
   fi
 fi
+# PostgreSQL (#23): the server programs, for tests/pg and the second run below; missing them then is a failure.
+bash scripts/pg_server.sh && export KB_TEST_PG=required
 set +e
 .venv/bin/python -m pytest "$@"
 code=$?
+# The store, review and monitoring suites again with the durable store on a real PostgreSQL (tests/pg/fixtures.py).
+if [ "$code" = "0" ] && [ "$#" = "0" ]; then
+  KB_TEST_ENGINE=postgresql .venv/bin/python -m pytest -q -m "not browser" $(grep -v "^#" tests/pg/suites.txt)
+  code=$?
+fi
 set -e
 if [ "$code" = "5" ]; then
   echo "pytest collected no tests: failing" >&2

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pg.fixtures import _engine, pg_server, pg_url  # noqa: F401  PostgreSQL fixtures (tests/pg)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANS = FIXTURES / "plans"

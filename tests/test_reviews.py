@@ -213,6 +213,7 @@ def test_repair_decisions_apply_on_next_build(mini, rule, decision, expected_in,
     assert [r["status"] for r in reviews.list_reviews(kind="repair")] == ["exact"]
 
 
+@pytest.mark.sqlite_only  # "another machine" is another data dir here; on PostgreSQL it would share the database
 def test_cli_review_audit_and_backup_roundtrip(mini, monkeypatch, kb_data, tmp_path, capsys):
     assert cli(["review", "reject", "health-m3", "市妇联", "--by", "amy", "-m", "不负责"]) == 0
     assert cli(["review", "note", "health-m3", "需**年底**复核", "--by", "amy"]) == 0

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import url_for
 
-from kb import departments, paths
+from kb import departments
 from kb.labels import ACTION, ROLE
+from kb.store import engine
 from webapp.lookup import Snapshot, brief, department_names, item_url, label
 
 
@@ -15,7 +16,7 @@ def _has_reviews() -> bool:
     """Reviews exist and can be read (when the durable DB is unreadable, pages show the KB without them)."""
     from webapp.lookup import snapshot
 
-    return paths.reviews_db_path().exists() and not snapshot().degraded
+    return engine.durable_identity() is not None and not snapshot().degraded
 
 
 def _title(ref: str) -> str:

@@ -9,7 +9,7 @@ from kb import paths
 from kb.duties import UnknownDepartment, duties, item_duties
 from kb.monitoring import observations as obsdb
 from kb.reviews.audit import read
-from kb.store import KB
+from kb.store import KB, engine
 
 __all__ = ["Scope", "UnknownDepartment", "scope"]
 
@@ -67,7 +67,7 @@ def review_version() -> int:
 
 def scope() -> Scope:
     """The Scope of the live build in its reviewed state, shared until a rebuild or a review changes it."""
-    key = (f"{paths.reviews_db_path()}|{paths.current_build()}", review_version())
+    key = (f"{engine.durable_identity()}|{paths.current_build()}", review_version())
     found = _cache.get(key)
     if found is not None:
         return found

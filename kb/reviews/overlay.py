@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kb import paths
 from kb.reviews.anchoring import Universe, item_anchor, match_repair, repair_context
 from kb.reviews.audit import read, transaction, write_change
 from kb.reviews.markup import render_note
 from kb.reviews.snapshot import live_universe
+from kb.store import engine
 
 _RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
 
@@ -40,7 +40,7 @@ def resolve_row(uni: Universe, row: dict[str, Any]) -> tuple[str | None, str | N
 
 def _rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     """Review rows of some kinds, oldest change first (the newest decision wins); [] before any review."""
-    if not paths.reviews_db_path().exists():
+    if engine.durable_identity() is None:
         return []
     marks = ",".join("?" * len(kinds))
     return read(

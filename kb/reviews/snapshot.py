@@ -17,12 +17,14 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kb import paths
 from kb.errors import KBError
 from kb.lookup import resolve_id
 from kb.reviews.anchoring import Universe, universe_from_conn
+from kb.store import engine
 from kb.store.db import NoKnowledgeBase, connect
 
 log = logging.getLogger(__name__)
@@ -162,17 +164,16 @@ _local = threading.local()
 def _durable() -> tuple[tuple | None, sqlite3.Connection | None]:
     """(identity, this thread's connection) of the durable DB, re-opened when the file is replaced or another
     data dir is in use; (None, None) before any review."""
-    path = paths.reviews_db_path()
-    if not path.exists():
+    key = engine.durable_identity()
+    if key is None:
         return None, None
-    key = (str(path), os.stat(path).st_ino)
     held = getattr(_local, "conn", None)
     if held is None or held[0] != key:
         from kb.store.durable import durable_connection
 
         if held is not None:
             held[1].close()
-        _local.conn = held = (key, durable_connection(path))
+        _local.conn = held = (key, durable_connection(None if key[0] == "postgresql" else Path(key[0])))
     return held
 
 

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from kb import paths
+from kb.store import engine
 from kb.store.db import connect
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -82,7 +83,12 @@ def private(path: Path) -> None:
 
 
 def durable_connection(path: Path | None = None) -> sqlite3.Connection:
-    """A connection to reviews.sqlite in WAL mode with migrations applied (autocommit; use BEGIN IMMEDIATE)."""
+    """A connection to reviews.sqlite in WAL mode with migrations applied (autocommit; use BEGIN IMMEDIATE).
+
+    With KB_DATABASE_URL=postgresql://… (and no explicit path) the same interface on PostgreSQL (kb/store/pg.py).
+    """
+    if path is None and engine.database_url():
+        return engine.pg_connection()  # type: ignore[return-value]  # the sqlite3 surface the store uses
     path = path or paths.reviews_db_path()
     conn = connect(path)
     conn.isolation_level = None  # explicit transactions: BEGIN IMMEDIATE avoids lock upgrades failing

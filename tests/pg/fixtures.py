@@ -1,0 +1,76 @@
+"""Pytest fixtures over one real PostgreSQL server per session: a fresh database per test, migrated from a template."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+from pg import server as pgserver
+
+TEMPLATE = "kb_template"
+_count = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    """One PostgreSQL server for the session, started in a temp dir and stopped by PID at the end."""
+    if not pgserver.available():
+        if os.environ.get("KB_TEST_PG") == "required":  # scripts/test.sh installed it: missing is a failure
+            pytest.fail("PostgreSQL server programs not found although scripts/test.sh should have installed them")
+        pytest.skip("PostgreSQL is not installed (scripts/pg_server.sh installs it)")
+    srv = pgserver.start_server()  # its own /tmp dir: pytest's are root-only, the server runs as `postgres`
+    try:
+        _make_template(srv)
+        yield srv
+    finally:
+        pgserver.remove(srv)
+
+
+def _make_template(srv: pgserver.PgServer) -> None:
+    """kb_template: a database with every durable migration applied, cloned per test (fast, and no test waits)."""
+    import psycopg
+
+    from kb.store import engine
+
+    with psycopg.connect(srv.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {TEMPLATE}")
+    engine.pg_connection(srv.url(TEMPLATE)).close()
+    engine.forget_migrated(srv.url(TEMPLATE))
+
+
+def new_database(srv: pgserver.PgServer) -> str:
+    """A fresh, migrated database on srv; returns its URL."""
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_count)}"
+    with psycopg.connect(srv.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    return srv.url(name)
+
+
+def drop_database(srv: pgserver.PgServer, url: str) -> None:
+    """Drop the database at url (connections still open are ended)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(srv.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_server: pgserver.PgServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """KB_DATABASE_URL set to a fresh PostgreSQL database for this test."""
+    url = new_database(pg_server)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    yield url
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    drop_database(pg_server, url)
+
+
+@pytest.fixture(autouse=True)
+def _engine(request: pytest.FixtureRequest) -> None:
+    """KB_TEST_ENGINE=postgresql runs every test with its durable store on PostgreSQL (scripts/test.sh does so)."""
+    if os.environ.get("KB_TEST_ENGINE") == "postgresql" and "sqlite_only" not in request.keywords:
+        request.getfixturevalue("pg_url")
