@@ -293,7 +293,8 @@ def _persist_reanchoring(conn, index: dict[str, dict[str, Any]], actor: str, bat
     anchored, _orphans = resolve(_rows(conn), index)
     moves = [(t, y, row) for t, years in anchored.items() for y, row in years.items() if "reanchored_to" in row]
     for _t, _y, row in moves:  # park first: swapped ids (i1 ↔ i2) would collide on UNIQUE(indicator, year)
-        conn.execute("UPDATE observations SET indicator = ? WHERE id = ?", (f"\x00moving:{row['id']}", row["id"]))
+        # (\x01, not \x00: PostgreSQL text cannot hold NUL; no indicator id starts with a control character)
+        conn.execute("UPDATE observations SET indicator = ? WHERE id = ?", (f"\x01moving:{row['id']}", row["id"]))
     n = 0
     for target, year, row in moves:
         ind = index[target]

@@ -74,7 +74,7 @@ class Row(tuple):
         row._names = names
         return row
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 return tuple.__getitem__(self, self._names.index(key))
@@ -174,7 +174,7 @@ class Connection:
         if wants_id:
             text = text.rstrip().rstrip(";") + " RETURNING id"
         try:
-            cur = self._conn.execute(text, tuple(params) if not isinstance(params, dict) else params)  # type: ignore[arg-type]
+            cur = self._conn.execute(text, tuple(params) if not isinstance(params, dict) else params)
             if wants_id:
                 got = cur.fetchone()
                 lastrow = int(got[0]) if got else None
