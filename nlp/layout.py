@@ -14,7 +14,7 @@ import re
 import statistics
 from functools import lru_cache
 
-from nlp.headings import meaning
+from nlp.headings import meaning, vocabulary
 from nlp.lang import read_lines
 from nlp.model import Repair
 from nlp.numerals import CN_CLASS, cn_number
@@ -44,9 +44,16 @@ def _markers() -> re.Pattern:
     )
 
 
+@lru_cache(maxsize=1)
+def _block_title() -> re.Pattern:
+    """A numbered heading's title that is a block word closed by a stop ("(二)策略措施。"), with its spaces."""
+    blocks = "|".join(ln.split("\t")[1] for ln in read_lines("structure.tsv") if ln.startswith("inline\t"))
+    return re.compile(rf"(?:{blocks})[。.::]\s*(?=\S)")
+
+
 # Run-on text holds headings, not only item numbers (a paragraph with (1)(2)(3) inside is not run-on).
 _STRUCTURE = re.compile(
-    rf"(?:^|[\s。;:])(?:{CN_CLASS}、|[(]{CN_CLASS}[)]|第{CN_CLASS}[章节])|(?:主要目标|策略措施|政策措施)[::]"
+    rf"(?:^|[\s。;:])(?:{CN_CLASS}、|[(]{CN_CLASS}[)]|第{CN_CLASS}[章节])|(?:主要目标|策略措施|政策措施)(?:[::]|\d{{1,2}}[.、](?!\d))"
 )
 _LIST_NUMBER = re.compile(r"(?:^|[。;\s])(\d{1,2})[.、](?!\d)")
 _HEADING_THEN_TEXT = re.compile(r"[^\s。,;::]{2,20}\s+(?=\S)")
@@ -57,26 +64,71 @@ def _fix(raw: str, start: int, end: int, after: str, rule: str) -> Repair:
     return Repair(start, end, raw[start:end], after, rule, "layout", 1.0, True, f"layout-{rule}-{start}")
 
 
+def _glued_domain(parse: str, start: int) -> int | None:
+    """End of a domain title glued to its prose ("一、儿童与健康改善儿童…" → after 健康), else None."""
+    for pattern, _m in vocabulary().get("inline_domain", []):
+        m = pattern.match(parse[start:])
+        rest = parse[start + m.end() : start + m.end() + 1] if m else ""
+        if m and rest and not re.match(r"[\s。.::,;、)]", rest):
+            return start + m.end()
+    return None
+
+
+def _bare_ok(parse: str, m: re.Match, later: list[re.Match]) -> bool:
+    """A marker glued to the text before it (no stop or space): the genre's shape must vouch for it.
+
+    Text copied with every line break removed keeps no separator, so the numbering sequence is the only
+    constraint; this rejects the in-sentence look-alikes of a due number: an enumeration (一、二、三级), a figure
+    (6.5岁) unless no rival for the number comes before the next one, a number's tail (2010.), a citation (第(二)项).
+    """
+    at, end = m.start(), m.end()
+    prev = parse[at - 1 : at]
+    if m.group("sec"):
+        return prev not in "、" + CN_CLASS and not re.match(CN_CLASS + "[、]", parse[end:])
+    if m.group("sub"):
+        return prev not in "第条款项"
+    if m.group("blk"):
+        return True
+    if prev.isdigit() or prev == ".":
+        return False
+    if not parse[end : end + 1].isdigit():
+        return True
+    n = int(m.group("itemn") or m.group("itemp"))
+    for nxt in later:  # 6.5岁 is item 6 when no other 6. comes before 7.; a structure boundary ends the look
+        if not (nxt.group("itemn") or nxt.group("itemp")):
+            return True
+        k = int(nxt.group("itemn") or nxt.group("itemp"))
+        if k == n + 1:
+            return True
+        if k == n:
+            return False
+    return True
+
+
 def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
     """Offsets in line where a heading, block word or the next item number starts a new line."""
     points: list[int] = []
     sec = sub = item = 0
     parse = for_parsing(line)
-    for m in _markers().finditer(parse):
+    found = list(_markers().finditer(parse))
+    for i, m in enumerate(found):
         at = m.start()
         before = parse[:at]
         digit_ok = m.group("sec") or m.group("sub")  # a TOC page number may precede the next heading
+        bare = False
         if not before.strip():
             at = 0  # the line's own first marker: nothing to split
         elif not (_BOUNDARY_BEFORE.search(before) or (digit_ok and before[-1:].isdigit())):
-            continue
+            if not whole_line_run_on or not _bare_ok(parse, m, found[i + 1 :]):
+                continue
+            bare = True  # no separator at all: only the number due next in its sequence splits
         if m.group("sec"):
             n = cn_number(m.group("secn") or m.group("chap"))
-            ok = whole_line_run_on and (n in (1, sec + 1) or not sec)
+            ok = whole_line_run_on and (n == sec + 1 if bare else (n in (1, sec + 1) or not sec))
             sec, sub, item = (n, 0, 0) if ok else (sec, sub, item)
         elif m.group("sub"):
             n = cn_number(m.group("subn"))
-            ok = whole_line_run_on and (n in (1, sub + 1) or not sub)
+            ok = whole_line_run_on and (n == sub + 1 if bare else (n in (1, sub + 1) or not sub))
             sub, item = (n, 0) if ok else (sub, item)
         elif m.group("blk"):
             ok, item = whole_line_run_on, 0 if whole_line_run_on else item
@@ -84,7 +136,7 @@ def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
             n = int(m.group("itemn") or m.group("itemp"))
             figure = parse[m.end() : m.end() + 1].isdigit()  # 3.5岁以下: item 3 only where 3 is due
             # Numbers continue their sequence; a figure after a stop (。2.5万) does not.
-            ok = n == item + 1 or (whole_line_run_on and not figure and (n == 1 or not item))
+            ok = n == item + 1 or (whole_line_run_on and not bare and not figure and (n == 1 or not item))
             item = n if ok or (at == 0) else item
         if ok and at:
             points.append(at)
@@ -93,6 +145,10 @@ def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
             head = _HEADING_THEN_TEXT.match(parse, m.end())
             if head and not parse[head.end() : head.end() + 1].isdigit():
                 points.append(head.end())
+            elif block := _block_title().match(parse, m.end()):
+                points.append(block.end())  # "(二)策略措施。妇女与男子…": the block heading ends at its stop
+            elif not head and (title := _glued_domain(parse, m.end())):
+                points.append(title)
     return sorted(set(points))
 
 

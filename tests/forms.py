@@ -66,8 +66,11 @@ def to_pdf(text: str, browser, width: str = "105mm") -> bytes:
         page.close()
 
 
-def to_docx(text: str) -> bytes:
-    """A Word document: headings and paragraphs, items numbered by Word (a new list after every heading)."""
+def to_docx(text: str, auto_numbers: bool = True, list_definitions: bool = False) -> bytes:
+    """A Word document: headings and paragraphs, items numbered by Word (a new list after every heading).
+
+    auto_numbers=False keeps the numbers typed in the paragraphs, as many offices write them; list_definitions=True
+    gives every list its own definition (as Word 97 documents carry them) instead of a start override."""
     import docx
     from docx.oxml import parse_xml
 
@@ -83,19 +86,31 @@ def to_docx(text: str) -> bytes:
     next_id, current, expected = 100, None, 1
     for ln in lines_of(text):
         m = ITEM.match(ln) or re.match(rf"^({expected})[.、]", ln)  # "3.5岁以下…" is item 3
-        if not m:
+        if not m or not auto_numbers:
             doc.add_paragraph(ln)  # a list continues across unnumbered paragraphs, as in Word
             continue
         number = int(m.group(1))
         if current is None or number != expected:  # a new list, starting where the text starts it
             next_id += 1
             current = str(next_id)
-            numbering.append(
-                parse_xml(
-                    f'<w:num {ns} w:numId="{current}"><w:abstractNumId w:val="90"/>'
-                    f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
+            if list_definitions:
+                numbering.insert(
+                    0,
+                    parse_xml(
+                        f'<w:abstractNum {ns} w:abstractNumId="{current}"><w:lvl w:ilvl="0"><w:start w:val="{number}"/>'
+                        '<w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                    ),
                 )
-            )
+                numbering.append(
+                    parse_xml(f'<w:num {ns} w:numId="{current}"><w:abstractNumId w:val="{current}"/></w:num>')
+                )
+            else:
+                numbering.append(
+                    parse_xml(
+                        f'<w:num {ns} w:numId="{current}"><w:abstractNumId w:val="90"/>'
+                        f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{number}"/></w:lvlOverride></w:num>'
+                    )
+                )
         expected = number + 1
         para = doc.add_paragraph(ln[m.end() :])
         para._p.get_or_add_pPr().append(
@@ -108,3 +123,15 @@ def to_docx(text: str) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def to_doc(docx_bytes: bytes, tmp_path) -> bytes:
+    """A Word 97–2003 .doc saved by LibreOffice from a .docx (as an office's old Word would write it)."""
+    import subprocess
+
+    src = tmp_path / "in.docx"
+    src.write_bytes(docx_bytes)
+    profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
+    cmd = ["soffice", profile, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(src)]
+    subprocess.run(cmd, capture_output=True, timeout=180, check=True)
+    return (tmp_path / "in.doc").read_bytes()

@@ -1,12 +1,14 @@
-"""The default plan and the real excerpts in the forms plans arrive in parse like their text: Word, saved web page,
-run-on text and a PDF printed from a narrow page (hard-wrapped lines, page header and numbers)."""
+"""The default plan and the real excerpts in the forms plans arrive in parse like their text: Word (.docx and a
+legacy .doc), saved web page, run-on text (space-joined or with no separator at all) and a PDF printed from a narrow
+page (hard-wrapped lines, page header and numbers)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from forms import run_on, to_docx, to_html, to_pdf
+from forms import run_on, to_doc, to_docx, to_html, to_pdf
 
 from nlp.pipeline import analyse_file
 from nlp.reader import read_plan_file
@@ -18,6 +20,7 @@ WRITERS = {
     "docx": lambda t: to_docx(t),
     "html": lambda t: to_html(t).encode(),
     "runon.txt": lambda t: run_on(t).encode(),
+    "runon_bare.txt": lambda t: run_on(t, sep="").encode(),  # every line break removed, nothing in its place
 }
 
 
@@ -39,7 +42,7 @@ def test_default_plan_in_every_form(form, default_key, tmp_path):
     assert len(default_key) == 160
     assert key(plan) == default_key
     assert plan.meta["form"] == ("txt" if form.endswith("txt") else form)
-    assert bool(plan.meta["layout"]) == (form == "runon.txt")  # only run-on text needs layout fixes
+    assert bool(plan.meta["layout"]) == form.startswith("runon")  # only run-on text needs layout fixes
 
 
 @pytest.mark.parametrize("src", REAL, ids=lambda p: p.name[:2])
@@ -84,3 +87,39 @@ def test_kb_add_stores_the_file_in_its_form_and_lists_warnings(kb_data, capsys, 
         plan = kb.plan("women-2021-p5")
         assert plan["meta"]["form"] == "html" and any("领域留空" in w for w in plan["warnings"])
         assert [i["number"] for i in kb.items(plan="women-2021-p5") if i["kind"] == "measure"] == [9, 10, 11, 12]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (scripts/test.sh installs it) is missing")
+@pytest.mark.parametrize(
+    ("converter", "auto_numbers"),
+    [("soffice", True), ("antiword", False)],
+    ids=["libreoffice-automatic-numbering", "antiword-typed-numbers"],
+)
+def test_legacy_doc_reads_like_the_text(converter, auto_numbers, default_key, tmp_path, monkeypatch):
+    """A real Word 97 .doc (written by LibreOffice) read by each converter yields the text's goals and measures."""
+    from nlp.readers import legacy
+
+    if shutil.which(converter) is None:
+        pytest.skip(f"{converter} is missing")
+    path = tmp_path / "plan.doc"
+    path.write_bytes(to_doc(to_docx(read_plan_file(DEFAULT).text, auto_numbers, list_definitions=True), tmp_path))
+    chosen = legacy.read_doc
+    monkeypatch.setattr(legacy, "read_doc", lambda data, p: chosen(data, p, converter=converter))
+    plan = analyse_file(path, {"slug": "p"})
+    assert plan.meta["form"] == "doc"
+    assert key(plan) == default_key
+    assert any(("LibreOffice" if converter == "soffice" else "antiword") in n for n in plan.meta["reader_notes"])
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None or shutil.which("soffice") is None, reason="converters missing")
+def test_antiword_loses_word_numbering_and_says_so(tmp_path):
+    """Automatic numbering survives LibreOffice but not antiword: the fallback's note tells the reader."""
+    from nlp.readers.legacy import read_doc
+
+    lines = ["一、儿童与健康", "主要目标"] + [f"{n}.儿童健康素养水平提升{n}。" for n in range(1, 40)]
+    data = to_doc(to_docx("\n".join(lines), list_definitions=True), tmp_path)
+    full, _ = read_doc(data, None, converter="soffice")
+    bare, notes = read_doc(data, None, converter="antiword")
+    assert "2.儿童健康素养水平提升2。" in full.splitlines()  # antiword needs a document of some length
+    assert "儿童健康素养水平提升2。" in bare.splitlines() and "2.儿童健康素养水平提升2。" not in bare
+    assert "自动编号不会保留" in notes[0]
