@@ -107,8 +107,8 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
                     continue
                 for word, k in index.get(run[s0:s1], ()):
                     at = s0 + k
-                    if word[k] in run[max(0, at - 1) : at + 1]:
-                        continue  # a doubled character (十八八大) is never the lost one
+                    if word[k] in run[max(0, at - 1) : at + 1] or word[k] in _across(text, offset + at):
+                        continue  # a doubled character (十八八大), or one only a space away (义 务), is not lost
                     new = run[:at] + word[k] + run[at:]
                     count = _phrase_count(grams, new, at)
                     freq = tok.FREQ.get(word) or 1
@@ -123,9 +123,11 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
                         continue
                     if len(word) < 3 and (w in _standalone() or a in compound):
                         continue
-                    # An unknown compound the plan writes more often than the restored word is a word of its own.
-                    # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
-                    doubtful = a in compound and 0 < intact <= count_of(compound[a]) - intact
+                    # An unknown compound the plan also writes on its own elsewhere is a word of its own: one
+                    # dropped character seldom breaks the same word the same way twice (性侵 in 性侵防范 and
+                    # 性侵未成年人 beside 性侵害: a suggestion; 站式 written once is just broken).
+                    alone = count_of(compound[a]) - intact if a in compound else 0
+                    doubtful = a in compound and intact > 0 and (alone >= intact or alone >= cfg["char_alone_twice"])
                     if not any(word in t for t in _cut(new[max(0, s0 - 4) : s1 + 5])):
                         continue  # the segmenter would not read the completed word
                     evidence = cfg["char_plan_weight"] * math.log1p(count + intact)
@@ -134,6 +136,13 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
         if found:
             sites.append(found)
     return sites
+
+
+def _across(text: str, at: int) -> str:
+    """The characters beside offset at once spaces are skipped (a PDF wrap turned into a space: 义 务教育)."""
+    left = text[:at].rstrip(" \t\u3000")[-1:]
+    right = text[at:].lstrip(" \t\u3000")[:1]
+    return left + right
 
 
 def _digit_next(run: str, s0: int, s1: int) -> bool:

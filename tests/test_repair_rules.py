@@ -1,0 +1,118 @@
+"""Every rule of nlp/data/repairs.tsv and every language layer has a positive row and a negative row.
+
+A positive row is damaged text the rule repairs (and the repaired text); a negative row is intact text that
+holds the rule's trigger and must come out unchanged, so a rule that fires on correct text fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from nlp.lang import read_lines
+from nlp.repair import apply_repairs, find_repairs
+
+# rule → (damaged, repaired, intact text with the same trigger)
+RULES = {
+    "dangling_ti": ("儿童健康水平不断提\n", "儿童健康水平不断提高。\n", "儿童健康水平不断提升\n"),
+    "ti_people": ("全面提儿童综合素质。", "全面提高儿童综合素质。", "及时提出对策建议。"),
+    "lone_ti": ("着力提服务质量。", "着力提高服务质量。", "把妇女工作提上议事日程。"),
+    "lone_wo": ("我儿童事业发展仍然存在问题。", "我市儿童事业发展仍然存在问题。", "我国儿童事业发展仍然存在问题。"),
+    "lone_quan": ("覆盖全的儿童健康服务体系。", "覆盖全市的儿童健康服务体系。", "全面覆盖儿童健康服务体系。"),
+    "lone_gao_wei": ("加强危孕产妇管理。", "加强高危孕产妇管理。", "消除危险因素。"),
+    "lone_jiao_gao": ("保持在较水平。", "保持在较高水平。", "保持在较低水平。"),
+    "lone_ju": ("举中国特色社会主义伟大旗帜。", "高举中国特色社会主义伟大旗帜。", "高举中国特色社会主义伟大旗帜。"),
+    "lone_lai": ("\n来五年,是关键期。", "\n未来五年,是关键期。", "\n近来五年,是关键期。"),
+    "lone_zhi_disposal": ("预防和依法置学生欺凌。", "预防和依法处置学生欺凌。", "预防和依法处置学生欺凌。"),
+    "lone_ying": ("鼓励兴办营托幼机构。", "鼓励兴办民营托幼机构。", "鼓励兴办经营托幼机构。"),
+    "lone_guo": ("促进研究果转化应用。", "促进研究成果转化应用。", "促进研究成果转化应用。"),
+    "gao_zhong_stage": ("普及中阶段教育。", "普及高中阶段教育。", "普及初中阶段教育。"),
+    "gao_zhong_student": ("小学生、初中生、中生。", "小学生、初中生、高中生。", "小学生、初中生、高中生。"),
+    "gao_zhong_school": ("推动普通中多样化发展。", "推动普通高中多样化发展。", "推动普通中学多样化发展。"),
+    "gao_deng": ("鼓励等院校开设课程。", "鼓励高等院校开设课程。", "鼓励高等院校开设课程。"),
+    "gao_tongliang": ("推广通量测序技术。", "推广高通量测序技术。", "推广高通量测序技术。"),
+    "gao_suzhi": ("建设一支素质的队伍。", "建设一支高素质的队伍。", "建设一支素质过硬的队伍。"),
+    "yi_zhan_shi": ("推行站式服务。", "推行一站式服务。", "推行一站式服务。"),
+    "qu_huan": ("降低儿童患率。", "降低儿童龋患率。", "降低儿童罹患率。"),
+    "shi_ye": ("帮助儿童开拓视、认识社会。", "帮助儿童开拓视野、认识社会。", "帮助儿童开拓视野、认识社会。"),
+    "enum_list_stop": ("小学生10小时初中生9小时", "小学生10小时、初中生9小时", "每天不少于1小时"),
+    "gao_zhiliang": ("普遍接受质量的学前教育。", "普遍接受高质量的学前教育。", "普遍接受有质量的学前教育。"),
+    "result_then_age_group": (
+        "近视率明显下降0-6岁儿童眼保健覆盖率达到90%。",
+        "近视率明显下降,0-6岁儿童眼保健覆盖率达到90%。",
+        "提高0-6岁残疾儿童抢救性康复率。",
+    ),
+    "shi_si_wu": ("力争四五期末每个区县建成。", "力争十四五期末每个区县建成。", "力争十四五期末每个区县建成。"),
+    "gao_shen": ("与儿童年龄、身、体重相符。", "与儿童年龄、身高、体重相符。", "与儿童年龄、身心发展相符。"),
+    "yi_men": ("形成门受理,协同办理。", "形成一门受理,协同办理。", "形成专门受理,协同办理。"),
+    "level_qing": ("制定适合情的标准体系。", "制定适合市情的标准体系。", "制定适合国情的标准体系。"),
+}
+# Rules kept as suggestions only (confidence < 0.75): the damaged text is listed but never changed.
+SUGGESTED = {"lone_zhi": ("统筹规划和置区域内资源。", "配置", "统筹规划和配置区域内资源。")}
+
+
+def repairs(text: str):
+    return find_repairs(text, "市")
+
+
+def test_every_rule_of_the_data_file_has_rows():
+    rules = {ln.split("\t")[0] for ln in read_lines("repairs.tsv")}
+    assert rules == set(RULES) | set(SUGGESTED)
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_repairs_its_damage(rule):
+    damaged, fixed, _intact = RULES[rule]
+    reps = repairs(damaged)
+    assert any(r.rule == rule and r.applied for r in reps)
+    assert apply_repairs(damaged, [r for r in reps if r.applied])[0] == fixed
+
+
+@pytest.mark.parametrize("rule", sorted(RULES) + sorted(SUGGESTED))
+def test_rule_leaves_intact_text_alone(rule):
+    intact = (RULES.get(rule) or SUGGESTED[rule])[-1]
+    reps = repairs(intact)
+    assert not [r for r in reps if r.rule == rule]
+    assert apply_repairs(intact, [r for r in reps if r.applied])[0] == intact
+
+
+@pytest.mark.parametrize("rule", sorted(SUGGESTED))
+def test_suggestion_rules_are_listed_not_applied(rule):
+    damaged, word, _intact = SUGGESTED[rule]
+    reps = [r for r in repairs(damaged) if r.rule == rule]
+    assert reps and not any(r.applied for r in reps)
+    accepted = [dataclasses.replace(r, applied=True) for r in reps]  # as a reviewer accepts it
+    assert apply_repairs(damaged, accepted)[0] == damaged.replace(word[1:], word, 1)
+    assert apply_repairs(damaged, [r for r in repairs(damaged) if r.applied])[0] == damaged
+
+
+def test_an_unknown_compound_written_on_its_own_elsewhere_is_only_suggested():
+    """性侵 written alone twice beside 性侵害: the dropped-character layer suggests 害, it does not apply it."""
+    text = (
+        "建立预防性侵害制度。加强未成年人预防性侵害教育。报告性侵害的意识。加强儿童性侵防范教育。\n"
+        "探索制定性侵未成年人案件特殊证据标准。"
+    )
+    at = text.index("性侵未") + 2
+    reps = [r for r in repairs(text) if r.start == at]
+    assert reps and all(not r.applied for r in reps)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # positive: 义务教育 is written intact twice, the damaged sentence lost 义
+        (
+            "普及义务教育。巩固义务教育成果。\n保障残疾儿童接受务教育。",
+            "普及义务教育。巩固义务教育成果。\n保障残疾儿童接受义务教育。",
+        ),
+        # negative: the character is not lost, a PDF line wrap left a space inside the word
+        (
+            "普及义务教育。巩固义务教育成果。\n保障残疾儿童接受义 务教育。",
+            "普及义务教育。巩固义务教育成果。\n保障残疾儿童接受义 务教育。",
+        ),
+    ],
+)
+def test_a_character_only_a_space_away_is_not_dropped(text, expected):
+    reps = [r for r in repairs(text) if r.applied]
+    assert apply_repairs(text, reps)[0] == expected
