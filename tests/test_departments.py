@@ -349,3 +349,19 @@ def test_domain_profile_leaves_the_item_itself_out():
     prof = domain_profile(items, items[0])
     assert set(prof) == {a.name for i in items[1:] for a in i.departments}
     assert all(0 < v <= 1 for v in prof.values())
+
+
+# ── a group's own organisation supports a task about the group; the word inside a name or a title does not ──
+@pytest.mark.parametrize(
+    "text, lead_body, listed, absent",
+    [
+        ("促进妇女就业创业,开展妇女技能培训", "市人社局", {"市妇联"}, set()),  # 就业 is 人社局's core mandate
+        ("落实就业优先政策,扩大就业", "市人社局", set(), {"市妇联"}),
+        ("市妇女儿童工作委员会办公室负责督促检查", "市妇儿工委办", set(), {"市妇联"}),  # inside a body's name
+        ("贯彻落实《益阳市妇女发展规划(2021-2025年)》有关要求", None, set(), {"市妇联"}),  # a cited title
+    ],
+)
+def test_target_group_of_a_mass_organisation(text, lead_body, listed, absent):
+    got = assign_text(text, kind="measure")
+    assert lead(got) == lead_body
+    assert listed <= set(names(got)) and not absent & set(names(got))
