@@ -36,7 +36,7 @@
     { selector: ":parent", style: { "shape": "round-rectangle", "background-color": "#f4f6f9",
         "background-opacity": 1, "border-width": 1, "border-color": "#9fb3cc", "padding": 18,
         "text-valign": "top", "text-halign": "center", "text-margin-y": -4, "font-size": 14,
-        "text-max-width": 600, "text-wrap": "none",
+        "text-max-width": 600, "text-wrap": "wrap",
         "font-weight": "bold", "color": "#173b6a" } },
     { selector: "node.label-left", style: { "text-valign": "center", "text-halign": "left", "text-margin-x": -6,
         "text-margin-y": 0, "text-max-width": 220, "text-wrap": "ellipsis" } },
@@ -63,7 +63,9 @@
   function elementsOf(data) {
     var out = [];
     data.nodes.forEach(function (n) {
-      var d = { id: n.id, label: n.parent ? n.label.replace("\n", " ") : n.label, kind: n.kind, url: n.url, title: n.title, toggle: n.toggle || "" };
+      // one line inside a group (措施4 title), and as a group's own heading (儿童与健康 · 目标 12 · 措施 13)
+      var label = n.parent ? n.label.replace("\n", " ") : n.expanded ? n.label.replace("\n", " · ") : n.label;
+      var d = { id: n.id, label: label, kind: n.kind, url: n.url, title: n.title, toggle: n.toggle || "" };
       if (n.parent) d.parent = n.parent;
       if (n.kind === "domain") d.w = Math.max(120, 16 * Math.max(n.label.split("\n")[0].length, 8));
       var cls = [(COLORS[n.kind] || n.kind === "group") ? n.kind : "other"];
@@ -87,7 +89,8 @@
     cy.nodes().orphans().forEach(function (top) {
       var kids = top.children();
       if (!kids.length) {
-        blocks.push({ node: top, w: top.hasClass("domain") ? top.data("w") + 30 : LABEL, h: ROW * 2 + 10 });
+        blocks.push({ node: top, w: top.hasClass("domain") ? top.data("w") + 30 : LABEL, h: ROW * 2 + 10,
+                      alone: top.hasClass("focus") });  // the department heads its groups on a row of its own
         return;
       }
       var cols = [kids.filter(".goal"), kids.not(".goal")].filter(function (c) { return c.length; });
@@ -101,7 +104,7 @@
     blocks.forEach(function (b) {
       if (x > 0 && x + b.w > rowWidth) { x = 0; y += rowH + GAP; rowH = 0; }
       if (b.node) {
-        b.node.position({ x: x + b.w / 2, y: y + b.h / 2 });
+        b.node.position({ x: b.alone ? 40 : x + b.w / 2, y: y + b.h / 2 });
       } else {
         b.cols.forEach(function (c, k) {
           var left = b.cols.length > 1 && k === 0, cx = x + 20 + (left ? LABEL - 10 : k * (LABEL + SPAN) + 10);
@@ -113,6 +116,7 @@
       }
       x += b.w + GAP;
       rowH = Math.max(rowH, b.h);
+      if (b.alone) { x = 0; y += rowH; rowH = 0; }
     });
   }
 
@@ -132,7 +136,11 @@
       bind();
     }
     cy.batch(function () { cy.elements().remove(); cy.add(elementsOf(data)); });
-    if (view === "item") rings(); else grouped();
+    if (view === "item") rings();
+    else if (view === "plan" && !cy.nodes(":parent").length) {  // domains on a circle: a link never crosses a node
+      cy.layout({ name: "circle", animate: false, padding: 20, avoidOverlap: true, spacingFactor: 1.1,
+                  startAngle: -Math.PI / 2 }).run();
+    } else grouped();
     cy.fit(undefined, 24);
     if (cy.zoom() > MAX_FIT) { cy.zoom(MAX_FIT); cy.center(); }  // a small view is not blown up
     if (cy.zoom() < MIN_READABLE && view !== "item") {  // many blocks: start readable at the top left
