@@ -254,6 +254,9 @@ def test_domain_prior_backs_but_never_stands_in():
         ),  # the kind names its sector
         ("加强社会组织登记管理,规范儿童类社会组织发展", "welfare", "measure", None, "市民政局"),
         ("宣传支持家庭生育养育儿童的政策", "family", "measure", None, None),  # 育儿 straddles 养育|儿童
+        ("宣传贯彻落实支持家庭生育养育儿童的法律法规政策", "family", "goal", "市司法局", None),  # a sector's package
+        ("依照有关法律法规做好儿童收养登记", "welfare", "measure", "市司法局", None),  # a standard to follow
+        ("广泛宣传儿童保护法律法规,开展法治宣传教育", "law", "measure", None, "市司法局"),  # legal publicity
     ],
 )
 def test_false_trigger_classes(text, domain, kind, absent, present):
