@@ -218,3 +218,28 @@ def test_exports_refuse_an_unreadable_reviews_database(mon_kb):
     assert snapshot.current().degraded
     with pytest.raises(KBError, match="审核数据库"):
         reviewed_items()
+
+
+def test_two_data_dirs_at_the_same_audit_id_share_no_cached_graph_or_search(built_kb, tmp_path, monkeypatch):
+    """Two durable DBs over one build reach audit id 1 with different changes; neither sees the other's."""
+    from kb_helpers import data_dir_over
+
+    from kb import reviews
+    from webapp import create_app
+
+    m4, red_cross = "yiyang-children-2021-2025:health-m4", "市红十字会"
+
+    def seen(data) -> tuple[bool, bool]:
+        c = create_app({"TESTING": True, "KB_DATA_DIR": str(data)}).test_client()
+        nodes = {n["id"] for n in c.get(f"/api/graph?item={m4}").get_json()["nodes"]}
+        hits = {r["id"] for r in c.get(f"/api/search?q=急救&dept={red_cross}").get_json()["results"]}
+        return f"dept:{red_cross}" in nodes, m4 in hits
+
+    a = data_dir_over(built_kb, tmp_path, monkeypatch, "a")
+    reviews.set_role("health-m4", red_cross, "lead", "amy")
+    assert seen(a) == (True, True)
+    b = data_dir_over(built_kb, tmp_path, monkeypatch, "b")
+    reviews.reject_assignment("health-m4", red_cross, "amy", "无关")
+    assert seen(b) == (False, False)
+    monkeypatch.setenv("KB_DATA_DIR", str(a))
+    assert seen(a) == (True, True)

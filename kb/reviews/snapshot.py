@@ -10,6 +10,7 @@ served with `degraded` saying why (the cause goes to the log).
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import os
 import sqlite3
@@ -52,7 +53,10 @@ class Snapshot:
     changed: dict[str, dict[str, Any]]  # id → reviewed copy, for items some review touches
     dept_reviewed: frozenset[str]  # ids of items with department reviews
     degraded: str = ""  # why reviews are not shown ("" when they are)
-    tags_version: int = 0  # audit id of the last change to departments or links (notes leave it): graph caches
+    # Changes whenever departments or links may have changed (notes leave it; 0: none reviewed): the key of the graph,
+    # department-name and search caches. Unique in the process, not an audit id: two durable DBs over one build
+    # (another data dir, a restore) reach the same audit id with different reviews and must not share a cache entry.
+    tags_version: int = 0
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
 
@@ -151,12 +155,13 @@ class _State:
         items = [self.changed.get(i) or b.base[i] for i in b.order]
         self.version = version
         if self.tags_touched:
-            self.tags_version, self.tags_touched = version, False
+            self.tags_version, self.tags_touched = next(_tag_generations), False
         self.snapshot = Snapshot(b, version, items, dict(self.changed), depts, degraded, self.tags_version)
         return self.snapshot
 
 
 _lock = threading.Lock()
+_tag_generations = itertools.count(1)  # snapshot tags_version values (next() on a count is atomic)
 _state: _State | None = None
 _local = threading.local()
 
