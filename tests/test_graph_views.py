@@ -142,3 +142,39 @@ def test_reviewer_added_link_says_so(reviewer):
     s = next(s for s in reviewer.get(f"/api/items/{M4}").get_json()["serves"] if s["id"] == G1)
     assert s["evidence"]["strength"] == "reviewed" and not s["evidence"]["shared"]
     assert "由审核人员添加" in s["evidence"]["text"] and "急救培训也服务于本目标" in s["evidence"]["text"]
+
+
+def _it(iid: str, kind: str, code: str | None, line: int) -> dict:
+    names = {"health": "儿童与健康"}
+    return {"id": iid, "plan": "p", "kind": kind, "domain_code": code, "domain": names.get(code), "line": line}
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("health", {"health"}),
+        ("-", {"-"}),  # a plan's list without a domain heading can be opened too
+        ("health,-", {"health", "-"}),
+        ("education", None),  # a domain this plan does not have
+    ],
+)
+def test_items_outside_every_domain_form_their_own_group(app, raw, expected):
+    from types import SimpleNamespace
+
+    from werkzeug.exceptions import NotFound
+
+    from webapp.graphgroups import NO_DOMAIN, OTHER, domain_groups, expanded_codes
+
+    items = [_it("p:g1", "goal", "health", 1), _it("p:m1", "measure", None, 2), _it("p:m2", "measure", "health", 3)]
+    snap = SimpleNamespace(items=items, plans=[{"id": "p", "title": "规划"}])
+    with app.test_request_context():
+        groups = domain_groups(snap, items)
+        assert [(d["code"], d["name"], len(d["goals"]), len(d["measures"])) for d in groups.values()] == [
+            ("health", "儿童与健康", 1, 1),
+            (NO_DOMAIN, OTHER, 0, 1),
+        ]
+        if expected is None:
+            with pytest.raises(NotFound):
+                expanded_codes(snap, raw)
+        else:
+            assert expanded_codes(snap, raw) == expected

@@ -13,7 +13,8 @@ from webapp.graphdata import item_node, kb_graph, serves_edge
 from webapp.lookup import Snapshot, brief, dept_url, label
 from webapp.render import NotFoundWithHints
 
-OTHER = "其他条目"  # the group of items outside every domain (组织实施, 监测评估)
+OTHER = "其他条目"  # the group of items outside every domain (a plan's list without a domain heading)
+NO_DOMAIN = "-"  # its code in ?domain= (domain codes are words: health, education …)
 
 
 def domain_id(it: dict[str, Any]) -> str:
@@ -26,7 +27,7 @@ def _plan_items(snap: Snapshot) -> list[dict[str, Any]]:
     return [snap.by_id[n] for n in kbg.nodes_of(g, "goal") + kbg.nodes_of(g, "measure") if n in snap.by_id]
 
 
-def _domains(snap: Snapshot, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def domain_groups(snap: Snapshot, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Domain node id → {code, name, plan, goals, measures} in document order (first item of each domain)."""
     many_plans = len({it["plan"] for it in items}) > 1
     titles = {p["id"]: p.get("title") or p["id"] for p in snap.plans}
@@ -35,7 +36,7 @@ def _domains(snap: Snapshot, items: list[dict[str, Any]]) -> dict[str, dict[str,
         d = out.setdefault(
             domain_id(it),
             {
-                "code": it.get("domain_code") or "",
+                "code": it.get("domain_code") or NO_DOMAIN,
                 "name": (it.get("domain") or OTHER) + (f"({titles.get(it['plan'], it['plan'])})" if many_plans else ""),
                 "plan": it["plan"],
                 "goals": [],
@@ -63,10 +64,13 @@ def _group_list(domains: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def expanded_codes(snap: Snapshot, raw: str) -> set[str]:
     """Domain codes from ?domain=health,education; an unknown code is a 404 naming the known ones."""
     codes = {c.strip() for c in raw.split(",") if c.strip()}
-    known = {it.get("domain_code") for it in snap.items if it.get("domain_code")}
-    unknown = sorted(codes - known)
+    names = {
+        it.get("domain_code") or NO_DOMAIN: it.get("domain") or OTHER
+        for it in snap.items
+        if it["kind"] in ("goal", "measure")
+    }
+    unknown = sorted(codes - set(names))
     if unknown:
-        names = {it["domain_code"]: it["domain"] for it in snap.items if it.get("domain_code")}
         hints = [{"label": names[c], "url": url_for("graph.graph_page", domain=c)} for c in sorted(names)]
         raise NotFoundWithHints(f"找不到领域“{'、'.join(unknown)}”。", hints)
     return codes
@@ -89,7 +93,7 @@ def plan_graph(snap: Snapshot, expanded: set[str] | None = None) -> dict[str, An
     A link is drawn between what is shown: an item of an expanded domain, else its domain's node."""
     expanded = expanded or set()
     items = _plan_items(snap)
-    domains = _domains(snap, items)
+    domains = domain_groups(snap, items)
     open_ids = {did for did, d in domains.items() if d["code"] in expanded}
     nodes: list[dict[str, Any]] = []
     for did, d in domains.items():
@@ -107,8 +111,8 @@ def plan_graph(snap: Snapshot, expanded: set[str] | None = None) -> dict[str, An
                 "goals": len(d["goals"]),
                 "measures": len(d["measures"]),
                 "expanded": is_open,
-                "url": url_for("graph.graph_page", domain=",".join(c for c in codes if c)),
-                "toggle": url_for("graph.graph_page_api", domain=",".join(c for c in codes if c)),
+                "url": url_for("graph.graph_page", domain=",".join(codes)),
+                "toggle": url_for("graph.graph_page_api", domain=",".join(codes)),
                 "focus": False,
             }
         )
@@ -165,7 +169,7 @@ def department_graph(snap: Snapshot, name: str) -> dict[str, Any]:
                 if goal in snap.by_id:
                     roles.setdefault(goal, "served")
     items = [snap.by_id[i] for i in roles]
-    domains = _domains(snap, items)
+    domains = domain_groups(snap, items)
     focus = kbg.dept_node(name)
     nodes: list[dict[str, Any]] = [
         {
@@ -193,7 +197,7 @@ def department_graph(snap: Snapshot, name: str) -> dict[str, Any]:
                 "domain": d["code"],
                 "lead": count["lead"],
                 "co": count["co"],
-                "url": url_for("graph.graph_page", domain=d["code"]) if d["code"] else url_for("graph.graph_page"),
+                "url": url_for("graph.graph_page", domain=d["code"]),
                 "focus": False,
             }
         )
