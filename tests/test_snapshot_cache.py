@@ -92,6 +92,7 @@ def test_matches_the_full_overlay(mon_kb):
     assert {i: shape(it) for i, it in snap.by_id.items()} == {i: shape(it) for i, it in full.items()}
 
 
+@pytest.mark.sqlite_only  # another data dir is another SQLite store; on PostgreSQL the URL names the store
 def test_another_data_dirs_reviews_do_not_leak(built_kb, tmp_path, monkeypatch):
     from kb_helpers import data_dir_over
 
@@ -125,6 +126,7 @@ def _break(data, how: str) -> None:
         os.chmod(data, stat.S_IRUSR | stat.S_IXUSR)
 
 
+@pytest.mark.sqlite_only  # damages the reviews.sqlite file itself
 @pytest.mark.parametrize("how", ["corrupt", "readonly"])
 def test_an_unreadable_durable_db_leaves_read_pages_serving(mon_kb, how, caplog):
     from monitoring_helpers import app_for
