@@ -168,8 +168,9 @@ class PgServer:
                 self.proc.wait()
         self.proc = None
 
-    def replica(self, root: Path) -> PgServer:
-        """A streaming replica of this server: pg_basebackup -R into root, started on its own port."""
+    def replica(self, root: Path | None = None) -> PgServer:
+        """A streaming replica of this server: pg_basebackup -R into root (a new /tmp dir), on its own port."""
+        root = Path(root or tempfile.mkdtemp(prefix="kb-pg-replica-"))
         bins = bindir()
         assert bins is not None
         _user, uid, gid = _account()
