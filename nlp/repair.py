@@ -12,7 +12,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
 from nlp.repair_chars import find_dropped
-from nlp.repair_lists import close_quotes, list_separators
+from nlp.repair_lists import close_quotes, list_separators, open_titles
 from nlp.repair_stops import find_stops
 
 APPLY_THRESHOLD = 0.75
@@ -134,7 +134,11 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
         add(rep)
     for rep in _close_brackets(raw, text, parentheticals):
         add(rep)
-    for rep in list_separators(raw, text, make_repair) + close_quotes(raw, text, make_repair):
+    for rep in (
+        list_separators(raw, text, make_repair)
+        + close_quotes(raw, text, make_repair)
+        + open_titles(raw, text, make_repair)
+    ):
         add(rep)
     for rep in find_stops(raw, text, make_repair):
         add(rep)

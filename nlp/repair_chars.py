@@ -123,11 +123,9 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
                         continue
                     if len(word) < 3 and (w in _standalone() or a in compound):
                         continue
-                    # An unknown compound the plan also writes on its own elsewhere is a word of its own: one
-                    # dropped character seldom breaks the same word the same way twice (性侵 in 性侵防范 and
-                    # 性侵未成年人 beside 性侵害: a suggestion; 站式 written once is just broken).
-                    alone = count_of(compound[a]) - intact if a in compound else 0
-                    doubtful = a in compound and intact > 0 and (alone >= intact or alone >= cfg["char_alone_twice"])
+                    # An unknown compound the plan writes more often than the restored word is a word of its own.
+                    # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
+                    doubtful = a in compound and 0 < intact <= count_of(compound[a]) - intact
                     if not any(word in t for t in _cut(new[max(0, s0 - 4) : s1 + 5])):
                         continue  # the segmenter would not read the completed word
                     evidence = cfg["char_plan_weight"] * math.log1p(count + intact)

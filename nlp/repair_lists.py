@@ -56,3 +56,26 @@ def close_quotes(raw: str, text: str, make) -> list[Repair]:
         if "”" not in text[m.end() : end] and "“" not in text[m.end() : end] and end > m.end():
             reps.append(make(raw, end, end, "”", "close_quote", "missing_punct", 0.8))
     return reps
+
+
+@lru_cache(maxsize=1)
+def _title_joiners() -> tuple[str, ...]:
+    """Words joining two document titles (《A》和《B》), longest first (nlp/data/title_joiners.txt)."""
+    return tuple(sorted(read_lines("title_joiners.txt"), key=len, reverse=True))
+
+
+def open_titles(raw: str, text: str, make) -> list[Repair]:
+    """A 》 whose 《 was lost: after the previous title and its joiner (《A》和B》 → 《A》和《B》) the title is known
+    to start, so the 《 goes back there; a 》 with no title before it on its line gets nothing (a guess)."""
+    reps = []
+    for m in re.finditer("》", text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        prev = max(text.rfind("》", line_start, m.start()), text.rfind("《", line_start, m.start()))
+        if prev < 0 or text[prev] == "《":
+            continue  # balanced, or nothing to anchor the title's start
+        between = text[prev + 1 : m.start()]
+        joiner = next((j for j in _title_joiners() if between.startswith(j)), None)
+        if joiner and len(between) - len(joiner) >= 4 and not _QUOTE_STOPS.search(between):
+            at = prev + 1 + len(joiner)
+            reps.append(make(raw, at, at, "《", "open_title", "missing_bracket", 0.85))
+    return reps

@@ -103,6 +103,8 @@ class _Parser(TocMixin, HeadlessLists):
         self.toc_first: str | None = None
         self.toc_sections: list[int] = []
         self.toc_titles: list[str] = []  # entries without number or page, longest first after parsing
+        self.toc_sub = 0  # subsection entries since the TOC's last section entry
+        self.toc_kind: str | None = None  # what that section entry means (framework, domains …)
         self.skipped: list[Line] = []  # the current run of skipped paragraphs
         self.skipped_under: str | None = None
         self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
@@ -276,7 +278,7 @@ class _Parser(TocMixin, HeadlessLists):
                 if name.endswith(c) and c != name:
                     self.repair_number(line, "", name[: len(name) - len(c)], "front_heading")
                     t = c = name
-        if self.toc_line(t):
+        if self.toc_line(t, line):
             return
         m = SECTION_RE.match(t)
         if m and len(t) <= 40 and "。" not in t[:-1]:

@@ -253,3 +253,42 @@ def test_numbering_gap_warns():
     seg = segment(raw)
     assert [i.number for i in seg.items] == [1, 3]
     assert seg.warnings == ["第 5 行: 编号 3 与预期 2 不符"]
+
+
+_BODY = (
+    "\n\n一、指导思想和基本原则\n\n(一)指导思想\n\n坚持儿童优先原则,保障儿童权利。\n\n二、发展领域、主要目标和策略措施"
+    "\n\n(一)儿童与健康\n\n主要目标\n\n1.儿童健康水平提高。\n\n2.新生儿死亡率下降。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("toc", "expected"),
+    [
+        # A TOC entry that lost its number or brackets gets them back in sequence, as a body heading does.
+        (
+            "一、指导思想和基本原则 1\n\n指导思想 1\n\n基本原则 2",
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n(二)基本原则 2",
+        ),
+        (
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n)基本原则 2\n\n三)总体目标 3",
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n(二)基本原则 2\n\n(三)总体目标 3",
+        ),
+        # negative: an intact TOC is left exactly as published
+        (
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n(二)基本原则 2",
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n(二)基本原则 2",
+        ),
+        (
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n二、发展领域 3\n\n(一)儿童与健康 3",
+            "一、指导思想和基本原则 1\n\n(一)指导思想 1\n\n二、发展领域 3\n\n(一)儿童与健康 3",
+        ),
+    ],
+    ids=["bare-words", "lost-brackets", "intact", "intact-2"],
+)
+def test_toc_entries_get_their_numbers_back(toc, expected):
+    from nlp.repair import apply_repairs
+
+    raw = "目录\n\n" + toc + _BODY
+    seg = segment(raw)
+    toc_edits = [r for r in seg.repairs if r.start < len("目录\n\n" + toc)]
+    assert apply_repairs(raw, toc_edits)[0] == "目录\n\n" + expected + _BODY
