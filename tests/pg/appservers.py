@@ -110,5 +110,5 @@ class Reviewer:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Keep the sign-in's 302 visible (the test checks it) instead of following it."""
 
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
+    def redirect_request(self, *args, **kwargs):
         return None
