@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import search_oracle as oracle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb import reviews
 from kb.reviews import snapshot
@@ -136,3 +138,36 @@ def test_hay_without_spaces_and_in_another_order():
     rows = np.array([2, 0, 1])
     assert Hay(blob, ptr, rows, drop_spaces=True).contains("性教育").tolist() == [True, True, False]
     assert Hay(blob, ptr, rows).contains("性教育").tolist() == [True, False, False]
+
+
+def _spans_by_marking(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """find_spans as it was: mark every covered character, read the runs."""
+    from kb.search.analysis import same_length_norm
+
+    norm = same_length_norm(text)
+    covered = [False] * (len(text) + 1)
+    for t in terms:
+        start = norm.find(t)
+        while start != -1:
+            for i in range(start, start + len(t)):
+                covered[i] = True
+            start = norm.find(t, start + 1)
+    spans, begin = [], None
+    for i, on in enumerate(covered):
+        if on and begin is None:
+            begin = i
+        elif not on and begin is not None:
+            spans.append((begin, i))
+            begin = None
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="儿童健康近视ab 兒", max_size=30),
+    st.lists(st.text(alphabet="儿童健康近视ab 兒", max_size=4), max_size=5),
+)
+def test_spans_are_the_runs_of_covered_characters(text, terms):
+    from kb.search.results import find_spans
+
+    assert find_spans(text, terms) == _spans_by_marking(text, terms)

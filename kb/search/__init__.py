@@ -16,7 +16,7 @@ import numpy as np
 from kb.duties import item_duties
 from kb.search import results as R
 from kb.search.analysis import normalise
-from kb.search.engine import Engine, engine
+from kb.search.engine import NO_INDEX, Engine, engine
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse, refine
 from kb.search.ranking import Ranked, no_facets, rank
 from kb.search.writer import build_index
@@ -124,8 +124,8 @@ def search(
         q if isinstance(q, str) else "",
         {"domain": domain, "kind": kind, "dept": dept, "role": role, "plan": plan, "has": has_indicator},
     )
-    eng = engine()
     snap = _snapshot()
+    eng = engine(snap)
     refine(pq, eng.ix.df)
     flt, applied = _filters(eng, pq, snap)
     out: dict[str, Any] = {
@@ -260,8 +260,12 @@ def _understood(pq: ParsedQuery) -> dict[str, Any]:
 def _snapshot() -> Any:
     """The reviewed state this search reads (kb.reviews.snapshot: checked against the audit log once per search)."""
     from kb.reviews import snapshot
+    from kb.store.db import NoKnowledgeBase
 
-    return snapshot.current()
+    try:
+        return snapshot.current()
+    except NoKnowledgeBase:
+        raise SearchError(NO_INDEX, status=503) from None
 
 
 def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict, snap: Any) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ SYNONYMS_FILE = "synonyms.tsv"
 STOPWORDS_FILE = "search_stopwords.txt"
 SHORT_TEXT = 64  # texts up to this length have their simplified form remembered
 BLOCK_CACHE = 100_000  # cuts of jieba blocks remembered (clauses, items and raw texts share most blocks)
+SAME_LENGTH_CACHE = 8192  # texts of result rows normalised for highlighting (the same rows are shown again)
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _lock = threading.Lock()
@@ -152,6 +153,7 @@ def normalise(text: str) -> str:
     return simplified(unicodedata.normalize("NFKC", text).lower())
 
 
+@lru_cache(maxsize=SAME_LENGTH_CACHE)
 def same_length_norm(text: str) -> str:
     """normalise(text) with the original's offsets: where NFKC or OpenCC would change the length, each character
     is normalised on its own (so a highlight found in the normalised text lands on the published characters)."""

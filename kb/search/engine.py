@@ -18,7 +18,8 @@ from kb.store.db import connect
 KIND_PRIOR = {"goal": 1.0, "measure": 1.0, "implementation": 0.85, "monitoring": 0.85}
 OTHER_KIND_PRIOR = 0.6  # preface, principles, overall goal: context, rarely what is looked for
 ITEM_CACHE = 4096  # base (un-reviewed) items kept per build for result rows
-NO_DOMAIN = "其他"  # the facet of items without a (Chinese) domain heading
+NO_DOMAIN = "其他"
+NO_INDEX = "搜索索引尚未建立,请先运行 `python -m kb build`"  # the facet of items without a (Chinese) domain heading
 
 
 class Engine:
@@ -33,6 +34,7 @@ class Engine:
         self.kind_prior = np.array([KIND_PRIOR.get(k, OTHER_KIND_PRIOR) for k in self.ix.kinds] or [1.0])[a["kind"]]
         # Each item's domain facet as a code into domain_names (domain_name() for every item, once per build).
         chinese = np.array([bool(d) and not d.isascii() for d in self.ix.domains] or [False])
+        self.clause_owner = np.repeat(np.arange(self.ix.n_items), np.diff(a["clause_ptr"]))  # clause → item row
         self.dept_code = {name: k for k, name in enumerate(self.ix.depts)}
         self.domain_names = [*self.ix.domains, NO_DOMAIN]
         none = self.ix.domains.index(NO_DOMAIN) if NO_DOMAIN in self.ix.domains else len(self.ix.domains)
@@ -170,11 +172,20 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def engine() -> Engine:
-    """The engine of the live build, re-opened when `current` points at a new build."""
-    idx = paths.index_path()
+def engine(snap: Any = None) -> Engine:
+    """The engine of the live build, re-opened when `current` points at a new build. Given the reviewed snapshot
+    a search reads (kb.reviews.snapshot), the engine of that snapshot's build, without resolving paths again."""
+    db = snap.build.key[0] if snap is not None and snap.build.key else None  # the snapshot's kb.sqlite
+    if isinstance(db, str) and db.endswith("kb.sqlite"):
+        key = str(Path(db).parent / "index")
+        eng = _engines.get(key)
+        if eng is not None:
+            return eng
+        idx: Path | None = Path(key)
+    else:
+        idx = paths.index_path()
     if idx is None or not idx.exists():
-        raise SearchError("搜索索引尚未建立,请先运行 `python -m kb build`", status=503)
+        raise SearchError(NO_INDEX, status=503)
     key = str(idx)
     eng = _engines.get(key)
     if eng is None:

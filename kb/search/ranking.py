@@ -20,7 +20,7 @@ FEW, LINK_SHARE = 4, 0.3  # below FEW direct hits, linked items follow at this s
 CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
 DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
 ROLE_ASKED, ROLE_OTHER = 2.5, 1.2  # score factor when the department has the role the query asks / the other one
-SPARSE = 8  # with fewer postings than documents / SPARSE, sum per distinct document instead of over all documents
+SPARSE = 8  # below 1/SPARSE of the documents (items), work on the matching ones only, else over all at once
 DEPT_FACETS = 30
 
 
@@ -138,6 +138,24 @@ def _counts(codes: np.ndarray, names: list[str], top: int | None = None) -> dict
     return {names[int(u[i])]: int(counts[i]) for i in order}
 
 
+def _sums(docs: np.ndarray, weights: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct documents ascending, the sum of each one's weights). Both ways add a document's weights in
+    posting order (bincount), so the sums are the same to the last bit; few postings are sorted, many are summed
+    over every document."""
+    if len(docs) * SPARSE >= n_docs:
+        full = np.bincount(docs, weights=weights, minlength=n_docs)
+        u = np.flatnonzero(full)
+        return u, full[u]
+    order = np.argsort(docs, kind="stable")
+    ds = docs[order]
+    new = np.empty(len(ds), dtype=bool)
+    new[:1] = True
+    np.not_equal(ds[1:], ds[:-1], out=new[1:])
+    inverse = np.empty(len(docs), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ds[new], np.bincount(inverse, weights=weights)
+
+
 def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.ndarray]:
     """(rows, score) of the items the query matches, rows ascending: BM25F of the item plus its best clause for
     words, department-only or filter-only scores otherwise."""
@@ -153,28 +171,27 @@ def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.nd
         if not docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         d, w = np.concatenate(docs), np.concatenate(weights)
-        # Both ways add a document's weights in posting order, so the sums are the same to the last bit.
-        if len(d) * SPARSE < ix.n_docs:
-            u, inv = np.unique(d, return_inverse=True)
-            acc = np.bincount(inv, weights=w)
-        else:
-            full = np.bincount(d, weights=w, minlength=ix.n_docs)
-            u = np.flatnonzero(full)
-            acc = full[u]
+        u, acc = _sums(d, w, ix.n_docs)
         hit = acc > 0
         u, acc = u[hit], acc[hit]
         is_item = u < n
         item_rows, item_score = u[is_item].astype(np.int64), acc[is_item]
-        clause, clause_score = u[~is_item] - n, acc[~is_item]
-        owner = np.searchsorted(eng.ix.arr["clause_ptr"], clause, side="right") - 1
+        clause_score = acc[~is_item]
+        owner = eng.clause_owner[u[~is_item] - n]  # ascending, as the clauses are numbered item by item
         first = np.flatnonzero(np.diff(owner, prepend=-1)) if len(owner) else np.zeros(0, dtype=np.int64)
         best_rows = owner[first].astype(np.int64)
         best = np.maximum.reduceat(clause_score, first) if len(first) else np.zeros(0)
-        rows = np.union1d(item_rows, best_rows)
-        item_part, clause_part = np.zeros(len(rows)), np.zeros(len(rows))
-        item_part[np.searchsorted(rows, item_rows)] = item_score
-        clause_part[np.searchsorted(rows, best_rows)] = best
-        return rows, item_part + CLAUSE_WEIGHT * clause_part
+        if (len(item_rows) + len(best_rows)) * SPARSE < n:
+            rows = np.union1d(item_rows, best_rows)
+            item_part, clause_part = np.zeros(len(rows)), np.zeros(len(rows))
+            item_part[np.searchsorted(rows, item_rows)] = item_score
+            clause_part[np.searchsorted(rows, best_rows)] = best
+            return rows, item_part + CLAUSE_WEIGHT * clause_part
+        item_part, clause_part = np.zeros(n), np.zeros(n)
+        item_part[item_rows] = item_score
+        clause_part[best_rows] = best
+        rows = np.flatnonzero((item_part > 0) | (clause_part > 0))
+        return rows, item_part[rows] + CLAUSE_WEIGHT * clause_part[rows]
     if pq.depts:  # lead counts 2 + 1 as a member; the 1 stands for "is an item"
         matched = np.zeros(n, dtype=bool)
         masks = [eng.dept_masks(canon, snap) for canon, _, _ in pq.depts]

@@ -39,21 +39,22 @@ def fallback_terms(pq: ParsedQuery) -> list[str]:
 def find_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) ranges of every occurrence of the terms in text (overlaps and neighbours joined)."""
     norm = same_length_norm(text)
-    covered = [False] * (len(text) + 1)
+    hits = []
     for t in terms:
+        if not t:
+            continue
         start = norm.find(t)
         while start != -1:
-            for i in range(start, start + len(t)):
-                covered[i] = True
+            hits.append((start, start + len(t)))
             start = norm.find(t, start + 1)
+    hits.sort()
     spans: list[tuple[int, int]] = []
-    begin: int | None = None
-    for i, on in enumerate(covered):
-        if on and begin is None:
-            begin = i
-        elif not on and begin is not None:
-            spans.append((begin, i))
-            begin = None
+    for s, e in hits:
+        if spans and s <= spans[-1][1]:  # overlapping or touching the previous range: one range
+            if e > spans[-1][1]:
+                spans[-1] = (spans[-1][0], e)
+        else:
+            spans.append((s, e))
     return spans
 
 
