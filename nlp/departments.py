@@ -217,12 +217,18 @@ def assign_text(text: str, kind: str | None = None, domain: str | None = None, t
     return rank(tallies, ITEM_MIN)
 
 
-def assign_item(item: Item, profile: dict[str, float] | None = None) -> None:
+def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
+    """(text hits confirmed by mandates, all mandate matches) of an item: what both tagging passes read."""
+    found = mandates.mandate_hits(item.text, [(c.start, c.end) for c in item.clauses])
+    return mandates.with_mandates(find_hits(item.text, item.kind, item.domain_code), found), found
+
+
+def assign_item(
+    item: Item, profile: dict[str, float] | None = None, read: tuple[list[Hit], list[Hit]] | None = None
+) -> None:
     """Fill clause.departments for each clause and item.departments (aggregated over the clauses, lead by weight);
     an item nothing supports gets needs_review and its ranked candidates instead of an invented lead."""
-    hits = find_hits(item.text, item.kind, item.domain_code)
-    found = mandates.mandate_hits(item.text, [(c.start, c.end) for c in item.clauses])
-    hits = mandates.with_mandates(hits, found)
+    hits, found = read or item_hits(item)
     clause_ids = {c.start: c.id for c in item.clauses}
     for c in item.clauses:
         inside = [h for h in hits if c.start <= h.start < c.end]  # offsets stay relative to item.text
@@ -239,11 +245,14 @@ def assign_departments(plan: Plan) -> None:
     """Fill departments on every goal, measure, implementation and monitoring item of the plan (and its clauses)."""
     registry.register_places(plan.meta, plan.title)  # 长沙市教育局 in a Changsha plan is the city's education bureau
     tagged = [item for item in plan.items if item.kind in KINDS]
+    read = {item.id: item_hits(item) for item in tagged}
     for item in tagged:
-        assign_item(item)
-    for item in tagged:  # second pass: each item read with its domain's working group (itself left out)
-        if item.domain_code:
-            assign_item(item, domain_profile(tagged, item))
+        assign_item(item, read=read[item.id])
+    # second pass: each item read with its domain's working group as the first pass found it (itself left out)
+    profiles = {item.id: domain_profile(tagged, item) for item in tagged if item.domain_code}
+    for item in tagged:
+        if item.id in profiles:
+            assign_item(item, profiles[item.id], read[item.id])
 
 
 def domain_profile(items: list[Item], item: Item) -> dict[str, float]:

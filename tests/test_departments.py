@@ -368,3 +368,30 @@ def test_target_group_of_a_mass_organisation(text, lead_body, listed, absent):
     got = assign_text(text, kind="measure")
     assert lead(got) == lead_body
     assert listed <= set(names(got)) and not absent & set(names(got))
+
+
+def test_domain_convention_does_not_depend_on_item_order():
+    texts = (
+        "加强学校卫生工作",
+        "在学校开展儿童急救知识宣传",
+        "加强学生近视防控",
+        "提升医疗服务能力",
+        "加强中小学健康教育",
+    )
+
+    def tagged(order):
+        items = []
+        for n in order:
+            it = _bare(texts[n], domain="health")
+            it.kind, it.id = ("goal" if n == 1 else "measure"), f"i{n}"
+            items.append(it)
+        assign_departments(Plan("p", "t", "", "", items=items))
+        return {
+            it.id: [(a.name, a.role, a.confidence, tuple(e.rule for e in a.evidence)) for a in it.departments]
+            for it in items
+        }
+
+    first = tagged(range(5))
+    assert first == tagged(reversed(range(5)))
+    # the goal's weak 学校 is backed by the domain's measures that the education bureau answers for
+    assert any(r.startswith("domain:") for name, _, _, rules in first["i1"] if name == EDU for r in rules)
