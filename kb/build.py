@@ -11,19 +11,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kb import paths
+from kb import build_cache, paths
 from kb.errors import BuildBusy
-from kb.reviews.overlay import repair_decisions
-from kb.search import build_index
 from kb.store.db import connect
-from nlp.model import Plan
-from nlp.pipeline import analyse_file
+
+if TYPE_CHECKING:
+    from nlp.model import Plan
 
 SCHEMA = Path(__file__).parent / "store" / "schema.sql"
 SCHEMA_VERSION = "2"  # 2: indicators.baseline_year
 KEEP_BUILDS = 2
+MANIFEST = "build.json"  # the plans and code a build was made from (an unchanged rebuild keeps it)
 
 
 @contextmanager
@@ -49,8 +49,8 @@ def fingerprint(text: str) -> str:
     return hashlib.sha1("".join(text.split()).encode()).hexdigest()[:16]
 
 
-def write_kb(db_path: Path, plans: list[Plan]) -> None:
-    """Write plans and everything derived from them into a new SQLite file."""
+def write_kb(db_path: Path, plans: list[Plan], departments: bool = True) -> None:
+    """Write plans and everything derived from them into a new SQLite file (a plan's cache entry: no registry)."""
     conn = connect(db_path)
     conn.execute("PRAGMA journal_mode = DELETE")  # a single file, so the swap moves everything
     conn.executescript(SCHEMA.read_text(encoding="utf-8"))
@@ -62,7 +62,35 @@ def write_kb(db_path: Path, plans: list[Plan]) -> None:
         )
         for pos, plan in enumerate(plans):
             _write_plan(conn, plan, pos)
+        if departments:
+            _write_departments(conn)
+    conn.execute("PRAGMA optimize")
+    conn.close()
+
+
+# Per-plan tables of a cache entry, parents first; INSERT OR IGNORE where write_kb ignores duplicates too.
+PLAN_TABLES = ("plans", "headings", "items", "clauses", "repairs", "assignments", "item_review", "indicators", "links")
+IGNORING = ("repairs", "links")
+
+
+def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
+    """The build's SQLite file from per-plan files (kb.build_cache), copied table by table inside SQLite."""
+    conn = connect(db_path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    with conn:
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))],
+        )
         _write_departments(conn)
+    for pos, frag in enumerate(fragments):
+        conn.execute("ATTACH DATABASE ? AS frag", (f"file:{frag}?mode=ro",))
+        with conn:
+            for t in PLAN_TABLES:
+                conn.execute(f"INSERT {'OR IGNORE ' if t in IGNORING else ''}INTO main.{t} SELECT * FROM frag.{t}")
+            conn.execute("UPDATE main.plans SET position = ? WHERE id IN (SELECT id FROM frag.plans)", (pos,))
+        conn.execute("DETACH DATABASE frag")
     conn.execute("PRAGMA optimize")
     conn.close()
 
@@ -198,37 +226,114 @@ def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
     return lambda m: say(f"{name}: {m}")
 
 
-def _learn_from_reviews() -> None:
-    """Re-weight the lexicon by reviewers' decisions on the live build (kb.reviews.learning) before tagging."""
-    from kb.reviews.learning import learned_factors
-    from nlp.departments import set_rule_factors
-
-    set_rule_factors(learned_factors())
-
-
 def _post_build_stages() -> list[Callable[[Path, Path], None]]:
-    """Stages that derive more files from the new database: the search index."""
+    """Stages that derive more files from a whole database: the search index (bench/build_bench.py times it)."""
+    from kb.search.writer import build_index
+
     return [lambda db, folder: build_index(db, folder / "index")]
 
 
-def build(progress: Callable[[str], None] | None = None) -> Path:
-    """Build every plan into a new folder and make it live; the old build serves until the swap."""
+def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, str]]]:
+    """Learned factors and, per plan file in plan-id order, (plan id, file, cache key)."""
+    from kb.reviews.overlay import review_rows
+
+    factors = _factors()
+    repairs: dict[str, list[dict]] = {}
+    for r in review_rows(("repair",)):
+        repairs.setdefault(r["plan"], []).append(r)
+    plans = []
+    for f in files:
+        pid = build_cache.plan_id(f)
+        plans.append((pid, f, build_cache.plan_key(f, factors, repairs.get(pid, []))))
+    return factors, sorted(plans, key=lambda p: p[0])
+
+
+def _factors() -> dict[str, float]:
+    """The factors learned from reviews of the live build (kb.reviews.learning), remembered per (live build,
+    assignment reviews) in the cache: computing them reads the whole reviewed build, and they decide every key."""
+    from kb.reviews.learning import learned_factors
+    from kb.reviews.overlay import review_rows
+
+    rows = review_rows(("assignment",))
+    live = paths.current_build()
+    if not rows or live is None:
+        return {}
+    state = hashlib.sha256(json.dumps([live.name, rows], sort_keys=True, default=str).encode()).hexdigest()
+    memo = build_cache.cache_dir().parent / "factors.json"
+    try:
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved.get("state") == state:
+            return saved["factors"]
+    except (OSError, ValueError):
+        pass
+    factors = learned_factors()
+    tmp = memo.with_name(f".factors-{os.getpid()}.json")
+    tmp.write_text(json.dumps({"state": state, "factors": factors}), encoding="utf-8")
+    os.replace(tmp, memo)
+    return factors
+
+
+def _manifest(plans: list[tuple[str, Path, str]]) -> dict[str, Any]:
+    """What a build is made of: schema, code version and every plan's cache key (its build.json)."""
+    return {"schema": SCHEMA_VERSION, "code": build_cache.code_version(), "plans": [[p, k] for p, _f, k in plans]}
+
+
+def _live_manifest() -> dict[str, Any] | None:
+    live = paths.current_build()
+    try:
+        return json.loads((live / MANIFEST).read_text(encoding="utf-8")) if live else None
+    except (OSError, ValueError):
+        return None
+
+
+def _analyse(missing: list[tuple[str, Path, str]], factors: dict[str, float], say, procs: int | None) -> None:
+    """Fill the cache entries of the plans that changed, in parallel processes when there are several."""
+    procs = max(1, min(procs or os.cpu_count() or 1, len(missing)))
+    if procs == 1:
+        for _pid, f, key in missing:
+            say(f"分析 {f.name}")
+            build_cache.fill(key, f, factors)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    say(f"分析 {len(missing)} 个规划 ({procs} 个进程)")
+    data = str(paths.data_dir())
+    with ProcessPoolExecutor(max_workers=procs) as pool:
+        jobs = {pool.submit(build_cache.fill_in_worker, key, str(f), factors, data): f for _p, f, key in missing}
+        for n, job in enumerate(as_completed(jobs), 1):
+            job.result()  # a plan that fails to parse fails the build, as before
+            say(f"已分析 {n}/{len(missing)}: {jobs[job].name}")
+
+
+def build(progress: Callable[[str], None] | None = None, force: bool = False, procs: int | None = None) -> Path:
+    """Build every plan into a new folder and make it live; the old build serves until the swap.
+
+    Plans whose inputs did not change come from the per-plan cache (kb.build_cache); when nothing changed at
+    all the live build stays (force: analyse every plan again and write a new build anyway).
+    """
     say = progress or (lambda _m: None)
     with build_lock():
-        plans, review = [], repair_decisions
-        _learn_from_reviews()
-        for f in plan_files():
-            say(f"分析 {f.name}")
-            plans.append(analyse_file(f, progress=_prefixed(say, f.name), repair_review=review))
+        factors, plans = _inputs(plan_files())
+        manifest = _manifest(plans)
+        live = paths.current_build()
+        if not force and live is not None and _live_manifest() == manifest:
+            _prune()
+            say(f"没有变化: {len(plans)} 个规划, 沿用当前构建")
+            return live
+        from kb.search.writer import assemble_index
+
+        missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
+        _analyse(missing, factors, say, procs)
+        entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         folder = paths.builds_dir() / f".tmp-{stamp}"
         folder.mkdir()
         try:
             say("写入知识库")
-            write_kb(folder / "kb.sqlite", plans)
-            for stage in _post_build_stages():
-                say("建立搜索索引")
-                stage(folder / "kb.sqlite", folder)
+            assemble_kb(folder / "kb.sqlite", [e / build_cache.FRAGMENT for e in entries])
+            say("建立搜索索引")
+            assemble_index([e / build_cache.SEGMENT for e in entries], folder / "index")
+            (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             final = paths.builds_dir() / stamp
             os.replace(folder, final)
             _fsync_dir(paths.builds_dir())
@@ -237,7 +342,10 @@ def build(progress: Callable[[str], None] | None = None) -> Path:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         _prune()
-        say(f"完成: {len(plans)} 个规划, {sum(len(p.items) for p in plans)} 个条目")
+        build_cache.prune({key for _p, _f, key in plans})
+        with connect(final / "kb.sqlite") as conn:
+            n_items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        say(f"完成: {len(plans)} 个规划, {n_items} 个条目 (重新分析 {len(missing)} 个)")
         return final
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from kb import paths
 from nlp.model import KIND_LABELS, Plan
-from nlp.pipeline import analyse_file, load_meta
 from nlp.readers import SUFFIXES
 
 DERIVED_META = ("page", "form", "layout", "reader_notes")  # computed on every read, never stored beside the file
@@ -44,6 +43,8 @@ def added_files() -> list[Path]:
 
 def prepare(src: Path, slug: str | None = None, title: str | None = None, level: str | None = None) -> Plan:
     """Analyse a plan file as it would be published; raises PlanFormatError or IngestError, writes nothing."""
+    from nlp.pipeline import analyse_file, load_meta
+
     slug = slug or slug_for(src.name)
     if not re.fullmatch(r"[\w-]{1,80}", slug):
         raise IngestError(f"无效的 slug: {slug!r}")

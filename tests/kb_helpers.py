@@ -19,7 +19,7 @@ def subprocess_env(data: Path) -> dict[str, str]:
 def build_in_subprocess(data: Path) -> None:
     """A complete `python -m kb build` in its own process; fails the test with its stderr."""
     done = subprocess.run(
-        [sys.executable, "-m", "kb", "build", "--quiet"],
+        [sys.executable, "-m", "kb", "build", "--quiet", "--force"],
         cwd=REPO,
         env=subprocess_env(data),
         capture_output=True,

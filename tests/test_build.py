@@ -108,7 +108,8 @@ def test_ids_stable_across_rebuilds(kb_data):
 
     first_build = build()
     first = snapshot()
-    second_build = build()
+    assert build() == first_build  # nothing changed: the live build stays
+    second_build = build(force=True)
     assert second_build != first_build and paths.current_build() == second_build
     assert snapshot() == first
 

@@ -24,7 +24,7 @@ _env, _build, _snapshot = subprocess_env, build_in_subprocess, live_kb_state
 def _kill_at_random_point(data: Path, rng: random.Random, mode: str) -> int:
     """Start a build and SIGKILL it: after a random delay, or a random moment after its new folder appears."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "build", "--quiet"],
+        [sys.executable, "-m", "kb", "build", "--quiet", "--force"],
         cwd=REPO,
         env=_env(data),
         stdout=subprocess.DEVNULL,

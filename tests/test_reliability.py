@@ -73,7 +73,7 @@ class Reader(threading.Thread):
 def _kill_build(data: Path, rng: random.Random, mode: str) -> int:
     """Start `kb build` and SIGKILL it after a random delay, while writing the KB, or while writing the index."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "build", "--quiet"],
+        [sys.executable, "-m", "kb", "build", "--quiet", "--force"],
         cwd=REPO,
         env=_env(data),
         stdout=subprocess.DEVNULL,

@@ -15,6 +15,8 @@ from kb.store import KB
 def register(sub) -> None:
     p = sub.add_parser("build", help="构建知识库与搜索索引 (build every plan)")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--force", action="store_true", help="重新分析每个规划 (ignore the per-plan cache)")
+    p.add_argument("--procs", type=int, help="并行分析的进程数 (default: one per CPU)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("add", help="导入另一个规划文件 (ingest another plan file)")
     p.add_argument("path")
@@ -45,7 +47,7 @@ def _progress(quiet: bool):
 def cmd_build(args) -> int:
     from kb.build import build
 
-    folder = build(_progress(args.quiet))
+    folder = build(_progress(args.quiet), force=args.force, procs=args.procs)
     if not args.quiet:
         print(file=sys.stderr)
     print(f"知识库已构建: {folder}")

@@ -104,9 +104,19 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
     it["notes"].sort(key=lambda n: n["at"])
 
 
+def review_rows(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Review rows of some kinds, oldest change first (a build's cache keys depend on them)."""
+    return _rows(kinds)
+
+
+def repair_review_rows(plan_id: str) -> list[dict[str, Any]]:
+    """The repair reviews of one plan, oldest change first."""
+    return [r for r in _rows(("repair",)) if r["plan"] == plan_id]
+
+
 def repair_decisions(plan_id: str, raw: str, repairs: list) -> dict[str, bool]:
     """For a build: repair id → applied, for the repairs of plan_id that reviewers accepted or rejected."""
-    rows = [r for r in _rows(("repair",)) if r["plan"] == plan_id]
+    rows = repair_review_rows(plan_id)
     if not rows:
         return {}
     live = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 
 from kb.duties import item_duties
 from kb.search.analysis import normalise, warm_up
@@ -150,12 +153,61 @@ def build_index(db_path: Path, index_dir: Path, procs: int = 1) -> None:
         ix.close()
         gc.unfreeze()
     hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8") for r in rows]
+    _write_hay(tmp, hay)
+    _finish(tmp, index_dir, len(rows))
+
+
+def _write_hay(folder: Path, hay: list[bytes]) -> None:
+    """Each item's normalised text, in whoosh's item order: one blob and its offsets."""
     hay_ptr = np.zeros(len(hay) + 1, dtype=np.int64)
     np.cumsum([len(h) for h in hay], out=hay_ptr[1:])
-    (tmp / "hay.bin").write_bytes(b"".join(hay))
-    np.save(tmp / "hay_ptr.npy", hay_ptr)
-    if len(rows) >= EAGER_DERIVE_ITEMS:
+    (folder / "hay.bin").write_bytes(b"".join(hay))
+    np.save(folder / "hay_ptr.npy", hay_ptr)
+
+
+def _finish(tmp: Path, index_dir: Path, n_items: int) -> None:
+    """Derive the arrays of a large index, then rename the folder written aside into place."""
+    if n_items >= EAGER_DERIVE_ITEMS:
         derived(tmp)
     if index_dir.exists():
         shutil.rmtree(index_dir)
     tmp.rename(index_dir)
+
+
+def assemble_index(parts: list[Path], index_dir: Path) -> None:
+    """One index of record from per-plan indexes (kb.build_cache): their segment files linked in, in this order,
+    under one table of contents, and their items' normalised texts joined. Nothing is re-analysed or re-sorted:
+    whoosh reads the segments as one index, and the derived arrays number the documents as a single write would.
+    """
+    index_dir = Path(index_dir)
+    tmp = index_dir.with_name(index_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    segments, hay, ptrs, schema_ = [], [], [], None
+    for part in parts:
+        store = FileStorage(str(part))
+        toc = TOC.read(store, INDEX_NAME)
+        schema_ = schema_ or toc.schema
+        for seg in toc.segments:
+            for name in seg.list_files(store):
+                _link(part / name, tmp / name)
+            segments.append(seg)
+        hay.append((part / "hay.bin").read_bytes())
+        ptrs.append(np.load(part / "hay_ptr.npy"))
+    if schema_ is None:
+        windex.create_in(str(tmp), schema(), indexname=INDEX_NAME).close()
+    else:
+        TOC(schema_, segments, 1).write(FileStorage(str(tmp)), INDEX_NAME)
+    starts = np.cumsum([0] + [int(p[-1]) for p in ptrs])
+    hay_ptr = np.concatenate([np.zeros(1, dtype=np.int64)] + [p[1:] + s for p, s in zip(ptrs, starts, strict=False)])
+    (tmp / "hay.bin").write_bytes(b"".join(hay))
+    np.save(tmp / "hay_ptr.npy", hay_ptr.astype(np.int64))
+    _finish(tmp, index_dir, len(hay_ptr) - 1)
+
+
+def _link(src: Path, dest: Path) -> None:
+    """A hard link (cache files are never changed in place), or a copy across file systems."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
