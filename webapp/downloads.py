@@ -5,10 +5,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
 from kb.errors import NoKnowledgeBase
-from kb.exports import FORMATS, ExportError, Filters, export
+from kb.exports import FORMATS, ExportError, Filters
+from kb.exports.cache import cached_export
 from kb.store import KB
 from webapp.render import url_with_query
 
@@ -76,15 +77,19 @@ def _send(layout: str, fmt: str, dept: str | None = None):
     per_dept = (request.args.get("per_dept_sheets") or "").lower() in TRUE
     try:
         with KB() as kb:
-            result = export(kb, layout, fmt, _filters(dept), per_dept_sheets=per_dept)
+            result = cached_export(kb, layout, fmt, _filters(dept), per_dept_sheets=per_dept)
     except NoKnowledgeBase as exc:
         return _error(503, str(exc), fmt)
     except ExportError as exc:
         hints = [{"label": s, "url": _suggestion_url(layout, fmt, s, dept)} for s in exc.suggestions]
         return _error(exc.status, exc.message, fmt, [h for h in hints if h["url"]])
-    resp = Response(result.data, content_type=result.mimetype)
+    data = result.small()
+    if data is None:  # a large file is streamed from the cache (made once per build and review version)
+        resp = send_file(result.path, mimetype=result.mimetype, conditional=False, etag=False, max_age=0)
+    else:
+        resp = Response(data, content_type=result.mimetype)
     resp.headers["Content-Disposition"] = result.content_disposition
-    resp.headers["Content-Length"] = str(len(result.data))
+    resp.headers["Content-Length"] = str(result.size)
     resp.headers["Cache-Control"] = "no-store"  # the list follows live reviews
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Export-Rows"] = str(result.rows)

@@ -7,6 +7,7 @@ kb/data/exports.json), with full-width punctuation; the working columns (类别,
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from kb.exports.safety import xml_clean
 from kb.exports.table import REMARK_COLUMN, Table, display_width, rules
@@ -168,6 +169,7 @@ def _column_cm(table: Table) -> list[float]:
 def _table(doc, table: Table) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
     from docx.shared import Cm
 
     title = doc.add_paragraph()
@@ -190,19 +192,66 @@ def _table(doc, table: Table) -> None:
         _write(cell, col.name, font=HEAD_FONT, size=10, bold=True, center=True)
     centered = {ci for ci, c in enumerate(table.columns) if not c.wrap or c.key in table.merge}
     task_col = next((i for i, c in enumerate(table.columns) if c.key == "task"), None)
-    runs = table.merge_runs()
-    covered = {(r, ci) for ci, rs in runs.items() for a, b in rs for r in range(a + 1, b + 1)}
-    body_rows = []
-    for ri, row in enumerate(table.rows):
-        cells = t.add_row().cells
-        body_rows.append(cells)
-        for ci, value in enumerate(row.cells):
-            cells[ci].width = widths[ci]
-            if (ri, ci) not in covered:
-                _write(cells[ci], value, row.title if ci == task_col else "", center=ci in centered)
-    for ci, rs in runs.items():
+    twips = [cell._tc.tcPr.find(qn("w:tcW")).get(qn("w:w")) for cell in header.cells]
+    t._tbl.extend(_body_rows(table, twips, centered, task_col))
+
+
+def _body_rows(table: Table, twips: list[str], centered: set[int], task_col: int | None) -> list:
+    """The body rows as WordprocessingML written directly, one string per row parsed in one go: python-docx's
+    cell API and its recursive merge take minutes on a province's list. Each equal 领域 run is merged vertically
+    the way Word writes it: w:vMerge="restart" on its first cell, a bare w:vMerge on the cells it covers."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    starts: dict[tuple[int, int], bool] = {}  # (row, column) → True for a run's first cell, False for covered
+    for ci, rs in table.merge_runs().items():
         for a, b in rs:
-            body_rows[a][ci].merge(body_rows[b][ci])  # vertical merge (w:vMerge) of the equal domain cells
+            starts[(a, ci)] = True
+            starts.update({(r, ci): False for r in range(a + 1, b + 1)})
+    body = []
+    for ri, row in enumerate(table.rows):
+        cells = []
+        for ci, value in enumerate(row.cells):
+            merge = starts.get((ri, ci))
+            vmerge = "" if merge is None else '<w:vMerge w:val="restart"/>' if merge else "<w:vMerge/>"
+            pr = f'<w:tcPr><w:tcW w:type="dxa" w:w="{twips[ci]}"/>{vmerge}</w:tcPr>'
+            if merge is False:
+                cells.append(f"<w:tc>{pr}<w:p/></w:tc>")  # covered: Word shows the run's first cell
+                continue
+            prefix = row.title if ci == task_col else ""
+            cells.append(f"<w:tc>{pr}{_paragraphs(value, prefix, ci in centered)}</w:tc>")
+        body.append("<w:tr>" + "".join(cells) + "</w:tr>")
+    return list(parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(body)}</w:tbl>"))
+
+
+_BODY_RPR = f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}"/>'
+
+
+def _run(text: str, bold: bool, size: float = 9) -> str:
+    """One run in the body font, as python-docx writes it (tabs as w:tab, xml:space kept where it matters)."""
+    rpr = f'<w:rPr>{_BODY_RPR}{"<w:b/>" if bold else ""}<w:sz w:val="{round(size * 2)}"/></w:rPr>'
+    parts = []
+    for i, chunk in enumerate(text.split("\t")):
+        if i:
+            parts.append("<w:tab/>")
+        if chunk:
+            space = ' xml:space="preserve"' if chunk != chunk.strip() else ""
+            parts.append(f"<w:t{space}>{escape(chunk)}</w:t>")
+    return f"<w:r>{rpr}{''.join(parts)}</w:r>"
+
+
+def _paragraphs(text: str, bold_prefix: str, center: bool) -> str:
+    """A cell's paragraphs, one per line; the first line's title prefix in bold (what _write does)."""
+    out = []
+    for i, line in enumerate(xml_clean(text).split("\n")):
+        ppr = '<w:pPr><w:jc w:val="center"/></w:pPr>' if center and i == 0 else ""
+        runs = ""
+        if i == 0 and bold_prefix and line.startswith(bold_prefix):
+            runs, line = _run(bold_prefix, True), line[len(bold_prefix) :]
+        if line:
+            runs += _run(line, False)
+        out.append(f"<w:p>{ppr}{runs}</w:p>" if ppr or runs else "<w:p/>")
+    return "".join(out)
 
 
 def render_docx(tables: list[Table]) -> bytes:

@@ -1,0 +1,143 @@
+"""Downloads that scale: docx merges written as WordprocessingML (no python-docx recursion), a province-sized
+department list renders, and the merges sit on the right cells."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from lxml import etree
+
+from kb.exports import Filters, build_tables, render
+from kb.exports.docx import office_table
+from kb.exports.table import Column, Row, Table
+from kb.store import KB
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture
+def kb(built_kb_env):
+    with KB() as k:
+        yield k
+
+
+def _body(docx: bytes) -> list[list[etree._Element]]:
+    """The first table's body rows (header row dropped) as lists of w:tc elements."""
+    xml = etree.fromstring(zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml"))
+    tbl = xml.find(f".//{W}tbl")
+    return [tr.findall(f"{W}tc") for tr in tbl.findall(f"{W}tr")[1:]]
+
+
+def _text(tc) -> str:
+    return "\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in tc.findall(f"{W}p"))
+
+
+def _vmerge(tc) -> str | None:
+    el = tc.find(f"{W}tcPr/{W}vMerge")
+    return None if el is None else el.get(f"{W}val", "continue")
+
+
+def test_docx_merges_each_domain_run_in_the_xml(kb):
+    tables = build_tables(kb, "plan", Filters())
+    office = office_table(tables[0])
+    rows = _body(render(tables, "docx"))
+    assert len(rows) == len(office.rows) and all(len(r) == len(office.columns) for r in rows)
+    runs = office.merge_runs()
+    assert runs, "the plan list merges its 领域 column"
+    expected: dict[tuple[int, int], str] = {}
+    for ci, rs in runs.items():
+        for a, b in rs:
+            expected[(a, ci)] = "restart"
+            expected.update({(r, ci): "continue" for r in range(a + 1, b + 1)})
+    for ri, cells in enumerate(rows):
+        for ci, tc in enumerate(cells):
+            assert _vmerge(tc) == expected.get((ri, ci)), (ri, ci)
+            assert tc.find(f"{W}tcPr/{W}gridSpan") is None  # nothing merges across columns
+            if expected.get((ri, ci)) == "continue":
+                assert _text(tc) == ""  # a covered cell is empty: Word shows the run's first cell
+            else:
+                assert _text(tc) == office.rows[ri].cells[ci]
+
+
+def test_docx_bold_title_and_centred_short_columns(kb):
+    tables = build_tables(kb, "plan", Filters(domain="health"))
+    office = office_table(tables[0])
+    task = next(i for i, c in enumerate(office.columns) if c.key == "task")
+    rows = _body(render(tables, "docx"))
+    titled = next(ri for ri, r in enumerate(office.rows) if r.title and r.cells[task].startswith(r.title))
+    first_run = rows[titled][task].find(f"{W}p/{W}r")
+    assert first_run.find(f"{W}rPr/{W}b") is not None and first_run.findtext(f"{W}t") == office.rows[titled].title
+    no = next(i for i, c in enumerate(office.columns) if c.key == "no")
+    assert rows[0][no].find(f"{W}p/{W}pPr/{W}jc").get(f"{W}val") == "center"
+
+
+def _long_table(n: int) -> Table:
+    """A department-sized list of n rows whose 领域 runs are long (what ended in a RecursionError)."""
+    cols = [Column("序号", "no", 4, False), Column("领域", "domain", 10), Column("目标任务", "task", 60)]
+    rows = [Row([str(i + 1), f"领域{i // 2000}", f"任务{i}\t(制表)  "], f"p:m{i}", title="") for i in range(n)]
+    return Table("dept", "某部门任务分解表", "", "清单", cols, rows, ("domain",), meta={"date": "2026年1月1日"})
+
+
+def test_a_province_sized_department_list_renders(monkeypatch):
+    table = _long_table(6000)
+    monkeypatch.setattr("kb.exports.docx.office_table", lambda t: t)  # the synthetic columns as they are
+    rows = _body(render([table], "docx"))
+    assert len(rows) == 6000
+    assert [_vmerge(r[1]) for r in rows[1999:2002]] == ["continue", "restart", "continue"]
+    tc = rows[5][2]
+    assert [el.tag for el in tc.find(f"{W}p/{W}r")][1:] == [f"{W}t", f"{W}tab", f"{W}t"]  # a tab as python-docx
+    assert tc.findall(f".//{W}t")[-1].get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+
+
+@pytest.fixture
+def own_reviews(built_kb, tmp_path, monkeypatch):
+    from kb_helpers import data_dir_over
+
+    return data_dir_over(built_kb, tmp_path, monkeypatch)
+
+
+def test_a_download_is_rendered_once_per_state(own_reviews, monkeypatch):
+    import datetime as dt
+
+    from kb import exports, reviews
+    from kb.exports.cache import cached_export
+
+    calls: list[str] = []
+    real = exports.export
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("kb.exports.cache.export", counting)
+    day = dt.date(2026, 1, 1)
+    with KB() as kb:
+        first = cached_export(kb, "plan", "csv", Filters(domain="health"), date=day)
+        again = cached_export(kb, "plan", "csv", Filters(domain="health"), date=day)
+        assert calls == ["csv"] and again.path == first.path and again.small() == first.small()
+        cached_export(kb, "plan", "xlsx", Filters(domain="health"), date=day)  # another format: its own file
+        cached_export(kb, "plan", "csv", Filters(domain="education"), date=day)  # another selection too
+        assert calls == ["csv", "xlsx", "csv"]
+        item = kb.items(domain="health")[0]["id"]
+        reviews.add_note(item, "复核", "amy")  # a new review version: rendered again, with the change
+        after = cached_export(kb, "plan", "csv", Filters(domain="health"), date=day)
+        assert len(calls) == 4 and after.path != first.path
+        plain = exports.export(kb, "plan", "csv", Filters(domain="health"), date=day)
+        assert after.small() == plain.data and after.rows == plain.rows and after.filename == plain.filename
+
+
+def test_an_unwritable_build_folder_still_downloads(own_reviews, monkeypatch):
+    import datetime as dt
+
+    from kb.exports.cache import cached_export
+
+    def refuse(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kb.exports.cache._write", refuse)
+    day = dt.date(2026, 1, 2)
+    with KB() as kb:
+        got = cached_export(kb, "plan", "md", Filters(), date=day)
+        assert got.path is None and got.small() == render(build_tables(kb, "plan", Filters(), date=day), "md")
