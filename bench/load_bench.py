@@ -9,9 +9,9 @@ cycling through search API calls, search result pages, item pages and their JSON
 of the same mix first gives the baseline; the report prints requests, errors, throughput and p50/p90/p99
 latency of both, and the ratio. Exit status 1 when any request failed (socket error or non-2xx/3xx).
 
-Two runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers post notes
-through the API (ratio: throughput with writers / without); and in-process search p50 with no reviews, then
-with --reviews reviews stored (ratio: with / without).
+Two runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers write notes,
+department and link reviews (--write-mix) through the API (ratio: throughput with writers / without); and
+in-process search p50 with no reviews, then with --reviews reviews stored (ratio: with / without).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -230,8 +231,12 @@ def search_p50(rounds: int = 5) -> float:
     return statistics.median(times)
 
 
-def writers(port: int, n: int, stop: threading.Event, items: list[str], counts: list[int]) -> list[threading.Thread]:
-    """n reviewers signed in through the API, each posting notes on item after item until stop is set."""
+def writers(
+    port: int, n: int, stop: threading.Event, items: list[str], goals: list[str], mix: list[str], counts: list[int]
+) -> list[threading.Thread]:
+    """n reviewers signed in through the API, each writing on item after item until stop is set: notes,
+    department reviews (add 市民政局 as 配合, later reject it) and link reviews (add a link, later remove it),
+    cycling through `mix`. A refused write (the item already had it) is counted apart, not fatal."""
     from kb.store.users import add_user, get_user
 
     def run(k: int) -> None:
@@ -253,13 +258,21 @@ def writers(port: int, n: int, stop: threading.Event, items: list[str], counts: 
         token = call("/api/login", {"name": name, "password": "bench-writer-password-42"}, token)["csrf_token"]
         i = 0
         while not stop.is_set():
-            item = items[(i * n + k) % len(items)]
-            call(
-                f"/api/items/{urllib.parse.quote(item, safe=':')}/review",
-                {"action": "note.add", "body": f"{name} {i}"},
-                token,
-            )
-            counts[k] += 1
+            j = i * n + k
+            item, kind, undo = items[j % len(items)], mix[i % len(mix)], (j // len(items)) % 2
+            body: dict = {"action": "note.add", "body": f"{name} {i}"}
+            if kind == "department":
+                body = {"action": "assignment.reject" if undo else "assignment.add", "department": "市民政局"}
+                body |= {} if undo else {"role": "co"}
+            elif kind == "link":
+                body = {"action": "link.remove" if undo else "link.add", "goal": goals[j % len(goals)]}
+            try:
+                call(f"/api/items/{urllib.parse.quote(item, safe=':')}/review", body, token)
+                counts[k] += 1
+            except urllib.error.HTTPError as exc:
+                if exc.code >= 500:
+                    raise
+                refused[0] += 1
             i += 1
             time.sleep(0.05)
 
@@ -267,6 +280,9 @@ def writers(port: int, n: int, stop: threading.Event, items: list[str], counts: 
     for t in threads:
         t.start()
     return threads
+
+
+refused = [0]  # writes the API refused with a 4xx (already present / absent): expected in the cycle
 
 
 def main() -> int:
@@ -278,6 +294,7 @@ def main() -> int:
     ap.add_argument("--baseline", type=int, default=5, help="seconds of the one-connection baseline (0: skip)")
     ap.add_argument("--writers", type=int, default=2, help="reviewers writing during the item-page run (0: skip)")
     ap.add_argument("--reviews", type=int, default=10_000, help="reviews stored for the search run (0: skip)")
+    ap.add_argument("--write-mix", default="note,department,link", help="what the writers write, in turn")
     args = ap.parse_args()
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
@@ -305,9 +322,10 @@ def main() -> int:
                 stop = threading.Event()
                 from kb.store import KB
 
-                with KB() as kb:  # notes spread over the plan, as reviewers work (not piled on one page)
-                    targets = [i["id"] for i in kb.items() if i["kind"] in ("goal", "measure")]
-                ws = writers(port, args.writers, stop, targets, counts)
+                with KB() as kb:  # writes spread over the plan, as reviewers work (not piled on one page)
+                    targets = [i["id"] for i in kb.items() if i["kind"] == "measure"]
+                    goals = [i["id"] for i in kb.items() if i["kind"] == "goal"][::-1]
+                ws = writers(port, args.writers, stop, targets, goals, args.write_mix.split(","), counts)
                 busy = run_wrk(port, items_script, args.duration, args.connections, args.threads)
                 stop.set()
                 for t in ws:
@@ -349,7 +367,8 @@ def main() -> int:
         print(line("item pages", quiet))
         print(line(f"item pages, {args.writers} writing", busy))
         print(
-            f"reviewers wrote {sum(counts)} notes during the run; item-page throughput with writers / without: "
+            f"reviewers wrote {sum(counts)} reviews ({args.write_mix}; {refused[0]} refused as already so) during "
+            "the run; item-page throughput with writers / without: "
             f"{busy['rps'] / max(quiet['rps'], 1e-9):.2f} (issue 14: ≥ 0.70)"
         )
     if args.reviews:

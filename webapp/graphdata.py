@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from kb import graph as kbg
+from kb.graph.update import updated_graph
 from kb.link_evidence import evidence
+from kb.reviews import statecache
 from webapp.lookup import Snapshot, brief, dept_url, label, owners
 
 if TYPE_CHECKING:
@@ -19,18 +20,18 @@ RELATION_LABELS = {
     "lead": "牵头部门",
     "co": "配合部门",
 }
-_cache: dict[str, Any] = {}
-_lock = threading.Lock()
 
 
 def kb_graph(snap: Snapshot) -> nx.DiGraph:
-    """kb.graph's networkx graph of the snapshot, rebuilt when the build or a department/link review changes it
-    (a note leaves the graph as it is, so a reviewer writing notes costs the workers no graph rebuild)."""
-    key = (id(snap.build), snap.build.key, snap.tags_version, snap.degraded == "")
-    with _lock:
-        if _cache.get("key") != key:
-            _cache.update(key=key, graph=kbg.build_graph(snap.items, snap.plans))
-        return _cache["graph"]
+    """kb.graph's networkx graph of the snapshot, once per department/link state (kb.reviews.statecache): built
+    per build, then updated with the edges of the items a review changed (kb.graph.update); notes leave it."""
+    return statecache.cached(
+        snap,
+        "graph",
+        lambda: kbg.build_graph(snap.items, snap.plans),
+        scope="tags",
+        update=lambda g, changed: updated_graph(g, snap.by_id, changed),
+    )
 
 
 def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:

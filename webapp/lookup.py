@@ -12,6 +12,7 @@ from kb.duties import involvements
 from kb.errors import Ambiguous, NotFound
 from kb.labels import KIND, KIND_SHORT
 from kb.lookup import resolve_id
+from kb.reviews import statecache
 from kb.reviews.snapshot import Snapshot
 from kb.reviews.snapshot import current as current_snapshot
 from webapp.render import NotFoundWithHints
@@ -77,17 +78,14 @@ def resolve_item(snap: Snapshot, item_id: str) -> dict[str, Any]:
         raise NotFoundWithHints(str(exc), hints) from None
 
 
-_names_cache: dict[str, Any] = {}
+def department_names(snap: Snapshot) -> frozenset[str]:
+    """Every department named on some item or clause, once per department state (kb.reviews.statecache)."""
 
-
-def department_names(snap: Snapshot) -> set[str]:
-    """Every department named on some item or clause (computed again only when departments may have changed)."""
-    key = (id(snap.build), snap.build.key, snap.tags_version, snap.degraded == "")
-    if _names_cache.get("key") != key:
+    def compute() -> frozenset[str]:
         names = {d["name"] for it in snap.items for d in it["departments"]}
-        names |= {d["name"] for it in snap.items for c in it["clauses"] for d in c["departments"]}
-        _names_cache.update(key=key, names=frozenset(names))
-    return set(_names_cache["names"])
+        return frozenset(names | {d["name"] for it in snap.items for c in it["clauses"] for d in c["departments"]})
+
+    return statecache.cached(snap, "department_names", compute, scope="tags")
 
 
 def resolve_department(snap: Snapshot, name: str) -> str:

@@ -81,10 +81,7 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
         for c in it.get("clauses", []):
             g.add_node(c["id"], kind="clause", label=c["text"][:40], text=c["text"], item=it["id"])
             g.add_edge(it["id"], c["id"], kind="contains")
-            for d in c.get("departments", []):
-                _duty(g, d, c["id"], level="clause")
-        for duty in item_duties(it).values():  # one edge per department duty (kb.duties), item or clause level
-            _duty(g, {**duty.assignment, "role": duty.role}, it["id"], level="item" if duty.tag else "clauses")
+        add_departments(g, it)
         for ind in it.get("indicators", []):
             g.add_node(
                 ind["id"],
@@ -101,22 +98,36 @@ def build_graph(items: list[dict[str, Any]] | None = None, plans: list[dict[str,
             )
             g.add_edge(ind["id"], it["id"], kind="measures")
     for it in items:
-        details = it.get("serves_detail") or [{"goal": gid} for gid in it.get("serves", [])]
-        for s in details:
-            if it["id"] in g and s["goal"] in g:
-                g.add_edge(
-                    it["id"],
-                    s["goal"],
-                    **_clean(
-                        {
-                            "kind": "serves",
-                            "score": float(s.get("score", 1.0)),
-                            "source": s.get("source", "inferred"),
-                            "why": s.get("why"),
-                        }
-                    ),
-                )
+        add_serves(g, it)
     return g
+
+
+def add_departments(g: nx.DiGraph, it: dict[str, Any]) -> None:
+    """The item's department edges: clause tags, then one edge per department duty (kb.duties)."""
+    for c in it.get("clauses", []):
+        for d in c.get("departments", []):
+            _duty(g, d, c["id"], level="clause")
+    for duty in item_duties(it).values():  # item or clause level
+        _duty(g, {**duty.assignment, "role": duty.role}, it["id"], level="item" if duty.tag else "clauses")
+
+
+def add_serves(g: nx.DiGraph, it: dict[str, Any]) -> None:
+    """The item's measure → goal edges (goals must be in the graph already)."""
+    details = it.get("serves_detail") or [{"goal": gid} for gid in it.get("serves", [])]
+    for s in details:
+        if it["id"] in g and s["goal"] in g:
+            g.add_edge(
+                it["id"],
+                s["goal"],
+                **_clean(
+                    {
+                        "kind": "serves",
+                        "score": float(s.get("score", 1.0)),
+                        "source": s.get("source", "inferred"),
+                        "why": s.get("why"),
+                    }
+                ),
+            )
 
 
 def _duty(g: nx.DiGraph, d: dict[str, Any], target: str, level: str) -> None:

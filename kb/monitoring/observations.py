@@ -44,13 +44,16 @@ def plan_period(plan: dict[str, Any]) -> tuple[int, int]:
 
 
 def indicator_index(kb: KB | None = None) -> dict[str, dict[str, Any]]:
-    """Every indicator of the live KB with its item context: owners, domain, fingerprint and plan period."""
+    """Every indicator of the live KB with its item context: owners (reviewed), domain, fingerprint and plan period."""
+    from kb.reviews import snapshot
+
     own = kb is None
     kb = kb or KB()
     try:
         plans = {p["id"]: p for p in kb.plans()}
         out: dict[str, dict[str, Any]] = {}
-        for it in kb.items():
+        # the live build's reviewed items (the snapshot: unreviewed with a banner when reviews cannot be read)
+        for it in snapshot.current().items if own else kb.items():
             for ind in it["indicators"]:
                 depts = [{"name": d["name"], "role": d["role"]} for d in it["departments"]]
                 out[ind["id"]] = {

@@ -5,16 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from kb import paths
 from kb.duties import UnknownDepartment, duties, item_duties
 from kb.monitoring import observations as obsdb
-from kb.reviews.audit import read
-from kb.store import KB, engine
+from kb.reviews import snapshot
 
 __all__ = ["Scope", "UnknownDepartment", "scope"]
-
-# Entries of these kinds change no item or tag: progress and monitoring writes keep the cached scope.
-_NOT_REVIEWS = ("progress", "observation")
 
 
 class Scope:
@@ -54,25 +49,18 @@ class Scope:
         return dict(sorted(out.items(), key=lambda kv: (kv[1] != "lead", kv[0])))
 
 
-_cache: dict[tuple[str, int], Scope] = {}
+_cache: dict[tuple, Scope] = {}
 _cache_lock = threading.Lock()
-
-
-def review_version() -> int:
-    """Newest audit entry that can change items or tags (reviews, undo, import), ignoring progress and monitoring."""
-    marks = ",".join("?" * len(_NOT_REVIEWS))
-    sql = f"SELECT coalesce(max(id), 0) FROM audit WHERE kind IS NULL OR kind NOT IN ({marks})"
-    return int(read(lambda conn: conn.execute(sql, _NOT_REVIEWS).fetchone()[0]))
 
 
 def scope() -> Scope:
     """The Scope of the live build in its reviewed state, shared until a rebuild or a review changes it."""
-    key = (f"{engine.durable_identity()}|{paths.current_build()}", review_version())
+    snap = snapshot.current()
+    key = snap.key("items")  # the snapshot's cache rule: progress and monitoring writes keep it
     found = _cache.get(key)
     if found is not None:
         return found
-    with KB() as kb:
-        made = Scope(kb.items(), kb.plans())
+    made = Scope(snap.items, snap.plans)
     with _cache_lock:
         _cache.clear()
         _cache[key] = made

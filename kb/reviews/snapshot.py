@@ -10,7 +10,6 @@ served with `degraded` saying why (the cause goes to the log).
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
 import os
 import sqlite3
@@ -30,6 +29,8 @@ from kb.store.db import NoKnowledgeBase, connect
 
 log = logging.getLogger(__name__)
 ITEM_KINDS = ("assignment", "link", "note")  # the kinds that change items (repairs change the next build)
+TAG_LOG = 256  # department/link changes remembered, so caches older than that many changes are rebuilt
+_epochs = 0
 
 
 @dataclass
@@ -48,27 +49,33 @@ class Snapshot:
     """Every item of the live build in the reviewed state (read-only for callers), indexed for the pages."""
 
     build: Build
-    version: int
+    version: int  # newest audit id seen (progress and monitoring entries included)
     items: list[dict[str, Any]]
     changed: dict[str, dict[str, Any]]  # id → reviewed copy, for items some review touches
     dept_reviewed: frozenset[str]  # ids of items with department reviews
     degraded: str = ""  # why reviews are not shown ("" when they are)
-    # Changes whenever departments or links may have changed (notes leave it; 0: none reviewed): the key of the graph,
-    # department-name and search caches. Unique in the process, not an audit id: two durable DBs over one build
-    # (another data dir, a restore) reach the same audit id with different reviews and must not share a cache entry.
-    tags_version: int = 0
+    tags_version: int = 0  # audit id of the last change to departments or links (notes leave it)
+    items_version: int = 0  # audit id of the last change to any item (notes included)
+    epoch: int = 0  # which loaded state (build + durable DB) these versions count in
+    tag_log: tuple[tuple[int, frozenset[str]], ...] = ()  # (tags_version, items it changed), oldest first
+    log_from: int = 0  # the log holds every tag change after this tags_version
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
-
-    def __post_init__(self) -> None:
-        self.by_id = {i["id"]: i for i in self.items}
-        for it in self.items:
-            for goal in it["serves"]:
-                self.serving.setdefault(goal, []).append(it["id"])
 
     @property
     def plans(self) -> list[dict[str, Any]]:
         return self.build.plans
+
+    def key(self, scope: str = "items") -> tuple:
+        """The one cache rule for what is derived from this snapshot: the state it was derived from. scope
+        "items": any item change (notes too); "tags": only department and link changes (graphs, duty lists)."""
+        return (self.epoch, self.tags_version if scope == "tags" else self.items_version, self.degraded)
+
+    def tags_changed_since(self, tags_version: int) -> set[str] | None:
+        """Items whose departments or links changed after `tags_version` (None: the log does not reach back)."""
+        if tags_version < self.log_from:
+            return None
+        return {i for version, ids in self.tag_log if version > tags_version for i in ids}
 
 
 def _build_key() -> tuple | None:
@@ -99,6 +106,9 @@ class _State:
     """The reviews as last applied: rows by id, the item each affects, and the reviewed copies."""
 
     def __init__(self, build: Build, source: tuple | None):
+        global _epochs
+        _epochs += 1
+        self.epoch = _epochs
         self.build = build
         self.source = source  # which durable database these reviews came from (path, inode)
         self.version = -1
@@ -107,16 +117,17 @@ class _State:
         self.per_item: dict[str, set[int]] = defaultdict(set)
         self.changed: dict[str, dict[str, Any]] = {}
         self.snapshot: Snapshot | None = None
-        self.tags_version = 0
-        self.tags_touched = False  # set by place() when an assignment or link row moves
+        self.items_version = self.tags_version = self.log_from = 0
+        self.tag_log: list[tuple[int, frozenset[str]]] = []
+        self.touched: set[str] = set()  # items placed since the last publish
+        self.tag_items: set[str] = set()  # of those, the ones an assignment or link row moved on
 
     def place(self, rid: int, row: dict[str, Any] | None) -> set[str]:
         """Put one review row (None: deleted) where it now points; the items whose state changes."""
         from kb.reviews.overlay import resolve_row
 
         touched = set()
-        if (self.rows.get(rid) or row or {}).get("kind") in ("assignment", "link"):
-            self.tags_touched = True
+        kind = (self.rows.get(rid) or row or {}).get("kind")
         old = self.item_of.pop(rid, None)
         if old is not None:
             self.per_item[old].discard(rid)
@@ -129,6 +140,9 @@ class _State:
                 self.item_of[rid] = item
                 self.per_item[item].add(rid)
                 touched.add(item)
+        self.touched |= touched
+        if kind in ("assignment", "link") or (row or {}).get("kind") in ("assignment", "link"):
+            self.tag_items |= touched
         return touched
 
     def reapply(self, ids: set[str]) -> None:
@@ -148,21 +162,57 @@ class _State:
             self.changed[iid] = it
 
     def publish(self, version: int, degraded: str = "") -> Snapshot:
-        b = self.build
+        """A snapshot at `version`: lists and indexes of the last one reused, updated only where items changed."""
+        b, prev = self.build, self.snapshot
+        self.version = version
+        if prev is None:
+            by_id = {i: self.changed.get(i) or b.base[i] for i in b.order}
+            items = list(by_id.values())
+            self.items_version = self.tags_version = self.log_from = version
+        elif self.touched:
+            by_id = dict(prev.by_id)
+            by_id.update((i, self.changed.get(i) or b.base[i]) for i in self.touched)
+            items = [by_id[i] for i in b.order]
+            self.items_version = version
+        else:
+            by_id, items = prev.by_id, prev.items
+        if prev is not None and self.tag_items:
+            self.tag_log.append((version, frozenset(self.tag_items)))
+            if len(self.tag_log) > TAG_LOG:
+                self.log_from = self.tag_log.pop(0)[0]
+            self.tags_version = version
+        if prev is None or self.tag_items:
+            serving: dict[str, list[str]] = {}
+            for it in items:
+                for goal in it["serves"]:
+                    serving.setdefault(goal, []).append(it["id"])
+        else:
+            serving = prev.serving
+        self.touched, self.tag_items = set(), set()
         depts = frozenset(
             i for i, rids in self.per_item.items() if any(self.rows[r]["kind"] == "assignment" for r in rids)
         )
-        items = [self.changed.get(i) or b.base[i] for i in b.order]
-        self.version = version
-        if self.tags_touched:
-            self.tags_version, self.tags_touched = next(_tag_generations), False
-        self.snapshot = Snapshot(b, version, items, dict(self.changed), depts, degraded, self.tags_version)
+        self.snapshot = Snapshot(
+            b,
+            version,
+            items,
+            dict(self.changed),
+            depts,
+            degraded,
+            self.tags_version,
+            self.items_version,
+            self.epoch,
+            tuple(self.tag_log),
+            self.log_from,
+            by_id,
+            serving,
+        )
         return self.snapshot
 
 
 _lock = threading.Lock()
-_tag_generations = itertools.count(1)  # snapshot tags_version values (next() on a count is atomic)
 _state: _State | None = None
+_down: _State | None = None  # the build without reviews, while the durable database cannot be read
 _local = threading.local()
 
 
@@ -233,6 +283,8 @@ def current() -> Snapshot:
         state = _state
         if state is None or state.build.key != key:
             state = _State(_load_build(key), source)
+        elif state.source is None and source is not None and not state.rows:
+            state.source, state.version = source, -1  # the first review made the durable DB: read it all, same epoch
         elif state.source != source:
             state = _State(state.build, source)  # another durable DB (restore, another data dir): start over
         if state.version != version or state.snapshot is None or state.snapshot.degraded:
@@ -247,14 +299,16 @@ def current() -> Snapshot:
 
 def _degraded(key: tuple, exc: Exception) -> Snapshot:
     """The build's own items, without reviews, when the durable database cannot be read."""
-    global _state
+    global _state, _down
     log.error("reviews database unreadable, serving the knowledge base without reviews: %s", exc, exc_info=exc)
     _local.conn = None
     with _lock:
         state = _state if _state is not None and _state.build.key == key else _State(_load_build(key), None)
-        fresh = _State(state.build, None)
         _state = state
-        return fresh.publish(-1, f"审核数据库暂时无法读取({exc}),页面显示的是未经审核的自动标注;请联系管理员。")
+        if _down is None or _down.build is not state.build:  # one degraded state per build: its caches hold
+            _down = _State(state.build, None)
+            _down.publish(-1, f"审核数据库暂时无法读取({exc}),页面显示的是未经审核的自动标注;请联系管理员。")
+        return _down.snapshot  # type: ignore[return-value]
 
 
 def reviewed_items(
@@ -295,7 +349,7 @@ def live_universe() -> Universe | None:
 
 def reset() -> None:
     """Forget the cached state (tests that swap data dirs in one process)."""
-    global _state
+    global _state, _down
     with _lock:
-        _state = None
+        _state = _down = None
     _local.conn = None

@@ -93,7 +93,7 @@ class Engine:
             from kb.reviews import snapshot
 
             snap = snapshot.current()
-        key = (id(snap.build), snap.tags_version, snap.degraded == "")  # notes leave departments as they are
+        key = snap.key("tags")  # the snapshot's cache rule; notes leave departments as they are
         cached = self._reviewed
         if cached is not None and cached[0] == key:
             return cached[1]

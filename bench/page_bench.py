@@ -1,0 +1,109 @@
+"""Pages at scale (run on demand, not a test): every page and JSON twin at 1× and at N× the live KB, replicated.
+
+    .venv/bin/python bench/page_bench.py [--scales 1,100] [--repeat 7] [--keep DIR]
+
+For each scale the built KB of KB_DATA_DIR (built first when absent) is replicated with distinct plan and item
+ids (bench/search_bench.replicate) into a scratch data dir and its search index built; then bench/scale_pages.py
+(the scale benchmark's page timer, in a fresh process) times every page, twin and download through the Flask test
+client: p50 and p95 over --repeat requests (the first request of each URL included, so p95 shows what a page costs
+the first time a state is seen). A second pass times the pages after one department review (a new state).
+The table prints p50/p95 per URL at each scale with the ratio to 1× from the same run, and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO))
+from scale_pages import time_pages  # noqa: E402
+from search_bench import replicate  # noqa: E402
+
+SKIP = ("/download/",)  # downloads are the scale benchmark's (issue 19 item 4), not pages
+
+
+def scale_dir(src_db: Path, times: int, root: Path) -> Path:
+    """A data dir whose live build is the KB replicated `times` times, with its search index."""
+    data = root / f"x{times}"
+    build = data / "builds" / "bench"
+    build.mkdir(parents=True)
+    replicate(src_db, build / "kb.sqlite", times)
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "search_bench.py"), "--child-build", str(build / "kb.sqlite"),
+         str(build / "index")],
+        check=True, capture_output=True, cwd=REPO,
+    )  # fmt: skip
+    os.symlink(Path("builds") / "bench", data / "current")
+    return data
+
+
+def after_review(data: Path) -> None:
+    """One department review in the data dir (a new department state for every cache)."""
+    code = (
+        "from kb import reviews; from kb.store import KB\n"
+        "with KB() as kb: it = next(i for i in kb.items(kind='measure'))\n"
+        "reviews.add_assignment(it['id'], '市民政局', 'bench', role='co')\n"
+    )
+    env = {**os.environ, "KB_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1,100")
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
+    args = ap.parse_args()
+    src = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
+    if not (src / "current" / "kb.sqlite").exists():
+        subprocess.run(
+            [sys.executable, "-m", "kb", "build"], check=True, cwd=REPO, env={**os.environ, "KB_DATA_DIR": str(src)}
+        )
+    root = Path(args.keep or tempfile.mkdtemp(prefix="page-bench-"))
+    results: dict[int, dict[str, dict]] = {}
+    for n in map(int, args.scales.split(",")):
+        data = (
+            root / f"x{n}"
+            if (root / f"x{n}" / "current").exists()
+            else scale_dir(src / "current" / "kb.sqlite", n, root)
+        )
+        env = {**os.environ, "KB_DATA_DIR": str(data)}
+        cold = time_pages(data, args.repeat, env)
+        after_review(data)
+        warm = time_pages(data, args.repeat, env)
+        results[n] = {"state": cold, "review": warm}
+    load = os.getloadavg()
+    scales = sorted(results)
+    print(f"page bench: scales {scales}, {args.repeat} requests per URL, load average {load[0]:.1f} {load[1]:.1f}")
+    print(f"{'URL':52} " + " ".join(f"{'x' + str(n) + ' p50/p95 ms':>22}" for n in scales) + "  ratio p50")
+    worst = {n: (0.0, 0.0, 0) for n in scales}
+    for run in ("state", "review"):
+        print(f"-- {'fresh process, a new build' if run == 'state' else 'after one department review'}")
+        for url in results[scales[0]][run]["urls"]:
+            if any(s in url for s in SKIP):
+                continue
+            cells, p50s = [], []
+            for n in scales:
+                r = results[n][run]["pages"][url]
+                cells.append(f"{r['p50']:8.1f} /{r['p95']:8.1f} [{r['status']}]")
+                p50s.append(r["p50"])
+                w = worst[n]
+                worst[n] = (max(w[0], r["p50"]), max(w[1], r["p95"]), w[2] + (r["status"] >= 500))
+            ratio = f"×{p50s[-1] / max(p50s[0], 1e-9):.1f}" if len(p50s) > 1 else ""
+            print(f"{url[:52]:52} " + " ".join(f"{c:>22}" for c in cells) + f"  {ratio}")
+    for n in scales:
+        p50, p95, errors = worst[n]
+        print(f"x{n}: worst page p50 {p50:.0f} ms, worst p95 {p95:.0f} ms, 5xx {errors} (issue 19: ≤ 200 / ≤ 500 / 0)")
+    print(json.dumps({"load": load, "root": str(root)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
