@@ -141,3 +141,53 @@ def test_an_unwritable_build_folder_still_downloads(own_reviews, monkeypatch):
     with KB() as kb:
         got = cached_export(kb, "plan", "md", Filters(), date=day)
         assert got.path is None and got.small() == render(build_tables(kb, "plan", Filters(), date=day), "md")
+
+
+def _sheets(data: bytes) -> dict:
+    """Everything a reader sees of a workbook: per sheet its cells (value, font, fill, alignment, border, prefix),
+    merges, row heights, column widths, panes, filter and print titles."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), rich_text=True)
+    out = {}
+    for ws in wb.worksheets:
+        cells = {
+            c.coordinate: (
+                str(c.value),
+                c.font.name,
+                c.font.b,
+                c.fill.fgColor.rgb,
+                c.alignment.horizontal,
+                c.alignment.wrap_text,
+                c.border.left.style,
+                c.quotePrefix,
+                c.data_type,
+            )
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None or c.has_style
+        }
+        out[ws.title] = {
+            "cells": cells,
+            "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            "heights": {k: v.height for k, v in ws.row_dimensions.items() if v.height},
+            "widths": {k: v.width for k, v in ws.column_dimensions.items()},
+            "panes": ws.freeze_panes,
+            "filter": ws.auto_filter.ref,
+            "titles": ws.print_title_rows,
+            "landscape": ws.page_setup.orientation,
+        }
+    return out
+
+
+def test_constant_memory_xlsx_holds_what_the_in_memory_one_does(kb, monkeypatch):
+    from kb.exports import xlsx
+
+    tables = build_tables(kb, "plan", Filters(), per_dept_sheets=True)
+    tables[0].rows[0].cells[2] = "=SUM(A1)"  # a formula-like cell keeps its quote prefix in both modes
+    monkeypatch.setattr(xlsx, "CONSTANT_MEMORY_ROWS", 10**9)
+    in_memory = render(tables, "xlsx")
+    monkeypatch.setattr(xlsx, "CONSTANT_MEMORY_ROWS", 1)
+    streamed = render(tables, "xlsx")
+    assert b"sharedStrings" in in_memory and b"xl/sharedStrings.xml" not in streamed  # really the other mode
+    assert _sheets(streamed) == _sheets(in_memory)

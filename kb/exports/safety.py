@@ -64,10 +64,13 @@ class WorkbookRefused(ValueError):
     """An uploaded workbook refused before parsing (message in Chinese)."""
 
 
-def new_workbook(buf: BinaryIO):
-    """An xlsxwriter workbook writing into buf with the policy's options."""
+def new_workbook(buf: BinaryIO | str, constant_memory: bool = False):
+    """An xlsxwriter workbook writing into buf with the policy's options; constant_memory (rows written in order,
+    each flushed to a temporary file when the next begins) needs a file name, since it cannot work in memory."""
     import xlsxwriter
 
+    if constant_memory:
+        return xlsxwriter.Workbook(buf, {**WORKBOOK_OPTIONS, "in_memory": False, "constant_memory": True})
     return xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
 
 

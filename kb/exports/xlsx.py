@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import tempfile
 
 from kb.exports.safety import is_formula_like, new_workbook, xml_clean
 from kb.exports.table import Table, display_width
@@ -19,6 +21,7 @@ LINE_HEIGHT = 13.0  # points per wrapped line at FONT_SIZE
 HEADER_ROW = 2  # title row 0, caption row 1, header row 2, data from row 3
 MAX_FIT = 40  # a non-wrapping column grows to its content up to this width
 MIN_WRAP = 8  # a wrapping column never shrinks below this (header words stay on one or two lines)
+CONSTANT_MEMORY_ROWS = 3000  # a workbook of this many rows is written in constant memory (a province's list)
 
 
 def _formats(wb) -> dict:
@@ -140,13 +143,27 @@ def write_table(wb, ws, table: Table, f: dict) -> None:
 
 
 def render_xlsx(tables: list[Table]) -> bytes:
-    """The workbook: the first table, then one sheet per further table (e.g. per department)."""
-    buf = io.BytesIO()
-    wb = new_workbook(buf)
+    """The workbook: the first table, then one sheet per further table (e.g. per department).
+
+    From CONSTANT_MEMORY_ROWS rows on, xlsxwriter's constant_memory mode writes it (every sheet is written row by
+    row, top to bottom, so nothing changes but the strings being stored in their cells instead of a shared table).
+    """
+    large = sum(len(t.rows) for t in tables) >= CONSTANT_MEMORY_ROWS
+    if not large:
+        buf = io.BytesIO()
+        _fill(new_workbook(buf), tables)
+        return buf.getvalue()
+    with tempfile.TemporaryDirectory(prefix="kb-xlsx-") as tmp:
+        path = os.path.join(tmp, "export.xlsx")
+        _fill(new_workbook(path, constant_memory=True), tables)
+        with open(path, "rb") as fh:
+            return fh.read()
+
+
+def _fill(wb, tables: list[Table]) -> None:
     f = _formats(wb)
     used: set[str] = set()
     for table in tables:
         write_table(wb, wb.add_worksheet(_sheet_name(table.sheet, used)), table, f)
     wb.set_properties({"title": tables[0].title, "author": "规划措施知识库", "comments": "Plan KB export"})
     wb.close()
-    return buf.getvalue()
