@@ -229,8 +229,19 @@ def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
 def _post_build_stages() -> list[Callable[[Path, Path], None]]:
     """Stages that derive more files from a whole database: the search index (bench/build_bench.py times it)."""
     from kb.search.writer import build_index
+    from kb.store import engine
 
-    return [lambda db, folder: build_index(db, folder / "index")]
+    stages: list[Callable[[Path, Path], None]] = [lambda db, folder: build_index(db, folder / "index")]
+    if engine.database_url():  # copied into a new schema, swapped in by renames in one transaction (kb/store/pgkb.py)
+        stages.append(_publish_pg)
+    return stages
+
+
+def _publish_pg(db: Path, _folder: Path) -> None:
+    """The new build into PostgreSQL (KB_DATABASE_URL): a new schema, then kb_live renamed to it."""
+    from kb.store import pgkb
+
+    pgkb.publish(db)
 
 
 def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, str]]]:

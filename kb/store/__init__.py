@@ -73,7 +73,9 @@ class KB:
             sql, args = sql + " AND plan = ?", [plan_id]
         if applied is not None:
             sql, args = sql + " AND applied = ?", [*args, int(applied)]
-        rows = self.conn.execute(sql + " ORDER BY plan, start", args)
+        rows = self.conn.execute(
+            sql + ' ORDER BY plan, start, "end", id', args
+        )  # ties ordered the same on every engine
         return [{**dict(r), "applied": bool(r["applied"])} for r in rows]
 
     # -- items ------------------------------------------------------------------------------------
