@@ -229,19 +229,8 @@ def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
 def _post_build_stages() -> list[Callable[[Path, Path], None]]:
     """Stages that derive more files from a whole database: the search index (bench/build_bench.py times it)."""
     from kb.search.writer import build_index
-    from kb.store import engine
 
-    stages: list[Callable[[Path, Path], None]] = [lambda db, folder: build_index(db, folder / "index")]
-    if engine.database_url():  # copied into a new schema, swapped in by renames in one transaction (kb/store/pgkb.py)
-        stages.append(_publish_pg)
-    return stages
-
-
-def _publish_pg(db: Path, _folder: Path) -> None:
-    """The new build into PostgreSQL (KB_DATABASE_URL): a new schema, then kb_live renamed to it."""
-    from kb.store import pgkb
-
-    pgkb.publish(db)
+    return [lambda db, folder: build_index(db, folder / "index")]
 
 
 def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, str]]]:
@@ -328,6 +317,7 @@ def build(progress: Callable[[str], None] | None = None, force: bool = False, pr
         manifest = _manifest(plans)
         live = paths.current_build()
         if not force and live is not None and _live_manifest() == manifest:
+            _publish_pg(live / "kb.sqlite", only_if_missing=True)  # PostgreSQL configured after the last build
             _prune()
             say(f"没有变化: {len(plans)} 个规划, 沿用当前构建")
             return live
@@ -345,6 +335,7 @@ def build(progress: Callable[[str], None] | None = None, force: bool = False, pr
             say("建立搜索索引")
             assemble_index([e / build_cache.SEGMENT for e in entries], folder / "index")
             (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            _publish_pg(folder / "kb.sqlite")
             final = paths.builds_dir() / stamp
             os.replace(folder, final)
             _fsync_dir(paths.builds_dir())
@@ -358,6 +349,14 @@ def build(progress: Callable[[str], None] | None = None, force: bool = False, pr
             n_items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
         say(f"完成: {len(plans)} 个规划, {n_items} 个条目 (重新分析 {len(missing)} 个)")
         return final
+
+
+def _publish_pg(db: Path, only_if_missing: bool = False) -> None:
+    """With KB_DATABASE_URL, the build into PostgreSQL too: a new schema, then kb_live renamed to it (kb.store.pgkb)."""
+    from kb.store import engine, pgkb
+
+    if engine.database_url() and not (only_if_missing and pgkb.has_live()):
+        pgkb.publish(db)
 
 
 def _swap_current(target: Path) -> None:

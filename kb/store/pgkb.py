@@ -86,6 +86,12 @@ def swap(name: str, url: str) -> None:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")  # waits for readers still on it, then frees the space
 
 
+def has_live(url: str | None = None) -> bool:
+    """True when the database holds a live KB schema."""
+    with psycopg.connect(url or database_url() or "") as conn:
+        return _exists(conn, LIVE)
+
+
 def _exists(conn: psycopg.Connection, schema: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
 

@@ -16,6 +16,10 @@ from kb_helpers import data_dir_over
 from pg.appservers import REPO, Reviewer, app_server
 from pg.fixtures import drop_database, new_database
 
+from kb import paths
+from kb.store import KB
+from kb.store.db import connect
+
 PASSWORD = "correct-horse-42"
 REVIEWERS, PER_REVIEWER = 8, 6
 PLAN = "yiyang-children-2021-2025"
@@ -70,7 +74,11 @@ def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_p
         assert len(items) >= PER_REVIEWER and _items(b) == items
         env = {**os.environ, "KB_DATA_DIR": str(data), "KB_DATABASE_URL": url, "PYTHONPATH": str(REPO)}
         rebuild = subprocess.Popen(
-            [sys.executable, "-m", "kb", "build", "--quiet"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-m", "kb", "build", "--quiet", "--force"],
+            cwd=REPO,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         out: dict = {}
         revs = [Reviewer(f"reviewer{n}", PASSWORD) for n in range(REVIEWERS)]
@@ -106,6 +114,10 @@ def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_p
     finally:
         conn.close()
     assert notes == logged == REVIEWERS * PER_REVIEWER
+    from kb.store import pgkb
+
+    with KB(pgkb.connect(url)) as published, KB(connect(paths.kb_db_path(), readonly=True)) as local:
+        assert published.items() == local.items()  # the rebuild was swapped into PostgreSQL's kb_live too
     assert not (data / "reviews.sqlite").exists()  # everything durable went to PostgreSQL
 
 
