@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         home,
         items,
         monitoring,
+        plans,
         progress,
         queue,
         reader,
@@ -70,7 +71,21 @@ def create_app(config: dict | None = None) -> Flask:
         upload,
     )
 
-    pages = (home, search_page, items, departments, targets, graph, reader, auth, review, monitoring, upload, queue)
+    pages = (
+        home,
+        plans,
+        search_page,
+        items,
+        departments,
+        targets,
+        graph,
+        reader,
+        auth,
+        review,
+        monitoring,
+        upload,
+        queue,
+    )
     for bp_module in (*pages, progress, admin, api_search, downloads):
         app.register_blueprint(bp_module.bp)
     app.context_processor(_page_globals)

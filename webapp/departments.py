@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from kb import departments
 from kb.labels import ROLE, SOURCE
+from kb.reviews import statecache
 from webapp.items import indicator_view
 from webapp.lookup import (
     Snapshot,
     brief,
-    department_names,
     dept_url,
+    duty_index,
     involvement_of,
     owners,
     resolve_department,
     snapshot,
 )
+from webapp.plans import chosen_plan, paged, switcher
 from webapp.render import twin
 
 bp = Blueprint("departments", __name__)
 OTHER_DOMAIN = "总体要求与组织实施"
 SORTS = {"doc": "文档顺序", "lead": "牵头在前", "kind": "按类别"}
 KIND_ORDER = ("goal", "measure", "implementation", "monitoring")
+DUTIES_PER_PAGE = 100  # one plan's duties of the busiest department fit; a longer list is paged
 
 
 @bp.app_context_processor
@@ -42,26 +46,49 @@ def _print_header() -> dict[str, Any]:
     return {"print_header": header}
 
 
-def department_counts(snap: Snapshot) -> list[dict[str, Any]]:
-    """Every tagged department with how many items it leads and supports, busiest first."""
-    counts: dict[str, Counter] = {n: Counter() for n in department_names(snap)}
-    for name in counts:
-        for inv in involvement_of(snap, name):
-            counts[name][inv["role"]] += 1
-    out = []
-    for name, c in counts.items():
-        dep = departments.get(name)
-        out.append(
-            {
-                "name": name,
-                "lead": c["lead"],
-                "co": c["co"],
-                "total": c["lead"] + c["co"],
-                "category": departments.category_label(dep),
-                "url": dept_url(name),
-            }
-        )
-    return sorted(out, key=lambda d: (-d["total"], d["name"]))
+def department_counts(snap: Snapshot, plan: str | None = None) -> list[dict[str, Any]]:
+    """Every tagged department (optionally in one plan) with how many items it leads and supports, busiest
+    first; once per department state (kb.reviews.statecache)."""
+
+    def compute() -> list[dict[str, Any]]:
+        out = []
+        for name, duties in duty_index(snap).items():
+            c = Counter(role for iid, role, _c, _t in duties if plan is None or snap.by_id[iid]["plan"] == plan)
+            if not c:
+                continue
+            dep = departments.get(name)
+            out.append(
+                {
+                    "name": name,
+                    "lead": c["lead"],
+                    "co": c["co"],
+                    "total": c["lead"] + c["co"],
+                    "category": departments.category_label(dep),
+                    "url": dept_url(name),
+                }
+            )
+        return sorted(out, key=lambda d: (-d["total"], d["name"]))
+
+    return statecache.cached(snap, ("department_counts", plan), compute, scope="tags")
+
+
+def plans_of(snap: Snapshot, name: str) -> list[dict[str, Any]]:
+    """The plans in which the department has duties, in plan order, with its lead and co counts in each."""
+    counts: dict[str, Counter] = {}
+    for iid, role, _c, _t in duty_index(snap).get(name, []):
+        counts.setdefault(snap.by_id[iid]["plan"], Counter())[role] += 1
+    return [
+        {
+            "id": p["id"],
+            "title": p["title"],
+            "lead": counts[p["id"]]["lead"],
+            "co": counts[p["id"]]["co"],
+            "total": counts[p["id"]].total(),
+            "url": url_for("departments.department_page", name=name, plan=p["id"]),
+        }
+        for p in snap.plans
+        if p["id"] in counts
+    ]
 
 
 def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
@@ -89,44 +116,57 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
     }
 
 
-def _sorted(entries: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    """A group's entries in the chosen order (stable: document order within equal keys)."""
+def _sorted(rows: list[Any], sort: str, item: Callable[[Any], dict[str, Any]]) -> list[Any]:
+    """Rows in the chosen order (stable: document order within equal keys); `item` gives a row's item."""
     if sort == "lead":
-        return sorted(entries, key=lambda e: e["role"] != "lead")
+        return sorted(rows, key=lambda r: r["role"] != "lead")
     if sort == "kind":
-        return sorted(entries, key=lambda e: KIND_ORDER.index(e["kind"]) if e["kind"] in KIND_ORDER else 9)
-    return entries
+        return sorted(rows, key=lambda r: KIND_ORDER.index(item(r)["kind"]) if item(r)["kind"] in KIND_ORDER else 9)
+    return rows
 
 
 def department_context(query: str, role: str = "", sort: str = "doc") -> dict[str, Any]:
-    """The duty list of one department (any alias accepted), optionally only its lead or co items, sorted."""
+    """The duty list of one department (any alias accepted) in one plan (`?plan=`, default the first plan it has
+    duties in; the others in the switcher), optionally only its lead or co items, sorted, a page at a time."""
     snap = snapshot()
     name = resolve_department(snap, query)
-    invs = involvement_of(snap, name)
+    plans = plans_of(snap, name)
+    plan = chosen_plan(snap, [p["id"] for p in plans]) if plans else None
+    invs = involvement_of(snap, name, plan)
     role = role if role in ROLE else ""
     sort = sort if sort in SORTS else "doc"
-    groups: dict[tuple[str, str], list] = {}
+    by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for inv in invs:
-        if role and inv["role"] != role:
-            continue
+        if not role or inv["role"] == role:  # groups in document order, entries sorted within each
+            by_group.setdefault((inv["item"]["plan"], inv["item"]["domain"] or OTHER_DOMAIN), []).append(inv)
+    shown = [i for rows in by_group.values() for i in _sorted(rows, sort, lambda i: i["item"])]
+    page = paged(shown, DUTIES_PER_PAGE)
+    groups: dict[tuple[str, str], list] = {}
+    for inv in page["rows"]:
         key = (inv["item"]["plan"], inv["item"]["domain"] or OTHER_DOMAIN)  # two plans never share a group
         groups.setdefault(key, []).append(_entry(snap, inv, name))
-    partners = Counter(p for entries in groups.values() for e in entries for p in e["partners"])
+    partners = Counter(d["name"] for i in shown for d in i["item"]["departments"] if d["name"] != name)
+    targets = {g for i in shown for g in ([i["item"]["id"]] if i["item"]["kind"] == "goal" else i["item"]["serves"])}
     dep = departments.get(name)
     lead = sum(1 for i in invs if i["role"] == "lead")
+    page.pop("rows")
     return {
         "name": name,
         "query": query,
         "full_name": dep.full if dep else name,
         "category": departments.category_label(dep),
         "aliases": [a for a in (dep.names if dep else ()) if a != name],
+        "plan": plan,
+        "plans": plans,
+        "switcher": switcher(snap, plan, [p["id"] for p in plans], {p["id"]: p["total"] for p in plans}),
         "counts": {
             "lead": lead,
             "co": len(invs) - lead,
             "total": len(invs),
-            "targets": len({t["id"] for es in groups.values() for e in es for t in e["targets"]}),
+            "targets": len(targets & snap.by_id.keys()),
         },
-        "groups": [{"domain": d, "plan": p, "items": _sorted(es, sort)} for (p, d), es in groups.items()],
+        "groups": [{"domain": d, "plan": p, "items": es} for (p, d), es in groups.items()],
+        "page": page,
         "role": role,
         "sort": sort,
         "roles": [("", "牵头和配合"), *ROLE.items()],
@@ -171,4 +211,11 @@ def department_list() -> dict[str, Any]:
     pick = request.args.get("name", "").strip()
     if pick and request.path == "/departments":
         abort(redirect(url_for("departments.department_page", name=pick)))
-    return {"departments": department_counts(snapshot()), "title": "部门职责"}
+    snap = snapshot()
+    plan = chosen_plan(snap, default=None)
+    return {
+        "departments": department_counts(snap, plan),
+        "plan": plan,
+        "switcher": switcher(snap, plan),
+        "title": "部门职责",
+    }

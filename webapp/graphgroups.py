@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 
 from kb import graph as kbg
+from kb.reviews import statecache
 from webapp.graphdata import item_node, kb_graph, serves_edge
 from webapp.lookup import Snapshot, brief, dept_url, label
 from webapp.render import NotFoundWithHints
@@ -22,9 +23,15 @@ def domain_id(it: dict[str, Any]) -> str:
     return kbg.domain_node(it["plan"], it.get("domain_code") or "")
 
 
-def _plan_items(snap: Snapshot) -> list[dict[str, Any]]:
-    g = kb_graph(snap)
-    return [snap.by_id[n] for n in kbg.nodes_of(g, "goal") + kbg.nodes_of(g, "measure") if n in snap.by_id]
+def _plan_items(snap: Snapshot, plan: str | None = None) -> list[dict[str, Any]]:
+    """The goals and measures of the graph (of one plan), once per department/link state."""
+
+    def compute() -> list[dict[str, Any]]:
+        g = kb_graph(snap)
+        ids = kbg.nodes_of(g, "goal") + kbg.nodes_of(g, "measure")
+        return [snap.by_id[n] for n in ids if n in snap.by_id and plan in (None, snap.by_id[n]["plan"])]
+
+    return [snap.by_id[it["id"]] for it in statecache.cached(snap, ("graph_items", plan), compute, scope="tags")]
 
 
 def domain_groups(snap: Snapshot, items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -88,11 +95,12 @@ def _many_evidence(snap: Snapshot, pairs: list[tuple[dict[str, Any], str]], show
     return "\n".join(lines)
 
 
-def plan_graph(snap: Snapshot, expanded: set[str] | None = None) -> dict[str, Any]:
+def plan_graph(snap: Snapshot, expanded: set[str] | None = None, plan: str | None = None) -> dict[str, Any]:
     """The whole plan: one node per domain with its counts; an expanded domain holds its goals and measures.
     A link is drawn between what is shown: an item of an expanded domain, else its domain's node."""
     expanded = expanded or set()
-    items = _plan_items(snap)
+    items = _plan_items(snap, plan)
+    keep = {"plan": plan} if plan else {}
     domains = domain_groups(snap, items)
     open_ids = {did for did, d in domains.items() if d["code"] in expanded}
     nodes: list[dict[str, Any]] = []
@@ -111,8 +119,8 @@ def plan_graph(snap: Snapshot, expanded: set[str] | None = None) -> dict[str, An
                 "goals": len(d["goals"]),
                 "measures": len(d["measures"]),
                 "expanded": is_open,
-                "url": url_for("graph.graph_page", domain=",".join(codes)),
-                "toggle": url_for("graph.graph_page_api", domain=",".join(codes)),
+                "url": url_for("graph.graph_page", domain=",".join(codes), **keep),
+                "toggle": url_for("graph.graph_page_api", domain=",".join(codes), **keep),
                 "focus": False,
             }
         )
@@ -157,13 +165,13 @@ def plan_graph(snap: Snapshot, expanded: set[str] | None = None) -> dict[str, An
     }
 
 
-def department_graph(snap: Snapshot, name: str) -> dict[str, Any]:
+def department_graph(snap: Snapshot, name: str, plan: str | None = None) -> dict[str, Any]:
     """The department, every item it leads or supports (kb.graph duties) and the goals those serve, each in its
     domain's group, the group labelled with the department's lead and co counts (no line to every item)."""
     g = kb_graph(snap)
     roles: dict[str, str] = {}
     for duty in kbg.department_duties(g, name):
-        if duty["item"] in snap.by_id:
+        if duty["item"] in snap.by_id and plan in (None, snap.by_id[duty["item"]]["plan"]):
             roles[duty["item"]] = duty["role"]
             for goal in duty["goals"]:
                 if goal in snap.by_id:

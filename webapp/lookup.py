@@ -8,7 +8,7 @@ from typing import Any
 from flask import g, url_for
 
 from kb import departments
-from kb.duties import involvements
+from kb.duties import item_duties
 from kb.errors import Ambiguous, NotFound
 from kb.labels import KIND, KIND_SHORT
 from kb.lookup import resolve_id
@@ -102,14 +102,26 @@ def resolve_department(snap: Snapshot, name: str) -> str:
     raise NotFoundWithHints(departments.unknown_message(name), hints)
 
 
-def involvement_of(snap: Snapshot, name: str) -> list[dict[str, Any]]:
-    """{"item", "role", "tag", "clauses"} for every item where the department has a duty (kb.duties)."""
+def duty_index(snap: Snapshot) -> dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]]:
+    """Department → (item id, role, clause indexes, item-level tag) of every duty (kb.duties), in document order;
+    one pass over the items once per department state (kb.reviews.statecache), not one per department."""
+
+    def compute() -> dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]]:
+        out: dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]] = {}
+        for it in snap.items:
+            for name, duty in item_duties(it).items():
+                clauses = tuple(sorted({c["index"] for c, _a in duty.clause_tags}))
+                out.setdefault(name, []).append((it["id"], duty.role, clauses, duty.tag))
+        return out
+
+    return statecache.cached(snap, "duty_index", compute, scope="tags")
+
+
+def involvement_of(snap: Snapshot, name: str, plan: str | None = None) -> list[dict[str, Any]]:
+    """{"item", "role", "tag", "clauses"} for every item where the department has a duty (kb.duties), optionally
+    in one plan only."""
     return [
-        {
-            "item": it,
-            "role": duty.role,
-            "tag": duty.tag,
-            "clauses": sorted({c["index"] for c, _a in duty.clause_tags}),
-        }
-        for it, duty in involvements(snap.items, name)
+        {"item": snap.by_id[iid], "role": role, "tag": tag, "clauses": list(clauses)}
+        for iid, role, clauses, tag in duty_index(snap).get(name, [])
+        if plan is None or snap.by_id[iid]["plan"] == plan
     ]

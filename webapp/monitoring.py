@@ -17,7 +17,11 @@ from kb.monitoring import observations as obsdb
 from kb.monitoring import pace as pc
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from kb.monitoring.workbook import ImportRejected, import_file, template
+from kb.reviews import statecache
+from kb.reviews.snapshot import current as current_snapshot
+from webapp.lookup import snapshot
 from webapp.monitoring_svg import trend_svg
+from webapp.plans import paged
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.security import login_required, safe_next
 
@@ -34,12 +38,18 @@ def monitoring_chart(row: dict[str, Any], large: bool = False):
 
 
 def monitoring_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
-    """(indicator index, overview rows, orphans) once per request."""
+    """(indicator index, overview rows, orphans) once per state (a build, a review, a value entered: the snapshot's
+    cache rule, kb.reviews.statecache) and day (statuses depend on the date), shared by requests; read-only."""
     if "monitoring" not in g:
-        index = obsdb.indicator_index()
-        anchored, orphans = obsdb.load(index)
-        g.monitoring = (index, mon.overview(index, anchored), orphans)
+        snap = current_snapshot()  # not the request's: after a value is entered the page shows the new state
+        g.monitoring = statecache.cached(snap, ("monitoring", date.today()), _compute_rows, scope="all")
     return g.monitoring
+
+
+def _compute_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
+    index = obsdb.indicator_index()
+    anchored, orphans = obsdb.load(index)
+    return index, mon.overview(index, anchored), orphans
 
 
 def row_json(r: dict[str, Any]) -> dict[str, Any]:
@@ -131,14 +141,21 @@ def _departments(rows: list[dict]) -> list[dict[str, Any]]:
 
 @twin(bp, "/monitoring", "monitoring/overview.html")
 def overview_page() -> dict[str, Any]:
+    snap = snapshot()
+    ctx = statecache.cached(snap, ("monitoring_overview", date.today()), _overview, scope="all")
+    warnings = paged(ctx["warnings"])
+    return {**ctx, "warnings": warnings.pop("rows"), "warnings_page": warnings}
+
+
+def _overview() -> dict[str, Any]:
+    """The overview as computed once per state: summaries by domain and department, every flagged indicator."""
     _index, rows, orphans = monitoring_rows()
-    flagged = [row_json(r) for r in rows if r["assessment"]["warnings"]]
     return {
         "title": "监测评估",
         "summary": mon.summary(rows),
         "domains": _domains(rows),
         "departments": _departments(rows),
-        "warnings": flagged,
+        "warnings": [row_json(r) for r in rows if r["assessment"]["warnings"]],
         "rules": rule_notes(),
         "orphans": [
             {k: o[k] for k in ("indicator", "indicator_name", "year", "value", "unit", "why")} for o in orphans

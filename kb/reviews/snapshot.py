@@ -68,8 +68,10 @@ class Snapshot:
 
     def key(self, scope: str = "items") -> tuple:
         """The one cache rule for what is derived from this snapshot: the state it was derived from. scope
-        "items": any item change (notes too); "tags": only department and link changes (graphs, duty lists)."""
-        return (self.epoch, self.tags_version if scope == "tags" else self.items_version, self.degraded)
+        "items": any item change (notes too); "tags": only department and link changes (graphs, duty lists);
+        "all": any audit entry (monitoring values and progress reports too)."""
+        version = {"tags": self.tags_version, "all": self.version}.get(scope, self.items_version)
+        return (self.epoch, version, self.degraded)
 
     def tags_changed_since(self, tags_version: int) -> set[str] | None:
         """Items whose departments or links changed after `tags_version` (None: the log does not reach back)."""
