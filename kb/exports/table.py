@@ -158,6 +158,16 @@ INDICATOR_COLUMNS = [
 ]
 
 
+_WIDTH: dict[str, int] = {}  # character → its width, filled as characters are met
+
+
 def display_width(text: str) -> int:
     """Width of a line in Latin-character units: CJK and full-width characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    try:
+        return sum(map(_WIDTH.__getitem__, text))  # summed in C: exports measure every line of every cell
+    except KeyError:  # a character not met before: each one's width is looked up once per process
+        for ch in set(text).difference(_WIDTH):
+            _WIDTH[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return sum(map(_WIDTH.__getitem__, text))
