@@ -294,11 +294,15 @@ def _analyse(missing: list[tuple[str, Path, str]], factors: dict[str, float], sa
             say(f"分析 {f.name}")
             build_cache.fill(key, f, factors)
         return
+    import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     say(f"分析 {len(missing)} 个规划 ({procs} 个进程)")
     data = str(paths.data_dir())
-    with ProcessPoolExecutor(max_workers=procs) as pool:
+    # fork is cheapest, but forking a process with threads running (a web worker publishing an upload) is unsafe
+    ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
         jobs = {pool.submit(build_cache.fill_in_worker, key, str(f), factors, data): f for _p, f, key in missing}
         for n, job in enumerate(as_completed(jobs), 1):
             job.result()  # a plan that fails to parse fails the build, as before

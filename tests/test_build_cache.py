@@ -159,3 +159,21 @@ def test_a_killed_cache_fill_leaves_no_entry(kb_data, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build_cache.fill("k" * 32, src, {})
     assert build_cache.entry("k" * 32) is None and list(build_cache.cache_dir().iterdir()) == []
+
+
+def test_a_build_from_a_threaded_process_analyses_in_fresh_processes(kb_data, monkeypatch):
+    """A web worker (threads running) publishing an upload that misses several plans: forkserver, same KB."""
+    import threading
+
+    use_mini(monkeypatch, kb_data)
+    _add_plan("plan-a")
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, daemon=True)
+    busy.start()
+    try:
+        live = build(procs=2)
+    finally:
+        stop.set()
+    with sqlite3.connect(live / "kb.sqlite") as conn:
+        assert {r[0] for r in conn.execute("SELECT id FROM plans")} == {SLUG, "plan-a"}
+    assert build(procs=2) == live
