@@ -178,6 +178,9 @@ def main() -> int:
                 pages[-1]["workers"] = worker_memory(pages[-1]["urls"], env)
             res["kb add (one more plan)"] = run_add(n, root, data)
             print(f"… {n}× done (load average {os.getloadavg()})", file=sys.stderr)
+            report_builds(builds)  # so far, in case a larger scale does not finish
+            report_pages(pages)
+            sys.stdout.flush()
         if a.build_scale:
             res, data = run_builds(a.build_scale, root)
             res["kb add (one more plan)"] = run_add(a.build_scale, root, data)
