@@ -14,7 +14,7 @@ from typing import Any
 from kb import monitoring as mon
 from kb.reviews.audit import append_entry
 from kb.store import KB
-from kb.store.durable import durable_connection
+from kb.store.durable import durable_connection, transaction
 
 
 class ObservationError(ValueError):
@@ -347,23 +347,15 @@ def write(
     unknown = sorted({e.indicator for e in entries if e.indicator not in index})
     if unknown:
         raise ObservationError(f"没有这个指标: {', '.join(unknown)}")
-    own = conn is None
-    conn = conn or durable_connection()
     batch = uuid.uuid4().hex[:12]
     counts = {"set": 0, "change": 0, "clear": 0, "unchanged": 0, "reanchor": 0, "batch": batch}
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            counts["reanchor"] = _persist_reanchoring(conn, index, by, batch)
-            for e in entries:
-                _apply(conn, e, index[e.indicator], by, batch, reason, counts)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    finally:
-        if own:
-            conn.close()
+
+    def run(c: sqlite3.Connection) -> None:
+        counts["reanchor"] = _persist_reanchoring(c, index, by, batch)
+        for e in entries:
+            _apply(c, e, index[e.indicator], by, batch, reason, counts)
+
+    transaction(run, conn)
     return counts
 
 

@@ -15,7 +15,7 @@ from kb import monitoring as mon
 from kb.exports.safety import xml_clean
 from kb.monitoring.tables import Sheet
 from kb.reviews.audit import append_entry
-from kb.store.durable import durable_connection
+from kb.store.durable import durable_connection, transaction
 
 DEFINITIONS_FILE = Path(__file__).parent.parent / "data" / "monitoring_definitions.json"
 FIELDS = {"definition": "定义", "method": "计算方法", "unit": "计量单位", "source": "资料来源", "frequency": "报送频率"}
@@ -107,43 +107,35 @@ def update(
     by = (by or "").strip()
     if not by:
         raise RegistryError("请填写修改人")
-    own = conn is None
-    conn = conn or durable_connection()
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            old = conn.execute(
-                "SELECT * FROM indicator_registry WHERE plan = ? AND indicator_name = ?", (ind["plan"], ind["name"])
-            ).fetchone()
-            before = {k: old[k] for k in FIELDS} if old else {k: "" for k in FIELDS}
-            after = {**before, **values}
-            conn.execute(
-                "INSERT INTO indicator_registry (plan, indicator_name, definition, method, unit, source, frequency, "
-                "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (plan, indicator_name) DO UPDATE SET "
-                "definition = excluded.definition, method = excluded.method, unit = excluded.unit, "
-                "source = excluded.source, frequency = excluded.frequency, updated_by = excluded.updated_by, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                (ind["plan"], ind["name"], *(after[k] for k in FIELDS), by),
-            )
-            append_entry(
-                conn,
-                actor=by,
-                action="registry.update",
-                kind="indicator_registry",
-                plan=ind["plan"],
-                item=ind.get("item"),
-                target=ind["id"],
-                before=before,
-                after=after,
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    finally:
-        if own:
-            conn.close()
-    return after
+
+    def run(c: sqlite3.Connection) -> dict[str, str]:
+        old = c.execute(
+            "SELECT * FROM indicator_registry WHERE plan = ? AND indicator_name = ?", (ind["plan"], ind["name"])
+        ).fetchone()
+        before = {k: old[k] for k in FIELDS} if old else {k: "" for k in FIELDS}
+        after = {**before, **values}
+        c.execute(
+            "INSERT INTO indicator_registry (plan, indicator_name, definition, method, unit, source, frequency, "
+            "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (plan, indicator_name) DO UPDATE SET "
+            "definition = excluded.definition, method = excluded.method, unit = excluded.unit, "
+            "source = excluded.source, frequency = excluded.frequency, updated_by = excluded.updated_by, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            (ind["plan"], ind["name"], *(after[k] for k in FIELDS), by),
+        )
+        append_entry(
+            c,
+            actor=by,
+            action="registry.update",
+            kind="indicator_registry",
+            plan=ind["plan"],
+            item=ind.get("item"),
+            target=ind["id"],
+            before=before,
+            after=after,
+        )
+        return after
+
+    return transaction(run, conn)
 
 
 def sheet(rows: list[dict[str, Any]], title: str) -> Sheet:

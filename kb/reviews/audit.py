@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kb.store.durable import durable_connection
+from kb.store.durable import durable_connection, transaction
 
 EXPORT_FORMAT = "plan-kb-reviews"
 EXPORT_VERSION = 1
@@ -112,23 +112,6 @@ def append_entry(
 
 def _json(row: dict | None) -> str | None:
     return json.dumps(row, ensure_ascii=False, sort_keys=True) if row is not None else None
-
-
-def transaction(fn: Callable[[sqlite3.Connection], Any]) -> Any:
-    """Run fn in one BEGIN IMMEDIATE transaction on the durable DB (writers queue on the busy timeout)."""
-    conn = durable_connection()
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            out = fn(conn)
-            conn.execute("COMMIT")
-            return out
-        except BaseException:
-            if conn.in_transaction:  # keep the real error, not "cannot rollback - no transaction is active"
-                conn.execute("ROLLBACK")
-            raise
-    finally:
-        conn.close()
 
 
 def version() -> int:

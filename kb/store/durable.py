@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from kb import paths
 from kb.store import engine
@@ -14,6 +16,7 @@ from kb.store.db import connect
 MIGRATIONS = Path(__file__).with_name("migrations")
 _migrated: set[str] = set()
 _lock = threading.Lock()
+T = TypeVar("T")
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -101,3 +104,27 @@ def durable_connection(path: Path | None = None) -> sqlite3.Connection:
             migrate(conn)
             _migrated.add(key)
     return conn
+
+
+def transaction(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection | None = None) -> T:
+    """fn in one BEGIN IMMEDIATE transaction on the durable DB (writers queue on the busy timeout).
+
+    On `conn` when given (joining its transaction if it already holds one), else on a fresh connection closed after.
+    """
+    own = conn is None
+    c = conn if conn is not None else durable_connection()
+    try:
+        if not own and c.in_transaction:
+            return fn(c)
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(c)
+            c.execute("COMMIT")
+            return out
+        except BaseException:
+            if c.in_transaction:  # keep the real error, not "cannot rollback - no transaction is active"
+                c.execute("ROLLBACK")
+            raise
+    finally:
+        if own:
+            c.close()

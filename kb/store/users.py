@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kb.store import names, sessions
-from kb.store.durable import durable_connection
+from kb.store.durable import durable_connection, transaction
 from kb.store.names import MIN_PASSWORD, AccountError, check_password  # noqa: F401 (part of this module's API)
 from kb.store.sessions import MAX_FAILURES_IP, MAX_FAILURES_USER, SESSION_LIFETIME, WINDOW  # noqa: F401
 
@@ -60,18 +60,7 @@ def _conn(conn: sqlite3.Connection | None) -> Iterator[sqlite3.Connection]:
 
 def _atomic(conn: sqlite3.Connection | None, fn: Callable[[sqlite3.Connection], T]) -> T:
     """fn inside one BEGIN IMMEDIATE transaction (or inside the caller's, when it already holds one)."""
-    with _conn(conn) as c:
-        if c.in_transaction:
-            return fn(c)
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            out = fn(c)
-        except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            raise
-        c.execute("COMMIT")
-        return out
+    return transaction(fn, conn)
 
 
 def valid_name(name: str) -> str:
