@@ -49,6 +49,11 @@ def data_dir_over(build_root: Path, where: Path, monkeypatch, name: str = "data"
     """A fresh data dir (own reviews, users, secret key) whose live build is build_root's; KB_DATA_DIR points at it."""
     data = where / name
     data.mkdir()
-    (data / "current").symlink_to((build_root / "current").resolve(), target_is_directory=True)
+    link_build(build_root, data)
     monkeypatch.setenv("KB_DATA_DIR", str(data))
     return data
+
+
+def link_build(build_root: Path, data: Path) -> None:
+    """Make build_root's live build the live build of the data dir `data` (a symlink; the build stays read-only)."""
+    (data / "current").symlink_to((build_root / "current").resolve(), target_is_directory=True)

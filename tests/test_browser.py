@@ -6,15 +6,11 @@ import csv
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from live_server import serve
 
 pytestmark = pytest.mark.browser
 
@@ -29,63 +25,11 @@ if not os.path.exists(CHROMIUM):  # the suite installs it (scripts/test.sh); els
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url}")
-
-
 @pytest.fixture(scope="session")
 def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
     """The real server on a free port over the session's build, with a reviewer account; stopped at the end."""
-    data = tmp_path_factory.mktemp("e2e-data")
-    (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
-    env = {**os.environ, "KB_DATA_DIR": str(data)}
-    subprocess.run(
-        [sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    port = _free_port()
-    log = open(data / "server.log", "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base + "/", proc)
+    with serve(built_kb, tmp_path_factory.mktemp("e2e-data"), [(USER, PASSWORD, "reviewer")]) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from forms import to_docx
+from live_server import serve
 
 from nlp.reader import read_plan_file
 
@@ -29,35 +26,8 @@ if not os.path.exists("/usr/bin/chromium"):
 def upload_server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
     """Its own real server (publishing rebuilds its KB, so it must not be the shared e2e server)."""
     data = tmp_path_factory.mktemp("upload-data")
-    (data / "current").symlink_to((built_kb / "current").resolve(), target_is_directory=True)
-    env = {**os.environ, "KB_DATA_DIR": str(data)}
-    subprocess.run(
-        [sys.executable, "-m", "kb", "user", "add", USER, "--password-stdin"],
-        input=PASSWORD + "\n", env=env, cwd=REPO, check=True, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(data / "server.log", "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("server exited") from None
-                time.sleep(0.25)
+    with serve(built_kb, data, [(USER, PASSWORD, "reviewer")], workers=1) as base:
         yield base, data
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def test_upload_docx_report_publish_search(browser, upload_server, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from progress_server import ADMIN, PASSWORD, serve
+from live_server import ADMIN, PASSWORD, serve
 
 pytestmark = pytest.mark.browser
 HEALTH = "市卫健委"
@@ -21,7 +21,7 @@ if not os.path.exists("/usr/bin/chromium"):
 
 @pytest.fixture(scope="module")
 def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
-    with serve(built_kb, tmp_path_factory.mktemp("progress-e2e")) as base:
+    with serve(built_kb, tmp_path_factory.mktemp("progress-e2e"), [(ADMIN, PASSWORD, "admin")]) as base:
         yield base
 
 

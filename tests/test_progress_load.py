@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from progress_server import serve
+from live_server import ADMIN, serve
 
 pytestmark = pytest.mark.slow
 N = 50
@@ -55,7 +55,7 @@ def _assignments(data: Path) -> list[tuple[str, str, str]]:
 def test_fifty_reporters_at_once(built_kb: Path, tmp_path: Path, monkeypatch):
     data = tmp_path / "load"
     data.mkdir()
-    with serve(built_kb, data, workers=2) as base:
+    with serve(built_kb, data, [(ADMIN, PASSWORD, "admin")], workers=2) as base:
         monkeypatch.setenv("KB_DATA_DIR", str(data))
         jobs = _assignments(data)
         go = threading.Barrier(N)

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from live_server import running
 
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE = 3  # seconds a request may take to arrive (KB_REQUEST_TIMEOUT for this server)
@@ -32,30 +33,9 @@ def _get(port: int, path: str = "/api/session", timeout: float = 10.0) -> int:
 
 @pytest.fixture
 def server(web_data: Path):
-    port = _free_port()
-    env = {**os.environ, "KB_DATA_DIR": str(web_data), "KB_REQUEST_TIMEOUT": str(DEADLINE)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        for _ in range(200):
-            try:
-                if _get(port, timeout=2) == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + proc.stderr.read(4000).decode() if proc.stderr else "")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stderr:
-            proc.stderr.close()
+    """One threaded worker whose requests must arrive within DEADLINE seconds; yields its port."""
+    with running(web_data, workers=1, env={"KB_REQUEST_TIMEOUT": str(DEADLINE)}) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def _slow_client(port: int) -> socket.socket:
