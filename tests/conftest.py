@@ -70,11 +70,17 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(web_data: Path, app_config: dict):
-    """The Flask app over `web_data`, in testing mode."""
+def app_data(web_data: Path) -> Path:
+    """The data dir the `app` fixture serves (`web_data`); a test module overrides this fixture to serve another."""
+    return web_data
+
+
+@pytest.fixture
+def app(app_data: Path, app_config: dict):
+    """The Flask app over `app_data`, in testing mode, with `app_config` on top."""
     from webapp import create_app
 
-    return create_app({"TESTING": True, "KB_DATA_DIR": str(web_data), **app_config})
+    return create_app({"TESTING": True, "KB_DATA_DIR": str(app_data), **app_config})
 
 
 @pytest.fixture

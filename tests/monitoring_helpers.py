@@ -10,10 +10,13 @@ MGMT = "yiyang-children-2021-2025:health-g2.i1"  # 3岁以下儿童系统管理�
 PASSWORD = "monitor-pass-123"
 
 
+MONITORING_CONFIG = {"SECRET_KEY": "test-secret-key-" + "x" * 32}
+
+
 def app_for(data: Path):
     from webapp import create_app
 
-    return create_app({"TESTING": True, "KB_DATA_DIR": str(data), "SECRET_KEY": "test-secret-key-" + "x" * 32})
+    return create_app({"TESTING": True, "KB_DATA_DIR": str(data), **MONITORING_CONFIG})
 
 
 def csrf_of(html: str) -> str:

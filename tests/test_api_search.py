@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from search_fixture import PLAN, write_build
 
-from webapp import create_app
-
 
 @pytest.fixture
-def client(kb_data):
+def app_data(kb_data):
+    """The app serves the small search fixture build instead of the default plan's."""
     write_build(kb_data)
-    return create_app({"TESTING": True}).test_client()
+    return kb_data
 
 
 def test_payload_shape(client):
@@ -86,7 +85,9 @@ def test_malformed_queries_never_500(client, q):
 
 
 def test_no_build_is_503(kb_data):
-    resp = create_app({"TESTING": True}).test_client().get("/api/search?q=儿童")
+    from webapp import create_app  # over an empty data dir: no build at all, unlike the `app` fixture
+
+    resp = create_app({"TESTING": True, "KB_DATA_DIR": str(kb_data)}).test_client().get("/api/search?q=儿童")
     assert resp.status_code == 503 and resp.get_json()["ok"] is False
 
 

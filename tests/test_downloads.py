@@ -10,17 +10,8 @@ from urllib.parse import quote, unquote
 import openpyxl
 import pytest
 from docx import Document
-from flask import Flask
 
 from webapp import downloads
-
-
-@pytest.fixture
-def client(built_kb_env):
-    app = Flask("downloads-test")
-    app.config.update(TESTING=True)
-    app.register_blueprint(downloads.bp)
-    return app.test_client()
 
 
 def _filename(resp) -> str:
@@ -130,10 +121,7 @@ def test_download_url_helper(client):
         assert downloads.download_url("indicators", "md") == "/download/indicators.md"
 
 
-def test_registered_in_app(built_kb_env):
-    from webapp import create_app
-
-    app = create_app({"TESTING": True})
+def test_registered_in_app(app):
     rules = {r.endpoint: r.rule for r in app.url_map.iter_rules()}
     assert rules["downloads.department"] == "/download/department/<name>.<fmt>"
     resp = app.test_client().get("/download/plan.json")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from monitoring_helpers import MGMT, MORT, app_for, csrf_of, signed_in
+from monitoring_helpers import MGMT, MONITORING_CONFIG, MORT, csrf_of, signed_in
 from openpyxl import load_workbook
 
 from kb.monitoring import workbook as mio
 
 
 @pytest.fixture
-def client(mon_kb):
-    return app_for(mon_kb).test_client()
+def app_config():
+    return MONITORING_CONFIG
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kb_helpers import build_in_subprocess, data_dir_over, live_kb_state, subprocess_env
+from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
 
 from kb import paths
 
@@ -209,14 +209,8 @@ def _filled_template() -> tuple[bytes, int]:
     return buf.getvalue(), cells
 
 
-@pytest.fixture
-def mon_data(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A data dir whose live build is the session's; its own durable DB."""
-    return data_dir_over(built_kb, tmp_path, monkeypatch)
-
-
 @pytest.mark.slow
-def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
+def test_killed_monitoring_import_changes_nothing(mon_kb, tmp_path, capsys):
     from kb import reviews
 
     xlsx, cells = _filled_template()
@@ -225,7 +219,7 @@ def test_killed_monitoring_import_changes_nothing(mon_data, tmp_path, capsys):
     upload.write_bytes(xlsx)
     reviews.add_note("health-m1", "导入前的备注", "amy")
     before = durable_state()
-    env, injected = _env(mon_data), 0
+    env, injected = _env(mon_kb), 0
     for after in (1, cells // 3, cells - 2):  # killed with 1, a third, nearly all rows written
         marker = tmp_path / f"marker-{after}"
         proc = subprocess.Popen(
@@ -377,7 +371,7 @@ def _guard(fn, problems: list) -> None:
 BACKUP = "python -m kb backup -o"
 
 
-def test_online_backup_while_writing_restores_everything_committed(mon_data, tmp_path, monkeypatch):
+def test_online_backup_while_writing_restores_everything_committed(mon_kb, tmp_path, monkeypatch):
     from kb import reviews
 
     assert BACKUP in (REPO / "SECURITY.md").read_text(encoding="utf-8")

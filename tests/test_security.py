@@ -66,10 +66,9 @@ def data(hostile_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def app(data):
-    from webapp import create_app
-
-    return create_app({"TESTING": True})
+def app_data(data: Path) -> Path:
+    """The app serves the hostile build."""
+    return data
 
 
 def token_of(client) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from monitoring_helpers import MGMT, app_for, csrf_of, signed_in
+from monitoring_helpers import MGMT, MONITORING_CONFIG, csrf_of, signed_in
 
 
 @pytest.fixture
-def client(mon_kb):
-    return app_for(mon_kb).test_client()
+def app_config():
+    return MONITORING_CONFIG
 
 
 @pytest.mark.parametrize(
