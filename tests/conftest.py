@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ from pg.fixtures import _engine, pg_server, pg_url  # noqa: F401  PostgreSQL fix
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANS = FIXTURES / "plans"
+
+# Password hashing at a test suite's cost in this process and every server or CLI it starts (kb.store.users);
+# test_security checks that without it the library's recommended cost is used.
+os.environ["KB_ARGON2_COST"] = "test"
 
 
 @pytest.fixture
@@ -23,23 +28,38 @@ def kb_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def built_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Data directory holding one build of the default plan, made once per session; treat it as read-only.
+    """Data directory holding one build of the default plan, fresh for this session; treat it as read-only.
 
-    Only the build itself runs with KB_DATA_DIR pointing here; use `built_kb_env` to read it through KB().
+    The build comes from the on-disk cache (kb_cache.cached_build): made once for one set of build inputs and
+    copied here, so every session (and every xdist worker) starts from the same files without rebuilding.
+    Use `built_kb_env` to read it through KB().
     """
-    from kb.build import build
+    from kb_cache import cached_build
 
     data = tmp_path_factory.mktemp("built-kb")
-    old = os.environ.get("KB_DATA_DIR")
-    os.environ["KB_DATA_DIR"] = str(data)
-    try:
-        build()
-    finally:
-        if old is None:
-            os.environ.pop("KB_DATA_DIR", None)
-        else:
-            os.environ["KB_DATA_DIR"] = old
+    shutil.copytree(cached_build(), data, symlinks=True, dirs_exist_ok=True)
     return data
+
+
+@pytest.fixture(scope="session")
+def mini_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directory holding one build of the small review plan, made once per session; treat it as read-only."""
+    from review_helpers import build_mini
+
+    data = tmp_path_factory.mktemp("mini-kb") / "data"
+    data.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_DATA_DIR", str(data))
+        build_mini(mp, data)
+    return data
+
+
+@pytest.fixture
+def mini(mini_kb: Path, kb_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The review plan live in this test's own data dir (`kb_data`), over the session's build; returns its source."""
+    from review_helpers import mini_over
+
+    return mini_over(mini_kb, monkeypatch, kb_data)
 
 
 @pytest.fixture

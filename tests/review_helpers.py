@@ -33,6 +33,18 @@ def build_mini(monkeypatch: pytest.MonkeyPatch, data: Path, text: str | None = N
     return src
 
 
+def mini_over(build_root: Path, monkeypatch: pytest.MonkeyPatch, data: Path) -> Path:
+    """The review plan's session build (build_root) live in the test's data dir, as build_mini would leave it.
+
+    Rebuilds in the test (build()) write into the test's own data dir; the session's build stays untouched.
+    """
+    from kb_helpers import link_build
+
+    src = use_mini(monkeypatch, data)
+    link_build(build_root, data)
+    return src
+
+
 def item(local: str) -> dict:
     """One item of the live KB in the export shape (reviewed state)."""
     from kb.reviews import reviewed_item

@@ -110,11 +110,6 @@ def test_match_repair(rid, anchor, expected):
     assert (res.target, res.status) == expected
 
 
-@pytest.fixture
-def mini(kb_data, monkeypatch):
-    return build_mini(monkeypatch, kb_data)
-
-
 def _rebuild(monkeypatch, kb_data, text):
     build_mini(monkeypatch, kb_data, text)
 

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from kb_helpers import build_in_subprocess, live_kb_state, subprocess_env
 
 from kb import paths, reviews
@@ -45,6 +46,7 @@ def _kill_at_random_point(data: Path, rng: random.Random, mode: str) -> int:
     return proc.wait()
 
 
+@pytest.mark.slow  # crash injection: six real builds killed mid-way (test_reliability kills more, also slow)
 def test_killed_builds_leave_old_kb_and_reviews(kb_data):
     _build(kb_data)
     live, n_items, ok = _snapshot()

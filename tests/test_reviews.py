@@ -16,11 +16,6 @@ from kb.store.durable import durable_connection
 INFERRED_M3 = {("市卫健委", "lead", "explicit"), ("市教育局", "co", "explicit"), ("市妇联", "co", "explicit")}
 
 
-@pytest.fixture
-def mini(kb_data, monkeypatch):
-    return build_mini(monkeypatch, kb_data)
-
-
 def test_fixture_plan_as_expected(mini):
     assert depts("health-m3") == INFERRED_M3
     assert item("health-m3")["notes"] == []

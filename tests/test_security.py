@@ -302,6 +302,22 @@ def test_passwords_are_salted_argon2id(data):
     assert hashes[0] != hashes[1] and PasswordHasher().verify(hashes[0], PASSWORD)
 
 
+def test_servers_hash_at_the_librarys_recommended_cost(monkeypatch):
+    """The suite hashes cheaply (KB_ARGON2_COST=test, set by conftest); a server without it does not."""
+    from argon2 import PasswordHasher
+
+    from kb.store import users
+
+    monkeypatch.delenv("KB_ARGON2_COST")
+    users._hasher.cache_clear()
+    try:
+        h, lib = users._hasher(), PasswordHasher()
+        assert (h.time_cost, h.memory_cost, h.parallelism) == (lib.time_cost, lib.memory_cost, lib.parallelism)
+        assert lib.memory_cost >= 65536
+    finally:
+        users._hasher.cache_clear()
+
+
 def test_sign_in_is_rate_limited_per_address_across_names(app):
     """A spraying address waits on the names it tried, not on a colleague behind the same proxy."""
     from kb.store.users import MAX_FAILURES_IP, add_user

@@ -1,0 +1,80 @@
+"""The default plan's build, cached on disk under .cache/test-kb/<key> and shared by test sessions and workers.
+
+The key hashes every input that determines the build — the files of nlp/, kb/ and corpus/, the Python version,
+the installed distributions and KB_* settings — so a cache entry for changed code or data is never used.
+One process builds (under a file lock) while others wait; an entry appears only complete (atomic rename).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / ".cache" / "test-kb"
+INPUTS = ("nlp", "kb", "corpus")
+KEEP = 3  # entries kept for other checkouts' states (switching branches back and forth)
+
+
+def inputs_key() -> str:
+    """A hash of everything the default plan's build depends on."""
+    h = hashlib.sha256()
+    for top in INPUTS:
+        for f in sorted((REPO / top).rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                h.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(sys.version.encode())
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    h.update("\n".join(dists).encode())
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("KB_") and k != "KB_DATA_DIR")
+    h.update(repr(settings).encode())
+    return h.hexdigest()[:24]
+
+
+def cached_build() -> Path:
+    """The data dir of a complete build for the current inputs, building it first when there is none."""
+    entry = CACHE / inputs_key()
+    if (entry / "current").exists():
+        return entry
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if (entry / "current").exists():  # another worker built it while we waited
+            return entry
+        tmp = CACHE / f".tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        _build_into(tmp)
+        os.replace(tmp, entry)
+        _prune(entry)
+    return entry
+
+
+def _build_into(data: Path) -> None:
+    from kb.build import build
+
+    old = os.environ.get("KB_DATA_DIR")
+    os.environ["KB_DATA_DIR"] = str(data)
+    try:
+        build()
+    finally:
+        if old is None:
+            os.environ.pop("KB_DATA_DIR", None)
+        else:
+            os.environ["KB_DATA_DIR"] = old
+
+
+def _prune(keep: Path) -> None:
+    """Drop leftovers of killed builds and all but the newest KEEP entries."""
+    entries = sorted((p for p in CACHE.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in entries:
+        if p.name.startswith(".tmp-") and p != keep:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in [e for e in entries if not e.name.startswith(".")][KEEP:]:
+        if p != keep:
+            shutil.rmtree(p, ignore_errors=True)
