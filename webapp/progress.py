@@ -82,7 +82,7 @@ def _close(_exc) -> None:
         conn.close()
 
 
-def _board(plan: str | None = None, period: str | None = None) -> Board:
+def request_board(plan: str | None = None, period: str | None = None) -> Board:
     """One Board per request over a read connection (closed at teardown)."""
     if "progress_board" not in g:
         g.progress_conn = durable_connection()
@@ -95,7 +95,7 @@ def _board(plan: str | None = None, period: str | None = None) -> Board:
     return g.progress_board
 
 
-def _dept(name: str) -> str:
+def readable_department(name: str) -> str:
     """The canonical department the signed-in user may see; 404 unknown, 403 another department's."""
     try:
         dept = service.canonical(name)
@@ -128,7 +128,7 @@ def index():
 @permit(bp, *EDITORS)
 @twin(bp, "/progress/overview", "progress/overview.html")
 def overview_page() -> dict[str, Any]:
-    b = _board()
+    b = request_board()
     ov = b.overview()
     for d in ov["departments"]:
         d["url"] = url_for("progress.department_page", name=d["name"], period=b.period.code)
@@ -148,7 +148,7 @@ def overview_page() -> dict[str, Any]:
 @permit(bp, *EDITORS)
 @twin(bp, "/progress/domain/<code>", "progress/domain.html")
 def domain_page(code: str) -> dict[str, Any]:
-    b = _board()
+    b = request_board()
     rows = [
         {**r, "department": d, "url": url_for("progress.report_page", name=d, item_id=r["id"], period=b.period.code)}
         for d in b.s.departments()
@@ -170,8 +170,8 @@ def domain_page(code: str) -> dict[str, Any]:
 @permit(bp, *SIGNED_IN)
 @twin(bp, "/progress/department/<name>", "progress/department.html")
 def department_page(name: str) -> dict[str, Any]:
-    dept = _dept(name)
-    b = _board()
+    dept = readable_department(name)
+    b = request_board()
     rows = [
         {**r, "url": url_for("progress.report_page", name=dept, item_id=r["id"], period=b.period.code)}
         for r in b.rows(dept)
@@ -193,8 +193,8 @@ def department_page(name: str) -> dict[str, Any]:
 @permit(bp, *SIGNED_IN)
 @twin(bp, "/progress/department/<name>/item/<item_id>", "progress/report.html")
 def report_page(name: str, item_id: str) -> dict[str, Any]:
-    dept = _dept(name)
-    b = _board()
+    dept = readable_department(name)
+    b = request_board()
     item, _duty = service.duty(b.s, item_id, dept)
     row = next(r for r in b.rows(dept) if r["id"] == item_id) if item["plan"] == b.plan else None
     if row is None:
@@ -250,9 +250,9 @@ def _int(value: Any, what: str) -> int | None:
 @bp.post("/progress/department/<name>/item/<item_id>", endpoint="save_report")
 @bp.post("/api/progress/department/<name>/item/<item_id>", endpoint="save_report_api")
 def save_report(name: str, item_id: str):
-    dept = _dept(name)
+    dept = readable_department(name)
     f = _fields()
-    period = str(f.get("period") or request.args.get("period") or _board().period.code)
+    period = str(f.get("period") or request.args.get("period") or request_board().period.code)
     if request.is_json:
         values = f.get("indicator_values") or {}
         if not isinstance(values, dict):
@@ -358,8 +358,8 @@ def set_cadence():
 @permit(bp, *SIGNED_IN)
 @bp.get("/progress/department/<name>/packet.xlsx")
 def packet_download(name: str):
-    dept = _dept(name)
-    b = _board()
+    dept = readable_department(name)
+    b = request_board()
     data = packet.template(b, dept)
     resp = Response(data, mimetype=XLSX)
     resp.headers["Content-Disposition"] = content_disposition(
@@ -379,7 +379,7 @@ def _uploads_dir():
 @bp.post("/api/progress/department/<name>/packet", endpoint="packet_upload_api")
 def packet_upload(name: str):
     """Preview (default) or commit a packet; the preview keeps the file under its hash for the confirm step."""
-    dept = _dept(name)
+    dept = readable_department(name)
     upload = request.files.get("file")
     held = request.form.get("upload", "")
     if upload is not None and upload.filename:
@@ -415,7 +415,7 @@ def packet_upload(name: str):
 def bulletin_download(fmt: str):
     if fmt not in ("docx", "xlsx"):
         abort(404, description="通报只有 docx 和 xlsx 两种格式")
-    b = _board()
+    b = request_board()
     ov = b.overview()
     flagged = [
         {**r, "department": d["name"]}
@@ -434,7 +434,7 @@ def bulletin_download(fmt: str):
 
 # -- what changed ---------------------------------------------------------------------------------
 def _changes(dept: str) -> dict[str, Any]:
-    b = _board()
+    b = request_board()
     service.sync_duties(b.s, dept)
     near = [
         {"kind": "deadline.near", "item": r["id"], "title": r["title"], "detail": x["text"], "at": ""}
@@ -451,7 +451,7 @@ def _changes(dept: str) -> dict[str, Any]:
 @permit(bp, *SIGNED_IN)
 @twin(bp, "/progress/department/<name>/changes", "progress/changes.html")
 def changes_page(name: str) -> dict[str, Any]:
-    dept = _dept(name)
+    dept = readable_department(name)
     out = _changes(dept)
     feed = url_for("progress.changes_feed", name=dept, token=feed_token(dept), _external=True)
     return {**out, "kind_labels": CHANGE_KIND, "feed_url": feed, "title": f"{dept} 的变化"}
