@@ -155,10 +155,10 @@ def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
 
 
 def _item(local: str) -> dict:
-    from kb.store import KB
+    """The item as users see it: the live build in the reviewed state (the store alone holds inferred tags only)."""
+    from kb.reviews import reviewed_item
 
-    with KB() as kb:
-        return kb.item(f"{PLAN}:{local}")
+    return reviewed_item(f"{PLAN}:{local}")
 
 
 # -- monitoring import ------------------------------------------------------------------------------
