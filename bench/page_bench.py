@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO))
-from scale_pages import time_pages  # noqa: E402
+from scale_pages import page_urls  # noqa: E402
 from search_bench import replicate  # noqa: E402
 
 SKIP = ("/download/",)  # downloads are the scale benchmark's (issue 19 item 4), not pages
@@ -44,6 +44,40 @@ def scale_dir(src_db: Path, times: int, root: Path) -> Path:
     return data
 
 
+def child(repeat: int) -> None:
+    """Time every page and twin (no downloads) through the test client in this fresh process; print JSON."""
+    import statistics
+    import time
+
+    from webapp import create_app
+
+    client = create_app().test_client()
+    urls = [u for u in page_urls() if not any(s in u for s in SKIP)]
+    urls.insert(urls.index("/departments") + 1, "/plans")
+    out = {}
+    for url in urls:
+        times, status = [], 0
+        for _ in range(repeat):
+            t = time.perf_counter()
+            resp = client.get(url, follow_redirects=True)
+            body = resp.get_data()
+            times.append((time.perf_counter() - t) * 1000)
+            status = max(status, resp.status_code)
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        out[url] = {"status": status, "p50": statistics.median(times), "p95": p95, "bytes": len(body)}
+    print(json.dumps({"pages": out, "urls": urls}))
+
+
+def time_pages(data: Path, repeat: int, env: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(repeat)], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if proc.returncode:
+        sys.exit(f"page timing failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def after_review(data: Path) -> None:
     """One department review in the data dir (a new department state for every cache)."""
     code = (
@@ -60,7 +94,11 @@ def main() -> int:
     ap.add_argument("--scales", default="1,100")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
     src = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
     if not (src / "current" / "kb.sqlite").exists():
         subprocess.run(
@@ -75,6 +113,8 @@ def main() -> int:
             else scale_dir(src / "current" / "kb.sqlite", n, root)
         )
         env = {**os.environ, "KB_DATA_DIR": str(data)}
+        for stale in ("reviews.sqlite", "reviews.sqlite-wal", "reviews.sqlite-shm"):
+            (data / stale).unlink(missing_ok=True)  # every run starts from the build alone
         cold = time_pages(data, args.repeat, env)
         after_review(data)
         warm = time_pages(data, args.repeat, env)
