@@ -57,7 +57,7 @@ def test_upload_docx_report_publish_search(browser, upload_server, tmp_path):
         first = page.locator("[data-testid=report-first-items]").inner_text()
         assert "妇女在整个生命周期享有良好的基本医疗卫生服务" in first
         assert not (data / "plans").exists() or not any((data / "plans").iterdir())  # nothing published yet
-        page.click("[data-testid=publish]")
+        page.click("[data-testid=publish]", no_wait_after=True)  # publishing rebuilds: wait below, not 30 s
         page.wait_for_url("**/plans/women-2011-excerpt", timeout=180_000)
         assert "已发布" in page.inner_text("body")
         assert "编号 4 与预期 1 不符" in page.locator("[data-testid=plan-warnings]").inner_text()
