@@ -140,3 +140,19 @@ def test_paging_keeps_the_other_arguments(two, monkeypatch):
     assert f"plan={WOMEN}" in d["page"]["next_url"] and "role=lead" in d["page"]["next_url"]
     last = two.get(f"/api/departments/市卫健委?plan={WOMEN}&role=lead&page=999").get_json()
     assert last["page"]["page"] == d["page"]["pages"]  # out of range: the last page
+
+
+@pytest.mark.parametrize(
+    "query, plan, hits", [("近视", "", True), ("近视", CHILDREN, True), ("没有这种词qzx", "", False)]
+)
+def test_search_counts_hits_per_plan(client, query, plan, hits):
+    """The plan facet of one search over every plan (kb.search facets), filterable with ?plan=."""
+    d = client.get("/api/search", query_string={"q": query, "plan": plan}).get_json()
+    assert d["ok"]
+    if hits:
+        assert d["facets"]["plan"] == {CHILDREN: d["total"]} and d["total"] > 0
+    else:
+        assert d["facets"]["plan"] == {} and d["total"] == 0
+    assert "<h3>规划</h3>" not in client.get("/search", query_string={"q": query}).get_data(
+        as_text=True
+    )  # one plan: no facet

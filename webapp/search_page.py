@@ -59,7 +59,9 @@ def search_context(args) -> dict[str, Any]:
             for g in r.get("serves_detail") or []
         ]
     facets = []
-    for key, name, param in (("domain", "领域", "domain"), ("kind", "类型", "kind"), ("department", "部门", "dept")):
+    titles = {p["id"]: p["title"] for p in snap.plans}
+    keys = (("domain", "领域", "domain"), ("kind", "类型", "kind"), ("department", "部门", "dept"))
+    for key, name, param in ((("plan", "规划", "plan"),) if len(titles) > 1 else ()) + keys:
         values = res["facets"].get(key) or {}
         facets.append(
             {
@@ -68,7 +70,7 @@ def search_context(args) -> dict[str, Any]:
                 "values": [
                     {
                         "value": v,
-                        "label": KIND.get(v, v) if key == "kind" else v,
+                        "label": KIND.get(v, v) if key == "kind" else titles.get(v, v) if key == "plan" else v,
                         "count": n,
                         "active": params[param] == v,
                         "url": _url(params, **{param: "" if params[param] == v else v}),

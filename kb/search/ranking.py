@@ -85,9 +85,11 @@ class Ranked:
         return self.take(np.argsort(self.rows, kind="stable"))
 
     def facets(self) -> dict[str, dict[str, int]]:
-        """Counts of domain, kind and department over every hit (most first, ties in order of first appearance)."""
+        """Counts of plan, domain, kind and department over every hit (most first, ties in order of first
+        appearance): the plan facet makes one search across every plan."""
         eng = self.eng
         return {
+            "plan": _counts(eng.ix.arr["plan"][self.rows], eng.ix.plans),
             "domain": _counts(eng.domain_of[self.rows], eng.domain_names),
             "kind": _counts(eng.ix.arr["kind"][self.rows], eng.ix.kinds),
             "department": self._dept_counts(),
@@ -119,7 +121,7 @@ class Ranked:
 
 
 def no_facets() -> dict[str, dict[str, int]]:
-    return {"domain": {}, "kind": {}, "department": {}}
+    return {"plan": {}, "domain": {}, "kind": {}, "department": {}}
 
 
 def _spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
