@@ -27,6 +27,7 @@ PRAGMA = re.compile(r"^\s*PRAGMA\b", re.I)
 # Tokens outside string literals and quoted identifiers: the only places a rewrite may touch.
 TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%|\buser\b")
 
+WRITER_LOCK = 7_230_192  # pg_advisory_xact_lock key of the durable store's writers (BEGIN IMMEDIATE)
 _serial_lock = threading.Lock()
 _serial_tables: dict[str, set[str]] = {}  # conninfo -> tables whose id is an identity column
 
@@ -163,10 +164,16 @@ class Connection:
         """Run one SQLite-dialect statement."""
         if PRAGMA.match(sql):
             return Cursor(None)  # journal mode, busy timeout, foreign keys: the server's concern here
-        if BEGIN.match(sql):
-            sql = "BEGIN ISOLATION LEVEL READ COMMITTED"
+        begin = BEGIN.match(sql)
+        if begin:
             if self.in_transaction:
                 raise sqlite3.OperationalError("cannot start a transaction within a transaction")
+            if (begin.group(2) or "").upper() in ("IMMEDIATE", "EXCLUSIVE"):
+                # SQLite's BEGIN IMMEDIATE takes the one write lock at the start, and the store's read-then-write
+                # code relies on it: writers queue on one transaction-scoped advisory lock here, readers never wait.
+                self._run("BEGIN ISOLATION LEVEL READ COMMITTED")
+                return self._run(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            sql = "BEGIN ISOLATION LEVEL READ COMMITTED"
         text = translate(sql)
         lastrow = None
         insert = INSERT_INTO.match(text)
@@ -181,6 +188,13 @@ class Connection:
         except psycopg.Error as exc:
             raise _mapped(exc) from exc
         return Cursor(cur, lastrow)
+
+    def _run(self, text: str) -> Cursor:
+        """A statement already in PostgreSQL's dialect, without parameters."""
+        try:
+            return Cursor(self._conn.execute(text.encode()))
+        except psycopg.Error as exc:
+            raise _mapped(exc) from exc
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> Cursor:
         """Run one statement for each parameter row."""

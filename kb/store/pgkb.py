@@ -52,6 +52,7 @@ def publish(db_path: Path, url: str | None = None) -> str:
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         with psycopg.connect(url) as dst:  # one transaction for the copy: a failed build leaves no half schema
+            dst.execute("SELECT pg_advisory_xact_lock(%s)", (SWAP_LOCK + 1,))  # one publish at a time (extensions)
             dst.execute(f"CREATE SCHEMA {name}")
             for table in _tables(src):
                 cols = _create(src, dst, name, table)
@@ -63,6 +64,9 @@ def publish(db_path: Path, url: str | None = None) -> str:
                 m = INDEX.match(sql.strip().rstrip(";"))
                 if m:
                     dst.execute(f'CREATE {m.group(1) or ""}INDEX ON {name}."{m.group(2)}" ({m.group(3)})')
+            from kb.search import pg as pgsearch  # here: kb.search reads the store, not the other way round
+
+            pgsearch.write(dst, name, src)
             dst.execute("ANALYZE")
     finally:
         src.close()

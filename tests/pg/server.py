@@ -6,11 +6,13 @@ to run as root); run as anyone else, it runs as that user. Nothing outside the t
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -40,6 +42,20 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+_LIBC = None
+if sys.platform.startswith("linux"):
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded here: the child between fork and exec should only call it
+
+
+def _end_with_parent() -> None:
+    """In the server's child process: a fast shutdown (SIGINT) when the process that started it dies, so a test run
+    killed by a timeout or `kill -- -PGID` leaves no server behind (Linux prctl PR_SET_PDEATHSIG)."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, int(signal.SIGINT), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
 
 
 def _account() -> tuple[str | None, int, int]:
@@ -128,8 +144,9 @@ class PgServer:
                 args += ["-c", s]
             log = open(self.root / "server.log", "ab")  # noqa: SIM115 - the server writes it until it stops
             self.proc = subprocess.Popen(
-                args, user=uid, group=gid, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                args, user=uid, group=gid, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_end_with_parent
             )
+            atexit.register(self.stop)  # a test run that ends without its teardown still stops its server
             log.close()
             if self._wait_ready(bins, timeout):
                 return
