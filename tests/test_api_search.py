@@ -18,7 +18,7 @@ def test_payload_shape(client):
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["ok"] is True and body["query"] == "校园欺凌" and body["total"] >= 2
-    assert set(body["facets"]) == {"domain", "kind", "department"}
+    assert set(body["facets"]) == {"plan", "domain", "kind", "department"}
     r = body["results"][0]
     assert {"id", "kind", "domain", "number", "title", "snippet", "departments", "serves", "score", "why"} <= set(r)
     assert r["id"].startswith(PLAN + ":") and "<mark>学生欺凌</mark>" in r["snippet"]
