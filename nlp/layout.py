@@ -74,6 +74,12 @@ def _glued_domain(parse: str, start: int) -> int | None:
     return None
 
 
+def _domain_next(parse: str, start: int) -> bool:
+    """A domain title (儿童与家庭, 妇女与健康 …) follows the marker, after any spaces."""
+    rest = parse[start:].lstrip()
+    return any(p.match(rest) for p, _m in vocabulary().get("inline_domain", []))
+
+
 def _bare_ok(parse: str, m: re.Match, later: list[re.Match]) -> bool:
     """A marker glued to the text before it (no stop or space): the genre's shape must vouch for it.
 
@@ -109,6 +115,7 @@ def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
     """Offsets in line where a heading, block word or the next item number starts a new line."""
     points: list[int] = []
     sec = sub = item = 0
+    block_end = -1
     parse = for_parsing(line)
     found = list(_markers().finditer(parse))
     for i, m in enumerate(found):
@@ -122,21 +129,26 @@ def _split_points(line: str, whole_line_run_on: bool) -> list[int]:
             if not whole_line_run_on or not _bare_ok(parse, m, found[i + 1 :]):
                 continue
             bare = True  # no separator at all: only the number due next in its sequence splits
+        # An excerpt may skip headings ((三) … (五)儿童与家庭): a later number is taken when a domain title follows.
+        jump = _domain_next(parse, m.end())
         if m.group("sec"):
             n = cn_number(m.group("secn") or m.group("chap"))
-            ok = whole_line_run_on and (n == sec + 1 if bare else (n in (1, sec + 1) or not sec))
+            ok = whole_line_run_on and (n == sec + 1 or (n > sec and jump) or (not bare and (n == 1 or not sec)))
             sec, sub, item = (n, 0, 0) if ok else (sec, sub, item)
         elif m.group("sub"):
             n = cn_number(m.group("subn"))
-            ok = whole_line_run_on and (n == sub + 1 if bare else (n in (1, sub + 1) or not sub))
+            ok = whole_line_run_on and (n == sub + 1 or (n > sub and jump) or (not bare and (n == 1 or not sub)))
             sub, item = (n, 0) if ok else (sub, item)
         elif m.group("blk"):
             ok, item = whole_line_run_on, 0 if whole_line_run_on else item
+            block_end = m.end() if ok else block_end
         else:
             n = int(m.group("itemn") or m.group("itemp"))
             figure = parse[m.end() : m.end() + 1].isdigit()  # 3.5岁以下: item 3 only where 3 is due
-            # Numbers continue their sequence; a figure after a stop (。2.5万) does not.
-            ok = n == item + 1 or (whole_line_run_on and not bare and not figure and (n == 1 or not item))
+            # Numbers continue their sequence; a figure after a stop (。2.5万) does not. The number right after a
+            # block word starts its list whatever it is (策略措施14、: an excerpt's list may start at 14).
+            fresh = (n == 1 or not item) if not bare else at == block_end
+            ok = n == item + 1 or (whole_line_run_on and not figure and fresh)
             item = n if ok or (at == 0) else item
         if ok and at:
             points.append(at)

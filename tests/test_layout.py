@@ -48,6 +48,26 @@ CASES = [
         f"1.国家宏观政策。{PAD}2.加强职业培训。{PAD}",
         ["(一)主要目标。", "1.保障妇女获得", "(二)策略措施。", "妇女平等获得经济", "1.国家宏观政策", "2.加强职业培训"],
     ),
+    # An excerpt skips headings and starts a list at 14: a domain title vouches for (五), a block word for 14、.
+    (
+        f"(三)儿童与教育策略措施14、强化协同育人。{PAD}(五)儿童与家庭主要目标1、发挥家庭作用。{PAD}"
+        f"2、尊重儿童主体地位。{PAD}",
+        [
+            "(三)儿童与教育",
+            "策略措施",
+            "14、强化协同育",
+            "(五)儿童与家庭",
+            "主要目标",
+            "1、发挥家庭作用",
+            "2、尊重儿童主体",
+        ],
+    ),
+    # Negative: a number not due and not followed by a domain title stays inside its sentence (列入(三)类).
+    (
+        f"(一)加强组织领导。把儿童工作列入(三)类考核{PAD}(二)健全工作机制。{PAD}(三)强化宣传引导。{PAD}"
+        f"(四)加强能力建设。{PAD}",
+        ["(一)加强组织领", "(二)健全工作机", "(三)强化宣传引", "(四)加强能力建"],
+    ),
     # 3.5岁 is item 3 when no other 3. comes before 4.
     (
         f"主要目标1.儿童健康水平提升{PAD}2.疾病得到有效防治3.5岁以下儿童贫血患病率控制在10%以下{PAD}"
