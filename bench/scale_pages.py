@@ -20,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 QUERY = "儿童 心理健康"
 DEPT = "卫健委"
+DEFAULT_PLAN = "yiyang-children-2021-2025"
 FORMATS = ("xlsx", "docx", "csv", "md", "json")
 
 
@@ -28,7 +29,8 @@ def page_urls() -> list[str]:
     from kb.store import KB
 
     with KB() as kb:
-        plan = kb.plans()[0]["id"]
+        ids = [p["id"] for p in kb.plans()]
+        plan = DEFAULT_PLAN if DEFAULT_PLAN in ids else ids[0]  # the same plan at every scale, so ratios pair up
         items = [i for i in kb.items() if i["kind"] in ("goal", "measure") and i["plan"] == plan]
         item = items[len(items) // 2]["id"]
     q = urllib.parse.quote
