@@ -151,8 +151,10 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int) -> li
     return ranked
 
 
-def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
-    """Counts of domain, kind and department over every matching item (collections.Counter)."""
+def facets(entries: list[dict], plans: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Counts of plan, domain, kind and department over every matching item (collections.Counter); `plans`: each
+    entry's plan id, in entry order."""
+    plan: Counter[str] = Counter(plans or [])
     dom: Counter[str] = Counter()
     kind: Counter[str] = Counter()
     dept: Counter[str] = Counter()
@@ -161,6 +163,7 @@ def facets(entries: list[dict]) -> dict[str, dict[str, int]]:
         kind[e["kind"]] += 1
         dept.update(e.get("depts") or [])
     return {
+        "plan": dict(plan.most_common()),
         "domain": dict(dom.most_common()),
         "kind": dict(kind.most_common()),
         "department": dict(dept.most_common(30)),

@@ -57,6 +57,11 @@ QUERIES = [
 ]
 
 
+def _plans(entries: list[dict]) -> list[str]:
+    ix = engine().ix
+    return [ix.plans[ix.arr["plan"][e["row"]]] for e in entries]
+
+
 def _both(eng, q: str, filters: dict, want: int = 10):
     pq = parse(q, filters)
     refine(pq, eng.ix.df)
@@ -70,7 +75,7 @@ def test_vectorised_ranking_equals_the_item_by_item_scorer(built_kb_env, q, filt
     eng = engine()
     new, old = _both(eng, q, filters)
     assert list(new) == old  # rows, ids, scores (float equality), coverage, whole, hay, kind, domain, departments
-    assert new.facets() == oracle.facets(old)
+    assert new.facets() == oracle.facets(old, _plans(old))
 
 
 def test_the_table_covers_empty_and_full_rankings(built_kb_env):
@@ -94,7 +99,7 @@ def test_reviewed_departments_count_in_filters_and_facets_alike(mon_kb):
     for q, filters in [("监护", {}), ("监护", {"dept": "市审计局"}), ("家庭", {}), ("家庭", {"dept": "市妇联"})]:
         new, old = _both(eng, q, filters, want=50)
         assert list(new) == old
-        assert new.facets() == oracle.facets(old)
+        assert new.facets() == oracle.facets(old, _plans(old))
     assert search("监护", dept="市审计局")["facets"]["department"]["市审计局"] >= 1
 
 
