@@ -98,7 +98,8 @@ def serves_edge(snap: Snapshot, measure: dict[str, Any], goal_id: str, source: s
     }
 
 
-def _dept_node(name: str, focus: bool = False) -> dict[str, Any]:
+def department_node(name: str, focus: bool = False) -> dict[str, Any]:
+    """The graph node of a department (the focus of its own view)."""
     return {
         "id": kbg.dept_node(name),
         "label": name,
@@ -127,7 +128,7 @@ class _Builder:
 
     def dept(self, name: str, focus: bool = False) -> None:
         if kbg.dept_node(name) not in self.nodes or focus:
-            self.nodes[kbg.dept_node(name)] = _dept_node(name, focus)
+            self.nodes[kbg.dept_node(name)] = department_node(name, focus)
 
     def edge(self, source: str, target: str, kind: str) -> None:
         if source in self.nodes and target in self.nodes and source != target:

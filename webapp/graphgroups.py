@@ -10,7 +10,7 @@ from flask import url_for
 
 from kb import graph as kbg
 from kb.reviews import statecache
-from webapp.graphdata import item_node, kb_graph, serves_edge
+from webapp.graphdata import department_node, item_node, kb_graph, serves_edge
 from webapp.lookup import Snapshot, brief, dept_url, label
 from webapp.render import NotFoundWithHints
 
@@ -178,19 +178,7 @@ def department_graph(snap: Snapshot, name: str, plan: str | None = None) -> dict
                     roles.setdefault(goal, "served")
     items = [snap.by_id[i] for i in roles]
     domains = domain_groups(snap, items)
-    focus = kbg.dept_node(name)
-    nodes: list[dict[str, Any]] = [
-        {
-            "id": focus,
-            "label": name,
-            "name": name,
-            "title": name,
-            "kind": "department",
-            "domain": "",
-            "url": dept_url(name),
-        }
-    ]
-    nodes[0]["focus"] = True
+    nodes: list[dict[str, Any]] = [department_node(name, focus=True)]
     edges: list[dict[str, Any]] = []
     for did, d in domains.items():
         count = Counter(roles[i["id"]] for i in d["goals"] + d["measures"])
