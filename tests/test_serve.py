@@ -192,3 +192,14 @@ def test_the_master_holds_no_database_connection_when_it_forks(preloaded):
     _, proc, _ = preloaded
     held = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
     assert not [p for p in held if p.endswith((".sqlite", ".sqlite-wal", ".db"))], held
+
+
+@pytest.mark.slow
+def test_the_server_opens_no_per_user_control_socket(web_data: Path, tmp_path: Path):
+    """gunicorn ≥ 25.1 would open a management socket at one path per user; two servers on a machine would take it
+    from each other, so kb serve turns it off: none appears where gunicorn puts it, nor in the log."""
+    env = {"XDG_RUNTIME_DIR": str(tmp_path), "HOME": str(tmp_path)}
+    with running(web_data, workers=1, env=env) as base:
+        assert _get(int(base.rsplit(":", 1)[1])) == 200
+    assert not any(p.name.endswith(".ctl") for p in tmp_path.rglob("*"))
+    assert "control socket" not in (web_data / "server.log").read_text(encoding="utf-8").lower()

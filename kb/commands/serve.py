@@ -148,6 +148,11 @@ def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int
                 ),
             }.items():
                 self.cfg.set(key, value)
+            # gunicorn ≥ 25.1 opens a management socket at one fixed path per user ($XDG_RUNTIME_DIR or
+            # ~/.gunicorn): two servers on one machine (a second plan, the tests) would take it from each other,
+            # and nothing here manages workers through it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return load_app(app)
