@@ -136,3 +136,30 @@ def test_audit_filters(reviewer):
     assert reviewer.get("/api/reviews?actor=someone-else").get_json()["total"] == 0
     resp = reviewer.get("/api/reviews?since=not-a-time")
     assert resp.status_code == 400 and resp.get_json()["ok"] is False
+
+
+def _goal_owners(c, goal: str) -> list[str]:
+    goals = {g["id"]: g for d in c.get("/api/goals").get_json()["domains"] for g in d["goals"]}
+    return goals[goal]["owners"]["lead"] + goals[goal]["owners"]["co"]
+
+
+def _indicator_owners(c, goal: str) -> set[str]:
+    rows = [r for r in c.get("/api/indicators").get_json()["indicators"] if r["item"]["id"] == goal]
+    return {name for r in rows for name in r["owner"] + r["co"]}
+
+
+def test_goals_and_targets_pages_follow_a_department_review_and_its_undo(reviewer):
+    """Both pages are kept per state: a review changes what they show at once, and its undo changes it back."""
+    rows = reviewer.get("/api/indicators").get_json()["indicators"]
+    goal = next(r["item"]["id"] for r in rows if r["item"]["kind"] == "goal" and r["owner"] + r["co"])
+    before = _goal_owners(reviewer, goal)
+    dept = before[-1]
+    assert dept in _indicator_owners(reviewer, goal)
+    assert post(reviewer, "assignment.reject", item=goal, department=dept, reason="测试").status_code == 302
+    assert dept not in _goal_owners(reviewer, goal)
+    assert dept not in _indicator_owners(reviewer, goal)
+    entry = reviewer.get("/api/reviews").get_json()["entries"][0]
+    undo = reviewer.post(f"/reviews/{entry['id']}/undo", data={"csrf_token": csrf(reviewer), "next": "/reviews"})
+    assert undo.status_code == 302
+    assert _goal_owners(reviewer, goal) == before
+    assert dept in _indicator_owners(reviewer, goal)

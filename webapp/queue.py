@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_fo
 
 from kb import reviews
 from kb.labels import ROLE
-from kb.reviews import queue
+from kb.reviews import queue, statecache
 from kb.reviews.audit import ReviewError as AuditError
 from kb.reviews.overlay import list_reviews
 from nlp.scoring import certainty
@@ -48,8 +48,8 @@ def _view(e: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any]
 @twin(bp, "/review/queue", "queue.html")
 def queue_page() -> dict[str, Any]:
     snap = snapshot()
-    rows = queue.entries(snap.items, list_reviews(kind="assignment"))
-    count = queue.counter(rows)
+    state = statecache.cached(snap, "review_queue", lambda: _queue_state(snap), scope="all")
+    rows = state["rows"]
     dept = (request.args.get("department") or "").strip() or None
     show = request.args.get("show", "open")
     if show not in ("open", "all", "reviewed"):
@@ -63,13 +63,24 @@ def queue_page() -> dict[str, Any]:
     start = (page - 1) * PAGE
     return {
         "title": "审核队列",
-        "counter": count,
+        "counter": state["counter"],
         "entries": [_view(e, snap.by_id) for e in picked[start : start + PAGE]],
         "matching": len(picked),
         "page": page,
         "pages": max(1, -(-len(picked) // PAGE)),
         "department": dept,
         "show": show,
+        "departments": state["departments"],
+        "known": state["known"],
+    }
+
+
+def _queue_state(snap: Any) -> dict[str, Any]:
+    """The queue's entries, counts and department lists, once per state (any review decides what is open)."""
+    rows = queue.entries(snap.items, list_reviews(kind="assignment"))
+    return {
+        "rows": rows,
+        "counter": queue.counter(rows),
         "departments": queue.departments(rows),
         "known": sorted({d["name"] for it in snap.items for d in it.get("departments", [])}),
     }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, request
 
+from kb.reviews import statecache
 from webapp.items import indicator_view
 from webapp.lookup import brief, owners, snapshot
 from webapp.render import twin
@@ -58,28 +60,38 @@ def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _indicator_rows(snap) -> list[dict[str, Any]]:
+    """Every indicator in plan order with its item, owners, serving measures and monitoring state; once per state
+    and day (kb.reviews.statecache: a build, a review or a value entered; statuses depend on the date); read-only."""
+
+    def compute() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        monitoring = _monitoring_rows()
+        for it in snap.items:
+            for ind in it["indicators"]:
+                rows.append(
+                    {
+                        **indicator_view(ind),
+                        "order": len(rows),
+                        "item": brief(it),
+                        "owner": owners(it)["lead"],
+                        "co": owners(it)["co"],
+                        "serving": _serving(snap, it["id"]),
+                        "monitoring": monitoring.get(ind["id"]),
+                    }
+                )
+        return rows
+
+    return statecache.cached(snap, ("targets", date.today()), compute, scope="all")
+
+
 @twin(bp, "/targets", "targets.html", api_rule="/api/indicators")
 def targets_page() -> dict[str, Any]:
     snap = snapshot()
     sort = request.args.get("sort", "order")
     sort = sort if sort in SORTS else "order"
     desc = request.args.get("order") == "desc"
-    rows = []
-    monitoring = _monitoring_rows()
-    for it in snap.items:
-        for ind in it["indicators"]:
-            row = indicator_view(ind)
-            rows.append(
-                {
-                    **row,
-                    "order": len(rows),
-                    "item": brief(it),
-                    "owner": owners(it)["lead"],
-                    "co": owners(it)["co"],
-                    "serving": _serving(snap, it["id"]),
-                    "monitoring": monitoring.get(ind["id"]),
-                }
-            )
+    rows = _indicator_rows(snap)
     blank = [sort == "value" and r["value"] is None for r in rows]  # rows without a number stay last
     rows = sorted((r for r, b in zip(rows, blank, strict=False) if not b), key=SORTS[sort], reverse=desc) + [
         r for r, b in zip(rows, blank, strict=False) if b
@@ -101,6 +113,11 @@ def targets_page() -> dict[str, Any]:
 @twin(bp, "/goals", "goals.html")
 def goals_page() -> dict[str, Any]:
     snap = snapshot()
+    return statecache.cached(snap, "goals", lambda: _goals(snap), scope="items")
+
+
+def _goals(snap) -> dict[str, Any]:
+    """The goals by domain with owners, indicators and serving measures (once per item state; read-only)."""
     domains: dict[str, list] = {}
     for it in snap.items:
         if it["kind"] != "goal":
