@@ -94,12 +94,16 @@ def test_department_duties_across_plans_one_plan_at_a_time(two):
         "/departments?plan=no-such-plan",
         "/departments/市卫健委?plan=no-such-plan",
         "/graph?plan=no-such-plan",
+        "/goals?plan=no-such-plan",
+        "/targets?plan=no-such-plan",
         "/plans?page=x",  # not a plan: a bad page number is page 1, not an error
     ],
 )
 def test_unknown_plan_is_a_404_with_the_known_ones(two, url):
     html = two.get(url)
-    api = two.get("/api/home" + url[1:] if url.startswith("/?") else "/api" + url)
+    twin = {"/targets": "/indicators"}  # the targets table's twin keeps its published name
+    path, _, query = url.partition("?")
+    api = two.get("/api/home?" + query if path == "/" else f"/api{twin.get(path, path)}?{query}")
     if "plan=" not in url:
         assert html.status_code == api.status_code == 200
         return
@@ -117,6 +121,26 @@ def test_unknown_plan_is_a_404_with_the_known_ones(two, url):
         (f"/api/departments?plan={WOMEN}", WOMEN, lambda d: d["departments"][0]["total"] > 0),
         (f"/api/graph?plan={WOMEN}", WOMEN, lambda d: all(n["id"].startswith(f"domain:{WOMEN}") for n in d["nodes"])),
         ("/api/graph", CHILDREN, lambda d: all(n["id"].startswith(f"domain:{CHILDREN}") for n in d["nodes"])),
+        (
+            "/api/goals",
+            CHILDREN,
+            lambda d: all(g["id"].startswith(CHILDREN + ":") for x in d["domains"] for g in x["goals"]),
+        ),
+        (
+            f"/api/goals?plan={WOMEN}",
+            WOMEN,
+            lambda d: d["total"] > 0 and all(g["id"].startswith(WOMEN + ":") for x in d["domains"] for g in x["goals"]),
+        ),
+        (
+            "/api/indicators",
+            CHILDREN,
+            lambda d: d["total"] > 0 and all(r["item"]["id"].startswith(CHILDREN + ":") for r in d["indicators"]),
+        ),
+        (
+            f"/api/indicators?plan={WOMEN}&sort=value",
+            WOMEN,
+            lambda d: all(r["item"]["id"].startswith(WOMEN + ":") for r in d["indicators"]),
+        ),
     ],
 )
 def test_the_plan_is_kept_in_the_url(two, url, plan, expect):
@@ -156,3 +180,13 @@ def test_search_counts_hits_per_plan(client, query, plan, hits):
     assert "<h3>规划</h3>" not in client.get("/search", query_string={"q": query}).get_data(
         as_text=True
     )  # one plan: no facet
+
+
+@pytest.mark.parametrize("path", ["/goals", "/targets"])
+def test_goals_and_targets_switch_plans_and_keep_the_plan_in_their_links(two, path):
+    html = two.get(f"{path}?plan={WOMEN}").get_data(as_text=True)
+    assert 'data-testid="plan-switcher"' in html and f'value="{WOMEN}" selected' in html
+    rest = html.split('data-testid="plan-switcher"', 1)[1].split("</form>", 1)[1]
+    assert f"/items/{WOMEN}:" in rest and f"/items/{CHILDREN}:" not in rest
+    if path == "/targets":
+        assert f"plan={WOMEN}" in html.split("<thead>", 1)[1].split("</thead>", 1)[0]  # the sort links

@@ -203,3 +203,42 @@ def test_the_server_opens_no_per_user_control_socket(web_data: Path, tmp_path: P
         assert _get(int(base.rsplit(":", 1)[1])) == 200
     assert not any(p.name.endswith(".ctl") for p in tmp_path.rglob("*"))
     assert "control socket" not in (web_data / "server.log").read_text(encoding="utf-8").lower()
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_settling_warms_every_thread_of_the_request_pool(monkeypatch, threads: int):
+    """After a preload each request thread answers a warm-up once (its own SQLite connections, the copy-on-write
+    of what a search touches), so no thread's first request pays for it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from kb.commands import serve
+
+    seen: set[int] = set()
+    monkeypatch.setattr(serve, "warm_search", lambda app, say=True: seen.add(threading.get_ident()))
+    pool = ThreadPoolExecutor(max_workers=threads)
+    try:
+        serve.settle_worker(SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=threads), wsgi=None))
+        assert len(seen) == threads and seen == {t.ident for t in pool._threads}
+    finally:
+        pool.shutdown()
+
+
+def test_a_failing_warm_up_does_not_stop_the_worker(monkeypatch, capsys):
+    """The warm-up is an optimisation: its failure is said on stderr and the worker goes on to serve."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from kb.commands import serve
+
+    def broken(app, say=True):
+        raise OSError("index unreadable")
+
+    monkeypatch.setattr(serve, "warm_search", broken)
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        serve.settle_worker(SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=2), wsgi=None))
+    finally:
+        pool.shutdown()
+    assert "warm-up failed" in capsys.readouterr().err

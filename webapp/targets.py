@@ -10,6 +10,7 @@ from flask import Blueprint, request
 from kb.reviews import statecache
 from webapp.items import indicator_view
 from webapp.lookup import brief, owners, snapshot
+from webapp.plans import chosen_plan, switcher
 from webapp.render import twin
 
 bp = Blueprint("targets", __name__)
@@ -60,14 +61,16 @@ def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _indicator_rows(snap) -> list[dict[str, Any]]:
-    """Every indicator in plan order with its item, owners, serving measures and monitoring state; once per state
-    and day (kb.reviews.statecache: a build, a review or a value entered; statuses depend on the date); read-only."""
+def _indicator_rows(snap, plan: str | None) -> list[dict[str, Any]]:
+    """Every indicator of the plan in order with its item, owners, serving measures and monitoring state; once per
+    state and day (kb.reviews.statecache: a build, a review or a value entered; statuses depend on the date)."""
 
     def compute() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         monitoring = _monitoring_rows()
         for it in snap.items:
+            if plan and it["plan"] != plan:
+                continue
             for ind in it["indicators"]:
                 rows.append(
                     {
@@ -82,7 +85,7 @@ def _indicator_rows(snap) -> list[dict[str, Any]]:
                 )
         return rows
 
-    return statecache.cached(snap, ("targets", date.today()), compute, scope="all")
+    return statecache.cached(snap, ("targets", plan, date.today()), compute, scope="all")
 
 
 @twin(bp, "/targets", "targets.html", api_rule="/api/indicators")
@@ -91,7 +94,9 @@ def targets_page() -> dict[str, Any]:
     sort = request.args.get("sort", "order")
     sort = sort if sort in SORTS else "order"
     desc = request.args.get("order") == "desc"
-    rows = _indicator_rows(snap)
+    plans = [p["id"] for p in snap.plans]
+    plan = chosen_plan(snap, plans)  # many plans: one at a time, kept in ?plan=
+    rows = _indicator_rows(snap, plan)
     blank = [sort == "value" and r["value"] is None for r in rows]  # rows without a number stay last
     rows = sorted((r for r, b in zip(rows, blank, strict=False) if not b), key=SORTS[sort], reverse=desc) + [
         r for r, b in zip(rows, blank, strict=False) if b
@@ -106,6 +111,8 @@ def targets_page() -> dict[str, Any]:
         "order": "desc" if desc else "asc",
         "exports": exports,
         "columns": [{"key": k, "label": lbl} for k, lbl in COLUMNS],
+        "plan": plan or "",
+        "switcher": switcher(snap, plan, plans),
         "title": "目标指标一览",
     }
 
@@ -113,14 +120,17 @@ def targets_page() -> dict[str, Any]:
 @twin(bp, "/goals", "goals.html")
 def goals_page() -> dict[str, Any]:
     snap = snapshot()
-    return statecache.cached(snap, "goals", lambda: _goals(snap), scope="items")
+    plans = [p["id"] for p in snap.plans]
+    plan = chosen_plan(snap, plans)  # many plans: one at a time, kept in ?plan=
+    ctx = statecache.cached(snap, ("goals", plan), lambda: _goals(snap, plan), scope="items")
+    return {**ctx, "plan": plan or "", "switcher": switcher(snap, plan, plans)}
 
 
-def _goals(snap) -> dict[str, Any]:
-    """The goals by domain with owners, indicators and serving measures (once per item state; read-only)."""
+def _goals(snap, plan: str | None) -> dict[str, Any]:
+    """The plan's goals by domain with owners, indicators and serving measures (once per item state; read-only)."""
     domains: dict[str, list] = {}
     for it in snap.items:
-        if it["kind"] != "goal":
+        if it["kind"] != "goal" or (plan and it["plan"] != plan):
             continue
         domains.setdefault(it["domain"] or "其他", []).append(
             {

@@ -50,7 +50,7 @@ def cmd_serve(args) -> int:
 
         # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
         wsgi = load_app(args.app)
-        _warm(wsgi)
+        warm_search(wsgi)
         serve(
             wsgi,
             host=args.host,
@@ -66,7 +66,7 @@ def cmd_serve(args) -> int:
 WARM_PATHS = ("/api/search?q=%E5%84%BF%E7%AB%A5", "/search?q=%E5%84%BF%E7%AB%A5")  # 儿童: the API and its page
 
 
-def _warm(app: Any, say: bool = True) -> None:
+def warm_search(app: Any, say: bool = True) -> None:
     """Load the search index and analyser, then answer a search through the app itself (routes, templates,
     per-process caches), so the first request after a restart is as fast as the rest."""
     from werkzeug.test import Client
@@ -88,7 +88,7 @@ def _warm(app: Any, say: bool = True) -> None:
 def _warm_worker(worker: Any) -> None:
     """Without preloading (KB_PRELOAD=0): warm each worker when it boots, in the background, so it accepts
     requests at once (a request arriving meanwhile waits only for what is still loading)."""
-    threading.Thread(target=_warm, args=(worker.wsgi,), name="search-warm-up", daemon=True).start()
+    threading.Thread(target=warm_search, args=(worker.wsgi,), name="search-warm-up", daemon=True).start()
 
 
 def _preload(arbiter: Any) -> None:
@@ -99,21 +99,38 @@ def _preload(arbiter: Any) -> None:
     app = arbiter.app.wsgi()  # kept by gunicorn: the workers forked below serve this very app object
     # In a thread of its own: the SQLite connections warming opens are per thread and close when it ends, so no
     # worker inherits a connection opened before the fork.
-    warm = threading.Thread(target=_warm, args=(app,), name="search-warm-up")
+    warm = threading.Thread(target=warm_search, args=(app,), name="search-warm-up")
     warm.start()
     warm.join()
     gc.collect()
     gc.freeze()
 
 
-def _settle(worker: Any) -> None:
-    """gunicorn's post_worker_init after a preload: answer the warm-up searches once more in the new worker before
-    it accepts a request. Everything is loaded already (this takes milliseconds); what it pays for is the
-    copy-on-write of the shared pages a search writes to (reference counts), which would otherwise fall on the
-    first request a worker serves and make it several times slower than the rest."""
-    settle = threading.Thread(target=_warm, args=(worker.wsgi, False), name="search-settle")
-    settle.start()
-    settle.join()
+def settle_worker(worker: Any) -> None:
+    """gunicorn's post_worker_init after a preload: answer the warm-up searches once more in the new worker, on
+    every thread of its request pool, before it accepts a request. Everything is loaded already (this takes
+    milliseconds); what it pays for is the copy-on-write of the shared pages a search writes to (reference counts)
+    and each thread's own SQLite connections, which would otherwise fall on the first requests a worker serves."""
+    pool = getattr(worker, "tpool", None)  # gthread: the executor exists before post_worker_init
+    threads = max(1, int(getattr(worker.cfg, "threads", 1) or 1))
+    if pool is None:
+        settle = threading.Thread(target=warm_search, args=(worker.wsgi, False), name="search-settle")
+        settle.start()
+        settle.join()
+        return
+    together = threading.Barrier(threads, timeout=30)  # all waiting at once: the pool starts every thread
+
+    def one() -> None:
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass  # fewer threads came up in time: those that did still warm
+        warm_search(worker.wsgi, False)
+
+    for done in [pool.submit(one) for _ in range(threads)]:
+        error = done.exception()
+        if error is not None:  # a warm-up that fails must not stop the worker; the request will say what is wrong
+            print(f"warm-up failed in pid {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
 
 
 def _pre_fork(arbiter: Any, worker: Any) -> None:
@@ -142,7 +159,7 @@ def _gunicorn(app: str, host: str, port: int, workers: int, threads: int) -> int
                 "accesslog": None,
                 "preload_app": False,  # the app is loaded in when_ready instead: after the bind, before forks
                 **(
-                    {"when_ready": _preload, "pre_fork": _pre_fork, "post_worker_init": _settle}
+                    {"when_ready": _preload, "pre_fork": _pre_fork, "post_worker_init": settle_worker}
                     if os.environ.get("KB_PRELOAD", "1") != "0"
                     else {"post_worker_init": _warm_worker}
                 ),
