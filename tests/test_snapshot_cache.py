@@ -208,6 +208,7 @@ def test_reviewed_items_filter_as_the_store_does(mon_kb, filters, expect):
     assert all(expect(it) for it in got) and (want or filters.get("plan"))
 
 
+@pytest.mark.sqlite_only  # damages the reviews.sqlite file itself
 def test_exports_refuse_an_unreadable_reviews_database(mon_kb):
     """Pages serve unreviewed tags with a banner; a file written then would pass for the reviewed state."""
     from kb import paths
@@ -222,6 +223,7 @@ def test_exports_refuse_an_unreadable_reviews_database(mon_kb):
         reviewed_items()
 
 
+@pytest.mark.sqlite_only  # another data dir is another SQLite store; on PostgreSQL the URL names the store
 def test_two_data_dirs_at_the_same_audit_id_share_no_cached_graph_or_search(built_kb, tmp_path, monkeypatch):
     """Two durable DBs over one build reach audit id 1 with different changes; neither sees the other's."""
     from kb_helpers import data_dir_over
