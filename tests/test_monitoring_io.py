@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from kb.cli import main
 from kb.monitoring import observations as obsdb
+from kb.monitoring import values as mvalues
 from kb.monitoring import workbook as mio
 
 
@@ -136,7 +137,7 @@ def test_not_an_xlsx(mon_kb, data):
 
 def test_crashed_import_changes_nothing(mon_kb, monkeypatch):
     index, _ = _state()
-    obsdb.write([obsdb.make_entry(index[MORT], 2020, "7")], "张三", index)
+    obsdb.write([mvalues.make_entry(index[MORT], 2020, "7")], "张三", index)
     wb = load_workbook(io.BytesIO(mio.template(index, obsdb.load(index)[0])))
     for y, v in ((2020, 6.9), (2021, 6.5), (2022, 6.2)):
         _cell(wb[mio.SHEET], MORT, y).value = v
@@ -163,7 +164,9 @@ def test_reports_xlsx_and_docx(mon_kb):
     from kb.monitoring.report import report_docx, report_xlsx
 
     index, _ = _state()
-    obsdb.write([obsdb.make_entry(index[MORT], y, v) for y, v in ((2020, 8), (2021, 7.9), (2022, 7.8))], "张三", index)
+    obsdb.write(
+        [mvalues.make_entry(index[MORT], y, v) for y, v in ((2020, 8), (2021, 7.9), (2022, 7.8))], "张三", index
+    )
     index, _ = _state()
     rows = mon.select(mon.overview(index, obsdb.load(index)[0]), domain="health")
     ws = load_workbook(io.BytesIO(report_xlsx(rows, "监测评估报告")))["监测评估报告"]

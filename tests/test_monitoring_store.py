@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from kb.monitoring import observations as obsdb
+from kb.monitoring import values as mvalues
 from kb.store.durable import durable_connection
 
 PLAN = "demo-2021-2025"
@@ -88,9 +89,9 @@ def test_make_entry(index, key, year, raw, opts, expected):
     ind = index[f"{PLAN}:health-g{key}"]
     if isinstance(expected, str):
         with pytest.raises(obsdb.ObservationError, match=expected):
-            obsdb.make_entry(ind, year, raw, **opts)
+            mvalues.make_entry(ind, year, raw, **opts)
     else:
-        e = obsdb.make_entry(ind, year, raw, **opts)
+        e = mvalues.make_entry(ind, year, raw, **opts)
         assert (e.value, e.unit) == pytest.approx(expected) if isinstance(expected[0], float) else expected
         assert e.unit == expected[1]
         assert ("换算" in e.note) == bool(opts.get("convert") and "%" in str(raw))
@@ -98,9 +99,9 @@ def test_make_entry(index, key, year, raw, opts, expected):
 
 def test_write_history_and_audit(index):
     ind = index[f"{PLAN}:health-g1.i1"]
-    c1 = obsdb.write([obsdb.make_entry(ind, 2021, "6.2", source="统计年报")], "张三", index)
-    c2 = obsdb.write([obsdb.make_entry(ind, 2021, "5.9")], "李四", index)
-    c3 = obsdb.write([obsdb.make_entry(ind, 2021, "5.9")], "李四", index)
+    c1 = obsdb.write([mvalues.make_entry(ind, 2021, "6.2", source="统计年报")], "张三", index)
+    c2 = obsdb.write([mvalues.make_entry(ind, 2021, "5.9")], "李四", index)
+    c3 = obsdb.write([mvalues.make_entry(ind, 2021, "5.9")], "李四", index)
     c4 = obsdb.write([obsdb.Entry(ind["id"], 2021, None)], "王五", index)
     assert (c1["set"], c2["change"], c3["unchanged"], c4["clear"]) == (1, 1, 1, 1)
     assert _rows() == []
@@ -138,7 +139,7 @@ def test_write_refuses(index, by, entries, error):
 
 def test_crash_midway_changes_nothing(index, monkeypatch):
     ind = index[f"{PLAN}:health-g1.i1"]
-    obsdb.write([obsdb.make_entry(ind, 2020, "7")], "张三", index)
+    obsdb.write([mvalues.make_entry(ind, 2020, "7")], "张三", index)
     before = _rows()
     calls = {"n": 0}
     real = obsdb._apply
@@ -150,7 +151,7 @@ def test_crash_midway_changes_nothing(index, monkeypatch):
         return real(*args, **kw)
 
     monkeypatch.setattr(obsdb, "_apply", crash)
-    es = [obsdb.make_entry(ind, y, v) for y, v in ((2020, "6.9"), (2021, "6.5"), (2022, "6.1"))]
+    es = [mvalues.make_entry(ind, y, v) for y, v in ((2020, "6.9"), (2021, "6.5"), (2022, "6.1"))]
     with pytest.raises(RuntimeError):
         obsdb.write(es, "李四", index)
     assert _rows() == before
@@ -159,7 +160,7 @@ def test_crash_midway_changes_nothing(index, monkeypatch):
 
 def test_rebuild_renumbering_reanchors_and_keeps_orphans(index):
     a, b = index[f"{PLAN}:health-g1.i1"], index[f"{PLAN}:health-g1.i2"]
-    obsdb.write([obsdb.make_entry(a, 2021, "6"), obsdb.make_entry(b, 2021, "4.8")], "张三", index)
+    obsdb.write([mvalues.make_entry(a, 2021, "6"), mvalues.make_entry(b, 2021, "4.8")], "张三", index)
     # the rebuild swapped i1/i2 and dropped 龋患率's neighbour: names + fingerprint find the rows again
     swapped = {k: dict(v) for k, v in index.items()}
     swapped[a["id"]] = {**b, "id": a["id"]}
@@ -172,7 +173,7 @@ def test_rebuild_renumbering_reanchors_and_keeps_orphans(index):
     assert res["reanchored"] == 2
     assert {(r["indicator"], r["value"]) for r in _rows()} == {(b["id"], 6), (a["id"], 4.8)}
     # an indicator that vanished leaves an orphan that is reported, not deleted
-    obsdb.write([obsdb.make_entry(index[f"{PLAN}:health-g2.i1"], 2021, "91")], "张三", index)
+    obsdb.write([mvalues.make_entry(index[f"{PLAN}:health-g2.i1"], 2021, "91")], "张三", index)
     gone = {k: v for k, v in index.items() if k != f"{PLAN}:health-g2.i1"}
     _anchored, orphans = obsdb.load(gone)
     assert [(o["indicator_name"], o["value"]) for o in orphans] == [("儿童系统管理率", 91)]

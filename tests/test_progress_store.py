@@ -282,13 +282,14 @@ M7 = f"{PLAN}:health-m7"  # 6个月内婴儿纯母乳喂养率 ≥ 50% by 2025 (
 )
 def test_indicator_lights(users, obs, codes):
     from kb.monitoring import observations as obsdb
+    from kb.monitoring import values as mvalues
     from kb.progress.board import Board
     from kb.progress.scope import indicator_index, scope
     from kb.reviews.audit import read
 
     index = indicator_index(scope())
     ind = f"{M7}.i1"
-    obsdb.write([obsdb.make_entry(index[ind], y, v) for y, v in obs.items()], "office", index)
+    obsdb.write([mvalues.make_entry(index[ind], y, v) for y, v in obs.items()], "office", index)
     light = read(
         lambda conn: Board(conn, scope(), period="2024", today=date(2024, 3, 1)).light(scope().by_id[M7], HEALTH)
     )

@@ -103,6 +103,7 @@ def _kill_build(data: Path, rng: random.Random, mode: str) -> int:
 def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
     from kb import reviews
     from kb.monitoring import observations as obsdb
+    from kb.monitoring import values as mvalues
 
     _run_build(kb_data)
     reviews.reject_assignment("health-m4", "市红十字会", "amy", "无关")
@@ -113,8 +114,11 @@ def test_killed_builds_keep_kb_index_reviews_and_audit(kb_data, capsys):
     ind = next(iter(index.values()))
     obsdb.write(
         [
-            obsdb.make_entry(
-                ind, obsdb.years_of(ind)[-1], ind["value"] if ind.get("value") is not None else 1, unit=ind.get("unit")
+            mvalues.make_entry(
+                ind,
+                mvalues.years_of(ind)[-1],
+                ind["value"] if ind.get("value") is not None else 1,
+                unit=ind.get("unit"),
             )
         ],
         "amy",
@@ -185,6 +189,7 @@ def _filled_template() -> tuple[bytes, int]:
     from openpyxl import load_workbook
 
     from kb.monitoring import observations as obsdb
+    from kb.monitoring import values as mvalues
     from kb.monitoring import workbook as mio
 
     index = obsdb.indicator_index()
@@ -196,10 +201,10 @@ def _filled_template() -> tuple[bytes, int]:
         ind = index.get(row[0].value)
         if ind is None or ind.get("value") is None:
             continue
-        for year in obsdb.years_of(ind):
+        for year in mvalues.years_of(ind):
             value = float(ind["value"])
             try:
-                obsdb.make_entry(ind, year, value, unit=ind.get("unit"))
+                mvalues.make_entry(ind, year, value, unit=ind.get("unit"))
             except obsdb.ObservationError:
                 continue
             row[head.index(str(year))].value = value

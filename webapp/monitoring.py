@@ -15,6 +15,7 @@ from kb.errors import KBError
 from kb.lookup import resolve_id
 from kb.monitoring import observations as obsdb
 from kb.monitoring import pace as pc
+from kb.monitoring import values as mvalues
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from kb.monitoring.workbook import ImportRejected, import_file, template
 from kb.reviews import statecache
@@ -232,7 +233,7 @@ def indicator_page(ind_id: str) -> dict[str, Any]:
         "title": f"监测评估 · {row['name']}",
         "indicator": row,
         "history": obsdb.history(row["id"]),
-        "form_years": obsdb.years_of(r["indicator"]),
+        "form_years": mvalues.years_of(r["indicator"]),
         "rules": rule_notes(),
     }
 
@@ -279,7 +280,7 @@ def enter_value(ind_id: str):
         if not request.is_json and not str(value or "").strip() and not f.get("clear"):
             # An empty box submitted by Enter must not delete the year's value; clearing is explicit.
             raise obsdb.ObservationError("请填写数值(要删除该年度数值,请在指标页使用“删除”)")
-        entry = obsdb.make_entry(
+        entry = mvalues.make_entry(
             ind,
             str(f.get("year", "")),
             "" if value is None else str(value),

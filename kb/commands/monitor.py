@@ -94,7 +94,8 @@ def _write(entries, by: str, index) -> dict:
 
 
 def cmd_set(args) -> int:
-    from kb.monitoring.observations import ObservationError, load, make_entry
+    from kb.monitoring.observations import load
+    from kb.monitoring.values import ObservationError, make_entry
 
     index = _index()
     ind = index[resolve_id(index, args.id)]

@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 from kb import monitoring as mon
 from kb.exports.safety import WorkbookRefused, new_workbook, open_xlsx, write_cell, write_cells
 from kb.monitoring import observations as obsdb
+from kb.monitoring import values as mvalues
 
 SHEET = "监测数据"
 META_SHEET = "_meta"
@@ -57,7 +58,7 @@ def col_letter(idx: int) -> str:
 
 def template_years(index: dict[str, dict[str, Any]]) -> list[int]:
     """Every year any indicator can be observed in (one column each)."""
-    return sorted({y for ind in index.values() for y in obsdb.years_of(ind)})
+    return sorted({y for ind in index.values() for y in mvalues.years_of(ind)})
 
 
 def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dict]]) -> bytes:
@@ -89,7 +90,7 @@ def template(index: dict[str, dict[str, Any]], anchored: dict[str, dict[int, dic
             ],
             fixed,
         )
-        own_years = set(obsdb.years_of(ind))
+        own_years = set(mvalues.years_of(ind))
         for c, y in enumerate(years, start=len(FIXED)):
             if y not in own_years:
                 ws.write_blank(r, c, None, closed)
@@ -243,14 +244,14 @@ def _cell_entry(ind: dict[str, Any], year: int, cellobj, source: str, known: str
     """One non-empty year cell → Entry; a cell formatted as percent (0.95 shown as 95%) counts as 95%."""
     v = cellobj.value
     if isinstance(v, str) and v.strip() in CLEAR_WORDS:
-        if year not in obsdb.years_of(ind):
+        if year not in mvalues.years_of(ind):
             raise obsdb.ObservationError("该年度不在此指标的监测期内")
         return obsdb.Entry(ind["id"], year, None, source=source)
     if isinstance(v, datetime):
         raise obsdb.ObservationError(f"单元格是日期“{v:%Y-%m-%d}”,应为数值")
     if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (cellobj.number_format or ""):
         v = f"{v * 100:.10g}%"
-    return obsdb.make_entry(ind, year, v, source=source, known_unit=known)
+    return mvalues.make_entry(ind, year, v, source=source, known_unit=known)
 
 
 def import_file(data: bytes | BinaryIO, by: str, index: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:

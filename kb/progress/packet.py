@@ -15,6 +15,7 @@ from typing import Any
 
 from kb.exports.safety import WorkbookRefused, check_xlsx, new_workbook, xml_clean
 from kb.monitoring import observations as obsdb
+from kb.monitoring import values as mvalues
 from kb.monitoring.workbook import CellError, ImportRejected, col_letter
 from kb.progress import Conflict, ProgressError, rules, status_code, status_label, store
 from kb.progress.board import Board
@@ -254,7 +255,7 @@ def read(data: bytes, board: Board, department: str, conn: sqlite3.Connection) -
             errors.append(CellError(r, f"{IND_SHEET} A", f"指标“{ind_id}”不属于条目 {item_id}"))
             continue
         try:
-            e = obsdb.make_entry(board.index[ind_id], board.period.year, raw)
+            e = mvalues.make_entry(board.index[ind_id], board.period.year, raw)
         except obsdb.ObservationError as exc:
             errors.append(CellError(r, where, str(exc)))
             continue

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.monitoring import observations as obsdb
+from kb.monitoring import values as mvalues
 from kb.progress import Conflict, Forbidden, ProgressError, rules, status_code
 from kb.progress.periods import Period
 from kb.reviews.audit import append_entry, now
@@ -74,7 +75,7 @@ def indicator_entries(
         if ind_id not in own or ind_id not in index:
             raise ProgressError(f"指标“{ind_id}”不属于条目 {item['id']}")
         try:
-            entry = obsdb.make_entry(index[ind_id], period.year, raw_value)
+            entry = mvalues.make_entry(index[ind_id], period.year, raw_value)
         except obsdb.ObservationError as exc:
             raise ProgressError(f"指标“{index[ind_id]['name']}”: {exc}") from None
         out[ind_id] = {"value": entry.value, "unit": entry.unit}
