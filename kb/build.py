@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 from kb import build_cache, paths
 from kb.errors import BuildBusy
 from kb.store.db import connect
+from kb.store.write import SCHEMA, SCHEMA_VERSION, fingerprint, write_departments, write_kb
 
 if TYPE_CHECKING:
     from nlp.model import Plan
 
-SCHEMA = Path(__file__).parent / "store" / "schema.sql"
-SCHEMA_VERSION = "2"  # 2: indicators.baseline_year
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "assemble_kb", "build", "fingerprint", "write_kb"]  # write_kb & co. live in
+# kb.store.write (the per-plan analysis key covers that module, not this one); kept importable from here
+
 KEEP_BUILDS = 2
 MANIFEST = "build.json"  # the plans and code a build was made from (an unchanged rebuild keeps it)
 
@@ -44,30 +46,6 @@ def plan_files() -> list[Path]:
     return [paths.DEFAULT_PLAN, *added_files()]
 
 
-def fingerprint(text: str) -> str:
-    """Content fingerprint of an item's text, whitespace-insensitive."""
-    return hashlib.sha1("".join(text.split()).encode()).hexdigest()[:16]
-
-
-def write_kb(db_path: Path, plans: list[Plan], departments: bool = True) -> None:
-    """Write plans and everything derived from them into a new SQLite file (a plan's cache entry: no registry)."""
-    conn = connect(db_path)
-    conn.execute("PRAGMA journal_mode = DELETE")  # a single file, so the swap moves everything
-    conn.executescript(SCHEMA.read_text(encoding="utf-8"))
-    with conn:
-        conn.execute("PRAGMA defer_foreign_keys = ON")  # links may point at goals written later
-        conn.executemany(
-            "INSERT INTO meta VALUES (?, ?)",
-            [("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))],
-        )
-        for pos, plan in enumerate(plans):
-            _write_plan(conn, plan, pos)
-        if departments:
-            _write_departments(conn)
-    conn.execute("PRAGMA optimize")
-    conn.close()
-
-
 # Per-plan tables of a cache entry, parents first; INSERT OR IGNORE where write_kb ignores duplicates too.
 PLAN_TABLES = ("plans", "headings", "items", "clauses", "repairs", "assignments", "item_review", "indicators", "links")
 IGNORING = ("repairs", "links")
@@ -83,7 +61,7 @@ def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
             "INSERT INTO meta VALUES (?, ?)",
             [("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))],
         )
-        _write_departments(conn)
+        write_departments(conn)
     for pos, frag in enumerate(fragments):
         conn.execute("ATTACH DATABASE ? AS frag", (f"file:{frag}?mode=ro",))
         with conn:
@@ -93,132 +71,6 @@ def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
         conn.execute("DETACH DATABASE frag")
     conn.execute("PRAGMA optimize")
     conn.close()
-
-
-def _write_plan(conn, plan: Plan, pos: int) -> None:
-    conn.execute(
-        "INSERT INTO plans VALUES (?,?,?,?,?,?,?,?)",
-        (
-            plan.id,
-            plan.title,
-            plan.raw_text,
-            plan.text,
-            json.dumps(plan.meta, ensure_ascii=False),
-            plan.encoding,
-            json.dumps(plan.warnings, ensure_ascii=False),
-            pos,
-        ),
-    )
-    conn.executemany(
-        "INSERT INTO headings VALUES (?,?,?,?,?,?,?)",
-        [(plan.id, i, h.level, h.kind, h.text, h.raw_text, h.line) for i, h in enumerate(plan.headings)],
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO repairs VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [
-            (r.id, plan.id, r.start, r.end, r.before, r.after, r.rule, r.kind, r.confidence, int(r.applied))
-            for r in plan.repairs
-        ],
-    )
-    for it in plan.items:
-        conn.execute(
-            "INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                it.id,
-                plan.id,
-                it.kind,
-                it.domain,
-                it.domain_code,
-                it.number,
-                it.title,
-                it.text,
-                it.raw_text,
-                it.line,
-                it.raw_start,
-                it.raw_end,
-                it.section,
-                it.block,
-                it.position,
-                fingerprint(it.text),
-                json.dumps(it.target_groups, ensure_ascii=False),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO clauses VALUES (?,?,?,?,?,?,?)",
-            [(c.id, it.id, c.index, c.text, c.raw_text, c.start, c.end) for c in it.clauses],
-        )
-        rows: list[tuple[str, str | None, Any]] = [(it.id, None, a) for a in it.departments]
-        rows += [(it.id, c.id, a) for c in it.clauses for a in c.departments]
-        conn.executemany(
-            "INSERT INTO assignments VALUES (?,?,?,?,?,?,?,?)",
-            [
-                (
-                    item,
-                    clause,
-                    a.name,
-                    a.role,
-                    a.source,
-                    a.confidence,
-                    json.dumps([e.__dict__ for e in a.evidence], ensure_ascii=False),
-                    rank,
-                )
-                for rank, (item, clause, a) in enumerate(rows)
-            ],
-        )
-        conn.execute(
-            "INSERT INTO item_review VALUES (?,?,?)",
-            (
-                it.id,
-                int(it.needs_review),
-                json.dumps(
-                    [
-                        {"name": c.name, "score": c.score, "evidence": [e.__dict__ for e in c.evidence]}
-                        for c in it.candidates
-                    ],
-                    ensure_ascii=False,
-                ),
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    ind.id or f"{it.id}.i{n}",
-                    it.id,
-                    ind.name,
-                    ind.comparator,
-                    ind.value,
-                    ind.value_max,
-                    ind.unit,
-                    ind.per,
-                    ind.scope,
-                    ind.year,
-                    ind.baseline,
-                    ind.raw,
-                    ind.span[0],
-                    ind.span[1],
-                    n,
-                    ind.baseline_year,
-                )
-                for n, ind in enumerate(it.indicators, 1)
-            ],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO links VALUES (?,?,?,?,?,?)",
-            [(it.id, ln.goal, ln.score, ln.why, int(ln.cross_domain), rank) for rank, ln in enumerate(it.serves)],
-        )
-
-
-def _write_departments(conn) -> None:
-    from nlp.registry import departments
-
-    conn.executemany(
-        "INSERT OR REPLACE INTO departments VALUES (?,?,?,?)",
-        [
-            (d.canonical, d.full, d.category, json.dumps(sorted(set(d.names) - {d.canonical}), ensure_ascii=False))
-            for d in departments()
-        ],
-    )
 
 
 def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
@@ -237,7 +89,7 @@ def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, 
     """Learned factors and, per plan file in plan-id order, (plan id, file, cache key)."""
     from kb.reviews.overlay import review_rows
 
-    factors = _factors()
+    factors = build_factors()
     repairs: dict[str, list[dict]] = {}
     for r in review_rows(("repair",)):
         repairs.setdefault(r["plan"], []).append(r)
@@ -248,7 +100,7 @@ def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, 
     return factors, sorted(plans, key=lambda p: p[0])
 
 
-def _factors() -> dict[str, float]:
+def build_factors() -> dict[str, float]:
     """The factors learned from reviews of the live build (kb.reviews.learning), remembered per (live build,
     assignment reviews) in the cache: computing them reads the whole reviewed build, and they decide every key."""
     from kb.reviews.learning import learned_factors
@@ -286,8 +138,23 @@ def _live_manifest() -> dict[str, Any] | None:
         return None
 
 
-def _analyse(missing: list[tuple[str, Path, str]], factors: dict[str, float], say, procs: int | None) -> None:
-    """Fill the cache entries of the plans that changed, in parallel processes when there are several."""
+def _analyse(
+    missing: list[tuple[str, Path, str]],
+    factors: dict[str, float],
+    say,
+    procs: int | None,
+    prepared: dict[Path, Plan] | None = None,
+) -> None:
+    """Fill the cache entries of the plans that changed, in parallel processes when there are several; a plan
+    analysed already in this process (prepared: `kb add`'s parse report) is written from that analysis."""
+    prepared = prepared or {}
+    for _pid, f, key in missing:
+        if f in prepared:
+            say(f"写入 {f.name}")
+            build_cache.fill(key, f, factors, prepared[f])
+    missing = [m for m in missing if m[1] not in prepared]
+    if not missing:
+        return
     procs = max(1, min(procs or os.cpu_count() or 1, len(missing)))
     if procs == 1:
         for _pid, f, key in missing:
@@ -309,11 +176,17 @@ def _analyse(missing: list[tuple[str, Path, str]], factors: dict[str, float], sa
             say(f"已分析 {n}/{len(missing)}: {jobs[job].name}")
 
 
-def build(progress: Callable[[str], None] | None = None, force: bool = False, procs: int | None = None) -> Path:
+def build(
+    progress: Callable[[str], None] | None = None,
+    force: bool = False,
+    procs: int | None = None,
+    prepared: dict[Path, Plan] | None = None,
+) -> Path:
     """Build every plan into a new folder and make it live; the old build serves until the swap.
 
     Plans whose inputs did not change come from the per-plan cache (kb.build_cache); when nothing changed at
-    all the live build stays (force: analyse every plan again and write a new build anyway).
+    all the live build stays (force: analyse every plan again and write a new build anyway). prepared: plan files
+    analysed already in this process by kb.build_cache.analyse (kb.ingest.publish), not analysed again.
     """
     say = progress or (lambda _m: None)
     with build_lock():
@@ -328,7 +201,7 @@ def build(progress: Callable[[str], None] | None = None, force: bool = False, pr
         from kb.search.writer import assemble_index
 
         missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
-        _analyse(missing, factors, say, procs)
+        _analyse(missing, factors, say, procs, prepared)
         entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         folder = paths.builds_dir() / f".tmp-{stamp}"

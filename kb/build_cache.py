@@ -2,9 +2,12 @@
 data/cache/plans/<key>/ so a build analyses and indexes only the plans whose inputs changed.
 
 The key hashes everything the per-plan result depends on: the plan file's bytes and its metadata file, the code and
-data of the analysis and of the per-plan writers (every file of nlp/ and kb/, so no code change can serve a stale
-entry), the factors learned from reviews and the plan's repair reviews. An entry is written aside and renamed into
-place whole, so a killed build leaves at most a stray temporary folder, which the next build removes.
+data a fill reads (ANALYSIS: nlp/ and the kb modules the analysis, the row writer and the segment writer load —
+tests/test_build_cache.py checks that list against every module and file a real fill opens), the factors learned
+from reviews and the plan's repair reviews. Code that only assembles, serves or exports (kb/build.py, kb/serving,
+kb/commands, webapp/ …) is not in the key: a change there re-assembles a build from the cached entries (the
+build's manifest hashes all of nlp/ and kb/) without analysing a plan again. An entry is written aside and renamed
+into place whole, so a killed build leaves at most a stray temporary folder, which the next build removes.
 """
 
 from __future__ import annotations
@@ -15,23 +18,62 @@ import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kb import paths
 
-ROOTS = ("nlp", "kb")  # the packages whose code and data make a plan's rows and segment
+if TYPE_CHECKING:
+    from nlp.model import Plan
+
+ROOTS = ("nlp", "kb")  # every package a build is made by (the build manifest: re-assemble when any changes)
+# What a cache fill reads (folders whole): the analysis, the row writer, the segment writer and what they import.
+ANALYSIS = (
+    "nlp",
+    "kb/__init__.py",
+    "kb/build_cache.py",
+    "kb/departments.py",
+    "kb/duties.py",
+    "kb/errors.py",
+    "kb/labels.py",
+    "kb/lookup.py",
+    "kb/paths.py",
+    "kb/reviews",
+    "kb/search",
+    "kb/store",
+)
 FRAGMENT, SEGMENT = "kb.sqlite", "index"
+
+
+def source_files(parts: tuple[str, ...], repo: Path | None = None) -> list[Path]:
+    """The source and data files of these repo paths (folders whole), in a stable order."""
+    repo = repo or paths.REPO
+    out: list[Path] = []
+    for part in parts:
+        base = repo / part
+        found = sorted(base.rglob("*")) if base.is_dir() else [base]
+        out += [f for f in found if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo")]
+    return out
+
+
+def files_hash(parts: tuple[str, ...], repo: Path | None = None) -> str:
+    """Hash of the names and bytes of source_files(parts)."""
+    repo = repo or paths.REPO
+    h = hashlib.sha256()
+    for f in source_files(parts, repo):
+        h.update(str(f.relative_to(repo)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of every source and data file of nlp/ and kb/ (read once per process)."""
-    h = hashlib.sha256()
-    for root in ROOTS:
-        base = paths.REPO / root
-        for f in sorted(base.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
-                h.update(str(f.relative_to(paths.REPO)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    """Hash of every source and data file of nlp/ and kb/ (read once per process): what a build is made by."""
+    return files_hash(ROOTS)
+
+
+@lru_cache(maxsize=1)
+def analysis_version() -> str:
+    """Hash of the code and data a cache fill reads (ANALYSIS; once per process): what a plan's entry is made by."""
+    return files_hash(ANALYSIS)
 
 
 def plan_id(path: Path) -> str:
@@ -44,7 +86,7 @@ def plan_id(path: Path) -> str:
 def plan_key(path: Path, factors: dict[str, float], repair_rows: list[dict]) -> str:
     """The cache key of one plan file as the next build would analyse it."""
     h = hashlib.sha256()
-    h.update(code_version().encode())
+    h.update(analysis_version().encode())
     h.update(path.name.encode() + b"\0" + path.read_bytes())
     meta = path.with_suffix(".json")
     h.update(b"\0meta\0" + (meta.read_bytes() if meta.exists() else b""))
@@ -65,16 +107,23 @@ def entry(key: str) -> Path | None:
     return d if (d / FRAGMENT).exists() and (d / SEGMENT).is_dir() else None
 
 
-def fill(key: str, path: Path, factors: dict[str, float]) -> Path:
-    """Analyse one plan file and write its cache entry (rows + segment) aside, then rename it into place."""
-    from kb.build import write_kb
+def analyse(path: Path, factors: dict[str, float], meta: dict[str, Any] | None = None) -> Plan:
+    """One plan file analysed as a build analyses it: with the learned factors and its repair reviews."""
     from kb.reviews.overlay import repair_decisions
-    from kb.search.writer import build_index
     from nlp.departments import set_rule_factors
     from nlp.pipeline import analyse_file
 
     set_rule_factors(factors)
-    plan = analyse_file(path, repair_review=repair_decisions)
+    return analyse_file(path, meta, repair_review=repair_decisions)
+
+
+def fill(key: str, path: Path, factors: dict[str, float], plan: Plan | None = None) -> Path:
+    """Analyse one plan file (or take its analysis, made by analyse() in this process: `kb add` analysed it for the
+    parse report) and write its cache entry (rows + segment) aside, then rename it into place."""
+    from kb.search.writer import build_index
+    from kb.store.write import write_kb
+
+    plan = plan or analyse(path, factors)
     tmp = cache_dir() / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()

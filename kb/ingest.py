@@ -42,8 +42,11 @@ def added_files() -> list[Path]:
 
 
 def prepare(src: Path, slug: str | None = None, title: str | None = None, level: str | None = None) -> Plan:
-    """Analyse a plan file as it would be published; raises PlanFormatError or IngestError, writes nothing."""
-    from nlp.pipeline import analyse_file, load_meta
+    """Analyse a plan file as it would be published (the build's learned factors and repair reviews); raises
+    PlanFormatError or IngestError, writes nothing. publish() builds from this very analysis."""
+    from kb.build import build_factors
+    from kb.build_cache import analyse
+    from nlp.pipeline import load_meta
 
     slug = slug or slug_for(src.name)
     if not re.fullmatch(r"[\w-]{1,80}", slug):
@@ -55,14 +58,16 @@ def prepare(src: Path, slug: str | None = None, title: str | None = None, level:
     if title:
         meta["title"] = title
     meta["level"] = level or meta.get("level") or level_of(meta.get("title") or src.stem)
-    plan = analyse_file(src, meta)
+    plan = analyse(src, build_factors(), meta)
     plan.meta.setdefault("title", plan.title)
     return plan
 
 
 def publish(src: Path, plan: Plan) -> Path:
-    """Copy the file into the plans folder (its form's suffix) with its metadata, and rebuild; undo on failure."""
+    """Copy the file into the plans folder (its form's suffix) with its metadata, and rebuild from prepare()'s
+    analysis (the plan is not analysed a second time); undo on failure."""
     from kb.build import build
+    from nlp.pipeline import load_meta
 
     slug = plan.id
     form = plan.meta.get("form", "txt")
@@ -78,8 +83,12 @@ def publish(src: Path, plan: Plan) -> Path:
         p.unlink()
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(dest)
+    # The metadata as nlp.pipeline.analyse_file composes it when reading dest: the stored file's, then what reading
+    # derived; so the rows written from this analysis equal those of analysing the published file again.
+    derived: dict[str, Any] = {k: plan.meta[k] for k in ("reader_notes", "page", "form", "layout") if k in plan.meta}
+    plan.meta = {**load_meta(dest), **derived}
     try:
-        build()
+        build(prepared={dest: plan})
     except BaseException:
         # A build that fails with the new plan must not leave it behind to break every later build.
         for p in (dest, meta_path):

@@ -30,9 +30,10 @@ def analysed(monkeypatch):
     seen: list[str] = []
     real = build_cache.fill
 
-    def fill(key, path, factors):
-        seen.append(Path(path).stem)
-        return real(key, path, factors)
+    def fill(key, path, factors, plan=None):
+        if plan is None:  # given a plan, fill writes it without analysing
+            seen.append(Path(path).stem)
+        return real(key, path, factors, plan)
 
     monkeypatch.setattr(build_cache, "fill", fill)
     return seen
@@ -80,9 +81,100 @@ def test_a_new_analysis_version_misses_every_plan(kb_data, monkeypatch, analysed
     use_mini(monkeypatch, kb_data)
     first = build(procs=1)
     analysed.clear()
-    monkeypatch.setattr(build_cache, "code_version", lambda: "another analysis version")
+    monkeypatch.setattr(build_cache, "code_version", lambda: "other assembly code")  # kb/build.py, webapp …
     second = build(procs=1)
-    assert analysed == [SLUG] and second != first
+    assert analysed == [] and second != first  # re-assembled from the cache entries, nothing analysed
+    assert _rows(second / "kb.sqlite") == _rows(first / "kb.sqlite")
+    monkeypatch.setattr(build_cache, "analysis_version", lambda: "another analysis version")
+    third = build(procs=1)
+    assert analysed == [SLUG] and third != second
+
+
+# Probe run in a fresh interpreter: every repo file a real cache fill opens or imports (outside the plan itself).
+_FILL_PROBE = """
+import os, sys
+repo, data = sys.argv[1], sys.argv[2]
+seen = set()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        seen.add(os.path.abspath(os.fsdecode(args[0])))
+sys.addaudithook(hook)
+from kb import build_cache, paths
+paths.use_data_dir(data)
+build_cache.fill("probe", paths.DEFAULT_PLAN, {})
+seen |= {os.path.abspath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+for f in sorted(seen):
+    if f.startswith(repo + os.sep) and os.path.isfile(f):
+        print(os.path.relpath(f, repo))
+"""
+
+
+def test_the_analysis_key_covers_every_file_a_cache_fill_reads(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _FILL_PROBE, str(paths.REPO), str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=paths.REPO,
+    ).stdout.split()
+    covered = {str(f.relative_to(paths.REPO)) for f in build_cache.source_files(build_cache.ANALYSIS)}
+    read = [f for f in out if "__pycache__" not in f and not f.startswith((".venv", "corpus/", "plan_kb.egg-info"))]
+    assert "nlp/pipeline.py" in read and "kb/search/writer.py" in read and "kb/store/write.py" in read
+    assert [f for f in read if f not in covered] == []
+
+
+@pytest.mark.parametrize(
+    "changed, invalidates",
+    [
+        ("nlp/pipeline.py", True),
+        ("nlp/data/NEW.tsv", True),  # language data the analysis reads
+        ("kb/search/writer.py", True),  # the per-plan segment
+        ("kb/store/write.py", True),  # the per-plan rows
+        ("kb/store/schema.sql", True),
+        ("kb/build.py", False),  # assembly: re-assembled, not re-analysed
+        ("kb/serving/worker.py", False),
+        ("kb/commands/serve.py", False),
+        ("kb/exports/docx.py", False),
+        ("webapp/app.py", False),
+    ],
+)
+def test_analysis_code_changes_the_key_and_other_code_does_not(tmp_path, changed, invalidates):
+    import shutil
+
+    for part in ("nlp", "kb", "webapp"):
+        shutil.copytree(paths.REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    before = build_cache.files_hash(build_cache.ANALYSIS, tmp_path), build_cache.files_hash(build_cache.ROOTS, tmp_path)
+    target = tmp_path / changed
+    target.write_bytes((target.read_bytes() if target.exists() else b"") + b"\n# changed\n")
+    after = build_cache.files_hash(build_cache.ANALYSIS, tmp_path), build_cache.files_hash(build_cache.ROOTS, tmp_path)
+    assert (after[0] != before[0]) is invalidates
+    assert (after[1] != before[1]) is changed.startswith(("nlp/", "kb/"))  # the build manifest sees every change
+
+
+def test_kb_add_analyses_the_new_plan_once_and_writes_what_a_rebuild_would(kb_data, monkeypatch, tmp_path):
+    import nlp.pipeline
+    from kb.ingest import prepare, publish
+
+    use_mini(monkeypatch, kb_data)
+    build(procs=1)
+    src = tmp_path / "new-plan.txt"
+    src.write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    calls: list[str] = []
+    real = nlp.pipeline.analyse_file
+
+    def counting(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(nlp.pipeline, "analyse_file", counting)
+    plan = prepare(src, "new-plan", None, None)
+    live = (publish(src, plan), paths.current_build())[1]
+    assert calls == ["new-plan.txt"]  # the parse report's analysis is the one published
+    forced = build(procs=1, force=True)  # every plan analysed again from the published files
+    assert _rows(live / "kb.sqlite") == _rows(forced / "kb.sqlite")
 
 
 def test_metadata_and_repair_reviews_are_part_of_the_key(kb_data, monkeypatch):
