@@ -8,11 +8,10 @@ from typing import Any
 from flask import g, url_for
 
 from kb import departments
-from kb.duties import item_duties
 from kb.errors import Ambiguous, NotFound
 from kb.labels import KIND, KIND_SHORT
 from kb.lookup import resolve_id
-from kb.reviews import statecache
+from kb.reviews import dutyindex, statecache
 from kb.reviews.snapshot import Snapshot
 from kb.reviews.snapshot import current as current_snapshot
 from webapp.render import NotFoundWithHints
@@ -79,13 +78,8 @@ def resolve_item(snap: Snapshot, item_id: str) -> dict[str, Any]:
 
 
 def department_names(snap: Snapshot) -> frozenset[str]:
-    """Every department named on some item or clause, once per department state (kb.reviews.statecache)."""
-
-    def compute() -> frozenset[str]:
-        names = {d["name"] for it in snap.items for d in it["departments"]}
-        return frozenset(names | {d["name"] for it in snap.items for c in it["clauses"] for d in c["departments"]})
-
-    return statecache.cached(snap, "department_names", compute, scope="tags")
+    """Every department named on some item or clause (one with a duty somewhere): the duty index's names."""
+    return _duty_index(snap).names
 
 
 def resolve_department(snap: Snapshot, name: str) -> str:
@@ -102,19 +96,21 @@ def resolve_department(snap: Snapshot, name: str) -> str:
     raise NotFoundWithHints(departments.unknown_message(name), hints)
 
 
-def duty_index(snap: Snapshot) -> dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]]:
-    """Department → (item id, role, clause indexes, item-level tag) of every duty (kb.duties), in document order;
-    one pass over the items once per department state (kb.reviews.statecache), not one per department."""
+def _duty_index(snap: Snapshot) -> dutyindex.DutyIndex:
+    """kb.reviews.dutyindex over the snapshot, once per department state (kb.reviews.statecache): one pass per
+    build, then updated from the items a department or link review changed."""
+    return statecache.cached(
+        snap,
+        "duty_index",
+        lambda: dutyindex.build(snap.items),
+        scope="tags",
+        update=lambda old, changed: dutyindex.updated(old, snap.by_id, changed, snap.build.position),
+    )
 
-    def compute() -> dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]]:
-        out: dict[str, list[tuple[str, str, tuple[int, ...], dict[str, Any] | None]]] = {}
-        for it in snap.items:
-            for name, duty in item_duties(it).items():
-                clauses = tuple(sorted({c["index"] for c, _a in duty.clause_tags}))
-                out.setdefault(name, []).append((it["id"], duty.role, clauses, duty.tag))
-        return out
 
-    return statecache.cached(snap, "duty_index", compute, scope="tags")
+def duty_index(snap: Snapshot) -> dict[str, list[dutyindex.Duty]]:
+    """Department → (item id, role, clause indexes, item-level tag) of every duty (kb.duties), in document order."""
+    return _duty_index(snap).by_name
 
 
 def involvement_of(snap: Snapshot, name: str, plan: str | None = None) -> list[dict[str, Any]]:

@@ -116,10 +116,10 @@ def audit(
     """Audit entries, newest first."""
     if not _has_reviews():
         return []
-    from kb.reviews import audit_log
+    from kb.reviews.audit import audit_log, related_entries
 
     rows = audit_log(since=since, actor=actor, item=item, limit=limit)
-    by_id = {e["id"]: e for e in audit_log()}  # undo chains may reach outside the filtered rows
+    by_id = related_entries(rows)  # undo chains may reach outside the filtered rows: read those by id
     return [entry_view(e, by_id) for e in reversed(rows)]
 
 
@@ -127,9 +127,9 @@ def entry(audit_id: int) -> dict[str, Any] | None:
     """One audit entry as the pages show it (undoable / redoable now), or None."""
     if not _has_reviews():
         return None
-    from kb.reviews import audit_log
+    from kb.reviews.audit import related_entries
 
-    by_id = {e["id"]: e for e in audit_log()}
+    by_id = related_entries(ids=[audit_id]) if 0 < audit_id < 2**63 else {}
     return entry_view(by_id[audit_id], by_id) if audit_id in by_id else None
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from kb.store import engine
 from kb.store.durable import durable_connection, transaction
 
+_local = threading.local()
 EXPORT_FORMAT = "plan-kb-reviews"
 EXPORT_VERSION = 1
 KINDS = ("assignment", "link", "repair", "note")
@@ -119,13 +123,42 @@ def version() -> int:
     return read(lambda conn: conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
 
 
+def reader() -> tuple[tuple | None, sqlite3.Connection | None]:
+    """(identity, this thread's read connection) of the durable store, opened once per thread (opening one costs
+    a page more than its reads) and again when the file is replaced or another data dir is in use; (None, None)
+    before any review."""
+    key = engine.durable_identity()
+    if key is None:
+        return None, None
+    held = getattr(_local, "conn", None)
+    if held is None or held[0] != key:
+        if held is not None:
+            held[1].close()
+        _local.conn = None
+        _local.conn = held = (key, durable_connection(None if key[0] == "postgresql" else Path(key[0])))
+    return held
+
+
+def forget_reader() -> None:
+    """Drop this thread's read connection (after an error on it, or when tests swap data dirs)."""
+    _local.conn = None
+
+
 def read(fn: Callable[[sqlite3.Connection], Any]) -> Any:
-    """Run fn on a fresh durable connection without a write lock."""
-    conn = durable_connection()
+    """Run fn on this thread's durable read connection (autocommit: each statement reads the newest commit), or
+    on a fresh one that creates the store when there is none yet."""
+    _key, conn = reader()
+    if conn is None:
+        conn = durable_connection()
+        try:
+            return fn(conn)
+        finally:
+            conn.close()
     try:
         return fn(conn)
-    finally:
-        conn.close()
+    except sqlite3.Error:
+        forget_reader()
+        raise
 
 
 def _same(row: dict | None, snapshot: dict | None) -> bool:
@@ -190,26 +223,61 @@ def parse_since(text: str) -> str:
 def audit_log(
     since: str | None = None, actor: str | None = None, item: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    """Audit entries in time order, with before/after parsed and which later entry undid each."""
+    """Audit entries in time order, with before/after parsed and which later entry undid each. Only the selected
+    entries are read (by index: an item's history or the latest n cost the same with 10 or 10,000 entries)."""
     sql, args = "SELECT * FROM audit WHERE 1=1", list[Any]()
     if since:
         sql, args = sql + " AND at >= ?", [*args, parse_since(since)]
     if actor:
         sql, args = sql + " AND actor = ?", [*args, actor]
-    if item:
+    if item and ":" in item:  # a full id (plan:local) is stored as it is
+        sql, args = sql + " AND item = ?", [*args, item]
+    elif item:  # a short id: that local id in any plan
         sql, args = sql + " AND (item = ? OR item LIKE ?)", [*args, item, "%:" + item]
+    if limit:
+        sql, args = f"SELECT * FROM ({sql} ORDER BY at DESC, id DESC LIMIT ?) AS recent", [*args, limit]
+    return read(lambda conn: _entries(conn, [dict(r) for r in conn.execute(sql + " ORDER BY at, id", args)]))
 
-    def run(conn):
-        rows = [dict(r) for r in conn.execute(sql + " ORDER BY at, id", args)]
-        undone = {r["undoes"]: r["id"] for r in conn.execute("SELECT id, undoes FROM audit WHERE undoes IS NOT NULL")}
-        return rows, undone
 
-    rows, undone = read(run)
+def related_entries(entries: Iterable[dict[str, Any]] = (), ids: Iterable[int] = ()) -> dict[int, dict[str, Any]]:
+    """These entries (and those with these ids) with every entry their undo state and wording reach (the undo/恢复
+    chain through `undone_by`, the entry an undo took back), by id: what describing them needs, read by id instead
+    of the whole log."""
+    held = {e["id"]: e for e in entries}
+
+    def run(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
+        tried: set[int] = set()
+        new = list(held.values())
+        wanted = set(ids)
+        while True:
+            wanted |= {x for e in new for x in (e["undone_by"], e["undoes"]) if x is not None}
+            wanted -= held.keys() | tried
+            if not wanted:
+                return held
+            chunk = sorted(wanted)[:500]
+            tried.update(chunk)
+            rows = [
+                dict(r) for r in conn.execute(f"SELECT * FROM audit WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            ]
+            new = _entries(conn, rows)
+            held.update((e["id"], e) for e in new)
+
+    return read(run)
+
+
+def _entries(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit rows with before/after parsed and undone_by (the latest entry undoing each), read by index."""
+    undone: dict[int, int] = {}
+    ids = [r["id"] for r in rows]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = f"SELECT id, undoes FROM audit WHERE undoes IN ({','.join('?' * len(chunk))}) ORDER BY id"
+        undone.update((u, x) for x, u in conn.execute(q, chunk))
     for r in rows:
         r["before"] = json.loads(r["before"]) if r["before"] else None
         r["after"] = json.loads(r["after"]) if r["after"] else None
         r["undone_by"] = undone.get(r["id"])
-    return rows[-limit:] if limit else rows
+    return rows
 
 
 def export_reviews() -> dict[str, Any]:

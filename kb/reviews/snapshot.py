@@ -10,6 +10,7 @@ served with `degraded` saying why (the cause goes to the log).
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import sqlite3
@@ -17,14 +18,13 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kb import paths
 from kb.errors import KBError
 from kb.lookup import resolve_id
 from kb.reviews.anchoring import Universe, universe_from_conn
-from kb.store import engine
+from kb.reviews.audit import forget_reader, reader
 from kb.store.db import NoKnowledgeBase, connect
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,11 @@ class Build:
     base: dict[str, dict[str, Any]]
     plans: list[dict[str, Any]]
     universe: Universe
+
+    @functools.cached_property
+    def position(self) -> dict[str, int]:
+        """Item id → its place in document order (to keep incrementally updated lists in that order)."""
+        return {iid: n for n, iid in enumerate(self.order)}
 
 
 @dataclass
@@ -121,6 +126,7 @@ class _State:
         self.snapshot: Snapshot | None = None
         self.items_version = self.tags_version = self.log_from = 0
         self.tag_log: list[tuple[int, frozenset[str]]] = []
+        self.dept_items: set[str] = set()  # items with a department review row
         self.touched: set[str] = set()  # items placed since the last publish
         self.tag_items: set[str] = set()  # of those, the ones an assignment or link row moved on
 
@@ -145,6 +151,11 @@ class _State:
         self.touched |= touched
         if kind in ("assignment", "link") or (row or {}).get("kind") in ("assignment", "link"):
             self.tag_items |= touched
+        for iid in touched:
+            if any(self.rows[r]["kind"] == "assignment" for r in self.per_item[iid]):
+                self.dept_items.add(iid)
+            else:
+                self.dept_items.discard(iid)
         return touched
 
     def reapply(self, ids: set[str]) -> None:
@@ -183,17 +194,18 @@ class _State:
             if len(self.tag_log) > TAG_LOG:
                 self.log_from = self.tag_log.pop(0)[0]
             self.tags_version = version
-        if prev is None or self.tag_items:
+        if prev is None:
             serving: dict[str, list[str]] = {}
             for it in items:
                 for goal in it["serves"]:
                     serving.setdefault(goal, []).append(it["id"])
+        elif self.tag_items:
+            serving = _served(prev.serving, prev.by_id, by_id, self.tag_items, b.position)
         else:
             serving = prev.serving
         self.touched, self.tag_items = set(), set()
-        depts = frozenset(
-            i for i, rids in self.per_item.items() if any(self.rows[r]["kind"] == "assignment" for r in rids)
-        )
+        depts = prev.dept_reviewed if prev is not None and prev.dept_reviewed == self.dept_items else None
+        depts = depts if depts is not None else frozenset(self.dept_items)
         self.snapshot = Snapshot(
             b,
             version,
@@ -212,26 +224,29 @@ class _State:
         return self.snapshot
 
 
+def _served(
+    serving: dict[str, list[str]],
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    changed: set[str],
+    position: dict[str, int],
+) -> dict[str, list[str]]:
+    """Goal → measures serving it (document order) after the `changed` items' links moved: only the goals they
+    served before or serve now are redone; the other lists are the previous snapshot's."""
+    out = dict(serving)
+    for goal in {g for i in changed for it in (before[i], after[i]) for g in it["serves"]}:
+        kept = [m for m in serving.get(goal, []) if m not in changed]
+        ids = sorted(kept + [i for i in changed for g in after[i]["serves"] if g == goal], key=position.__getitem__)
+        if ids:
+            out[goal] = ids
+        else:
+            out.pop(goal, None)
+    return out
+
+
 _lock = threading.Lock()
 _state: _State | None = None
 _down: _State | None = None  # the build without reviews, while the durable database cannot be read
-_local = threading.local()
-
-
-def _durable() -> tuple[tuple | None, sqlite3.Connection | None]:
-    """(identity, this thread's connection) of the durable DB, re-opened when the file is replaced or another
-    data dir is in use; (None, None) before any review."""
-    key = engine.durable_identity()
-    if key is None:
-        return None, None
-    held = getattr(_local, "conn", None)
-    if held is None or held[0] != key:
-        from kb.store.durable import durable_connection
-
-        if held is not None:
-            held[1].close()
-        _local.conn = held = (key, durable_connection(None if key[0] == "postgresql" else Path(key[0])))
-    return held
 
 
 def _audit_version(conn: sqlite3.Connection | None) -> int:
@@ -273,7 +288,7 @@ def current() -> Snapshot:
     if key is None:
         raise NoKnowledgeBase("知识库尚未构建,请先运行 `python -m kb build` (no KB built yet)")
     try:
-        source, conn = _durable()
+        source, conn = reader()
         version = _audit_version(conn)
     except sqlite3.Error as exc:
         return _degraded(key, exc)
@@ -303,7 +318,7 @@ def _degraded(key: tuple, exc: Exception) -> Snapshot:
     """The build's own items, without reviews, when the durable database cannot be read."""
     global _state, _down
     log.error("reviews database unreadable, serving the knowledge base without reviews: %s", exc, exc_info=exc)
-    _local.conn = None
+    forget_reader()
     with _lock:
         state = _state if _state is not None and _state.build.key == key else _State(_load_build(key), None)
         _state = state
@@ -354,4 +369,4 @@ def reset() -> None:
     global _state, _down
     with _lock:
         _state = _down = None
-    _local.conn = None
+    forget_reader()

@@ -3,14 +3,14 @@
 The state is the snapshot's key (kb.reviews.snapshot.Snapshot.key): a value of scope "items" lives until any item
 changes (a build, a review, a note), one of scope "tags" until departments or links change (notes leave it).
 Progress and monitoring entries change neither. A value with an `update` function is brought up to date from the
-items a change touched instead of being computed again (the graph). Concurrent requests for a value being
-computed wait for it rather than computing it twice.
+items a change touched instead of being computed again (the graph, the duty index). Concurrent requests for a
+value being computed wait for it rather than computing it twice.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -22,6 +22,8 @@ MAX_VALUES = 512  # per process; parametrised values (a department, a plan) beyo
 _values: OrderedDict[Hashable, tuple[tuple, Any]] = OrderedDict()
 _guard = threading.Lock()
 _locks: dict[Hashable, threading.Lock] = {}
+computed: Counter[Hashable] = Counter()  # full computations per value name (tests: a write must not add one)
+updated: Counter[Hashable] = Counter()  # incremental updates per value name
 
 
 def cached(
@@ -49,8 +51,10 @@ def cached(
             changed = snap.tags_changed_since(held[0][1])
             if changed is not None and held[0][1] <= key[1]:
                 value = update(held[1], changed)
+                updated[name] += 1
         if value is None:
             value = compute()
+            computed[name] += 1
         with _guard:
             _values[name] = (key, value)
             _values.move_to_end(name)
@@ -65,3 +69,5 @@ def clear() -> None:
     with _guard:
         _values.clear()
         _locks.clear()
+        computed.clear()
+        updated.clear()
