@@ -9,9 +9,12 @@ cycling through search API calls, search result pages, item pages and their JSON
 of the same mix first gives the baseline; the report prints requests, errors, throughput and p50/p90/p99
 latency of both, and the ratio. Exit status 1 when any request failed (socket error or non-2xx/3xx).
 
-Two runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers write notes,
-department and link reviews (--write-mix) through the API (ratio: throughput with writers / without); and
-in-process search p50 with no reviews, then with --reviews reviews stored (ratio: with / without).
+Runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers write notes,
+department and link reviews (--write-mix) through the API flat out (--write-pause, 0.05 s: about 8 writes a second
+each, a stress figure) and at a reviewer's pace (--reviewer-pause, 5 s: read the item, decide), then item pages
+alone again (ratio: throughput with writers / the mean of the two runs without; the writers' accounts exist in all
+runs, so all serve the same site); and in-process search and item-page p50 with no reviews, then with --reviews
+reviews stored (ratio: with / without).
 """
 
 from __future__ import annotations
@@ -231,18 +234,52 @@ def search_p50(rounds: int = 5) -> float:
     return statistics.median(times)
 
 
+def item_page_p50(dirs: dict[str, Path], urls: list[str], rounds: int = 3) -> dict[str, float]:
+    """Median ms of in-process item pages (Flask test client) per data dir, measured alternately after a warm-up
+    pass in each (the first request after a switch loads that dir's reviews)."""
+    from webapp import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    times: dict[str, list[float]] = {name: [] for name in dirs}
+    for _ in range(rounds):
+        for name, d in dirs.items():
+            os.environ["KB_DATA_DIR"] = str(d)
+            for u in urls:
+                assert client.get(u).status_code == 200, u
+            for u in urls:
+                t = time.perf_counter()
+                client.get(u)
+                times[name].append((time.perf_counter() - t) * 1000)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def writer_accounts(n: int) -> None:
+    """The n reviewers' accounts (this makes the reviews database: both item-page runs see the same site)."""
+    from kb.store.users import add_user, get_user
+
+    for k in range(n):
+        if get_user(f"bench-writer-{k}") is None:
+            add_user(f"bench-writer-{k}", "bench-writer-password-42")
+
+
 def writers(
-    port: int, n: int, stop: threading.Event, items: list[str], goals: list[str], mix: list[str], counts: list[int]
+    port: int,
+    n: int,
+    stop: threading.Event,
+    items: list[str],
+    goals: list[str],
+    mix: list[str],
+    counts: list[int],
+    pause: float,
 ) -> list[threading.Thread]:
     """n reviewers signed in through the API, each writing on item after item until stop is set: notes,
     department reviews (add 市民政局 as 配合, later reject it) and link reviews (add a link, later remove it),
-    cycling through `mix`. A refused write (the item already had it) is counted apart, not fatal."""
-    from kb.store.users import add_user, get_user
+    cycling through `mix`, `pause` seconds after each write. A refused write (the item already had it) is counted
+    apart, not fatal."""
+    writer_accounts(n)
 
     def run(k: int) -> None:
         name = f"bench-writer-{k}"
-        if get_user(name) is None:
-            add_user(name, "bench-writer-password-42")
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
 
         def call(path: str, body: dict | None = None, token: str = "") -> dict:
@@ -274,7 +311,7 @@ def writers(
                     raise
                 refused[0] += 1
             i += 1
-            time.sleep(0.05)
+            stop.wait(pause)
 
     threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(n)]
     for t in threads:
@@ -295,6 +332,14 @@ def main() -> int:
     ap.add_argument("--writers", type=int, default=2, help="reviewers writing during the item-page run (0: skip)")
     ap.add_argument("--reviews", type=int, default=10_000, help="reviews stored for the search run (0: skip)")
     ap.add_argument("--write-mix", default="note,department,link", help="what the writers write, in turn")
+    ap.add_argument("--write-pause", type=float, default=0.05, help="seconds each writer waits between writes")
+    ap.add_argument(
+        "--reviewer-pause",
+        type=float,
+        default=5.0,
+        help="the same writers at a reviewer's pace (reading the item, then one decision): seconds between writes "
+        "(-1: skip)",
+    )
     args = ap.parse_args()
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
@@ -313,23 +358,31 @@ def main() -> int:
                     assert r.status == 200, p
             base = run_wrk(port, script, args.baseline, 1, 1) if args.baseline else None
             load = run_wrk(port, script, args.duration, args.connections, args.threads)
-            quiet = busy = None
-            counts = [0] * args.writers
+            quiet: list[dict] = []
+            busy: dict[str, dict] = {}
             if args.writers:
                 (Path(tmp) / "items").mkdir(exist_ok=True)
                 items_script = lua_script(item_urls(data), Path(tmp) / "items")
-                quiet = run_wrk(port, items_script, args.duration, args.connections, args.threads)
-                stop = threading.Event()
+                writer_accounts(args.writers)  # the same site (a reviews database) in every item-page run
                 from kb.store import KB
 
                 with KB() as kb:  # writes spread over the plan, as reviewers work (not piled on one page)
                     targets = [i["id"] for i in kb.items() if i["kind"] == "measure"]
                     goals = [i["id"] for i in kb.items() if i["kind"] == "goal"][::-1]
-                ws = writers(port, args.writers, stop, targets, goals, args.write_mix.split(","), counts)
-                busy = run_wrk(port, items_script, args.duration, args.connections, args.threads)
-                stop.set()
-                for t in ws:
-                    t.join(timeout=30)
+                paces = {"flat out": args.write_pause, "reviewer pace": args.reviewer_pause}
+                quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
+                for pace, pause in paces.items():
+                    if pause < 0:
+                        continue
+                    stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
+                    ws = writers(port, args.writers, stop, targets, goals, args.write_mix.split(","), counts, pause)
+                    busy[pace] = run_wrk(port, items_script, args.duration, args.connections, args.threads)
+                    stop.set()
+                    for t in ws:
+                        t.join(timeout=30)
+                    busy[pace] |= {"writes": sum(counts), "refused": refused[0], "pause": pause}
+                # again without writers: the machine's drift (other load) then weighs on both sides alike
+                quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
         finally:
             server.terminate()
             try:
@@ -351,6 +404,7 @@ def main() -> int:
                     os.environ["KB_DATA_DIR"] = str(dirs[name])
                     runs[name].append(search_p50(2))
             none, many = statistics.median(runs["none"]), statistics.median(runs["many"])
+            pages = item_page_p50(dirs, item_urls(data))
     print(
         f"load bench: gunicorn (kb serve) on 127.0.0.1, {len(paths)} URLs cycled "
         f"(search API, search pages, item pages, item JSON), os.cpu_count()={os.cpu_count()}"
@@ -364,19 +418,29 @@ def main() -> int:
             f"p99 ×{load['p99'] / base['p99']:.2f}"
         )
     if quiet and busy:
-        print(line("item pages", quiet))
-        print(line(f"item pages, {args.writers} writing", busy))
-        print(
-            f"reviewers wrote {sum(counts)} reviews ({args.write_mix}; {refused[0]} refused as already so) during "
-            "the run; item-page throughput with writers / without: "
-            f"{busy['rps'] / max(quiet['rps'], 1e-9):.2f} (issue 14: ≥ 0.70)"
-        )
+        calm = statistics.mean(q["rps"] for q in quiet)
+        for n, q in enumerate(quiet):
+            print(line(f"item pages ({'before' if n == 0 else 'after'})", q))
+        for pace, r in busy.items():
+            print(line(f"item pages, {args.writers} writing", r))
+            rate = r["writes"] / max(args.duration, 1)
+            print(
+                f"  {pace}: {args.writers} reviewers wrote {r['writes']} reviews in {args.duration} s "
+                f"({rate:.1f}/s, {r['pause']:g} s pause each; {args.write_mix}; {r['refused']} refused as already so); "
+                f"item-page throughput with writers / without (mean of the runs before and after): "
+                f"{r['rps'] / max(calm, 1e-9):.2f} (issue 14: ≥ 0.70)"
+            )
     if args.reviews:
         print(
             f"in-process search p50: {none:.2f} ms with no reviews, {many:.2f} ms with {args.reviews} reviews stored; "
             f"ratio {many / max(none, 1e-9):.2f} (issue 14: ≤ 1.5)"
         )
-    failed = [r for r in (base, load, quiet, busy) if r and r["non2xx"] + r["socket_errors"]]
+    if args.reviews:
+        print(
+            f"in-process item page p50: {pages['none']:.2f} ms with no reviews, {pages['many']:.2f} ms with "
+            f"{args.reviews} reviews stored; ratio {pages['many'] / max(pages['none'], 1e-9):.2f}"
+        )
+    failed = [r for r in (base, load, *quiet, *busy.values()) if r and r["non2xx"] + r["socket_errors"]]
     return 1 if failed else 0
 
 

@@ -211,3 +211,64 @@ def test_history_queries_use_an_index_not_a_scan(mon_kb, sql, index):
     finally:
         conn.close()
     assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+
+
+def _graph_neighbours(snap, g, it):
+    """An item's neighbours as the item page read them from the networkx graph (kb.graph) before."""
+    from kb import graph as kbg
+    from webapp.graphdata import RELATION_LABELS
+    from webapp.lookup import brief
+
+    out, seen = [], {it["id"]}
+
+    def add(other_id, relation):
+        if other_id in snap.by_id and other_id not in seen:
+            seen.add(other_id)
+            out.append(
+                {**brief(snap.by_id[other_id]), "relation": relation, "relation_label": RELATION_LABELS[relation]}
+            )
+
+    if it["id"] not in g:
+        return out
+    goals = [x for x in kbg.served_goals(g, it["id"]) if x != it["id"]]
+    for goal in goals:
+        add(goal, "serves")
+    for m in kbg.goal_measures(g, it["id"]):
+        add(m["measure"], "served_by")
+    for goal in goals:
+        for m in kbg.goal_measures(g, goal):
+            add(m["measure"], "sibling")
+    return out
+
+
+@pytest.mark.parametrize("changes", [[], ["link add", "link reject", "department add"]])
+def test_neighbours_from_the_snapshot_are_the_graphs(app, web_data, changes):
+    from kb.graph import build_graph
+    from kb.reviews import snapshot
+    from webapp.graphdata import neighbours
+
+    for name in changes:
+        CHANGES[name][1](None)
+    snap = snapshot.current()
+    g = build_graph(snap.items, snap.plans)
+    with app.test_request_context():
+        for it in snap.items:  # every kind: goals, measures, and items outside the graph (none)
+            assert neighbours(snap, it) == _graph_neighbours(snap, g, it), it["id"]
+        assert any(neighbours(snap, it) for it in snap.items)
+
+
+def test_an_item_page_after_a_review_leaves_the_graph_to_graph_views(reviewer):
+    from kb.reviews import statecache
+
+    assert reviewer.get(f"/graph?item={ITEM}").status_code == 200  # the graph exists for this state
+    assert reviewer.get(f"/items/{ITEM}").status_code == 200  # and the duty index (the review form's names)
+    graph = (statecache.computed["graph"], statecache.updated["graph"])
+    index = statecache.computed["duty_index"]
+    reviews.add_link(ITEM, SAFETY_GOAL, "amy")
+    page = reviewer.get(f"/api/items/{ITEM}").get_json()
+    assert SAFETY_GOAL in [n["id"] for n in page["neighbours"] if n["relation"] == "serves"]
+    assert (statecache.computed["graph"], statecache.updated["graph"]) == graph  # not built, not updated
+    view = reviewer.get(f"/api/graph?item={ITEM}").get_json()
+    assert SAFETY_GOAL in {e["target"] for e in view["edges"] if e["source"] == ITEM}
+    assert statecache.updated["graph"] == graph[1] + 1 and statecache.computed["graph"] == graph[0]
+    assert statecache.computed["duty_index"] == index

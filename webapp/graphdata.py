@@ -34,9 +34,27 @@ def kb_graph(snap: Snapshot) -> nx.DiGraph:
     )
 
 
+def _serves(snap: Snapshot, it: dict[str, Any]) -> dict[str, float]:
+    """The item's measure → goal edges as kb.graph makes them (goal → score), read from the snapshot."""
+    if it["kind"] not in kbg.GRAPH_KINDS:
+        return {}
+    return {
+        goal: e["score"]
+        for goal, e in kbg.serve_links(it).items()
+        if snap.by_id.get(goal, {}).get("kind") in kbg.GRAPH_KINDS
+    }
+
+
+def _served_by(snap: Snapshot, goal: str) -> list[str]:
+    """Measures serving `goal`, best first (kb.graph.goal_measures' order), from the snapshot's serving lists."""
+    scored = ((m, _serves(snap, snap.by_id[m]).get(goal)) for m in dict.fromkeys(snap.serving.get(goal, [])))
+    return kbg.best_first((m, s) for m, s in scored if s is not None)
+
+
 def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:
-    """Items one step away: goals served, measures serving (a goal), measures sharing a goal (a measure)."""
-    g = kb_graph(snap)
+    """Items one step away: goals served, measures serving (a goal), measures sharing a goal (a measure). Read
+    from the snapshot's links in the graph's order, so an item page after a review waits for no graph update
+    (the graph is brought up to date when a graph view asks for it)."""
     out: list[dict[str, Any]] = []
     seen = {it["id"]}
 
@@ -46,16 +64,16 @@ def neighbours(snap: Snapshot, it: dict[str, Any]) -> list[dict[str, Any]]:
             seen.add(other_id)
             out.append({**brief(other), "relation": relation, "relation_label": RELATION_LABELS[relation]})
 
-    if it["id"] not in g:
+    if it["kind"] not in kbg.GRAPH_KINDS:
         return out
-    goals = [x for x in kbg.served_goals(g, it["id"]) if x != it["id"]]
+    goals = [] if it["kind"] == "goal" else [x for x in kbg.best_first(_serves(snap, it).items()) if x != it["id"]]
     for goal in goals:
         add(goal, "serves")
-    for m in kbg.goal_measures(g, it["id"]):
-        add(m["measure"], "served_by")
+    for m in _served_by(snap, it["id"]):
+        add(m, "served_by")
     for goal in goals:
-        for m in kbg.goal_measures(g, goal):
-            add(m["measure"], "sibling")
+        for m in _served_by(snap, goal):
+            add(m, "sibling")
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,23 +112,32 @@ def add_departments(g: nx.DiGraph, it: dict[str, Any]) -> None:
         _duty(g, {**duty.assignment, "role": duty.role}, it["id"], level="item" if duty.tag else "clauses")
 
 
+def serve_links(it: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Goal → the attributes of the item's measure → goal edge (the last detail of a goal wins, as in a DiGraph)."""
+    details = it.get("serves_detail") or [{"goal": gid} for gid in it.get("serves", [])]
+    return {
+        s["goal"]: _clean(
+            {
+                "kind": "serves",
+                "score": float(s.get("score", 1.0)),
+                "source": s.get("source", "inferred"),
+                "why": s.get("why"),
+            }
+        )
+        for s in details
+    }
+
+
 def add_serves(g: nx.DiGraph, it: dict[str, Any]) -> None:
     """The item's measure → goal edges (goals must be in the graph already)."""
-    details = it.get("serves_detail") or [{"goal": gid} for gid in it.get("serves", [])]
-    for s in details:
-        if it["id"] in g and s["goal"] in g:
-            g.add_edge(
-                it["id"],
-                s["goal"],
-                **_clean(
-                    {
-                        "kind": "serves",
-                        "score": float(s.get("score", 1.0)),
-                        "source": s.get("source", "inferred"),
-                        "why": s.get("why"),
-                    }
-                ),
-            )
+    for goal, attrs in serve_links(it).items():
+        if it["id"] in g and goal in g:
+            g.add_edge(it["id"], goal, **attrs)
+
+
+def best_first(scored: Iterable[tuple[str, float]]) -> list[str]:
+    """Ids by score, best first, then by id: the order of served goals and serving measures everywhere."""
+    return [i for i, _s in sorted(scored, key=lambda x: (-x[1], x[0]))]
 
 
 def _duty(g: nx.DiGraph, d: dict[str, Any], target: str, level: str) -> None:
@@ -168,8 +178,7 @@ def served_goals(g: nx.DiGraph, item: str) -> list[str]:
     """Goals a measure serves, best score first; a goal serves itself."""
     if g.nodes[item].get("kind") == "goal":
         return [item]
-    edges = [(t, e.get("score", 0.0)) for _s, t, e in g.out_edges(item, data=True) if e["kind"] == "serves"]
-    return [t for t, _s in sorted(edges, key=lambda x: (-x[1], x[0]))]
+    return best_first((t, e.get("score", 0.0)) for _s, t, e in g.out_edges(item, data=True) if e["kind"] == "serves")
 
 
 def department_duties(g: nx.DiGraph, name: str) -> list[dict[str, Any]]:
