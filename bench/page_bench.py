@@ -6,7 +6,10 @@ For each scale the built KB of KB_DATA_DIR (built first when absent) is replicat
 ids (bench/search_bench.replicate) into a scratch data dir and its search index built; then bench/scale_pages.py
 (the scale benchmark's page timer, in a fresh process) times every page, twin and download through the Flask test
 client: p50 and p95 over --repeat requests (the first request of each URL included, so p95 shows what a page costs
-the first time a state is seen). A second pass times the pages after one department review (a new state).
+the first time a state is seen). The process boots as `kb serve` boots a worker: the search and every page's
+per-state values warmed before the first request (kb.commands.serve.warm_app, timed apart), then kept warm in the
+background (kb.serving.warm.keep_warm). Two more passes: in the same process, --think seconds after one department
+review made in it; and a fresh process after a review made in another.
 The table prints p50/p95 per URL at each scale with the ratio to 1× from the same run, and the load average.
 """
 
@@ -44,19 +47,10 @@ def scale_dir(src_db: Path, times: int, root: Path) -> Path:
     return data
 
 
-def child(repeat: int) -> None:
-    """Time every page and twin (no downloads) through the test client in this fresh process; print JSON."""
+def _time_urls(client, urls: list[str], repeat: int) -> dict[str, dict]:
     import statistics
     import time
 
-    from webapp import create_app
-
-    client = create_app().test_client()
-    urls = [u for u in page_urls() if not any(s in u for s in SKIP)]
-    urls.insert(urls.index("/departments") + 1, "/plans")
-    t = time.perf_counter()
-    client.get("/api/plans")  # the process loads the build and its reviews once (reported apart)
-    warmup = (time.perf_counter() - t) * 1000
     out = {}
     for url in urls:
         times, status = [], 0
@@ -69,25 +63,60 @@ def child(repeat: int) -> None:
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         out[url] = {"status": status, "p50": statistics.median(times), "p95": p95, "bytes": len(body)}
-    print(json.dumps({"pages": out, "urls": urls, "warmup_ms": warmup}))
+    return out
 
 
-def time_pages(data: Path, repeat: int, env: dict[str, str]) -> dict:
+def child(repeat: int, think: float) -> None:
+    """Time every page and twin (no downloads) through the test client in this fresh process, booted as `kb serve`
+    boots a worker (kb.commands.serve.warm_app, then kb.serving.warm.keep_warm); then again after one department
+    review made in this process and `think` seconds (a reviewer reading the result); print JSON."""
+    import time
+
+    from kb.commands.serve import warm_app
+    from kb.serving.warm import keep_warm
+    from webapp import create_app
+
+    app = create_app()
+    client = app.test_client()
+    urls = [u for u in page_urls() if not any(s in u for s in SKIP)]
+    urls.insert(urls.index("/departments") + 1, "/plans")
+    t = time.perf_counter()
+    client.get("/api/plans")  # the process loads the build and its reviews once (reported apart)
+    load = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    warm_app(app, say=False)  # what a worker does before it accepts a request (reported apart)
+    warmup = (time.perf_counter() - t) * 1000
+    keep_warm(app)
+    out = _time_urls(client, urls, repeat)
+    review_one()
+    time.sleep(think)
+    after = _time_urls(client, urls, repeat)
+    print(json.dumps({"pages": out, "urls": urls, "load_ms": load, "warmup_ms": warmup, "in_process": after}))
+
+
+def time_pages(data: Path, repeat: int, env: dict[str, str], think: float) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(repeat)], cwd=REPO, env=env, capture_output=True, text=True
-    )
+        [sys.executable, __file__, "--child", str(repeat), "--think", str(think)],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
     if proc.returncode:
         sys.exit(f"page timing failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def review_one(nth: int = 0) -> None:
+    """One department review of the nth measure in this data dir (a new department state for every cache)."""
+    from kb import reviews
+    from kb.store import KB
+
+    with KB() as kb:
+        it = [i for i in kb.items(kind="measure")][nth]
+    reviews.add_assignment(it["id"], "市民政局", "bench", role="co")
+
+
 def after_review(data: Path) -> None:
-    """One department review in the data dir (a new department state for every cache)."""
-    code = (
-        "from kb import reviews; from kb.store import KB\n"
-        "with KB() as kb: it = next(i for i in kb.items(kind='measure'))\n"
-        "reviews.add_assignment(it['id'], '市民政局', 'bench', role='co')\n"
-    )
+    """One department review in the data dir, from another process."""
+    code = "import sys; sys.path.insert(0, 'bench'); from page_bench import review_one; review_one(1)"
     env = {**os.environ, "KB_DATA_DIR": str(data)}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env)
 
@@ -97,10 +126,11 @@ def main() -> int:
     ap.add_argument("--scales", default="1,100")
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
+    ap.add_argument("--think", type=float, default=3.0, help="seconds between the in-process review and its pages")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.think)
         return 0
     src = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
     if not (src / "current" / "kb.sqlite").exists():
@@ -118,19 +148,28 @@ def main() -> int:
         env = {**os.environ, "KB_DATA_DIR": str(data)}
         for stale in ("reviews.sqlite", "reviews.sqlite-wal", "reviews.sqlite-shm"):
             (data / stale).unlink(missing_ok=True)  # every run starts from the build alone
-        cold = time_pages(data, args.repeat, env)
+        cold = time_pages(data, args.repeat, env, args.think)
         after_review(data)
-        warm = time_pages(data, args.repeat, env)
-        results[n] = {"state": cold, "review": warm}
+        warm = time_pages(data, args.repeat, env, args.think)
+        inproc = {"pages": cold["in_process"], "urls": cold["urls"], "load_ms": 0.0, "warmup_ms": 0.0}
+        results[n] = {"state": cold, "in_process": inproc, "review": warm}
     load = os.getloadavg()
     scales = sorted(results)
     print(f"page bench: scales {scales}, {args.repeat} requests per URL, load average {load[0]:.1f} {load[1]:.1f}")
     print(f"{'URL':52} " + " ".join(f"{'x' + str(n) + ' p50/p95 ms':>22}" for n in scales) + "  ratio p50")
     worst = {n: (0.0, 0.0, 0) for n in scales}
-    for run in ("state", "review"):
-        print(f"-- {'fresh process, a new build' if run == 'state' else 'after one department review'}")
-        print(f"{'(process start: build and reviews loaded)':52} " + " ".join(
-            f"{results[n][run]['warmup_ms']:>22.0f}" for n in scales))  # fmt: skip
+    titles = {
+        "state": "fresh process, a new build (booted as kb serve boots a worker)",
+        "in_process": f"same process, {args.think:g} s after a department review made in it (kept warm meanwhile)",
+        "review": "fresh process after one department review",
+    }
+    for run in ("state", "in_process", "review"):
+        print(f"-- {titles[run]}")
+        if run != "in_process":
+            print(f"{'(process start: build and reviews loaded)':52} " + " ".join(
+                f"{results[n][run]['load_ms']:>22.0f}" for n in scales))  # fmt: skip
+            print(f"{'(warm-up before serving: search and pages)':52} " + " ".join(
+                f"{results[n][run]['warmup_ms']:>22.0f}" for n in scales))  # fmt: skip
         for k, url in enumerate(results[scales[0]][run]["urls"]):
             cells, p50s = [], []
             for n in scales:  # the same page at each scale (the item URL names each scale's own item)

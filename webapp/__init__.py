@@ -89,6 +89,9 @@ def create_app(config: dict | None = None) -> Flask:
     for bp_module in (*pages, progress, admin, api_search, downloads):
         app.register_blueprint(bp_module.bp)
     app.context_processor(_page_globals)
+    from webapp import warm
+
+    app.config.setdefault("KB_WARM_PATHS", warm.warm_paths)  # what `kb serve` warms before and between requests
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from kb import paths
 from kb.serving import KEEPALIVE, REQUEST_TIMEOUT, THREADS
+from kb.serving.warm import keep_warm, warm_pages
 
 APP = "webapp:create_app()"
 
@@ -50,7 +51,8 @@ def cmd_serve(args) -> int:
 
         # waitress reads whole requests in its I/O loop before a thread sees them, so slow clients hold no thread
         wsgi = load_app(args.app)
-        warm_search(wsgi)
+        warm_app(wsgi)
+        keep_warm(wsgi)
         serve(
             wsgi,
             host=args.host,
@@ -85,10 +87,22 @@ def warm_search(app: Any, say: bool = True) -> None:
         print(f"search warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
 
 
+def warm_app(app: Any, say: bool = True) -> None:
+    """The search, then every page's per-state values (kb.serving.warm), in this thread."""
+    warm_search(app, say)
+    if app is not None:
+        warm_pages(app, say)
+
+
 def _warm_worker(worker: Any) -> None:
     """Without preloading (KB_PRELOAD=0): warm each worker when it boots, in the background, so it accepts
-    requests at once (a request arriving meanwhile waits only for what is still loading)."""
-    threading.Thread(target=warm_search, args=(worker.wsgi,), name="search-warm-up", daemon=True).start()
+    requests at once (a request arriving meanwhile waits only for what is still loading); then keep it warm."""
+
+    def run() -> None:
+        warm_app(worker.wsgi)
+        keep_warm(worker.wsgi)
+
+    threading.Thread(target=run, name="warm-up", daemon=True).start()
 
 
 def _preload(arbiter: Any) -> None:
@@ -99,7 +113,7 @@ def _preload(arbiter: Any) -> None:
     app = arbiter.app.wsgi()  # kept by gunicorn: the workers forked below serve this very app object
     # In a thread of its own: the SQLite connections warming opens are per thread and close when it ends, so no
     # worker inherits a connection opened before the fork.
-    warm = threading.Thread(target=warm_search, args=(app,), name="search-warm-up")
+    warm = threading.Thread(target=warm_app, args=(app,), name="warm-up")
     warm.start()
     warm.join()
     gc.collect()
@@ -108,15 +122,18 @@ def _preload(arbiter: Any) -> None:
 
 def settle_worker(worker: Any) -> None:
     """gunicorn's post_worker_init after a preload: answer the warm-up searches once more in the new worker, on
-    every thread of its request pool, before it accepts a request. Everything is loaded already (this takes
-    milliseconds); what it pays for is the copy-on-write of the shared pages a search writes to (reference counts)
-    and each thread's own SQLite connections, which would otherwise fall on the first requests a worker serves."""
+    every thread of its request pool, and the warm pages once, before it accepts a request. Everything is loaded
+    already (this takes milliseconds, more if the state moved since the fork); what it pays for is the
+    copy-on-write of the shared pages a search writes to (reference counts) and each thread's own SQLite
+    connections, which would otherwise fall on the first requests a worker serves. Then a thread keeps the
+    worker's per-state values warm across changes of state (kb.serving.warm.keep_warm)."""
     pool = getattr(worker, "tpool", None)  # gthread: the executor exists before post_worker_init
     threads = max(1, int(getattr(worker.cfg, "threads", 1) or 1))
     if pool is None:
-        settle = threading.Thread(target=warm_search, args=(worker.wsgi, False), name="search-settle")
+        settle = threading.Thread(target=warm_app, args=(worker.wsgi, False), name="settle")
         settle.start()
         settle.join()
+        keep_warm(worker.wsgi)
         return
     together = threading.Barrier(threads, timeout=30)  # all waiting at once: the pool starts every thread
 
@@ -127,10 +144,14 @@ def settle_worker(worker: Any) -> None:
             pass  # fewer threads came up in time: those that did still warm
         warm_search(worker.wsgi, False)
 
-    for done in [pool.submit(one) for _ in range(threads)]:
+    jobs = [pool.submit(one) for _ in range(threads)]
+    jobs.append(pool.submit(warm_pages, worker.wsgi, False))  # after those: the pool is busy until they are done
+    for done in jobs:
         error = done.exception()
         if error is not None:  # a warm-up that fails must not stop the worker; the request will say what is wrong
             print(f"warm-up failed in pid {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
+    if worker.wsgi is not None:
+        keep_warm(worker.wsgi)
 
 
 def _pre_fork(arbiter: Any, worker: Any) -> None:

@@ -1,0 +1,95 @@
+"""Warm pages: every per-state value the app's pages show (kb.reviews.statecache) computed before a process serves,
+and again in the background after each change of state, so a request rarely computes one.
+
+The pages to ask for come from the app (config KB_WARM_PATHS: a callable giving URL paths), so kb never imports
+webapp; they are requested through the app itself (routes, templates, the very caches a request reads). A change
+of state is a new build or any audit entry (a review, a note, a value entered), wherever it was made: a thread
+polls the snapshot's key, which costs a stat and one query, and warms the pages again when it moves.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from kb import paths
+
+POLL_SECONDS = float(os.environ.get("KB_WARM_POLL", "0.5"))
+
+
+def warm_paths(app: Any) -> list[str]:
+    """The URL paths the app asks to keep warm ([] for an app that names none)."""
+    config = getattr(app, "config", None)
+    if config is None:
+        return []
+    source: Callable[[], list[str]] | None = config.get("KB_WARM_PATHS")
+    if source is None:
+        return []
+    token = paths.use_data_dir(config.get("KB_DATA_DIR"))
+    try:
+        return list(source())
+    finally:
+        paths.reset_data_dir(token)
+
+
+def warm_pages(app: Any, say: bool = True) -> float:
+    """Ask the app for each of its warm paths once (in this thread); seconds taken. A page that fails is said and
+    skipped: warming is an optimisation, and the request itself will say what is wrong."""
+    from werkzeug.test import Client
+
+    start = time.perf_counter()
+    client = Client(app)
+    for path in warm_paths(app):
+        try:
+            resp = client.get(path)
+            resp.close()
+            problem = f"status {resp.status_code}" if resp.status_code >= 500 else ""
+        except Exception as exc:  # any page error is the page's to report, not the warm-up's
+            problem = repr(exc)
+        if problem:
+            print(f"warm-up of {path} failed in pid {os.getpid()}: {problem}", file=sys.stderr, flush=True)
+    took = time.perf_counter() - start
+    if say:
+        print(f"pages warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
+    return took
+
+
+def state_key(app: Any = None) -> Hashable | None:
+    """The live build and its reviewed state (None before a build or while the state cannot be read)."""
+    from kb.reviews import snapshot
+
+    config = getattr(app, "config", None)
+    token = paths.use_data_dir(config.get("KB_DATA_DIR") if config is not None else None)
+    try:
+        snap = snapshot.current()
+        return (snap.build.key, snap.key("all"))
+    except Exception:  # no build yet, a damaged reviews DB: the pages say so; nothing to warm
+        return None
+    finally:
+        paths.reset_data_dir(token)
+
+
+def keep_warm(
+    app: Any, interval: float = POLL_SECONDS, warmed: Callable[[Hashable], None] | None = None
+) -> threading.Thread:
+    """Start a daemon thread that warms the pages again whenever the state moves (it starts from the current one);
+    warmed(state) is called after each round (tests wait on it)."""
+
+    def run() -> None:
+        seen = state_key(app)
+        while True:
+            time.sleep(interval)
+            now = state_key(app)
+            if now is not None and now != seen:
+                warm_pages(app, say=False)
+                seen = now
+                if warmed is not None:
+                    warmed(now)
+
+    thread = threading.Thread(target=run, name="keep-warm", daemon=True)
+    thread.start()
+    return thread
