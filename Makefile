@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+# Compiled modules (and pytest's rewritten test modules) are written to __pycache__ (gitignored) even where the
+# environment sets PYTHONDONTWRITEBYTECODE: otherwise every test process, and every `python -m kb` a test starts,
+# compiles them all again (about 5 CPU-s per pytest process for the test modules alone).
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test check lint setup build serve clean
 
@@ -41,3 +45,4 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) data test-artifacts .cache
+	find nlp kb webapp tests bench -name __pycache__ -type d -prune -exec rm -rf {} +

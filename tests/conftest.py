@@ -6,6 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
+import fast_apps
 import pytest
 from pg.fixtures import _engine, pg_server, pg_url  # noqa: F401  PostgreSQL fixtures (tests/pg)
 
@@ -15,6 +16,7 @@ PLANS = FIXTURES / "plans"
 # Password hashing at a test suite's cost in this process and every server or CLI it starts (kb.store.users);
 # test_security checks that without it the library's recommended cost is used.
 os.environ["KB_ARGON2_COST"] = "test"
+fast_apps.install()  # every test's app reuses this process's compiled templates and URL builders
 
 
 @pytest.fixture
