@@ -10,11 +10,12 @@ of the same mix first gives the baseline; the report prints requests, errors, th
 latency of both, and the ratio. Exit status 1 when any request failed (socket error or non-2xx/3xx).
 
 Runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers write notes,
-department and link reviews (--write-mix) through the API flat out (--write-pause, 0.05 s: about 8 writes a second
-each, a stress figure) and at a reviewer's pace (--reviewer-pause, 5 s: read the item, decide), then item pages
-alone again (ratio: throughput with writers / the mean of the two runs without; the writers' accounts exist in all
-runs, so all serve the same site); and in-process search and item-page p50 with no reviews, then with --reviews
-reviews stored (ratio: with / without).
+department and link reviews (--write-mix) through the API flat out (--write-pause, 0.05 s: several writes a second
+each on an idle machine, a stress figure) and at a reviewer's pace (--reviewer-pause, 5 s: read the item, decide),
+alternating --rounds times, then item pages alone again (ratio: median throughput with writers / median of the runs
+without; the writers' accounts exist in all runs, so all serve the same site). Then in-process search p50 and item
+page p50 with no reviews and with --reviews reviews stored (ratio: with / without); the item pages are split into
+items the stored reviews leave alone and reviewed items (whose pages show their notes and history).
 """
 
 from __future__ import annotations
@@ -155,6 +156,10 @@ def run_wrk(port: int, script: Path, duration: int, connections: int, threads: i
     return res
 
 
+def _rates(runs: list[dict]) -> str:
+    return ", ".join(f"{r['rps']:.1f}" for r in runs)
+
+
 def line(name: str, r: dict) -> str:
     errors = r["non2xx"] + r["socket_errors"]
     return (
@@ -168,15 +173,16 @@ def item_urls(data: Path) -> list[str]:
     return [u for u in url_mix(data) if u.startswith("/items/")]
 
 
-def seed_reviews(n: int) -> None:
-    """Store n reviews (notes and department confirmations over every item), audited, in one transaction."""
+def seed_reviews(n: int, spare: frozenset[str] = frozenset()) -> None:
+    """Store n reviews (notes and department confirmations over every item but `spare`), audited, in one
+    transaction."""
     from kb.reviews.anchoring import item_anchor
     from kb.reviews.audit import now, transaction, write_change
     from kb.reviews.markup import render_note
     from kb.store import KB
 
     with KB() as kb:
-        items = kb.items()
+        items = [it for it in kb.items() if it["id"] not in spare]
     html = render_note("批量备注")
 
     def run(conn) -> None:
@@ -234,23 +240,25 @@ def search_p50(rounds: int = 5) -> float:
     return statistics.median(times)
 
 
-def item_page_p50(dirs: dict[str, Path], urls: list[str], rounds: int = 3) -> dict[str, float]:
-    """Median ms of in-process item pages (Flask test client) per data dir, measured alternately after a warm-up
-    pass in each (the first request after a switch loads that dir's reviews)."""
+def item_page_p50(dirs: dict[str, Path], urls: dict[str, list[str]], rounds: int = 3) -> dict[tuple[str, str], float]:
+    """Median ms of in-process item pages (Flask test client) per (data dir, group of URLs), measured alternately
+    after a warm-up pass in each dir (the first request after a switch loads that dir's reviews)."""
     from webapp import create_app
 
     client = create_app({"TESTING": True}).test_client()
-    times: dict[str, list[float]] = {name: [] for name in dirs}
+    times: dict[tuple[str, str], list[float]] = {(d, g): [] for d in dirs for g in urls}
     for _ in range(rounds):
         for name, d in dirs.items():
             os.environ["KB_DATA_DIR"] = str(d)
-            for u in urls:
-                assert client.get(u).status_code == 200, u
-            for u in urls:
-                t = time.perf_counter()
-                client.get(u)
-                times[name].append((time.perf_counter() - t) * 1000)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            for group in urls.values():
+                for u in group:
+                    assert client.get(u).status_code == 200, u
+            for group, us in urls.items():
+                for u in us:
+                    t = time.perf_counter()
+                    client.get(u)
+                    times[(name, group)].append((time.perf_counter() - t) * 1000)
+    return {k: statistics.median(ts) for k, ts in times.items()}
 
 
 def writer_accounts(n: int) -> None:
@@ -262,9 +270,28 @@ def writer_accounts(n: int) -> None:
             add_user(f"bench-writer-{k}", "bench-writer-password-42")
 
 
+class Reviewer:
+    """One reviewer's signed-in API session (signed in once, before any measured run: a sign-in hashes a
+    password, which is no part of what a write costs) and how far through the plan they are."""
+
+    def __init__(self, port: int, k: int):
+        self.port, self.k, self.name, self.done = port, k, f"bench-writer-{k}", 0
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        self.token = self.call("/api/session")["csrf_token"]
+        self.token = self.call("/api/login", {"name": self.name, "password": "bench-writer-password-42"})["csrf_token"]
+
+    def call(self, path: str, body: dict | None = None) -> dict:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method="POST" if body else "GET")
+        if body is not None:
+            req.data = json.dumps(body).encode()
+            req.add_header("Content-Type", "application/json")
+            req.add_header("X-CSRF-Token", self.token)
+        with self.opener.open(req, timeout=30) as r:
+            return json.loads(r.read())
+
+
 def writers(
-    port: int,
-    n: int,
+    reviewers: list[Reviewer],
     stop: threading.Event,
     items: list[str],
     goals: list[str],
@@ -272,48 +299,33 @@ def writers(
     counts: list[int],
     pause: float,
 ) -> list[threading.Thread]:
-    """n reviewers signed in through the API, each writing on item after item until stop is set: notes,
-    department reviews (add 市民政局 as 配合, later reject it) and link reviews (add a link, later remove it),
-    cycling through `mix`, `pause` seconds after each write. A refused write (the item already had it) is counted
-    apart, not fatal."""
-    writer_accounts(n)
+    """The reviewers writing on item after item until stop is set: notes, department reviews (add 市民政局 as 配合,
+    later reject it) and link reviews (add a link, later remove it), cycling through `mix`, `pause` seconds after
+    each write. A refused write (the item already had it) is counted apart, not fatal."""
+    n = len(reviewers)
 
-    def run(k: int) -> None:
-        name = f"bench-writer-{k}"
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-
-        def call(path: str, body: dict | None = None, token: str = "") -> dict:
-            req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST" if body else "GET")
-            if body is not None:
-                req.data = json.dumps(body).encode()
-                req.add_header("Content-Type", "application/json")
-                req.add_header("X-CSRF-Token", token)
-            with opener.open(req, timeout=30) as r:
-                return json.loads(r.read())
-
-        token = call("/api/session")["csrf_token"]
-        token = call("/api/login", {"name": name, "password": "bench-writer-password-42"}, token)["csrf_token"]
-        i = 0
+    def run(rv: Reviewer) -> None:
         while not stop.is_set():
+            i, k = rv.done, rv.k
             j = i * n + k
             item, kind, undo = items[j % len(items)], mix[i % len(mix)], (j // len(items)) % 2
-            body: dict = {"action": "note.add", "body": f"{name} {i}"}
+            body: dict = {"action": "note.add", "body": f"{rv.name} {i}"}
             if kind == "department":
                 body = {"action": "assignment.reject" if undo else "assignment.add", "department": "市民政局"}
                 body |= {} if undo else {"role": "co"}
             elif kind == "link":
                 body = {"action": "link.remove" if undo else "link.add", "goal": goals[j % len(goals)]}
             try:
-                call(f"/api/items/{urllib.parse.quote(item, safe=':')}/review", body, token)
+                rv.call(f"/api/items/{urllib.parse.quote(item, safe=':')}/review", body)
                 counts[k] += 1
             except urllib.error.HTTPError as exc:
                 if exc.code >= 500:
                     raise
                 refused[0] += 1
-            i += 1
+            rv.done += 1
             stop.wait(pause)
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in range(n)]
+    threads = [threading.Thread(target=run, args=(rv,), daemon=True) for rv in reviewers]
     for t in threads:
         t.start()
     return threads
@@ -332,6 +344,7 @@ def main() -> int:
     ap.add_argument("--writers", type=int, default=2, help="reviewers writing during the item-page run (0: skip)")
     ap.add_argument("--reviews", type=int, default=10_000, help="reviews stored for the search run (0: skip)")
     ap.add_argument("--write-mix", default="note,department,link", help="what the writers write, in turn")
+    ap.add_argument("--rounds", type=int, default=1, help="alternations of item pages alone / with writers")
     ap.add_argument("--write-pause", type=float, default=0.05, help="seconds each writer waits between writes")
     ap.add_argument(
         "--reviewer-pause",
@@ -359,29 +372,31 @@ def main() -> int:
             base = run_wrk(port, script, args.baseline, 1, 1) if args.baseline else None
             load = run_wrk(port, script, args.duration, args.connections, args.threads)
             quiet: list[dict] = []
-            busy: dict[str, dict] = {}
+            busy: dict[str, list[dict]] = {}
             if args.writers:
                 (Path(tmp) / "items").mkdir(exist_ok=True)
                 items_script = lua_script(item_urls(data), Path(tmp) / "items")
                 writer_accounts(args.writers)  # the same site (a reviews database) in every item-page run
+                reviewers = [Reviewer(port, k) for k in range(args.writers)]
                 from kb.store import KB
 
                 with KB() as kb:  # writes spread over the plan, as reviewers work (not piled on one page)
                     targets = [i["id"] for i in kb.items() if i["kind"] == "measure"]
                     goals = [i["id"] for i in kb.items() if i["kind"] == "goal"][::-1]
                 paces = {"flat out": args.write_pause, "reviewer pace": args.reviewer_pause}
-                quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
-                for pace, pause in paces.items():
-                    if pause < 0:
-                        continue
-                    stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
-                    ws = writers(port, args.writers, stop, targets, goals, args.write_mix.split(","), counts, pause)
-                    busy[pace] = run_wrk(port, items_script, args.duration, args.connections, args.threads)
-                    stop.set()
-                    for t in ws:
-                        t.join(timeout=30)
-                    busy[pace] |= {"writes": sum(counts), "refused": refused[0], "pause": pause}
-                # again without writers: the machine's drift (other load) then weighs on both sides alike
+                for _ in range(args.rounds):  # alternating, so the machine's drift (other load) hits all alike
+                    quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
+                    for pace, pause in paces.items():
+                        if pause < 0:
+                            continue
+                        stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
+                        mix = args.write_mix.split(",")
+                        ws = writers(reviewers, stop, targets, goals, mix, counts, pause)
+                        r = run_wrk(port, items_script, args.duration, args.connections, args.threads)
+                        stop.set()
+                        for t in ws:
+                            t.join(timeout=30)
+                        busy.setdefault(pace, []).append(r | {"writes": sum(counts), "refused": refused[0]})
                 quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
         finally:
             server.terminate()
@@ -397,14 +412,16 @@ def main() -> int:
                 d.mkdir()
                 (d / "current").symlink_to((data / "current").resolve())
             os.environ["KB_DATA_DIR"] = str(dirs["many"])
-            seed_reviews(args.reviews)
+            urls = item_urls(data)  # item pages: half on items the reviews leave alone, half on reviewed ones
+            spare = urls[: len(urls) // 2]
+            seed_reviews(args.reviews, frozenset(urllib.parse.unquote(u.removeprefix("/items/")) for u in spare))
             runs: dict[str, list[float]] = {"none": [], "many": []}
             for _ in range(3):  # alternating, so the machine's drift (other load) hits both alike
                 for name in ("none", "many"):
                     os.environ["KB_DATA_DIR"] = str(dirs[name])
                     runs[name].append(search_p50(2))
             none, many = statistics.median(runs["none"]), statistics.median(runs["many"])
-            pages = item_page_p50(dirs, item_urls(data))
+            pages = item_page_p50(dirs, {"unreviewed": spare, "reviewed": urls[len(urls) // 2 :]})
     print(
         f"load bench: gunicorn (kb serve) on 127.0.0.1, {len(paths)} URLs cycled "
         f"(search API, search pages, item pages, item JSON), os.cpu_count()={os.cpu_count()}"
@@ -418,17 +435,18 @@ def main() -> int:
             f"p99 ×{load['p99'] / base['p99']:.2f}"
         )
     if quiet and busy:
-        calm = statistics.mean(q["rps"] for q in quiet)
-        for n, q in enumerate(quiet):
-            print(line(f"item pages ({'before' if n == 0 else 'after'})", q))
-        for pace, r in busy.items():
-            print(line(f"item pages, {args.writers} writing", r))
-            rate = r["writes"] / max(args.duration, 1)
+        calm = statistics.median(q["rps"] for q in quiet)
+        print(line("item pages, no writer", quiet[0]) + "  (run 1; all: " + _rates(quiet) + " req/s)")
+        for pace, runs in busy.items():
+            pause = args.write_pause if pace == "flat out" else args.reviewer_pause
+            writes = sum(r["writes"] for r in runs)
+            print(line(f"item pages, {args.writers} writing", runs[0]) + "  (run 1; all: " + _rates(runs) + " req/s)")
             print(
-                f"  {pace}: {args.writers} reviewers wrote {r['writes']} reviews in {args.duration} s "
-                f"({rate:.1f}/s, {r['pause']:g} s pause each; {args.write_mix}; {r['refused']} refused as already so); "
-                f"item-page throughput with writers / without (mean of the runs before and after): "
-                f"{r['rps'] / max(calm, 1e-9):.2f} (issue 14: ≥ 0.70)"
+                f"  {pace}: {args.writers} reviewers wrote {writes} reviews in {len(runs)} x {args.duration} s "
+                f"({writes / max(len(runs) * args.duration, 1):.1f}/s, {pause:g} s pause each; {args.write_mix}; "
+                f"{sum(r['refused'] for r in runs)} refused as already so); item-page throughput with writers / "
+                f"without (medians of the alternating runs): {statistics.median(r['rps'] for r in runs) / calm:.2f} "
+                "(issue 14: ≥ 0.70)"
             )
     if args.reviews:
         print(
@@ -436,11 +454,14 @@ def main() -> int:
             f"ratio {many / max(none, 1e-9):.2f} (issue 14: ≤ 1.5)"
         )
     if args.reviews:
-        print(
-            f"in-process item page p50: {pages['none']:.2f} ms with no reviews, {pages['many']:.2f} ms with "
-            f"{args.reviews} reviews stored; ratio {pages['many'] / max(pages['none'], 1e-9):.2f}"
-        )
-    failed = [r for r in (base, load, *quiet, *busy.values()) if r and r["non2xx"] + r["socket_errors"]]
+        for group, what in (("unreviewed", "items the reviews leave alone"), ("reviewed", "reviewed items")):
+            p0, p1 = pages[("none", group)], pages[("many", group)]
+            print(
+                f"in-process item page p50, {what}: {p0:.2f} ms with no reviews, {p1:.2f} ms with {args.reviews} "
+                f"reviews stored; ratio {p1 / max(p0, 1e-9):.2f}"
+            )
+    every = [base, load, *quiet, *(r for rs in busy.values() for r in rs)]
+    failed = [r for r in every if r and r["non2xx"] + r["socket_errors"]]
     return 1 if failed else 0
 
 
