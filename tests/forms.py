@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import io
 import re
+from pathlib import Path
 
 ITEM = re.compile(r"^(\d{1,2})[.、](?![\d.])")
+DOC_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "test-doc"  # removed by `make clean`
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
@@ -126,12 +128,31 @@ def to_docx(text: str, auto_numbers: bool = True, list_definitions: bool = False
 
 
 def to_doc(docx_bytes: bytes, tmp_path) -> bytes:
-    """A Word 97–2003 .doc saved by LibreOffice from a .docx (as an office's old Word would write it)."""
-    import subprocess
+    """A Word 97–2003 .doc saved by LibreOffice from a .docx (as an office's old Word would write it).
 
+    Kept in .cache/test-doc under a hash of the docx's content (its zip members, not the zip's timestamps): each
+    LibreOffice start costs seconds, and the same documents are converted in every run. The readers' own
+    conversions (nlp.readers.legacy) are not cached."""
+    import hashlib
+    import os
+    import subprocess
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as z:
+        h = hashlib.sha256()
+        for name in sorted(z.namelist()):
+            h.update(name.encode() + b"\0" + z.read(name) + b"\0")
+    cached = DOC_CACHE / f"{h.hexdigest()[:32]}.doc"
+    if cached.exists():
+        return cached.read_bytes()
     src = tmp_path / "in.docx"
     src.write_bytes(docx_bytes)
     profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
     cmd = ["soffice", profile, "--headless", "--convert-to", "doc", "--outdir", str(tmp_path), str(src)]
     subprocess.run(cmd, capture_output=True, timeout=180, check=True)
-    return (tmp_path / "in.doc").read_bytes()
+    data = (tmp_path / "in.doc").read_bytes()
+    DOC_CACHE.mkdir(parents=True, exist_ok=True)
+    part = cached.with_name(f".{cached.name}.{os.getpid()}")
+    part.write_bytes(data)
+    os.replace(part, cached)  # complete or absent, also with two xdist workers converting at once
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -57,3 +58,10 @@ def data_dir_over(build_root: Path, where: Path, monkeypatch, name: str = "data"
 def link_build(build_root: Path, data: Path) -> None:
     """Make build_root's live build the live build of the data dir `data` (a symlink; the build stays read-only)."""
     (data / "current").symlink_to((build_root / "current").resolve(), target_is_directory=True)
+
+
+def copy_analyses(build_root: Path, data: Path) -> None:
+    """build_root's per-plan analysis cache (kb.build_cache) copied into the data dir `data`, as an earlier build
+    there would have left it: a build or `kb add` in `data` analyses only the plans that differ (a forced build
+    analyses all). A copy, not a link: builds there add and prune entries."""
+    shutil.copytree(build_root / "cache", data / "cache", dirs_exist_ok=True)
