@@ -230,9 +230,13 @@ def build(
 
 def _publish_pg(db: Path, only_if_missing: bool = False) -> None:
     """With KB_DATABASE_URL, the build into PostgreSQL too: a new schema, then kb_live renamed to it (kb.store.pgkb)."""
-    from kb.store import engine, pgkb
+    from kb.store import engine
 
-    if engine.database_url() and not (only_if_missing and pgkb.has_live()):
+    if not engine.database_url():
+        return
+    from kb.store import pgkb  # psycopg: only when PostgreSQL is configured
+
+    if not (only_if_missing and pgkb.has_live()):
         pgkb.publish(db)
 
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from typing import Any
+from urllib.parse import quote
 
 from kb import paths
 from kb.serving import KEEPALIVE, REQUEST_TIMEOUT, THREADS
@@ -65,7 +66,11 @@ def cmd_serve(args) -> int:
     return _gunicorn(args.app, args.host, args.port, workers, args.threads)
 
 
-WARM_PATHS = ("/api/search?q=%E5%84%BF%E7%AB%A5", "/search?q=%E5%84%BF%E7%AB%A5")  # 儿童: the API and its page
+# One search of each kind through the API and the page: a word (儿童), a "who" question with its answer card
+# (谁负责儿童近视), a department with a role (市卫健委牵头): each kind loads its own data and code paths once.
+WARM_PATHS = tuple(
+    f"{route}?q={quote(q)}" for q in ("儿童", "谁负责儿童近视", "市卫健委牵头") for route in ("/api/search", "/search")
+)
 
 
 def warm_search(app: Any, say: bool = True) -> None:

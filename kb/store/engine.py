@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kb.store import pg
+if TYPE_CHECKING:  # psycopg is imported only when PostgreSQL is used: every SQLite command would pay ~1 s for it
+    from kb.store import pg
 
 PG_MIGRATIONS = Path(__file__).with_name("migrations") / "pg"
 SCHEMES = ("postgresql://", "postgres://")
@@ -43,6 +45,8 @@ def migrate_pg(conn: pg.Connection) -> int:
 
     A streaming replica is read-only and follows its primary's schema: nothing to apply there.
     """
+    from kb.store import pg
+
     if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
         return max([v for v, _n, _s in pg_migrations()] or [0])
     conn.execute("BEGIN")
@@ -72,6 +76,8 @@ def migrate_pg(conn: pg.Connection) -> int:
 
 def pg_connection(url: str | None = None) -> pg.Connection:
     """A connection to the PostgreSQL durable store with its migrations applied (explicit transactions)."""
+    from kb.store import pg
+
     url = url or database_url()
     if not url:
         raise ValueError("KB_DATABASE_URL is not set")
