@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from kb_helpers import link_build
 from live_server import running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,11 +113,18 @@ def _search_total(port: int, q: str) -> int:
         return json.loads(resp.read())["total"]
 
 
-@pytest.fixture
-def preloaded(web_data: Path, tmp_path: Path):
-    """`kb serve` with two workers, as deployed (preloaded); (port, master process, its log file)."""
-    port, log_path = _free_port(), tmp_path / "server.log"
-    env = {**os.environ, "KB_DATA_DIR": str(web_data)}
+@pytest.fixture(scope="module")
+def preloaded(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`kb serve` with two workers, as deployed (preloaded); (port, master process, its log file).
+
+    One server for the module's two tests: one replaces a killed worker, the other reads the master's open files,
+    and neither depends on running before the other."""
+    root = tmp_path_factory.mktemp("preloaded")
+    data = root / "data"
+    data.mkdir()
+    link_build(built_kb, data)  # a fresh data dir over the session's build, as web_data is
+    port, log_path = _free_port(), root / "server.log"
+    env = {**os.environ, "KB_DATA_DIR": str(data)}
     env.pop("KB_PRELOAD", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

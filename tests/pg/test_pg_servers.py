@@ -64,6 +64,7 @@ def _work(rev: Reviewer, bases: list[str], items: list[str], out: dict) -> None:
         out[rev.name] = exc
 
 
+@pytest.mark.slow  # two real app servers and a rebuild in subprocesses: minutes on a loaded machine (make test runs it)
 def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_path):
     data, url = shared
     with (
@@ -121,6 +122,7 @@ def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_p
     assert not (data / "reviews.sqlite").exists()  # everything durable went to PostgreSQL
 
 
+@pytest.mark.slow  # a second PostgreSQL server and two real app servers (make test runs it)
 def test_a_streaming_replica_serves_search_with_the_reviewed_state(shared, tmp_path, pg_server):
     data, url = shared
     replica = pg_server.replica()  # its own /tmp dir: the server account cannot enter pytest's
