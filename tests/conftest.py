@@ -45,14 +45,14 @@ def built_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def mini_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Data directory holding one build of the small review plan, made once per session; treat it as read-only."""
-    from review_helpers import build_mini
+    """Data directory holding one build of the small review plan, fresh for this session; treat it as read-only.
+
+    Like `built_kb`, copied from the on-disk build cache (kb_cache.cached_build)."""
+    from kb_cache import cached_build
+    from review_helpers import MINI, SLUG
 
     data = tmp_path_factory.mktemp("mini-kb") / "data"
-    data.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KB_DATA_DIR", str(data))
-        build_mini(mp, data)
+    shutil.copytree(cached_build(SLUG, MINI.read_text(encoding="utf-8")), data, symlinks=True)
     return data
 
 

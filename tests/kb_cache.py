@@ -1,8 +1,10 @@
-"""The default plan's build, cached on disk under .cache/test-kb/<key> and shared by test sessions and workers.
+"""Builds of the default plan (or of one other plan text), cached on disk under .cache/test-kb/<key> and shared by
+test sessions and workers.
 
-The key hashes every input that determines the build — the files of nlp/, kb/ and corpus/, the Python version,
-the installed distributions and KB_* settings — so a cache entry for changed code or data is never used.
-One process builds (under a file lock) while others wait; an entry appears only complete (atomic rename).
+The key hashes every input that determines the build — the files of nlp/, kb/ and corpus/, the plan's name and
+text when it is not the default, the Python version, the installed distributions and KB_* settings — so a cache
+entry for changed code or data is never used. One process builds (under a file lock) while others wait; an entry
+appears only complete (atomic rename).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "test-kb"
 INPUTS = ("nlp", "kb", "corpus")
-KEEP = 3  # entries kept for other checkouts' states (switching branches back and forth)
+KEEP = 8  # entries kept: the plans the tests build, and other checkouts' states (switching branches back and forth)
 
 
-def inputs_key() -> str:
-    """A hash of everything the default plan's build depends on."""
-    h = hashlib.sha256()
+def inputs_key(name: str = "", text: str = "") -> str:
+    """A hash of everything the build depends on (the default plan's, or that of the plan `name` with `text`)."""
+    h = hashlib.sha256(f"{name}\0{text}\0".encode())
     for top in INPUTS:
         for f in sorted((REPO / top).rglob("*")):
             if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
@@ -36,9 +38,12 @@ def inputs_key() -> str:
     return h.hexdigest()[:24]
 
 
-def cached_build() -> Path:
-    """The data dir of a complete build for the current inputs, building it first when there is none."""
-    entry = CACHE / inputs_key()
+def cached_build(name: str = "", text: str = "") -> Path:
+    """The data dir of a complete build for the current inputs, building it first when there is none.
+
+    With name and text, the only plan is `text` as the file <name>.txt (the default plan's place, as the review
+    plan's tests use it); treat the entry as read-only: copy it, or link its live build (kb_helpers.link_build)."""
+    entry = CACHE / inputs_key(name, text)
     if (entry / "current").exists():
         return entry
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -49,24 +54,26 @@ def cached_build() -> Path:
         tmp = CACHE / f".tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        _build_into(tmp)
+        _build_into(tmp, name, text)
         os.replace(tmp, entry)
         _prune(entry)
     return entry
 
 
-def _build_into(data: Path) -> None:
+def _build_into(data: Path, name: str, text: str) -> None:
+    import pytest
+
+    from kb import paths
     from kb.build import build
 
-    old = os.environ.get("KB_DATA_DIR")
-    os.environ["KB_DATA_DIR"] = str(data)
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_DATA_DIR", str(data))
+        if name:
+            src = data.parent / f"{data.name}-src" / f"{name}.txt"
+            src.parent.mkdir(exist_ok=True)
+            src.write_text(text, encoding="utf-8")
+            mp.setattr(paths, "DEFAULT_PLAN", src)
         build()
-    finally:
-        if old is None:
-            os.environ.pop("KB_DATA_DIR", None)
-        else:
-            os.environ["KB_DATA_DIR"] = old
 
 
 def _prune(keep: Path) -> None:

@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -45,18 +46,12 @@ def hostile_plan() -> str:
 
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build (KB + index) of the hostile plan, shared read-only by this module's tests."""
-    from kb import paths
-    from kb.build import build
+    """One build (KB + index) of the hostile plan, shared read-only by this module's tests (from kb_cache)."""
+    from kb_cache import cached_build
 
-    root = tmp_path_factory.mktemp("hostile")
-    src = root / f"{SLUG}.txt"
-    src.write_text(hostile_plan(), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KB_DATA_DIR", str(root / "data"))
-        mp.setattr(paths, "DEFAULT_PLAN", src)
-        build()
-    return root / "data"
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(cached_build(SLUG, hostile_plan()), data, symlinks=True)
+    return data
 
 
 @pytest.fixture
