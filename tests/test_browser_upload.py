@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from forms import to_docx
+from kb_helpers import copy_analyses
 from live_server import serve
 
 from nlp.reader import read_plan_file
@@ -26,6 +27,7 @@ if not os.path.exists("/usr/bin/chromium"):
 def upload_server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
     """Its own real server (publishing rebuilds its KB, so it must not be the shared e2e server)."""
     data = tmp_path_factory.mktemp("upload-data")
+    copy_analyses(built_kb, data)  # publishing rebuilds: the default plan's analysis as a build before left it
     with serve(built_kb, data, [(USER, PASSWORD, "reviewer")], workers=1) as base:
         yield base, data
 
