@@ -32,6 +32,11 @@ class _Cand:
     word: str
     weight: float
     in_compound: bool = False  # the lone character may belong to an unknown compound: suggest only
+    evidence: bool = True  # the plan's own text supports it (its phrase written intact, or a long word whole)
+    whole: int = 0  # how often the plan writes the restored word whole
+    freq: int = 1  # the restored word's dictionary frequency
+    lone: int = 1  # the lone character's own frequency as a word (提 rarely stands alone, 中 and 三 often do)
+    seen: int = 0  # the plan's count of the repaired phrase plus of the long word written whole
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +97,8 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
     compound: dict[int, str] = {}
     pos = 0
     for w in jieba_tokenizer().cut(run, HMM=True):
-        if len(w) > 1 and not tok.FREQ.get(w):
+        # One glued to a function character (以提) is no compound: the HMM read past a lost character.
+        if len(w) > 1 and not tok.FREQ.get(w) and not set(w) & _standalone():
             compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
         pos += len(w)
     sites = []
@@ -119,8 +125,7 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
                         intact > 0
                         or (freq >= cfg["char_long_freq"] and w not in _standalone() and not _digit_next(run, s0, s1))
                     )
-                    if count < cfg["char_min_phrase"] and not long_word:
-                        continue
+                    evidence = count >= cfg["char_min_phrase"] or long_word
                     if len(word) < 3 and (w in _standalone() or a in compound):
                         continue
                     # An unknown compound the plan writes more often than the restored word is a word of its own.
@@ -128,9 +133,23 @@ def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: d
                     doubtful = a in compound and 0 < intact <= count_of(compound[a]) - intact
                     if not any(word in t for t in _cut(new[max(0, s0 - 4) : s1 + 5])):
                         continue  # the segmenter would not read the completed word
-                    evidence = cfg["char_plan_weight"] * math.log1p(count + intact)
-                    weight = evidence + cfg["char_freq_weight"] * math.log(freq)
-                    found.append(_Cand(offset + at, word[k], word, weight, doubtful))
+                    support = cfg["char_plan_weight"] * math.log1p(count + intact)
+                    weight = support + cfg["char_freq_weight"] * math.log(freq)
+                    lone = tok.FREQ.get(w) or 1
+                    found.append(
+                        _Cand(
+                            offset + at,
+                            word[k],
+                            word,
+                            weight,
+                            doubtful,
+                            evidence,
+                            count_of(word),
+                            freq,
+                            lone,
+                            count + intact,
+                        )
+                    )
         if found:
             sites.append(found)
     return sites
@@ -148,14 +167,70 @@ def _digit_next(run: str, s0: int, s1: int) -> bool:
     return s0 == 0 or s1 == len(run)
 
 
+def loss_rates(text: str, sites: list[list[_Cand]]) -> dict[str, float]:
+    """Per character, the share of its occurrences this plan loses: a channel model learned from the text itself.
+
+    A damaged text loses some characters systematically (a font or extraction fault: this plan loses 高 in 提高,
+    高中, 高危 …). Expectation-maximisation over the lone-character sites whose candidate word the plan also writes
+    whole: each site's posterior over "nothing lost" and its candidates (word frequency × the character's loss
+    rate) gives the expected losses of each character, and loss = losses / (losses + intact count + a pseudo-count),
+    so one site alone never makes a character look lost.
+    """
+    cfg = _cfg()
+    written = [[c for c in found if c.whole > 0] for found in sites]
+    intact = Counter(text)
+    loss: dict[str, float] = {}
+    prior, none = cfg["char_loss_prior"], math.log(cfg["char_loss_none"])
+    for _ in range(int(cfg["char_loss_rounds"])):
+        lost: dict[str, float] = defaultdict(float)
+        for found in written:
+            if not found:
+                continue
+            ws = [math.log(c.freq) + math.log(loss.get(c.char, prior)) for c in found]
+            top = max([*ws, none])
+            z = sum(math.exp(v - top) for v in ws) + math.exp(none - top)
+            for c, v in zip(found, ws, strict=True):
+                lost[c.char] += math.exp(v - top) / z
+        loss = {ch: (n + prior) / (n + intact[ch] + cfg["char_loss_pseudo"]) for ch, n in lost.items()}
+    return loss
+
+
+def _channel_odds(c: _Cand, loss: dict[str, float]) -> float:
+    """Log odds of "the word lost a character" over "the lone character is right as it stands": the restored
+    word's frequency × the character's loss rate against the lone character's own frequency (提 → 提高 yes;
+    三 → 高三, 中 → 高中 no: those characters stand alone far more often than the longer word is written)."""
+    return math.log(c.freq) + math.log(loss[c.char]) - math.log(c.lone)
+
+
 def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:
     """Applied or suggested insertions of dropped characters, one per lone-character site."""
     cfg = _cfg()
     grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
     counts: dict[str, int] = {}
     reps: dict[tuple[int, str], Repair] = {}
-    for m in _CJK_RUN.finditer(text):
-        for found in _candidates(text, grams, m.group(), m.start(), counts):
+    every = [found for m in _CJK_RUN.finditer(text) for found in _candidates(text, grams, m.group(), m.start(), counts)]
+    prior = cfg["char_loss_prior"]
+    # The plan's channel: a character it demonstrably loses (rate >= char_loss_min) weighs in with its rate, every other
+    # with the same prior (a tiny text's few sites say nothing). A lost character also hides its intact phrases (this
+    # plan can write 提高儿童 whole only where 高 survived), so their count is read as count / (1 - rate).
+    lost = {ch: r for ch, r in loss_rates(text, every).items() if r >= cfg["char_loss_min"]}
+
+    def weight(c: _Cand) -> float:
+        if c.char not in lost:
+            return c.weight + cfg["char_loss_weight"] * math.log(prior)
+        rate = lost[c.char]
+        support = cfg["char_plan_weight"] * math.log1p(c.seen / (1 - rate))
+        return support + cfg["char_freq_weight"] * math.log(c.freq) + cfg["char_loss_weight"] * math.log(rate)
+
+    for site in every:
+        # A candidate needs the plan's evidence, or a character this plan demonstrably loses whose word is far more
+        # frequent than the lone character standing alone (提 → 提高, not 三 → 高三).
+        found = [
+            _Cand(c.at, c.char, c.word, weight(c), c.in_compound)
+            for c in site
+            if c.evidence or (c.char in lost and _channel_odds(c, lost) > 0)
+        ]
+        if found:
             best: dict[tuple[int, str], _Cand] = {}
             for c in found:
                 if (c.at, c.char) not in best or best[(c.at, c.char)].weight < c.weight:

@@ -9,6 +9,7 @@ openers almost always are applied, the others are suggestions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -44,36 +45,95 @@ def _subjects() -> tuple[str, ...]:
     return tuple(read_lines("stop_subjects.txt"))
 
 
+@lru_cache(maxsize=1)
+def _frames() -> tuple[str, ...]:
+    """Words that open a frame whose predicate comes later (采取…等方式加强…, 在…中加强…)."""
+    return tuple(read_lines("stop_frames.txt"))
+
+
+def _opens_frame(text: str, at: int) -> bool:
+    """Whether the clause holding offset at (back to its last ,。;: or line start) opens with a frame word."""
+    start = max(text.rfind(c, 0, at) for c in ",,。;;::\n") + 1
+    return text[start:at].lstrip().startswith(_frames())
+
+
 @lru_cache(maxsize=65536)
 def _cut(s: str) -> tuple[str, ...]:
     """jieba's cut (HMM on), cached: the same heads and chunks recur across a plan."""
     return tuple(jieba_tokenizer().cut(s, HMM=True))
 
 
-def opener_rates(text: str) -> dict[str, float]:
-    """Per word: the share of its occurrences that open a sentence or an item body (intact stops only)."""
-    starts: Counter[str] = Counter()
-    total: Counter[str] = Counter()
+def _intact_clauses(text: str) -> list[tuple[tuple[str, ...], bool]]:
+    """The plan's intact clauses as words, each with whether intact punctuation (not a line end) closes it.
+
+    A clause is intact when it is shorter than stop_intact_max characters: a longer run may hold lost stops, and
+    counting its words would make every opener look rarer than it is. Heading lines open no sentence.
+    """
+    out = []
+    limit = _cfg()["stop_intact_max"]
     for m in _STARTS.finditer(text):
-        line_end = text.find("\n", m.end())
-        line = text[m.end() : line_end if line_end >= 0 else len(text)]
+        rest = text[m.end() :]
+        end = re.search(r"[\n,,。;;!!??::]", rest)
+        clause = rest[: end.start()] if end else rest
+        line_end = rest.find("\n")
+        line = rest[: line_end if line_end >= 0 else len(rest)]
         if len(line) < 16 and not re.search(r"[,,。;;]", line):
             continue  # a heading line (主要目标, 政策措施) opens no sentence
-        head = text[m.end() : m.end() + 12]
-        words = _cut(head)
+        if 2 <= len(clause) < limit:
+            out.append((_cut(clause), end is not None and end.group() != "\n"))
+    return out
+
+
+def opener_rates(text: str) -> dict[str, float]:
+    """Per word: the share of its occurrences in intact clauses that open the clause (加强 most, 服务 almost none)."""
+    starts: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for words, _closed in _intact_clauses(text):
+        total.update(words)
         if words and _CJK.fullmatch(words[0]):
             starts[words[0]] += 1
-    for chunk in re.split(r"[\n。;;,,::]", text):
-        for w in _cut(chunk):
-            total[w] += 1
     need = _cfg()["stop_min_starts"]
-    return {w: starts[w] / max(total[w], starts[w]) for w in starts if starts[w] >= need}
+    return {w: starts[w] / total[w] for w in starts if starts[w] >= need}
+
+
+def _boundary_model(text: str) -> tuple[dict[str, float], dict[str, float], float]:
+    """Opener and closer log-odds per word, and the base log-odds of a clause boundary between two words.
+
+    Learned from the plan's intact clauses: how often a word opens a clause, how often intact punctuation follows
+    it (体系, 机制, 工作 close clauses; 儿童, 加强 rarely do). Rates are smoothed towards the base rate, so a word
+    seen twice says little.
+    """
+    starts: Counter[str] = Counter()
+    ends: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for words, closed in _intact_clauses(text):
+        total.update(words)
+        if words and _CJK.fullmatch(words[0]):
+            starts[words[0]] += 1
+        if closed and words and _CJK.fullmatch(words[-1]):
+            ends[words[-1]] += 1
+    base = sum(starts.values()) / max(1, sum(total.values()))
+    m, need = _cfg()["stop_smoothing"], _cfg()["stop_min_starts"]
+
+    def logit(k: int, n: int) -> float:
+        p = (k + m * base) / (n + m)
+        return math.log(p / (1 - p))
+
+    opens = {w: logit(starts[w], total[w]) for w in starts if starts[w] >= need}
+    closes = {w: logit(ends[w], total[w]) for w in total}
+    return opens, closes, math.log(base / (1 - base)) if 0 < base < 1 else 0.0
 
 
 def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:
-    """Stops proposed inside long unpunctuated runs, before a word the plan uses as a sentence opener."""
+    """Stops proposed inside long unpunctuated runs, before a word the plan uses as a sentence opener.
+
+    The confidence combines, as independent evidence, how often the plan opens a clause with the next word and
+    how often it closes one with the word before (naive Bayes over the boundary), shifted by stop_run_bias: the
+    prior that a run much longer than the plan's clauses has lost a stop somewhere.
+    """
     cfg, binding = _cfg(), _binding()
     rates = opener_rates(text)
+    opens, closes, base = _boundary_model(text)
     reps: list[Repair] = []
     for m in re.finditer(r"[^,,。;;::!!??、\n]+", text):
         run = m.group()
@@ -81,16 +141,18 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
             continue
         pos, prev = 0, ""
         words = _cut(run)
+        framed = _opens_frame(text, m.end())  # its first opener is the frame's predicate, not a new sentence
         for i, w in enumerate(words):
             rate = rates.get(w, 0.0)
             left, right = pos, len(run) - pos
             if (
                 rate >= cfg["stop_min_rate"]
                 and _CJK.fullmatch(w)
-                and w not in binding
                 and _CJK.fullmatch(prev or "-")
                 and left >= cfg["stop_min_left"]
-                and _has_verb(run[:pos])  # a complete clause before it: 到2010年 or a noun phrase is no sentence
+                # a complete clause before it (到2010年 or a noun phrase is no sentence): a verb, or a clause that
+                # opens with one of the plan's own openers (健全…体系: jieba tags 健全 an adjective)
+                and (_has_verb(run[:pos]) or rates.get(words[0], 0.0) >= cfg["stop_min_rate"])
                 and right >= cfg["stop_min_right"]
                 and prev not in binding
                 and not prev.endswith(_subjects())  # 监护人坚持…, 人民政府将…: the opener is the predicate
@@ -98,7 +160,12 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
                 and not (i + 1 < len(words) and words[i + 1] in binding and len(w) == 1)
                 and not _in_brackets(run, pos)
             ):
-                conf = round(min(0.95, cfg["stop_base"] + cfg["stop_slope"] * rate), 2)
+                if framed:
+                    framed = False
+                    pos, prev = pos + len(w), w
+                    continue
+                score = opens[w] + closes.get(prev, base) - base + cfg["stop_run_bias"]
+                conf = round(min(0.95, 1 / (1 + math.exp(-score))), 2)
                 at = m.start() + pos
                 reps.append(make(raw, at, at, "。", "sentence_stop", "missing_punct", conf))
             pos, prev = pos + len(w), w

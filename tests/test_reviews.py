@@ -189,7 +189,7 @@ def test_review_survives_rebuild_and_shows_in_export(mini, monkeypatch, kb_data)
     "rule,decision,expected_in,expected_out",
     [
         ("title_stop", "accept", "巩固义务教育均衡发展成果。加强", None),
-        ("ti_people", "reject", "提儿童医疗服务水平", "提高儿童医疗服务水平"),
+        ("lone_wo", "reject", "提升我儿童医疗服务水平", "提升我市儿童医疗服务水平"),
     ],
 )
 def test_repair_decisions_apply_on_next_build(mini, rule, decision, expected_in, expected_out):
