@@ -155,6 +155,15 @@ def test_sentence_stops_from_the_plans_openers(run, expect):
 
 
 REAL = sorted((Path(__file__).parent / "fixtures" / "real").glob("*.txt"))
+HELDOUT_REAL = sorted((Path(__file__).parents[1] / "bench" / "heldout" / "real").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", HELDOUT_REAL, ids=[p.stem for p in HELDOUT_REAL])
+def test_heldout_real_excerpts_get_no_applied_text_repair(path):
+    from nlp.pipeline import analyse_file
+
+    plan = analyse_file(path)  # layout fixes (a PDF's page furniture) are not text repairs
+    assert [(r.rule, r.start, r.after) for r in plan.repairs if r.applied and r.kind != "layout"] == []
 
 
 @pytest.mark.parametrize("path", REAL, ids=[p.stem for p in REAL])
