@@ -272,3 +272,26 @@ def test_an_item_page_after_a_review_leaves_the_graph_to_graph_views(reviewer):
     assert SAFETY_GOAL in {e["target"] for e in view["edges"] if e["source"] == ITEM}
     assert statecache.updated["graph"] == graph[1] + 1 and statecache.computed["graph"] == graph[0]
     assert statecache.computed["duty_index"] == index
+
+
+def test_background_warm_rounds_are_spaced_while_reviewers_keep_writing(app, web_data):
+    """A change after a quiet spell is warmed at the next poll; further changes within the gap wait for it (every
+    worker re-warming every page twice a second took the requests' CPU while reviewers wrote)."""
+    import queue
+
+    from kb import paths
+    from kb.serving.warm import keep_warm
+
+    rounds: queue.Queue = queue.Queue()
+    keep_warm(app, interval=0.02, warmed=rounds.put, gap=3600)
+    token = paths.use_data_dir(web_data)
+    try:
+        reviews.add_note(ITEM, "一", "amy")
+        first = rounds.get(timeout=300)  # bounded wait for the round after the first change
+        for k in range(3):
+            reviews.add_note(OTHER, f"再{k}", "amy")
+    finally:
+        paths.reset_data_dir(token)
+    with pytest.raises(queue.Empty):
+        rounds.get(timeout=1.0)  # 50 polls saw the new state; none started a round inside the gap
+    assert first is not None

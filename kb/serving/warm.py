@@ -19,6 +19,12 @@ from typing import Any
 from kb import paths
 
 POLL_SECONDS = float(os.environ.get("KB_WARM_POLL", "0.5"))
+# Rounds are spaced: at least GAP seconds and DUTY times the last round's length apart. Every worker warms every
+# page (about 0.1 CPU-s at 1x), so while reviewers write several times a second, unspaced rounds took ~40 % of two
+# cores from the requests (issue 14: item pages while two reviewers write); a change after a quiet spell is still
+# warmed at the next poll.
+GAP_SECONDS = float(os.environ.get("KB_WARM_GAP", "5"))
+DUTY = 10
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -74,18 +80,23 @@ def state_key(app: Any = None) -> Hashable | None:
 
 
 def keep_warm(
-    app: Any, interval: float = POLL_SECONDS, warmed: Callable[[Hashable], None] | None = None
+    app: Any,
+    interval: float = POLL_SECONDS,
+    warmed: Callable[[Hashable], None] | None = None,
+    gap: float = GAP_SECONDS,
 ) -> threading.Thread:
-    """Start a daemon thread that warms the pages again whenever the state moves (it starts from the current one);
-    warmed(state) is called after each round (tests wait on it)."""
+    """Start a daemon thread that warms the pages again whenever the state moves (it starts from the current one),
+    rounds spaced by `gap` seconds at least; warmed(state) is called after each round (tests wait on it)."""
 
     def run() -> None:
         seen = state_key(app)
+        ready = 0.0  # monotonic time from which the next round may start
         while True:
-            time.sleep(interval)
+            time.sleep(max(interval, ready - time.monotonic()))
             now = state_key(app)
             if now is not None and now != seen:
-                warm_pages(app, say=False)
+                took = warm_pages(app, say=False)
+                ready = time.monotonic() + max(gap, DUTY * took)
                 seen = now
                 if warmed is not None:
                     warmed(now)
