@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fast_apps
 import pytest
-from pg.fixtures import _engine, pg_server, pg_url  # noqa: F401  PostgreSQL fixtures (tests/pg)
+from pg.fixtures import _engine, pg_search_template, pg_search_url, pg_server, pg_url  # noqa: F401  PostgreSQL fixtures (tests/pg)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANS = FIXTURES / "plans"

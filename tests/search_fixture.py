@@ -7,6 +7,8 @@ from pathlib import Path
 
 from kb.build import write_kb
 from kb.search import build_index
+from kb.store import pgkb
+from kb.store.engine import database_url
 from nlp.model import Assignment, Clause, Indicator, Item, Link, Plan
 
 PLAN = "fx"
@@ -127,7 +129,8 @@ def items() -> list[Item]:
 
 
 def write_build(data: Path, plan_items: list[Item] | None = None, name: str = "b1") -> Path:
-    """Write a build folder with kb.sqlite and index/ and point data/current at it."""
+    """Write a build folder with kb.sqlite and index/ (published into KB_DATABASE_URL when set) and point
+    data/current at it."""
     folder = data / "builds" / name
     folder.mkdir(parents=True)
     plan = Plan(id=PLAN, title="测试规划(2021-2025年)", raw_text="", text="", items=plan_items or items())
@@ -135,6 +138,8 @@ def write_build(data: Path, plan_items: list[Item] | None = None, name: str = "b
         it.position = pos
     write_kb(folder / "kb.sqlite", [plan])
     build_index(folder / "kb.sqlite", folder / "index")
+    if database_url():  # as `kb build` does: the build is published into PostgreSQL before it goes live here
+        pgkb.publish(folder / "kb.sqlite")
     link = data / "current"
     tmp = data / ".current-tmp"
     os.symlink(Path("builds") / name, tmp)

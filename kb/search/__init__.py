@@ -16,7 +16,7 @@ import numpy as np
 from kb.duties import item_duties
 from kb.search import results as R
 from kb.search.analysis import normalise
-from kb.search.engine import NO_INDEX, Engine, engine
+from kb.search.engine import NO_INDEX, Engine, StaleBuild, engine
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError, parse, refine
 from kb.search.ranking import Ranked, no_facets, rank
 from kb.search.writer import build_index
@@ -93,7 +93,16 @@ def _int(value: Any, name: str, lo: int, hi: int) -> int:
     return n
 
 
-def search(
+def search(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Search the live build (the arguments of _search); a PostgreSQL build dropped while the query ran
+    (kb.search.engine.StaleBuild) is searched again on the one live now."""
+    try:
+        return _search(*args, **kwargs)
+    except StaleBuild:
+        return _search(*args, **kwargs)
+
+
+def _search(
     q: str,
     limit: int = 10,
     offset: int = 0,

@@ -14,6 +14,7 @@ from whoosh import index as windex
 from whoosh.scoring import BM25F, bm25
 
 from kb.search.analysis import normalise
+from kb.search.hay import Hay
 from kb.search.schema import INDEX_NAME, K1, SEARCH_FIELDS, B, whoosh_index
 
 FORMAT = 3  # bump when the derived files below change meaning
@@ -228,6 +229,19 @@ class SearchIndex:
         """(doc numbers, BM25F weights) of a term in a field, or None."""
         span = self.terms.get(field, {}).get(term)
         return None if span is None else (self.docs[span[0] : span[1]], self.weights[span[0] : span[1]])
+
+    def postings_of(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """The postings of every (field, term) the index holds (kb.search.pg fetches them in one round trip)."""
+        out = {}
+        for k in keys:
+            p = self.postings(*k)
+            if p is not None:
+                out[k] = p
+        return out
+
+    def hays(self, rows: np.ndarray, drop_spaces: bool = False) -> Hay:
+        """A Hay over these items' normalised texts."""
+        return Hay(self.hay_blob, self.hay_ptr, rows, drop_spaces)
 
     def df(self, field: str, term: str) -> int:
         span = self.terms.get(field, {}).get(term)

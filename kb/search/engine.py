@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -25,9 +26,9 @@ NO_INDEX = "搜索索引尚未建立,请先运行 `python -m kb build`"  # the f
 class Engine:
     """One build's index, opened once; per-build caches of priors, department masks and base item dicts."""
 
-    def __init__(self, index_dir: Path, db_path: Path):
+    def __init__(self, index_dir: Path, db_path: Path, ix: Any = None):
         self.index_dir, self.db_path = index_dir, db_path
-        self.ix = open_index(index_dir)
+        self.ix = open_index(index_dir) if ix is None else ix  # kb.search.pg gives its PostgreSQL index
         a = self.ix.arr
         self.domains = sorted(d for d in self.ix.domains if d)
         self.plans = sorted(self.ix.plans)
@@ -170,11 +171,37 @@ class Engine:
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+ENGINES = {"whoosh": "whoosh", "default": "whoosh", "pg": "pg", "postgresql": "pg"}  # KB_SEARCH_ENGINE values
+
+
+class StaleBuild(RuntimeError):
+    """The build a PostgreSQL engine read was dropped while a query ran (two newer builds were published since):
+    the search is run again on the live one."""
+
+
+def search_engine() -> str:
+    """'whoosh' (the default: the build folder's index) or 'pg' (the index published into KB_DATABASE_URL), from
+    KB_SEARCH_ENGINE; a bad value or pg without a PostgreSQL URL is a clear error."""
+    name = os.environ.get("KB_SEARCH_ENGINE", "").strip().lower() or "whoosh"
+    if name not in ENGINES:
+        raise SearchError(f"KB_SEARCH_ENGINE 只能是 whoosh 或 pg(现为“{name}”)", status=503)
+    if ENGINES[name] == "pg":
+        from kb.store.engine import database_url
+
+        if not database_url():
+            raise SearchError("KB_SEARCH_ENGINE=pg 需要 KB_DATABASE_URL=postgresql://…", status=503)
+    return ENGINES[name]
 
 
 def engine(snap: Any = None) -> Engine:
     """The engine of the live build, re-opened when `current` points at a new build. Given the reviewed snapshot
-    a search reads (kb.reviews.snapshot), the engine of that snapshot's build, without resolving paths again."""
+    a search reads (kb.reviews.snapshot), the engine of that snapshot's build, without resolving paths again.
+    With KB_SEARCH_ENGINE=pg, the engine of the build live in PostgreSQL (kb.search.pg)."""
+    if search_engine() == "pg":
+        from kb.search.pg import pg_engine
+        from kb.store.engine import database_url
+
+        return pg_engine(database_url() or "")
     db = snap.build.key[0] if snap is not None and snap.build.key else None  # the snapshot's kb.sqlite
     if isinstance(db, str) and db.endswith("kb.sqlite"):
         key = str(Path(db).parent / "index")

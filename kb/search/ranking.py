@@ -11,7 +11,6 @@ import numpy as np
 
 from kb.search.analysis import search_tokens
 from kb.search.engine import Engine
-from kb.search.hay import Hay
 from kb.search.query import ParsedQuery, build
 
 CLAUSE_WEIGHT = 0.5  # a focused clause adds to its item's score, it does not replace it
@@ -165,8 +164,9 @@ def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.nd
     if pq.concepts:
         terms = build(pq, lambda f, t: ix.df(f, t) / max(1, ix.n_docs))
         docs, weights = [], []
-        for (f, t), boost in terms.items():
-            p = ix.postings(f, t)
+        found = ix.postings_of(list(terms))
+        for key, boost in terms.items():
+            p = found.get(key)
             if p is not None:
                 docs.append(p[0])
                 weights.append(p[1] * np.float32(boost))
@@ -243,11 +243,11 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
         snap = snapshot.current()
     reviewed = eng.reviewed_departments(snap)
     cand, upper = _candidates(eng, pq, mask, want, snap)
-    hay = Hay(eng.ix.hay_blob, eng.ix.hay_ptr, cand)
+    hay = eng.ix.hays(cand)
     keep = np.ones(len(cand), dtype=bool)
     phrases = [c.word for c in pq.concepts if c.phrase]
     if phrases:
-        joined = Hay(eng.ix.hay_blob, eng.ix.hay_ptr, cand, drop_spaces=True)
+        joined = eng.ix.hays(cand, drop_spaces=True)
         for p in phrases:
             keep &= joined.contains(p)
     for x in pq.excluded:

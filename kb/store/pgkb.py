@@ -66,7 +66,9 @@ def publish(db_path: Path, url: str | None = None) -> str:
                     dst.execute(f'CREATE {m.group(1) or ""}INDEX ON {name}."{m.group(2)}" ({m.group(3)})')
             from kb.search import pg as pgsearch  # here: kb.search reads the store, not the other way round
 
-            pgsearch.write(dst, name, src)
+            index = Path(db_path).parent / "index"  # the build's search index, beside it
+            if index.is_dir():  # a bare KB file (no index) is published without one: PG search then answers 503
+                pgsearch.write(dst, name, index)
             dst.execute("ANALYZE")
     finally:
         src.close()
@@ -88,6 +90,9 @@ def swap(name: str, url: str) -> None:
         )
         for schema in old[: max(0, len(old) - KEEP_PREVIOUS)]:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")  # waits for readers still on it, then frees the space
+        from kb.search import pg as pgsearch
+
+        pgsearch.drop_unused(conn)  # the search index of each dropped build
 
 
 def has_live(url: str | None = None) -> bool:

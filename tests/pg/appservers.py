@@ -27,9 +27,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_server(data: Path, database_url: str, log: Path, workers: int = 1) -> Iterator[str]:
-    """`python -m kb serve` on a free loopback port with KB_DATABASE_URL set; yields its base URL, stops it by PID."""
-    env = {**os.environ, "KB_DATA_DIR": str(data), "KB_DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+def app_server(
+    data: Path, database_url: str, log: Path, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`python -m kb serve` on a free loopback port with KB_DATABASE_URL (and env) set; yields its base URL, stops it
+    by PID."""
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(data),
+        "KB_DATABASE_URL": database_url,
+        "PYTHONPATH": str(REPO),
+        **(env or {}),
+    }
     port = _free_port()
     out = open(log, "w")  # noqa: SIM115 - the server writes to it until the block ends
     proc = subprocess.Popen(

@@ -10,6 +10,7 @@ import pytest
 from pg import server as pgserver
 
 TEMPLATE = "kb_template"
+SEARCH_TEMPLATE = "kb_search_template"
 _count = itertools.count()
 
 
@@ -40,14 +41,43 @@ def _make_template(srv: pgserver.PgServer) -> None:
     engine.forget_migrated(srv.url(TEMPLATE))
 
 
-def new_database(srv: pgserver.PgServer) -> str:
-    """A fresh, migrated database on srv; returns its URL."""
+def new_database(srv: pgserver.PgServer, template: str = TEMPLATE) -> str:
+    """A fresh, migrated database on srv (a copy of template); returns its URL."""
     import psycopg
 
     name = f"t{os.getpid()}_{next(_count)}"
     with psycopg.connect(srv.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     return srv.url(name)
+
+
+@pytest.fixture(scope="session")
+def pg_search_template(pg_server: pgserver.PgServer, built_kb) -> str:
+    """kb_search_template: kb_template with the session's build published into it (kb.store.pgkb, as `kb build`
+    does with KB_DATABASE_URL set), so a test over that build searches it on PostgreSQL."""
+    import psycopg
+
+    from kb.store import pgkb
+
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {SEARCH_TEMPLATE} TEMPLATE {TEMPLATE}")
+    pgkb.publish((built_kb / "current").resolve() / "kb.sqlite", pg_server.url(SEARCH_TEMPLATE))
+    return SEARCH_TEMPLATE
+
+
+@pytest.fixture
+def pg_search_url(
+    pg_server: pgserver.PgServer, pg_search_template: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """KB_DATABASE_URL set to a fresh database holding the session's build, and KB_SEARCH_ENGINE=pg: the durable
+    store and the search both on PostgreSQL for this test (a test's own build is published by kb build, or by
+    search_fixture.write_build)."""
+    url = new_database(pg_server, pg_search_template)
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    monkeypatch.setenv("KB_SEARCH_ENGINE", "pg")
+    yield url
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    drop_database(pg_server, url)
 
 
 def drop_database(srv: pgserver.PgServer, url: str) -> None:
@@ -71,6 +101,8 @@ def pg_url(pg_server: pgserver.PgServer, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 @pytest.fixture(autouse=True)
 def _engine(request: pytest.FixtureRequest) -> None:
-    """KB_TEST_ENGINE=postgresql runs every test with its durable store on PostgreSQL (scripts/test.sh does so)."""
+    """KB_TEST_ENGINE=postgresql runs every test with its durable store and its search on PostgreSQL
+    (scripts/test.sh does so); KB_TEST_SEARCH=whoosh keeps the search on the build folder's index."""
     if os.environ.get("KB_TEST_ENGINE") == "postgresql" and "sqlite_only" not in request.keywords:
-        request.getfixturevalue("pg_url")
+        search = os.environ.get("KB_TEST_SEARCH", "pg")
+        request.getfixturevalue("pg_search_url" if search == "pg" else "pg_url")

@@ -64,7 +64,12 @@ def test_swap_is_atomic_and_the_previous_build_serves_meanwhile(built_kb, pg_url
     conn = pgkb.connect(pg_url)
     try:
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == counts[smaller]
-        schemas = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kb\\_%'")]
+        schemas = [
+            r[0]
+            for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kb\\_%' AND nspname NOT LIKE 'kb\\_search\\_%'"
+            )
+        ]
     finally:
         conn.close()
     assert sorted(s.split("_")[1] for s in schemas) == ["live", "prev"]  # one previous build kept for rollback

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 from kb_helpers import data_dir_over
@@ -23,15 +25,20 @@ from kb.store.db import connect
 PASSWORD = "correct-horse-42"
 REVIEWERS, PER_REVIEWER = 8, 6
 PLAN = "yiyang-children-2021-2025"
+PG_SEARCH = {"KB_SEARCH_ENGINE": "pg"}  # the app servers search the index published into PostgreSQL
 ALERT = re.compile(r'role="alert">([^<]+)')
 
 
 @pytest.fixture
 def shared(built_kb, tmp_path, monkeypatch, pg_server):
-    """One data dir over the session's build and one fresh PostgreSQL database, with 8 reviewer accounts."""
+    """One data dir over the session's build and one fresh PostgreSQL database holding that build (published as
+    `kb build` publishes it), with 8 reviewer accounts."""
+    from kb.store import pgkb
+
     data = data_dir_over(built_kb, tmp_path, monkeypatch, "shared")
     url = new_database(pg_server)
     monkeypatch.setenv("KB_DATABASE_URL", url)
+    pgkb.publish((data / "current").resolve() / "kb.sqlite", url)
     from kb.store.users import add_user
 
     for n in range(REVIEWERS):
@@ -68,8 +75,8 @@ def _work(rev: Reviewer, bases: list[str], items: list[str], out: dict) -> None:
 def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_path):
     data, url = shared
     with (
-        app_server(data, url, tmp_path / "a.log") as a,
-        app_server(data, url, tmp_path / "b.log") as b,
+        app_server(data, url, tmp_path / "a.log", env=PG_SEARCH) as a,
+        app_server(data, url, tmp_path / "b.log", env=PG_SEARCH) as b,
     ):
         items = _items(a)
         assert len(items) >= PER_REVIEWER and _items(b) == items
@@ -122,20 +129,33 @@ def test_two_servers_eight_reviewers_during_a_rebuild_lose_nothing(shared, tmp_p
     assert not (data / "reviews.sqlite").exists()  # everything durable went to PostgreSQL
 
 
+def _without_index(data: Path, where: Path) -> Path:
+    """A data dir whose live build is data's without its search index folder: only PostgreSQL can search it."""
+    out = where / "no-index"
+    build = out / "builds" / "copy"
+    shutil.copytree((data / "current").resolve(), build, ignore=shutil.ignore_patterns("index"))
+    (out / "current").symlink_to(Path("builds") / "copy", target_is_directory=True)
+    return out
+
+
 @pytest.mark.slow  # a second PostgreSQL server and two real app servers (make test runs it)
 def test_a_streaming_replica_serves_search_with_the_reviewed_state(shared, tmp_path, pg_server):
+    """The reader app server has no search index of its own (KB_SEARCH_ENGINE=pg): its search is the replica's."""
     data, url = shared
     replica = pg_server.replica()  # its own /tmp dir: the server account cannot enter pytest's
     try:
         replica_url = replica.url(url.rsplit("/", 1)[1])
+        bare = _without_index(data, tmp_path)
         with (
             app_server(data, url, tmp_path / "primary.log") as primary,
-            app_server(data, replica_url, tmp_path / "replica.log") as reader,
+            app_server(bare, replica_url, tmp_path / "replica.log", env=PG_SEARCH) as reader,
         ):
             q = "/api/search?" + urllib.parse.urlencode({"q": "儿童 近视", "limit": 5})
             anon = Reviewer("reader", "")
             status, body = anon.request(reader + q)
             assert status == 200
+            _s, on_primary = anon.request(primary + q)  # the primary's server searches its build folder's index
+            assert json.loads(body)["results"] == json.loads(on_primary)["results"]
             first = json.loads(body)["results"][0]
             dept = first["departments"][-1]["name"]
             rev = Reviewer("reviewer0", PASSWORD)
