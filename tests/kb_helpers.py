@@ -58,6 +58,9 @@ def data_dir_over(build_root: Path, where: Path, monkeypatch, name: str = "data"
 def link_build(build_root: Path, data: Path) -> None:
     """Make build_root's live build the live build of the data dir `data` (a symlink; the build stays read-only)."""
     (data / "current").symlink_to((build_root / "current").resolve(), target_is_directory=True)
+    from pg.fixtures import publish_if_other
+
+    publish_if_other((build_root / "current").resolve())  # the search on PostgreSQL needs the build there too
 
 
 def copy_analyses(build_root: Path, data: Path) -> None:

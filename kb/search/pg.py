@@ -27,7 +27,7 @@ from kb.search.hay import Hay
 from kb.search.query import SearchError
 
 SEARCH = "kb_search_"  # schema prefix of a build's search tables (never renamed, so a reader stays on its build)
-HAY_CACHE = 4096  # item texts kept per engine for result rows
+HAY_CACHE = 50_000  # item texts kept per engine (a candidate set is up to 300; ~0.5 kB each)
 
 
 def write(dst: psycopg.Connection, kb_schema: str, index_dir: Path) -> str:

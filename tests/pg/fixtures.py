@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pg import server as pgserver
@@ -106,3 +108,28 @@ def _engine(request: pytest.FixtureRequest) -> None:
     if os.environ.get("KB_TEST_ENGINE") == "postgresql" and "sqlite_only" not in request.keywords:
         search = os.environ.get("KB_TEST_SEARCH", "pg")
         request.getfixturevalue("pg_search_url" if search == "pg" else "pg_url")
+
+
+def publish_if_other(build_dir: Path) -> None:
+    """With the search on PostgreSQL (KB_SEARCH_ENGINE=pg and KB_DATABASE_URL), make build_dir's build the database's
+    live one when the database holds another, as `kb build` would have published it (a test serving a build of its
+    own, made before this test's database existed)."""
+    from kb.store import pgkb
+    from kb.store.engine import database_url
+
+    url = database_url()
+    if os.environ.get("KB_SEARCH_ENGINE") != "pg" or not url:
+        return
+    db = Path(build_dir) / "kb.sqlite"
+    ask = "SELECT (SELECT value FROM meta WHERE key = 'built_at'), (SELECT count(*) FROM items)"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as src:
+        local = tuple(src.execute(ask).fetchone())
+    live = None
+    if pgkb.has_live(url):
+        conn = pgkb.connect(url)
+        try:
+            live = tuple(conn.execute(ask).fetchone())
+        finally:
+            conn.close()
+    if live != local:
+        pgkb.publish(db, url)

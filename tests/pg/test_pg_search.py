@@ -162,3 +162,30 @@ def test_searches_during_publishes_read_whole_builds(built_kb, built_kb_env, pg_
     with psycopg.connect(pg_url, autocommit=True) as conn:
         names = [r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'kb\\_search\\_%'")]
     assert len(names) == 2  # the live build's and the kept previous one's
+
+
+@pytest.mark.parametrize("argv", [["儿童", "近视"], ["--kind", "measure", "出生缺陷"], ["--json", "校园欺凌"]])
+def test_kb_search_prints_the_same_on_both_engines(built_kb_env, published, monkeypatch, capsys, argv):
+    from kb.cli import main
+
+    monkeypatch.delenv("KB_SEARCH_ENGINE", raising=False)
+    assert main(["search", *argv]) == 0
+    default = capsys.readouterr().out
+    monkeypatch.setenv("KB_DATABASE_URL", published)
+    monkeypatch.setenv("KB_SEARCH_ENGINE", "pg")
+    assert main(["search", *argv]) == 0
+    assert capsys.readouterr().out == default and default.strip()
+
+
+def test_api_and_page_search_on_postgresql(client, published, monkeypatch):
+    """/api/search answers the same JSON on both engines, and /search (its HTML twin) lists the same items."""
+    monkeypatch.delenv("KB_SEARCH_ENGINE", raising=False)
+    default = client.get("/api/search?q=家长学校&limit=5").get_json()
+    monkeypatch.setenv("KB_DATABASE_URL", published)
+    monkeypatch.setenv("KB_SEARCH_ENGINE", "pg")
+    resp = client.get("/api/search?q=家长学校&limit=5")
+    assert resp.status_code == 200 and resp.get_json() == default and default["results"]
+    page = client.get("/search?q=家长学校")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert all(r["title"] in html for r in default["results"])
