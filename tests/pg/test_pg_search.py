@@ -135,16 +135,17 @@ def test_searches_during_publishes_read_whole_builds(built_kb, built_kb_env, pg_
     seen, errors, stop = [], [], threading.Event()
 
     def reader():
-        from kb.reviews import snapshot
+        from kb.reviews import audit
 
         while not stop.is_set():
             try:
                 seen.append(search("儿童健康") == first)
             except Exception as e:  # any failure is what this test looks for
                 errors.append(repr(e))
-        held = getattr(snapshot._local, "conn", None)  # this thread's reviews connection ends with the thread
-        if held:
-            held[1].close()
+        _key, conn = audit.reader()  # this thread's reviews connection ends with the thread
+        if conn is not None:
+            conn.close()
+        audit.forget_reader()
 
     t = threading.Thread(target=reader)
     t.start()
