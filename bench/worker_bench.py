@@ -63,12 +63,14 @@ def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    warmed = booted = 0
+    warmed = settled = 0
     try:
         for line in proc.stderr:  # type: ignore[union-attr]
-            warmed += "search warmed up" in line
-            booted += "Booting worker" in line
-            if warmed >= (1 if preload else workers) and booted >= workers:
+            # ready = what a restarted worker does before it accepts a request: warmed (preloaded: in the master,
+            # then each worker settled) or, without preloading, each worker's own warm-up done
+            warmed += "pages warmed up" in line
+            settled += "worker settled" in line
+            if (warmed >= 1 and settled >= workers) if preload else warmed >= workers:
                 break
         ready = time.perf_counter() - start
         threading.Thread(target=proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]

@@ -66,10 +66,11 @@ def cmd_serve(args) -> int:
     return _gunicorn(args.app, args.host, args.port, workers, args.threads)
 
 
-# One search of each kind through the API and the page: a word (儿童), a "who" question with its answer card
-# (谁负责儿童近视), a department with a role (市卫健委牵头): each kind loads its own data and code paths once.
-WARM_PATHS = tuple(
-    f"{route}?q={quote(q)}" for q in ("儿童", "谁负责儿童近视", "市卫健委牵头") for route in ("/api/search", "/search")
+WARM_PATHS = ("/api/search?q=%E5%84%BF%E7%AB%A5", "/search?q=%E5%84%BF%E7%AB%A5")  # 儿童: the API and its page
+# Once per process (before the fork), a search of the other kinds, each loading its own data and code paths: a "who"
+# question with its answer card (谁负责儿童近视) and a department with a role (市卫健委牵头).
+KIND_PATHS = tuple(
+    f"{route}?q={quote(q)}" for q in ("谁负责儿童近视", "市卫健委牵头") for route in ("/api/search", "/search")
 )
 
 
@@ -93,9 +94,14 @@ def warm_search(app: Any, say: bool = True) -> None:
 
 
 def warm_app(app: Any, say: bool = True) -> None:
-    """The search, then every page's per-state values (kb.serving.warm), in this thread."""
+    """The search (every kind of query), then every page's per-state values (kb.serving.warm), in this thread."""
+    from werkzeug.test import Client
+
     warm_search(app, say)
     if app is not None:
+        client = Client(app)
+        for path in KIND_PATHS:
+            client.get(path).close()
         warm_pages(app, say)
 
 
@@ -127,11 +133,11 @@ def _preload(arbiter: Any) -> None:
 
 def settle_worker(worker: Any) -> None:
     """gunicorn's post_worker_init after a preload: answer the warm-up searches once more in the new worker, on
-    every thread of its request pool, and the warm pages once, before it accepts a request. Everything is loaded
-    already (this takes milliseconds, more if the state moved since the fork); what it pays for is the
-    copy-on-write of the shared pages a search writes to (reference counts) and each thread's own SQLite
-    connections, which would otherwise fall on the first requests a worker serves. Then a thread keeps the
-    worker's per-state values warm across changes of state (kb.serving.warm.keep_warm)."""
+    every thread of its request pool, before it accepts a request. Everything is loaded already (this takes
+    milliseconds); what it pays for is the copy-on-write of the shared pages a search writes to (reference counts)
+    and each thread's own SQLite connections, which would otherwise fall on the first requests a worker serves.
+    The pages' per-state values were computed in the master; a thread keeps them warm across changes of state
+    (kb.serving.warm.keep_warm)."""
     pool = getattr(worker, "tpool", None)  # gthread: the executor exists before post_worker_init
     threads = max(1, int(getattr(worker.cfg, "threads", 1) or 1))
     if pool is None:
@@ -149,14 +155,14 @@ def settle_worker(worker: Any) -> None:
             pass  # fewer threads came up in time: those that did still warm
         warm_search(worker.wsgi, False)
 
-    jobs = [pool.submit(one) for _ in range(threads)]
-    jobs.append(pool.submit(warm_pages, worker.wsgi, False))  # after those: the pool is busy until they are done
-    for done in jobs:
+    start = time.perf_counter()
+    for done in [pool.submit(one) for _ in range(threads)]:
         error = done.exception()
         if error is not None:  # a warm-up that fails must not stop the worker; the request will say what is wrong
             print(f"warm-up failed in pid {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
+    print(f"worker settled in {time.perf_counter() - start:.2f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
     if worker.wsgi is not None:
-        keep_warm(worker.wsgi)
+        keep_warm(worker.wsgi)  # from the state the master warmed: a change since is warmed in the background
 
 
 def _pre_fork(arbiter: Any, worker: Any) -> None:

@@ -25,6 +25,7 @@ POLL_SECONDS = float(os.environ.get("KB_WARM_POLL", "0.5"))
 # warmed at the next poll.
 GAP_SECONDS = float(os.environ.get("KB_WARM_GAP", "5"))
 DUTY = 10
+WARMED = "KB_WARMED_STATE"  # app config: the state the pages were last warmed at (a forked worker inherits it)
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -48,6 +49,9 @@ def warm_pages(app: Any, say: bool = True) -> float:
     from werkzeug.test import Client
 
     start = time.perf_counter()
+    config = getattr(app, "config", None)
+    if config is not None:  # before warming: a change made meanwhile is warmed again by keep_warm
+        config[WARMED] = state_key(app)
     client = Client(app)
     for path in warm_paths(app):
         try:
@@ -85,11 +89,14 @@ def keep_warm(
     warmed: Callable[[Hashable], None] | None = None,
     gap: float = GAP_SECONDS,
 ) -> threading.Thread:
-    """Start a daemon thread that warms the pages again whenever the state moves (it starts from the current one),
-    rounds spaced by `gap` seconds at least; warmed(state) is called after each round (tests wait on it)."""
+    """Start a daemon thread that warms the pages again whenever the state moves from the one they were last warmed
+    at (in this process or, for a forked worker, in the master), rounds spaced by `gap` seconds at least;
+    warmed(state) is called after each round (tests wait on it)."""
+    config = getattr(app, "config", None)
+    start = config.get(WARMED) if config is not None else None
 
     def run() -> None:
-        seen = state_key(app)
+        seen = start if start is not None else state_key(app)
         ready = 0.0  # monotonic time from which the next round may start
         while True:
             time.sleep(max(interval, ready - time.monotonic()))
