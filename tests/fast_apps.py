@@ -42,10 +42,11 @@ _compile_builder = rules.Rule._compile_builder
 
 def _shared_builder(self: rules.Rule, append_unknown: bool = True):
     """Rule._compile_builder, generated once per distinct (parsed rule, default names, append_unknown)."""
+    trace, converters = getattr(self, "_trace", None), getattr(self, "_converters", None)
     defaults = tuple(self.defaults or ())
-    if any(name in self._converters for name in defaults):  # a default folded in by its converter: not shared
-        return _compile_builder(self, append_unknown)
-    key = (tuple(self._trace), defaults, append_unknown)
+    if trace is None or converters is None or any(name in converters for name in defaults):
+        return _compile_builder(self, append_unknown)  # another Werkzeug's internals, or a default folded in
+    key = (tuple(trace), defaults, append_unknown)
     fn = _builders.get(key)
     if fn is None:
         fn = _builders[key] = _compile_builder(self, append_unknown)
