@@ -25,7 +25,6 @@ def ruler_pipeline():
     from spacy.tokens import Span
 
     forms = mentions._forms()
-    lang.add_words(forms)
     nlp = lang.spacy_nlp()
     if "span_ruler" not in nlp.pipe_names:
         ruler = nlp.add_pipe("span_ruler", config={"spans_key": "mentions", "overwrite": False})

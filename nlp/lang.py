@@ -11,7 +11,6 @@ from typing import Any
 
 DATA_DIR = Path(__file__).parent / "data"
 _lock = threading.Lock()
-_extra_words: set[str] = set()
 
 
 def data_path(name: str) -> Path:
@@ -33,8 +32,10 @@ def read_lines(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def jieba_tokenizer():
-    """The jieba Tokenizer with the policy-term user dictionary loaded (built once, cached)."""
+    """The jieba Tokenizer: the policy-term user dictionary and every registry name form (built once, then fixed)."""
     import jieba
+
+    from nlp.mentions import name_forms  # late: mentions reads the registry through this module
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
@@ -42,17 +43,13 @@ def jieba_tokenizer():
     for line in read_lines("userdict.txt"):
         parts = line.split()
         tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 2000)
-    return tok
-
-
-def add_words(words) -> None:
-    """Register extra words (e.g. department names) so jieba never splits them."""
-    tok = jieba_tokenizer()
+    # Department names join the dictionary here, before any cut, and nothing is added later: every added word moves
+    # jieba's total and so its routes, and names added by the first plan's tagging changed how every later plan in
+    # the process was cut (its repairs, clauses and ids depended on what the process had analysed before).
     with _lock:
-        for w in words:
-            if w and w not in _extra_words:
-                _extra_words.add(w)
-                tok.add_word(w, 5000)
+        for w in name_forms():
+            tok.add_word(w, 5000)
+    return tok
 
 
 def cut(text: str, search: bool = False) -> list[str]:

@@ -39,13 +39,17 @@ def _forms() -> dict[str, tuple[tuple[str, ...], str]]:
     return forms
 
 
+def name_forms() -> list[str]:
+    """Every surface form of a registry body or collective phrase (words of the analysis dictionary)."""
+    return list(_forms())
+
+
 @lru_cache(maxsize=1)
 def matcher():
-    """PhraseMatcher over the project's spaCy pipeline; registry names are first added to jieba so they stay whole."""
+    """PhraseMatcher over the project's spaCy pipeline (jieba's dictionary holds every form, so each stays whole)."""
     from spacy.matcher import PhraseMatcher
 
     forms = _forms()
-    lang.add_words(forms)
     nlp = lang.spacy_nlp()
     pm = PhraseMatcher(nlp.vocab)
     for form in forms:

@@ -258,16 +258,25 @@ def test_sentence_stops_and_frames(run, expect):
     )
 
 
-def test_a_stop_is_applied_only_where_the_plan_also_closes_clauses_with_the_word_before():
+@pytest.mark.parametrize("bias,strong_applied", [(-1.1, True), (None, False)])
+def test_a_stop_is_applied_only_where_the_plan_also_closes_clauses_with_the_word_before(
+    monkeypatch, bias, strong_applied
+):
+    """The word before counts (体系 closes clauses); the shipped bias (-5) leaves every body stop a suggestion."""
+    from nlp import repair_stops
     from nlp.repair import make_repair
     from nlp.repair_stops import find_stops
 
+    if bias is not None:  # the plan's own odds at 9:1, as the model is built to apply them
+        cfg = {**repair_stops._cfg(), "stop_run_bias": bias}
+        monkeypatch.setattr(repair_stops, "_cfg", lambda: cfg)
     run = "\n完善学校安全风险预防体系加强校园周边环境治理。\n"
     weak = [r for r in find_stops(_PLAN + run, _PLAN + run, make_repair) if r.start > len(_PLAN)]
     closes = _FRAMED_PLAN + _PLAN  # here 体系 closes many intact clauses
     strong = [r for r in find_stops(closes + run, closes + run, make_repair) if r.start > len(closes)]
     assert len(weak) == len(strong) == 1
-    assert not weak[0].applied and strong[0].applied and strong[0].confidence > weak[0].confidence
+    assert not weak[0].applied and strong[0].applied is strong_applied
+    assert strong[0].confidence > weak[0].confidence
 
 
 # The plan's channel: a character this plan loses systematically (高) is restored where its word is far more frequent
@@ -332,3 +341,35 @@ def test_the_channel_is_learned_from_the_plan():
 
     assert lost(_DAMAGED) == {"高"}  # 高 lost ~70 times, written whole 7 times
     assert {p.name: lost(p) for p in REAL_AND_CLEAN} == {p.name: set() for p in REAL_AND_CLEAN}
+
+
+_ORDER_PROBE = """
+import hashlib, json, sys
+from pathlib import Path
+from nlp import lang
+from nlp.pipeline import analyse_file
+from nlp.repair import find_repairs
+tok = lang.jieba_tokenizer()
+dictionary = (tok.total, len(tok.FREQ))
+for first in sys.argv[1:]:
+    analyse_file(Path(first))  # a plan analysed earlier in the same process (a build's pool process does this)
+assert (tok.total, len(tok.FREQ)) == dictionary, "analysing a plan changed the dictionary"
+text = Path("tests/fixtures/plans/small.txt").read_text(encoding="utf-8")
+print(hashlib.sha256(json.dumps([(r.start, r.after, r.confidence) for r in find_repairs(text)]).encode()).hexdigest())
+"""
+
+
+def test_a_plans_repairs_do_not_depend_on_what_the_process_analysed_before():
+    """Tagging once added the registry's names to jieba, so every later plan in the process was cut, repaired and
+    numbered differently from a fresh process; the dictionary is now complete before the first cut."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+
+    def probe(*first: str) -> str:
+        run = subprocess.run([sys.executable, "-c", _ORDER_PROBE, *first], cwd=root, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout.strip()
+
+    assert probe() == probe("tests/fixtures/plans/review-mini.txt")
