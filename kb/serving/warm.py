@@ -94,9 +94,12 @@ def keep_warm(
     warmed(state) is called after each round (tests wait on it)."""
     config = getattr(app, "config", None)
     start = config.get(WARMED) if config is not None else None
+    # The state to compare against is read here, not in the thread: read there, a change made just after this call
+    # could be taken for the starting state and never warmed.
+    first = start if start is not None else state_key(app)
 
     def run() -> None:
-        seen = start if start is not None else state_key(app)
+        seen = first
         ready = 0.0  # monotonic time from which the next round may start
         while True:
             time.sleep(max(interval, ready - time.monotonic()))
