@@ -84,14 +84,23 @@ def _intact_clauses(text: str) -> list[tuple[tuple[str, ...], bool]]:
     return out
 
 
-def opener_rates(text: str) -> dict[str, float]:
-    """Per word: the share of its occurrences in intact clauses that open the clause (加强 most, 服务 almost none)."""
+def _clause_counts(text: str) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Per word, over the plan's intact clauses: how often it opens one, closes one, and occurs at all."""
     starts: Counter[str] = Counter()
+    ends: Counter[str] = Counter()
     total: Counter[str] = Counter()
-    for words, _closed in _intact_clauses(text):
+    for words, closed in _intact_clauses(text):
         total.update(words)
         if words and _CJK.fullmatch(words[0]):
             starts[words[0]] += 1
+        if closed and words and _CJK.fullmatch(words[-1]):
+            ends[words[-1]] += 1
+    return starts, ends, total
+
+
+def opener_rates(text: str) -> dict[str, float]:
+    """Per word: the share of its occurrences in intact clauses that open the clause (加强 most, 服务 almost none)."""
+    starts, _ends, total = _clause_counts(text)
     need = _cfg()["stop_min_starts"]
     return {w: starts[w] / total[w] for w in starts if starts[w] >= need}
 
@@ -103,15 +112,7 @@ def _boundary_model(text: str) -> tuple[dict[str, float], dict[str, float], floa
     it (体系, 机制, 工作 close clauses; 儿童, 加强 rarely do). Rates are smoothed towards the base rate, so a word
     seen twice says little.
     """
-    starts: Counter[str] = Counter()
-    ends: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for words, closed in _intact_clauses(text):
-        total.update(words)
-        if words and _CJK.fullmatch(words[0]):
-            starts[words[0]] += 1
-        if closed and words and _CJK.fullmatch(words[-1]):
-            ends[words[-1]] += 1
+    starts, ends, total = _clause_counts(text)
     base = sum(starts.values()) / max(1, sum(total.values()))
     m, need = _cfg()["stop_smoothing"], _cfg()["stop_min_starts"]
 
