@@ -70,31 +70,6 @@ def test_a_row_naming_the_lead_alone_counts_extra_tags_as_false(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, canonical",
-    [
-        ("市人力资源社会保障局", "市人社局"),
-        ("市住房城乡建设局", "市住建局"),
-        ("市经信局", "市工信局"),
-        ("市经济和信息化委", "市工信局"),
-        ("市安全监管局", "市应急管理局"),
-        ("市政府法制办", "市司法局"),
-        ("市商务委", "市商务局"),
-        ("市教育体育局", "市教育局"),
-        ("市卫生计生委", "市卫健委"),
-        ("市食品药品监管局", "市市场监管局"),
-    ],
-)
-def test_other_cities_names_of_the_same_bodies(name, canonical):
-    dep = registry.resolve(name)
-    assert dep is not None and dep.canonical == canonical
-
-
-@pytest.mark.parametrize("name", ["市人力资源市场", "市住房保障中心", "市法制宣传", "市商务中心区"])
-def test_names_that_only_look_alike_are_not_bodies(name):
-    assert registry.resolve(name) is None
-
-
-@pytest.mark.parametrize(
     "text, body",
     [
         ("(市人力资源社会保障局、市医保局、市财政局负责)", "市人社局"),

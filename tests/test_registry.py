@@ -46,6 +46,17 @@ EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departme
         ("益阳市人民政府外事办公室", "市外事办"),
         ("外事部门", "市外事办"),
         ("市外侨办", "市外事办"),  # former name
+        # other cities' official names of the same bodies (published task-breakdown tables)
+        ("市人力资源社会保障局", "市人社局"),
+        ("市住房城乡建设局", "市住建局"),
+        ("市经信局", "市工信局"),
+        ("市经济和信息化委", "市工信局"),
+        ("市安全监管局", "市应急管理局"),
+        ("市政府法制办", "市司法局"),
+        ("市商务委", "市商务局"),
+        ("市教育体育局", "市教育局"),
+        ("市卫生计生委", "市卫健委"),
+        ("市食品药品监管局", "市市场监管局"),
     ],
 )
 def test_resolve(name, canonical):
@@ -53,7 +64,19 @@ def test_resolve(name, canonical):
     assert dep is not None and dep.canonical == canonical
 
 
-@pytest.mark.parametrize("name", ["", "市体育厅局", "省教育厅", "某某公司"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "市体育厅局",
+        "省教育厅",
+        "某某公司",
+        "市人力资源市场",
+        "市住房保障中心",
+        "市法制宣传",
+        "市商务中心区",
+    ],  # the last four only look like bodies
+)
 def test_resolve_unknown(name):
     assert registry.resolve(name) is None
 
