@@ -101,18 +101,24 @@ def _clause_counts(text: str) -> tuple[Counter[str], Counter[str], Counter[str]]
 def opener_rates(text: str) -> dict[str, float]:
     """Per word: the share of its occurrences in intact clauses that open the clause (加强 most, 服务 almost none)."""
     starts, _ends, total = _clause_counts(text)
+    return _opener_rates(starts, total)
+
+
+def _opener_rates(starts: Counter[str], total: Counter[str]) -> dict[str, float]:
+    """Opener rates from counted clauses (words opening at least stop_min_starts of them)."""
     need = _cfg()["stop_min_starts"]
     return {w: starts[w] / total[w] for w in starts if starts[w] >= need}
 
 
-def _boundary_model(text: str) -> tuple[dict[str, float], dict[str, float], float]:
+def _boundary_model(
+    starts: Counter[str], ends: Counter[str], total: Counter[str]
+) -> tuple[dict[str, float], dict[str, float], float]:
     """Opener and closer log-odds per word, and the base log-odds of a clause boundary between two words.
 
     Learned from the plan's intact clauses: how often a word opens a clause, how often intact punctuation follows
     it (体系, 机制, 工作 close clauses; 儿童, 加强 rarely do). Rates are smoothed towards the base rate, so a word
     seen twice says little.
     """
-    starts, ends, total = _clause_counts(text)
     base = sum(starts.values()) / max(1, sum(total.values()))
     m, need = _cfg()["stop_smoothing"], _cfg()["stop_min_starts"]
 
@@ -133,8 +139,9 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
     prior that a run much longer than the plan's clauses has lost a stop somewhere.
     """
     cfg, binding = _cfg(), _binding()
-    rates = opener_rates(text)
-    opens, closes, base = _boundary_model(text)
+    starts, ends, total = _clause_counts(text)  # once: the rates and the model read the same counts
+    rates = _opener_rates(starts, total)
+    opens, closes, base = _boundary_model(starts, ends, total)
     reps: list[Repair] = []
     for m in re.finditer(r"[^,,。;;::!!??、\n]+", text):
         run = m.group()
