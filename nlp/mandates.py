@@ -85,23 +85,39 @@ def mandates() -> tuple[Mandate, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Index:
+    """BM25 statistics over all mandate clauses, with each clause's term counts and an inverted list per word."""
+
+    idf: dict[str, float]
+    df: Counter
+    tf: tuple[Counter, ...]  # per clause, in mandates() order
+    norm: tuple[float, ...]  # per clause: K1 * (1 - B + B * length / mean length)
+    postings: dict[str, tuple[int, ...]]  # word → clauses holding it, ascending
+
+
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, float], float, Counter]:
-    """(idf per word, mean clause length, document frequency) over all mandate clauses."""
+def _index() -> _Index:
+    """The index over all mandate clauses (built once per process: a clause is scored only if it shares a word)."""
     ms = mandates()
     df = Counter(w for m in ms for w in set(m.words))
     n = len(ms)
     idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
-    return idf, sum(len(m.words) for m in ms) / max(1, n), df
+    avg = sum(len(m.words) for m in ms) / max(1, n)
+    postings: dict[str, list[int]] = {}
+    for i, m in enumerate(ms):
+        for w in dict.fromkeys(m.words):
+            postings.setdefault(w, []).append(i)
+    return _Index(
+        idf,
+        df,
+        tuple(Counter(m.words) for m in ms),
+        tuple(K1 * (1 - B + B * len(m.words) / avg) for m in ms),
+        {w: tuple(ix) for w, ix in postings.items()},
+    )
 
 
 RARE_DF = 2  # a match on one shared word counts only if that word is this rare among all mandate clauses
-
-
-def _bm25(query: list[str], m: Mandate, idf: dict[str, float], avg: float) -> float:
-    tf = Counter(m.words)
-    norm = K1 * (1 - B + B * len(m.words) / avg)
-    return sum(idf[w] * tf[w] * (K1 + 1) / (tf[w] + norm) for w in set(query) if w in tf)
 
 
 def match(text: str, top: int = 5) -> list[Match]:
@@ -109,15 +125,19 @@ def match(text: str, top: int = 5) -> list[Match]:
     query = words(text)
     if not query:
         return []
-    idf, avg, df = _index()
+    ix, ms = _index(), mandates()
+    terms = set(query)
+    # Only clauses sharing a word can score above 0; visiting them in mandates() order keeps first-wins ties.
+    hit = sorted({i for w in terms for i in ix.postings.get(w, ())})
     best: dict[str, Match] = {}
-    for m in mandates():
-        s = _bm25(query, m, idf, avg)
+    for i in hit:
+        m, tf, norm = ms[i], ix.tf[i], ix.norm[i]
+        s = sum(ix.idf[w] * tf[w] * (K1 + 1) / (tf[w] + norm) for w in terms if w in tf)
         if s <= 0 or (m.body in best and s <= best[m.body].score):
             continue
-        shared = _roots(query, set(query) & set(m.words))
+        shared = _roots(query, terms & set(m.words))
         # one common shared word (预防, 环境) is a coincidence of wording, not a shared purpose
-        if len(shared) >= 2 or df[shared[0]] <= RARE_DF:
+        if len(shared) >= 2 or ix.df[shared[0]] <= RARE_DF:
             best[m.body] = Match(m.body, round(s, 3), m.clause, shared)
     return sorted(best.values(), key=lambda x: -x.score)[:top]
 
