@@ -26,6 +26,9 @@ MAX_CANDIDATES = 5
 # domain convention: chosen leave-one-domain-out on the development gold (bench/convention_cv.py)
 CONVENTION_MIN = 0.5  # share of the domain's other measures a body must answer for …
 CONVENTION_WEIGHT = 0.3  # … to be backed by up to this weight where the text supports it weakly
+# corroboration: a co-unit resting on one lexicon word alone (no second word, no mandate match, no co-ownership
+# prior, no domain convention or prior) needs this weight to be tagged; below it the body stays a candidate
+ALONE_MIN = 0.0  # chosen by cross-validation over the domains of both gold sets (bench/convention_cv.py)
 _rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
 _CITED = re.compile(r"《[^》]{1,60}》")
 
@@ -210,11 +213,24 @@ def _with_coowners(
     return tallies
 
 
+def _alone(t: Tally) -> bool:
+    """A body whose only support is a single lexicon word, nothing corroborating it."""
+    if t.explicit or t.forced or t.mandate > 0 or any(not h.rule.startswith("lexicon:") for h in t.hits):
+        return False
+    return len({h.text for h in t.hits}) == 1 and max(h.weight for h in t.hits) < ALONE_MIN
+
+
+def _corroborated(ranked: list[Assignment], tallies: dict[str, Tally]) -> tuple[list[Assignment], set[str]]:
+    """(the tags that stand, the co-units held back as candidates because one weak word alone supports them)."""
+    held = {a.name for a in ranked if a.role == "co" and _alone(tallies[a.name])}
+    return [a for a in ranked if a.name not in held], held
+
+
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
     hits = mandates.with_mandates(find_hits(text, kind, domain), mandates.mandate_hits(text, mandates.spans(text)))
     tallies = _with_coowners(hits, title_len, kind, domain, domain or kind or "全文", text)
-    return rank(tallies, ITEM_MIN)
+    return _corroborated(rank(tallies, ITEM_MIN), tallies)[0]
 
 
 def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
@@ -236,9 +252,13 @@ def assign_item(
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
     label = item.domain or item.section or item.kind
     tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text, profile)
-    item.departments = rank(tallies, ITEM_MIN, clause_ids)
+    item.departments, held = _corroborated(rank(tallies, ITEM_MIN, clause_ids), tallies)
     item.needs_review = needs_review(item.departments)
-    item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label) if item.needs_review else []
+    if item.needs_review:
+        item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label)
+    else:  # an item with a lead lists as candidates only the bodies held back for want of corroboration
+        weak = {d: tallies[d] for d in held}
+        item.candidates = [c for c in _candidates(weak, [], item.kind, item.domain_code, label) if c.name in held]
 
 
 def assign_departments(plan: Plan) -> None:

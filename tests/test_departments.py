@@ -257,6 +257,15 @@ def test_domain_prior_backs_but_never_stands_in():
         ("宣传贯彻落实支持家庭生育养育儿童的法律法规政策", "family", "goal", "市司法局", None),  # a sector's package
         ("依照有关法律法规做好儿童收养登记", "welfare", "measure", "市司法局", None),  # a standard to follow
         ("广泛宣传儿童保护法律法规,开展法治宣传教育", "law", "measure", None, "市司法局"),  # legal publicity
+        ("预防和控制针对儿童的暴力伤害", "safety", "measure", "市卫健委", None),  # 伤害 named by its cause
+        ("预防和减少产品引发的儿童伤害", "safety", "measure", "市卫健委", None),
+        ("推广适宜儿童的大病和意外伤害险产品", "welfare", "measure", "市卫健委", None),  # an insurance product
+        ("建立健全儿童伤害防控体系,开展儿童伤害监测", "safety", "measure", None, "市卫健委"),  # injury prevention
+        ("鼓励医务人员开展儿童健康科普活动", "health", "measure", "市科协", None),  # 科普 of the sector's own topic
+        ("广泛开展社区科普活动,提升青少年科学素质", "education", "measure", None, "市科协"),  # science popularisation
+        ("充分发挥研究会等社会组织作用", "family", "measure", "市民政局", None),  # 社会组织 as a helper
+        ("每个区县3-5家社会组织参与儿童关爱工作", "welfare", "measure", "市民政局", None),
+        ("培育发展为儿童服务的社会组织", "welfare", "goal", None, "市民政局"),  # 民政's own work
     ],
 )
 def test_false_trigger_classes(text, domain, kind, absent, present):
@@ -395,3 +404,28 @@ def test_domain_convention_does_not_depend_on_item_order():
     assert first == tagged(reversed(range(5)))
     # the goal's weak 学校 is backed by the domain's measures that the education bureau answers for
     assert any(r.startswith("domain:") for name, _, _, rules in first["i1"] if name == EDU for r in rules)
+
+
+def test_weak_word_alone_is_held_back_as_candidate(monkeypatch):
+    """With the corroboration setting on, a co-unit resting on one weak lexicon word is a candidate, not a tag."""
+    from nlp import departments
+
+    item = _bare("加强儿童医疗卫生服务,推进儿童友好医院建设", domain="health")
+    departments.assign_item(item)
+    before = {a.name: a for a in item.departments}
+    monkeypatch.setattr(departments, "ALONE_MIN", 1.01)
+    weak = [n for n, a in before.items() if a.role == "co" and departments._alone(_tally_of(item, n))]
+    departments.assign_item(item)
+    after = {a.name for a in item.departments}
+    assert weak, before  # the text has such a co-unit
+    assert all(n not in after for n in weak) and HEALTH in after
+    assert {c.name for c in item.candidates} == set(weak) and all(c.evidence for c in item.candidates)
+    assert not item.needs_review
+
+
+def _tally_of(item, name):
+    from nlp import departments
+    from nlp.scoring import tally
+
+    hits, _ = departments.item_hits(item)
+    return tally([h for h in hits if h.dept == name])[name]
