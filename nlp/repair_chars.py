@@ -23,6 +23,7 @@ from nlp.model import Repair
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insertion never at its edge)
+_SPACES = " \t\u3000"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class _Cand:
     freq: int = 1  # the restored word's dictionary frequency
     lone: int = 1  # the lone character's own frequency as a word (提 rarely stands alone, 中 and 三 often do)
     seen: int = 0  # the plan's count of the repaired phrase plus of the long word written whole
+    window: str = ""  # the repaired context, while the check that the segmenter reads the word there is pending
 
 
 @lru_cache(maxsize=1)
@@ -70,96 +72,134 @@ def _cut(s: str) -> tuple[str, ...]:
     return tuple(jieba_tokenizer().cut(s, HMM=False))
 
 
-def _phrase_count(grams: Counter[str], new: str, at: int) -> int:
-    """How often the plan writes a phrase of the repaired run with the inserted character inside it."""
-    best = 0
-    for left in range(1, _PHRASE - 1):
-        s = at - left
-        if s >= 0 and s + _PHRASE <= len(new):
-            best = max(best, grams[new[s : s + _PHRASE]])
-    return best
+@lru_cache(maxsize=16384)
+def _compounds(run: str) -> dict[int, str]:
+    """Offsets of the run the HMM reads as part of an unknown compound (性侵, 家校): only a long word may claim them."""
+    tok, standalone = jieba_tokenizer(), _standalone()
+    compound: dict[int, str] = {}
+    pos = 0
+    for w in tok.cut(run, HMM=True):
+        # One glued to a function character (以提) is no compound: the HMM read past a lost character.
+        if len(w) > 1 and not tok.FREQ.get(w) and not set(w) & standalone:
+            compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
+        pos += len(w)
+    return compound
 
 
-def _candidates(text: str, grams: Counter[str], run: str, offset: int, counts: dict[str, int]) -> list[list[_Cand]]:
-    """Per lone-character site of the run, the insertions the plan's own text supports."""
-    tok, cfg, index = jieba_tokenizer(), _cfg(), _deletion_index()
+def _reads(word: str, window: str) -> bool:
+    """The segmenter reads the completed word in the repaired window."""
+    return any(word in t for t in _cut(window))
 
-    def count_of(s: str) -> int:
-        if s not in counts:
-            counts[s] = text.count(s)
-        return counts[s]
 
+class _Plan:
+    """The plan's own counts, taken once per text: its 4-character phrases and how often it writes a string."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
+        self._by_len: dict[int, Counter[str]] = {_PHRASE: self.grams}
+        self._memo: dict[str, int] = {}
+
+    def count(self, s: str) -> int:
+        """text.count(s) (non-overlapping): read off the n-gram counts where s cannot overlap itself."""
+        if s not in self._memo:
+            n = len(s)
+            if 2 <= n <= 5 and not any(s[:k] == s[-k:] for k in range(1, n)):
+                if n not in self._by_len:
+                    self._by_len[n] = Counter(self.text[i : i + n] for i in range(len(self.text) - n + 1))
+                self._memo[s] = self._by_len[n][s]
+            else:
+                self._memo[s] = self.text.count(s)
+        return self._memo[s]
+
+    def phrase(self, run: str, at: int, ch: str) -> int:
+        """How often the plan writes a phrase of the repaired run with the inserted character inside it."""
+        best = 0
+        for left in range(1, _PHRASE - 1):
+            s = at - left
+            if s >= 0 and s + _PHRASE <= len(run) + 1:
+                best = max(best, self.grams[run[s:at] + ch + run[at : s + _PHRASE - 1]])
+        return best
+
+
+def plan_sites(text: str, plan: _Plan | None = None) -> list[list[_Cand]]:
+    """Per lone-character site of the text's CJK runs, the insertions the plan's own text may support."""
+    plan = plan or _Plan(text)
+    return [found for m in _CJK_RUN.finditer(text) for found in _candidates(plan, m.group(), m.start())]
+
+
+def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
+    """Per lone-character site of one run, its candidate insertions."""
     toks, pos = [], 0
     for w in _cut(run):
         toks.append((pos, pos + len(w), w))
-        pos += len(w)
-    # Characters the HMM reads as part of an unknown compound (性侵, 家校): only a long word may claim them.
-    compound: dict[int, str] = {}
-    pos = 0
-    for w in jieba_tokenizer().cut(run, HMM=True):
-        # One glued to a function character (以提) is no compound: the HMM read past a lost character.
-        if len(w) > 1 and not tok.FREQ.get(w) and not set(w) & _standalone():
-            compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
         pos += len(w)
     sites = []
     for i, (a, _b, w) in enumerate(toks):
         if len(w) != 1:
             continue
-        found = []
-        for lo in range(max(0, i - 2), i + 1):
-            for hi in range(i + 1, min(len(toks), i + 3) + 1):
-                s0, s1 = toks[lo][0], toks[hi - 1][1]
-                if s1 - s0 > 4:
-                    continue
-                for word, k in index.get(run[s0:s1], ()):
-                    at = s0 + k
-                    if word[k] in run[max(0, at - 1) : at + 1] or word[k] in _across(text, offset + at):
-                        continue  # a doubled character (十八八大), or one only a space away (义 务), is not lost
-                    new = run[:at] + word[k] + run[at:]
-                    count = _phrase_count(grams, new, at)
-                    freq = tok.FREQ.get(word) or 1
-                    intact = count_of(word) if len(word) >= 3 else 0
-                    # A long word restored whole: written intact in the plan, or common and not claimed by digits
-                    # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
-                    long_word = len(word) >= 3 and (
-                        intact > 0
-                        or (freq >= cfg["char_long_freq"] and w not in _standalone() and not _digit_next(run, s0, s1))
-                    )
-                    evidence = count >= cfg["char_min_phrase"] or long_word
-                    if len(word) < 3 and (w in _standalone() or a in compound):
-                        continue
-                    # An unknown compound the plan writes more often than the restored word is a word of its own.
-                    # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
-                    doubtful = a in compound and 0 < intact <= count_of(compound[a]) - intact
-                    if not any(word in t for t in _cut(new[max(0, s0 - 4) : s1 + 5])):
-                        continue  # the segmenter would not read the completed word
-                    support = cfg["char_plan_weight"] * math.log1p(count + intact)
-                    weight = support + cfg["char_freq_weight"] * math.log(freq)
-                    lone = tok.FREQ.get(w) or 1
-                    found.append(
-                        _Cand(
-                            offset + at,
-                            word[k],
-                            word,
-                            weight,
-                            doubtful,
-                            evidence,
-                            count_of(word),
-                            freq,
-                            lone,
-                            count + intact,
-                        )
-                    )
+        # Spans of up to 4 characters of whole tokens around the lone one: the word may have lost any character.
+        found = [
+            c
+            for lo in range(max(0, i - 2), i + 1)
+            for hi in range(i + 1, min(len(toks), i + 3) + 1)
+            if toks[hi - 1][1] - toks[lo][0] <= 4
+            for c in _insertions(plan, run, offset, toks[lo][0], toks[hi - 1][1], a, w)
+        ]
         if found:
             sites.append(found)
     return sites
 
 
+def _insertions(plan: _Plan, run: str, offset: int, s0: int, s1: int, a: int, w: str) -> list[_Cand]:
+    """The dictionary words one inserted character makes of run[s0:s1], which holds the lone character w at a."""
+    tok, cfg, standalone = jieba_tokenizer(), _cfg(), _standalone()
+    out = []
+    for word, k in _deletion_index().get(run[s0:s1], ()):
+        if len(word) < 3 and (w in standalone or a in _compounds(run)):
+            continue
+        at, ch = s0 + k, word[k]
+        # A doubled character (十八八大), or one only a space away (义 务: only at the run's edge), is not lost.
+        if ch in run[max(0, at - 1) : at + 1] or (
+            (at == 0 or at == len(run)) and ch in _across(plan.text, offset + at)
+        ):
+            continue
+        count = plan.phrase(run, at, ch)
+        freq = tok.FREQ.get(word) or 1
+        whole = plan.count(word)
+        intact = whole if len(word) >= 3 else 0
+        # A long word restored whole: written intact in the plan, or common and not claimed by digits
+        # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
+        long_word = len(word) >= 3 and (
+            intact > 0 or (freq >= cfg["char_long_freq"] and w not in standalone and not _digit_next(run, s0, s1))
+        )
+        evidence = count >= cfg["char_min_phrase"] or long_word
+        # An unknown compound the plan writes more often than the restored word is a word of its own.
+        # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
+        compound = _compounds(run).get(a)
+        doubtful = compound is not None and 0 < intact <= plan.count(compound) - intact
+        window = run[max(0, s0 - 4) : at] + ch + run[at : s1 + 4]
+        # The segmentation check is costly: done now where the candidate counts (evidence, or a word the plan
+        # writes whole, which the channel learns from), else only if the channel later admits it.
+        if evidence or whole > 0:
+            if not _reads(word, window):
+                continue  # the segmenter would not read the completed word
+            window = ""
+        support = cfg["char_plan_weight"] * math.log1p(count + intact)
+        weight = support + cfg["char_freq_weight"] * math.log(freq)
+        lone = tok.FREQ.get(w) or 1
+        out.append(_Cand(offset + at, ch, word, weight, doubtful, evidence, whole, freq, lone, count + intact, window))
+    return out
+
+
 def _across(text: str, at: int) -> str:
     """The characters beside offset at once spaces are skipped (a PDF wrap turned into a space: 义 务教育)."""
-    left = text[:at].rstrip(" \t\u3000")[-1:]
-    right = text[at:].lstrip(" \t\u3000")[:1]
-    return left + right
+    i, j, n = at - 1, at, len(text)
+    while i >= 0 and text[i] in _SPACES:
+        i -= 1
+    while j < n and text[j] in _SPACES:
+        j += 1
+    return (text[i] if i >= 0 else "") + (text[j] if j < n else "")
 
 
 def _digit_next(run: str, s0: int, s1: int) -> bool:
@@ -205,10 +245,8 @@ def _channel_odds(c: _Cand, loss: dict[str, float]) -> float:
 def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:
     """Applied or suggested insertions of dropped characters, one per lone-character site."""
     cfg = _cfg()
-    grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
-    counts: dict[str, int] = {}
     reps: dict[tuple[int, str], Repair] = {}
-    every = [found for m in _CJK_RUN.finditer(text) for found in _candidates(text, grams, m.group(), m.start(), counts)]
+    every = plan_sites(text)
     prior = cfg["char_loss_prior"]
     # The plan's channel: a character it demonstrably loses (rate >= char_loss_min) weighs in with its rate, every other
     # with the same prior (a tiny text's few sites say nothing). A lost character also hides its intact phrases (this
@@ -228,7 +266,8 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
         found = [
             _Cand(c.at, c.char, c.word, weight(c), c.in_compound)
             for c in site
-            if c.evidence or (c.char in lost and _channel_odds(c, lost) > 0)
+            if (c.evidence or (c.char in lost and _channel_odds(c, lost) > 0))
+            and (not c.window or _reads(c.word, c.window))  # the segmentation check left pending
         ]
         if found:
             best: dict[tuple[int, str], _Cand] = {}

@@ -328,16 +328,12 @@ REAL_AND_CLEAN = sorted((Path(__file__).parent / "fixtures" / "real").glob("*.tx
 
 
 def test_the_channel_is_learned_from_the_plan():
-    from collections import Counter
-
     from nlp.reader import for_parsing
-    from nlp.repair_chars import _CJK_RUN, _PHRASE, _candidates, _cfg, loss_rates
+    from nlp.repair_chars import _cfg, loss_rates, plan_sites
 
     def lost(path: Path) -> set[str]:
         text = for_parsing(path.read_text(encoding="utf-8"))
-        grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
-        sites = [f for m in _CJK_RUN.finditer(text) for f in _candidates(text, grams, m.group(), m.start(), {})]
-        return {c for c, r in loss_rates(text, sites).items() if r >= _cfg()["char_loss_min"]}
+        return {c for c, r in loss_rates(text, plan_sites(text)).items() if r >= _cfg()["char_loss_min"]}
 
     assert lost(_DAMAGED) == {"高"}  # 高 lost ~70 times, written whole 7 times
     assert {p.name: lost(p) for p in REAL_AND_CLEAN} == {p.name: set() for p in REAL_AND_CLEAN}
