@@ -103,8 +103,10 @@ def cache_dir() -> Path:
 
 def entry(key: str) -> Path | None:
     """The complete cache entry of a key, or None."""
+    from kb.search.parts import saved
+
     d = cache_dir() / key
-    return d if (d / FRAGMENT).exists() and (d / SEGMENT).is_dir() else None
+    return d if (d / FRAGMENT).exists() and (d / SEGMENT).is_dir() and saved(d / SEGMENT) else None
 
 
 def analyse(path: Path, factors: dict[str, float], meta: dict[str, Any] | None = None) -> Plan:
@@ -129,7 +131,7 @@ def fill(key: str, path: Path, factors: dict[str, float], plan: Plan | None = No
     tmp.mkdir()
     try:
         write_kb(tmp / FRAGMENT, [plan], departments=False)
-        build_index(tmp / FRAGMENT, tmp / SEGMENT)
+        build_index(tmp / FRAGMENT, tmp / SEGMENT, keep_part=True)
         final = cache_dir() / key
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)

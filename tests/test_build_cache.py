@@ -240,11 +240,61 @@ def test_assembled_build_equals_one_whole_write(kb_data, monkeypatch, tmp_path):
         assert all(np.array_equal(za[k], zb[k]) for k in za.files)
 
 
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def _add_real(name: str) -> Path:
+    """A real plan excerpt (tests/fixtures/real) in the plans folder: other words, departments and items."""
+    dest = paths.plans_dir() / f"real-{name[:2]}.txt"
+    dest.write_text((REAL / name).read_text(encoding="utf-8"), encoding="utf-8")
+    return dest
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        [],  # one plan: the combined arrays of one part are those whoosh's reader gives
+        ["plan-a"],  # the same words in two plans: every term's postings span both parts
+        ["05_national_women_2021.txt", "07_city_children_2021.txt"],  # other vocabularies, departments, domains
+        ["plan-b", "03_local_women_2011_runon.txt", "plan-a"],  # parts in id order, shared and own terms mixed
+    ],
+)
+def test_combined_arrays_equal_the_merged_index_read_through_whoosh(kb_data, monkeypatch, tmp_path, others):
+    """The score arrays an assembled build combines from its plans' parts (kb.search.parts) are, byte for byte,
+    those derived by reading the assembled whoosh index through whoosh (postings, scores, term table, items)."""
+    from whoosh.scoring import BM25F
+
+    from kb.search.arrays import DERIVED, derive
+    from kb.search.schema import K1, B, whoosh_index
+
+    use_mini(monkeypatch, kb_data)
+    for o in others:
+        _add_real(o) if o.endswith(".txt") else _add_plan(o)
+    live = build(procs=1)
+    combined = live / "index" / DERIVED
+    assert combined.is_dir()  # written by the assembly, not left to the first search
+    read = tmp_path / "read"
+    read.mkdir()
+    ix = whoosh_index(live / "index")
+    try:
+        with ix.searcher(weighting=BM25F(B=B, K1=K1)) as searcher:
+            assert searcher.reader().doc_count_all() > 0
+            derive(searcher, read)
+    finally:
+        ix.close()
+    names = sorted(p.name for p in combined.iterdir())
+    assert names == sorted(p.name for p in read.iterdir())
+    for name in names:
+        assert (combined / name).read_bytes() == (read / name).read_bytes(), name
+    meta = json.loads((combined / "meta.json").read_text(encoding="utf-8"))
+    assert len({i.split(":")[0] for i in meta["ids"]}) == 1 + len(others)
+
+
 def test_a_killed_cache_fill_leaves_no_entry(kb_data, monkeypatch):
     """An entry appears whole or not at all: a failure while writing its index leaves nothing behind."""
     src = use_mini(monkeypatch, kb_data)
 
-    def broken(db, index_dir, procs=1):
+    def broken(db, index_dir, procs=1, keep_part=False):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("kb.search.writer.build_index", broken)

@@ -15,21 +15,11 @@ from whoosh.scoring import BM25F, bm25
 
 from kb.search.analysis import normalise
 from kb.search.hay import Hay
+from kb.search.parts import COLUMNS, Part, extract
 from kb.search.schema import INDEX_NAME, K1, SEARCH_FIELDS, B, whoosh_index
 
 FORMAT = 3  # bump when the derived files below change meaning
 DERIVED = "derived"  # sub-folder of the index folder holding the arrays derived from the whoosh index
-
-
-def _postings(reader, field: str, text) -> tuple[list[int], list[float]]:
-    """(doc numbers, weights) of one term, read through whoosh's matcher."""
-    m = reader.postings(field, text)
-    docs, weights = [], []
-    while m.is_active():
-        docs.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    return docs, weights
 
 
 class _Codes(dict):
@@ -40,109 +30,137 @@ class _Codes(dict):
 
 
 def derive(searcher, out: Path) -> None:
-    """Write the engine's arrays from a whoosh index: per field and term, every posting's BM25F score (whoosh's
-    bm25 over its weights, quantised field lengths, idf and average lengths), items numbered before clauses."""
-    reader = searcher.reader()
-    n = reader.doc_count_all()
-    cols = {f: list(reader.column_reader(f)) for f in ("item", "level", "plan", "kind", "domain", "domain_code")}
-    is_item = np.array([lv == "item" for lv in cols["level"]], dtype=bool)
-    item_docs = np.flatnonzero(is_item)
-    ids = [cols["item"][d] for d in item_docs]
-    row = {iid: k for k, iid in enumerate(ids)}
-    owner = np.array([row[i] for i in cols["item"]], dtype=np.int64)
-    # Engine numbering: items in whoosh order, then clauses grouped by item (whoosh order within an item).
-    order = np.lexsort((np.arange(n), owner, ~is_item))
-    perm = np.empty(n, dtype=np.int64)
-    perm[order] = np.arange(n)
-    n_items = len(item_docs)
-    clause_ptr = np.zeros(n_items + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner[~is_item], minlength=n_items), out=clause_ptr[1:])
-    terms: dict[str, dict[str, list[int]]] = {}
-    doc_parts, weight_parts, start = [], [], 0
+    """Write the engine's arrays from a whoosh index read through its searcher."""
+    write(combine([extract(searcher.reader())]), out)
+
+
+def _global_docs(parts: list[Part]) -> list[np.ndarray]:
+    """Per part, engine doc number in the part → in the combined index (items of every part, then clauses)."""
+    if not parts:
+        return []
+    n_items = np.array([len(p.ids) for p in parts], dtype=np.int64)
+    n_clauses = np.array([p.n_docs for p in parts], dtype=np.int64) - n_items
+    item_off = np.concatenate([[0], np.cumsum(n_items)[:-1]])
+    clause_off = int(n_items.sum()) + np.concatenate([[0], np.cumsum(n_clauses)[:-1]])
+    out = []
+    for p, ni, io, co in zip(parts, n_items, item_off, clause_off, strict=True):
+        e = np.arange(p.n_docs, dtype=np.int64)
+        out.append(np.where(e < ni, io + e, co + e - ni))
+    return out
+
+
+def _term_ids(lists: list[list[str]]) -> tuple[list[str], list[np.ndarray]]:
+    """The sorted union of several sorted term lists (whoosh's order: code points) and each list's ids in it."""
+    if len(lists) == 1:
+        return lists[0], [np.arange(len(lists[0]), dtype=np.int64)]
+    union = sorted(set().union(*lists))
+    pos = {t: i for i, t in enumerate(union)}
+    return union, [np.fromiter((pos[t] for t in terms), dtype=np.int64, count=len(terms)) for terms in lists]
+
+
+def combine(parts: list[Part]) -> dict:
+    """The arrays of the index the parts make in this order (their segments read as one whoosh index): every
+    posting's BM25F score (whoosh's bm25 over its weight, quantised field length, idf and average length over the
+    whole index), postings in whoosh's term and document order, items numbered before clauses."""
+    n = sum(p.n_docs for p in parts)
+    to_global = _global_docs(parts)
+    terms, doc_parts, weight_parts, start = {}, [], [], 0
     for f in SEARCH_FIELDS:
-        fl = np.array([reader.doc_field_length(d, f, 0) or 0 for d in range(n)], dtype=np.float64)
-        avgfl = searcher.avg_field_length(f) or 1
-        spans, docs, tfs, dfs = {}, [], [], []
-        for text, ti in reader.iter_field(f):  # (utf-8 bytes, term info), in term order
-            df = ti.doc_frequency()
-            if df == 1:  # the term info holds the one posting: no need to open the postings list
-                d, w = [ti.min_id()], [ti.weight()]
-            else:
-                d, w = _postings(reader, f, text)
-            spans[text.decode("utf-8")] = [start, start + len(d)]
-            start += len(d)
-            docs.extend(d)
-            tfs.extend(w)
-            dfs.append(df)
-        docs_a = np.array(docs, dtype=np.int64)
-        tf = np.array(tfs, dtype=np.float64)
-        df_a = np.repeat(np.array(dfs, dtype=np.float64), dfs)
-        idf = np.log(n / (df_a + 1)) + 1  # whoosh.scoring.WeightingModel.idf (searcher.idf), for every term at once
-        doc_parts.append(perm[docs_a].astype(np.int32))
-        weight_parts.append(bm25(idf, tf, fl[docs_a], avgfl, B, K1).astype(np.float32))
-        terms[f] = spans
-    np.save(out / "post_docs.npy", np.concatenate(doc_parts))
-    np.save(out / "post_weights.npy", np.concatenate(weight_parts))
-    _write_items(reader, out, cols, item_docs, ids, clause_ptr, n, terms)
-    vocab = [t for f in ("title", "text", "indicators") for t in terms[f]]
-    (out / "vocab.json").write_text(json.dumps(_vocabulary(vocab), ensure_ascii=False), encoding="utf-8")
+        fps = [p.fields[f] for p in parts]
+        union, ids = _term_ids([fp.terms for fp in fps])
+        tid = np.concatenate([np.repeat(i, fp.count) for i, fp in zip(ids, fps, strict=True)] + [np.zeros(0, "i8")])
+        order = np.argsort(tid, kind="stable")  # term-major; parts (whoosh's segment order) and docs keep their order
+        df = np.zeros(len(union), dtype=np.int64)
+        count = np.zeros(len(union), dtype=np.int64)
+        for i, fp in zip(ids, fps, strict=True):
+            np.add.at(df, i, fp.df)
+            np.add.at(count, i, fp.count)
+        docs = np.concatenate([g[fp.docs] for g, fp in zip(to_global, fps, strict=True)] + [np.zeros(0, "i8")])[order]
+        tf = np.concatenate([fp.tf for fp in fps] + [np.zeros(0)])[order]
+        fl = np.concatenate([fp.fl for fp in fps] + [np.zeros(0, "i8")])[order].astype(np.float64)
+        avgfl = sum(fp.total for fp in fps) / (n or 1) or 1  # whoosh's Searcher.avg_field_length
+        idf = np.log(n / (np.repeat(df, count).astype(np.float64) + 1)) + 1  # whoosh's WeightingModel.idf
+        ends = start + np.cumsum(count)
+        terms[f] = {t: [int(e - c), int(e)] for t, e, c in zip(union, ends.tolist(), count.tolist(), strict=True)}
+        start = int(ends[-1]) if len(ends) else start
+        doc_parts.append(docs.astype(np.int32))
+        weight_parts.append(bm25(idf, tf, fl, avgfl, B, K1).astype(np.float32))
+    return {
+        "n_docs": n,
+        "docs": np.concatenate(doc_parts),
+        "weights": np.concatenate(weight_parts),
+        "terms": terms,
+        **_items(parts),
+    }
 
 
-def _write_items(
-    reader,
-    out: Path,
-    cols: dict,
-    item_docs: np.ndarray,
-    ids: list[str],
-    clause_ptr: np.ndarray,
-    n_docs: int,
-    terms: dict,
-) -> None:
-    """Per-item arrays for filters, priors and facets (from the index's columns and postings) and the term table."""
-    plans, kinds, domains, depts = _Codes(), _Codes(), _Codes(), _Codes()
-    item_row = np.full(n_docs, -1, dtype=np.int64)
-    item_row[item_docs] = np.arange(len(item_docs))
-    has_ind = np.zeros(len(item_docs), dtype=bool)
-    if reader.doc_frequency("has_ind", True):
-        d = np.array(_postings(reader, "has_ind", True)[0], dtype=np.int64)
-        has_ind[item_row[d][item_row[d] >= 0]] = True
-    member: list[tuple[int, int, bool]] = []  # (item row, department code, leads)
-    lead_of = {name: set(_postings(reader, "lead", name)[0]) for name, _ in reader.iter_field("lead")}
-    for name, _ in reader.iter_field("depts"):
-        code = depts.code(name.decode("utf-8"))
-        leads = lead_of.get(name, set())
-        member.extend(
-            (int(item_row[d]), code, d in leads) for d in _postings(reader, "depts", name)[0] if item_row[d] >= 0
-        )
-    member.sort()
-    counts = np.bincount([m[0] for m in member], minlength=len(item_docs)) if member else np.zeros(len(item_docs))
-    dept_ptr = np.zeros(len(item_docs) + 1, dtype=np.int64)
-    np.cumsum(counts, out=dept_ptr[1:])
-    col = {k: [cols[k][d] for d in item_docs] for k in ("plan", "kind", "domain", "domain_code")}
-    np.savez(
-        out / "items.npz",
+def _items(parts: list[Part]) -> dict:
+    """Per-item arrays for filters, priors and facets, and their code tables."""
+    ids = [i for p in parts for i in p.ids]
+    clause_count = np.concatenate([p.clause_count for p in parts] + [np.zeros(0, "i8")])
+    clause_ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(clause_count, out=clause_ptr[1:])
+    depts, dept_ids = _term_ids([p.depts for p in parts])
+    item_off = np.cumsum([0] + [len(p.ids) for p in parts])
+    member = np.concatenate(
+        [
+            np.stack([p.member[:, 0] + off, d[p.member[:, 1]], p.member[:, 2]], axis=1)
+            for p, d, off in zip(parts, dept_ids, item_off, strict=False)
+        ]
+        + [np.zeros((0, 3), "i8")]
+    )
+    member = member[np.lexsort((member[:, 2], member[:, 1], member[:, 0]))]
+    dept_ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(member[:, 0], minlength=len(ids)), out=dept_ptr[1:])
+    col = {k: [v for p in parts for v in p.columns[k]] for k in COLUMNS}
+    plans, kinds, domains = _Codes(), _Codes(), _Codes()
+    arrays = dict(
         clause_ptr=clause_ptr,
         plan=np.array([plans.code(v) for v in col["plan"]], dtype=np.int32),
         kind=np.array([kinds.code(v) for v in col["kind"]], dtype=np.int16),
         domain=np.array([domains.code(v) for v in col["domain"]], dtype=np.int32),
         domain_code=np.array([domains.code(v) for v in col["domain_code"]], dtype=np.int32),
-        has_ind=has_ind,
+        has_ind=np.concatenate([p.has_ind for p in parts] + [np.zeros(0, bool)]),
         dept_ptr=dept_ptr,
-        dept_ids=np.array([m[1] for m in member], dtype=np.int32),
-        dept_lead=np.array([m[2] for m in member], dtype=bool),
+        dept_ids=member[:, 1].astype(np.int32),
+        dept_lead=member[:, 2].astype(bool),
     )
-    meta = {
-        "format": FORMAT,
-        "n_items": len(item_docs),
-        "n_docs": n_docs,
+    return {
         "ids": ids,
+        "arrays": arrays,
         "plans": list(plans),
         "kinds": list(kinds),
         "domains": list(domains),
-        "depts": list(depts),
-        "terms": terms,
+        "depts": depts,
+    }
+
+
+def write_derived(index_dir: Path, parts: list[Part]) -> None:
+    """The derived folder of an index being written (not yet live) from its parts."""
+    out = Path(index_dir) / DERIVED
+    out.mkdir()
+    write(combine(parts), out)
+
+
+def write(c: dict, out: Path) -> None:
+    """Write combined arrays (combine()) into a derived folder."""
+    np.save(out / "post_docs.npy", c["docs"])
+    np.save(out / "post_weights.npy", c["weights"])
+    np.savez(out / "items.npz", **c["arrays"])
+    meta = {
+        "format": FORMAT,
+        "n_items": len(c["ids"]),
+        "n_docs": c["n_docs"],
+        "ids": c["ids"],
+        "plans": c["plans"],
+        "kinds": c["kinds"],
+        "domains": c["domains"],
+        "depts": c["depts"],
+        "terms": c["terms"],
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    vocab = [t for f in ("title", "text", "indicators") for t in c["terms"][f]]
+    (out / "vocab.json").write_text(json.dumps(_vocabulary(vocab), ensure_ascii=False), encoding="utf-8")
 
 
 def _vocabulary(indexed: list[str]) -> list[str]:

@@ -19,9 +19,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from kb.duties import item_duties
+from kb.search import parts as search_parts
 from kb.search.analysis import normalise, warm_up
-from kb.search.arrays import derived
-from kb.search.schema import INDEX_NAME, schema
+from kb.search.arrays import write_derived
+from kb.search.schema import INDEX_NAME, schema, whoosh_index
 
 # Below this many items the arrays are derived on the build's first search (~0.2 s for one plan, kept off the
 # build's time); from here on the build derives them, so no first search waits seconds for it.
@@ -118,10 +119,11 @@ def _documents(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             )
 
 
-def build_index(db_path: Path, index_dir: Path, procs: int = 1) -> None:
+def build_index(db_path: Path, index_dir: Path, procs: int = 1, keep_part: bool = False) -> None:
     """Write the whoosh index of every item and clause of the KB at db_path, and each item's normalised text (for
     coverage and phrases), into index_dir (written aside, then renamed in place). One writer, one commit; the
-    score arrays are derived here too for a large KB (EAGER_DERIVE_ITEMS), else on the first search.
+    score arrays are derived here too for a large KB (EAGER_DERIVE_ITEMS), else on the first search. keep_part:
+    save the index's part (kb.search.parts) beside it, which assemble_index combines (a per-plan cache entry).
 
     procs > 1 lets whoosh analyse documents in that many processes (worth it from tens of thousands of items).
     """
@@ -154,7 +156,18 @@ def build_index(db_path: Path, index_dir: Path, procs: int = 1) -> None:
         gc.unfreeze()
     hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8") for r in rows]
     _write_hay(tmp, hay)
-    _finish(tmp, index_dir, len(rows))
+    if keep_part or len(rows) >= EAGER_DERIVE_ITEMS:
+        ix = whoosh_index(tmp)
+        try:
+            with ix.reader() as reader:
+                part = search_parts.extract(reader)
+        finally:
+            ix.close()
+        if keep_part:
+            search_parts.save(part, tmp)
+        if len(rows) >= EAGER_DERIVE_ITEMS:
+            write_derived(tmp, [part])
+    _finish(tmp, index_dir)
 
 
 def _write_hay(folder: Path, hay: list[bytes]) -> None:
@@ -165,10 +178,8 @@ def _write_hay(folder: Path, hay: list[bytes]) -> None:
     np.save(folder / "hay_ptr.npy", hay_ptr)
 
 
-def _finish(tmp: Path, index_dir: Path, n_items: int) -> None:
-    """Derive the arrays of a large index, then rename the folder written aside into place."""
-    if n_items >= EAGER_DERIVE_ITEMS:
-        derived(tmp)
+def _finish(tmp: Path, index_dir: Path) -> None:
+    """Rename the folder written aside into place."""
     if index_dir.exists():
         shutil.rmtree(index_dir)
     tmp.rename(index_dir)
@@ -177,13 +188,14 @@ def _finish(tmp: Path, index_dir: Path, n_items: int) -> None:
 def assemble_index(parts: list[Path], index_dir: Path) -> None:
     """One index of record from per-plan indexes (kb.build_cache): their segment files linked in, in this order,
     under one table of contents, and their items' normalised texts joined. Nothing is re-analysed or re-sorted:
-    whoosh reads the segments as one index, and the derived arrays number the documents as a single write would.
+    whoosh reads the segments as one index, and the score arrays are combined from the parts saved beside the
+    segments (kb.search.parts: numpy over stored postings) with the scores and numbering of a single write.
     """
     index_dir = Path(index_dir)
     tmp = index_dir.with_name(index_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    segments, hay, ptrs, schema_ = [], [], [], None
+    segments, hay, ptrs, schema_, loaded = [], [], [], None, []
     for part in parts:
         store = FileStorage(str(part))
         toc = TOC.read(store, INDEX_NAME)
@@ -194,6 +206,7 @@ def assemble_index(parts: list[Path], index_dir: Path) -> None:
             segments.append(seg)
         hay.append((part / "hay.bin").read_bytes())
         ptrs.append(np.load(part / "hay_ptr.npy"))
+        loaded.append(search_parts.load(part))
     if schema_ is None:
         windex.create_in(str(tmp), schema(), indexname=INDEX_NAME).close()
     else:
@@ -202,7 +215,8 @@ def assemble_index(parts: list[Path], index_dir: Path) -> None:
     hay_ptr = np.concatenate([np.zeros(1, dtype=np.int64)] + [p[1:] + s for p, s in zip(ptrs, starts, strict=False)])
     (tmp / "hay.bin").write_bytes(b"".join(hay))
     np.save(tmp / "hay_ptr.npy", hay_ptr.astype(np.int64))
-    _finish(tmp, index_dir, len(hay_ptr) - 1)
+    write_derived(tmp, loaded)
+    _finish(tmp, index_dir)
 
 
 def _link(src: Path, dest: Path) -> None:

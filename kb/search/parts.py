@@ -1,0 +1,166 @@
+"""What the score arrays are made of, read once from one whoosh index: per field and term its raw postings (engine
+doc number, whoosh weight, quantised field length) and document frequency, the field's total length, and per item
+its columns and departments. kb.search.arrays combines parts into the arrays of the index they make together: a
+build keeps each plan's part in its cache entry, so assembling many plans is numpy work over stored arrays instead
+of a Python loop over every posting of the merged index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.search.schema import SEARCH_FIELDS
+
+PART = "part"  # file stem of a saved part (part.npz + part.json) inside an index folder
+COLUMNS = ("plan", "kind", "domain", "domain_code")  # per-item columns the filters and facets read
+
+
+@dataclass
+class FieldPart:
+    """One field's postings, in whoosh's term order and, within a term, whoosh's document order."""
+
+    terms: list[str]
+    df: np.ndarray  # int64 per term: whoosh's document frequency (its idf)
+    count: np.ndarray  # int64 per term: postings read
+    docs: np.ndarray  # int64 per posting: the index's engine doc number (items first, then clauses by item)
+    tf: np.ndarray  # float64 per posting: whoosh's weight
+    fl: np.ndarray  # int64 per posting: the document's quantised field length
+    total: int  # the field's total length (whoosh's field_length)
+
+
+@dataclass
+class Part:
+    """Everything the score arrays take from one index."""
+
+    n_docs: int
+    ids: list[str]  # item ids in whoosh order
+    clause_count: np.ndarray  # int64 per item
+    columns: dict[str, list[str]]  # COLUMNS, per item
+    has_ind: np.ndarray  # bool per item
+    depts: list[str]  # department names in whoosh's term order (clause-only ones too)
+    member: np.ndarray  # int64 (n, 3): item row, index into depts, leads (0/1)
+    fields: dict[str, FieldPart]
+
+
+def postings(reader, field: str, text) -> tuple[list[int], list[float]]:
+    """(doc numbers, weights) of one term, read through whoosh's matcher."""
+    m = reader.postings(field, text)
+    docs, weights = [], []
+    while m.is_active():
+        docs.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return docs, weights
+
+
+def extract(reader) -> Part:
+    """The part of one whoosh index (a segment reader or several read as one)."""
+    n = reader.doc_count_all()
+    cols = {f: list(reader.column_reader(f)) for f in ("item", "level", *COLUMNS)}
+    is_item = np.array([lv == "item" for lv in cols["level"]], dtype=bool)
+    item_docs = np.flatnonzero(is_item)
+    ids = [cols["item"][d] for d in item_docs]
+    row = {iid: k for k, iid in enumerate(ids)}
+    owner = np.array([row[i] for i in cols["item"]], dtype=np.int64)
+    # Engine numbering: items in whoosh order, then clauses grouped by item (whoosh order within an item).
+    order = np.lexsort((np.arange(n), owner, ~is_item))
+    perm = np.empty(n, dtype=np.int64)
+    perm[order] = np.arange(n)
+    fields = {}
+    for f in SEARCH_FIELDS:
+        fl = np.array([reader.doc_field_length(d, f, 0) or 0 for d in range(n)], dtype=np.int64)
+        terms, dfs, counts, docs, tfs = [], [], [], [], []
+        for text, ti in reader.iter_field(f):  # (utf-8 bytes, term info), in term order
+            df = ti.doc_frequency()
+            if df == 1:  # the term info holds the one posting: no need to open the postings list
+                d, w = [ti.min_id()], [ti.weight()]
+            else:
+                d, w = postings(reader, f, text)
+            terms.append(text.decode("utf-8"))
+            dfs.append(df)
+            counts.append(len(d))
+            docs.extend(d)
+            tfs.extend(w)
+        docs_a = np.array(docs, dtype=np.int64)
+        fields[f] = FieldPart(
+            terms,
+            np.array(dfs, dtype=np.int64),
+            np.array(counts, dtype=np.int64),
+            perm[docs_a],
+            np.array(tfs, dtype=np.float64),
+            fl[docs_a],
+            int(reader.field_length(f)),
+        )
+    item_row = np.full(n, -1, dtype=np.int64)
+    item_row[item_docs] = np.arange(len(item_docs))
+    has_ind = np.zeros(len(item_docs), dtype=bool)
+    if reader.doc_frequency("has_ind", True):
+        hd = np.array(postings(reader, "has_ind", True)[0], dtype=np.int64)
+        has_ind[item_row[hd][item_row[hd] >= 0]] = True
+    lead_of = {name: set(postings(reader, "lead", name)[0]) for name, _ in reader.iter_field("lead")}
+    depts: list[str] = []
+    member: list[tuple[int, int, int]] = []
+    for code, (name, _) in enumerate(reader.iter_field("depts")):
+        depts.append(name.decode("utf-8"))
+        leads = lead_of.get(name, set())
+        member.extend((int(item_row[d]), code, int(d in leads)) for d in postings(reader, "depts", name)[0])
+    member_a = np.array(member, dtype=np.int64).reshape(-1, 3)
+    member_a = member_a[member_a[:, 0] >= 0]
+    return Part(
+        n_docs=n,
+        ids=ids,
+        clause_count=np.bincount(owner[~is_item], minlength=len(item_docs)).astype(np.int64),
+        columns={k: [cols[k][d] for d in item_docs] for k in COLUMNS},
+        has_ind=has_ind,
+        depts=depts,
+        member=member_a,
+        fields=fields,
+    )
+
+
+def save(part: Part, folder: Path) -> None:
+    """Write a part into an index folder (part.npz for arrays, part.json for strings)."""
+    arrays: dict[str, Any] = {"clause_count": part.clause_count, "has_ind": part.has_ind, "member": part.member}
+    for f, fp in part.fields.items():
+        arrays.update({f"{f}.{k}": getattr(fp, k) for k in ("df", "count", "docs", "tf", "fl")})
+    np.savez(folder / f"{PART}.npz", **arrays)
+    text = {
+        "n_docs": part.n_docs,
+        "ids": part.ids,
+        "columns": part.columns,
+        "depts": part.depts,
+        "terms": {f: fp.terms for f, fp in part.fields.items()},
+        "totals": {f: fp.total for f, fp in part.fields.items()},
+    }
+    (folder / f"{PART}.json").write_text(json.dumps(text, ensure_ascii=False), encoding="utf-8")
+
+
+def saved(folder: Path) -> bool:
+    return (folder / f"{PART}.npz").exists() and (folder / f"{PART}.json").exists()
+
+
+def load(folder: Path) -> Part:
+    """A part saved in an index folder."""
+    text = json.loads((folder / f"{PART}.json").read_text(encoding="utf-8"))
+    with np.load(folder / f"{PART}.npz") as z:
+        a = {k: z[k] for k in z.files}
+    fields = {
+        f: FieldPart(
+            terms, a[f"{f}.df"], a[f"{f}.count"], a[f"{f}.docs"], a[f"{f}.tf"], a[f"{f}.fl"], text["totals"][f]
+        )
+        for f, terms in text["terms"].items()
+    }
+    return Part(
+        text["n_docs"],
+        text["ids"],
+        a["clause_count"],
+        text["columns"],
+        a["has_ind"],
+        text["depts"],
+        a["member"],
+        fields,
+    )
