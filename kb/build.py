@@ -85,19 +85,26 @@ def _post_build_stages() -> list[Callable[[Path, Path], None]]:
     return [lambda db, folder: build_index(db, folder / "index")]
 
 
-def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, str]]]:
-    """Learned factors and, per plan file in plan-id order, (plan id, file, cache key)."""
-    from kb.reviews.overlay import review_rows
-
+def _inputs(files: list[Path]) -> tuple[dict[str, float], list[tuple[str, Path, str]], dict[str, list[dict]]]:
+    """Learned factors, per plan file in plan-id order (plan id, file, cache key), and the repair reviews per plan
+    (what the key hashes is what the analysis is given)."""
     factors = build_factors()
-    repairs: dict[str, list[dict]] = {}
-    for r in review_rows(("repair",)):
-        repairs.setdefault(r["plan"], []).append(r)
+    repairs = repair_rows()
     plans = []
     for f in files:
         pid = build_cache.plan_id(f)
         plans.append((pid, f, build_cache.plan_key(f, factors, repairs.get(pid, []))))
-    return factors, sorted(plans, key=lambda p: p[0])
+    return factors, sorted(plans, key=lambda p: p[0]), repairs
+
+
+def repair_rows() -> dict[str, list[dict]]:
+    """Plan id → its repair review rows, oldest change first (what its analysis applies)."""
+    from kb.reviews.overlay import review_rows
+
+    out: dict[str, list[dict]] = {}
+    for r in review_rows(("repair",)):
+        out.setdefault(r["plan"], []).append(r)
+    return out
 
 
 def build_factors() -> dict[str, float]:
@@ -141,6 +148,7 @@ def _live_manifest() -> dict[str, Any] | None:
 def _analyse(
     missing: list[tuple[str, Path, str]],
     factors: dict[str, float],
+    repairs: dict[str, list[dict]],
     say,
     procs: int | None,
     prepared: dict[Path, Plan] | None = None,
@@ -157,9 +165,9 @@ def _analyse(
         return
     procs = max(1, min(procs or os.cpu_count() or 1, len(missing)))
     if procs == 1:
-        for _pid, f, key in missing:
+        for pid, f, key in missing:
             say(f"分析 {f.name}")
-            build_cache.fill(key, f, factors)
+            build_cache.fill(key, f, factors, repair_rows=repairs.get(pid, []))
         return
     import multiprocessing
     import threading
@@ -170,7 +178,10 @@ def _analyse(
     # fork is cheapest, but forking a process with threads running (a web worker publishing an upload) is unsafe
     ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        jobs = {pool.submit(build_cache.fill_in_worker, key, str(f), factors, data): f for _p, f, key in missing}
+        jobs = {
+            pool.submit(build_cache.fill_in_worker, key, str(f), factors, data, repairs.get(pid, [])): f
+            for pid, f, key in missing
+        }
         for n, job in enumerate(as_completed(jobs), 1):
             job.result()  # a plan that fails to parse fails the build, as before
             say(f"已分析 {n}/{len(missing)}: {jobs[job].name}")
@@ -190,7 +201,7 @@ def build(
     """
     say = progress or (lambda _m: None)
     with build_lock():
-        factors, plans = _inputs(plan_files())
+        factors, plans, repairs = _inputs(plan_files())
         manifest = _manifest(plans)
         live = paths.current_build()
         if not force and live is not None and _live_manifest() == manifest:
@@ -201,7 +212,7 @@ def build(
         from kb.search.writer import assemble_index
 
         missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
-        _analyse(missing, factors, say, procs, prepared)
+        _analyse(missing, factors, repairs, say, procs, prepared)
         entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         folder = paths.builds_dir() / f".tmp-{stamp}"

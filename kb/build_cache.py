@@ -37,7 +37,7 @@ ANALYSIS = (
     "kb/labels.py",
     "kb/lookup.py",
     "kb/paths.py",
-    "kb/reviews",
+    "kb/repair_match.py",
     "kb/search",
     "kb/store",
 )
@@ -109,23 +109,29 @@ def entry(key: str) -> Path | None:
     return d if (d / FRAGMENT).exists() and (d / SEGMENT).is_dir() and saved(d / SEGMENT) else None
 
 
-def analyse(path: Path, factors: dict[str, float], meta: dict[str, Any] | None = None) -> Plan:
-    """One plan file analysed as a build analyses it: with the learned factors and its repair reviews."""
-    from kb.reviews.overlay import repair_decisions
+def analyse(
+    path: Path, factors: dict[str, float], meta: dict[str, Any] | None = None, repair_rows: list[dict] | None = None
+) -> Plan:
+    """One plan file analysed as a build analyses it: with the learned factors and its repair reviews (the rows
+    its key hashes, read by the build: the analysis itself reads no review code)."""
+    from kb.repair_match import repair_decisions
     from nlp.departments import set_rule_factors
     from nlp.pipeline import analyse_file
 
+    rows = repair_rows or []
     set_rule_factors(factors)
-    return analyse_file(path, meta, repair_review=repair_decisions)
+    return analyse_file(path, meta, repair_review=lambda _plan, raw, repairs: repair_decisions(rows, raw, repairs))
 
 
-def fill(key: str, path: Path, factors: dict[str, float], plan: Plan | None = None) -> Path:
+def fill(
+    key: str, path: Path, factors: dict[str, float], plan: Plan | None = None, repair_rows: list[dict] | None = None
+) -> Path:
     """Analyse one plan file (or take its analysis, made by analyse() in this process: `kb add` analysed it for the
     parse report) and write its cache entry (rows + segment) aside, then rename it into place."""
     from kb.search.writer import build_index
     from kb.store.write import write_kb
 
-    plan = plan or analyse(path, factors)
+    plan = plan or analyse(path, factors, repair_rows=repair_rows)
     tmp = cache_dir() / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -141,10 +147,10 @@ def fill(key: str, path: Path, factors: dict[str, float], plan: Plan | None = No
     return final
 
 
-def fill_in_worker(key: str, path: str, factors: dict[str, float], data: str) -> str:
+def fill_in_worker(key: str, path: str, factors: dict[str, float], data: str, repair_rows: list[dict]) -> str:
     """fill() in a pool process, on the build's data directory."""
     paths.use_data_dir(data)
-    fill(key, Path(path), factors)
+    fill(key, Path(path), factors, repair_rows=repair_rows)
     return key
 
 

@@ -44,7 +44,7 @@ def added_files() -> list[Path]:
 def prepare(src: Path, slug: str | None = None, title: str | None = None, level: str | None = None) -> Plan:
     """Analyse a plan file as it would be published (the build's learned factors and repair reviews); raises
     PlanFormatError or IngestError, writes nothing. publish() builds from this very analysis."""
-    from kb.build import build_factors
+    from kb.build import build_factors, repair_rows
     from kb.build_cache import analyse
     from nlp.pipeline import load_meta
 
@@ -58,7 +58,7 @@ def prepare(src: Path, slug: str | None = None, title: str | None = None, level:
     if title:
         meta["title"] = title
     meta["level"] = level or meta.get("level") or level_of(meta.get("title") or src.stem)
-    plan = analyse(src, build_factors(), meta)
+    plan = analyse(src, build_factors(), meta, repair_rows().get(slug, []))
     plan.meta.setdefault("title", plan.title)
     return plan
 

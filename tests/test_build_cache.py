@@ -30,10 +30,10 @@ def analysed(monkeypatch):
     seen: list[str] = []
     real = build_cache.fill
 
-    def fill(key, path, factors, plan=None):
+    def fill(key, path, factors, plan=None, repair_rows=None):
         if plan is None:  # given a plan, fill writes it without analysing
             seen.append(Path(path).stem)
-        return real(key, path, factors, plan)
+        return real(key, path, factors, plan, repair_rows)
 
     monkeypatch.setattr(build_cache, "fill", fill)
     return seen
@@ -101,7 +101,8 @@ def hook(event, args):
 sys.addaudithook(hook)
 from kb import build_cache, paths
 paths.use_data_dir(data)
-build_cache.fill("probe", paths.DEFAULT_PLAN, {})
+# a repair review row too, so the fill runs the matching of reviewed repairs
+build_cache.fill("probe", paths.DEFAULT_PLAN, {}, repair_rows=[{"target": "x", "anchor": "{}", "decision": "accept"}])
 seen |= {os.path.abspath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
 for f in sorted(seen):
     if f.startswith(repo + os.sep) and os.path.isfile(f):
@@ -134,7 +135,10 @@ def test_the_analysis_key_covers_every_file_a_cache_fill_reads(tmp_path):
         ("kb/search/writer.py", True),  # the per-plan segment
         ("kb/store/write.py", True),  # the per-plan rows
         ("kb/store/schema.sql", True),
+        ("kb/repair_match.py", True),  # which repairs reviewers decided: the analysis applies them
         ("kb/build.py", False),  # assembly: re-assembled, not re-analysed
+        ("kb/reviews/overlay.py", False),  # review code: the build hands the analysis its plan's repair reviews
+        ("kb/reviews/anchoring.py", False),
         ("kb/serving/worker.py", False),
         ("kb/commands/serve.py", False),
         ("kb/exports/docx.py", False),

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Repair matching lives outside kb/reviews (a build's per-plan analysis reads it; see kb/repair_match.py).
+from kb.repair_match import (  # noqa: F401 (re-exported: the anchoring API)
+    CONTEXT,
+    REPAIR_MIN_SIMILARITY,
+    Resolution,
+    match_repair,
+    repair_context,
+    similarity,
+)
+
 ITEM_MIN_SIMILARITY = 0.7  # a slightly edited item stays well above this; sibling items of a domain stay below
-REPAIR_MIN_SIMILARITY = 0.6  # repair contexts are short (8 chars each side), so one changed char costs more
-CONTEXT = 8  # characters either side of a repair kept as its anchor (as nlp.repair does)
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """Where a review points in the live build: status exact | moved | reanchored | orphaned."""
-
-    target: str | None
-    status: str
-    score: float = 1.0
 
 
 @dataclass
@@ -80,36 +77,6 @@ class Universe:
 
 def _group(it: dict[str, Any]) -> tuple:
     return it["plan"], it["kind"], it.get("domain_code")
-
-
-def similarity(a: str, b: str) -> float:
-    """difflib ratio of two texts, whitespace-insensitive; quick upper bounds skip hopeless pairs."""
-    a, b = "".join(a.split()), "".join(b.split())
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if sm.real_quick_ratio() < 0.5 or sm.quick_ratio() < 0.5:
-        return sm.quick_ratio() * 0.5
-    return sm.ratio()
-
-
-def match_repair(repair_id: str, anchor: dict[str, Any], live: Iterable[dict[str, Any]]) -> Resolution:
-    """Among live repairs (dicts with id, rule, before, after, context), the one matching a reviewed repair."""
-    best, best_score = None, 0.0
-    for r in live:
-        if r["id"] == repair_id:
-            return Resolution(repair_id, "exact")
-        if (r["rule"], r["before"], r["after"]) != (anchor.get("rule"), anchor.get("before"), anchor.get("after")):
-            continue
-        score = similarity(anchor.get("context", ""), r["context"])
-        if score > best_score:
-            best, best_score = r["id"], score
-    if best is not None and best_score >= REPAIR_MIN_SIMILARITY:
-        return Resolution(best, "reanchored", round(best_score, 3))
-    return Resolution(None, "orphaned", round(best_score, 3))
-
-
-def repair_context(raw: str, start: int, end: int) -> str:
-    """The raw text around a repair, as kept in its anchor."""
-    return raw[max(0, start - CONTEXT) : end + CONTEXT]
 
 
 def universe_from_conn(conn: sqlite3.Connection) -> Universe:

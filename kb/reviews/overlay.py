@@ -6,20 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kb.reviews.anchoring import Universe, item_anchor, match_repair, repair_context
+from kb import repair_match
+from kb.repair_match import anchor_of as _anchor
+from kb.reviews.anchoring import Universe, item_anchor
 from kb.reviews.audit import read, transaction, write_change
 from kb.reviews.markup import render_note
 from kb.reviews.snapshot import live_universe
 from kb.store import engine
 
 _RANK = {"exact": 0, "moved": 1, "reanchored": 2, "orphaned": 3}
-
-
-def _anchor(row: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return json.loads(row["anchor"] or "{}")
-    except (TypeError, ValueError):
-        return {}
 
 
 def resolve_row(uni: Universe, row: dict[str, Any]) -> tuple[str | None, str | None, str, float]:
@@ -116,25 +111,7 @@ def repair_review_rows(plan_id: str) -> list[dict[str, Any]]:
 
 def repair_decisions(plan_id: str, raw: str, repairs: list) -> dict[str, bool]:
     """For a build: repair id → applied, for the repairs of plan_id that reviewers accepted or rejected."""
-    rows = repair_review_rows(plan_id)
-    if not rows:
-        return {}
-    live = [
-        {
-            "id": r.id,
-            "rule": r.rule,
-            "before": r.before,
-            "after": r.after,
-            "context": repair_context(raw, r.start, r.end),
-        }
-        for r in repairs
-    ]
-    out = {}
-    for row in rows:
-        res = match_repair(row["target"], _anchor(row), live)
-        if res.target:
-            out[res.target] = row["decision"] == "accept"
-    return out
+    return repair_match.repair_decisions(repair_review_rows(plan_id), raw, repairs)
 
 
 def list_reviews(item: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
