@@ -54,8 +54,15 @@ def jieba_tokenizer():
 
 def cut(text: str, search: bool = False) -> list[str]:
     """Segment text with the project dictionary; search=True gives jieba's search-mode (overlapping) cut."""
+    return list(_cut(text, search))
+
+
+@lru_cache(maxsize=16384)
+def _cut(text: str, search: bool) -> tuple[str, ...]:
+    """jieba's cut, remembered: the dictionary is fixed once built, and about half of what a plan's analysis cuts
+    (clauses, item bodies, names) is cut again by a later stage."""
     tok = jieba_tokenizer()
-    return list(tok.cut_for_search(text) if search else tok.cut(text, HMM=True))
+    return tuple(tok.cut_for_search(text) if search else tok.cut(text, HMM=True))
 
 
 @lru_cache(maxsize=1)

@@ -13,13 +13,19 @@ import fcntl
 import hashlib
 import importlib.metadata
 import os
+import pickle
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nlp.model import Plan
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "test-kb"
 INPUTS = ("nlp", "kb", "corpus")
+ANALYSIS = "analysis.pickle"  # the plan's analysis beside the build (default_analysis)
 KEEP = 8  # entries kept: the plans the tests build, and other checkouts' states (switching branches back and forth)
 
 
@@ -30,6 +36,7 @@ def inputs_key(name: str = "", text: str = "") -> str:
         for f in sorted((REPO / top).rglob("*")):
             if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
                 h.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(Path(__file__).read_bytes())  # what an entry holds (ANALYSIS beside the build)
     h.update(sys.version.encode())
     dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
     h.update("\n".join(dists).encode())
@@ -60,12 +67,26 @@ def cached_build(name: str = "", text: str = "") -> Path:
     return entry
 
 
+def default_analysis() -> Plan:
+    """The default plan's analysis as the cached build made it (analyse_file of the plan, its own metadata, no
+    reviews): for tests that read an analysis without changing it, so the session analyses the plan once."""
+    with open(cached_build() / ANALYSIS, "rb") as f:
+        return pickle.load(f)
+
+
 def _build_into(data: Path, name: str, text: str) -> None:
     import pytest
 
-    from kb import paths
+    from kb import build_cache, paths
     from kb.build import build
 
+    analysed: list[Plan] = []
+
+    def keep(path: Path, factors: dict[str, float], meta: dict | None = None) -> Plan:
+        analysed.append(analyse(path, factors, meta))
+        return analysed[-1]
+
+    analyse = build_cache.analyse
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KB_DATA_DIR", str(data))
         if name:
@@ -73,7 +94,11 @@ def _build_into(data: Path, name: str, text: str) -> None:
             src.parent.mkdir(exist_ok=True)
             src.write_text(text, encoding="utf-8")
             mp.setattr(paths, "DEFAULT_PLAN", src)
-        build()
+        mp.setattr(build_cache, "analyse", keep)
+        build(procs=1)  # in this process, so the one plan's analysis is kept
+    (plan,) = analysed
+    with open(data / ANALYSIS, "wb") as f:
+        pickle.dump(plan, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _prune(keep: Path) -> None:

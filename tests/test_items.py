@@ -1,10 +1,10 @@
 """Items: measure titles (with and without the 。 after them), clauses, domain codes, stable ids, default plan."""
 
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from kb_cache import default_analysis
 
 from nlp.items import TITLE_MAX, domain_code, find_title_end, split_clauses
 from nlp.lang import cut
@@ -32,9 +32,9 @@ FUNCTION_WORDS = {
 }
 
 
-@lru_cache(maxsize=1)
 def default_plan():
-    return analyse_file(DEFAULT)
+    """The default plan's analysis (analyse_file(DEFAULT)), made once by the session's cached build."""
+    return default_analysis()
 
 
 @pytest.mark.parametrize(
