@@ -9,7 +9,8 @@ that domain is scored with it (so no domain's figure comes from a setting tuned 
 per-domain choices, the pooled leave-one-domain-out F1 / lead accuracy against the setting switched off, and the
 held-out set and the published tables scored with the setting chosen on the whole development gold (never tuned
 on them). Beside it, the choice over the domains of both gold sets as folds (each domain scored with the setting
-that is best on the other six), so a setting is kept only where it helps on domains it was not chosen on.
+that is best on the other folds), with each source of the published tables one more fold, so a setting is kept
+only where it helps on folds it was not chosen on.
 """
 
 from __future__ import annotations
@@ -90,12 +91,13 @@ def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:
         departments.assign_departments(plan)
         key = tuple(setting.items())
         runs[key] = {gd: counts(plan, *sets[gd]) for gd in sets}
-        tables[key] = reliability.table_counts()[0]
+        tables[key], per_source = reliability.table_counts()
+        runs[key]["tables"] = per_source  # each published source is one more fold
     for k, v in base.items():
         setattr(departments, k, v)
     for key, by_set in runs.items():  # every setting on every set, for the record (the choice is made below)
-        figs = " ".join(f"{gd.name} {f1(pooled(c, list(c)))[0]:.3f}" for gd, c in by_set.items())
-        print(f"  {dict(key)}: {figs} tables {reliability.prf(tables[key])[2]:.3f}")
+        figs = " ".join(f"{getattr(gd, 'name', gd)} {f1(pooled(c, list(c)))[0]:.3f}" for gd, c in by_set.items())
+        print(f"  {dict(key)}: {figs} (tables lead {tables[key][3]}/{tables[key][4]})")
     dev = {k: v[next(iter(sets))] for k, v in runs.items()}
     domains = sorted(next(iter(dev.values())))
     cv = [0] * 5
@@ -111,29 +113,29 @@ def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:
         f"dev leave-one-domain-out: F1 {f1(cv)[0]:.3f} lead {f1(cv)[1]:.3f} "
         f"(first setting: {f1(off)[0]:.3f} / {f1(off)[1]:.3f})"
     )
-    both = {k: {(gd.name, d): c for gd in sets for d, c in v[gd].items()} for k, v in runs.items()}
+    both = {k: {(getattr(gd, "name", gd), d): c for gd, by in v.items() for d, c in by.items()} for k, v in runs.items()}
     folds = sorted(next(iter(both.values())))
     cv2 = [0] * 5
     for fold in folds:
         rest = [x for x in folds if x != fold]
         pick = max(both, key=lambda k: f1(pooled(both[k], rest))[0])
         cv2 = [x + y for x, y in zip(cv2, both[pick][fold])]
-        print(f"{'/'.join(fold):22s} chosen on the other {len(rest)} folds of both sets: {dict(pick)}")
-    for gd in sets:
+        print(f"{'/'.join(fold)[:40]:40s} chosen on the other {len(rest)} folds: {dict(pick)}")
+    for name in [gd.name for gd in sets] + ["tables"]:
         own = [0] * 5
         for fold in folds:
-            if fold[0] == gd.name:
+            if fold[0] == name:
                 rest = [x for x in folds if x != fold]
                 pick = max(both, key=lambda k: f1(pooled(both[k], rest))[0])
                 own = [x + y for x, y in zip(own, both[pick][fold])]
-        ref = pooled(both[next(iter(both))], [f for f in folds if f[0] == gd.name])
+        ref = pooled(both[next(iter(both))], [f for f in folds if f[0] == name])
         print(
-            f"{gd.name}: leave-one-domain-out over both sets F1 {f1(own)[0]:.3f} lead {f1(own)[1]:.3f} "
+            f"{name}: leave-one-fold-out over all sets F1 {f1(own)[0]:.3f} lead {f1(own)[1]:.3f} "
             f"(first setting {f1(ref)[0]:.3f} / {f1(ref)[1]:.3f})"
         )
     best = max(dev, key=lambda k: f1(pooled(dev[k], domains))[0])
     pick = max(both, key=lambda k: f1(pooled(both[k], folds))[0])
-    print(f"chosen on every fold of both sets: {dict(pick)}")
+    print(f"chosen on every fold of every set: {dict(pick)}")
     first = next(iter(dev))
     ho, hoff = runs[best][heldout], runs[first][heldout]
     hd = sorted(ho)
