@@ -113,7 +113,9 @@ def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:
         f"dev leave-one-domain-out: F1 {f1(cv)[0]:.3f} lead {f1(cv)[1]:.3f} "
         f"(first setting: {f1(off)[0]:.3f} / {f1(off)[1]:.3f})"
     )
-    both = {k: {(getattr(gd, "name", gd), d): c for gd, by in v.items() for d, c in by.items()} for k, v in runs.items()}
+    both = {
+        k: {(getattr(gd, "name", gd), d): c for gd, by in v.items() for d, c in by.items()} for k, v in runs.items()
+    }
     folds = sorted(next(iter(both.values())))
     cv2 = [0] * 5
     for fold in folds:
