@@ -82,8 +82,8 @@ def _build_into(data: Path, name: str, text: str) -> None:
 
     analysed: list[Plan] = []
 
-    def keep(path: Path, factors: dict[str, float], meta: dict | None = None) -> Plan:
-        analysed.append(analyse(path, factors, meta))
+    def keep(*args, **kwargs) -> Plan:
+        analysed.append(analyse(*args, **kwargs))
         return analysed[-1]
 
     analyse = build_cache.analyse
