@@ -23,12 +23,19 @@ if ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null || ! dpkg
 fi
 # PostgreSQL (#23): the server programs, for tests/pg and the second run below; missing them then is a failure.
 bash scripts/pg_server.sh && export KB_TEST_PG=required
+# Without arguments: the whole suite in two xdist workers (a module sharing a server runs on one: conftest's
+# SHARED_MODULE_FIXTURES), slowest tests listed; with arguments, pytest runs just those.
+XDIST=(-n "${KB_TEST_WORKERS:-2}" --dist loadgroup)
 set +e
-.venv/bin/python -m pytest "$@"
+if [ "$#" = "0" ]; then
+  .venv/bin/python -m pytest -q "${XDIST[@]}" --durations=15
+else
+  .venv/bin/python -m pytest "$@"
+fi
 code=$?
 # The store, review and monitoring suites again with the durable store on a real PostgreSQL (tests/pg/fixtures.py).
 if [ "$code" = "0" ] && [ "$#" = "0" ]; then
-  KB_TEST_ENGINE=postgresql .venv/bin/python -m pytest -q -m "not browser" $(grep -v "^#" tests/pg/suites.txt)
+  KB_TEST_ENGINE=postgresql .venv/bin/python -m pytest -q "${XDIST[@]}" -m "not browser" $(grep -v "^#" tests/pg/suites.txt)
   code=$?
 fi
 set -e

@@ -19,6 +19,27 @@ os.environ["KB_ARGON2_COST"] = "test"
 fast_apps.install()  # every test's app reuses this process's compiled templates and URL builders
 
 
+# Modules whose tests share a module-scoped server, browser page or build: under `--dist loadgroup` (scripts/test.sh)
+# one xdist worker runs each such module, so its fixture starts once instead of once per worker.
+SHARED_MODULE_FIXTURES = {
+    "test_browser_plans.py",
+    "test_browser_upload.py",
+    "test_plans_ui.py",
+    "test_progress_browser.py",
+    "test_search.py",
+    "test_security.py",
+    "test_serve.py",
+    "test_pg_search.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group each SHARED_MODULE_FIXTURES module's tests on one xdist worker (a no-op without loadgroup)."""
+    for item in items:
+        if item.path.name in SHARED_MODULE_FIXTURES:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
 @pytest.fixture
 def kb_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data directory for this test (KB_DATA_DIR points at it until the test ends)."""
