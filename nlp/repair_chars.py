@@ -36,7 +36,10 @@ class _Cand:
     evidence: bool = True  # the plan's own text supports it (its phrase written intact, or a long word whole)
     whole: int = 0  # how often the plan writes the restored word whole
     freq: int = 1  # the restored word's dictionary frequency
-    lone: int = 1  # the lone character's own frequency as a word (提 rarely stands alone, 中 and 三 often do)
+    # How the segmenter rates the damaged span as it stands: the log frequencies of its tokens, less log(total) per
+    # extra token (jieba's unigram route; for the lone character alone its log frequency: 提 rarely stands alone,
+    # 中 and 三 often do).
+    rest: float = 0.0
     seen: int = 0  # the plan's count of the repaired phrase plus of the long word written whole
     window: str = ""  # the repaired context, while the check that the segmenter reads the word there is pending
 
@@ -144,14 +147,20 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
             for lo in range(max(0, i - 2), i + 1)
             for hi in range(i + 1, min(len(toks), i + 3) + 1)
             if toks[hi - 1][1] - toks[lo][0] <= 4
-            for c in _insertions(plan, run, offset, toks[lo][0], toks[hi - 1][1], a, w)
+            for c in _insertions(plan, run, offset, toks[lo][0], toks[hi - 1][1], a, w, _rest(toks[lo:hi]))
         ]
         if found:
             sites.append(found)
     return sites
 
 
-def _insertions(plan: _Plan, run: str, offset: int, s0: int, s1: int, a: int, w: str) -> list[_Cand]:
+def _rest(span: list[tuple[int, int, str]]) -> float:
+    """Log odds the segmenter gives the damaged span's own tokens (see _Cand.rest)."""
+    tok = jieba_tokenizer()
+    return sum(math.log(tok.FREQ.get(t) or 1) for _a, _b, t in span) - (len(span) - 1) * math.log(tok.total)
+
+
+def _insertions(plan: _Plan, run: str, offset: int, s0: int, s1: int, a: int, w: str, rest: float) -> list[_Cand]:
     """The dictionary words one inserted character makes of run[s0:s1], which holds the lone character w at a."""
     tok, cfg, standalone = jieba_tokenizer(), _cfg(), _standalone()
     out = []
@@ -187,8 +196,7 @@ def _insertions(plan: _Plan, run: str, offset: int, s0: int, s1: int, a: int, w:
             window = ""
         support = cfg["char_plan_weight"] * math.log1p(count + intact)
         weight = support + cfg["char_freq_weight"] * math.log(freq)
-        lone = tok.FREQ.get(w) or 1
-        out.append(_Cand(offset + at, ch, word, weight, doubtful, evidence, whole, freq, lone, count + intact, window))
+        out.append(_Cand(offset + at, ch, word, weight, doubtful, evidence, whole, freq, rest, count + intact, window))
     return out
 
 
@@ -236,10 +244,17 @@ def loss_rates(text: str, sites: list[list[_Cand]]) -> dict[str, float]:
 
 
 def _channel_odds(c: _Cand, loss: dict[str, float]) -> float:
-    """Log odds of "the word lost a character" over "the lone character is right as it stands": the restored
-    word's frequency × the character's loss rate against the lone character's own frequency (提 → 提高 yes;
-    三 → 高三, 中 → 高中 no: those characters stand alone far more often than the longer word is written)."""
-    return math.log(c.freq) + math.log(loss[c.char]) - math.log(c.lone)
+    """Log odds of "the word lost a character" over "the span is right as it stands": the restored word's frequency
+    × the character's loss rate against the segmenter's reading of the damaged span (提 → 提高 yes; 三 → 高三,
+    中 → 高中 no: those characters stand alone far more often than the longer word is written; but 中|阶段 → 高中阶段
+    yes: one known word against two, as jieba's own route model scores them)."""
+    return math.log(c.freq) + math.log(loss[c.char]) - c.rest
+
+
+def _margin(c: _Cand) -> float:
+    """Odds the channel must beat: a long word over a span of several tokens needs a margin (等|教育 reads as two
+    good words: 会自救等教育 is no 高等教育); a lone character none (a defect by itself unless it stands alone)."""
+    return _cfg()["char_span_margin"] if len(c.word) > 2 else 0.0
 
 
 def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:
@@ -266,7 +281,7 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
         found = [
             _Cand(c.at, c.char, c.word, weight(c), c.in_compound)
             for c in site
-            if (c.evidence or (c.char in lost and _channel_odds(c, lost) > 0))
+            if (c.evidence or (c.char in lost and _channel_odds(c, lost) > _margin(c)))
             and (not c.window or _reads(c.word, c.window))  # the segmentation check left pending
         ]
         if found:

@@ -17,7 +17,7 @@ def repaired(raw: str, level: str = "市") -> str:
     [
         ("我儿童事业发展仍然存在问题", "我市儿童事业发展仍然存在问题"),
         ("覆盖全的儿童健康服务体系", "覆盖全市的儿童健康服务体系"),
-        ("普遍接受质量的中阶段教育", "普遍接受高质量的高中阶段教育"),
+        ("普遍接受质量的学前教育", "普遍接受高质量的学前教育"),
         ("健全德树人落实机制", "健全立德树人落实机制"),
         ("分别控制在6‰5‰3‰以下", "分别控制在6‰、5‰和3‰以下"),
         ("贫血患病率控制在10%5%以下", "贫血患病率控制在10%和5%以下"),
@@ -68,9 +68,9 @@ def test_low_confidence_rules_are_only_suggested():
 
 
 def test_repairs_are_minimal_ordered_and_identified():
-    raw = "普及中阶段教育,我儿童事业"
+    raw = "健全德树人落实机制,我儿童事业"
     reps = find_repairs(raw)
-    assert [(r.start, r.end, r.before, r.after) for r in reps] == [(2, 2, "", "高"), (9, 9, "", "市")]
+    assert [(r.start, r.end, r.before, r.after) for r in reps] == [(2, 2, "", "立"), (11, 11, "", "市")]
     assert [r.start for r in reps] == sorted(r.start for r in reps)
     assert len({r.id for r in reps}) == len(reps) and all(len(r.id) == 12 for r in reps)
     # the id depends on the rule and the 8 characters around the edit, not on the offset
@@ -288,15 +288,23 @@ _CHANNEL_ROWS = [
     (_DAMAGED, "着力提服务质量。", "着力提高服务质量。"),
     (_DAMAGED, "加强危孕产妇管理。", "加强高危孕产妇管理。"),
     (_DAMAGED, "建立健全以提儿童综合素质为导向的评价体系。", "建立健全以提高儿童综合素质为导向的评价体系。"),
+    # one known word against the two tokens of the damaged span (中|阶段, 等|院校), by at least 20:1
+    (_DAMAGED, "全面普及中阶段教育。", "全面普及高中阶段教育。"),
+    (_DAMAGED, "推进特殊儿童中阶段教育。", "推进特殊儿童高中阶段教育。"),
+    (_DAMAGED, "鼓励有条件的等院校开设课程。", "鼓励有条件的高等院校开设课程。"),
     # negatives in the damaged plan: the lone character stands alone far more often than the longer word is written
     (_DAMAGED, "三、组织实施", "三、组织实施"),  # no 高三
     (_DAMAGED, "推进产前筛查。", "推进产前筛查。"),  # no 高产
     (_DAMAGED, "加强家校协作。", "加强家校协作。"),  # 家校 is a compound: no 高校
     (_DAMAGED, "推进机构优化提质。", "推进机构优化提质。"),  # 提质 is a compound
     (_DAMAGED, "提升儿童健康水平。", "提升儿童健康水平。"),
+    (_DAMAGED, "开展防溺水、会自救等教育活动。", "开展防溺水、会自救等教育活动。"),  # 等|教育 short of 20:1
+    (_DAMAGED, "总结工作中阶段性成果。", "总结工作中阶段性成果。"),  # 阶段性 is one token: no 中|阶段 span
+    (_DAMAGED, "在初中阶段开展教育。", "在初中阶段开展教育。"),
     # negatives in a real plan that does not lose 高: no channel evidence, 提升/提供/提高 stay rivals
     (_CLEAN, "全面提儿童综合素质。", "全面提儿童综合素质。"),
     (_CLEAN, "加强危孕产妇管理。", "加强危孕产妇管理。"),
+    (_CLEAN, "全面普及中阶段教育。", "全面普及中阶段教育。"),
 ]
 
 

@@ -1,6 +1,7 @@
 """The fast dropped-character finder equals the straightforward one it replaced, on every real text we hold.
 
-The reference below is the finder's candidate search as it was written before the speed-up (every run cut with and
+The reference below is the finder's candidate search as it was written before the speed-up (with the span's own
+segmenter odds, `rest`, added since) (every run cut with and
 without the HMM, every candidate's window segmented, the plan's counts taken with str.count), kept here only as the
 oracle: the repairs of each plan (ids, spans, text, confidence, applied) must be identical with either.
 """
@@ -91,10 +92,12 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                             continue
                         support = cfg["char_plan_weight"] * math.log1p(count + intact)
                         weight = support + cfg["char_freq_weight"] * math.log(freq)
-                        lone = tok.FREQ.get(w) or 1
+                        rest = sum(math.log(tok.FREQ.get(t[2]) or 1) for t in toks[lo:hi]) - (hi - lo - 1) * math.log(
+                            tok.total
+                        )
                         found.append(
                             rc._Cand(
-                                offset + at, word[k], word, weight, doubtful, evidence, text.count(word), freq, lone,
+                                offset + at, word[k], word, weight, doubtful, evidence, text.count(word), freq, rest,
                                 count + intact,
                             )
                         )  # fmt: skip
@@ -118,7 +121,7 @@ def test_plan_counts_equal_str_count(text):
 
 
 def _key(c: rc._Cand) -> tuple:
-    return (c.at, c.char, c.word, c.weight, c.in_compound, c.evidence, c.whole, c.freq, c.lone, c.seen)
+    return (c.at, c.char, c.word, c.weight, c.in_compound, c.evidence, c.whole, c.freq, c.rest, c.seen)
 
 
 @pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem[:24])
