@@ -15,7 +15,7 @@ from whoosh.scoring import BM25F, bm25
 
 from kb.search.analysis import normalise
 from kb.search.hay import Hay
-from kb.search.parts import COLUMNS, Part, extract
+from kb.search.parts import COLUMNS, extract
 from kb.search.schema import INDEX_NAME, K1, SEARCH_FIELDS, B, whoosh_index
 
 FORMAT = 3  # bump when the derived files below change meaning
@@ -34,7 +34,7 @@ def derive(searcher, out: Path) -> None:
     write(combine([extract(searcher.reader())]), out)
 
 
-def _global_docs(parts: list[Part]) -> list[np.ndarray]:
+def _global_docs(parts: list) -> list[np.ndarray]:
     """Per part, engine doc number in the part → in the combined index (items of every part, then clauses)."""
     if not parts:
         return []
@@ -49,58 +49,92 @@ def _global_docs(parts: list[Part]) -> list[np.ndarray]:
     return out
 
 
-def _term_ids(lists: list[list[str]]) -> tuple[list[str], list[np.ndarray]]:
-    """The sorted union of several sorted term lists (whoosh's order: code points) and each list's ids in it."""
-    if len(lists) == 1:
-        return lists[0], [np.arange(len(lists[0]), dtype=np.int64)]
-    union = sorted(set().union(*lists))
-    pos = {t: i for i, t in enumerate(union)}
-    return union, [np.fromiter((pos[t] for t in terms), dtype=np.int64, count=len(terms)) for terms in lists]
+def _term_ids(parts: list) -> tuple[dict[str, list[str]], list[dict[str, np.ndarray]]]:
+    """Per field the sorted union of the parts' term lists (whoosh's order: code points), and per part and field
+    its terms' numbers in that union; two passes over the parts, so only one part's term lists are held at once."""
+    if len(parts) == 1:
+        terms = parts[0].terms()
+        return terms, [{f: np.arange(len(t), dtype=np.int64) for f, t in terms.items()}]
+    seen: dict[str, set[str]] = {f: set() for f in SEARCH_FIELDS}
+    for p in parts:
+        for f, t in p.terms().items():
+            seen[f].update(t)
+    union = {f: sorted(t) for f, t in seen.items()}
+    del seen
+    pos = {f: {t: i for i, t in enumerate(u)} for f, u in union.items()}
+    ids = []
+    for p in parts:
+        ids.append(
+            {f: np.fromiter(map(pos[f].__getitem__, t), dtype=np.int64, count=len(t)) for f, t in p.terms().items()}
+        )
+    return union, ids
 
 
-def combine(parts: list[Part]) -> dict:
-    """The arrays of the index the parts make in this order (their segments read as one whoosh index): every
-    posting's BM25F score (whoosh's bm25 over its weight, quantised field length, idf and average length over the
-    whole index), postings in whoosh's term and document order, items numbered before clauses."""
+CHUNK = 1 << 21  # postings scored per numpy pass (bounds the float64 temporaries of a 1000-plan field)
+
+
+def combine(parts: list) -> dict:
+    """The arrays of the index the parts (kb.search.parts: Part or SavedPart) make in this order (their segments
+    read as one whoosh index): every posting's BM25F score (whoosh's bm25 over its weight, quantised field length,
+    idf and average length over the whole index), postings in whoosh's term and document order, items numbered
+    before clauses. One field at a time, scored in chunks: memory grows with the largest field, not the corpus."""
     n = sum(p.n_docs for p in parts)
     to_global = _global_docs(parts)
-    terms, doc_parts, weight_parts, start = {}, [], [], 0
+    union, ids = _term_ids(parts)
+    counts = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
+    dfs = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
+    total = 0
     for f in SEARCH_FIELDS:
-        fps = [p.fields[f] for p in parts]
-        union, ids = _term_ids([fp.terms for fp in fps])
-        tid = np.concatenate([np.repeat(i, fp.count) for i, fp in zip(ids, fps, strict=True)] + [np.zeros(0, "i8")])
+        for p, i in zip(parts, ids, strict=True):
+            df, count = p.postings(f)[:2]
+            np.add.at(dfs[f], i[f], df)
+            np.add.at(counts[f], i[f], count)
+        total += int(counts[f].sum())
+    docs_out = np.empty(total, dtype=np.int32)
+    weights_out = np.empty(total, dtype=np.float32)
+    terms, start = {}, 0
+    for f in SEARCH_FIELDS:
+        got = [p.postings(f) for p in parts]
+        tid = np.concatenate([np.repeat(i[f], g[1]) for i, g in zip(ids, got, strict=True)] + [np.zeros(0, "i8")])
         order = np.argsort(tid, kind="stable")  # term-major; parts (whoosh's segment order) and docs keep their order
-        df = np.zeros(len(union), dtype=np.int64)
-        count = np.zeros(len(union), dtype=np.int64)
-        for i, fp in zip(ids, fps, strict=True):
-            np.add.at(df, i, fp.df)
-            np.add.at(count, i, fp.count)
-        docs = np.concatenate([g[fp.docs] for g, fp in zip(to_global, fps, strict=True)] + [np.zeros(0, "i8")])[order]
-        tf = np.concatenate([fp.tf for fp in fps] + [np.zeros(0)])[order]
-        fl = np.concatenate([fp.fl for fp in fps] + [np.zeros(0, "i8")])[order].astype(np.float64)
-        avgfl = sum(fp.total for fp in fps) / (n or 1) or 1  # whoosh's Searcher.avg_field_length
-        idf = np.log(n / (np.repeat(df, count).astype(np.float64) + 1)) + 1  # whoosh's WeightingModel.idf
-        ends = start + np.cumsum(count)
-        terms[f] = {t: [int(e - c), int(e)] for t, e, c in zip(union, ends.tolist(), count.tolist(), strict=True)}
-        start = int(ends[-1]) if len(ends) else start
-        doc_parts.append(docs.astype(np.int32))
-        weight_parts.append(bm25(idf, tf, fl, avgfl, B, K1).astype(np.float32))
-    return {
-        "n_docs": n,
-        "docs": np.concatenate(doc_parts),
-        "weights": np.concatenate(weight_parts),
-        "terms": terms,
-        **_items(parts),
-    }
+        del tid
+        docs = np.concatenate([m[g[2]] for m, g in zip(to_global, got, strict=True)] + [np.zeros(0, "i8")])
+        tf = np.concatenate([g[3] for g in got] + [np.zeros(0)])
+        fl = np.concatenate([g[4] for g in got] + [np.zeros(0, "i4")])
+        del got
+        totals = sum(p.totals()[f] for p in parts)
+        avgfl = totals / (n or 1) or 1  # whoosh's Searcher.avg_field_length
+        idf_term = np.log(n / (dfs[f].astype(np.float64) + 1)) + 1  # whoosh's WeightingModel.idf
+        term_of = np.repeat(np.arange(len(union[f]), dtype=np.int64), counts[f])
+        for s in range(0, len(order), CHUNK):
+            o = order[s : s + CHUNK]
+            out = slice(start + s, start + s + len(o))
+            docs_out[out] = docs[o]
+            idf = idf_term[term_of[s : s + CHUNK]]
+            weights_out[out] = bm25(idf, tf[o], fl[o].astype(np.float64), avgfl, B, K1)
+        ends = start + np.cumsum(counts[f])
+        terms[f] = {
+            t: [int(e - c), int(e)] for t, e, c in zip(union[f], ends.tolist(), counts[f].tolist(), strict=True)
+        }
+        start += len(order)
+        del order, docs, tf, fl, term_of
+    return {"n_docs": n, "docs": docs_out, "weights": weights_out, "terms": terms, **_items(parts)}
 
 
-def _items(parts: list[Part]) -> dict:
+def _union(lists: list[list[str]]) -> tuple[list[str], list[np.ndarray]]:
+    """The sorted union of sorted string lists and each list's numbers in it."""
+    union = sorted(set().union(*lists))
+    pos = {t: i for i, t in enumerate(union)}
+    return union, [np.fromiter(map(pos.__getitem__, x), dtype=np.int64, count=len(x)) for x in lists]
+
+
+def _items(parts: list) -> dict:
     """Per-item arrays for filters, priors and facets, and their code tables."""
     ids = [i for p in parts for i in p.ids]
     clause_count = np.concatenate([p.clause_count for p in parts] + [np.zeros(0, "i8")])
     clause_ptr = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(clause_count, out=clause_ptr[1:])
-    depts, dept_ids = _term_ids([p.depts for p in parts])
+    depts, dept_ids = _union([p.depts for p in parts])
     item_off = np.cumsum([0] + [len(p.ids) for p in parts])
     member = np.concatenate(
         [
@@ -135,7 +169,7 @@ def _items(parts: list[Part]) -> dict:
     }
 
 
-def write_derived(index_dir: Path, parts: list[Part]) -> None:
+def write_derived(index_dir: Path, parts: list) -> None:
     """The derived folder of an index being written (not yet live) from its parts."""
     out = Path(index_dir) / DERIVED
     out.mkdir()

@@ -45,6 +45,44 @@ class Part:
     member: np.ndarray  # int64 (n, 3): item row, index into depts, leads (0/1)
     fields: dict[str, FieldPart]
 
+    def terms(self) -> dict[str, list[str]]:
+        """Per field, its terms in whoosh's order."""
+        return {f: fp.terms for f, fp in self.fields.items()}
+
+    def totals(self) -> dict[str, int]:
+        return {f: fp.total for f, fp in self.fields.items()}
+
+    def postings(self, f: str) -> tuple[np.ndarray, ...]:
+        """(df, count) per term and (docs, tf, fl) per posting of one field."""
+        fp = self.fields[f]
+        return fp.df, fp.count, fp.docs, fp.tf, fp.fl
+
+
+class SavedPart:
+    """A part saved in an index folder, read as combine() needs it: the per-item header at once, the term lists
+    and each field's postings only when asked (a thousand plans' parts are never all in memory)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        head = json.loads((folder / f"{PART}.json").read_text(encoding="utf-8"))
+        self.n_docs: int = head["n_docs"]
+        self.ids: list[str] = head["ids"]
+        self.columns: dict[str, list[str]] = head["columns"]
+        self.depts: list[str] = head["depts"]
+        self._totals: dict[str, int] = head["totals"]
+        with np.load(folder / f"{PART}.npz") as z:
+            self.clause_count, self.has_ind, self.member = z["clause_count"], z["has_ind"], z["member"]
+
+    def terms(self) -> dict[str, list[str]]:
+        return json.loads((self.folder / f"{PART}-terms.json").read_text(encoding="utf-8"))
+
+    def totals(self) -> dict[str, int]:
+        return self._totals
+
+    def postings(self, f: str) -> tuple[np.ndarray, ...]:
+        with np.load(self.folder / f"{PART}.npz") as z:
+            return tuple(z[f"{f}.{k}"] for k in ("df", "count", "docs", "tf", "fl"))
+
 
 def postings(reader, field: str, text) -> tuple[list[int], list[float]]:
     """(doc numbers, weights) of one term, read through whoosh's matcher."""
@@ -123,44 +161,17 @@ def extract(reader) -> Part:
 
 
 def save(part: Part, folder: Path) -> None:
-    """Write a part into an index folder (part.npz for arrays, part.json for strings)."""
+    """Write a part into an index folder: part.npz (arrays), part.json (per-item strings), part-terms.json."""
     arrays: dict[str, Any] = {"clause_count": part.clause_count, "has_ind": part.has_ind, "member": part.member}
     for f, fp in part.fields.items():
-        arrays.update({f"{f}.{k}": getattr(fp, k) for k in ("df", "count", "docs", "tf", "fl")})
+        arrays.update({f"{f}.df": fp.df, f"{f}.count": fp.count, f"{f}.tf": fp.tf})
+        arrays.update({f"{f}.docs": fp.docs.astype(np.int32), f"{f}.fl": fp.fl.astype(np.int32)})
     np.savez(folder / f"{PART}.npz", **arrays)
-    text = {
-        "n_docs": part.n_docs,
-        "ids": part.ids,
-        "columns": part.columns,
-        "depts": part.depts,
-        "terms": {f: fp.terms for f, fp in part.fields.items()},
-        "totals": {f: fp.total for f, fp in part.fields.items()},
-    }
-    (folder / f"{PART}.json").write_text(json.dumps(text, ensure_ascii=False), encoding="utf-8")
+    head = {"n_docs": part.n_docs, "ids": part.ids, "columns": part.columns, "depts": part.depts}
+    text = json.dumps({**head, "totals": part.totals()}, ensure_ascii=False)
+    (folder / f"{PART}.json").write_text(text, encoding="utf-8")
+    (folder / f"{PART}-terms.json").write_text(json.dumps(part.terms(), ensure_ascii=False), encoding="utf-8")
 
 
 def saved(folder: Path) -> bool:
-    return (folder / f"{PART}.npz").exists() and (folder / f"{PART}.json").exists()
-
-
-def load(folder: Path) -> Part:
-    """A part saved in an index folder."""
-    text = json.loads((folder / f"{PART}.json").read_text(encoding="utf-8"))
-    with np.load(folder / f"{PART}.npz") as z:
-        a = {k: z[k] for k in z.files}
-    fields = {
-        f: FieldPart(
-            terms, a[f"{f}.df"], a[f"{f}.count"], a[f"{f}.docs"], a[f"{f}.tf"], a[f"{f}.fl"], text["totals"][f]
-        )
-        for f, terms in text["terms"].items()
-    }
-    return Part(
-        text["n_docs"],
-        text["ids"],
-        a["clause_count"],
-        text["columns"],
-        a["has_ind"],
-        text["depts"],
-        a["member"],
-        fields,
-    )
+    return all((folder / f"{PART}{end}").exists() for end in (".npz", ".json", "-terms.json"))

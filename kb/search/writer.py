@@ -206,7 +206,7 @@ def assemble_index(parts: list[Path], index_dir: Path) -> None:
             segments.append(seg)
         hay.append((part / "hay.bin").read_bytes())
         ptrs.append(np.load(part / "hay_ptr.npy"))
-        loaded.append(search_parts.load(part))
+        loaded.append(search_parts.SavedPart(part))
     if schema_ is None:
         windex.create_in(str(tmp), schema(), indexname=INDEX_NAME).close()
     else:
