@@ -1,12 +1,15 @@
 """Worker memory and the first request after a restart (run on demand, not a test).
 
-    .venv/bin/python bench/worker_bench.py [--workers 2] [--data DIR] [--requests 30]
+    .venv/bin/python bench/worker_bench.py [--workers 2] [--data DIR] [--requests 30] [--restarts 3]
 
-Starts `kb serve` (gunicorn) on loopback twice over the same build: preloaded (the default: the app and search
-loaded once in the master before the workers are forked) and, as the baseline of the same run, KB_PRELOAD=0
-(every worker loads its own). For each worker in turn the others are paused (SIGSTOP), so that worker alone
-answers: its first search, then the median of the next ones. Then every worker's RSS, PSS and USS (private
-pages) from /proc/PID/smaps_rollup. USS is what a worker adds: the memory freed if it were stopped.
+Starts `kb serve` (gunicorn) on loopback over the same build, `--restarts` times preloaded (the default: the app
+and search loaded once in the master before the workers are forked) and, as the baseline of the same run, once with
+KB_PRELOAD=0 (every worker loads its own). For each worker in turn the others are paused (SIGSTOP), so that worker
+alone answers: its first search, then the median of the next ones. Every search a worker answers is a query it has
+not seen before (QUERIES, none of them among the warm-up searches of nlp/data/search_warm.txt), so per-query caches
+favour neither the first request nor the median; each restart starts at another place of the list. Then every
+worker's RSS, PSS and USS (private pages) from /proc/PID/smaps_rollup. USS is what a worker adds: the memory freed
+if it were stopped. The last line gives the spread of first/median over all workers and restarts.
 """
 
 from __future__ import annotations
@@ -25,7 +28,59 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-QUERIES = ["儿童近视", "托育", "校园欺凌", "卫健委", "家长学校", "谁负责儿童近视", "兒童", "心理健康"]
+# Distinct queries of every kind people type (none is a warm-up search): each is asked once per worker.
+QUERIES = [
+    "家长学校",
+    "托育机构",
+    "校园欺凌",
+    "心理健康",
+    "出生缺陷",
+    "学前教育",
+    "义务教育",
+    "网络沉迷",
+    "留守儿童",
+    "法律援助",
+    "龋齿",
+    "营养",
+    "体育锻炼",
+    "课外活动",
+    "图书馆",
+    "交通安全",
+    "预防接种",
+    "母乳喂养",
+    "孤儿",
+    "残疾儿童康复",
+    "家庭教育指导",
+    "儿童之家",
+    "新生儿死亡率",
+    "高中阶段毛入学率",
+    "控辍保学",
+    "食品安全",
+    "谁牵头校车安全",
+    "公安 拐卖",
+    "民政局牵头 儿童福利",
+    "妇联 家庭",
+    "兒童權益",
+    "學前教育",
+    "近事",
+    "心里健康",
+    "毛入学",
+    "巩固率",
+    "哪个部门管儿童食品",
+    "怎么预防近视",
+    "儿童友好城市",
+    "未成年人保护",
+    "家暴",
+    "性教育",
+    "电子烟",
+    "游泳",
+    "贫困家庭",
+    "流动儿童",
+    "幼儿园",
+    "孩子上学",
+    "打拐",
+    "司法局配合",
+]
 
 
 def free_port() -> int:
@@ -57,7 +112,7 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
+def run(data: Path, workers: int, preload: bool, requests: int, start_at: int = 0) -> dict:
     port = free_port()
     env = {**os.environ, "KB_DATA_DIR": str(data), "KB_PRELOAD": "1" if preload else "0"}
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
@@ -76,7 +131,8 @@ def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
         threading.Thread(target=proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]
         time.sleep(1)  # the last worker forked has set itself up
         pids = children(proc.pid)
-        paths = [f"/api/search?q={urllib.parse.quote(q)}" for q in QUERIES]
+        order = QUERIES[start_at % len(QUERIES) :] + QUERIES[: start_at % len(QUERIES)]
+        paths = [f"/api/search?q={urllib.parse.quote(q)}" for q in order[: requests + 1]]
         rows = []
         for pid in pids:
             others = [p for p in pids if p != pid]
@@ -84,7 +140,7 @@ def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
                 os.kill(p, signal.SIGSTOP)
             try:
                 first = get(port, paths[0])
-                rest = [get(port, paths[k % len(paths)]) for k in range(1, requests + 1)]
+                rest = [get(port, path) for path in paths[1:]]
             finally:
                 for p in others:
                     os.kill(p, signal.SIGCONT)
@@ -100,7 +156,8 @@ def run(data: Path, workers: int, preload: bool, requests: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--requests", type=int, default=30, help=f"searches after the first (≤ {len(QUERIES) - 1})")
+    ap.add_argument("--restarts", type=int, default=3, help="preloaded server starts (each a fresh set of workers)")
     ap.add_argument("--data", type=Path, help="data dir with a build (default: KB_DATA_DIR or ./data)")
     a = ap.parse_args()
     sys.path.insert(0, str(REPO))
@@ -109,8 +166,11 @@ def main() -> None:
     data = a.data or paths.data_dir()
     if not (data / "current").exists():
         sys.exit(f"no build in {data}: run `python -m kb build` first")
-    for preload in (False, True):
-        r = run(data, a.workers, preload, a.requests)
+    if a.requests >= len(QUERIES):
+        sys.exit(f"--requests must be below {len(QUERIES)}: every search is a query the worker has not seen")
+    ratios = []
+    for n, preload in enumerate([False] + [True] * a.restarts):
+        r = run(data, a.workers, preload, a.requests, start_at=7 * n)
         m = r["master"]
         label = "preloaded" if preload else "KB_PRELOAD=0 (baseline)"
         print(
@@ -125,6 +185,13 @@ def main() -> None:
             )
         total = m["pss"] + sum(w["pss"] for w in r["workers"])
         print(f"  total PSS {total:.0f} MB for {a.workers} workers", flush=True)
+        if preload:
+            ratios += [w["first_ms"] / w["median_ms"] for w in r["workers"]]
+    if ratios:
+        print(
+            f"preloaded first/median over {len(ratios)} workers in {a.restarts} restarts: min {min(ratios):.2f}×,"
+            f" median {statistics.median(ratios):.2f}×, max {max(ratios):.2f}×  (load average {os.getloadavg()[0]:.1f})"
+        )
 
 
 if __name__ == "__main__":

@@ -110,6 +110,25 @@ def test_speller_candidates(piece, expected):
     assert (got[0] if got else None) == expected
 
 
+@pytest.mark.parametrize(
+    "piece,expected",
+    [
+        ("打工", None),  # a word of the language one character from 打击: another word, not a typo
+        ("游乐场", None),  # nor is 游乐场 a mistyped 娱乐场
+        ("心里", "心理"),  # a word of the language, but one that sounds the same: an input method's wrong pick
+        ("逆水", "溺水"),
+        ("近式", "近视"),  # no word at all: one substitution is enough
+        ("打土", "打击"),
+    ],
+)
+def test_real_words_are_corrected_only_by_same_sound(piece, expected):
+    vocab = ["打击", "娱乐场", "心理", "溺水", "近视"]
+    words = {"打工", "游乐场", "心里", "逆水"}
+    sp = Speller(vocab, lambda w: 3, is_word=words.__contains__)
+    got = sp.candidates(piece)
+    assert (got[0] if got else None) == expected
+
+
 def test_same_sound_outranks_frequency():
     sp = Speller(["近视", "近期"], lambda w: {"近视": 1, "近期": 1000}[w])
     assert sp.candidates("近式")[0] == "近视" and pinyin_key("近视") == "jinshi"

@@ -224,11 +224,18 @@ def test_settling_warms_every_thread_of_the_request_pool(monkeypatch, threads: i
     from kb.commands import serve
 
     seen: set[int] = set()
-    monkeypatch.setattr(serve, "warm_search", lambda app, say=True: seen.add(threading.get_ident()))
+    full: list[bool] = []  # one thread answers every kind of query again (copy-on-write), the others settle
+
+    def warm(app, say=True, queries=True):
+        seen.add(threading.get_ident())
+        full.append(queries)
+
+    monkeypatch.setattr(serve, "warm_search", warm)
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
         serve.settle_worker(SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=threads), wsgi=None))
         assert len(seen) == threads and seen == {t.ident for t in pool._threads}
+        assert sorted(full) == [False] * (threads - 1) + [True]
     finally:
         pool.shutdown()
 
@@ -240,7 +247,7 @@ def test_a_failing_warm_up_does_not_stop_the_worker(monkeypatch, capsys):
 
     from kb.commands import serve
 
-    def broken(app, say=True):
+    def broken(app, say=True, queries=True):
         raise OSError("index unreadable")
 
     monkeypatch.setattr(serve, "warm_search", broken)

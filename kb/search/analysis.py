@@ -127,6 +127,11 @@ def search_jieba():
     return tok
 
 
+def is_word(word: str) -> bool:
+    """Whether the word is in the search dictionary with a frequency (jieba keeps every prefix at 0 besides)."""
+    return search_jieba().FREQ.get(word, 0) > 0
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     """OpenCC's traditional → simplified converter (phrase-aware: 乾淨 → 干净 but 乾隆 stays), loaded once."""

@@ -139,6 +139,25 @@ class Engine:
             out.update(fetched)
         return out
 
+    def prefetch(self) -> None:
+        """Fill the item cache (up to ITEM_CACHE items, in plan order) and their texts' normalised forms, and the
+        per-build tables a search reads, before serving: a worker's first result rows then cost what later ones do
+        (at 1× every item is held; a larger build keeps its first ITEM_CACHE and fetches the rest as asked)."""
+        from kb.search.analysis import SAME_LENGTH_CACHE, same_length_norm
+
+        ids = list(self.ix.ids[:ITEM_CACHE])
+        items = self.base_items(ids)
+        texts = 0
+        for it in items.values():
+            for text in [it.get(k) or "" for k in ("title", "text", "raw_text")] + [
+                c["text"] for c in it.get("clauses") or []
+            ]:
+                if texts < SAME_LENGTH_CACHE:
+                    same_length_norm(text)
+                    texts += 1
+        self.linked()
+        self.ix.row(ids[0] if ids else "")
+
     def linked(self) -> dict[int, list[int]]:
         """Item row → rows of the items it is linked to (a measure and the goals it serves, both ways), per build."""
         if self._linked is None:
@@ -154,10 +173,11 @@ class Engine:
     def speller(self):
         """Typo candidates over this build's words, ranked by document frequency (built once per build)."""
         if self._speller is None:
+            from kb.search.analysis import is_word
             from kb.search.spelling import Speller
 
             ix = self.ix
-            self._speller = Speller(ix.vocabulary(), lambda w: ix.df("text", w) + ix.df("title", w))
+            self._speller = Speller(ix.vocabulary(), lambda w: ix.df("text", w) + ix.df("title", w), is_word)
         return self._speller
 
     def vocabulary(self):

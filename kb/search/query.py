@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from kb.labels import KIND
 from kb.search.analysis import bigrams, everyday_terms, never_same, normalise, search_tokens, synonym_groups, words
 from kb.search.intent import is_filler, question_kind, role_of, strip_questions
+from kb.search.thesaurus import related
 
 MAX_QUERY_CHARS = 200
 MAX_FORMS = 6
@@ -226,8 +227,19 @@ def refine(pq: ParsedQuery, df) -> None:
             if all(d[0] != canon for d in pq.depts):
                 pq.depts.append((canon, w, True))
             pq.concepts = [c for c in pq.concepts if c.word != w]
+    # A short name typed on its own (卫健, or 司法 / 公安 / 生态环境, which are plan words too) is the department:
+    # next to other words (司法 普法) it picks the department's items and is no word to find; alone it is both.
     stems_as_depts = {w for _, w, stem in pq.depts if stem}
-    pq.concepts = [c for c in pq.concepts if c.word not in stems_as_depts or df("text", c.word) or df("title", c.word)]
+    others = [c for c in pq.concepts if c.word not in stems_as_depts]
+    pq.concepts = [
+        c
+        for c in pq.concepts
+        if c.word not in stems_as_depts or (not others and (df("text", c.word) or df("title", c.word)))
+    ]
+    for c in pq.concepts:  # an everyday word the plan never uses and our synonym data lacks: the thesaurus's words
+        if not c.phrase and len(c.forms) == 1:
+            extra = [w for w in related(c.word, lambda w: df("text", w) + df("title", w)) if w not in c.never]
+            c.forms.extend((w, c.word) for w in extra)
 
 
 Terms = dict[tuple[str, str], float]  # (field, token) → query weight

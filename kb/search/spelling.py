@@ -24,8 +24,12 @@ def pinyin_key(word: str) -> str:
 class Speller:
     """Candidates for a typed piece over the index's words, each with its document frequency."""
 
-    def __init__(self, vocab: list[str], df: Callable[[str], int]):
+    def __init__(self, vocab: list[str], df: Callable[[str], int], is_word: Callable[[str], bool] | None = None):
         self.known = set(vocab)
+        # A word of the language (jieba's dictionary) that the plan lacks is more likely another word than a typo:
+        # an input method's wrong pick sounds the same (心里 for 心理), while one changed character of a real word
+        # makes a different word (打工 is not 打击, 游乐场 not 娱乐场), so only same-sound candidates are kept.
+        self.is_word = is_word or (lambda w: False)
         self.df = {w: df(w) for w in vocab}
         self.masked: dict[str, list[str]] = {}  # 近*, *视 → words: one substitution away
         self.dropped: dict[str, list[str]] = {}  # the word less one character → words: the typist missed one
@@ -54,6 +58,8 @@ class Speller:
             found.update(self.dropped.get(piece, []))
             found.update(self.sounds.get(pinyin_key(piece), []))
         sound = pinyin_key(piece) if not piece.isascii() else piece.replace(" ", "").lower()
+        if not piece.isascii() and self.is_word(piece):
+            found = {w for w in found if pinyin_key(w) == sound}
         ranked = sorted(
             (w for w in found if w != piece),
             key=lambda w: (-(SAME_SOUND * (pinyin_key(w) == sound) + self.df.get(w, 0)), w),

@@ -1,0 +1,66 @@
+"""Everyday words through the thesaurus (kb.search.thesaurus) and short department names that are plan words too."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.search.query import parse, refine
+from kb.search.thesaurus import groups, related
+
+
+@pytest.mark.parametrize(
+    "word,held,expected",
+    [
+        ("打工", {"务工": 4}, ["务工"]),  # 打工/上岗/务工: one narrow class
+        ("奶粉", {"乳粉": 2, "乳制品": 5}, ["乳制品", "乳粉"]),  # the commoner plan word first
+        ("托儿所", {"幼儿园": 9}, ["幼儿园"]),  # a synonym group
+        # negative rows: a word the plan holds keeps its meaning; one character is too ambiguous; no group; nothing held
+        ("近视", {"近视": 7, "目光短浅": 1}, []),
+        ("打", {"殴打": 3}, []),
+        ("宇宙飞船站", {"务工": 4}, []),
+        ("打工", {}, []),
+    ],
+)
+def test_related_plan_words(word, held, expected):
+    assert related(word, lambda w: held.get(w, 0)) == expected
+
+
+def test_groups_are_cilin_finest_classes():
+    g = groups()
+    assert any("龋齿" in grp and "蛀齿" in grp for grp in g["龋齿"])
+    assert "打骂" not in g  # a single-word class ("@") relates nothing
+
+
+class DF:
+    """A tiny index: documents per token, in every field."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+
+    def __call__(self, field: str, token: str) -> int:
+        return self.counts.get(token, 0)
+
+
+@pytest.mark.parametrize(
+    "query,held,depts,words",
+    [
+        # a plan word typed as the department's short name next to a topic: the department
+        ("生态环境 污染", {"生态环境": 9, "污染": 2}, ["市生态环境局"], ["污染"]),
+        ("卫健 近视", {"近视": 3}, ["市卫健委"], ["近视"]),  # no plan word: the department
+        ("公安", {"公安": 9}, ["市公安局"], ["公安"]),  # alone: the department and the word
+        ("公安 交通", {"公安": 9, "交通": 4}, ["市公安局", "市交通运输局"], ["公安", "交通"]),  # only names: both
+        ("生态环境保护", {"生态": 9, "环境保护": 3}, [], ["生态", "环境保护"]),  # inside a word: only the words
+    ],
+)
+def test_short_department_names(query, held, depts, words):
+    pq = parse(query)
+    refine(pq, DF(held))
+    assert [d for d, _, _ in pq.depts] == depts
+    assert [c.word for c in pq.concepts] == words
+
+
+def test_thesaurus_forms_weigh_as_synonyms_and_say_so():
+    pq = parse("打工子女")
+    refine(pq, DF({"务工": 4, "儿童": 50}))
+    work = next(c for c in pq.concepts if c.word == "打工")
+    assert work.forms == [("打工", None), ("务工", "打工")]
