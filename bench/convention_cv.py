@@ -30,7 +30,7 @@ import reliability  # noqa: E402  (the published tables, scored with their own s
 import score  # noqa: E402
 
 from kb import paths  # noqa: E402
-from nlp import departments  # noqa: E402
+from nlp import departments, goalunits  # noqa: E402
 from nlp.pipeline import analyse_file  # noqa: E402
 
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.6)
@@ -78,23 +78,31 @@ GRIDS = {
     ],
     # a co-unit resting on one lexicon word alone is held back as a candidate below this weight (0 = never)
     "alone": [{"ALONE_MIN": m} for m in (0.0, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.01)],
+    # a goal's co-unit from its serving measures where its own words agree (inf = off)
+    "goal_units": [{"GOAL_SHARE": s} for s in (float("inf"), 0.5, 1 / 3, 0.25)],
 }
+
+
+def _owner(setting: str):
+    """The module a setting lives in."""
+    return goalunits if hasattr(goalunits, setting) else departments
 
 
 def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:
     """Tag the plan with every setting of one grid (the others as in the code), choose leave-one-domain-out."""
-    base = {k: getattr(departments, k) for k in GRIDS[name][0]}
+    base = {k: getattr(_owner(k), k) for k in GRIDS[name][0]}
     runs, tables = {}, {}
     for setting in GRIDS[name]:
         for k, v in setting.items():
-            setattr(departments, k, v)
+            setattr(_owner(k), k, v)
         departments.assign_departments(plan)
+        goalunits.assign_goal_units(plan)
         key = tuple(setting.items())
         runs[key] = {gd: counts(plan, *sets[gd]) for gd in sets}
         tables[key], per_source = reliability.table_counts()
         runs[key]["tables"] = per_source  # each published source is one more fold
     for k, v in base.items():
-        setattr(departments, k, v)
+        setattr(_owner(k), k, v)
     for key, by_set in runs.items():  # every setting on every set, for the record (the choice is made below)
         figs = " ".join(f"{getattr(gd, 'name', gd)} {f1(pooled(c, list(c)))[0]:.3f}" for gd, c in by_set.items())
         print(f"  {dict(key)}: {figs} (tables lead {tables[key][3]}/{tables[key][4]})")

@@ -26,7 +26,7 @@ sys.path.insert(0, "/work/shared/eval")
 import score  # noqa: E402
 
 from kb import paths  # noqa: E402
-from nlp import coownership, departments, lang  # noqa: E402
+from nlp import coownership, departments, goalunits, lang  # noqa: E402
 from nlp.pipeline import analyse_file  # noqa: E402
 
 RULE_CLASS = (
@@ -35,6 +35,7 @@ RULE_CLASS = (
     ("lexicon:", "lexicon"),
     ("coown:", "coownership"),
     ("domain:", "convention"),
+    ("goal:", "goal units"),
     ("prior:", "prior"),
     ("mandate:", "mandate"),
 )
@@ -121,6 +122,7 @@ def main() -> None:
     a = ap.parse_args()
     plan = analyse_file(paths.DEFAULT_PLAN)
     departments.assign_departments(plan)
+    goalunits.assign_goal_units(plan)
     for gd in a.gold:
         gold = json.loads((gd / "departments.gold.json").read_text(encoding="utf-8"))
         counts, errors = classify(plan, gold, score.load_aliases(gd, Path("/work/shared/eval")))

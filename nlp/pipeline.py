@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.departments import assign_departments
+from nlp.goalunits import assign_goal_units
 from nlp.indicators import tag_indicators
 from nlp.items import build_items
 from nlp.layout import normalise
@@ -26,6 +27,7 @@ TAGGERS: list[tuple[str, Callable[[Plan], None]]] = [
     ("departments", assign_departments),
     ("indicators", tag_indicators),
     ("links", link_measures),
+    ("goal units", assign_goal_units),  # a goal's co-units from the measures that serve it (needs the links)
 ]
 
 

@@ -100,7 +100,8 @@ def confidence(t: Tally) -> float:
     return round(min(0.85, max(0.3, 1 - math.exp(-(t.total + t.mandate)))), 2)
 
 
-def _clause_of(pos: int, clause_ids: dict[int, str] | None) -> str | None:
+def clause_of(pos: int, clause_ids: dict[int, str] | None) -> str | None:
+    """The id of the clause a text offset falls in (clause ids keyed by their start offsets)."""
     if not clause_ids:
         return None
     starts = [s for s in clause_ids if s <= pos]
@@ -115,7 +116,7 @@ def assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | None
             seen.add(h.text)
             best.append(h)
     ev = [
-        Evidence(h.text, h.start, h.end, h.rule, _clause_of(h.start, clause_ids))
+        Evidence(h.text, h.start, h.end, h.rule, clause_of(h.start, clause_ids))
         for h in sorted(best, key=lambda h: h.start)
     ]
     return Assignment(dept, role, "explicit" if t.explicit else "inferred", confidence(t), ev)
