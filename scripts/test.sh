@@ -3,7 +3,9 @@
 # (legacy Word .doc reading), when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/antiword ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+# (grep reads fc-list's whole output: with -q it exits at the first match, and under pipefail fc-list's SIGPIPE made
+# the check fail, so apt-get ran on every run)
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/antiword ] || ! fc-list 2>/dev/null | grep -i "wenquanyi" >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "installing chromium, fonts-wqy-microhei and antiword (apt)"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei antiword >/dev/null
