@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+from collections import Counter
 from pathlib import Path
 
 from nlp.pipeline import analyse_file
@@ -39,6 +40,14 @@ def check(plan_path: Path, gold_dir: Path, suggestions: bool = False) -> dict:
 
     gold_e, pred_e = _edits(raw, target), {e for e in _edits(raw, pred) if inside(e)}
     tp = len(gold_e & pred_e)
+    # What became of each miss: a suggestion of which rule at its offset, or no candidate at all.
+    suggested = {r.start: r.rule for r in plan.repairs if not r.applied}
+    by_class = Counter(
+        ("stop" if e[2] == "," else "character/mark")
+        + ": "
+        + (f"suggested ({suggested[e[0]]})" if e[0] in suggested else "no candidate")
+        for e in gold_e - pred_e
+    )
 
     def show(e: tuple[int, int, str]) -> str:
         return (
@@ -51,6 +60,7 @@ def check(plan_path: Path, gold_dir: Path, suggestions: bool = False) -> dict:
         "gold": len(gold_e),
         "predicted": len(pred_e),
         "missed": sorted(show(e) for e in gold_e - pred_e),
+        "missed_by_class": dict(sorted(by_class.items())),
         "unconfirmed": sorted(show(e) for e in pred_e - gold_e),
     }
 
@@ -65,6 +75,7 @@ def main() -> None:
     print(
         f"repairs precision={r['precision']:.3f} recall={r['recall']:.3f} gold={r['gold']} predicted={r['predicted']}"
     )
+    print("-- missed by class:", ", ".join(f"{k} {v}" for k, v in r["missed_by_class"].items()))
     for k in ("missed", "unconfirmed"):
         print(f"-- {k} ({len(r[k])})")
         for s in r[k]:

@@ -1,0 +1,38 @@
+"""bench/repair_check.py scores like the eval scorer and says what became of each miss."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import repair_check
+
+PLAN = Path(__file__).parent / "fixtures" / "plans" / "review-mini.txt"
+
+
+@pytest.mark.parametrize(
+    "rows,expected",
+    [
+        # the applied 我 → 我市 is confirmed; the lost stop after the title is only suggested: a classified miss
+        (
+            [("提升我儿童医疗", "提升我市儿童医疗"), ("发展成果加强控辍", "发展成果。加强控辍")],
+            (1.0, 0.5, {"stop: suggested (title_stop)": 1}),
+        ),
+        # a defect no method proposes anything for
+        (
+            [("提升我儿童医疗", "提升我市儿童医疗"), ("医院建设", "医院的建设")],
+            (1.0, 0.5, {"character/mark: no candidate": 1}),
+        ),
+        # negative: a gold that lists nothing makes the applied edit unconfirmed
+        ([], (0.0, 0.0, {})),
+    ],
+)
+def test_check_scores_and_classifies_misses(tmp_path, rows, expected):
+    gold = {"repairs": [{"raw": a, "fixed": b} for a, b in rows]}
+    (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    r = repair_check.check(PLAN, tmp_path)
+    assert (r["precision"], r["recall"], r["missed_by_class"]) == expected
