@@ -59,3 +59,66 @@ def test_quick_mode_runs_and_reports_every_section(tmp_path):
     for section in ("machine:", "full build", "unchanged rebuild", "kb add (one more plan)", "/download/plan.docx"):
         assert section in out
     assert "5xx: 0" in out
+
+
+def _term_sets(derived: Path) -> dict:
+    """Per field and term, the sorted (doc, weight) pairs of its postings."""
+    import json
+
+    import numpy as np
+
+    meta = json.loads((derived / "meta.json").read_text(encoding="utf-8"))
+    docs, w = np.load(derived / "post_docs.npy"), np.load(derived / "post_weights.npy")
+    return {
+        (f, t): sorted(zip(docs[s:e].tolist(), w[s:e].tolist(), strict=True))
+        for f, terms in meta["terms"].items()
+        for t, (s, e) in terms.items()
+    }
+
+
+@pytest.mark.parametrize("times", [1, 3, 12])
+def test_exact_replica_arrays_are_a_whole_write_of_the_replicated_kb(kb_data, monkeypatch, tmp_path, times):
+    """bench/scale_index.py: the arrays of an N× replica made from the 1× part are a whole whoosh write's of
+    search_bench's replicated KB (same terms, spans, (doc, weight) sets, items, ids and texts; 12 puts r10 before
+    r2, the replicated KB's plan order)."""
+    import json
+
+    import numpy as np
+    from review_helpers import use_mini
+    from scale_index import write_index
+    from search_bench import replicate
+
+    from kb.build import build
+    from kb.search.arrays import DERIVED, derived
+    from kb.search.writer import build_index
+
+    use_mini(monkeypatch, kb_data)
+    live = build(procs=1)
+    replicate(live / "kb.sqlite", tmp_path / "kb.sqlite", times)
+    build_index(tmp_path / "kb.sqlite", tmp_path / "whole")
+    whole, exact = derived(tmp_path / "whole"), tmp_path / "exact" / DERIVED
+    info = write_index(live / "index", tmp_path / "exact", times)
+    for name in ("meta.json", "vocab.json"):
+        assert json.loads((whole / name).read_text("utf-8")) == json.loads((exact / name).read_text("utf-8")), name
+    assert _term_sets(whole) == _term_sets(exact)
+    with np.load(whole / "items.npz") as a, np.load(exact / "items.npz") as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+    for name in ("hay.bin", "hay_ptr.npy"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "exact" / name).read_bytes()
+    assert info["items"] == times * json.loads((derived(live / "index") / "meta.json").read_text("utf-8"))["n_items"]
+
+
+def test_exact_replicas_refuse_a_source_of_several_plans(kb_data, monkeypatch, tmp_path):
+    from review_helpers import use_mini
+    from scale_index import write_index
+    from search_bench import replicate
+
+    from kb.build import build
+    from kb.search.writer import build_index
+
+    use_mini(monkeypatch, kb_data)
+    live = build(procs=1)
+    replicate(live / "kb.sqlite", tmp_path / "kb.sqlite", 2)
+    build_index(tmp_path / "kb.sqlite", tmp_path / "two")
+    with pytest.raises(SystemExit, match="one plan expected, found 2"):
+        write_index(tmp_path / "two", tmp_path / "out", 3)
