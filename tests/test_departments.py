@@ -314,6 +314,21 @@ def test_coownership_prior_supports_listed_co_owners_only():
     assert coownership.prior("市市场监管局", {"留守儿童"}) == {}  # the rows on 留守儿童 do not list this body
 
 
+@pytest.mark.parametrize(
+    "anchor, topics, present, absent",
+    [
+        ("市卫健委", {"两癌"}, {"市财政局", "市妇联"}, {"市教育局"}),  # the national 两癌 screening project
+        ("市妇联", {"家庭教育"}, {"市教育局", "市文明办", "市关工委"}, {"市财政局"}),  # joint family-education work
+        ("市教育局", {"两癌"}, set(), {"市妇联", "市财政局"}),  # no 两癌 row lists the education bureau
+    ],
+)
+def test_coownership_rows_of_joint_documents(anchor, topics, present, absent):
+    from nlp import coownership
+
+    p = coownership.prior(anchor, topics)
+    assert present <= set(p) and not (absent & set(p)), p
+
+
 def test_coowner_evidence_is_the_topic_word():
     text = "加强农村留守儿童关爱保护,落实民政部门兜底保障责任"
     got = assign_text(text, kind="measure", domain="welfare")
