@@ -44,6 +44,9 @@ class Replica:
     def totals(self) -> dict[str, int]:
         return self._part.totals()
 
+    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._part.term_counts(f)
+
     def postings(self, f: str) -> tuple[np.ndarray, ...]:
         return self._part.postings(f)
 

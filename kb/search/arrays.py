@@ -70,54 +70,45 @@ def _term_ids(parts: list) -> tuple[dict[str, list[str]], list[dict[str, np.ndar
     return union, ids
 
 
-CHUNK = 1 << 21  # postings scored per numpy pass (bounds the float64 temporaries of a 1000-plan field)
-
-
 def combine(parts: list) -> dict:
     """The arrays of the index the parts (kb.search.parts: Part or SavedPart) make in this order (their segments
     read as one whoosh index): every posting's BM25F score (whoosh's bm25 over its weight, quantised field length,
     idf and average length over the whole index), postings in whoosh's term and document order, items numbered
-    before clauses. One field at a time, scored in chunks: memory grows with the largest field, not the corpus."""
+    before clauses. No sort: a term's postings are its parts' postings in part order, so each part's postings are
+    scored and placed straight into the output, one part and field at a time (memory: the output and one part)."""
     n = sum(p.n_docs for p in parts)
     to_global = _global_docs(parts)
     union, ids = _term_ids(parts)
     counts = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
     dfs = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
-    total = 0
+    totals = dict.fromkeys(SEARCH_FIELDS, 0)
+    for p, i in zip(parts, ids, strict=True):
+        for f in SEARCH_FIELDS:
+            df, count = p.term_counts(f)
+            dfs[f][i[f]] += df  # a part lists each term once: no repeated index
+            counts[f][i[f]] += count
+            totals[f] += p.totals()[f]
+    starts, terms, at = {}, {}, 0
     for f in SEARCH_FIELDS:
-        for p, i in zip(parts, ids, strict=True):
-            df, count = p.postings(f)[:2]
-            np.add.at(dfs[f], i[f], df)
-            np.add.at(counts[f], i[f], count)
-        total += int(counts[f].sum())
-    docs_out = np.empty(total, dtype=np.int32)
-    weights_out = np.empty(total, dtype=np.float32)
-    terms, start = {}, 0
-    for f in SEARCH_FIELDS:
-        got = [p.postings(f) for p in parts]
-        tid = np.concatenate([np.repeat(i[f], g[1]) for i, g in zip(ids, got, strict=True)] + [np.zeros(0, "i8")])
-        order = np.argsort(tid, kind="stable")  # term-major; parts (whoosh's segment order) and docs keep their order
-        del tid
-        docs = np.concatenate([m[g[2]] for m, g in zip(to_global, got, strict=True)] + [np.zeros(0, "i8")])
-        tf = np.concatenate([g[3] for g in got] + [np.zeros(0)])
-        fl = np.concatenate([g[4] for g in got] + [np.zeros(0, "i4")])
-        del got
-        totals = sum(p.totals()[f] for p in parts)
-        avgfl = totals / (n or 1) or 1  # whoosh's Searcher.avg_field_length
-        idf_term = np.log(n / (dfs[f].astype(np.float64) + 1)) + 1  # whoosh's WeightingModel.idf
-        term_of = np.repeat(np.arange(len(union[f]), dtype=np.int64), counts[f])
-        for s in range(0, len(order), CHUNK):
-            o = order[s : s + CHUNK]
-            out = slice(start + s, start + s + len(o))
-            docs_out[out] = docs[o]
-            idf = idf_term[term_of[s : s + CHUNK]]
-            weights_out[out] = bm25(idf, tf[o], fl[o].astype(np.float64), avgfl, B, K1)
-        ends = start + np.cumsum(counts[f])
+        ends = at + np.cumsum(counts[f])
+        starts[f] = ends - counts[f]
         terms[f] = {
             t: [int(e - c), int(e)] for t, e, c in zip(union[f], ends.tolist(), counts[f].tolist(), strict=True)
         }
-        start += len(order)
-        del order, docs, tf, fl, term_of
+        at = int(ends[-1]) if len(ends) else at
+    idf = {f: np.log(n / (dfs[f].astype(np.float64) + 1)) + 1 for f in SEARCH_FIELDS}  # whoosh's WeightingModel.idf
+    avgfl = {f: totals[f] / (n or 1) or 1 for f in SEARCH_FIELDS}  # whoosh's Searcher.avg_field_length
+    docs_out = np.empty(at, dtype=np.int32)
+    weights_out = np.empty(at, dtype=np.float32)
+    for p, i, to_g in zip(parts, ids, to_global, strict=True):
+        for f in SEARCH_FIELDS:
+            _df, count, docs, tf, fl = p.postings(f)
+            g = i[f]
+            first = np.cumsum(count) - count  # each term's first posting in the part
+            dest = np.repeat(starts[f][g] - first, count) + np.arange(len(docs))
+            starts[f][g] += count  # the next part's postings of these terms follow
+            docs_out[dest] = to_g[docs]
+            weights_out[dest] = bm25(np.repeat(idf[f][g], count), tf, fl.astype(np.float64), avgfl[f], B, K1)
     return {"n_docs": n, "docs": docs_out, "weights": weights_out, "terms": terms, **_items(parts)}
 
 

@@ -52,6 +52,10 @@ class Part:
     def totals(self) -> dict[str, int]:
         return {f: fp.total for f, fp in self.fields.items()}
 
+    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
+        """(df, postings count) per term of one field."""
+        return self.fields[f].df, self.fields[f].count
+
     def postings(self, f: str) -> tuple[np.ndarray, ...]:
         """(df, count) per term and (docs, tf, fl) per posting of one field."""
         fp = self.fields[f]
@@ -78,6 +82,10 @@ class SavedPart:
 
     def totals(self) -> dict[str, int]:
         return self._totals
+
+    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
+        with np.load(self.folder / f"{PART}.npz") as z:
+            return z[f"{f}.df"], z[f"{f}.count"]
 
     def postings(self, f: str) -> tuple[np.ndarray, ...]:
         with np.load(self.folder / f"{PART}.npz") as z:
