@@ -12,7 +12,7 @@ from nlp import coownership, lang, mandates, registry
 from nlp.lang import read_lines
 from nlp.mentions import find_mentions
 from nlp.model import Assignment, Candidate, Evidence, Item, Plan
-from nlp.scoring import CO_FACTOR, Hit, Tally, dedupe, needs_review, rank, tally
+from nlp.scoring import CO_FACTOR, Hit, Tally, assignment, corroborated, dedupe, needs_review, rank, tally
 from nlp.senses import other_sense
 
 LEXICON_FILE = "responsibility.tsv"
@@ -26,9 +26,13 @@ MAX_CANDIDATES = 5
 # domain convention: chosen leave-one-domain-out on the development gold (bench/convention_cv.py)
 CONVENTION_MIN = 0.5  # share of the domain's other measures a body must answer for …
 CONVENTION_WEIGHT = 0.3  # … to be backed by up to this weight where the text supports it weakly
-# corroboration: a co-unit resting on one lexicon word alone (no second word, no mandate match, no co-ownership
-# prior, no domain convention or prior) needs this weight to be tagged; below it the body stays a candidate
-ALONE_MIN = 0.0  # chosen by cross-validation over the domains of both gold sets (bench/convention_cv.py)
+# where nothing in the text leads, the body whose published functions the text reads like most could lead (flagged
+# for review) once its summed mandate support reaches this; off in the product (math.inf): such an item stays 待确认
+# with that body first among its candidates, one click for a reviewer, instead of an inferred lead that the pages
+# would mark 推断(低). Measured with bench/convention_cv.py --grid mandate_lead (README: tables 0.441 -> 0.462 at
+# MANDATE_WEIGHT, a full-strength match; below it single coincidences of wording lead, 领域 -> 市商务局)
+MANDATE_LEAD_MIN = math.inf
+MANDATE_LEAD_CONFIDENCE = 0.45  # below scoring.REVIEW_BELOW: such an item is always flagged for review
 _rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
 _CITED = re.compile(r"《[^》]{1,60}》")
 
@@ -213,24 +217,25 @@ def _with_coowners(
     return tallies
 
 
-def _alone(t: Tally) -> bool:
-    """A body whose only support is a single lexicon word, nothing corroborating it."""
-    if t.explicit or t.forced or t.mandate > 0 or any(not h.rule.startswith("lexicon:") for h in t.hits):
-        return False
-    return len({h.text for h in t.hits}) == 1 and max(h.weight for h in t.hits) < ALONE_MIN
-
-
-def _corroborated(ranked: list[Assignment], tallies: dict[str, Tally]) -> tuple[list[Assignment], set[str]]:
-    """(the tags that stand, the co-units held back as candidates because one weak word alone supports them)."""
-    held = {a.name for a in ranked if a.role == "co" and _alone(tallies[a.name])}
-    return [a for a in ranked if a.name not in held], held
+def _mandate_lead(ranked: list[Assignment], found: list[Hit], clause_ids: dict[int, str] | None) -> list[Assignment]:
+    """The ranked tags, led by the best mandate match where no text signal leads (its evidence: the shared words)."""
+    if any(a.role == "lead" for a in ranked) or not found:
+        return ranked
+    t = tally(found)
+    best = max(t, key=lambda d: (t[d].mandate, -t[d].first))
+    if t[best].mandate < MANDATE_LEAD_MIN:
+        return ranked
+    lead = assignment(best, t[best], "lead", clause_ids)
+    lead.confidence = min(lead.confidence, MANDATE_LEAD_CONFIDENCE)  # a reading of functions, never a firm tag
+    return [lead] + [a for a in ranked if a.name != best]
 
 
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
-    hits = mandates.with_mandates(find_hits(text, kind, domain), mandates.mandate_hits(text, mandates.spans(text)))
+    found = mandates.mandate_hits(text, mandates.spans(text))
+    hits = mandates.with_mandates(find_hits(text, kind, domain), found)
     tallies = _with_coowners(hits, title_len, kind, domain, domain or kind or "全文", text)
-    return _corroborated(rank(tallies, ITEM_MIN), tallies)[0]
+    return _mandate_lead(corroborated(rank(tallies, ITEM_MIN), tallies)[0], found, None)
 
 
 def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
@@ -252,7 +257,8 @@ def assign_item(
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
     label = item.domain or item.section or item.kind
     tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text, profile)
-    item.departments, held = _corroborated(rank(tallies, ITEM_MIN, clause_ids), tallies)
+    item.departments, held = corroborated(rank(tallies, ITEM_MIN, clause_ids), tallies)
+    item.departments = _mandate_lead(item.departments, found, clause_ids)
     item.needs_review = needs_review(item.departments)
     if item.needs_review:
         item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label)

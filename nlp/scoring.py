@@ -14,6 +14,9 @@ JOINT_LEAD = 0.8  # a second body co-leads when its lead score is this close to 
 MAX_EVIDENCE = 6
 REVIEW_BELOW = 0.5  # an item whose lead is less certain than this is flagged for review
 HIGH = 0.8  # an inferred tag at or above this confidence is shown as 推断(高): see the README's reliability table
+# corroboration: a co-unit resting on one lexicon word alone (no second word, no mandate match, no co-ownership
+# prior, no domain convention or prior) needs this weight to be tagged; below it the body stays a candidate
+ALONE_MIN = 0.0  # chosen by cross-validation over the domains of both gold sets (bench/convention_cv.py)
 CERTAINTY = ("explicit", "high", "low", "review")  # 明确 / 推断(高) / 推断(低) / 待确认 (labels in kb/data/labels)
 
 
@@ -92,6 +95,19 @@ def rank(tallies: dict[str, Tally], minimum: float, clause_ids: dict[int, str] |
     leads = leads[:2]
     cos = sorted((d for d in kept if d not in leads), key=lambda d: (-kept[d].total, kept[d].first))
     return [assignment(d, kept[d], "lead" if d in leads else "co", clause_ids) for d in leads + cos]
+
+
+def alone(t: Tally) -> bool:
+    """A body whose only support is a single lexicon word, nothing corroborating it."""
+    if t.explicit or t.forced or t.mandate > 0 or any(not h.rule.startswith("lexicon:") for h in t.hits):
+        return False
+    return len({h.text for h in t.hits}) == 1 and max(h.weight for h in t.hits) < ALONE_MIN
+
+
+def corroborated(ranked: list[Assignment], tallies: dict[str, Tally]) -> tuple[list[Assignment], set[str]]:
+    """(the tags that stand, the co-units held back as candidates because one weak word alone supports them)."""
+    held = {a.name for a in ranked if a.role == "co" and alone(tallies[a.name])}
+    return [a for a in ranked if a.name not in held], held
 
 
 def confidence(t: Tally) -> float:

@@ -5,6 +5,7 @@ import pytest
 from nlp.departments import assign_departments, assign_item, assign_text, find_hits, lexicon
 from nlp.mentions import find_mentions
 from nlp.model import Clause, Item, Plan
+from nlp.scoring import REVIEW_BELOW
 
 EDU, HEALTH, WELFARE, LAW = "市教育局", "市卫健委", "市民政局", "市司法局"
 
@@ -121,6 +122,19 @@ def test_no_lead_is_invented_when_text_names_nobody():
     assert got == []  # no fallback lead: the item goes to review instead
 
 
+def test_mandate_lead_when_switched_on(monkeypatch):
+    """The measured setting: a text no lexicon word reads leads only by a full-strength match of a body's published
+    functions, its evidence the shared word, its confidence below the review line."""
+    from nlp import departments, mandates
+
+    monkeypatch.setattr(departments, "MANDATE_LEAD_MIN", mandates.MANDATE_WEIGHT)
+    assert assign_text("儿童发展水平明显提高", kind="goal", domain="environment") == []
+    got = assign_text("鼓励、支持国际国内交流与合作广泛开展", kind="goal", domain="environment")
+    assert [(a.name, a.role) for a in got] == [("市外事办", "lead")]
+    assert got[0].confidence < REVIEW_BELOW and all(e.text and e.rule.startswith("mandate:") for e in got[0].evidence)
+    assert assign_text("加强儿童保护领域执法工作", kind="goal", domain="law") == []  # 领域: a coincidence of wording
+
+
 def _bare(text, kind="goal", domain="environment"):
     return Item(
         "x",
@@ -146,6 +160,18 @@ def test_unsupported_item_needs_review_with_ranked_candidates():
     assert it.candidates and [c.score for c in it.candidates] == sorted((c.score for c in it.candidates), reverse=True)
     for c in it.candidates:
         assert c.evidence and all(e.text for e in c.evidence)
+
+
+def test_mandate_led_item_stays_flagged_for_review(monkeypatch):
+    from nlp import departments, mandates
+
+    it = _bare("鼓励、支持国际国内交流与合作广泛开展")
+    assign_item(it)
+    assert it.departments == [] and it.needs_review and it.candidates[0].name == "市外事办"  # the product: 待确认
+    monkeypatch.setattr(departments, "MANDATE_LEAD_MIN", mandates.MANDATE_WEIGHT)
+    assign_item(it)
+    assert lead(it.departments) == "市外事办" and it.departments[0].confidence < REVIEW_BELOW
+    assert it.needs_review and it.candidates  # a reading of published functions is a guess to confirm, not a fact
 
 
 def test_supported_item_needs_no_review():
@@ -423,13 +449,13 @@ def test_domain_convention_does_not_depend_on_item_order():
 
 def test_weak_word_alone_is_held_back_as_candidate(monkeypatch):
     """With the corroboration setting on, a co-unit resting on one weak lexicon word is a candidate, not a tag."""
-    from nlp import departments
+    from nlp import departments, scoring
 
     item = _bare("加强儿童医疗卫生服务,推进儿童友好医院建设", domain="health")
     departments.assign_item(item)
     before = {a.name: a for a in item.departments}
-    monkeypatch.setattr(departments, "ALONE_MIN", 1.01)
-    weak = [n for n, a in before.items() if a.role == "co" and departments._alone(_tally_of(item, n))]
+    monkeypatch.setattr(scoring, "ALONE_MIN", 1.01)
+    weak = [n for n, a in before.items() if a.role == "co" and scoring.alone(_tally_of(item, n))]
     departments.assign_item(item)
     after = {a.name for a in item.departments}
     assert weak, before  # the text has such a co-unit
