@@ -78,6 +78,36 @@ def test_vectorised_ranking_equals_the_item_by_item_scorer(built_kb_env, q, filt
     assert new.facets() == oracle.facets(old, _plans(old))
 
 
+@pytest.mark.parametrize(
+    "q,dense",
+    [
+        ("儿童", True),
+        ("孩子营养", True),
+        ("兒童近視", True),
+        ("发展 建设 服务", True),
+        ("溺水", False),
+        ("zzzqqq", False),
+    ],
+)
+def test_ranking_by_position_equals_gathering_the_matched_documents(built_kb_env, monkeypatch, q, dense):
+    """A common word's postings are summed over every document and read off by position (ranking._dense): the
+    rows and scores are those of gathering the matched documents, to the last bit; rare words take the other way."""
+    from kb.search import ranking
+
+    eng = engine()
+    pq = parse(q)
+    refine(pq, eng.ix.df)
+    snap = snapshot.current()
+    taken: list[int] = []
+    real = ranking._dense
+    monkeypatch.setattr(ranking, "_dense", lambda *a: taken.append(1) or real(*a))
+    new = ranking._matches(eng, pq, snap)
+    monkeypatch.setattr(eng, "by_position", False)
+    old = ranking._matches(eng, pq, snap)
+    assert new[0].tobytes() == old[0].tobytes() and new[1].tobytes() == old[1].tobytes()
+    assert bool(taken) == dense
+
+
 def test_the_table_covers_empty_and_full_rankings(built_kb_env):
     eng = engine()
     sizes = {q: len(_both(eng, q, f)[0]) for q, f in QUERIES if q != "的"}

@@ -36,6 +36,12 @@ class Engine:
         # Each item's domain facet as a code into domain_names (domain_name() for every item, once per build).
         chinese = np.array([bool(d) and not d.isascii() for d in self.ix.domains] or [False])
         self.clause_owner = np.repeat(np.arange(self.ix.n_items), np.diff(a["clause_ptr"]))  # clause → item row
+        # Items with clauses and where their clauses start, for ranking by position (documents = items, then the
+        # clauses in item order, when the index numbers them so).
+        has = np.diff(a["clause_ptr"]) > 0
+        self.with_clauses = np.flatnonzero(has)
+        self.clause_first = a["clause_ptr"][:-1][has]
+        self.by_position = self.ix.n_docs == self.ix.n_items + int(a["clause_ptr"][-1])
         self.dept_code = {name: k for k, name in enumerate(self.ix.depts)}
         self.domain_names = [*self.ix.domains, NO_DOMAIN]
         none = self.ix.domains.index(NO_DOMAIN) if NO_DOMAIN in self.ix.domains else len(self.ix.domains)

@@ -173,6 +173,8 @@ def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.nd
         if not docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         d, w = np.concatenate(docs), np.concatenate(weights)
+        if eng.by_position and len(d) * SPARSE >= ix.n_docs:
+            return _dense(eng, d, w)
         u, acc = _sums(d, w, ix.n_docs)
         hit = acc > 0
         u, acc = u[hit], acc[hit]
@@ -206,6 +208,23 @@ def _matches(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray, np.nd
             score += member[rows] + 2.0 * lead[rows]
         return rows, score
     return np.arange(n), np.ones(n)
+
+
+def _dense(eng: Engine, docs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_matches for postings covering much of the index (a common word at 1000×): the sums over every document
+    at once (the same bincount as _sums), items and their best clauses read off by position (documents are the
+    items, then their clauses in item order) instead of gathering the matched documents. A clause summing to ≤ 0
+    is no match, as there; the scores are the same to the last bit."""
+    n = eng.ix.n_items
+    full = np.bincount(docs, weights=weights, minlength=eng.ix.n_docs)
+    item = full[:n]
+    item_part = np.where(item > 0, item, 0.0)
+    clause_part = np.zeros(n)
+    if len(eng.clause_first):
+        clause_part[eng.with_clauses] = np.maximum.reduceat(full[n:], eng.clause_first)
+        np.maximum(clause_part, 0.0, out=clause_part)
+    rows = np.flatnonzero((item_part > 0) | (clause_part > 0))
+    return rows, item_part[rows] + CLAUSE_WEIGHT * clause_part[rows]
 
 
 def _candidates(
