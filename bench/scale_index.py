@@ -44,11 +44,11 @@ class Replica:
     def totals(self) -> dict[str, int]:
         return self._part.totals()
 
-    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
-        return self._part.term_counts(f)
+    def term_counts(self) -> dict[str, tuple[np.ndarray, ...]]:
+        return self._part.term_counts()
 
-    def postings(self, f: str) -> tuple[np.ndarray, ...]:
-        return self._part.postings(f)
+    def postings(self) -> dict[str, tuple[np.ndarray, ...]]:
+        return self._part.postings()
 
 
 def replicas(src_index: Path, times: int) -> tuple[Part, list[Replica]]:

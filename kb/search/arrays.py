@@ -83,8 +83,9 @@ def combine(parts: list) -> dict:
     dfs = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
     totals = dict.fromkeys(SEARCH_FIELDS, 0)
     for p, i in zip(parts, ids, strict=True):
+        got = p.term_counts()
         for f in SEARCH_FIELDS:
-            df, count = p.term_counts(f)
+            df, count = got[f]
             dfs[f][i[f]] += df  # a part lists each term once: no repeated index
             counts[f][i[f]] += count
             totals[f] += p.totals()[f]
@@ -101,8 +102,9 @@ def combine(parts: list) -> dict:
     docs_out = np.empty(at, dtype=np.int32)
     weights_out = np.empty(at, dtype=np.float32)
     for p, i, to_g in zip(parts, ids, to_global, strict=True):
+        got = p.postings()
         for f in SEARCH_FIELDS:
-            _df, count, docs, tf, fl = p.postings(f)
+            _df, count, docs, tf, fl = got[f]
             g = i[f]
             first = np.cumsum(count) - count  # each term's first posting in the part
             dest = np.repeat(starts[f][g] - first, count) + np.arange(len(docs))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -52,14 +51,13 @@ class Part:
     def totals(self) -> dict[str, int]:
         return {f: fp.total for f, fp in self.fields.items()}
 
-    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
-        """(df, postings count) per term of one field."""
-        return self.fields[f].df, self.fields[f].count
+    def term_counts(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Per field, (df, postings count) per term."""
+        return {f: (fp.df, fp.count) for f, fp in self.fields.items()}
 
-    def postings(self, f: str) -> tuple[np.ndarray, ...]:
-        """(df, count) per term and (docs, tf, fl) per posting of one field."""
-        fp = self.fields[f]
-        return fp.df, fp.count, fp.docs, fp.tf, fp.fl
+    def postings(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Per field, (df, count) per term and (docs, tf, fl) per posting."""
+        return {f: (fp.df, fp.count, fp.docs, fp.tf, fp.fl) for f, fp in self.fields.items()}
 
 
 class SavedPart:
@@ -83,13 +81,23 @@ class SavedPart:
     def totals(self) -> dict[str, int]:
         return self._totals
 
-    def term_counts(self, f: str) -> tuple[np.ndarray, np.ndarray]:
+    def term_counts(self) -> dict[str, tuple[np.ndarray, ...]]:
         with np.load(self.folder / f"{PART}.npz") as z:
-            return z[f"{f}.df"], z[f"{f}.count"]
+            return self._split(z, ("df", "count"))
 
-    def postings(self, f: str) -> tuple[np.ndarray, ...]:
+    def postings(self) -> dict[str, tuple[np.ndarray, ...]]:
         with np.load(self.folder / f"{PART}.npz") as z:
-            return tuple(z[f"{f}.{k}"] for k in ("df", "count", "docs", "tf", "fl"))
+            return self._split(z, ("df", "count", "docs", "tf", "fl"))
+
+    def _split(self, z, keys: tuple[str, ...]) -> dict[str, tuple[np.ndarray, ...]]:
+        """Per field, its slices of the part's arrays (saved as one array per key: fewer array headers to read)."""
+        whole = {k: z[k] for k in keys}
+        ptr = {"term": z["term_ptr"], "post": z["post_ptr"]}
+        out = {}
+        for n, f in enumerate(self._totals):
+            span = {k: slice(int(p[n]), int(p[n + 1])) for k, p in ptr.items()}
+            out[f] = tuple(whole[k][span["term" if k in ("df", "count") else "post"]] for k in keys)
+        return out
 
 
 def postings(reader, field: str, text) -> tuple[list[int], list[float]]:
@@ -170,11 +178,20 @@ def extract(reader) -> Part:
 
 def save(part: Part, folder: Path) -> None:
     """Write a part into an index folder: part.npz (arrays), part.json (per-item strings), part-terms.json."""
-    arrays: dict[str, Any] = {"clause_count": part.clause_count, "has_ind": part.has_ind, "member": part.member}
-    for f, fp in part.fields.items():
-        arrays.update({f"{f}.df": fp.df, f"{f}.count": fp.count, f"{f}.tf": fp.tf})
-        arrays.update({f"{f}.docs": fp.docs.astype(np.int32), f"{f}.fl": fp.fl.astype(np.int32)})
-    np.savez(folder / f"{PART}.npz", **arrays)
+    fps = list(part.fields.values())
+    np.savez(
+        folder / f"{PART}.npz",
+        clause_count=part.clause_count,
+        has_ind=part.has_ind,
+        member=part.member,
+        term_ptr=np.cumsum([0] + [len(fp.terms) for fp in fps]),
+        post_ptr=np.cumsum([0] + [len(fp.docs) for fp in fps]),
+        df=np.concatenate([fp.df for fp in fps]),
+        count=np.concatenate([fp.count for fp in fps]),
+        docs=np.concatenate([fp.docs for fp in fps]).astype(np.int32),
+        tf=np.concatenate([fp.tf for fp in fps]),
+        fl=np.concatenate([fp.fl for fp in fps]).astype(np.int32),
+    )
     head = {"n_docs": part.n_docs, "ids": part.ids, "columns": part.columns, "depts": part.depts}
     text = json.dumps({**head, "totals": part.totals()}, ensure_ascii=False)
     (folder / f"{PART}.json").write_text(text, encoding="utf-8")
