@@ -14,8 +14,10 @@ department and link reviews (--write-mix) through the API flat out (--write-paus
 each on an idle machine, a stress figure) and at a reviewer's pace (--reviewer-pause, 5 s: read the item, decide),
 alternating --rounds times, then item pages alone again (ratio: median throughput with writers / median of the runs
 without; the writers' accounts exist in all runs, so all serve the same site). Then in-process search p50 and item
-page p50 with no reviews and with --reviews reviews stored (ratio: with / without); the item pages are split into
-items the stored reviews leave alone and reviewed items (whose pages show their notes and history).
+page p50 with no reviews and with --reviews reviews stored (ratio: with / without; searches in one process per
+data dir, each query asked of both in turn, wall and CPU time); the item pages are split into items the stored
+reviews leave alone and reviewed items (whose pages show their notes and history). The server's CPU per write
+(its process tree, two writers flat out with no page load) closes the report.
 """
 
 from __future__ import annotations
@@ -236,13 +238,56 @@ def _medians(times: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(t for t, _c in times), statistics.median(c for _t, c in times)
 
 
-def search_p50(rounds: int = 5) -> tuple[float, float]:
-    """Median (wall, CPU) ms of in-process searches over QUERIES (after one warm-up pass)."""
-    from kb.search import search
+SEARCHER = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from kb.search import search
+queries = json.loads(sys.argv[2])
+for q in queries:
+    search(q)
+print("ready", flush=True)
+for line in sys.stdin:
+    q = queries[int(line)]
+    t, c = time.perf_counter(), time.process_time()
+    search(q)
+    print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000, flush=True)
+"""
 
-    for q in QUERIES:
-        search(q)
-    return _medians([_timed(lambda q=q: search(q)) for _ in range(rounds) for q in QUERIES])
+
+def search_pairs(dirs: dict[str, Path], rounds: int = 8) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) ms of in-process searches over QUERIES in each data dir: one process per dir (each holds
+    its own reviewed state), both warmed up, then each query asked of both in turn (ABBA order), so the machine's
+    drift and other load hit both alike; CPU is each process's own."""
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", SEARCHER, str(REPO), json.dumps(QUERIES, ensure_ascii=False)],
+            env={**os.environ, "KB_DATA_DIR": str(d)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, d in dirs.items()
+    }
+    try:
+        for p in procs.values():
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in dirs}
+        names = list(dirs)
+        for r in range(rounds):
+            for k in range(len(QUERIES)):
+                for name in names if (r + k) % 2 == 0 else names[::-1]:
+                    p = procs[name]
+                    assert p.stdin is not None and p.stdout is not None
+                    p.stdin.write(f"{k}\n")
+                    p.stdin.flush()
+                    wall, cpu = p.stdout.readline().split()
+                    times[name].append((float(wall), float(cpu)))
+        return {name: _medians(ts) for name, ts in times.items()}
+    finally:
+        for p in procs.values():
+            assert p.stdin is not None
+            p.stdin.close()
+            p.wait(timeout=30)
 
 
 def item_page_p50(
@@ -373,6 +418,22 @@ def writers(
 refused = [0]  # writes the API refused with a 4xx (already present / absent): expected in the cycle
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children, from /proc (0.0 where there is none)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=int, default=30, help="seconds of the loaded run")
@@ -412,6 +473,7 @@ def main() -> int:
             load = run_wrk(port, script, args.duration, args.connections, args.threads)
             quiet: list[dict] = []
             busy: dict[str, list[dict]] = {}
+            write_cost = (0.0, 0)
             if args.writers:
                 (Path(tmp) / "items").mkdir(exist_ok=True)
                 items_script = lua_script(item_urls(data), Path(tmp) / "items")
@@ -437,6 +499,17 @@ def main() -> int:
                             t.join(timeout=30)
                         busy.setdefault(pace, []).append(r | {"writes": sum(counts), "refused": refused[0]})
                 quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
+                # what a write costs the server in all (the request, every worker's catch-up, warm rounds): its
+                # process tree's CPU while the writers write flat out and nothing else is asked of it
+                stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
+                cpu0 = tree_cpu(server.pid)
+                ws = writers(reviewers, stop, targets, goals, args.write_mix.split(","), counts, args.write_pause)
+                time.sleep(args.duration)
+                stop.set()
+                for t in ws:
+                    t.join(timeout=30)
+                time.sleep(1)  # the last write's catch-ups in the other workers
+                write_cost = (tree_cpu(server.pid) - cpu0, sum(counts))
         finally:
             server.terminate()
             try:
@@ -460,12 +533,8 @@ def main() -> int:
             assert version() >= args.reviews, "the reviews went to another data dir"
             with KB() as kb:
                 goal_ids = [i["id"] for i in kb.items() if i["kind"] == "goal"][::-1]
-            runs: dict[str, list[tuple[float, float]]] = {"none": [], "many": []}
-            for _ in range(3):  # alternating, so the machine's drift (other load) hits both alike
-                for name in ("none", "many"):
-                    os.environ["KB_DATA_DIR"] = str(dirs[name])
-                    runs[name].append(search_p50(2))
-            none, many = _medians(runs["none"]), _medians(runs["many"])  # medians over the rounds
+            paired = search_pairs(dirs)
+            none, many = paired["none"], paired["many"]
             pages = item_page_p50(dirs, {"unreviewed": spare, "reviewed": urls[len(urls) // 2 :]})
             os.environ["KB_DATA_DIR"] = str(dirs["none"])
             cpu = after_write_cpu(urls, goal_ids)
@@ -499,7 +568,8 @@ def main() -> int:
         for n, clock in enumerate(("wall", "CPU")):
             print(
                 f"in-process search p50 ({clock}): {none[n]:.2f} ms with no reviews, {many[n]:.2f} ms with "
-                f"{args.reviews} reviews stored; ratio {many[n] / max(none[n], 1e-9):.2f} (issue 14: ≤ 1.5)"
+                f"{args.reviews} reviews stored; ratio {many[n] / max(none[n], 1e-9):.2f} (issue 14: ≤ 1.5; one "
+                f"process per dir, {8 * len(QUERIES)} queries each, asked of both in turn)"
             )
         for group, what in (("unreviewed", "items the reviews leave alone"), ("reviewed", "reviewed items")):
             p0, p1 = pages[("none", group)], pages[("many", group)]
@@ -513,6 +583,12 @@ def main() -> int:
             "in-process item page CPU p50: "
             + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items())
             + " (right after each kind of review: what a write costs every worker on its next read)"
+        )
+    if write_cost[1]:
+        print(
+            f"server CPU per write: {1000 * write_cost[0] / write_cost[1]:.1f} ms ({write_cost[1]} writes by "
+            f"{args.writers} reviewers flat out in {args.duration} s, no page load; the server's process tree: the "
+            "write requests, every worker's catch-up and warm rounds)"
         )
     every = [base, load, *quiet, *(r for rs in busy.values() for r in rs)]
     failed = [r for r in every if r and r["non2xx"] + r["socket_errors"]]

@@ -216,6 +216,7 @@ def test_exports_refuse_an_unreadable_reviews_database(mon_kb):
     from kb.reviews import reviewed_items, snapshot
 
     reviews.add_note(ITEM, "一条", "amy")
+    snapshot.reset()  # this thread's connections closed: an open one would write its WAL back over the damage
     paths.reviews_db_path().write_bytes(b"not a database" * 100)
     snapshot.reset()
     assert snapshot.current().degraded

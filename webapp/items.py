@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from kb.labels import COMPARATOR, ROLE, SOURCE, target_text
 from kb.link_evidence import evidence
+from kb.reviews import statecache
 from kb.store import KB
 from webapp import reviewdata
 from webapp.graphdata import neighbours
@@ -41,12 +42,22 @@ def department_view(d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def build_repairs(snap: Any, plan: str) -> list[dict[str, Any]]:
+    """The plan's repairs in the live build, read once per build (kb.reviews.statecache; a review decides a repair
+    for the next build, so reviews leave them as they are). Read-only."""
+
+    def compute() -> list[dict[str, Any]]:
+        with KB() as kb:
+            return kb.repairs(plan)
+
+    return statecache.cached(snap, ("repairs", plan), compute, scope="build")
+
+
 @twin(bp, "/items/<path:item_id>", "item.html")
 def item_page(item_id: str) -> dict[str, Any]:
     snap = snapshot()
     it = resolve_item(snap, item_id)
-    with KB() as kb:
-        repairs = kb.repairs(it["plan"])
+    repairs = build_repairs(snap, it["plan"])
     plan = next((p for p in snap.plans if p["id"] == it["plan"]), {"title": it["plan"]})
     serves = []
     for s in it.get("serves_detail") or [{"goal": g} for g in it["serves"]]:

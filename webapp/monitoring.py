@@ -39,11 +39,12 @@ def monitoring_chart(row: dict[str, Any], large: bool = False):
 
 
 def monitoring_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
-    """(indicator index, overview rows, orphans) once per state (a build, a review, a value entered: the snapshot's
-    cache rule, kb.reviews.statecache) and day (statuses depend on the date), shared by requests; read-only."""
+    """(indicator index, overview rows, orphans) once per state (a build, a department or link review, a value
+    entered, not a note: the snapshot's cache rule, kb.reviews.statecache) and day (statuses depend on the date),
+    shared by requests; read-only."""
     if "monitoring" not in g:
         snap = current_snapshot()  # not the request's: after a value is entered the page shows the new state
-        g.monitoring = statecache.cached(snap, ("monitoring", date.today()), _compute_rows, scope="all")
+        g.monitoring = statecache.cached(snap, ("monitoring", date.today()), _compute_rows, scope="records")
     return g.monitoring
 
 
@@ -143,7 +144,7 @@ def _departments(rows: list[dict]) -> list[dict[str, Any]]:
 @twin(bp, "/monitoring", "monitoring/overview.html")
 def overview_page() -> dict[str, Any]:
     snap = snapshot()
-    ctx = statecache.cached(snap, ("monitoring_overview", date.today()), _overview, scope="all")
+    ctx = statecache.cached(snap, ("monitoring_overview", date.today()), _overview, scope="records")
     warnings = paged(ctx["warnings"])
     return {**ctx, "warnings": warnings.pop("rows"), "warnings_page": warnings}
 

@@ -48,7 +48,7 @@ def _view(e: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any]
 @twin(bp, "/review/queue", "queue.html")
 def queue_page() -> dict[str, Any]:
     snap = snapshot()
-    state = statecache.cached(snap, "review_queue", lambda: _queue_state(snap), scope="all")
+    state = statecache.cached(snap, "review_queue", lambda: _queue_state(snap), scope="tags")
     rows = state["rows"]
     dept = (request.args.get("department") or "").strip() or None
     show = request.args.get("show", "open")
@@ -76,7 +76,8 @@ def queue_page() -> dict[str, Any]:
 
 
 def _queue_state(snap: Any) -> dict[str, Any]:
-    """The queue's entries, counts and department lists, once per state (any review decides what is open)."""
+    """The queue's entries, counts and department lists, once per department state (department reviews decide
+    what is open; notes and values entered leave it)."""
     rows = queue.entries(snap.items, list_reviews(kind="assignment"))
     return {
         "rows": rows,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 
 from kb import departments
 from kb.labels import ACTION, ROLE
+from kb.reviews import statecache
 from kb.store import engine
 from webapp.lookup import Snapshot, brief, department_names, item_url, label
 
@@ -150,7 +151,7 @@ def for_item(it: dict[str, Any]) -> dict[str, Any]:
 def form_options(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
     """What the review forms offer: departments to add, goals to link, repairs to decide."""
     tagged = {d["name"] for d in it["departments"]}
-    goals = [brief(g) for g in snap.items if g["kind"] == "goal" and g["plan"] == it["plan"]]
+    goals = _goal_briefs(snap, it["plan"])
     known = department_names(snap)
     return {
         "add_departments": sorted(known - tagged) + _registry_extra(tagged | known),
@@ -158,6 +159,17 @@ def form_options(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
         "roles": [{"value": k, "label": v} for k, v in ROLE.items()],
         "label": label(it),
     }
+
+
+def _goal_briefs(snap: Snapshot, plan: str) -> list[dict[str, Any]]:
+    """The plan's goals as links (kb.reviews.statecache, once per build: reviews change no goal's id or title;
+    per URL root, as the links hold it). Read-only."""
+    return statecache.cached(
+        snap,
+        ("goal_briefs", plan, request.script_root),
+        lambda: [brief(g) for g in snap.items if g["kind"] == "goal" and g["plan"] == plan],
+        scope="build",
+    )
 
 
 def _registry_extra(known: set[str]) -> list[str]:

@@ -63,7 +63,8 @@ def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
 
 def _indicator_rows(snap, plan: str | None) -> list[dict[str, Any]]:
     """Every indicator of the plan in order with its item, owners, serving measures and monitoring state; once per
-    state and day (kb.reviews.statecache: a build, a review or a value entered; statuses depend on the date)."""
+    state and day (kb.reviews.statecache: a build, a department or link review or a value entered, not a note;
+    statuses depend on the date)."""
 
     def compute() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -85,7 +86,7 @@ def _indicator_rows(snap, plan: str | None) -> list[dict[str, Any]]:
                 )
         return rows
 
-    return statecache.cached(snap, ("targets", plan, date.today()), compute, scope="all")
+    return statecache.cached(snap, ("targets", plan, date.today()), compute, scope="records")
 
 
 @twin(bp, "/targets", "targets.html", api_rule="/api/indicators")

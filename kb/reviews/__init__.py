@@ -6,10 +6,11 @@ import getpass
 import json
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from kb import departments
+from kb import departments, paths
 from kb.errors import KBError
 from kb.lookup import resolve_id
 from kb.reviews.anchoring import item_anchor, repair_context
@@ -29,6 +30,8 @@ from kb.reviews.overlay import list_reviews, orphans, reanchor, repair_decisions
 from kb.reviews.snapshot import live_universe, reviewed_item, reviewed_items  # noqa: F401
 from kb.store.db import kb_connection
 
+_local = threading.local()
+
 ROLES = ("lead", "co")
 
 
@@ -41,9 +44,28 @@ def default_actor() -> str:
 
 
 # -- the live build: items, departments, repairs ---------------------------------------------------
+def _kb() -> sqlite3.Connection:
+    """This thread's read-only connection to the live build's database, opened once per build (each build is a
+    folder of its own; a connection per write cost an open and a schema read per review); NoKnowledgeBase before
+    any build."""
+    path = paths.kb_db_path()
+    held = getattr(_local, "kb", None)
+    if held is not None and held[0] == path:
+        return held[1]
+    _local.kb = None
+    if held is not None:
+        held[1].close()
+    conn = kb_connection()
+    _local.kb = (path, conn)
+    return conn
+
+
 def _item(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
     """An item of the live build by full or short id (kb.lookup); ReviewError when none or several match."""
     cols = "id, plan, kind, domain, domain_code, fingerprint, text, title"
+    row = conn.execute(f"SELECT {cols} FROM items WHERE id = ?", (ref,)).fetchone()
+    if row is not None:  # a full id (what the pages send): by the primary key, not a scan for short ids
+        return dict(row)
     ids = [r[0] for r in conn.execute("SELECT id FROM items WHERE id = ? OR id LIKE '%:' || ?", (ref, ref))]
     try:
         found = resolve_id(ids, ref)
@@ -73,18 +95,20 @@ def _inferred_departments(conn: sqlite3.Connection, item_id: str) -> dict[str, s
 
 # -- writing: one short BEGIN IMMEDIATE transaction per change ---------------------------------------
 def _current(conn: sqlite3.Connection, kind: str, plan: str, item: str, target: str) -> dict[str, Any] | None:
-    """The review row for (kind, plan, item, target): exact key, else one whose anchor re-resolves there."""
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            "SELECT * FROM reviews WHERE kind = ? AND plan = ? ORDER BY updated_at DESC", (kind, plan)
-        )
-    ]
-    for r in rows:
-        if (r["item"], r["target"]) == (item, target):
-            return r
-    if kind == "note":
-        return None
+    """The review row for (kind, plan, item, target): exact key, else one whose anchor re-resolves there (newest
+    change first). Read by the key's index, so a write costs the same with 10 or 10,000 reviews stored: notes have
+    keys of their own (no other row is one), a department review's target is the department's name (only rows of
+    that name can re-resolve to it); link and repair rows, whose goal or repair may have moved too, are resolved
+    one by one."""
+    exact = conn.execute(
+        "SELECT * FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?", (kind, plan, item, target)
+    ).fetchone()
+    if exact is not None or kind == "note":
+        return dict(exact) if exact is not None else None
+    sql, args = "SELECT * FROM reviews WHERE kind = ? AND plan = ?", [kind, plan]
+    if kind == "assignment":
+        sql, args = sql + " AND target = ?", [*args, target]
+    rows = [dict(r) for r in conn.execute(sql + " ORDER BY updated_at DESC", args)]
     uni = live_universe()
     for r in rows:
         if uni is not None and resolve_row(uni, r)[:2] == (item, target):
@@ -135,20 +159,17 @@ def _record(
 
 # -- department assignments -----------------------------------------------------------------------
 def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dict, str, dict[str, str]]:
-    conn = kb_connection()
-    try:
-        item = _item(conn, item_ref)
-        name = _canonical_department(conn, department)
-        inferred = _inferred_departments(conn, item["id"])
-        # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
-        in_clauses = (
-            conn.execute(
-                "SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
-            ).fetchone()
-            is not None
-        )
-    finally:
-        conn.close()
+    conn = _kb()
+    item = _item(conn, item_ref)
+    name = _canonical_department(conn, department)
+    inferred = _inferred_departments(conn, item["id"])
+    # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
+    in_clauses = (
+        conn.execute(
+            "SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
+        ).fetchone()
+        is not None
+    )
     if (
         need_present
         and name not in inferred
@@ -219,12 +240,9 @@ def _check_role(role: str | None, optional: bool = False) -> None:
 
 # -- measure → goal links -------------------------------------------------------------------------
 def _link(measure: str, goal: str) -> tuple[dict, dict, bool]:
-    conn = kb_connection()
-    try:
-        m, g = _item(conn, measure), _item(conn, goal)
-        linked = conn.execute("SELECT 1 FROM links WHERE measure = ? AND goal = ?", (m["id"], g["id"])).fetchone()
-    finally:
-        conn.close()
+    conn = _kb()
+    m, g = _item(conn, measure), _item(conn, goal)
+    linked = conn.execute("SELECT 1 FROM links WHERE measure = ? AND goal = ?", (m["id"], g["id"])).fetchone()
     if g["kind"] != "goal":
         raise ReviewError(f"{g['id']} 不是主要目标 (kind={g['kind']})")
     if m["plan"] != g["plan"]:
@@ -290,17 +308,14 @@ def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
 
 # -- repairs --------------------------------------------------------------------------------------
 def _repair(repair_id: str, plan: str | None) -> dict[str, Any]:
-    conn = kb_connection()
-    try:
-        sql, args = 'SELECT id, plan, start, "end", before, after, rule, applied FROM repairs WHERE id = ?', [repair_id]
-        if plan:
-            sql, args = sql + " AND plan = ?", [*args, plan]
-        rows = [dict(r) for r in conn.execute(sql, args)]
-        if len(rows) != 1:
-            raise ReviewError(f"找不到修复 {repair_id}" if not rows else f"修复 {repair_id} 不唯一, 请指定 --plan")
-        raw = conn.execute("SELECT raw_text FROM plans WHERE id = ?", (rows[0]["plan"],)).fetchone()[0]
-    finally:
-        conn.close()
+    conn = _kb()
+    sql, args = 'SELECT id, plan, start, "end", before, after, rule, applied FROM repairs WHERE id = ?', [repair_id]
+    if plan:
+        sql, args = sql + " AND plan = ?", [*args, plan]
+    rows = [dict(r) for r in conn.execute(sql, args)]
+    if len(rows) != 1:
+        raise ReviewError(f"找不到修复 {repair_id}" if not rows else f"修复 {repair_id} 不唯一, 请指定 --plan")
+    raw = conn.execute("SELECT raw_text FROM plans WHERE id = ?", (rows[0]["plan"],)).fetchone()[0]
     r = rows[0]
     r["anchor"] = {
         "plan": r["plan"],
@@ -340,11 +355,8 @@ def _note_body(body: str) -> tuple[str, str]:
 def add_note(item: str, body: str, by: str, reason: str = "") -> tuple[str, int]:
     """Attach a Markdown note to an item (rendered once, here); returns (note id, audit id)."""
     body, body_html = _note_body(body)
-    conn = kb_connection()
-    try:
-        it = _item(conn, item)
-    finally:
-        conn.close()
+    conn = _kb()
+    it = _item(conn, item)
     key = "n" + secrets.token_hex(5)
     aid = _record(
         "note",

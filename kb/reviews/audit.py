@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.store import engine
-from kb.store.durable import durable_connection, transaction
+from kb.store.durable import durable_connection, forget_writer, transaction
 
 _local = threading.local()
 EXPORT_FORMAT = "plan-kb-reviews"
@@ -140,7 +140,9 @@ def reader() -> tuple[tuple | None, sqlite3.Connection | None]:
 
 
 def forget_reader() -> None:
-    """Drop this thread's read connection (after an error on it, or when tests swap data dirs)."""
+    """Drop this thread's read connection, and its write connection (after an error on it, or when tests swap data
+    dirs)."""
+    forget_writer()
     _local.conn = None
 
 

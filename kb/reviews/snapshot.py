@@ -9,7 +9,6 @@ served with `degraded` saying why (the cause goes to the log).
 
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import os
@@ -66,6 +65,7 @@ class Snapshot:
     log_from: int = 0  # the log holds every tag change after this tags_version
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     serving: dict[str, list[str]] = field(default_factory=dict)  # goal id → measure ids serving it
+    records_version: int = 0  # audit id of the last entry that is no item review (values, progress, repairs …)
 
     @property
     def plans(self) -> list[dict[str, Any]]:
@@ -74,7 +74,13 @@ class Snapshot:
     def key(self, scope: str = "items") -> tuple:
         """The one cache rule for what is derived from this snapshot: the state it was derived from. scope
         "items": any item change (notes too); "tags": only department and link changes (graphs, duty lists);
-        "all": any audit entry (monitoring values and progress reports too)."""
+        "records": department and link changes and every entry that is no item review (monitoring values,
+        indicator settings, progress, repair decisions), not notes; "all": any audit entry; "build": only a new
+        build (what the build's own database holds: repairs, goal titles)."""
+        if scope == "build":
+            return (self.build.key, 0, "")
+        if scope == "records":
+            return (self.epoch, (self.tags_version, self.records_version), self.degraded)
         version = {"tags": self.tags_version, "all": self.version}.get(scope, self.items_version)
         return (self.epoch, version, self.degraded)
 
@@ -124,7 +130,7 @@ class _State:
         self.per_item: dict[str, set[int]] = defaultdict(set)
         self.changed: dict[str, dict[str, Any]] = {}
         self.snapshot: Snapshot | None = None
-        self.items_version = self.tags_version = self.log_from = 0
+        self.items_version = self.tags_version = self.log_from = self.records_version = 0
         self.tag_log: list[tuple[int, frozenset[str]]] = []
         self.dept_items: set[str] = set()  # items with a department review row
         self.touched: set[str] = set()  # items placed since the last publish
@@ -160,7 +166,7 @@ class _State:
 
     def reapply(self, ids: set[str]) -> None:
         """Recompute the reviewed copies of these items from their base and their rows (newest wins)."""
-        from kb.reviews.overlay import apply_decisions
+        from kb.reviews.overlay import apply_decisions, reviewed_copy
 
         for iid in ids:
             rids = self.per_item.get(iid)
@@ -170,7 +176,7 @@ class _State:
             decisions: dict[tuple[str, str], dict] = {}
             for r in sorted((self.rows[r] for r in rids), key=lambda r: (r["updated_at"], r["id"])):
                 decisions[(r["kind"], r["_target"])] = r
-            it = copy.deepcopy(self.build.base[iid])
+            it = reviewed_copy(self.build.base[iid])
             apply_decisions(it, decisions, self.build.universe)
             self.changed[iid] = it
 
@@ -181,7 +187,7 @@ class _State:
         if prev is None:
             by_id = {i: self.changed.get(i) or b.base[i] for i in b.order}
             items = list(by_id.values())
-            self.items_version = self.tags_version = self.log_from = version
+            self.items_version = self.tags_version = self.log_from = self.records_version = version
         elif self.touched:
             by_id = dict(prev.by_id)
             by_id.update((i, self.changed.get(i) or b.base[i]) for i in self.touched)
@@ -220,6 +226,7 @@ class _State:
             self.log_from,
             by_id,
             serving,
+            self.records_version,
         )
         return self.snapshot
 
@@ -259,10 +266,17 @@ def _catch_up(state: _State, conn: sqlite3.Connection | None, version: int) -> N
         return
     touched: set[str] = set()
     if state.version < 0:
+        state.records_version = version  # every entry is new to this state
         for r in conn.execute("SELECT * FROM reviews WHERE kind IN ('assignment', 'link', 'note')"):
             touched |= state.place(r["id"], dict(r))
         state.reapply(touched)
         return
+    other = conn.execute(  # entries that are no item review move the "records" scope (Snapshot.key)
+        "SELECT max(id) FROM audit WHERE id > ? AND id <= ? AND (review_id IS NULL OR kind IS NULL "
+        "OR kind NOT IN ('assignment', 'link', 'note'))",
+        (state.version, version),
+    ).fetchone()[0]
+    state.records_version = max(state.records_version, int(other or 0))
     rids = [
         int(r[0])
         for r in conn.execute(

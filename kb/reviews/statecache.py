@@ -1,17 +1,20 @@
 """What pages derive from the reviewed snapshot, computed once per state and shared by every thread.
 
 The state is the snapshot's key (kb.reviews.snapshot.Snapshot.key): a value of scope "items" lives until any item
-changes (a build, a review, a note), one of scope "tags" until departments or links change (notes leave it).
-Progress and monitoring entries change neither. A value with an `update` function is brought up to date from the
-items a change touched instead of being computed again (the graph, the duty index). Concurrent requests for a
-value being computed wait for it rather than computing it twice.
+changes (a build, a review, a note), one of scope "tags" until departments or links change (notes leave it), one
+of scope "records" until those or any entry that is no item review (values entered, progress, repair decisions)
+change, one of scope "build" until a new build. Progress and monitoring entries change neither "items" nor
+"tags". A value with an `update` function is brought up to date from the items a change touched instead of being
+computed again (the graph, the duty index). Concurrent requests for a value being computed wait for it rather
+than computing it twice. recording() and fresh() tell which values a page read and whether they still hold.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kb.reviews.snapshot import Snapshot
@@ -24,6 +27,7 @@ _guard = threading.Lock()
 _locks: dict[Hashable, threading.Lock] = {}
 computed: Counter[Hashable] = Counter()  # full computations per value name (tests: a write must not add one)
 updated: Counter[Hashable] = Counter()  # incremental updates per value name
+_reads = threading.local()  # (name, scope) of the values read in this thread while recording()
 
 
 def cached(
@@ -34,6 +38,9 @@ def cached(
     update: Callable[[T, set[str]], T] | None = None,
 ) -> T:
     """The value `name` for this snapshot's state: held, updated from the items changed since, or computed."""
+    reads = getattr(_reads, "used", None)
+    if reads is not None:
+        reads.add((name, scope))
     key = snap.key(scope)
     with _guard:
         held = _values.get(name)
@@ -62,6 +69,32 @@ def cached(
                 old, _ = _values.popitem(last=False)
                 _locks.pop(old, None)
         return value
+
+
+@contextmanager
+def recording() -> Iterator[set[tuple[Hashable, str]]]:
+    """The (name, scope) of every value read in this thread within the block (what a page depends on)."""
+    used: set[tuple[Hashable, str]] = set()
+    outer = getattr(_reads, "used", None)
+    _reads.used = used
+    try:
+        yield used
+    finally:
+        _reads.used = outer
+        if outer is not None:
+            outer |= used
+
+
+def fresh(snap: Snapshot, used: Iterable[tuple[Hashable, str]]) -> bool:
+    """Every one of these values is held for this snapshot's state: a page that read only these computes nothing
+    (a warm round skips it; issue 14: a note left the queue, monitoring and graph values as they were, yet every
+    worker rendered every warm page again)."""
+    with _guard:
+        for name, scope in used:
+            held = _values.get(name)
+            if held is None or held[0] != snap.key(scope):
+                return False
+    return True
 
 
 def clear() -> None:

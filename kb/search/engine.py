@@ -55,6 +55,7 @@ class Engine:
         self._linked: dict[int, list[int]] | None = None
         self._reviewed: tuple[Any, dict[int, dict[str, str]]] | None = None  # (snapshot key, rows)
         self._reviewed_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per department, for that key
+        self.dept_facets: tuple[Any, Any] | None = None  # (rows, kb.search.ranking.dept_lists of them)
         self._dept_masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
 

@@ -26,6 +26,7 @@ POLL_SECONDS = float(os.environ.get("KB_WARM_POLL", "0.5"))
 GAP_SECONDS = float(os.environ.get("KB_WARM_GAP", "5"))
 DUTY = 10
 WARMED = "KB_WARMED_STATE"  # app config: the state the pages were last warmed at (a forked worker inherits it)
+READS = "KB_WARM_READS"  # app config: path → the per-state values its last warm-up read
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -43,20 +44,29 @@ def warm_paths(app: Any) -> list[str]:
         paths.reset_data_dir(token)
 
 
-def warm_pages(app: Any, say: bool = True) -> float:
+def warm_pages(app: Any, say: bool = True, changed_only: bool = False) -> float:
     """Ask the app for each of its warm paths once (in this thread); seconds taken. A page that fails is said and
-    skipped: warming is an optimisation, and the request itself will say what is wrong."""
+    skipped: warming is an optimisation, and the request itself will say what is wrong. changed_only: skip a page
+    whose per-state values (kb.reviews.statecache, as its last warm-up read them) all hold for the state now."""
     from werkzeug.test import Client
+
+    from kb.reviews import statecache
 
     start = time.perf_counter()
     config = getattr(app, "config", None)
     if config is not None:  # before warming: a change made meanwhile is warmed again by keep_warm
         config[WARMED] = state_key(app)
+    reads: dict[str, set] = config.setdefault(READS, {}) if config is not None else {}
+    snap = _snapshot(app) if changed_only else None
     client = Client(app)
     for path in warm_paths(app):
+        if snap is not None and path in reads and statecache.fresh(snap, reads[path]):
+            continue
         try:
-            resp = client.get(path)
-            resp.close()
+            with statecache.recording() as used:
+                resp = client.get(path)
+                resp.close()
+            reads[path] = used
             problem = f"status {resp.status_code}" if resp.status_code >= 500 else ""
         except Exception as exc:  # any page error is the page's to report, not the warm-up's
             problem = repr(exc)
@@ -66,6 +76,20 @@ def warm_pages(app: Any, say: bool = True) -> float:
     if say:
         print(f"pages warmed up in {took:.1f} s (pid {os.getpid()})", file=sys.stderr, flush=True)
     return took
+
+
+def _snapshot(app: Any) -> Any:
+    """The reviewed snapshot under the app's data dir (None when there is none to read)."""
+    from kb.reviews import snapshot
+
+    config = getattr(app, "config", None)
+    token = paths.use_data_dir(config.get("KB_DATA_DIR") if config is not None else None)
+    try:
+        return snapshot.current()
+    except Exception:  # no build yet, a damaged reviews DB: every page is warmed (and says so)
+        return None
+    finally:
+        paths.reset_data_dir(token)
 
 
 def state_key(app: Any = None) -> Hashable | None:
@@ -105,7 +129,7 @@ def keep_warm(
             time.sleep(max(interval, ready - time.monotonic()))
             now = state_key(app)
             if now is not None and now != seen:
-                took = warm_pages(app, say=False)
+                took = warm_pages(app, say=False, changed_only=True)
                 ready = time.monotonic() + max(gap, DUTY * took)
                 seen = now
                 if warmed is not None:

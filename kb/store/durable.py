@@ -16,6 +16,7 @@ from kb.store.db import connect
 MIGRATIONS = Path(__file__).with_name("migrations")
 _migrated: set[str] = set()
 _lock = threading.Lock()
+_threads = threading.local()  # this thread's write connection to the SQLite store: (path, inode), connection
 T = TypeVar("T")
 
 
@@ -109,10 +110,15 @@ def durable_connection(path: Path | None = None) -> sqlite3.Connection:
 def transaction(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection | None = None) -> T:
     """fn in one BEGIN IMMEDIATE transaction on the durable DB (writers queue on the busy timeout).
 
-    On `conn` when given (joining its transaction if it already holds one), else on a fresh connection closed after.
+    On `conn` when given (joining its transaction if it already holds one), else on this thread's write connection
+    (SQLite) or a fresh connection closed after (PostgreSQL: one per transaction, not one per thread on the server).
     """
     own = conn is None
-    c = conn if conn is not None else durable_connection()
+    kept = False
+    if conn is None:
+        c, kept = _writer()
+    else:
+        c = conn
     try:
         if not own and c.in_transaction:
             return fn(c)
@@ -125,6 +131,42 @@ def transaction(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection 
             if c.in_transaction:  # keep the real error, not "cannot rollback - no transaction is active"
                 c.execute("ROLLBACK")
             raise
+    except sqlite3.Error:
+        if kept:  # a connection that failed (disk, lock, a file replaced under it) is not reused
+            forget_writer()
+        raise
     finally:
-        if own:
+        if own and not kept:
             c.close()
+
+
+def _writer() -> tuple[sqlite3.Connection, bool]:
+    """(connection, kept for this thread): opening one per write cost a connection, its pragmas and a
+    journal-mode switch per review (issue 14). Same settings as any durable connection (WAL, synchronous=NORMAL,
+    busy timeout); a separate connection from the thread's reader, so a read inside a write never sees the write
+    before it commits. Reopened when another file is in use (a restore replaces it, another data dir)."""
+    if engine.database_url():
+        return durable_connection(), False
+    path = paths.reviews_db_path()
+    held = getattr(_threads, "writer", None)
+    try:
+        key: tuple | None = (str(path), os.stat(path).st_ino)
+    except FileNotFoundError:
+        key = None
+    if held is not None and key is not None and held[0] == key:
+        return held[1], True
+    forget_writer()
+    conn = durable_connection(path)
+    _threads.writer = ((str(path), os.stat(path).st_ino), conn)
+    return conn, True
+
+
+def forget_writer() -> None:
+    """Close and drop this thread's write connection (after an error, or when tests swap or damage files)."""
+    held = getattr(_threads, "writer", None)
+    _threads.writer = None
+    if held is not None:
+        try:
+            held[1].close()
+        except sqlite3.Error:
+            pass  # closing a broken connection: nothing more to lose
