@@ -211,3 +211,23 @@ def test_a_fragment_that_finds_one_goal_brings_its_measures_after_it(real):
     related = [r for r in res["results"] if r["related_to"]]
     assert related and all(r["related_to"].endswith("welfare-g5") and "相关" in r["why"][0] for r in related)
     assert "welfare-m5" in short(res)
+
+
+def test_warm_up_answers_every_kind_and_holds_the_items(real):
+    """The warm-up searches (nlp/data/search_warm.txt) cover every kind of query a first request may be, and after
+    warm_up every item of the 1× build is in the item cache (a first request reads no item from SQLite)."""
+    from kb.search import WARM_FILE, engine, warm_queries, warm_up
+    from kb.search.analysis import normalise
+    from kb.search.engine import ITEM_CACHE
+    from nlp.lang import read_lines
+
+    typed = read_lines(WARM_FILE)
+    parsed = [parse(q) for q in typed]
+    assert any(p.question == "who" for p in parsed) and any(p.question == "what" for p in parsed)
+    assert any(p.role and p.depts for p in parsed) and any(any(s for _, _, s in p.depts) for p in parsed)
+    assert any(c.phrase for p in parsed for c in p.concepts) and any(p.excluded for p in parsed)
+    assert any(normalise(q) != q.lower() for q in typed) and any(q.isascii() for q in typed)  # traditional, pinyin
+    assert warm_up()
+    eng = engine()
+    assert warm_queries(eng)[: len(typed)] == typed and len(warm_queries(eng)) == len(typed) + 3
+    assert len(eng._items) == min(ITEM_CACHE, eng.ix.n_items)
