@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import fast_apps
@@ -141,6 +142,26 @@ def reviewer(client):
     resp = sign_in(client)
     assert resp.status_code == 302
     return client
+
+
+@pytest.fixture
+def keep_warm_here():
+    """kb.serving.warm.keep_warm for this test: its threads are stopped and joined when the test ends. Left running,
+    each poll read its finished test's data dir and so replaced the process's reviewed state, and a later test's
+    cached values were computed again whenever a poll fell between its write and its pages (under load)."""
+    from kb.serving.warm import keep_warm
+
+    stop, threads = threading.Event(), []
+
+    def start(app, **kwargs):
+        threads.append(keep_warm(app, stop=stop, **kwargs))
+        return threads[-1]
+
+    yield start
+    stop.set()
+    for t in threads:
+        t.join(timeout=600)  # a round under way finishes first
+    assert not any(t.is_alive() for t in threads)
 
 
 @pytest.fixture(scope="session")

@@ -274,16 +274,15 @@ def test_an_item_page_after_a_review_leaves_the_graph_to_graph_views(reviewer):
     assert statecache.computed["duty_index"] == index
 
 
-def test_background_warm_rounds_are_spaced_while_reviewers_keep_writing(app, web_data):
+def test_background_warm_rounds_are_spaced_while_reviewers_keep_writing(app, web_data, keep_warm_here):
     """A change after a quiet spell is warmed at the next poll; further changes within the gap wait for it (every
     worker re-warming every page twice a second took the requests' CPU while reviewers wrote)."""
     import queue
 
     from kb import paths
-    from kb.serving.warm import keep_warm
 
     rounds: queue.Queue = queue.Queue()
-    keep_warm(app, interval=0.02, warmed=rounds.put, gap=3600)
+    keep_warm_here(app, interval=0.02, warmed=rounds.put, gap=3600)
     token = paths.use_data_dir(web_data)
     try:
         reviews.add_note(ITEM, "一", "amy")

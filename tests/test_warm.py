@@ -59,15 +59,15 @@ def test_after_the_warm_up_no_page_computes_a_per_state_value(app, computed):
     assert computed == []  # every value those pages read was held
 
 
-def test_a_review_is_warmed_in_the_background_before_the_pages_are_asked(app, computed, web_data: Path):
+def test_a_review_is_warmed_in_the_background_before_the_pages_are_asked(app, computed, web_data: Path, keep_warm_here):
     from kb import paths, reviews
     from kb.commands.serve import warm_app
-    from kb.serving.warm import keep_warm, state_key, warm_paths
+    from kb.serving.warm import state_key, warm_paths
     from kb.store import KB
 
     warm_app(app, say=False)
     rounds: queue.Queue = queue.Queue()
-    keep_warm(app, interval=0.05, warmed=rounds.put)
+    keep_warm_here(app, interval=0.05, warmed=rounds.put)
     token = paths.use_data_dir(web_data)
     try:
         with KB() as kb:

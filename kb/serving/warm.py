@@ -112,10 +112,13 @@ def keep_warm(
     interval: float = POLL_SECONDS,
     warmed: Callable[[Hashable], None] | None = None,
     gap: float = GAP_SECONDS,
+    stop: threading.Event | None = None,
 ) -> threading.Thread:
     """Start a daemon thread that warms the pages again whenever the state moves from the one they were last warmed
     at (in this process or, for a forked worker, in the master), rounds spaced by `gap` seconds at least;
-    warmed(state) is called after each round (tests wait on it)."""
+    warmed(state) is called after each round (tests wait on it). The thread ends once `stop` is set (a server's
+    runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
+    stop = stop or threading.Event()
     config = getattr(app, "config", None)
     start = config.get(WARMED) if config is not None else None
     # The state to compare against is read here, not in the thread: read there, a change made just after this call
@@ -125,8 +128,7 @@ def keep_warm(
     def run() -> None:
         seen = first
         ready = 0.0  # monotonic time from which the next round may start
-        while True:
-            time.sleep(max(interval, ready - time.monotonic()))
+        while not stop.wait(max(interval, ready - time.monotonic())):
             now = state_key(app)
             if now is not None and now != seen:
                 took = warm_pages(app, say=False, changed_only=True)
