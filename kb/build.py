@@ -214,7 +214,10 @@ def build(
         missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
         _analyse(missing, factors, repairs, say, procs, prepared)
         entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        # Names sort in the order builds were made (_prune keeps the last by name): the wall clock's nanoseconds,
+        # zero-padded, after its second (a pid and a wrapping counter there let two builds of one second swap).
+        now = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now // 10**9)) + f"-{now % 10**9:09d}-{os.getpid()}"
         folder = paths.builds_dir() / f".tmp-{stamp}"
         folder.mkdir()
         try:
