@@ -172,10 +172,14 @@ def p(values: list[float], pct: float) -> float:
     return sorted(values)[min(len(values) - 1, int(len(values) * pct))]
 
 
-def prepare(src_db: Path, times: int, root: Path, tile_from: int | None = None) -> tuple[Path, dict]:
+def prepare(
+    src_db: Path, times: int, root: Path, tile_from: int | None = None, exact: bool = False
+) -> tuple[Path, dict]:
     """The scale's data dir under root, replicated and built now, or reused when a finished one is there (--keep:
     a 1000× build takes many minutes on a shared machine; its build figures are those recorded when it was made).
-    With tile_from (a smaller scale), the index is made by tiling that scale's arrays (bench/tile_index.py)."""
+    With tile_from (a smaller scale), the index is made by tiling that scale's arrays (bench/tile_index.py); with
+    exact, its score arrays are those of the N× replica computed from the 1× index (bench/scale_index.py: the real
+    N× idf and lengths, what a build assembled from N per-plan parts writes), without the N× whoosh write."""
     data = root / f"x{times}"
     build = data / "builds" / "bench"
     done = data / "built.json"
@@ -188,7 +192,13 @@ def prepare(src_db: Path, times: int, root: Path, tile_from: int | None = None) 
         replicate(src_db, build / "kb.sqlite", times)
         replicated.touch()
     shutil.rmtree(build / "index", ignore_errors=True)
-    if tile_from and tile_from < times and times % tile_from == 0:
+    if exact and times > 1:
+        from scale_index import write_index
+
+        one, _ = prepare(src_db, 1, root)
+        info = write_index(one / "builds" / "bench" / "index", build / "index", times)
+        built = {"seconds": 0.0, "derive_seconds": info["combine_s"], "peak_rss_mb": info["peak_rss_mb"], "exact": True}
+    elif tile_from and tile_from < times and times % tile_from == 0:
         from tile_index import tile
 
         small, _ = prepare(src_db, tile_from, root)
@@ -210,8 +220,8 @@ def prepare(src_db: Path, times: int, root: Path, tile_from: int | None = None) 
     return data, built
 
 
-def run_scale(src_db: Path, times: int, root: Path, tile_from: int | None = None) -> dict:
-    data, built = prepare(src_db, times, root, tile_from)
+def run_scale(src_db: Path, times: int, root: Path, tile_from: int | None = None, exact: bool = False) -> dict:
+    data, built = prepare(src_db, times, root, tile_from, exact)
     build = data / "builds" / "bench"
     os.environ["KB_DATA_DIR"] = str(data)
     from kb.search import search
@@ -229,6 +239,7 @@ def run_scale(src_db: Path, times: int, root: Path, tile_from: int | None = None
         "derive_s": built["derive_seconds"],
         "build_peak_rss_mb": built["peak_rss_mb"],
         "tiled_from": built.get("tiled_from"),
+        "exact": built.get("exact", False),
         "p50_ms": statistics.median(ours),
         "p95_ms": p(ours, 0.95),
         "cpu_p50_ms": statistics.median(ours_cpu),
@@ -327,6 +338,12 @@ def main() -> None:
         help="make larger scales' indexes by tiling this scale's arrays (bench/tile_index.py): measures the query "
         "path at that size without the whoosh build",
     )
+    ap.add_argument(
+        "--exact",
+        action="store_true",
+        help="make larger scales' score arrays as the exact N× replica of the 1× index (bench/scale_index.py): the "
+        "query path at that size with the real idf, without the whoosh build",
+    )
     ap.add_argument("--child-build", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child_build:
@@ -343,12 +360,14 @@ def main() -> None:
         rows = []
         for times in (int(x) for x in a.scales.split(",")):
             if a.prepare_only:
-                print(times, prepare(src, times, root, a.tile_from)[1], flush=True)
+                print(times, prepare(src, times, root, a.tile_from, a.exact)[1], flush=True)
                 continue
-            r = run_scale(src, times, root, a.tile_from)
+            r = run_scale(src, times, root, a.tile_from, a.exact)
             rows.append(r)
             how = (
-                f"index tiled from {r['tiled_from']}× in {r['derive_s']:.0f} s"
+                f"exact replica arrays from 1× in {r['derive_s']:.0f} s"
+                if r["exact"]
+                else f"index tiled from {r['tiled_from']}× in {r['derive_s']:.0f} s"
                 if r["tiled_from"]
                 else (
                     f"build {r['build_s']:7.1f} s  derive {r['derive_s']:6.1f} s"
