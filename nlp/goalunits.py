@@ -37,7 +37,8 @@ def goal_units(goal: Item, serving: list[Item]) -> list[Assignment]:
     if len(serving) < GOAL_MEASURES or math.isinf(GOAL_SHARE):
         return []
     have = {a.name for a in goal.departments}
-    count = Counter(name for m in serving for name in {a.name for a in m.departments})
+    # ordered by first mention (not a set): ties of the sort below keep the plan's order in every process
+    count = Counter(name for m in serving for name in dict.fromkeys(a.name for a in m.departments))
     signals = _signals(goal)
     clause_ids = {c.start: c.id for c in goal.clauses}
     out = []
