@@ -1,5 +1,5 @@
 """The exact score arrays of an N× replicated KB (bench/search_bench.replicate: plan-rK:… ids) without writing its
-whoosh index: each replica is the 1× index's part (kb.search.parts) under its own ids, and kb.search.arrays.combine
+whoosh index: each replica is the 1× index's part (kb.search.parts) under its own ids, and kb.search.combine.combine
 makes, byte for byte, the arrays a build assembled from those N per-plan segments derives: BM25F weights with idf
 and average lengths over the whole N× index, the same numbering and term table; a whole write of the replicated KB
 gives the same arrays up to the order of each term's postings (checked at 12×). Unlike bench/tile_index.py (the 1×

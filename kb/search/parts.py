@@ -1,6 +1,6 @@
 """What the score arrays are made of, read once from one whoosh index: per field and term its raw postings (engine
 doc number, whoosh weight, quantised field length) and document frequency, the field's total length, and per item
-its columns and departments. kb.search.arrays combines parts into the arrays of the index they make together: a
+its columns and departments. kb.search.combine combines parts into the arrays of the index they make together: a
 build keeps each plan's part in its cache entry, so assembling many plans is numpy work over stored arrays instead
 of a Python loop over every posting of the merged index."""
 
