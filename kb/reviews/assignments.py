@@ -1,0 +1,99 @@
+"""Department assignment reviews: confirm, reject, add a department on an item, or change its role."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from kb.reviews.anchoring import item_anchor
+from kb.reviews.audit import ReviewError, read
+from kb.reviews.core import _canonical_department, _current, _item, _kb, _record
+
+ROLES = ("lead", "co")
+
+
+def _inferred_departments(conn: sqlite3.Connection, item_id: str) -> dict[str, str]:
+    """Item-level departments the tagger gave (name → role)."""
+    rows = conn.execute(
+        "SELECT name, role FROM assignments WHERE item = ? AND clause IS NULL ORDER BY rank", (item_id,)
+    )
+    return {r["name"]: r["role"] for r in rows}
+
+
+def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dict, str, dict[str, str]]:
+    conn = _kb()
+    item = _item(conn, item_ref)
+    name = _canonical_department(conn, department)
+    inferred = _inferred_departments(conn, item["id"])
+    # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
+    in_clauses = (
+        conn.execute(
+            "SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
+        ).fetchone()
+        is not None
+    )
+    if (
+        need_present
+        and name not in inferred
+        and not in_clauses
+        and read(lambda c: _current(c, "assignment", item["plan"], item["id"], name)) is None
+    ):
+        raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
+    return item, name, inferred
+
+
+def accept_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
+    """Confirm a department on an item (optionally fixing its role); returns the audit id."""
+    _check_role(role, optional=True)
+    it, name, inferred = _assignment(item, department, need_present=True)
+
+    def change(row):
+        keep = row["decision"] if row and row["decision"] == "add" else "accept"
+        return {"decision": keep, "role": role or (row or {}).get("role") or inferred.get(name)}
+
+    return _record("assignment", it["plan"], it["id"], name, "assignment.accept", by, reason, change, item_anchor(it))
+
+
+def reject_assignment(item: str, department: str, by: str, reason: str = "") -> int:
+    """Remove a wrongly tagged department from an item."""
+    it, name, _ = _assignment(item, department, need_present=True)
+    return _record(
+        "assignment",
+        it["plan"],
+        it["id"],
+        name,
+        "assignment.reject",
+        by,
+        reason,
+        lambda row: {"decision": "reject", "role": (row or {}).get("role")},
+        item_anchor(it),
+    )
+
+
+def set_role(item: str, department: str, role: str, by: str, reason: str = "") -> int:
+    """Change a department's role on an item (lead ↔ co); this also confirms it."""
+    _check_role(role)
+    it, name, _ = _assignment(item, department, need_present=True)
+
+    def change(row):
+        return {"decision": "add" if row and row["decision"] == "add" else "accept", "role": role}
+
+    return _record("assignment", it["plan"], it["id"], name, "assignment.role", by, reason, change, item_anchor(it))
+
+
+def add_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
+    """Add a department the tagger missed (role co unless given; one already tagged keeps its role)."""
+    _check_role(role, optional=True)
+    it, name, inferred = _assignment(item, department, need_present=False)
+
+    def change(row):
+        decision = "accept" if name in inferred else "add"
+        return {"decision": decision, "role": role or (row or {}).get("role") or inferred.get(name) or "co"}
+
+    return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
+
+
+def _check_role(role: str | None, optional: bool = False) -> None:
+    if role is None and optional:
+        return
+    if role not in ROLES:
+        raise ReviewError(f"角色必须是 lead(牵头) 或 co(配合), 而不是 {role!r}")

@@ -1,0 +1,76 @@
+"""Measure → goal link reviews: confirm an inferred link, add a missed one, remove a wrong one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.reviews.anchoring import item_anchor
+from kb.reviews.audit import ReviewError, read
+from kb.reviews.core import _current, _item, _kb, _record
+
+
+def _link(measure: str, goal: str) -> tuple[dict, dict, bool]:
+    conn = _kb()
+    m, g = _item(conn, measure), _item(conn, goal)
+    linked = conn.execute("SELECT 1 FROM links WHERE measure = ? AND goal = ?", (m["id"], g["id"])).fetchone()
+    if g["kind"] != "goal":
+        raise ReviewError(f"{g['id']} 不是主要目标 (kind={g['kind']})")
+    if m["plan"] != g["plan"]:
+        raise ReviewError("措施与目标必须属于同一规划")
+    return m, g, linked is not None
+
+
+def _link_anchor(m: dict, g: dict) -> dict[str, Any]:
+    return {**item_anchor(m), "goal": item_anchor(g)}
+
+
+def confirm_link(measure: str, goal: str, by: str, reason: str = "") -> int:
+    """Confirm an inferred measure → goal link."""
+    m, g, linked = _link(measure, goal)
+    if not linked:
+        row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
+        if not row or row["decision"] == "remove":
+            raise ReviewError(f"{m['id']} 与 {g['id']} 之间没有关联; 用 link add 添加")
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.confirm",
+        by,
+        reason,
+        lambda row: {"decision": "add" if row and row["decision"] == "add" else "confirm"},
+        _link_anchor(m, g),
+    )
+
+
+def add_link(measure: str, goal: str, by: str, reason: str = "") -> int:
+    """Add a goal the measure serves."""
+    m, g, linked = _link(measure, goal)
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.add",
+        by,
+        reason,
+        lambda row: {"decision": "confirm" if linked else "add"},
+        _link_anchor(m, g),
+    )
+
+
+def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
+    """Remove a goal from what the measure serves."""
+    m, g, _ = _link(measure, goal)
+    return _record(
+        "link",
+        m["plan"],
+        m["id"],
+        g["id"],
+        "link.remove",
+        by,
+        reason,
+        lambda row: {"decision": "remove"},
+        _link_anchor(m, g),
+    )
