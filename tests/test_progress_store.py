@@ -73,7 +73,7 @@ def test_deadline_from_text(text, kind, when):
 def test_report_draft_submit_return_and_audit(users):
     from kb.progress import Conflict, Forbidden, service
     from kb.progress.store import Draft
-    from kb.reviews.audit import audit_log
+    from kb.reviews.history import audit_log
 
     a, _b = _health_items()
     rep = service.write_report(
@@ -205,7 +205,8 @@ def test_packet_round_trip_and_bad_cell(users):
     from kb.progress.board import Board
     from kb.progress.scope import scope
     from kb.progress.store import Draft
-    from kb.reviews.audit import audit_log, read
+    from kb.reviews.audit import read
+    from kb.reviews.history import audit_log
 
     a, _b = _health_items()
     service.write_report(

@@ -117,7 +117,7 @@ def audit(
     """Audit entries, newest first."""
     if not _has_reviews():
         return []
-    from kb.reviews.audit import audit_log, related_entries
+    from kb.reviews.history import audit_log, related_entries
 
     rows = audit_log(since=since, actor=actor, item=item, limit=limit)
     by_id = related_entries(rows)  # undo chains may reach outside the filtered rows: read those by id
@@ -128,7 +128,7 @@ def entry(audit_id: int) -> dict[str, Any] | None:
     """One audit entry as the pages show it (undoable / redoable now), or None."""
     if not _has_reviews():
         return None
-    from kb.reviews.audit import related_entries
+    from kb.reviews.history import related_entries
 
     by_id = related_entries(ids=[audit_id]) if 0 < audit_id < 2**63 else {}
     return entry_view(by_id[audit_id], by_id) if audit_id in by_id else None
