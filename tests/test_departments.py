@@ -292,6 +292,11 @@ def test_domain_prior_backs_but_never_stands_in():
         ("充分发挥研究会等社会组织作用", "family", "measure", "市民政局", None),  # 社会组织 as a helper
         ("每个区县3-5家社会组织参与儿童关爱工作", "welfare", "measure", "市民政局", None),
         ("培育发展为儿童服务的社会组织", "welfare", "goal", None, "市民政局"),  # 民政's own work
+        # 家庭 as a household of social assistance: the assistance body answers, not the 妇联
+        ("做好低收入家庭、流动人口家庭儿童城乡居民医保参保工作", "welfare", "measure", "市妇联", "市医保局"),
+        ("努力降低患重大疾病儿童家庭医疗费用负担", "welfare", "measure", "市妇联", None),
+        ("采取亲属抚养、家庭寄养、机构养育等方式安置孤儿", "welfare", "measure", "市妇联", "市民政局"),
+        ("推动符合收养条件的儿童回归家庭", "welfare", "measure", "市妇联", None),
     ],
 )
 def test_false_trigger_classes(text, domain, kind, absent, present):
@@ -300,6 +305,21 @@ def test_false_trigger_classes(text, domain, kind, absent, present):
         assert absent not in got, got
     if present:
         assert present in got, got
+
+
+@pytest.mark.parametrize(
+    "text, counted",
+    [
+        ("关心支持家庭发展,建设幸福家庭", True),  # the family itself: the 妇联's family-building work
+        ("为流动儿童及其家庭提供社区融入服务", True),  # the children and their families, not a household category
+        ("做好低收入家庭儿童医保参保", False),
+        ("面向流动儿童家庭提供管理和服务", False),
+        ("开展家庭寄养评估", False),
+    ],
+)
+def test_family_as_household_of_assistance_is_not_the_womens_federation(text, counted):
+    hits = [h for h in find_hits(text, "measure", "welfare") if h.text == "家庭" and h.dept == "市妇联"]
+    assert bool(hits) is counted
 
 
 def test_compound_head_still_counts():
