@@ -50,6 +50,7 @@ class DF:
         ("公安", {"公安": 9}, ["市公安局"], ["公安"]),  # alone: the department and the word
         ("公安 交通", {"公安": 9, "交通": 4}, ["市公安局", "市交通运输局"], ["公安", "交通"]),  # only names: both
         ("生态环境保护", {"生态": 9, "环境保护": 3}, [], ["生态", "环境保护"]),  # inside a word: only the words
+        ("司法 普法", {"司法": 4, "普法": 3}, ["市司法局"], ["普法"]),  # the registry's stem 司法 of 市司法局
     ],
 )
 def test_short_department_names(query, held, depts, words):
