@@ -36,3 +36,21 @@ def test_check_scores_and_classifies_misses(tmp_path, rows, expected):
     (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     r = repair_check.check(PLAN, tmp_path)
     assert (r["precision"], r["recall"], r["missed_by_class"]) == expected
+
+
+@pytest.mark.parametrize(
+    "body_stops,expected",
+    [
+        # a body_stops row is scored only when asked for: the suggested stop is then a miss
+        (False, (1.0, 1.0, {})),
+        (True, (1.0, 0.5, {"stop: suggested (title_stop)": 1})),
+    ],
+)
+def test_body_stops_are_scored_only_when_asked(tmp_path, body_stops, expected):
+    gold = {
+        "repairs": [{"raw": "提升我儿童医疗", "fixed": "提升我市儿童医疗"}],
+        "body_stops": [{"raw": "发展成果加强控辍", "fixed": "发展成果。加强控辍"}],
+    }
+    (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    r = repair_check.check(PLAN, tmp_path, body_stops=body_stops)
+    assert (r["precision"], r["recall"], r["missed_by_class"]) == expected
