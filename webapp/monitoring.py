@@ -1,4 +1,5 @@
-"""监测评估 pages: dashboards per domain and department, trend charts, value entry, xlsx template/import, reports."""
+"""监测评估 pages: dashboards per domain and department, trend charts, the template and report downloads (value entry in
+webapp/monitoring_entry.py, documents in webapp/monitoring_reports.py, rows in webapp/monitoring_rows.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,24 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from kb import departments
 from kb import monitoring as mon
 from kb.errors import KBError
 from kb.lookup import resolve_id
 from kb.monitoring import observations as obsdb
-from kb.monitoring import pace as pc
 from kb.monitoring import values as mvalues
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
-from kb.monitoring.workbook import ImportRejected, import_file, template
+from kb.monitoring.workbook import template
 from kb.reviews import statecache
-from kb.reviews.snapshot import current as current_snapshot
 from webapp.lookup import snapshot
+from webapp.monitoring_rows import OTHER, monitoring_rows, row_json
 from webapp.monitoring_svg import trend_svg
 from webapp.plans import paged
-from webapp.render import NotFoundWithHints, error_response, twin, wants_json
-from webapp.security import login_required, safe_next
+from webapp.render import NotFoundWithHints, twin
 
 bp = Blueprint("monitoring", __name__)
-OTHER = "other"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -36,75 +34,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def monitoring_chart(row: dict[str, Any], large: bool = False):
     """The SVG trend chart of a row (templates call it; the JSON twins stay free of markup)."""
     return trend_svg(row, 560, 200, labels=True) if large else trend_svg(row, 120, 40)
-
-
-def monitoring_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
-    """(indicator index, overview rows, orphans) once per state (a build, a department or link review, a value
-    entered, not a note: the snapshot's cache rule, kb.reviews.statecache) and day (statuses depend on the date),
-    shared by requests; read-only."""
-    if "monitoring" not in g:
-        snap = current_snapshot()  # not the request's: after a value is entered the page shows the new state
-        g.monitoring = statecache.cached(snap, ("monitoring", date.today()), _compute_rows, scope="records")
-    return g.monitoring
-
-
-def _compute_rows() -> tuple[dict[str, dict], list[dict], list[dict]]:
-    index = obsdb.indicator_index()
-    anchored, orphans = obsdb.load(index)
-    return index, mon.overview(index, anchored), orphans
-
-
-def row_json(r: dict[str, Any]) -> dict[str, Any]:
-    """One indicator for pages and JSON: target, yearly values with status, pace and provenance, warnings."""
-    ind, a = r["indicator"], mon.assessment_json(r["assessment"])
-    paced = pc.assess_pace(ind, r["obs"], ind["period"], a["years"])
-    values = []
-    for y in a["years"]:
-        obs, st = r["rows"].get(y), a["per_year"][str(y)]
-        values.append(
-            {
-                "pace": paced["per_year"][y].as_dict(),
-                "path": paced["path"].get(y),
-                "year": y,
-                "value": obs["value"] if obs else None,
-                "display": mon.fmt(obs["value"]) if obs else "",
-                "status": st["code"],
-                "label": st["label"],
-                "reason": st["reason"],
-                "source": obs["source"] if obs else "",
-                "note": obs["note"] if obs else "",
-                "entered_by": obs["entered_by"] if obs else "",
-                "entered_at": obs["entered_at"] if obs else "",
-            }
-        )
-    return {
-        "id": ind["id"],
-        "name": ind["name"],
-        "item": ind["item"],
-        "item_title": ind["item_title"],
-        "plan": ind["plan"],
-        "domain": ind["domain"],
-        "domain_code": ind["domain_code"] or OTHER,
-        "raw": ind.get("raw", ""),
-        "unit": r["unit"],
-        "owners": ind["owners"],
-        "lead": r["lead"],
-        "departments": ind["departments"],
-        "target": a["target"],
-        "target_year": a["target_year"],
-        "baseline_year": a["baseline_year"],
-        "rule": a["rule"],
-        "bounds": a["bounds"],
-        "years": a["years"],
-        "values": values,
-        "current": a["current"],
-        "latest_year": a["latest_year"],
-        "warnings": a["warnings"],
-        "projection": a["projection"],
-        "pace": paced["per_year"][a["latest_year"]].as_dict() if a["latest_year"] is not None else None,
-        "pace_projection": paced["projection"],
-        "url": url_for("monitoring.indicator_page", ind_id=ind["id"]),
-    }
 
 
 def _domains(rows: list[dict]) -> list[dict[str, Any]]:
@@ -214,7 +143,7 @@ def department_page(name: str) -> dict[str, Any]:
     }
 
 
-def _find(ind_id: str) -> dict[str, Any]:
+def find_row(ind_id: str) -> dict[str, Any]:
     """The monitoring row of an indicator by full or short id (kb.lookup); 404 with the overview link."""
     _index, rows, _ = monitoring_rows()
     by_id = {r["indicator"]["id"]: r for r in rows}
@@ -228,7 +157,7 @@ def _find(ind_id: str) -> dict[str, Any]:
 
 @twin(bp, "/monitoring/indicator/<ind_id>", "monitoring/indicator.html")
 def indicator_page(ind_id: str) -> dict[str, Any]:
-    r = _find(ind_id)
+    r = find_row(ind_id)
     row = row_json(r)
     return {
         "title": f"监测评估 · {row['name']}",
@@ -241,7 +170,7 @@ def indicator_page(ind_id: str) -> dict[str, Any]:
 
 @bp.get("/api/indicators/<ind_id>/observations")
 def observations_api(ind_id: str):
-    row = row_json(_find(ind_id))
+    row = row_json(find_row(ind_id))
     obs = [
         {k: v[k] for k in ("year", "value", "source", "note", "entered_by", "entered_at")} | {"unit": row["unit"]}
         for v in row["values"]
@@ -260,73 +189,6 @@ def observations_api(ind_id: str):
             "per_year": {v["year"]: v["status"] for v in row["values"]},
         }
     )
-
-
-@bp.post("/api/indicators/<ind_id>/observations")
-@bp.post("/monitoring/indicator/<ind_id>")  # registered first: url_for() gives the HTML form's address
-@login_required
-def enter_value(ind_id: str):
-    """Set or clear one year's value (form or JSON: year, value, unit, source, convert)."""
-    r = _find(ind_id)
-    ind = r["indicator"]
-    f = (request.get_json(silent=True) or {}) if request.is_json else request.form
-    if not hasattr(f, "get"):
-        abort(400, description="请求体必须是 JSON 对象")
-    back = safe_next(
-        request.form.get("next") if not request.is_json else None,
-        url_for("monitoring.indicator_page", ind_id=ind["id"]),
-    )
-    try:
-        value = f.get("value")
-        if not request.is_json and not str(value or "").strip() and not f.get("clear"):
-            # An empty box submitted by Enter must not delete the year's value; clearing is explicit.
-            raise obsdb.ObservationError("请填写数值(要删除该年度数值,请在指标页使用“删除”)")
-        entry = mvalues.make_entry(
-            ind,
-            str(f.get("year", "")),
-            "" if value is None else str(value),
-            unit=str(f.get("unit") or "").strip() or None,
-            source=str(f.get("source") or ""),
-            convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
-            known_unit=r["unit"],
-        )
-        counts = obsdb.write([entry], g.user["name"], monitoring_rows()[0])
-    except obsdb.ObservationError as exc:
-        if wants_json():
-            return error_response(422, str(exc))
-        flash(f"未保存:{exc}", "error")
-        return redirect(back)
-    g.pop("monitoring", None)
-    fresh = row_json(_find(ind["id"]))
-    v = next((v for v in fresh["values"] if v["year"] == entry.year), None)  # a year outside the period: none
-    st = (
-        {"code": v["status"], "label": v["label"], "reason": v["reason"]}
-        if v
-        else {"code": "", "label": "", "reason": ""}
-    )
-    if wants_json():
-        return jsonify(
-            {
-                "ok": True,
-                "indicator": ind["id"],
-                "year": entry.year,
-                "value": entry.value,
-                "unit": entry.unit,
-                "note": entry.note,
-                "changes": {k: v for k, v in counts.items() if k != "batch"},
-                "status": st,
-                "current": fresh["current"],
-                "warnings": fresh["warnings"],
-            }
-        )
-    what = "已删除" if entry.value is None else f"已保存 {entry.year}年 {mon.fmt(entry.value)}{entry.unit or ''}"
-    flash(
-        f"{ind['name']}:{what}{('(' + entry.note + ')') if entry.note else ''} → {st['label']}"
-        if entry.value is not None
-        else f"{ind['name']} {entry.year}年:{what}",
-        "ok",
-    )
-    return redirect(back)
 
 
 def download_response(data: bytes, filename: str, mimetype: str) -> Response:
@@ -364,35 +226,4 @@ def report_download(fmt: str):
     )
 
 
-@bp.post("/api/monitoring/import")
-@bp.post("/monitoring/import")
-@login_required
-def import_upload():
-    """Import a filled template: every cell validated; on any problem nothing is written (422 with the list)."""
-    up = request.files.get("file")
-    if up is None or not up.filename:
-        if wants_json():
-            return error_response(422, "请选择要导入的 xlsx 文件(字段 file)")
-        flash("请选择要导入的 xlsx 文件", "error")
-        return redirect(url_for("monitoring.overview_page") + "#import")
-    try:
-        counts = import_file(up.read(), g.user["name"], monitoring_rows()[0])
-    except ImportRejected as exc:
-        errors = [{"row": e.row, "col": e.col, "message": e.message} for e in exc.errors]
-        if wants_json():
-            return jsonify({"ok": False, "status": 422, "error": str(exc).splitlines()[0], "errors": errors}), 422
-        return render_template(
-            "monitoring/import_result.html", title="导入被拒绝", errors=errors, filename=up.filename
-        ), 422
-    changes = {k: v for k, v in counts.items() if k != "batch"}
-    if wants_json():
-        return jsonify({"ok": True, "changes": changes, "batch": counts["batch"]})
-    flash(
-        f"已导入 {up.filename}:新增 {counts['set']},修改 {counts['change']},删除 {counts['clear']}"
-        f"(批次 {counts['batch']})",
-        "ok",
-    )
-    return redirect(url_for("monitoring.overview_page"))
-
-
-from webapp import monitoring_reports  # noqa: E402, F401  (registers the document routes on bp)
+from webapp import monitoring_entry, monitoring_reports  # noqa: E402, F401  (register value entry and documents on bp)
