@@ -1,5 +1,6 @@
 """进度报告 pages: a department's duties to report on, the report form with evidence, the 妇儿工委办's overview;
-the offline packet, the 通报 and the changes feed are in webapp.progress_files. Every page has a JSON twin.
+the writes are in webapp.progress_writes, the offline packet, the 通报 and the changes feed in
+webapp.progress_files. Every page has a JSON twin.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -22,17 +21,13 @@ from flask import (
     url_for,
 )
 
-from kb.exports.safety import content_disposition
 from kb.monitoring.workbook import ImportRejected
 from kb.progress import ProgressError, rules, service
-from kb.progress import attachments as att
 from kb.progress.board import Board
 from kb.progress.scope import scope
-from kb.progress.store import Draft
 from kb.store.durable import durable_connection
 from webapp.permissions import ADMIN, EDITORS, REPORTER, SIGNED_IN, permit
 from webapp.render import error_response, twin, wants_json
-from webapp.security import safe_next
 
 bp = Blueprint("progress", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,10 +104,6 @@ def feed_token(dept: str) -> str:
     key = current_app.config["SECRET_KEY"]
     key = key if isinstance(key, bytes) else str(key).encode()
     return hmac.new(key, f"progress-feed:{dept}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _back(default: str) -> Any:
-    return redirect(safe_next(request.form.get("back"), default))
 
 
 # -- pages ----------------------------------------------------------------------------------------
@@ -228,129 +219,4 @@ def report_page(name: str, item_id: str) -> dict[str, Any]:
     }
 
 
-# -- writes ---------------------------------------------------------------------------------------
-def _fields() -> dict[str, Any]:
-    src = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(src, "get"):
-        abort(400, description="请求体必须是 JSON 对象")
-    return src  # type: ignore[return-value]
-
-
-def _int(value: Any, what: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(400, description=f"{what}须为整数")
-
-
-@permit(bp, *WRITERS)
-@bp.post("/progress/department/<name>/item/<item_id>", endpoint="save_report")
-@bp.post("/api/progress/department/<name>/item/<item_id>", endpoint="save_report_api")
-def save_report(name: str, item_id: str):
-    dept = readable_department(name)
-    f = _fields()
-    period = str(f.get("period") or request.args.get("period") or request_board().period.code)
-    if request.is_json:
-        values = f.get("indicator_values") or {}
-        if not isinstance(values, dict):
-            abort(400, description="indicator_values 须为对象")
-    else:
-        values = {k[4:]: v for k, v in f.items() if k.startswith("ind:")}
-    draft = Draft(
-        item=item_id,
-        status=str(f.get("status") or ""),
-        progress=str(f.get("progress") or ""),
-        next_steps=str(f.get("next_steps") or ""),
-        difficulties=str(f.get("difficulties") or ""),
-        evidence=str(f.get("evidence") or ""),
-        indicator_values=values,
-    )
-    submit = str(f.get("action") or "save") == "submit"
-    rep = service.write_report(
-        g.user, dept, period, draft, submit=submit, expected_version=_int(f.get("version"), "version")
-    )
-    upload = request.files.get("file")
-    added = None
-    if upload is not None and upload.filename:
-        added = service.attach(g.user, rep["id"], upload.filename, upload.read())
-    if wants_json():
-        return jsonify({"ok": True, "report": rep, "attachment": added})
-    flash("已提交" if submit else "已保存草稿", "ok")
-    return redirect(url_for("progress.report_page", name=dept, item_id=item_id, period=period))
-
-
-@permit(bp, *WRITERS)
-@bp.post("/api/progress/reports/<int:rid>/attachments", endpoint="attach_api")
-def attach_api(rid: int):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        abort(400, description="请选择要上传的文件(字段 file)")
-    return jsonify({"ok": True, "attachment": service.attach(g.user, rid, upload.filename, upload.read())})
-
-
-@permit(bp, *WRITERS)
-@bp.post("/progress/attachments/<int:aid>/delete", endpoint="detach")
-@bp.post("/api/progress/attachments/<int:aid>/delete", endpoint="detach_api")
-def detach(aid: int):
-    row = service.read_attachment(aid)
-    rep = service.report_for(g.user, row["report"])
-    service.detach(g.user, rep["id"], aid)
-    if wants_json():
-        return jsonify({"ok": True})
-    flash("已删除附件", "ok")
-    return redirect(url_for("progress.report_page", name=rep["department"], item_id=rep["item"], period=rep["period"]))
-
-
-@permit(bp, *SIGNED_IN)
-@bp.get("/progress/attachments/<int:aid>")
-def attachment_download(aid: int):
-    row = service.read_attachment(aid)
-    service.report_for(g.user, row["report"])
-    path = att.blob_path(row["sha256"])
-    if not path.exists():
-        abort(404, description="附件文件已丢失,请联系管理员")
-    resp = Response(path.read_bytes(), mimetype=att.mime(row["kind"]))
-    resp.headers["Content-Disposition"] = content_disposition(row["filename"])
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
-
-
-@permit(bp, ADMIN)
-@bp.post("/progress/reports/<int:rid>/return", endpoint="return_report")
-@bp.post("/api/progress/reports/<int:rid>/return", endpoint="return_report_api")
-def return_report(rid: int):
-    rep = service.return_report(g.user, rid, str(_fields().get("comment") or ""))
-    if wants_json():
-        return jsonify({"ok": True, "report": rep})
-    flash("已退回", "ok")
-    return redirect(url_for("progress.report_page", name=rep["department"], item_id=rep["item"], period=rep["period"]))
-
-
-@permit(bp, ADMIN)
-@bp.post("/progress/deadline/<item_id>", endpoint="set_deadline")
-@bp.post("/api/progress/deadline/<item_id>", endpoint="set_deadline_api")
-def set_deadline(item_id: str):
-    f = _fields()
-    after = service.set_deadline(g.user, item_id, str(f.get("deadline") or ""), str(f.get("reason") or ""))
-    if wants_json():
-        return jsonify({"ok": True, "deadline": after})
-    flash("已调整完成时限" if after else "已恢复按原文确定的完成时限", "ok")
-    return _back(url_for("progress.overview_page"))
-
-
-@permit(bp, ADMIN)
-@bp.post("/progress/cadence", endpoint="set_cadence")
-@bp.post("/api/progress/cadence", endpoint="set_cadence_api")
-def set_cadence():
-    f = _fields()
-    service.set_cadence(g.user, str(f.get("plan") or "") or None, str(f.get("cadence") or ""))
-    if wants_json():
-        return jsonify({"ok": True})
-    flash("已设置报告周期", "ok")
-    return redirect(url_for("progress.overview_page"))
-
-
-from webapp import progress_files  # noqa: E402, F401  (registers the packet, 通报 and changes routes on bp)
+from webapp import progress_files, progress_writes  # noqa: E402, F401  (register the writes, packet, 通报, feed on bp)
