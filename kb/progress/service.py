@@ -191,7 +191,7 @@ def import_packet(
 ) -> dict[str, Any]:
     """Validate a packet (its department and period must be the user's / the ones given); write all or nothing."""
     from kb.monitoring.workbook import CellError, ImportRejected
-    from kb.progress import packet
+    from kb.progress import packet_import as packet
     from kb.progress.board import Board
 
     wb_meta = packet.read_meta(packet.open_packet(data))
