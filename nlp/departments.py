@@ -126,7 +126,7 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
         # a topic inside a cited document's title (《…家庭教育促进条例》) is a reference, not the task
         factor = CITED_FACTOR if any(s <= t.start() < e for s, e in cited) else 1.0
         for e in by_term[t.group()]:
-            if _in_scope(e.scope, kind, domain):
+            if _in_scope(e.scope, kind, domain) and not other_sense(t.group(), text, t.start(), t.end(), e.department):
                 hits.append(
                     Hit(
                         e.department,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from nlp import registry
 from nlp.lang import read_lines
 
 SENSES_FILE = "senses.tsv"
@@ -12,9 +13,10 @@ WINDOW = 12  # characters of context on each side that a sense pattern may look 
 
 
 @lru_cache(maxsize=1)
-def rules() -> dict[str, list[tuple[re.Pattern, str]]]:
-    """word → [(compiled context pattern, why)]; a malformed row is refused with its line."""
-    out: dict[str, list[tuple[re.Pattern, str]]] = {}
+def rules() -> dict[str, list[tuple[re.Pattern, str, str]]]:
+    """word → [(compiled context pattern, why, body)]; body "" = the word gives no body at all in that sense, else
+    only that body's reading of the word is set aside; a malformed row is refused with its line."""
+    out: dict[str, list[tuple[re.Pattern, str, str]]] = {}
     for n, line in enumerate(read_lines(SENSES_FILE), 1):
         cells = line.split("\t")
         if len(cells) < 2 or "{w}" not in cells[1]:
@@ -24,15 +26,24 @@ def rules() -> dict[str, list[tuple[re.Pattern, str]]]:
             rx = re.compile(pattern.replace("{w}", re.escape(word)))
         except re.error as e:
             raise ValueError(f"{SENSES_FILE}: row {n} bad pattern {pattern!r}: {e}") from e
-        out.setdefault(word, []).append((rx, cells[2].strip() if len(cells) > 2 else ""))
+        body = cells[3].strip() if len(cells) > 3 else ""
+        if body:
+            dep = registry.resolve(body)
+            if dep is None:
+                raise ValueError(f"{SENSES_FILE}: row {n}: unknown body {body!r}")
+            body = dep.canonical
+        out.setdefault(word, []).append((rx, cells[2].strip() if len(cells) > 2 else "", body))
     return out
 
 
-def other_sense(word: str, text: str, start: int, end: int) -> str | None:
-    """The reason the word at text[start:end] is read in its other sense (no department), or None."""
+def other_sense(word: str, text: str, start: int, end: int, body: str | None = None) -> str | None:
+    """The reason the word at text[start:end] is read in another sense than the one that points at body (every
+    body when None: only the rows that set the word aside for all bodies), or None."""
     lo, hi = max(0, start - WINDOW), min(len(text), end + WINDOW)
     window = text[lo:hi]
-    for rx, why in rules().get(word, ()):
+    for rx, why, only in rules().get(word, ()):
+        if only and only != body:
+            continue
         for m in rx.finditer(window):
             # the match must cover this occurrence, not another copy of the word nearby
             if m.start() + lo <= start and end <= m.end() + lo:

@@ -297,6 +297,16 @@ def test_domain_prior_backs_but_never_stands_in():
         ("努力降低患重大疾病儿童家庭医疗费用负担", "welfare", "measure", "市妇联", None),
         ("采取亲属抚养、家庭寄养、机构养育等方式安置孤儿", "welfare", "measure", "市妇联", "市民政局"),
         ("推动符合收养条件的儿童回归家庭", "welfare", "measure", "市妇联", None),
+        # 康复 is the 残联's work only where disability is in sight; the recovery of victims or orphans is not
+        ("为受害儿童提供经济救助、身心康复、生活安置等帮扶", "law", "measure", "市残联", None),
+        ("针对儿童特点采取优先救助和康复措施", "environment", "measure", "市残联", None),
+        ("推进儿童福利机构养育、康复、教育、医疗一体化", "welfare", "measure", "市残联", None),
+        ("推进孤独症儿童康复服务", "health", "measure", None, "市残联"),
+        ("做好残疾儿童康复救助工作", "welfare", "measure", None, "市残联"),
+        # 儿童参与 with an object names the activity, not the participation mechanism
+        ("鼓励儿童参与户外活动", "health", "measure", "团市委", None),
+        ("严格监管安排儿童参与商业活动的行为", "law", "goal", "市妇联", None),
+        ("支持儿童参与优秀民族传统文化的保护和传承", "environment", "measure", "团市委", None),
     ],
 )
 def test_false_trigger_classes(text, domain, kind, absent, present):
@@ -320,6 +330,42 @@ def test_false_trigger_classes(text, domain, kind, absent, present):
 def test_family_as_household_of_assistance_is_not_the_womens_federation(text, counted):
     hits = [h for h in find_hits(text, "measure", "welfare") if h.text == "家庭" and h.dept == "市妇联"]
     assert bool(hits) is counted
+
+
+@pytest.mark.parametrize(
+    "text, body, kept",
+    [
+        ("推进孤独症儿童康复服务", "市残联", True),
+        ("推进孤独症儿童康复服务", "市卫健委", True),
+        ("为受害儿童提供身心康复服务", "市残联", False),  # set aside for the 残联 only …
+        ("为受害儿童提供身心康复服务", "市卫健委", True),  # … health's reading of 康复 stays
+        ("健全儿童参与机制,拓宽儿童参与渠道", "市妇联", True),  # the participation mechanism itself
+        ("促进儿童参与", "团市委", True),
+        ("鼓励儿童参与户外活动", "团市委", False),
+    ],
+)
+def test_a_sense_row_may_set_aside_one_body_only(text, body, kept):
+    assert any(h.dept == body and h.text in ("康复", "儿童参与") for h in find_hits(text)) is kept
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("康复\t{w}的\t为什么\t市体育厅局", "unknown body"),
+        ("康复\t没有占位符", "needs word"),
+        ("康复\t({w}\t坏的模式", "bad pattern"),
+    ],
+)
+def test_a_malformed_sense_row_is_refused_with_its_row(monkeypatch, row, message):
+    from nlp import senses
+
+    monkeypatch.setattr(senses, "read_lines", lambda name: [row])
+    senses.rules.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=message):
+            senses.rules()
+    finally:
+        senses.rules.cache_clear()
 
 
 def test_compound_head_still_counts():
