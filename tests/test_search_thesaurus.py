@@ -15,8 +15,15 @@ from kb.search.thesaurus import groups, related
         ("奶粉", {"乳粉": 2, "乳制品": 5}, ["乳制品", "乳粉"]),  # the commoner plan word first
         ("托儿所", {"幼儿园": 9}, ["幼儿园"]),  # a synonym group
         # negative rows: a word the plan holds keeps its meaning; one character is too ambiguous; no group; nothing held
+        ("胖墩", {"肥胖": 4}, ["肥胖"]),  # Cilin holds it only extended (胖墩墩, 肥胖's group)
+        ("太胖", {"肥胖": 4}, ["肥胖"]),  # a degree adverb dropped; one character takes the compounds built on it
+        ("被打", {"殴打": 2, "打造": 5}, ["殴打"]),  # a passive's verb is done to a person, not 打造 (production)
+        ("打", {"殴打": 2, "打造": 5}, ["打造", "殴打"]),  # alone: every compound built on it, the commoner first
+        ("太胖", {"胖": 3}, ["胖"]),  # the rest is itself a plan word
         ("近视", {"近视": 7, "目光短浅": 1}, []),
-        ("打", {"殴打": 3}, []),
+        ("打", {"击打者": 3}, []),  # one character: never a group's other words, only its compounds
+        ("被卖", {"贩卖": 3}, []),  # selling (commerce) is no act done to a person in Cilin's classes
+        ("小", {"微小": 3}, []),  # a topic-less piece itself relates nothing
         ("宇宙飞船站", {"务工": 4}, []),
         ("打工", {}, []),
     ],
@@ -58,6 +65,23 @@ def test_short_department_names(query, held, depts, words):
     refine(pq, DF(held))
     assert [d for d, _, _ in pq.depts] == depts
     assert [c.word for c in pq.concepts] == words
+
+
+@pytest.mark.parametrize(
+    "query,held,words,joined",
+    [
+        ("小胖墩", {"肥胖": 4}, ["胖墩"], []),  # 小 of 小/胖墩 is no word to find
+        ("小", {}, ["小"], []),  # alone it stays
+        ("留守孩子", {"留守": 9, "留守儿童": 8, "儿童": 50}, ["留守", "孩子"], ["留守儿童"]),  # the official head
+        ("留守 孩子", {"留守": 9, "留守儿童": 8, "儿童": 50}, ["留守", "孩子"], []),  # typed apart: not one word
+        ("残疾孩子", {"残疾": 9, "儿童": 50}, ["残疾", "孩子"], []),  # the plan lacks the whole word
+    ],
+)
+def test_affixes_and_official_heads(query, held, words, joined):
+    pq = parse(query)
+    refine(pq, DF(held))
+    assert [c.word for c in pq.concepts] == words
+    assert [j for j in pq.joined if j not in query] == joined
 
 
 def test_thesaurus_forms_weigh_as_synonyms_and_say_so():
