@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from kb.labels import KIND
 from kb.search.analysis import bigrams, everyday_terms, never_same, normalise, search_tokens, synonym_groups, words
 from kb.search.intent import is_filler, question_kind, role_of, strip_questions
-from kb.search.thesaurus import affixes, is_affix, related
+from kb.search.thesaurus import everyday
 
 MAX_QUERY_CHARS = 200
 MAX_FORMS = 6
@@ -237,30 +237,7 @@ def refine(pq: ParsedQuery, df) -> None:
         if c.word not in stems_as_depts or (not others and (df("text", c.word) or df("title", c.word)))
     ]
 
-    def held(w: str) -> int:
-        return df("text", w) + df("title", w)
-
-    if len(pq.concepts) > 1:  # 小 of 小/胖墩: a topic-less piece standing beside the words is no word to find
-        pq.concepts = [c for c in pq.concepts if c.phrase or not is_affix(c.word) or held(c.word)] or pq.concepts
-    for c in pq.concepts:  # an everyday word the plan never uses and our synonym data lacks: the thesaurus's words
-        if not c.phrase and len(c.forms) == 1:
-            typed = next((a + c.word for a in affixes() for ch in pq.chunks if a + c.word in ch), c.word)  # 被+打
-            extra = [w for w in related(typed, held) if w not in c.never and w != c.word]
-            c.forms.extend((w, c.word) for w in extra)
-    _recombine(pq, held)
-
-
-def _recombine(pq: ParsedQuery, held) -> None:
-    """A word typed together with an everyday head whose official form makes a plan word (留守孩子 → 留守儿童,
-    残疾孩子 → 残疾儿童): that word is a form of the head and is wanted whole."""
-    for a, b in zip(pq.concepts, pq.concepts[1:], strict=False):
-        if a.phrase or b.phrase or not any(a.word + b.word in ch for ch in pq.chunks):
-            continue
-        for form, _ in b.forms[1:]:
-            whole = a.word + form
-            if held(whole) and whole not in pq.joined:
-                pq.joined.append(whole)
-                b.forms.append((whole, b.word))
+    everyday(pq, lambda w: df("text", w) + df("title", w))
 
 
 Terms = dict[tuple[str, str], float]  # (field, token) → query weight

@@ -16,8 +16,12 @@ import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.lang import read_lines
+
+if TYPE_CHECKING:
+    from kb.search.query import ParsedQuery
 
 MAX_RELATED = 3  # plan words added for one typed word
 AFFIX_FILE = "search_affixes.txt"  # nlp/data: pieces of everyday words that carry no topic
@@ -116,3 +120,30 @@ def related(word: str, held: Callable[[str], int]) -> list[str]:
         if out:
             break
     return out
+
+
+def everyday(pq: ParsedQuery, held: Callable[[str], int]) -> None:
+    """A parsed query's everyday words in the plan's words (kb.search.query.refine; held(w) = documents holding w):
+    topic-less pieces beside other words dropped, the thesaurus's words for words neither the plan nor our synonym
+    data knows, and an everyday head's official form joined to the word typed before it."""
+    if len(pq.concepts) > 1:  # 小 of 小/胖墩: a topic-less piece standing beside the words is no word to find
+        pq.concepts = [c for c in pq.concepts if c.phrase or not is_affix(c.word) or held(c.word)] or pq.concepts
+    for c in pq.concepts:
+        if not c.phrase and len(c.forms) == 1:
+            typed = next((a + c.word for a in affixes() for ch in pq.chunks if a + c.word in ch), c.word)  # 被+打
+            extra = [w for w in related(typed, held) if w not in c.never and w != c.word]
+            c.forms.extend((w, c.word) for w in extra)
+    _recombine(pq, held)
+
+
+def _recombine(pq: ParsedQuery, held: Callable[[str], int]) -> None:
+    """A word typed together with an everyday head whose official form makes a plan word (留守孩子 → 留守儿童,
+    残疾孩子 → 残疾儿童): that word is a form of the head and is wanted whole."""
+    for a, b in zip(pq.concepts, pq.concepts[1:], strict=False):
+        if a.phrase or b.phrase or not any(a.word + b.word in ch for ch in pq.chunks):
+            continue
+        for form, _ in b.forms[1:]:
+            whole = a.word + form
+            if held(whole) and whole not in pq.joined:
+                pq.joined.append(whole)
+                b.forms.append((whole, b.word))
