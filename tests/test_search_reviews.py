@@ -52,7 +52,8 @@ def test_department_facets_count_every_hits_reviewed_departments(mon_kb, done, q
     from kb.reviews import snapshot
     from kb.search import engine
     from kb.search.query import parse, refine
-    from kb.search.ranking import DEPT_FACETS, rank
+    from kb.search.ranked import DEPT_FACETS
+    from kb.search.ranking import rank
 
     for write in REVIEWS[done]:
         write()
