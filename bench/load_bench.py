@@ -12,8 +12,11 @@ latency of both, and the ratio. Exit status 1 when any request failed (socket er
 Runs about reviews follow (issue 14): item pages alone, then the same while --writers reviewers write notes,
 department and link reviews (--write-mix) through the API flat out (--write-pause, 0.05 s: several writes a second
 each on an idle machine, a stress figure) and at a reviewer's pace (--reviewer-pause, 5 s: read the item, decide),
-alternating --rounds times, then item pages alone again (ratio: median throughput with writers / median of the runs
-without; the writers' accounts exist in all runs, so all serve the same site). Then in-process search p50 and item
+--rounds times, each run with writers between two without (ABAB): per pair the throughput with writers / the mean of
+the two runs beside it, and the server tree's CPU per item-page request (the writes' CPU included) with / without,
+with their medians and the load average of each run (CPU time is what the writers take from the readers; wall
+throughput on a loaded 2-core machine is mostly waiting for a core). The writers' accounts exist in all runs, so
+all serve the same site. Then in-process search p50 and item
 page p50 with no reviews and with --reviews reviews stored (ratio: with / without; searches in one process per
 data dir, each query asked of both in turn, wall and CPU time); the item pages are split into items the stored
 reviews leave alone and reviewed items (whose pages show their notes and history). The server's CPU per write
@@ -418,6 +421,37 @@ def writers(
 refused = [0]  # writes the API refused with a 4xx (already present / absent): expected in the cycle
 
 
+def _cpu_ms(run: dict) -> float:
+    """The server tree's CPU ms per item-page request of a run (its writes' CPU included)."""
+    return 1000 * run["cpu"] / max(run["requests"], 1)
+
+
+def _cpu_lines(runs: list[dict], per_write: float, duration: int) -> None:
+    """Per pair: the server's CPU per item-page request with writers (their writes' CPU, at `per_write` s each as
+    measured apart, taken out) / without, and what the writers leave of the throughput when the server has the
+    machine's cores to itself: (cores - writes/s x CPU per write) / cores x CPU per read without / with. CPU time
+    is what writers take from readers; wall throughput on a shared 2-core machine is mostly waiting for a core."""
+    cores = os.cpu_count() or 1
+    reads, bound = [], []
+    for r in runs:
+        without = (_cpu_ms(r["before"]) + _cpu_ms(r["after"])) / 2
+        read = 1000 * max(r["cpu"] - r["writes"] * per_write, 0.0) / max(r["requests"], 1)
+        reads.append(read / max(without, 1e-9))
+        share = max(cores - r["writes"] / duration * per_write, 0.0) / cores
+        bound.append(share * without / max(read, 1e-9))
+    print(
+        "    server CPU per item-page request with writers (the writes' own CPU taken out) / without, per pair: "
+        + ", ".join(f"{x:.2f}" for x in reads)
+        + f"; median {statistics.median(reads):.2f}"
+    )
+    print(
+        f"    throughput with writers / without when the server has the {cores} cores to itself (CPU-bound: the "
+        "writes' CPU share and the reads' CPU per request), per pair: "
+        + ", ".join(f"{x:.2f}" for x in bound)
+        + f"; median {statistics.median(bound):.2f} (issue 14: >= 0.70)"
+    )
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and its children, from /proc (0.0 where there is none)."""
     tick, total = os.sysconf("SC_CLK_TCK"), 0.0
@@ -485,20 +519,29 @@ def main() -> int:
                     targets = [i["id"] for i in kb.items() if i["kind"] == "measure"]
                     goals = [i["id"] for i in kb.items() if i["kind"] == "goal"][::-1]
                 paces = {"flat out": args.write_pause, "reviewer pace": args.reviewer_pause}
-                for _ in range(args.rounds):  # alternating, so the machine's drift (other load) hits all alike
-                    quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
-                    for pace, pause in paces.items():
-                        if pause < 0:
-                            continue
-                        stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
-                        mix = args.write_mix.split(",")
-                        ws = writers(reviewers, stop, targets, goals, mix, counts, pause)
-                        r = run_wrk(port, items_script, args.duration, args.connections, args.threads)
-                        stop.set()
-                        for t in ws:
-                            t.join(timeout=30)
-                        busy.setdefault(pace, []).append(r | {"writes": sum(counts), "refused": refused[0]})
-                quiet.append(run_wrk(port, items_script, args.duration, args.connections, args.threads))
+                paces = {pace: pause for pace, pause in paces.items() if pause >= 0}
+
+                def measured(pace: str | None) -> dict:
+                    """One item-page run (with the writers at `pace`, or none), with the server tree's CPU."""
+                    stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
+                    mix = args.write_mix.split(",")
+                    ws = writers(reviewers, stop, targets, goals, mix, counts, paces[pace]) if pace else []
+                    cpu0, load0 = tree_cpu(server.pid), os.getloadavg()[0]
+                    r = run_wrk(port, items_script, args.duration, args.connections, args.threads)
+                    cpu = tree_cpu(server.pid) - cpu0
+                    stop.set()
+                    for t in ws:
+                        t.join(timeout=30)
+                    return r | {"writes": sum(counts), "refused": refused[0], "cpu": cpu, "load": load0}
+
+                # ABAB: each run with writers sits between two runs without, and is compared with their mean (the
+                # pair's ratio), so the drift of a shared machine's load hits both sides of a ratio alike
+                quiet.append(measured(None))
+                for _ in range(args.rounds):
+                    for pace in paces:
+                        busy.setdefault(pace, []).append(measured(pace) | {"before": quiet[-1]})
+                        quiet.append(measured(None))
+                        busy[pace][-1]["after"] = quiet[-1]
                 # what a write costs the server in all (the request, every worker's catch-up, warm rounds): its
                 # process tree's CPU while the writers write flat out and nothing else is asked of it
                 stop, counts, refused[0] = threading.Event(), [0] * args.writers, 0
@@ -551,19 +594,32 @@ def main() -> int:
             f"p99 ×{load['p99'] / base['p99']:.2f}"
         )
     if quiet and busy:
-        calm = statistics.median(q["rps"] for q in quiet)
-        print(line("item pages, no writer", quiet[0]) + "  (run 1; all: " + _rates(quiet) + " req/s)")
+        print(
+            "item pages, no writer: "
+            + _rates(quiet)
+            + " req/s; server CPU per request "
+            + ", ".join(f"{_cpu_ms(q):.2f}" for q in quiet)
+            + " ms; load "
+            + ", ".join(f"{q['load']:.1f}" for q in quiet)
+        )
         for pace, runs in busy.items():
             pause = args.write_pause if pace == "flat out" else args.reviewer_pause
             writes = sum(r["writes"] for r in runs)
             print(line(f"item pages, {args.writers} writing", runs[0]) + "  (run 1; all: " + _rates(runs) + " req/s)")
+            pairs = [r["rps"] / ((r["before"]["rps"] + r["after"]["rps"]) / 2) for r in runs]
             print(
                 f"  {pace}: {args.writers} reviewers wrote {writes} reviews in {len(runs)} x {args.duration} s "
                 f"({writes / max(len(runs) * args.duration, 1):.1f}/s, {pause:g} s pause each; {args.write_mix}; "
-                f"{sum(r['refused'] for r in runs)} refused as already so); item-page throughput with writers / "
-                f"without (medians of the alternating runs): {statistics.median(r['rps'] for r in runs) / calm:.2f} "
-                "(issue 14: ≥ 0.70)"
+                f"{sum(r['refused'] for r in runs)} refused as already so); load "
+                + ", ".join(f"{r['load']:.1f}" for r in runs)
             )
+            print(
+                "    item-page throughput with writers / without, per pair (the run between two without, vs their "
+                "mean): " + ", ".join(f"{x:.2f}" for x in pairs) + f"; median {statistics.median(pairs):.2f} "
+                "(issue 14: >= 0.70)"
+            )
+            if write_cost[1]:
+                _cpu_lines(runs, write_cost[0] / write_cost[1], args.duration)
     if args.reviews:
         for n, clock in enumerate(("wall", "CPU")):
             print(
