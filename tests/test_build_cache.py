@@ -47,6 +47,17 @@ def _rows(db: Path) -> dict[str, list]:
         conn.close()
 
 
+def _schema(db: Path) -> list[tuple]:
+    """Every table and index with its columns (the assembly creates indexes after the rows, a write before)."""
+    conn = sqlite3.connect(db)
+    try:
+        names = conn.execute("SELECT type, name, tbl_name FROM sqlite_master ORDER BY type, name").fetchall()
+        return [(*n, conn.execute(f"PRAGMA index_xinfo({n[1]})" if n[0] == "index" else f"PRAGMA table_xinfo({n[1]})")
+                 .fetchall()) for n in names]  # fmt: skip
+    finally:
+        conn.close()
+
+
 def test_unchanged_rebuild_keeps_the_live_build_and_analyses_nothing(kb_data, monkeypatch, analysed):
     use_mini(monkeypatch, kb_data)
     _add_plan("other-plan")
@@ -226,6 +237,7 @@ def test_assembled_build_equals_one_whole_write(kb_data, monkeypatch, tmp_path):
     whole.mkdir()
     write_kb(whole / "kb.sqlite", plans)
     assert _rows(whole / "kb.sqlite") == _rows(live / "kb.sqlite")
+    assert _schema(whole / "kb.sqlite") == _schema(live / "kb.sqlite")  # the indexes made after the copy too
     build_index(whole / "kb.sqlite", whole / "index")
     a, b = derived(live / "index"), derived(whole / "index")
     meta_a, meta_b = (json.loads((d / "meta.json").read_text(encoding="utf-8")) for d in (a, b))
