@@ -294,3 +294,42 @@ def test_background_warm_rounds_are_spaced_while_reviewers_keep_writing(app, web
     with pytest.raises(queue.Empty):
         rounds.get(timeout=1.0)  # 50 polls saw the new state; none started a round inside the gap
     assert first is not None
+
+
+def test_rounds_in_a_row_render_only_the_pages_whose_values_requests_read(app, web_data, keep_warm_here):
+    """While reviewers keep writing, a round that follows another renders only pages with a stale value requests
+    read since the last round (every worker rendering every stale page took the item pages' CPU): /plans, asked
+    for, is warmed again after the second note; /goals, which no one asked for, waits for the request that asks.
+    The first round after a quiet spell still warms every stale page."""
+    import queue
+
+    from kb import paths
+    from kb.commands.serve import warm_app
+    from kb.reviews import statecache
+    from kb.serving.warm import state_key
+
+    warm_app(app, say=False)
+    rounds: queue.Queue = queue.Queue()
+    keep_warm_here(app, interval=0.02, warmed=rounds.put, gap=0)
+    goals, rows = ("goals", PLAN), "plan_rows"
+
+    def note_and_round(body: str) -> None:
+        token = paths.use_data_dir(web_data)
+        try:
+            reviews.add_note(ITEM, body, "amy")
+        finally:
+            paths.reset_data_dir(token)
+        after = state_key(app)
+        while rounds.get(timeout=300) != after:  # bounded wait for the round of this state
+            pass
+
+    before = (statecache.computed[goals], statecache.computed[rows])
+    note_and_round("一")  # after a quiet spell: every stale page
+    first = (statecache.computed[goals], statecache.computed[rows])
+    assert first == (before[0] + 1, before[1] + 1)
+    client = app.test_client()
+    assert client.get("/plans").status_code == 200  # a request reads plan_rows (held: nothing computed)
+    note_and_round("二")  # the next round, within the quiet spell: only what requests read
+    assert (statecache.computed[goals], statecache.computed[rows]) == (first[0], first[1] + 1)
+    assert client.get("/goals").status_code == 200  # the page no one asked for is computed by its request
+    assert statecache.computed[goals] == first[0] + 1

@@ -6,7 +6,8 @@ of scope "records" until those or any entry that is no item review (values enter
 change, one of scope "build" until a new build. Progress and monitoring entries change neither "items" nor
 "tags". A value with an `update` function is brought up to date from the items a change touched instead of being
 computed again (the graph, the duty index). Concurrent requests for a value being computed wait for it rather
-than computing it twice. recording() and fresh() tell which values a page read and whether they still hold.
+than computing it twice. recording() and fresh() tell which values a page read and whether they still hold, and
+take_asked() which values requests have read lately.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _locks: dict[Hashable, threading.Lock] = {}
 computed: Counter[Hashable] = Counter()  # full computations per value name (tests: a write must not add one)
 updated: Counter[Hashable] = Counter()  # incremental updates per value name
 _reads = threading.local()  # (name, scope) of the values read in this thread while recording()
+_asked: set[Hashable] = set()  # names of the values requests (not warm rounds) read since take_asked() last ran
 
 
 def cached(
@@ -41,6 +43,8 @@ def cached(
     reads = getattr(_reads, "used", None)
     if reads is not None:
         reads.add((name, scope))
+    if not getattr(_reads, "warming", False):
+        _asked.add(name)
     key = snap.key(scope)
     with _guard:
         held = _values.get(name)
@@ -72,17 +76,26 @@ def cached(
 
 
 @contextmanager
-def recording() -> Iterator[set[tuple[Hashable, str]]]:
-    """The (name, scope) of every value read in this thread within the block (what a page depends on)."""
+def recording(warming: bool = False) -> Iterator[set[tuple[Hashable, str]]]:
+    """The (name, scope) of every value read in this thread within the block (what a page depends on); warming:
+    the reads are a warm round's, not a request's (take_asked() does not count them)."""
     used: set[tuple[Hashable, str]] = set()
-    outer = getattr(_reads, "used", None)
-    _reads.used = used
+    outer, was = getattr(_reads, "used", None), getattr(_reads, "warming", False)
+    _reads.used, _reads.warming = used, warming or was
     try:
         yield used
     finally:
-        _reads.used = outer
+        _reads.used, _reads.warming = outer, was
         if outer is not None:
             outer |= used
+
+
+def take_asked() -> set[Hashable]:
+    """The names of the values requests read since the last call (a warm round keeps warm what is in use)."""
+    global _asked
+    with _guard:
+        out, _asked = _asked, set()
+    return out
 
 
 def fresh(snap: Snapshot, used: Iterable[tuple[Hashable, str]]) -> bool:
@@ -104,3 +117,4 @@ def clear() -> None:
         _locks.clear()
         computed.clear()
         updated.clear()
+        _asked.clear()

@@ -25,8 +25,14 @@ POLL_SECONDS = float(os.environ.get("KB_WARM_POLL", "0.5"))
 # warmed at the next poll.
 GAP_SECONDS = float(os.environ.get("KB_WARM_GAP", "5"))
 DUTY = 10
+# A round that follows another within QUIET seconds renders only the pages whose values requests read since the
+# last round: while reviewers write, every worker rendered every stale page (~75 ms CPU a round) although no one
+# asked for most of them (issue 14: item pages while two reviewers write); a page not in use is computed by the
+# request that asks for it. The first round after a quiet spell still renders every stale page.
+QUIET_SECONDS = float(os.environ.get("KB_WARM_QUIET", "60"))
 WARMED = "KB_WARMED_STATE"  # app config: the state the pages were last warmed at (a forked worker inherits it)
 READS = "KB_WARM_READS"  # app config: path → the per-state values its last warm-up read
+COSTS = "KB_WARM_COSTS"  # app config: path → seconds its last warm-up took
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -44,10 +50,12 @@ def warm_paths(app: Any) -> list[str]:
         paths.reset_data_dir(token)
 
 
-def warm_pages(app: Any, say: bool = True, changed_only: bool = False) -> float:
+def warm_pages(app: Any, say: bool = True, changed_only: bool = False, asked: set[Hashable] | None = None) -> float:
     """Ask the app for each of its warm paths once (in this thread); seconds taken. A page that fails is said and
     skipped: warming is an optimisation, and the request itself will say what is wrong. changed_only: skip a page
-    whose per-state values (kb.reviews.statecache, as its last warm-up read them) all hold for the state now."""
+    whose per-state values (kb.reviews.statecache, as its last warm-up read them) all hold for the state now;
+    asked (with changed_only): render only pages with a stale value among these names (what requests read), the
+    cheapest first, so a value several pages read is computed by the cheapest of them and the others are skipped."""
     from werkzeug.test import Client
 
     from kb.reviews import statecache
@@ -57,16 +65,23 @@ def warm_pages(app: Any, say: bool = True, changed_only: bool = False) -> float:
     if config is not None:  # before warming: a change made meanwhile is warmed again by keep_warm
         config[WARMED] = state_key(app)
     reads: dict[str, set] = config.setdefault(READS, {}) if config is not None else {}
+    costs: dict[str, float] = config.setdefault(COSTS, {}) if config is not None else {}
     snap = _snapshot(app) if changed_only else None
     client = Client(app)
-    for path in warm_paths(app):
-        if snap is not None and path in reads and statecache.fresh(snap, reads[path]):
-            continue
+    pages = warm_paths(app)
+    if snap is not None and asked is not None:
+        pages.sort(key=lambda p: costs.get(p, 0.0))
+    for path in pages:
+        if snap is not None and path in reads:
+            stale = [name for name, scope in reads[path] if not statecache.fresh(snap, [(name, scope)])]
+            if not stale or (asked is not None and not any(name in asked for name in stale)):
+                continue
         try:
-            with statecache.recording() as used:
+            began = time.perf_counter()
+            with statecache.recording(warming=True) as used:
                 resp = client.get(path)
                 resp.close()
-            reads[path] = used
+            reads[path], costs[path] = used, time.perf_counter() - began
             problem = f"status {resp.status_code}" if resp.status_code >= 500 else ""
         except Exception as exc:  # any page error is the page's to report, not the warm-up's
             problem = repr(exc)
@@ -126,12 +141,17 @@ def keep_warm(
     first = start if start is not None else state_key(app)
 
     def run() -> None:
+        from kb.reviews import statecache
+
         seen = first
-        ready = 0.0  # monotonic time from which the next round may start
+        ready = last = -QUIET_SECONDS  # monotonic times: the next round may start / the last round started
         while not stop.wait(max(interval, ready - time.monotonic())):
             now = state_key(app)
             if now is not None and now != seen:
-                took = warm_pages(app, say=False, changed_only=True)
+                asked = statecache.take_asked()
+                busy = time.monotonic() - last < QUIET_SECONDS  # rounds in a row: keep warm what is in use
+                last = time.monotonic()
+                took = warm_pages(app, say=False, changed_only=True, asked=asked if busy else None)
                 ready = time.monotonic() + max(gap, DUTY * took)
                 seen = now
                 if warmed is not None:
