@@ -9,11 +9,31 @@ from nlp.lang import cut
 
 
 def fraction(s: str) -> float:
-    """'1/6' or '八成' as a percentage (16.67, 80.0)."""
+    """'1/6', '六分之一' or '八成' as a percentage (16.67, 16.67, 80.0)."""
     m = patterns().fraction.fullmatch(s)
     if m and m.group("cheng"):
         return float(patterns().d["cn_digits"].get(m.group("cheng"), "10")) * 10
+    if m and m.group("cd"):  # N分之M: the denominator is written first
+        den = cn_number(m.group("cd"))
+        return round(100 * cn_number(m.group("cn")) / den, 2) if den else 0.0
     return round(100 * int(m.group("fn")) / int(m.group("fd")), 2) if m else 0.0
+
+
+def cn_number(s: str) -> int:
+    """'6', '六', '十二', '二十五', '一百', '万' as an integer (digits and place values; 0 if unreadable)."""
+    if s.isdigit():
+        return int(s)
+    d = patterns().d
+    total, digit = 0, None
+    for ch in s:
+        if ch in d["cn_digits"]:
+            digit = int(d["cn_digits"][ch])
+        elif ch in d["cn_multipliers"]:
+            total += (1 if digit is None else digit) * d["cn_multipliers"][ch]
+            digit = None
+        else:
+            return 0
+    return total + (digit or 0)
 
 
 def _count_name(noun: str, unit: str | None) -> str:

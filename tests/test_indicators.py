@@ -107,6 +107,16 @@ CASES += [
         [("婚前医学检查率", ">=", 80, None, "%"), ("婚前医学检查率", ">=", 50, None, "%")],
     ),
     ("积极倡导母乳喂养,0~6个月婴儿纯母乳喂养率达50%以上。", [("0~6个月婴儿纯母乳喂养率", ">=", 50, None, "%")]),
+    # fractions written in words (N分之M: the denominator first), as a share and as a relative change
+    (
+        "18岁以下儿童伤害死亡率以2010年为基数下降六分之一。",
+        [("18岁以下儿童伤害死亡率", "decrease_by", 16.67, None, "%")],
+    ),
+    ("农村适龄儿童入园率达到三分之二以上。", [("农村适龄儿童入园率", ">=", 66.67, None, "%")]),
+    ("严重出生缺陷发生率降至万分之九以下。", [("严重出生缺陷发生率", "<=", 0.09, None, "%")]),
+    ("学前教育毛入园率达到百分之九十五。", [("学前教育毛入园率", ">=", 95, None, "%")]),
+    # a rate per population (N/10万) is a value with its unit, not a fraction
+    ("孕产妇死亡率下降到15/10万以下。", [("孕产妇死亡率", "<=", 15, None, "1/10万")]),
 ]
 
 NEGATIVES = [
@@ -123,6 +133,8 @@ NEGATIVES = [
     "推进一体化发展,统一部署、统一安排",  # 一 inside words is no numeral
     "坚持一切从实际出发",
     "第一次全国代表大会",  # an ordinal, not a count
+    "其中三分之一以上的学校开设课程",  # a fraction without a target verb is no target
+    "儿童约占全市人口的五分之一",
 ]
 
 
