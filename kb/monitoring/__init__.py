@@ -1,253 +1,58 @@
-"""Monitoring rules (监测评估): an indicator's status per year and early warnings (预警) from its observations."""
+"""Monitoring rules (监测评估): an indicator's status per year and early warnings (预警) from its observations.
+
+Targets are judged in kb/monitoring/targets.py, warnings raised in kb/monitoring/early_warnings.py; this module
+assesses indicators and selects dashboard rows. The names callers use are re-exported here.
+"""
 
 from __future__ import annotations
 
-import itertools
-import json
-import math
-import re
-from dataclasses import asdict, dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from kb.labels import STATUS, WARNING
+from kb.monitoring.early_warnings import EarlyWarning, linear_trend, trend_warning, volatility_warning
+from kb.monitoring.targets import (
+    RULES_FILE,
+    Obs,
+    Status,
+    baseline_year,
+    bounds,
+    fmt,
+    judge,
+    level,
+    norm_unit,
+    observation_unit,
+    rule_kind,
+    rules,
+    status,
+    target_text,
+    target_year,
+)
 
-RULES_FILE = Path(__file__).parent.parent / "data" / "monitoring.json"
-_EPS = 1e-9
-
-Obs = dict[int, float]  # year → value, already in the indicator's observation unit
-
-
-@dataclass(frozen=True)
-class Status:
-    """已达标 / 未达标 / 无数据 with the reason shown to the user."""
-
-    code: str
-    reason: str = ""
-
-    @property
-    def label(self) -> str:
-        return STATUS[self.code]
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "label": self.label, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class EarlyWarning:
-    """An early warning: the rule that fired and a sentence explaining it."""
-
-    code: str
-    text: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {**asdict(self), "label": WARNING[self.code]}
-
-
-@lru_cache(maxsize=1)
-def rules() -> dict[str, Any]:
-    """Units, tolerances and thresholds from kb/data/monitoring.json."""
-    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
-
-
-def norm_unit(unit: str | None) -> str | None:
-    """Canonical spelling of a unit (％ → %); '' → None."""
-    unit = (unit or "").strip()
-    return rules()["unit_aliases"].get(unit, unit) or None
-
-
-def fmt(x: float | None) -> str:
-    """A number as people write it: 90, 2.8, 0.35 (no trailing zeros)."""
-    if x is None:
-        return "—"
-    return f"{x:.4f}".rstrip("0").rstrip(".") if not float(x).is_integer() else str(int(x))
-
-
-def rule_kind(ind: dict[str, Any]) -> str:
-    """ge | le | equal | coverage | range | decrease_by | increase_by | increase | decrease | unknown."""
-    comp, value, unit = ind.get("comparator"), ind.get("value"), norm_unit(ind.get("unit"))
-    if value is not None and ind.get("value_max") is not None:
-        return "range"
-    if comp == "==" and value is not None:
-        return "coverage" if unit == "%" and abs(value - 100) < _EPS else "equal"
-    if comp in (">=", "<=") and value is not None:
-        return {">=": "ge", "<=": "le"}[comp]
-    if comp in ("decrease_by", "decrease", "increase"):
-        down = comp != "increase"
-        if value is None:
-            return "decrease" if down else "increase"
-        return "decrease_by" if down else "increase_by"
-    return "unknown"
-
-
-def observation_unit(ind: dict[str, Any]) -> str | None:
-    """The unit observations must be in; None when the target does not fix one (relative or directional)."""
-    kind, unit = rule_kind(ind), norm_unit(ind.get("unit"))
-    if kind in ("decrease_by", "increase_by"):
-        return rules()["point_units"].get(unit) if unit else None
-    if kind in ("increase", "decrease", "unknown"):
-        return None
-    return unit
-
-
-def baseline_year(ind: dict[str, Any], period: tuple[int, int]) -> int:
-    """The year relative targets are measured from: 以2020年为基数 → 2020, else the year before the plan starts."""
-    m = re.search(r"(?:19|20)\d{2}", ind.get("baseline") or "")
-    return int(m.group(0)) if m else period[0] - rules()["baseline_offset"]
-
-
-def target_year(ind: dict[str, Any], period: tuple[int, int]) -> int:
-    """The year the target is due (the plan's end year unless the text says otherwise)."""
-    return int(ind.get("year") or period[1])
-
-
-def target_text(ind: dict[str, Any], period: tuple[int, int]) -> str:
-    """The target in words: ≥90%, ≤6‰, 3–5家, 全覆盖, 较2020年下降20% …"""
-    kind, v, unit = rule_kind(ind), ind.get("value"), norm_unit(ind.get("unit")) or ""
-    base = f"较{baseline_year(ind, period)}年"
-    return {
-        "ge": f"≥{fmt(v)}{unit}",
-        "le": f"≤{fmt(v)}{unit}",
-        "equal": f"={fmt(v)}{unit}",
-        "coverage": "全覆盖(100%)",
-        "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
-        "decrease_by": f"{base}下降{fmt(v)}{unit}",
-        "increase_by": f"{base}提高{fmt(v)}{unit}",
-        "increase": f"{base}提高",
-        "decrease": f"{base}下降",
-        "unknown": "目标未量化",
-    }[kind]
-
-
-def level(ind: dict[str, Any], base: float | None) -> tuple[float | None, float | None]:
-    """The (low, high) bounds a value must lie in; relative targets need the baseline value `base`."""
-    kind, v = rule_kind(ind), ind.get("value")
-    if kind == "ge":
-        return v, None
-    if kind == "le":
-        return None, v
-    if kind == "coverage":
-        return v, None
-    if kind == "range":
-        return v, ind.get("value_max")
-    if kind == "equal":
-        v = float(ind["value"])  # rule_kind() says "equal" only when there is a value
-        tol = rules()["equal_tolerance"]
-        t = max(tol["absolute"].get(norm_unit(ind.get("unit")) or "", 0.0), tol["relative"] * abs(v))
-        return v - t, v + t
-    if base is None:
-        return None, None
-    relative = norm_unit(ind.get("unit")) in rules()["relative_units"]
-    if kind in ("decrease_by", "increase_by"):
-        v, sign = float(ind["value"]), (-1 if kind == "decrease_by" else 1)
-        goal = base * (1 + sign * v / 100) if relative else base + sign * v
-        return (None, goal) if kind == "decrease_by" else (goal, None)
-    return (None, base) if kind == "decrease" else (base, None)
-
-
-def bounds(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> tuple[float | None, float | None]:
-    """The target band to draw: relative targets computed from the baseline year's value when observed."""
-    if rule_kind(ind) == "unknown":
-        return None, None
-    return level(ind, obs.get(baseline_year(ind, period)))
-
-
-def judge(ind: dict[str, Any], value: float, year: int, obs: Obs, period: tuple[int, int]) -> Status:
-    """Whether `value` (observed or projected in `year`) meets the target."""
-    kind = rule_kind(ind)
-    if kind == "unknown":
-        return Status("nodata", "目标未量化,无法评估")
-    base = None
-    if kind in ("decrease_by", "increase_by", "increase", "decrease"):
-        by = baseline_year(ind, period)
-        if year == by:
-            return Status("nodata", f"{by}年为基线年度")
-        if by not in obs:
-            return Status("nodata", f"缺少{by}年基线值,无法评估")
-        base = obs[by]
-    lo, hi = level(ind, base)
-    strict = kind in ("increase", "decrease")  # 提高/下降 without a number: any real change in the right direction
-    scale = _EPS * max(1.0, abs(value))
-    ok_lo = lo is None or (value > lo + scale if strict else value >= lo - scale)
-    ok_hi = hi is None or (value < hi - scale if strict else value <= hi + scale)
-    u = observation_unit(ind) or ""
-    goal = _goal_words(kind, lo, hi, base, u)
-    if ok_lo and ok_hi:
-        return Status("met", f"{fmt(value)}{u} 满足 {goal}")
-    return Status("unmet", f"{fmt(value)}{u} 未满足 {goal}")
-
-
-def _goal_words(kind: str, lo: float | None, hi: float | None, base: float | None, u: str) -> str:
-    """The bound actually applied, in words (relative targets show the computed level)."""
-    if kind == "increase":
-        return f"高于基线值 {fmt(base)}{u}"
-    if kind == "decrease":
-        return f"低于基线值 {fmt(base)}{u}"
-    if lo is not None and hi is not None:
-        return f"{fmt(round(lo, 4))}–{fmt(round(hi, 4))}{u}"
-    if lo is not None:
-        return f"≥{fmt(round(lo, 4))}{u}"
-    assert hi is not None  # a judged target has at least one bound
-    return f"≤{fmt(round(hi, 4))}{u}"
-
-
-def status(ind: dict[str, Any], obs: Obs, year: int, period: tuple[int, int]) -> Status:
-    """Status of one year: 无数据 when nothing was observed that year."""
-    if year not in obs:
-        return Status("nodata", f"{year}年无监测数据")
-    return judge(ind, obs[year], year, obs, period)
-
-
-def linear_trend(obs: Obs) -> tuple[float, float] | None:
-    """Least-squares (slope, intercept) over the observations; None with fewer than two distinct years."""
-    if len(obs) < 2:
-        return None
-    xs, ys = list(obs), list(obs.values())
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False)) / sxx
-    return slope, my - slope * mx
-
-
-def trend_warning(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> tuple[EarlyWarning | None, float | None]:
-    """预警 when the linear trend projected to the target year does not meet the target; also the projection."""
-    due, last = target_year(ind, period), max(obs, default=None)
-    r = rules()
-    if last is None or last >= due or len(obs) < r["trend_min_points"]:
-        return None, None
-    trend = linear_trend(obs)
-    if trend is None:  # trend_min_points set below two in the data file
-        return None, None
-    slope, intercept = trend
-    projected = slope * due + intercept
-    if judge(ind, projected, due, obs, period).code == "unmet":
-        years = f"{min(obs)}–{last}"
-        return EarlyWarning(
-            "trend",
-            f"按{years}年数据的线性趋势(每年{slope:+.3g}),{due}年预计为 {fmt(round(projected, 3))},"
-            f"不满足目标 {target_text(ind, period)}",
-        ), projected
-    return None, projected
-
-
-def volatility_warning(obs: Obs) -> EarlyWarning | None:
-    """预警 when year-on-year changes reverse direction and the largest relative change reaches the threshold."""
-    r = rules()
-    if len(obs) < r["volatility_min_points"]:
-        return None
-    years = sorted(obs)
-    changes = [(obs[b] - obs[a]) / (b - a) for a, b in itertools.pairwise(years)]
-    rel = [abs(d) / abs(obs[a]) if obs[a] else (math.inf if d else 0.0) for d, a in zip(changes, years, strict=False)]
-    signs = [math.copysign(1, d) for d in changes if d]
-    reverses = any(s != t for s, t in itertools.pairwise(signs))
-    biggest = max(rel)
-    if reverses and biggest >= r["volatility_threshold"]:
-        size = "∞" if math.isinf(biggest) else f"{biggest:.0%}"
-        return EarlyWarning(
-            "volatility", f"相邻年度数值有升有降,最大年度变化幅度 {size}(阈值 {r['volatility_threshold']:.0%})"
-        )
-    return None
+__all__ = [
+    "RULES_FILE",
+    "EarlyWarning",
+    "Obs",
+    "Status",
+    "assess",
+    "assessment_json",
+    "baseline_year",
+    "bounds",
+    "fmt",
+    "judge",
+    "level",
+    "linear_trend",
+    "norm_unit",
+    "observation_unit",
+    "overview",
+    "rule_kind",
+    "rules",
+    "select",
+    "status",
+    "summary",
+    "target_text",
+    "target_year",
+    "trend_warning",
+    "volatility_warning",
+]
 
 
 def assess(ind: dict[str, Any], obs: Obs, period: tuple[int, int]) -> dict[str, Any]:
