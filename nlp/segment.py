@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from nlp.furniture import is_furniture, is_prose
 from nlp.headings import (  # noqa: F401 (vocabulary, cn_number: re-exported for callers of nlp.segment)
-    _SINGLE_CONCEPT,
-    _TRAIL,
     BLOCK_RE,
     ITEM_RE,
     SECTION_RE,
     SUBSECTION_RE,
-    after_heading_word,
     compact,
     front_headings,
     is_domain_title,
@@ -23,62 +19,15 @@ from nlp.headings import (  # noqa: F401 (vocabulary, cn_number: re-exported for
 from nlp.lists import HeadlessLists
 from nlp.model import Heading, Repair
 from nlp.numerals import cn_number, cn_numeral
-from nlp.reader import PlanFormatError, for_parsing
+from nlp.reader import PlanFormatError
+from nlp.segment_headings import HeadingLevels
+from nlp.segment_types import Line, RawItem, Segmentation, plan_lines
 from nlp.toc import TocMixin
-
-
-@dataclass
-class Line:
-    """One non-empty line of the plan with its offsets in the raw text."""
-
-    no: int
-    start: int
-    end: int
-    text: str  # parse-normalised, stripped
-    lead: int  # offset of text[0] in the raw text
-
-
-@dataclass
-class RawItem:
-    """An item found by the segmenter, before titles, clauses and ids."""
-
-    kind: str
-    number: int | None
-    section: str | None
-    domain: str | None
-    block: str | None
-    lines: list[Line] = field(default_factory=list)
-    body_start: int = 0  # raw offset after the number prefix
-    title_hint: str | None = None  # the title as the table of contents lists it, when it does
-
-
-@dataclass
-class Segmentation:
-    """What the segmenter found: items, headings, front/back matter and heading repairs."""
-
-    items: list[RawItem]
-    headings: list[Heading]
-    page_meta: list[str]
-    repairs: list[Repair]
-    warnings: list[str]
-
-
-def _lines(raw: str) -> list[Line]:
-    out, pos = [], 0
-    parse = for_parsing(raw)
-    for no, chunk in enumerate(parse.split("\n"), 1):
-        stripped = chunk.strip()
-        if stripped:
-            lead = pos + (len(chunk) - len(chunk.lstrip()))
-            out.append(Line(no, pos, pos + len(chunk), stripped, lead))
-        pos += len(chunk) + 1
-    return out
-
 
 _PUNCT = re.compile(r"[。,;::!?]")
 
 
-class _Parser(TocMixin, HeadlessLists):
+class _Parser(HeadingLevels, TocMixin, HeadlessLists):
     """Line-by-line state machine over the genre's heading levels."""
 
     def __init__(self, raw: str):
@@ -110,96 +59,6 @@ class _Parser(TocMixin, HeadlessLists):
         self.text_after_heading = False  # any paragraph (kept or skipped) since the last heading
         self.headless: list[list[RawItem]] = []  # runs of numbered items with no block heading, kind decided later
         self.headless_warnings: list[int] = []
-
-    # -- headings ---------------------------------------------------------------------------------
-    def heading(self, line: Line, level: int, text: str, kind: str) -> None:
-        self.headings.append(Heading(level, text, self.raw[line.lead : line.end].strip(), line.no, kind))
-        self.current = None
-        self.text_after_heading = False
-
-    def repair_number(self, line: Line, before: str, after: str, rule: str) -> None:
-        """A heading that lost its brackets or number gets them back (visible, reviewable)."""
-        from nlp.repair import make_repair
-
-        self.repairs.append(
-            make_repair(self.raw, line.lead, line.lead + len(before), after, rule, "missing_bracket", 0.9)
-        )
-
-    def reset_numbering(self) -> None:
-        """Item numbers restart under every section and domain (the preface keeps counting paragraphs)."""
-        self.expected = {k: v for k, v in self.expected.items() if k == "preface"}
-
-    def on_section(self, line: Line, number: int, title: str) -> None:
-        title = _TRAIL.sub("", title)
-        self.section_count = number
-        self.max_section = max(self.max_section, number)
-        self.section, self.section_title = line.text, title
-        self.section_kind = meaning("section", title)
-        self.domain = self.block = self.block_kind = None
-        if self.section_kind is None and is_domain_title(title):
-            self.domain = title  # 一、儿童与健康 without a 发展领域 section above it
-            self.section_kind = "domains"
-            self.reset_numbering()
-            self.heading(line, 1, line.text, "domain")
-            return
-        # A framework section about one thing ("二、总体目标") holds that kind's text directly.
-        single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
-        self.sub_kind = single if self.section_kind == "framework" else None
-        self.sub_count = 0
-        self.reset_numbering()
-        self.heading(line, 1, line.text, "section")
-
-    def on_bare_section(self, line: Line, title: str) -> None:
-        """An unnumbered section heading (总目标, 主要目标与策略措施): a section without a number."""
-        self.section, self.section_title = line.text, title
-        self.section_kind = meaning("section", title)
-        self.domain = self.block = self.block_kind = None
-        single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
-        self.sub_kind = single if self.section_kind == "framework" else None
-        self.sub_count = 0
-        self.reset_numbering()
-        self.heading(line, 1, line.text, "section")
-
-    def on_subsection(self, line: Line, number: int, title: str) -> None:
-        self.sub_count = number
-        if self.section_kind in ("implementation", "monitoring"):
-            item = self.new_item(self.section_kind, number, line, title_offset=len(line.text) - len(title))
-            item.block = None
-            return
-        name = _TRAIL.sub("", title)
-        block = meaning("block", name)
-        if block and self.domain is not None:  # (一)主要目标。 under a domain is a block, not a subsection
-            self.on_block(line, block, name)
-            return
-        sub = meaning("subsection", name)
-        self.block = self.block_kind = None
-        if (
-            self.section_kind == "domains"
-            or (sub is None and self.section_kind != "framework")
-            or is_domain_title(name)
-        ):
-            self.domain = name
-            self.reset_numbering()
-            self.heading(line, 2, name, "domain")
-        else:
-            self.sub_kind = sub
-            self.domain = None
-            self.heading(line, 2, name, "subsection")
-            text_after = after_heading_word("subsection", title)
-            if text_after and sub:
-                self.new_item(sub, 1, line, title_offset=len(line.text) - len(text_after))
-
-    def on_block(self, line: Line, kind: str, name: str) -> None:
-        if self.domain is None and self.section_title and self.section_kind is None:
-            # Blocks straight under a numbered section: the section itself is the domain ("二、儿童与健康").
-            self.domain = self.section_title
-            if self.headings and self.headings[-1].text == self.section:
-                self.headings[-1].kind = "domain"
-        self.block, self.block_kind = name, kind
-        self.expected[kind] = 1
-        self.heading(line, 3, name, "block")
-        if self.domain is None:
-            self.warnings.append(f"第 {line.no} 行: 「{name}」之前没有领域标题,其下条目的领域留空")
 
     # -- items ------------------------------------------------------------------------------------
     def new_item(self, kind: str, number: int | None, line: Line, title_offset: int = 0) -> RawItem:
@@ -359,7 +218,7 @@ class _Parser(TocMixin, HeadlessLists):
 def segment(raw: str) -> Segmentation:
     """Split a plan's raw text into items and headings; refuse text with no, or truncated, structure."""
     parser = _Parser(raw)
-    lines = _lines(raw)
+    lines = plan_lines(raw)
     for line in lines:
         parser.feed(line)
     parser.close_skipped()
