@@ -131,8 +131,11 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     else:
         names, start, per = _names_for(text, c, bound)
     per = c.per or per
-    if per is None and prev is not None and text[prev.span[1] : start] in ("、", "", ",", ","):
-        per = prev.per  # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per
+    if per is None and prev is not None and prev.per and text[prev.span[1] : start] in ("、", "", ",", ","):
+        # 每千名儿童拥有医生达1名、床位增至2.8张: the second target shares the per, in its name as in the first's
+        per = prev.per
+        if shared := re.match(re.escape(per) + r"(?:\w{0,2}?拥有)?", prev.name):
+            names = [n if n.startswith(per) else shared.group(0) + n for n in names]
     names = [n + c.suffix if c.suffix and not n.endswith(c.suffix) else n for n in names]
     scope_only = None
     gap = patterns().name_year.sub("", text[prev.span[1] : start]).strip() if prev is not None else None

@@ -39,7 +39,7 @@ def _sign_in(client, name: str, role: str) -> str:
         ("婴儿死亡率", "unit", "‰"),
         ("婴儿死亡率", "source", "市卫健委"),
         ("婴儿死亡率", "frequency", "年报"),
-        ("床位数", "definition", ""),  # no published definition known: left for the office
+        ("每千名儿童拥有床位数", "definition", ""),  # no published definition known: left for the office
     ],
 )
 def test_registry_defaults(mon_kb, name, field, expected):
