@@ -303,6 +303,9 @@ def test_domain_prior_backs_but_never_stands_in():
         ("推进儿童福利机构养育、康复、教育、医疗一体化", "welfare", "measure", "市残联", None),
         ("推进孤独症儿童康复服务", "health", "measure", None, "市残联"),
         ("做好残疾儿童康复救助工作", "welfare", "measure", None, "市残联"),
+        # 精神 as a spirit (创新精神, 集体主义精神) is not mental health
+        ("培养学生的创新精神和乐于奉献的集体主义精神", "education", "measure", "市卫健委", None),
+        ("为儿童提供心理问题和精神疾病等方面的诊疗服务", "health", "measure", None, "市卫健委"),
         # 儿童参与 with an object names the activity, not the participation mechanism
         ("鼓励儿童参与户外活动", "health", "measure", "团市委", None),
         ("严格监管安排儿童参与商业活动的行为", "law", "goal", "市妇联", None),
