@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from nlp.indicator_shapes import _PUNCT, Cand, patterns, unit_of
+from nlp.items import clause_starts
 from nlp.lang import cut
 
 
@@ -49,6 +50,9 @@ def counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> l
     p, out = patterns(), list[Cand]()
     start, num, unit, pos = m.start(), m.group("num"), m.group("unit"), m.end()
     while True:
+        # 开展1次以上宣传活动: the tail after the count states the direction and is not part of the noun
+        if tail := next((t for t in sorted(p.d["tails"], key=len, reverse=True) if text.startswith(t, pos)), None):
+            comparator, pos = p.d["tails"][tail] or comparator, pos + len(tail)
         noun, end = _counted(text, pos)
         if not noun:
             return out
@@ -72,11 +76,16 @@ def counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> l
 
 
 def _counted(text: str, pos: int) -> tuple[str, int]:
-    """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb."""
-    p, i = patterns(), pos
+    """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb.
+
+    A strong clause opener (加强, 鼓励) after the noun starts a new sentence whose stop was lost: 2名…医生|加强….
+    """
+    p, i, opens = patterns(), pos, clause_starts()
     words: list[str] = []
     for w in cut(text[pos : pos + 40]):
-        if w[0] in _PUNCT or w in ("和", "、", "及", "与") or (words and w in p.noun_stop) or len(words) >= 10:
+        if w[0] in _PUNCT or w in ("和", "、", "及", "与") or len(words) >= 10:
+            break
+        if words and (w in p.noun_stop or opens.get(w) == "strong"):
             break
         words.append(w)
         i += len(w)

@@ -119,6 +119,14 @@ CASES += [
         [("婚前医学检查率", ">=", 80, None, "%"), ("婚前医学检查率", ">=", 50, None, "%")],
     ),
     ("积极倡导母乳喂养,0~6个月婴儿纯母乳喂养率达50%以上。", [("0~6个月婴儿纯母乳喂养率", ">=", 50, None, "%")]),
+    # the counted noun ends where a new sentence opens (its stop lost) and leaves a tail (以上) to the comparator
+    ("原则上配备2名专业从事儿童保健的医生加强儿童医学学科建设", [("医生数", ">=", 2, None, "名")]),
+    (
+        "每学期至少组织一次家庭教育指导和两次家庭教育实践活动鼓励支持公共文化服务场所开展",
+        [("家庭教育指导次数", ">=", 1, None, "次"), ("家庭教育实践活动次数", ">=", 2, None, "次")],
+    ),
+    ("每年开展1次以上家庭教育宣传活动", [("家庭教育宣传活动次数", ">=", 1, None, "次")]),
+    ("至少配备1名专职心理健康教育教师", [("专职心理健康教育教师数", ">=", 1, None, "名")]),  # no opener: whole
     # fractions written in words (N分之M: the denominator first), as a share and as a relative change
     (
         "18岁以下儿童伤害死亡率以2010年为基数下降六分之一。",
