@@ -335,3 +335,23 @@ def test_a_build_from_a_threaded_process_analyses_in_fresh_processes(kb_data, mo
     with sqlite3.connect(live / "kb.sqlite") as conn:
         assert {r[0] for r in conn.execute("SELECT id FROM plans")} == {SLUG, "plan-a"}
     assert build(procs=2) == live
+
+
+def test_block_read_postings_equal_the_matcher_walk(built_kb):
+    """Every posting of every term of a built index, read a block at a time, is the matcher's, in order."""
+    from kb.search.parts import matcher_postings, postings
+    from kb.search.schema import SEARCH_FIELDS, whoosh_index
+
+    ix = whoosh_index(built_kb / "current" / "index")
+    try:
+        with ix.reader() as reader:
+            seen, longest = 0, 0
+            for field in (*SEARCH_FIELDS, "depts", "lead", "has_ind"):
+                for text, _ti in reader.iter_field(field):
+                    got = postings(reader, field, text)
+                    assert got == matcher_postings(reader, field, text), (field, text)
+                    seen += len(got[0]) > 1
+                    longest = max(longest, len(got[0]))
+    finally:
+        ix.close()
+    assert seen > 1000 and longest > 128  # terms of several postings, and of several blocks (whoosh's 128 a block)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from kb.search.schema import SEARCH_FIELDS
 
@@ -101,8 +102,29 @@ class SavedPart:
 
 
 def postings(reader, field: str, text) -> tuple[list[int], list[float]]:
-    """(doc numbers, weights) of one term, read through whoosh's matcher."""
+    """(doc numbers, weights) of one term: a whoosh3 segment's postings a block at a time (the ids and weights
+    its matcher's id()/weight() walk yields one by one; a build reads every posting of every plan), else through
+    the matcher."""
     m = reader.postings(field, text)
+    if type(m) is not W3LeafMatcher:
+        return _walk(m)
+    docs: list[int] = []
+    weights: list[float] = []
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        docs.extend(m._ids)
+        weights.extend(m._weights)
+        m._next_block()
+    return docs, weights
+
+
+def matcher_postings(reader, field: str, text) -> tuple[list[int], list[float]]:
+    """(doc numbers, weights) of one term, posting by posting through whoosh's matcher (what postings() equals)."""
+    return _walk(reader.postings(field, text))
+
+
+def _walk(m) -> tuple[list[int], list[float]]:
     docs, weights = [], []
     while m.is_active():
         docs.append(m.id())
