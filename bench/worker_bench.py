@@ -9,7 +9,9 @@ alone answers: its first search, then the median of the next ones. Every search 
 not seen before (QUERIES, none of them among the warm-up searches of nlp/data/search_warm.txt), so per-query caches
 favour neither the first request nor the median; each restart starts at another place of the list. Then every
 worker's RSS, PSS and USS (private pages) from /proc/PID/smaps_rollup. USS is what a worker adds: the memory freed
-if it were stopped. The last line gives the spread of first/median over all workers and restarts.
+if it were stopped. Each search is also measured in the worker's CPU time (the sum over its threads of
+/proc/PID/task/*/schedstat, in ns), which the waits for a core on a loaded machine do not enter. The last lines give
+the spread of first/median over all workers and restarts, in wall and in CPU time.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ QUERIES = [
 ]
 
 
+READY_TIMEOUT = 300  # seconds a server may take to say it is ready
+RESUMED_S = 2.0  # a worker resumed after its pause waits this long (> KB_WARM_POLL) before its first request
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,6 +103,28 @@ def get(port: int, path: str, timeout: float = 60) -> float:
         if resp.status != 200:
             raise RuntimeError(f"{path}: HTTP {resp.status}")
     return time.perf_counter() - t
+
+
+def cpu(pid: int) -> float:
+    """Seconds of CPU the process has run, all threads (schedstat: ns on the CPU; far finer than /proc/PID/stat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+SETTLE_S = 0.02  # after a response, the worker closes the connection and logs: counted with the request
+
+
+def timed(port: int, path: str, pid: int) -> tuple[float, float]:
+    """(wall, worker CPU) seconds of one request the worker alone answers."""
+    before = cpu(pid)
+    wall = get(port, path)
+    time.sleep(SETTLE_S)
+    return wall, cpu(pid) - before
 
 
 def memory(pid: int) -> dict[str, float]:
@@ -119,14 +147,21 @@ def run(data: Path, workers: int, preload: bool, requests: int, start_at: int = 
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     warmed = settled = 0
+    said: list[str] = []
+    watchdog = threading.Timer(READY_TIMEOUT, proc.kill)  # a server that never says it is ready ends the run
+    watchdog.start()
     try:
         for line in proc.stderr:  # type: ignore[union-attr]
             # ready = what a restarted worker does before it accepts a request: warmed (preloaded: in the master,
             # then each worker settled) or, without preloading, each worker's own warm-up done
+            said = [*said[-30:], line.rstrip()]
             warmed += "pages warmed up" in line
             settled += "worker settled" in line
             if (warmed >= 1 and settled >= workers) if preload else warmed >= workers:
                 break
+        else:
+            raise RuntimeError("the server ended before it was ready:\n" + "\n".join(said))
+        watchdog.cancel()
         ready = time.perf_counter() - start
         threading.Thread(target=proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]
         time.sleep(1)  # the last worker forked has set itself up
@@ -134,17 +169,27 @@ def run(data: Path, workers: int, preload: bool, requests: int, start_at: int = 
         order = QUERIES[start_at % len(QUERIES) :] + QUERIES[: start_at % len(QUERIES)]
         paths = [f"/api/search?q={urllib.parse.quote(q)}" for q in order[: requests + 1]]
         rows = []
-        for pid in pids:
+        for n, pid in enumerate(pids):
+            if n:  # paused while the one before was measured: its overdue timers (keep_warm's poll) fire first,
+                time.sleep(RESUMED_S)  # as they would not at a real restart's first request
             others = [p for p in pids if p != pid]
             for p in others:
                 os.kill(p, signal.SIGSTOP)
             try:
-                first = get(port, paths[0])
-                rest = [get(port, path) for path in paths[1:]]
+                first, first_cpu = timed(port, paths[0], pid)
+                rest = [timed(port, path, pid) for path in paths[1:]]
             finally:
                 for p in others:
                     os.kill(p, signal.SIGCONT)
-            rows.append({"pid": pid, "first_ms": first * 1000, "median_ms": statistics.median(rest) * 1000})
+            rows.append(
+                {
+                    "pid": pid,
+                    "first_ms": first * 1000,
+                    "median_ms": statistics.median(w for w, _ in rest) * 1000,
+                    "first_cpu_ms": first_cpu * 1000,
+                    "median_cpu_ms": statistics.median(c for _, c in rest) * 1000,
+                }
+            )
         for r in rows:
             r.update(memory(r["pid"]))
         return {"ready_s": ready, "master": memory(proc.pid), "workers": rows}
@@ -168,7 +213,7 @@ def main() -> None:
         sys.exit(f"no build in {data}: run `python -m kb build` first")
     if a.requests >= len(QUERIES):
         sys.exit(f"--requests must be below {len(QUERIES)}: every search is a query the worker has not seen")
-    ratios = []
+    ratios, cpu_ratios = [], []
     for n, preload in enumerate([False] + [True] * a.restarts):
         r = run(data, a.workers, preload, a.requests, start_at=7 * n)
         m = r["master"]
@@ -180,18 +225,23 @@ def main() -> None:
         for w in r["workers"]:
             print(
                 f"  worker {w['pid']}: first search {w['first_ms']:.1f} ms, median {w['median_ms']:.1f} ms"
-                f" (ratio {w['first_ms'] / w['median_ms']:.2f}×); RSS {w['rss']:.0f} MB PSS {w['pss']:.0f} MB"
+                f" (ratio {w['first_ms'] / w['median_ms']:.2f}×); CPU {w['first_cpu_ms']:.1f} ms, median"
+                f" {w['median_cpu_ms']:.1f} ms (ratio {w['first_cpu_ms'] / w['median_cpu_ms']:.2f}×);"
+                f" RSS {w['rss']:.0f} MB PSS {w['pss']:.0f} MB"
                 f" USS {w['uss']:.0f} MB"
             )
         total = m["pss"] + sum(w["pss"] for w in r["workers"])
         print(f"  total PSS {total:.0f} MB for {a.workers} workers", flush=True)
         if preload:
             ratios += [w["first_ms"] / w["median_ms"] for w in r["workers"]]
-    if ratios:
-        print(
-            f"preloaded first/median over {len(ratios)} workers in {a.restarts} restarts: min {min(ratios):.2f}×,"
-            f" median {statistics.median(ratios):.2f}×, max {max(ratios):.2f}×  (load average {os.getloadavg()[0]:.1f})"
-        )
+            cpu_ratios += [w["first_cpu_ms"] / w["median_cpu_ms"] for w in r["workers"]]
+    for label, rs in (("wall", ratios), ("CPU", cpu_ratios)):
+        if rs:
+            print(
+                f"preloaded first/median ({label}) over {len(rs)} workers in {a.restarts} restarts:"
+                f" min {min(rs):.2f}×, median {statistics.median(rs):.2f}×, max {max(rs):.2f}×"
+                f"  (load average {os.getloadavg()[0]:.1f})"
+            )
 
 
 if __name__ == "__main__":

@@ -230,12 +230,15 @@ def test_settling_warms_every_thread_of_the_request_pool(monkeypatch, threads: i
         seen.add(threading.get_ident())
         full.append(queries)
 
+    through: list[str] = []
     monkeypatch.setattr(serve, "warm_search", warm)
+    monkeypatch.setattr(serve, "through_worker", lambda worker, path: through.append(path))
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
         serve.settle_worker(SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=threads), wsgi=None))
         assert len(seen) == threads and seen == {t.ident for t in pool._threads}
         assert sorted(full) == [False] * (threads - 1) + [True]
+        assert through == [serve.WARM_PATHS[0]]  # and one request through the worker's own HTTP handling
     finally:
         pool.shutdown()
 
@@ -251,9 +254,41 @@ def test_a_failing_warm_up_does_not_stop_the_worker(monkeypatch, capsys):
         raise OSError("index unreadable")
 
     monkeypatch.setattr(serve, "warm_search", broken)
+    monkeypatch.setattr(serve, "through_worker", lambda worker, path: b"")
     pool = ThreadPoolExecutor(max_workers=2)
     try:
         serve.settle_worker(SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=2), wsgi=None))
     finally:
         pool.shutdown()
     assert "warm-up failed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "path,status",
+    [("/api/search?q=%E5%84%BF%E7%AB%A5", b"200 OK"), ("/boom", b"500 Internal Server Error")],
+)
+def test_a_request_through_the_workers_own_http_handling(path: str, status: bytes):
+    """The settle's request goes through gunicorn's parser, environ and response writer of a real worker (over a
+    socket pair, no port): the app sees the path and query, the response comes back whole, a failing app gives 500."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from kb.commands.serve import through_worker
+    from kb.serving.worker import DeadlineWorker
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/boom":
+            raise RuntimeError("boom")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['PATH_INFO']}?{environ['QUERY_STRING']}".encode()]
+
+    cfg = Config()
+    worker = DeadlineWorker(0, os.getpid(), [], None, 30, cfg, Logger(cfg))
+    worker.wsgi = app
+    try:
+        got = through_worker(worker, path)
+    finally:
+        worker.tmp.close()  # the heartbeat file a worker makes
+    assert got.startswith(b"HTTP/1.1 " + status)
+    if status == b"200 OK":
+        assert path.encode() in got and got.endswith(b"0\r\n\r\n")  # the whole chunked body
