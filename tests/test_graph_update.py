@@ -101,10 +101,10 @@ def test_pages_share_one_graph_per_department_state(mon_kb):
 
 @pytest.mark.parametrize("log_reaches_back", [True, False])
 def test_tags_changed_since(mon_kb, monkeypatch, log_reaches_back):
-    from kb.reviews import snapshot
+    from kb.reviews import applied, snapshot
 
     if not log_reaches_back:
-        monkeypatch.setattr(snapshot, "TAG_LOG", 1)
+        monkeypatch.setattr(applied, "TAG_LOG", 1)
     start = snapshot.current().tags_version
     reviews.add_assignment(ITEM, "市民政局", "amy", role="co")
     reviews.add_note(OTHER, "备注", "amy")
