@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # compiles them all again (about 5 CPU-s per pytest process for the test modules alone).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: run test check lint setup build serve clean
+.PHONY: run test check fast-tests lint setup build serve clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PY) not found; set PY=...)"; exit 1; }
@@ -34,8 +34,13 @@ run: build serve
 test: setup lint
 	bash scripts/test.sh
 
-# The fast subset while you work: no slow or browser tests, in two processes, slowest tests listed.
-check: setup lint
+# The fast subset while you work: no slow or browser tests, in two processes, slowest tests listed. Lint runs beside
+# the tests (mostly one core for mypy, while the two test workers start and collect), each target's output shown
+# whole when it ends; either failing fails the check.
+check: setup
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint fast-tests
+
+fast-tests: setup
 	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --durations=10
 
 lint: setup

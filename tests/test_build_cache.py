@@ -121,6 +121,9 @@ for f in sorted(seen):
 """
 
 
+# slow: a fresh interpreter analyses the plan under an audit hook; the fast subset keeps the key's own tests
+# (test_analysis_code_changes_the_key_and_other_code_does_not)
+@pytest.mark.slow
 def test_the_analysis_key_covers_every_file_a_cache_fill_reads(tmp_path):
     import subprocess
     import sys

@@ -94,6 +94,9 @@ def test_kb_add_stores_the_file_in_its_form_and_lists_warnings(kb_data, built_kb
         assert [i["number"] for i in kb.items(plan="women-2021-p5") if i["kind"] == "measure"] == [9, 10, 11, 12]
 
 
+# slow: LibreOffice writes the whole plan as a .doc, then it is converted back and analysed; the fast subset keeps
+# both converters on a short real .doc (test_antiword_loses_word_numbering_and_says_so) and the other forms
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (scripts/test.sh installs it) is missing")
 @pytest.mark.parametrize(
     ("converter", "auto_numbers"),

@@ -363,6 +363,8 @@ print(hashlib.sha256(json.dumps([(r.start, r.after, r.confidence) for r in find_
 """
 
 
+# slow: two fresh interpreters analyse the plans in two orders; the fast subset keeps the repair tests of each plan
+@pytest.mark.slow
 def test_a_plans_repairs_do_not_depend_on_what_the_process_analysed_before():
     """Tagging once added the registry's names to jieba, so every later plan in the process was cut, repaired and
     numbered differently from a fresh process; the dictionary is now complete before the first cut."""

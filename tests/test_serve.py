@@ -168,6 +168,9 @@ def _only(worker: int, workers: list[int]):
     return paused()
 
 
+# slow (both tests of the preloaded server): a gunicorn master and two workers each load the search; the fast subset
+# keeps the in-process tests of the app's import string, the warm-up and the worker's own HTTP handling
+@pytest.mark.slow
 def test_a_preloaded_server_answers_search_from_every_worker(preloaded):
     """The search is loaded once in the master before the fork; every worker answers it, and a worker that dies
     is replaced by a fork of the warm master that answers too."""
@@ -195,6 +198,7 @@ def test_a_preloaded_server_answers_search_from_every_worker(preloaded):
     assert len([ln for ln in log_path.read_text().splitlines() if "search warmed up" in ln]) == 1
 
 
+@pytest.mark.slow
 def test_the_master_holds_no_database_connection_when_it_forks(preloaded):
     """SQLite connections must not cross a fork: warming opens them in a thread of its own, closed with it."""
     _, proc, _ = preloaded
