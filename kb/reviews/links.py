@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kb.reviews.anchoring import item_anchor
@@ -20,8 +21,10 @@ def _link(measure: str, goal: str) -> tuple[dict, dict, bool]:
     return m, g, linked is not None
 
 
-def _link_anchor(m: dict, g: dict) -> dict[str, Any]:
-    return {**item_anchor(m), "goal": item_anchor(g)}
+def _decide(m: dict, g: dict, change: str, by: str, reason: str, decision: Callable[[Any], dict]) -> int:
+    """Record one link decision on the pair (its anchor remembers both items)."""
+    anchor = {**item_anchor(m), "goal": item_anchor(g)}
+    return _record("link", m["plan"], m["id"], g["id"], change, by, reason, decision, anchor)
 
 
 def confirm_link(measure: str, goal: str, by: str, reason: str = "") -> int:
@@ -31,46 +34,24 @@ def confirm_link(measure: str, goal: str, by: str, reason: str = "") -> int:
         row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
         if not row or row["decision"] == "remove":
             raise ReviewError(f"{m['id']} 与 {g['id']} 之间没有关联; 用 link add 添加")
-    return _record(
-        "link",
-        m["plan"],
-        m["id"],
-        g["id"],
+    # a link a reviewer added stays "add" when confirmed: it is still not the analysis's own
+    return _decide(
+        m,
+        g,
         "link.confirm",
         by,
         reason,
         lambda row: {"decision": "add" if row and row["decision"] == "add" else "confirm"},
-        _link_anchor(m, g),
     )
 
 
 def add_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     """Add a goal the measure serves."""
     m, g, linked = _link(measure, goal)
-    return _record(
-        "link",
-        m["plan"],
-        m["id"],
-        g["id"],
-        "link.add",
-        by,
-        reason,
-        lambda row: {"decision": "confirm" if linked else "add"},
-        _link_anchor(m, g),
-    )
+    return _decide(m, g, "link.add", by, reason, lambda row: {"decision": "confirm" if linked else "add"})
 
 
 def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     """Remove a goal from what the measure serves."""
     m, g, _ = _link(measure, goal)
-    return _record(
-        "link",
-        m["plan"],
-        m["id"],
-        g["id"],
-        "link.remove",
-        by,
-        reason,
-        lambda row: {"decision": "remove"},
-        _link_anchor(m, g),
-    )
+    return _decide(m, g, "link.remove", by, reason, lambda row: {"decision": "remove"})
