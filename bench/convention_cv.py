@@ -30,7 +30,7 @@ import reliability  # noqa: E402  (the published tables, scored with their own s
 import score  # noqa: E402
 
 from kb import paths  # noqa: E402
-from nlp import departments, goalunits, scoring  # noqa: E402
+from nlp import coownership, departments, goalunits, scoring  # noqa: E402
 from nlp.pipeline import analyse_file  # noqa: E402
 
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.6)
@@ -80,6 +80,12 @@ GRIDS = {
     "alone": [{"ALONE_MIN": m} for m in (0.0, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.01)],
     # where nothing leads, the best mandate match leads (flagged for review) from this summed support (inf = never)
     "mandate_lead": [{"MANDATE_LEAD_MIN": m} for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25)],
+    # the co-ownership prior by topic: its weight (x the share of matching published rows) and the share it needs
+    "coown": [
+        {"CO_WEIGHT": w, "CO_MIN_SHARE": m}
+        for w in (0.3, 0.5, 0.6, 0.8)
+        for m in ((0.0,) if w == 0.3 else (0.0, 0.5, 0.67))
+    ],
     # a goal's co-unit from its serving measures where its own words agree (inf = off)
     "goal_units": [{"GOAL_SHARE": s} for s in (float("inf"), 0.5, 1 / 3, 0.25)],
 }
@@ -87,7 +93,7 @@ GRIDS = {
 
 def _owner(setting: str):
     """The module a setting lives in."""
-    return next(m for m in (goalunits, scoring, departments) if hasattr(m, setting))
+    return next(m for m in (goalunits, scoring, departments, coownership) if hasattr(m, setting))
 
 
 def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:

@@ -9,6 +9,9 @@ The default plan is read and tagged once (as the build does). Per gold set it co
   false     (tagged body not in the gold) by the strongest rule behind it: explicit, lexicon, co-ownership,
             domain convention, section prior, mandate
 --list prints every error with its item id, so a class can be read (never to fit one row).
+--terms prints, per lexicon rule, how often the inferred tags it supports are right and wrong on each gold set
+(rules wrong at least twice over the sets): a word wrong on both sets is a class; one right on one set and
+wrong on the other is a convention the sets do not share.
 """
 
 from __future__ import annotations
@@ -114,18 +117,54 @@ def classify(plan, gold: list[dict], aliases: dict[str, str]) -> tuple[Counter, 
     return counts, errors
 
 
+def term_counts(plan, gold: list[dict], aliases: dict[str, str]) -> dict[str, list[int]]:
+    """Lexicon rule (term→body) → [right, wrong] over the inferred item tags whose evidence it is."""
+    items = {}
+    for it in plan.items:
+        gid = score.gold_id({"kind": it.kind, "number": it.number, "domain": it.domain})
+        if gid:
+            items[gid] = it
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for g in gold:
+        it = items.get(g["id"])
+        want = set(g["lead"]) | set(g["co"])
+        for a in it.departments if it else []:
+            if a.source == "explicit":
+                continue
+            right = score.normalise(a.name, aliases) in want
+            for e in a.evidence:
+                if e.rule.startswith("lexicon:"):
+                    out[e.rule.split("(")[0]][0 if right else 1] += 1
+    return out
+
+
+def print_terms(plan, sets: list[tuple[str, list[dict], dict[str, str]]]) -> None:
+    """The rules wrong at least twice over the gold sets, most wrong first, with right/wrong per set."""
+    per = {name: term_counts(plan, gold, aliases) for name, gold, aliases in sets}
+    rules = {r for c in per.values() for r in c}
+    wrong = {r: sum(c.get(r, [0, 0])[1] for c in per.values()) for r in rules}
+    print("## lexicon rules (right/wrong per set)")
+    for r in sorted((r for r in rules if wrong[r] >= 2), key=lambda r: (-wrong[r], r)):
+        cells = "  ".join(f"{n} {c.get(r, [0, 0])[0]}/{c.get(r, [0, 0])[1]}" for n, c in per.items())
+        print(f"  {r:40s} {cells}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default = [Path("/work/shared/eval/gold-dev"), REPO / "bench" / "heldout"]
     ap.add_argument("--gold", nargs="+", type=Path, default=default)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--terms", action="store_true", help="right/wrong per lexicon rule on each set")
     a = ap.parse_args()
     plan = analyse_file(paths.DEFAULT_PLAN)
     departments.assign_departments(plan)
     goalunits.assign_goal_units(plan)
+    sets = []
     for gd in a.gold:
         gold = json.loads((gd / "departments.gold.json").read_text(encoding="utf-8"))
-        counts, errors = classify(plan, gold, score.load_aliases(gd, Path("/work/shared/eval")))
+        aliases = score.load_aliases(gd, Path("/work/shared/eval"))
+        sets.append((gd.name, gold, aliases))
+        counts, errors = classify(plan, gold, aliases)
         print(
             f"## {gd.name}: {counts['items']} items, {counts['right']} right tags, "
             f"{counts['missed']} missed, {counts['false']} false"
@@ -136,6 +175,8 @@ def main() -> None:
         if a.list:
             for e in sorted(errors):
                 print("   ", *e, sep="\t")
+    if a.terms:
+        print_terms(plan, sets)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from nlp.lang import read_lines
 from nlp.scoring import Hit
 
 COOWN_FILE = "coownership.tsv"
-CO_WEIGHT = 0.3  # a body the tables list beside the item's lead for this topic: enough to be listed, low confidence
+CO_WEIGHT = 0.3  # a body the tables list beside the item's lead for this topic, times the share of such rows
+CO_MIN_SHARE = 0.0  # share of the matching rows that must list a body for it to be backed (bench/convention_cv.py)
 _held_out: set[str] = set()  # sources left out while their own rows are scored (bench/reliability.py)
 
 
@@ -73,7 +74,7 @@ def hits(text: str, anchor: str) -> list[Hit]:
     out = []
     for body, (share, topic) in prior(anchor, words).items():
         at = text.find(topic)
-        if at >= 0:
+        if at >= 0 and share >= CO_MIN_SHARE:
             w = CO_WEIGHT * share
             out.append(Hit(body, at, at + len(topic), topic, "co", w, f"coown:{topic}→{anchor}", "inferred"))
     return out

@@ -436,6 +436,23 @@ def test_coownership_rows_of_joint_documents(anchor, topics, present, absent):
     assert present <= set(p) and not (absent & set(p)), p
 
 
+@pytest.mark.parametrize(
+    "min_share, kept",
+    [
+        (0.0, True),  # off (the product's setting): every body the matching rows list is backed
+        (0.99, False),  # a body fewer than all matching rows list is not backed
+    ],
+)
+def test_coowner_minimum_share(monkeypatch, min_share, kept):
+    from nlp import coownership
+
+    text = "加强农村留守儿童关爱保护"
+    share = coownership.prior("市民政局", {"留守儿童"})["市司法局"][0]
+    assert share < 0.99  # one of the two 留守儿童 rows lists 市司法局
+    monkeypatch.setattr(coownership, "CO_MIN_SHARE", min_share)
+    assert any(h.dept == "市司法局" for h in coownership.hits(text, "市民政局")) is kept
+
+
 def test_coowner_evidence_is_the_topic_word():
     text = "加强农村留守儿童关爱保护,落实民政部门兜底保障责任"
     got = assign_text(text, kind="measure", domain="welfare")
