@@ -11,31 +11,41 @@ from kb.search.thesaurus import groups, related
 @pytest.mark.parametrize(
     "word,held,expected",
     [
-        ("打工", {"务工": 4}, ["务工"]),  # 打工/上岗/务工: one narrow class
-        ("奶粉", {"乳粉": 2, "乳制品": 5}, ["乳制品", "乳粉"]),  # the commoner plan word first
-        ("托儿所", {"幼儿园": 9}, ["幼儿园"]),  # a synonym group
-        # negative rows: a word the plan holds keeps its meaning; one character is too ambiguous; no group; nothing held
-        ("胖墩", {"肥胖": 4}, ["肥胖"]),  # Cilin holds it only extended (胖墩墩, 肥胖's group)
+        ("人贩子", {"拐卖": 6, "反拐": 1}, ["拐卖", "反拐"]),  # the commoner plan word first
+        ("逃学", {"辍学": 2, "控辍保学": 1}, ["辍学", "控辍保学"]),
+        ("喂奶", {"母乳喂养": 2}, ["母乳喂养"]),
+        ("孤儿院", {"儿童福利机构": 5, "孤儿": 10}, ["孤儿", "儿童福利机构"]),
+        ("胖墩", {"肥胖": 4}, ["肥胖"]),
         ("太胖", {"肥胖": 4}, ["肥胖"]),  # a degree adverb dropped; one character takes the compounds built on it
-        ("被打", {"殴打": 2, "打造": 5}, ["殴打"]),  # a passive's verb is done to a person, not 打造 (production)
-        ("打", {"殴打": 2, "打造": 5}, ["打造", "殴打"]),  # alone: every compound built on it, the commoner first
+        ("被打", {"殴打": 2, "打造": 5}, ["殴打"]),  # a passive's verb is done to a person, not 打造
+        ("被拐", {"拐卖": 6}, ["拐卖"]),
         ("太胖", {"胖": 3}, ["胖"]),  # the rest is itself a plan word
-        ("近视", {"近视": 7, "目光短浅": 1}, []),
-        ("打", {"击打者": 3}, []),  # one character: never a group's other words, only its compounds
-        ("被卖", {"贩卖": 3}, []),  # selling (commerce) is no act done to a person in Cilin's classes
-        ("小", {"微小": 3}, []),  # a topic-less piece itself relates nothing
+        # negative rows: a word the plan holds keeps its meaning; one character takes no other words; no group;
+        # nothing held; a passive of no act done to a person; a topic-less piece itself
+        ("近视", {"近视": 7, "视力不良": 1}, []),
+        ("打", {"打骂": 3}, ["打骂"]),  # one character: a compound built on it
+        ("打", {"虐待": 3}, []),  # never a group's other words
+        ("被卖", {"贩卖": 3}, []),
+        ("小", {"微小": 3}, []),
         ("宇宙飞船站", {"务工": 4}, []),
-        ("打工", {}, []),
+        ("人贩子", {}, []),
     ],
 )
 def test_related_plan_words(word, held, expected):
     assert related(word, lambda w: held.get(w, 0)) == expected
 
 
-def test_groups_are_cilin_finest_classes():
-    g = groups()
-    assert any("龋齿" in grp and "蛀齿" in grp for grp in g["龋齿"])
-    assert "打骂" not in g  # a single-word class ("@") relates nothing
+@pytest.mark.parametrize(
+    "word,member,expected",
+    [
+        ("蛀牙", "龋齿", True),
+        ("生二胎", "生育政策", True),
+        ("人贩子", "性侵害", False),  # one meaning a group: no loose topics
+        ("生孩子", "生产", False),  # 生产 is production in a plan
+    ],
+)
+def test_thesaurus_groups(word, member, expected):
+    assert any(member in grp for grp in groups().get(word, ())) is expected
 
 
 class DF:
@@ -85,7 +95,7 @@ def test_affixes_and_official_heads(query, held, words, joined):
 
 
 def test_thesaurus_forms_weigh_as_synonyms_and_say_so():
-    pq = parse("打工子女")
-    refine(pq, DF({"务工": 4, "儿童": 50}))
-    work = next(c for c in pq.concepts if c.word == "打工")
-    assert work.forms == [("打工", None), ("务工", "打工")]
+    pq = parse("人贩子")
+    refine(pq, DF({"拐卖": 4}))
+    word = next(c for c in pq.concepts if c.word == "人贩子")
+    assert word.forms == [("人贩子", None), ("拐卖", "人贩子")]

