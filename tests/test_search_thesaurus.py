@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.search.query import parse, refine
-from kb.search.thesaurus import groups, related
+from kb.search.thesaurus import groups, phrases, related
 
 
 @pytest.mark.parametrize(
@@ -14,15 +14,17 @@ from kb.search.thesaurus import groups, related
         ("人贩子", {"拐卖": 6, "反拐": 1}, ["拐卖", "反拐"]),  # the commoner plan word first
         ("逃学", {"辍学": 2, "控辍保学": 1}, ["辍学", "控辍保学"]),
         ("喂奶", {"母乳喂养": 2}, ["母乳喂养"]),
-        ("孤儿院", {"儿童福利机构": 5, "孤儿": 10}, ["孤儿", "儿童福利机构"]),
+        ("孤儿院", {"儿童福利机构": 5, "孤儿": 10}, ["儿童福利机构"]),  # an orphanage is no orphan
         ("胖墩", {"肥胖": 4}, ["肥胖"]),
         ("太胖", {"肥胖": 4}, ["肥胖"]),  # a degree adverb dropped; one character takes the compounds built on it
         ("被打", {"殴打": 2, "打造": 5}, ["殴打"]),  # a passive's verb is done to a person, not 打造
         ("被拐", {"拐卖": 6}, ["拐卖"]),
         ("太胖", {"胖": 3}, ["胖"]),  # the rest is itself a plan word
+        ("性骚扰", {"性骚扰": 2, "性侵害": 9}, ["性侵害"]),  # a word the plan uses only in passing: its group too
         # negative rows: a word the plan holds keeps its meaning; one character takes no other words; no group;
         # nothing held; a passive of no act done to a person; a topic-less piece itself
         ("近视", {"近视": 7, "视力不良": 1}, []),
+        ("性骚扰", {"性骚扰": 3, "性侵害": 9}, []),
         ("打", {"打骂": 3}, ["打骂"]),  # one character: a compound built on it
         ("打", {"虐待": 3}, []),  # never a group's other words
         ("被卖", {"贩卖": 3}, []),
@@ -46,6 +48,21 @@ def test_related_plan_words(word, held, expected):
 )
 def test_thesaurus_groups(word, member, expected):
     assert any(member in grp for grp in groups().get(word, ())) is expected
+
+
+@pytest.mark.parametrize(
+    "term,held,expected",
+    [
+        ("儿童福利机构", {"儿童": 50, "福利": 3, "机构": 7}, 3),  # cut into words: by its rarest word
+        ("拐卖", {"拐卖": 6}, 6),  # one word: its own count
+        # negative rows: a word missing; a single word the index lacks; a one-character piece
+        ("儿童福利机构", {"儿童": 50, "机构": 7}, 0),
+        ("孤儿院", {"孤儿": 9}, 0),
+        ("被拐卖", {"被": 9, "拐卖": 6}, 0),
+    ],
+)
+def test_phrases_held_by_their_words(term, held, expected):
+    assert phrases(lambda w: held.get(w, 0))(term) == expected
 
 
 class DF:

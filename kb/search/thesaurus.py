@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from kb.search.analysis import words
 from nlp.lang import read_lines
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 MAX_RELATED = 3  # plan words added for one typed word
 AFFIX_FILE = "search_affixes.txt"  # nlp/data: pieces of everyday words that carry no topic
 THESAURUS_FILE = "search_thesaurus.tsv"  # nlp/data: groups of everyday and official words of one meaning
+RARE = 2  # documents (an item and its clause): a word the plan uses only in passing is searched as its group too
 EXTENDED = 1  # characters an extended form may add (reduplication: 胖墩 → 胖墩墩)
 
 
@@ -94,7 +96,7 @@ def related(word: str, held: Callable[[str], int]) -> list[str]:
     """The plan's words for a word the plan lacks: members of its thesaurus groups the index holds (held(w) =
     documents holding w), group by group, the commoner first; failing that, those of the word without a topic-less
     piece (or that word itself when the plan holds it); [] for a word the index holds or an affix."""
-    if held(word) or is_affix(word):
+    if held(word) > RARE or is_affix(word):
         return []
     out = _members(word, held)
     for stem, classes in _stems(word) if not out else ():
@@ -104,16 +106,31 @@ def related(word: str, held: Callable[[str], int]) -> list[str]:
     return out
 
 
+def phrases(held: Callable[[str], int]) -> Callable[[str], int]:
+    """held for a thesaurus phrase too: an official term the index cuts into words (儿童福利机构 → 儿童/福利/机构)
+    counts as held when each word is, by its rarest word (an upper bound, enough to choose and order the forms)."""
+
+    def held_phrase(term: str) -> int:
+        found = held(term)
+        parts = words(term)
+        if found or len(parts) < 2 or any(len(p) < 2 for p in parts):
+            return found
+        return min(held(p) for p in parts)
+
+    return held_phrase
+
+
 def everyday(pq: ParsedQuery, held: Callable[[str], int]) -> None:
     """A parsed query's everyday words in the plan's words (kb.search.query.refine; held(w) = documents holding w):
     topic-less pieces beside other words dropped, the thesaurus's words for words neither the plan nor our synonym
     data knows, and an everyday head's official form joined to the word typed before it."""
+    held_any = phrases(held)
     if len(pq.concepts) > 1:  # 小 of 小/胖墩: a topic-less piece standing beside the words is no word to find
         pq.concepts = [c for c in pq.concepts if c.phrase or not is_affix(c.word) or held(c.word)] or pq.concepts
     for c in pq.concepts:
         if not c.phrase and len(c.forms) == 1:
             typed = next((a + c.word for a in affixes() for ch in pq.chunks if a + c.word in ch), c.word)  # 被+打
-            extra = [w for w in related(typed, held) if w not in c.never and w != c.word]
+            extra = [w for w in related(typed, held_any) if w not in c.never and w != c.word]
             c.forms.extend((w, c.word) for w in extra)
     _recombine(pq, held)
 
