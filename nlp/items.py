@@ -10,6 +10,7 @@ from functools import lru_cache
 from nlp.lang import cut, read_lines
 from nlp.model import KIND_LABELS, Clause, Item, Repair
 from nlp.repair import OffsetMap, make_repair
+from nlp.repair_stops import plan_openers
 from nlp.segment import RawItem
 
 TITLE_MAX = 32
@@ -122,7 +123,7 @@ def build_items(
     """Items with repaired text, titles and clauses; plus the title-stop suggestions found on the way."""
     items, suggestions, used_ids = [], [], set()
     intact: list[int] = []  # lengths of titles whose 。 survived
-    split_titles: list[tuple[Repair, int]] = []  # title-stop suggestions with the title they would end
+    split_titles: list[tuple[Repair, str, str]] = []  # title-stop suggestions, the title they end, the text after
     codes: dict[str, str] = {}
     for pos, ri in enumerate(raw_items):
         if ri.domain and ri.domain not in codes:
@@ -150,7 +151,7 @@ def build_items(
             if rule == "title_stop":
                 at = omap.to_raw(t0 + end)
                 suggestions.append(make_repair(raw, at, at, "。", rule, "missing_punct", conf))
-                split_titles.append((suggestions[-1], len(title)))
+                split_titles.append((suggestions[-1], title, body[end:]))
                 breaks = [end]
         local = (
             f"{code}-{'g' if ri.kind == 'goal' else 'm'}{ri.number}"
@@ -184,22 +185,37 @@ def build_items(
         for c in item.clauses:
             c.raw_text = raw[omap.to_raw(t0 + c.start) : omap.to_raw(t0 + c.end)]
         items.append(item)
-    _promote_typical_titles(split_titles, intact)
+    _promote_typical_titles(split_titles, intact, plan_openers(text))
     return items, suggestions
 
 
-def _promote_typical_titles(split_titles: list[tuple[Repair, int]], intact: list[int]) -> None:
-    """Apply a lost title stop when the title it ends is no longer than the plan's typical intact title.
+def _promote_typical_titles(
+    split_titles: list[tuple[Repair, str, str]], intact: list[int], openers: frozenset[str]
+) -> None:
+    """Apply a lost title stop before a strong opener when the title is no longer than the plan's typical intact
+    title, or when the title is itself a clause: it opens with a clause opener (加强…, 建立健全…, 预防和控制…).
 
-    Short imperative titles (有效控制儿童近视) are the genre's norm and their end is unambiguous; a longer
-    candidate may be a long title cut at the wrong opener, so it stays a suggestion for a reviewer.
+    Short imperative titles (有效控制儿童近视) are the genre's norm and their end is unambiguous. A long one is
+    certain when it is a clause of its own followed by another: an imperative title ends where the next imperative
+    starts; a weak opener (宣传, 规范: also nouns) counts there when the plan itself opens clauses with it.
+    A long candidate led by a noun (儿童遭受…的急救、治疗、康复服务水平) may be a title cut at the wrong
+    opener, so it stays a suggestion for a reviewer.
     """
     if len(intact) < MIN_INTACT_TITLES:
         return
     typical = statistics.median(intact)
-    for rep, length in split_titles:
-        if length <= typical and rep.confidence >= 0.7:
+    for rep, title, rest in split_titles:
+        strong = rep.confidence >= 0.7
+        if (strong and len(title) <= typical) or (
+            _opens_with(title, openers | set(clause_starts())) and (strong or _opens_with(rest, openers))
+        ):
             rep.confidence, rep.applied = 0.8, True
+
+
+def _opens_with(text: str, words: frozenset[str]) -> bool:
+    """The text opens with one of the words (a word is up to three of the segmenter's tokens: 建立 + 健全)."""
+    tokens = cut(text[:12])
+    return any("".join(tokens[:k]) in words for k in range(1, 4))
 
 
 def _title(kind: str, body: str) -> str:

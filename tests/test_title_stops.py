@@ -1,6 +1,9 @@
-"""Lost title stops: applied when the title is no longer than the plan's typical intact title, else suggested."""
+"""Lost title stops: applied when the title is no longer than the plan's typical intact title or is a clause of
+its own (opens with an opener), else suggested."""
 
 from __future__ import annotations
+
+import pytest
 
 from nlp.pipeline import analyse
 
@@ -24,6 +27,7 @@ PLAN = (
             *[f"{n}.{t}。完善相关工作机制,明确部门职责。" for n, t in enumerate(INTACT, 1)],
             "7.有效控制儿童近视构建儿童眼病防治工作网络,完善眼保健服务体系。",
             "8.构建覆盖城乡的家庭教育指导服务体系推动城乡社区建立家长学校。",
+            "9.儿童遭受意外伤害的急救和康复服务水平加强儿童急救知识宣传,提高救治能力。",
             "二、组织实施",
             "(一)加强组织领导。各级政府负责规划实施。",
         ]
@@ -37,15 +41,20 @@ def _measures(plan):
     return {i.number: i for i in plan.items if i.kind == "measure"}
 
 
-def test_short_title_stop_is_applied_long_one_suggested():
+# (the four characters before the stop, item number, applied?, the item's title)
+TITLE_STOPS = [
+    ("儿童近视", 7, True, "有效控制儿童近视"),  # short: the genre's typical title
+    ("服务体系", 8, True, "构建覆盖城乡的家庭教育指导服务体系"),  # long, but a clause: 构建… ends before 推动
+    ("服务水平", 9, False, "儿童遭受意外伤害的急救和康复服务水平"),  # long and led by a noun: suggested
+]
+
+
+@pytest.mark.parametrize("before,number,applied,title", TITLE_STOPS)
+def test_title_stop_applied_when_short_or_a_clause(before, number, applied, title):
     plan = analyse(PLAN, META)
-    stops = {r.after + plan.raw_text[r.start - 4 : r.start]: r for r in plan.repairs if r.rule == "title_stop"}
-    short, long_ = stops["。儿童近视"], stops["。服务体系"]
-    assert short.applied and short.confidence >= 0.75
-    assert not long_.applied and long_.confidence < 0.75
-    m = _measures(plan)
-    assert m[7].text.startswith("有效控制儿童近视。构建") and m[7].title == "有效控制儿童近视"
-    assert m[8].title == "构建覆盖城乡的家庭教育指导服务体系" and "。" not in m[8].text[:20]
+    stops = {plan.raw_text[r.start - 4 : r.start]: r for r in plan.repairs if r.rule == "title_stop"}
+    assert stops[before].applied is applied and (stops[before].confidence >= 0.75) is applied
+    assert _measures(plan)[number].title == title
     assert plan.raw_text == PLAN  # the published text is never changed
 
 
