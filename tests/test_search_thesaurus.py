@@ -116,3 +116,20 @@ def test_thesaurus_forms_weigh_as_synonyms_and_say_so():
     refine(pq, DF({"拐卖": 4}))
     word = next(c for c in pq.concepts if c.word == "人贩子")
     assert word.forms == [("人贩子", None), ("拐卖", "人贩子")]
+
+
+@pytest.mark.parametrize(
+    "query,held,forms",
+    [
+        # a word our synonym data expands takes the thesaurus's new words too
+        ("玩手机", {"电子产品": 3, "防沉迷": 4, "沉迷网络": 2}, ["玩手机", "电子产品", "防沉迷", "沉迷网络"]),
+        # negative rows: no longer or shorter form of a word already searched; no other group's words
+        ("霸凌", {"欺凌": 9, "学生欺凌": 3, "校园欺凌": 4}, ["霸凌", "欺凌"]),
+        ("打游戏", {"网络游戏": 5, "游戏": 9}, ["打游戏", "网络游戏"]),
+        ("霸凌", {"欺凌": 9, "虐待": 3}, ["霸凌", "欺凌"]),
+    ],
+)
+def test_thesaurus_adds_new_words_only(query, held, forms):
+    pq = parse(query)
+    refine(pq, DF(held))
+    assert pq.concepts[0].strings == forms

@@ -122,16 +122,19 @@ def phrases(held: Callable[[str], int]) -> Callable[[str], int]:
 
 def everyday(pq: ParsedQuery, held: Callable[[str], int]) -> None:
     """A parsed query's everyday words in the plan's words (kb.search.query.refine; held(w) = documents holding w):
-    topic-less pieces beside other words dropped, the thesaurus's words for words neither the plan nor our synonym
-    data knows, and an everyday head's official form joined to the word typed before it."""
+    topic-less pieces beside other words dropped, the thesaurus's new words for a word the plan lacks (beside the
+    forms our synonym data gave it), and an everyday head's official form joined to the word typed before it."""
     held_any = phrases(held)
     if len(pq.concepts) > 1:  # 小 of 小/胖墩: a topic-less piece standing beside the words is no word to find
         pq.concepts = [c for c in pq.concepts if c.phrase or not is_affix(c.word) or held(c.word)] or pq.concepts
     for c in pq.concepts:
-        if not c.phrase and len(c.forms) == 1:
+        if not c.phrase:
             typed = next((a + c.word for a in affixes() for ch in pq.chunks if a + c.word in ch), c.word)  # 被+打
-            extra = [w for w in related(typed, held_any) if w not in c.never and w != c.word]
-            c.forms.extend((w, c.word) for w in extra)
+            for w in related(typed, held_any):
+                # a new word only: a longer or shorter form of a word already searched (欺凌 → 学生欺凌,
+                # 网络游戏 → 游戏) would only shift the ranking towards one of its phrasings
+                if w not in c.never and w != c.word and not any(w in f or f in w for f, via in c.forms if via):
+                    c.forms.append((w, c.word))
     _recombine(pq, held)
 
 
