@@ -34,11 +34,17 @@ SHARED_MODULE_FIXTURES = {
 }
 
 
+PG_TESTS = Path(__file__).parent / "pg"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group each SHARED_MODULE_FIXTURES module's tests on one xdist worker (a no-op without loadgroup)."""
+    """Group each SHARED_MODULE_FIXTURES module's tests on one xdist worker (a no-op without loadgroup); mark the
+    tests of tests/pg slow: each starts or publishes into a real PostgreSQL server (end-to-end, not `make check`)."""
     for item in items:
         if item.path.name in SHARED_MODULE_FIXTURES:
             item.add_marker(pytest.mark.xdist_group(item.path.name))
+        if item.path.is_relative_to(PG_TESTS):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

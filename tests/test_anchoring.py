@@ -114,6 +114,7 @@ def _rebuild(monkeypatch, kb_data, text):
     build_mini(monkeypatch, kb_data, text)
 
 
+@pytest.mark.slow
 def test_review_follows_slightly_edited_text(mini, monkeypatch, kb_data):
     reviews.reject_assignment("health-m3", "市妇联", "amy")
     reviews.add_note("health-m3", "跟踪", "amy")
@@ -128,6 +129,7 @@ def test_review_follows_slightly_edited_text(mini, monkeypatch, kb_data):
     assert reviews.audit_log()[-1]["action"] == "reanchor"
 
 
+@pytest.mark.slow
 def test_review_follows_content_when_items_are_renumbered(mini, monkeypatch, kb_data):
     reviews.reject_assignment("health-m3", "市妇联", "amy")
     text = MINI.read_text(encoding="utf-8")

@@ -42,6 +42,7 @@ def test_backup_then_restore_round_trip(kb_data, tmp_path):
     assert stat.S_IMODE(point.stat().st_mode) & 0o077 == 0
 
 
+@pytest.mark.slow
 def test_a_restore_can_be_undone_and_undoing_loses_nothing(kb_data, tmp_path):
     """The report's sequence: restore, then restore the saved generation; both states survive."""
     for n in range(5):

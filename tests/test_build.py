@@ -99,6 +99,7 @@ def test_repairs_command(built_kb_env, capsys):
     assert len(reps) == len(lines) and {r["plan"] for r in reps} == {PLAN_ID}
 
 
+@pytest.mark.slow
 def test_ids_stable_across_rebuilds(kb_data, built_kb):
     from kb.build import build
 

@@ -223,6 +223,7 @@ def test_a_repair_review_rebuilds_only_its_plan(kb_data, monkeypatch, analysed):
         assert next(r for r in kb.repairs(SLUG) if r["id"] == rep["id"])["applied"] is not rep["applied"]
 
 
+@pytest.mark.slow
 def test_assembled_build_equals_one_whole_write(kb_data, monkeypatch, tmp_path):
     """Rows and derived search arrays of the per-plan assembly are those of writing every plan at once."""
     from kb.search.arrays import derived
@@ -269,6 +270,7 @@ def _add_real(name: str) -> Path:
     return dest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "others",
     [
@@ -340,6 +342,7 @@ def test_a_build_from_a_threaded_process_analyses_in_fresh_processes(kb_data, mo
     assert build(procs=2) == live
 
 
+@pytest.mark.slow
 def test_block_read_postings_equal_the_matcher_walk(built_kb):
     """Every posting of every term of a built index, read a block at a time, is the matcher's, in order."""
     from kb.search.parts import matcher_postings, postings

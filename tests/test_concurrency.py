@@ -43,6 +43,7 @@ def _work(name: str, go: threading.Event, out: dict) -> None:
         out[name] = exc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads,processes", [(4, 4), (8, 0), (0, 8)])
 def test_concurrent_writers_lose_nothing(kb_data, monkeypatch, tmp_path, threads, processes):
     build_mini(monkeypatch, kb_data)

@@ -53,6 +53,7 @@ def _notes(client) -> list[str]:
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="needs root and mount(8)")
 
 
+@pytest.mark.slow
 def test_full_disk_refuses_writes_clearly_and_loses_nothing(built_kb, tmp_path, monkeypatch):
     from monitoring_helpers import signed_in
 

@@ -180,6 +180,7 @@ def _sheets(data: bytes) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_constant_memory_xlsx_holds_what_the_in_memory_one_does(kb, monkeypatch):
     from kb.exports import xlsx
 

@@ -37,6 +37,7 @@ def default_key():
     return key(default_analysis())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", sorted(WRITERS))
 def test_default_plan_in_every_form(form, default_key, tmp_path):
     path = tmp_path / f"plan.{form}"
@@ -48,6 +49,7 @@ def test_default_plan_in_every_form(form, default_key, tmp_path):
     assert bool(plan.meta["layout"]) == form.startswith("runon")  # only run-on text needs layout fixes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("src", REAL, ids=lambda p: p.name[:2])
 @pytest.mark.parametrize("form", sorted(WRITERS))
 def test_real_excerpts_in_every_form(form, src, tmp_path):
@@ -119,6 +121,7 @@ def test_legacy_doc_reads_like_the_text(converter, auto_numbers, default_key, tm
     assert any(("LibreOffice" if converter == "soffice" else "antiword") in n for n in plan.meta["reader_notes"])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("antiword") is None or shutil.which("soffice") is None, reason="converters missing")
 def test_antiword_loses_word_numbering_and_says_so(tmp_path):
     """Automatic numbering survives LibreOffice but not antiword: the fallback's note tells the reader."""

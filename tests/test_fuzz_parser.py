@@ -299,6 +299,7 @@ def test_builds_of_mutated_plans_never_leave_a_half_written_kb(kb_data, monkeypa
     assert outcomes["built"] and outcomes["refused"]
 
 
+@pytest.mark.slow
 def test_kb_add_refuses_before_writing(kb_data, monkeypatch, tmp_path, capsys):
     from review_helpers import build_mini
 

@@ -321,6 +321,7 @@ def test_search_page_unicode_digit_page(web, page):
         b"limit=%ff&q=x",
     ],
 )
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/api/search", "/search"])
 def test_raw_query_strings_never_500(web, path, raw_query):
     resp = web.get(path + "?" + raw_query.decode("latin-1"))

@@ -155,6 +155,7 @@ def test_clauses_point_into_item_text():
             assert c.raw_text.strip() and c.raw_text in it.raw_text
 
 
+@pytest.mark.slow
 def test_ids_titles_and_clauses_stable_across_analyses():
     # The second analysis runs after the department stage registered its names with jieba.
     first = [(i.id, i.title, [(c.id, c.text) for c in i.clauses]) for i in default_plan().items]
@@ -163,6 +164,7 @@ def test_ids_titles_and_clauses_stable_across_analyses():
     assert len({row[0] for row in first}) == len(first)
 
 
+@pytest.mark.slow
 def test_ids_survive_an_edit_elsewhere(tmp_path):
     raw = DEFAULT.read_text(encoding="utf-8")
     edited = raw.replace("儿童是国家的未来、民族的希望。", "儿童是国家的未来、民族的希望,是社会的重要资源。")

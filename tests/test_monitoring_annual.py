@@ -63,6 +63,7 @@ def test_domains_in_plan_order(mon_kb):
         assert [n for _c, n in annual.plan_domains(kb, plan["id"])] == DOMAINS
 
 
+@pytest.mark.slow
 def test_markdown_draft_sections_and_rate(fed, tmp_path):
     out = tmp_path / "r.md"
     assert main(["monitor", "report", "--year", "2024", "-o", str(out)]) == 0
@@ -123,6 +124,7 @@ def _docx_text(data: bytes) -> str:
         return z.read("word/document.xml").decode("utf-8")
 
 
+@pytest.mark.slow
 def test_docx_fonts_and_charts(fed, tmp_path):
     out = tmp_path / "r.docx"
     assert main(["monitor", "report", "--year", "2024", "-o", str(out)]) == 0

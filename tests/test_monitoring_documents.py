@@ -144,6 +144,7 @@ def test_final_verdicts(obs, year, expected):
     assert final.verdict(ind, obs, year) == expected
 
 
+@pytest.mark.slow
 def test_web_downloads(client, mon_kb):
     obsdb.write(
         [obsdb.Entry(MORT, y, v, "‰") for y, v in ((2020, 6.0), (2021, 5.8), (2022, 5.7), (2023, 5.6))],

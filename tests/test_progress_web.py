@@ -62,6 +62,7 @@ def _sample_url(app, rule) -> str | None:
             return None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("who", [None, "reporter", "reviewer", "admin"])
 def test_every_route_follows_the_role_policy(app, accounts, who):
     """Enumerate the URL map: a role outside a route's policy gets 401/403 and changes nothing; no 5xx anywhere."""
@@ -278,6 +279,7 @@ def test_feed_needs_token_or_session(app, accounts):
     assert client_as(app, "edu").get(f"/progress/department/{HEALTH}/changes.atom").status_code == 403
 
 
+@pytest.mark.slow
 def test_bulletin_downloads(app, accounts):
     from docx import Document
     from openpyxl import load_workbook

@@ -158,6 +158,7 @@ def test_word_number_formats(n, fmt, shown):
     assert format_number(n, fmt) == shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name,make,needle",
     [

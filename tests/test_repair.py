@@ -311,11 +311,14 @@ _CHANNEL_ROWS = [
 def _channel_repaired(plan: Path, sentence: str) -> str:
     text = _channel_text(plan)
     start = text.index("\n" + sentence + "\n") + 1
-    reps = [r for r in find_repairs(text) if r.applied and start <= r.start <= start + len(sentence)]
+    if plan not in _FOUND:  # one find_repairs per plan text: every row's sentence is in it
+        _FOUND[plan] = find_repairs(text)
+    reps = [r for r in _FOUND[plan] if r.applied and start <= r.start <= start + len(sentence)]
     return apply_repairs(text, reps)[0][start : start + len(sentence) + sum(len(r.after) - len(r.before) for r in reps)]
 
 
 _TEXTS: dict[Path, str] = {}
+_FOUND: dict[Path, list] = {}
 
 
 def _channel_text(plan: Path) -> str:

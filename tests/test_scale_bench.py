@@ -34,6 +34,7 @@ def test_corpus_plans_are_distinct_and_mix_fixture_sentences(tmp_path):
     assert own[0] != own[1] != own[2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [1, 2])
 def test_corpus_plans_parse_with_their_own_title(tmp_path, n):
     from nlp.pipeline import analyse_file
@@ -76,6 +77,7 @@ def _term_sets(derived: Path) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("times", [1, 3, 12])
 def test_exact_replica_arrays_are_a_whole_write_of_the_replicated_kb(kb_data, monkeypatch, tmp_path, times):
     """bench/scale_index.py: the arrays of an N× replica made from the 1× part are a whole whoosh write's of

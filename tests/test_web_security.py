@@ -103,6 +103,7 @@ def test_unknown_user_failures_are_throttled_too(web_data):
         authenticate("ghost", "x", "10.0.0.2", now=2_000_010.0)
 
 
+@pytest.mark.slow
 def test_user_cli(web_data):
     env = {**os.environ, "KB_DATA_DIR": str(web_data)}
 

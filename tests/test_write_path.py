@@ -182,6 +182,7 @@ def test_a_warm_round_renders_only_pages_whose_values_moved(app, web_data):
     assert all(reads[p] is not first[p] for p in again) and {p for p in first if reads[p] is not first[p]} == again
 
 
+@pytest.mark.slow
 def test_the_item_page_reads_the_builds_repairs_once(reviewer):
     from kb.reviews import statecache
     from kb.store import KB
