@@ -568,3 +568,22 @@ def _tally_of(item, name):
 
     hits, _ = departments.item_hits(item)
     return tally([h for h in hits if h.dept == name])[name]
+
+
+@pytest.mark.parametrize(
+    "text, title, first_lead",
+    [
+        # the heading's topic (injury: health) leads although the body has more words of another body's work
+        ("预防儿童中毒等伤害。推广烟花爆竹安全使用,提高防灾避险技能,应对自然灾害。", "预防儿童中毒等伤害", "市卫健委"),
+        ("预防儿童中毒等伤害。推广烟花爆竹安全使用,提高防灾避险技能,应对自然灾害。", "", "市应急管理局"),  # no heading
+        ("加强家庭教育指导。推动学校、社区开展法治教育,预防未成年人违法犯罪。", "加强家庭教育指导", "市妇联"),
+    ],
+)
+def test_heading_decides_who_leads_not_who_is_listed(text, title, first_lead):
+    with_title = assign_text(text, kind="measure", title_len=len(title))
+    without = assign_text(text, kind="measure")
+    assert next(a.name for a in with_title if a.role == "lead") == first_lead
+    assert {a.name for a in with_title} == {a.name for a in without}  # the boost lists no body
+    assert [a.confidence for a in sorted(with_title, key=lambda a: a.name)] == [
+        a.confidence for a in sorted(without, key=lambda a: a.name)
+    ]
