@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from contextvars import ContextVar, Token
 from pathlib import Path
@@ -26,45 +27,76 @@ def reset_data_dir(token: Token[Path | None]) -> None:
     _configured.reset(token)
 
 
+# Folders this process made or found, so a request does not pay a mkdir (and the stat behind exist_ok) for each
+# of the several paths it asks for; nothing in the app removes one of these folders while it runs.
+_made: set[Path] = set()
+# The live build by (data dir, target of its `current` link): resolving `current` walks every component of the
+# path (~0.4 ms on a loaded machine, twice a write); each build's atomic swap changes the target, so it is the key.
+_resolved: dict[tuple[Path, str], Path] = {}
+_from_env: dict[str, Path] = {}  # $KB_DATA_DIR's value -> its Path (made once, not per call)
+
+
+def _ensure(d: Path, parents: bool = False) -> Path:
+    """d, made first unless this process already made or found it."""
+    if d not in _made:
+        d.mkdir(parents=parents, exist_ok=True)
+        _made.add(d)
+    return d
+
+
 def data_dir() -> Path:
     """The data directory: the one configured for this context, else $KB_DATA_DIR, else ./data in the repo."""
-    d = _configured.get() or Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    d = _configured.get()
+    if d is None:
+        env = os.environ.get("KB_DATA_DIR") or ""
+        d = _from_env.get(env)
+        if d is None:
+            d = _from_env[env] = Path(env or REPO / "data")
+    return _ensure(d, parents=True)
 
 
 def plans_dir() -> Path:
     """Plan files added with `kb add` (copied here so a rebuild finds them)."""
-    d = data_dir() / "plans"
-    d.mkdir(exist_ok=True)
-    return d
+    return _ensure(data_dir() / "plans")
 
 
 def builds_dir() -> Path:
     """Each build writes a fresh folder here; `current` points at the live one."""
-    d = data_dir() / "builds"
-    d.mkdir(exist_ok=True)
-    return d
+    return _ensure(data_dir() / "builds")
 
 
 def current_build() -> Path | None:
     """The live build folder, or None before the first build."""
-    link = data_dir() / "current"
-    if not link.exists():
-        return None
-    return link.resolve()
+    d = data_dir()
+    link = os.path.join(d, "current")  # str and os.path: this runs several times a request
+    try:
+        key = (d, os.readlink(link))
+    except OSError:  # no link yet, or `current` is not a symlink: the plain way
+        return Path(link).resolve() if os.path.exists(link) else None
+    build = _resolved.get(key)
+    if build is None or not os.path.isdir(build):  # first sight of this target, or its folder went away
+        if not os.path.exists(link):
+            return None
+        build = _resolved[key] = Path(link).resolve()
+    return build
+
+
+@functools.lru_cache(maxsize=64)
+def _in_build(build: Path, name: str) -> Path:
+    """build / name, joined once per build (a Path join is most of what asking for it costs)."""
+    return build / name
 
 
 def kb_db_path() -> Path | None:
     """The live derived database (read-only between builds)."""
     build = current_build()
-    return build / "kb.sqlite" if build else None
+    return _in_build(build, "kb.sqlite") if build else None
 
 
 def index_path() -> Path | None:
     """The live search index folder."""
     build = current_build()
-    return build / "index" if build else None
+    return _in_build(build, "index") if build else None
 
 
 def reviews_db_path() -> Path:

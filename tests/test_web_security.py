@@ -452,3 +452,20 @@ def test_get_logout_is_a_405_page_not_a_500(client):
     resp = client.get("/logout")
     assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
     assert "不支持" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "method,path,sets_cookie",
+    [
+        ("GET", "/", False),  # an unchanged session: the cookie is not signed and sent again
+        ("GET", "/api/session", False),
+        ("POST", "/logout", True),  # a change (signing out) is sent
+    ],
+)
+def test_the_cookie_is_sent_again_only_when_the_session_changes(reviewer, method, path, sets_cookie):
+    from web_support import csrf
+
+    token = csrf(reviewer)
+    resp = reviewer.open(path, method=method, headers={"X-CSRF-Token": token})
+    assert resp.status_code < 400
+    assert ("Set-Cookie" in resp.headers) is sets_cookie

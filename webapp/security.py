@@ -139,6 +139,9 @@ COOKIE_DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "plankb_session",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # The cookie is signed and sent again only when the session changes: its expiry stays at sign-in + 8 h, as
+    # the server-side record's absolute lifetime does, and an unchanged request pays no re-signing
+    "SESSION_REFRESH_EACH_REQUEST": False,
 }
 
 
