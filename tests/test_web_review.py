@@ -163,3 +163,21 @@ def test_goals_and_targets_pages_follow_a_department_review_and_its_undo(reviewe
     assert undo.status_code == 302
     assert _goal_owners(reviewer, goal) == before
     assert dept in _indicator_owners(reviewer, goal)
+
+
+@pytest.mark.parametrize("notes,shown,more", [(0, 0, False), (2, 2, False), (3, 3, False), (5, 3, True)])
+def test_an_item_page_shows_its_latest_history_and_links_to_the_rest(reviewer, monkeypatch, notes, shown, more):
+    monkeypatch.setattr("webapp.reviewdata.HISTORY_ROWS", 3)  # the page size the table's counts are written for
+    for n in range(notes):
+        assert api(reviewer, "note.add", body=f"备注 {n}").status_code == 200
+    body = reviewer.get(f"/api/items/{M4}").get_json()["reviews"]
+    assert len(body["history"]) == shown
+    if notes:  # newest first: the last note written heads the list
+        assert [e["id"] for e in body["history"]] == sorted((e["id"] for e in body["history"]), reverse=True)
+    page = reviewer.get(f"/items/{M4}").get_data(as_text=True)
+    assert ("查看本条的全部审核记录" in page) is more
+    if more:
+        log = reviewer.get(body["history_more"].replace("/reviews", "/api/reviews", 1)).get_json()["entries"]
+        assert len(log) == notes
+    else:
+        assert body["history_more"] is None

@@ -139,13 +139,20 @@ def latest(n: int) -> list[dict[str, Any]]:
     return audit(limit=n)
 
 
+# An item page shows this many of the item's latest audit entries and links to the rest in the audit log: a
+# much-reviewed item's page (55 rows at 10,000 reviews in bench/load_bench.py) otherwise grows with its log.
+HISTORY_ROWS = 20
+
+
 def for_item(it: dict[str, Any]) -> dict[str, Any]:
-    """The item's notes (rendered Markdown) and its audit history."""
+    """The item's notes (rendered Markdown), its latest audit entries and whether older ones exist."""
     from kb.reviews import render_note
 
     # rendered when written (kb.reviews.markup); only rows from before that are rendered here
     notes = [{**n, "html": n.get("html") or render_note(n["body"])} for n in it.get("notes") or []]
-    return {"notes": notes, "history": audit(item=it["id"]) if _has_reviews() else []}
+    rows = audit(item=it["id"], limit=HISTORY_ROWS + 1) if _has_reviews() else []
+    more = url_for("review.audit_page", item=it["id"]) if len(rows) > HISTORY_ROWS else None
+    return {"notes": notes, "history": rows[:HISTORY_ROWS], "history_more": more}
 
 
 def form_options(snap: Snapshot, it: dict[str, Any]) -> dict[str, Any]:
