@@ -27,9 +27,6 @@ def reset_data_dir(token: Token[Path | None]) -> None:
     _configured.reset(token)
 
 
-# Folders this process made or found, so a request does not pay a mkdir (and the stat behind exist_ok) for each
-# of the several paths it asks for; nothing in the app removes one of these folders while it runs.
-_made: set[Path] = set()
 # The live build by (data dir, target of its `current` link): resolving `current` walks every component of the
 # path (~0.4 ms on a loaded machine, twice a write); each build's atomic swap changes the target, so it is the key.
 _resolved: dict[tuple[Path, str], Path] = {}
@@ -37,10 +34,11 @@ _from_env: dict[str, Path] = {}  # $KB_DATA_DIR's value -> its Path (made once, 
 
 
 def _ensure(d: Path, parents: bool = False) -> Path:
-    """d, made first unless this process already made or found it."""
-    if d not in _made:
+    """d, made first when missing: one stat when it exists (pathlib's mkdir with exist_ok costs a failed mkdir,
+    a stat and its Python layers, several times a request; folders are not remembered, as tests and operators
+    remove data dirs and reuse their paths)."""
+    if not os.path.isdir(d):
         d.mkdir(parents=parents, exist_ok=True)
-        _made.add(d)
     return d
 
 

@@ -55,3 +55,15 @@ def test_folders_are_made_on_first_use(tmp_path, monkeypatch, sub):
     made = {"": paths.data_dir, "plans": paths.plans_dir, "builds": paths.builds_dir}[sub]()
     assert made == (data / sub if sub else data)
     assert made.is_dir()
+
+
+@pytest.mark.parametrize("sub", ["", "plans", "builds"])
+def test_a_removed_folder_is_made_again_at_the_same_path(tmp_path, monkeypatch, sub):
+    import shutil
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("KB_DATA_DIR", str(data))
+    ask = {"": paths.data_dir, "plans": paths.plans_dir, "builds": paths.builds_dir}[sub]
+    ask()
+    shutil.rmtree(data)  # as the test KB cache does with its .tmp-<pid> folder before the next build there
+    assert ask().is_dir()
