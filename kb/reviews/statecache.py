@@ -6,12 +6,16 @@ of scope "records" until those or any entry that is no item review (values enter
 change, one of scope "build" until a new build. Progress and monitoring entries change neither "items" nor
 "tags". A value with an `update` function is brought up to date from the items a change touched instead of being
 computed again (the graph, the duty index). Concurrent requests for a value being computed wait for it rather
-than computing it twice. recording() and fresh() tell which values a page read and whether they still hold, and
+than computing it twice — but a request that finds the previous state's value held waits at most STALE_WAIT
+seconds and is then served that value while the other thread (usually the warm-up) finishes the new one: at 100x
+a warm round after a review held the queue's lock for its whole computation, and a request under load waited
+31–52 s on it (issue 19). recording() and fresh() tell which values a page read and whether they still hold, and
 take_asked() which values requests have read lately.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -22,12 +26,16 @@ from kb.reviews.snapshot import Snapshot
 
 T = TypeVar("T")
 MAX_VALUES = 512  # per process; parametrised values (a department, a plan) beyond that are computed again
+# A request waits this long for a value another thread is computing before it is served the previous state's value
+# (a warm round's own reads always wait: they are what brings the value up to date).
+STALE_WAIT = float(os.environ.get("KB_STALE_WAIT", "0.25"))
 
 _values: OrderedDict[Hashable, tuple[tuple, Any]] = OrderedDict()
 _guard = threading.Lock()
 _locks: dict[Hashable, threading.Lock] = {}
 computed: Counter[Hashable] = Counter()  # full computations per value name (tests: a write must not add one)
 updated: Counter[Hashable] = Counter()  # incremental updates per value name
+stale: Counter[Hashable] = Counter()  # requests served the previous state's value while another thread computed it
 _reads = threading.local()  # (name, scope) of the values read in this thread while recording()
 _asked: set[Hashable] = set()  # names of the values requests (not warm rounds) read since take_asked() last ran
 
@@ -52,7 +60,12 @@ def cached(
             _values.move_to_end(name)
             return held[1]
         lock = _locks.setdefault(name, threading.Lock())
-    with lock:
+    # The previous value may stand in only within one build (same epoch): another build's ids need not exist.
+    previous_ok = held is not None and held[0][0] == key[0] and not getattr(_reads, "warming", False)
+    if not lock.acquire(timeout=STALE_WAIT if previous_ok else -1):
+        stale[name] += 1
+        return held[1]  # type: ignore[index]
+    try:
         with _guard:
             held = _values.get(name)
         if held is not None and held[0] == key:
@@ -73,6 +86,8 @@ def cached(
                 old, _ = _values.popitem(last=False)
                 _locks.pop(old, None)
         return value
+    finally:
+        lock.release()
 
 
 @contextmanager
@@ -117,4 +132,5 @@ def clear() -> None:
         _locks.clear()
         computed.clear()
         updated.clear()
+        stale.clear()
         _asked.clear()
