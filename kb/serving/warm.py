@@ -4,7 +4,10 @@ and again in the background after each change of state, so a request rarely comp
 The pages to ask for come from the app (config KB_WARM_PATHS: a callable giving URL paths), so kb never imports
 webapp; they are requested through the app itself (routes, templates, the very caches a request reads). A change
 of state is a new build or any audit entry (a review, a note, a value entered), wherever it was made: a thread
-polls the snapshot's key, which costs a stat and one query, and warms the pages again when it moves.
+polls the snapshot's key, which costs a stat and one query, and warms the pages again when it moves. A background
+round gives way to requests: before each page it waits (at most YIELD_SECONDS) until no request of the process is in
+flight, since a round shares the interpreter with them and at 100x a request 3 s after a review ran at a fraction
+of its speed beside it (issue 19).
 """
 
 from __future__ import annotations
@@ -33,6 +36,43 @@ QUIET_SECONDS = float(os.environ.get("KB_WARM_QUIET", "60"))
 WARMED = "KB_WARMED_STATE"  # app config: the state the pages were last warmed at (a forked worker inherits it)
 READS = "KB_WARM_READS"  # app config: path → the per-state values its last warm-up read
 COSTS = "KB_WARM_COSTS"  # app config: path → seconds its last warm-up took
+TRACKED = "KB_WARM_TRACKED"  # app config: its wsgi_app counts the requests in flight
+YIELD_SECONDS = float(os.environ.get("KB_WARM_YIELD", "2"))
+
+_flight = threading.Condition()
+_in_flight = 0  # requests of this process being handled (a warm round's own are not counted)
+_local = threading.local()  # .warming: this thread is a warm round's
+
+
+def track_requests(app: Any) -> None:
+    """Count the app's requests in flight (once per app; its wsgi_app wrapped) so warm rounds can give way."""
+    config = getattr(app, "config", None)
+    if config is None or config.get(TRACKED) or not hasattr(app, "wsgi_app"):
+        return
+    inner = app.wsgi_app
+
+    def counted(environ: Any, start_response: Any) -> Any:
+        global _in_flight
+        if getattr(_local, "warming", False):
+            return inner(environ, start_response)
+        with _flight:
+            _in_flight += 1
+        try:
+            return inner(environ, start_response)
+        finally:
+            with _flight:
+                _in_flight -= 1
+                if not _in_flight:
+                    _flight.notify_all()
+
+    app.wsgi_app = counted
+    config[TRACKED] = True
+
+
+def give_way(limit: float = YIELD_SECONDS) -> None:
+    """Wait until no request is in flight, at most `limit` seconds (then warm anyway: the value must get made)."""
+    with _flight:
+        _flight.wait_for(lambda: _in_flight == 0, timeout=limit)
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -76,8 +116,11 @@ def warm_pages(app: Any, say: bool = True, changed_only: bool = False, asked: se
             stale = [name for name, scope in reads[path] if not statecache.fresh(snap, [(name, scope)])]
             if not stale or (asked is not None and not any(name in asked for name in stale)):
                 continue
+        if changed_only:  # a background round: requests first
+            give_way()
         try:
             began = time.perf_counter()
+            _local.warming = True
             with statecache.recording(warming=True) as used:
                 resp = client.get(path)
                 resp.close()
@@ -85,6 +128,8 @@ def warm_pages(app: Any, say: bool = True, changed_only: bool = False, asked: se
             problem = f"status {resp.status_code}" if resp.status_code >= 500 else ""
         except Exception as exc:  # any page error is the page's to report, not the warm-up's
             problem = repr(exc)
+        finally:
+            _local.warming = False
         if problem:
             print(f"warm-up of {path} failed in pid {os.getpid()}: {problem}", file=sys.stderr, flush=True)
     took = time.perf_counter() - start
@@ -134,6 +179,7 @@ def keep_warm(
     warmed(state) is called after each round (tests wait on it). The thread ends once `stop` is set (a server's
     runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
     stop = stop or threading.Event()
+    track_requests(app)
     config = getattr(app, "config", None)
     start = config.get(WARMED) if config is not None else None
     # The state to compare against is read here, not in the thread: read there, a change made just after this call
