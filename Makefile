@@ -41,7 +41,7 @@ check: setup
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint fast-tests
 
 fast-tests: setup
-	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --durations=10
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist worksteal --durations=10
 
 lint: setup
 	$(BIN)/ruff check .

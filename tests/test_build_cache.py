@@ -324,6 +324,7 @@ def test_a_killed_cache_fill_leaves_no_entry(kb_data, monkeypatch):
     assert build_cache.entry("k" * 32) is None and list(build_cache.cache_dir().iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_build_from_a_threaded_process_analyses_in_fresh_processes(kb_data, monkeypatch):
     """A web worker (threads running) publishing an upload that misses several plans: forkserver, same KB."""
     import threading
