@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, "/work/shared/eval")
 sys.path.insert(0, str(REPO / "bench"))
 
+import dept_errors  # noqa: E402  (the plan's items by gold id)
 import reliability  # noqa: E402  (the published tables, scored with their own source held out)
 import score  # noqa: E402
 
@@ -40,11 +41,7 @@ MINIMA = (0.2, 0.3, 0.5, 0.7)
 
 def counts(plan, gold: list[dict], aliases: dict[str, str]) -> dict[str, list[int]]:
     """Per gold domain: [tp, fp, fn, lead right, items] of the plan as tagged now."""
-    items = {}
-    for it in plan.items:
-        gid = score.gold_id({"kind": it.kind, "number": it.number, "domain": it.domain})
-        if gid:
-            items[gid] = it
+    items = dept_errors.gold_items(plan)
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for g in gold:
         it = items.get(g["id"])

@@ -54,13 +54,19 @@ def rule_class(rule: str, source: str) -> str:
     return "other"
 
 
-def classify(plan, gold: list[dict], aliases: dict[str, str]) -> tuple[Counter, list[tuple[str, str, str, str]]]:
-    """Counts per error class and the list of (class, item id, body, note)."""
+def gold_items(plan) -> dict:
+    """The plan's items by the gold's id (score.gold_id: domain, kind, number); items the gold cannot name left out."""
     items = {}
     for it in plan.items:
         gid = score.gold_id({"kind": it.kind, "number": it.number, "domain": it.domain})
         if gid:
             items[gid] = it
+    return items
+
+
+def classify(plan, gold: list[dict], aliases: dict[str, str]) -> tuple[Counter, list[tuple[str, str, str, str]]]:
+    """Counts per error class and the list of (class, item id, body, note)."""
+    items = gold_items(plan)
     counts: Counter = Counter()
     errors: list[tuple[str, str, str, str]] = []
     for g in gold:
@@ -119,11 +125,7 @@ def classify(plan, gold: list[dict], aliases: dict[str, str]) -> tuple[Counter, 
 
 def term_counts(plan, gold: list[dict], aliases: dict[str, str]) -> dict[str, list[int]]:
     """Lexicon rule (term→body) → [right, wrong] over the inferred item tags whose evidence it is."""
-    items = {}
-    for it in plan.items:
-        gid = score.gold_id({"kind": it.kind, "number": it.number, "domain": it.domain})
-        if gid:
-            items[gid] = it
+    items = gold_items(plan)
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for g in gold:
         it = items.get(g["id"])
