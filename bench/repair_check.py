@@ -1,6 +1,7 @@
 """Repair check against a gold directory: P/R like the eval scorer, plus the edits missed and the ones unconfirmed.
 
 .venv/bin/python bench/repair_check.py --gold bench/heldout [--plan corpus/yiyang-children-2021-2025.txt]
+.venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --title-rates   # per title-stop class
 """
 
 from __future__ import annotations
@@ -69,13 +70,37 @@ def check(plan_path: Path, gold_dir: Path, suggestions: bool = False, body_stops
     }
 
 
+def title_rates(plan_path: Path, gold_dir: Path) -> dict[str, tuple[int, int]]:
+    """Per title-stop class (its rule), (gold edits, proposed stops) inside the gold regions, applied or not:
+    the measured rate that nlp/data/repair_scores.tsv's title_* rows take as the class's confidence."""
+    gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
+    plan = analyse_file(plan_path)
+    raw, target = plan.raw_text, plan.raw_text
+    for g in gold["repairs"]:
+        if raw.count(g["raw"]) == 1:
+            target = target.replace(g["raw"], g["fixed"], 1)
+    listed = {e[0] for e in _edits(raw, target) if e[2] == ","}
+    out: dict[str, tuple[int, int]]
+    regions, out = gold.get("regions") or [[0, len(raw)]], {}
+    for r in plan.repairs:
+        if r.rule.startswith("title_stop") and any(a <= r.start < b for a, b in regions):
+            k, n = out.get(r.rule, (0, 0))
+            out[r.rule] = (k + (r.start in listed), n + 1)
+    return dict(sorted(out.items()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--gold", type=Path, default=Path("bench/heldout"))
     ap.add_argument("--plan", type=Path, default=Path("corpus/yiyang-children-2021-2025.txt"))
     ap.add_argument("--with-suggestions", action="store_true", help="score as if every suggestion were accepted")
     ap.add_argument("--with-body-stops", action="store_true", help="score the gold's body_stops rows too")
+    ap.add_argument("--title-rates", action="store_true", help="measured rate of each title-stop class")
     a = ap.parse_args()
+    if a.title_rates:
+        for rule, (k, n) in title_rates(a.plan, a.gold).items():
+            print(f"{rule}: {k}/{n} = {k / n:.2f}")
+        return
     r = check(a.plan, a.gold, a.with_suggestions, a.with_body_stops)
     print(
         f"repairs precision={r['precision']:.3f} recall={r['recall']:.3f} gold={r['gold']} predicted={r['predicted']}"

@@ -104,12 +104,6 @@ def opener_rates(text: str) -> dict[str, float]:
     return _opener_rates(starts, total)
 
 
-def plan_openers(text: str) -> frozenset[str]:
-    """Words this plan opens its clauses with (opener rate >= stop_min_rate): a phrase led by one is a clause."""
-    need = _cfg()["stop_min_rate"]
-    return frozenset(w for w, r in opener_rates(text).items() if r >= need)
-
-
 def _opener_rates(starts: Counter[str], total: Counter[str]) -> dict[str, float]:
     """Opener rates from counted clauses (words opening at least stop_min_starts of them)."""
     need = _cfg()["stop_min_starts"]

@@ -20,7 +20,7 @@ PLAN = Path(__file__).parent / "fixtures" / "plans" / "review-mini.txt"
         # the applied 我 → 我市 is confirmed; the lost stop after the title is only suggested: a classified miss
         (
             [("提升我儿童医疗", "提升我市儿童医疗"), ("发展成果加强控辍", "发展成果。加强控辍")],
-            (1.0, 0.5, {"stop: suggested (title_stop)": 1}),
+            (1.0, 0.5, {"stop: suggested (title_stop_other)": 1}),
         ),
         # a defect no method proposes anything for
         (
@@ -43,7 +43,7 @@ def test_check_scores_and_classifies_misses(tmp_path, rows, expected):
     [
         # a body_stops row is scored only when asked for: the suggested stop is then a miss
         (False, (1.0, 1.0, {})),
-        (True, (1.0, 0.5, {"stop: suggested (title_stop)": 1})),
+        (True, (1.0, 0.5, {"stop: suggested (title_stop_other)": 1})),
     ],
 )
 def test_body_stops_are_scored_only_when_asked(tmp_path, body_stops, expected):
@@ -54,3 +54,10 @@ def test_body_stops_are_scored_only_when_asked(tmp_path, body_stops, expected):
     (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     r = repair_check.check(PLAN, tmp_path, body_stops=body_stops)
     assert (r["precision"], r["recall"], r["missed_by_class"]) == expected
+
+
+def test_title_rates_count_each_class_inside_the_regions(tmp_path):
+    # No gold edit: every proposed title stop of the fixture is counted, none listed.
+    (tmp_path / "repairs.gold.json").write_text(json.dumps({"repairs": []}), encoding="utf-8")
+    rates = repair_check.title_rates(PLAN, tmp_path)
+    assert rates and all(k == 0 and n > 0 for k, n in rates.values())

@@ -188,7 +188,7 @@ def test_review_survives_rebuild_and_shows_in_export(mini, monkeypatch, kb_data)
 @pytest.mark.parametrize(
     "rule,decision,expected_in,expected_out",
     [
-        ("title_stop", "accept", "巩固义务教育均衡发展成果。加强", None),
+        ("title_stop_other", "accept", "巩固义务教育均衡发展成果。加强", None),
         ("lone_wo", "reject", "提升我儿童医疗服务水平", "提升我市儿童医疗服务水平"),
     ],
 )
