@@ -77,7 +77,12 @@ GRIDS = {
     # a co-unit resting on one lexicon word alone is held back as a candidate below this weight (0 = never)
     "alone": [{"ALONE_MIN": m} for m in (0.0, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.01)],
     # where nothing leads, the best mandate match leads (flagged for review) from this summed support (inf = never)
-    "mandate_lead": [{"MANDATE_LEAD_MIN": m} for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25)],
+    # … and whether it needs a text that names no body and no lexicon word at all (the gate)
+    "mandate_lead": [
+        {"MANDATE_LEAD_MIN": m, "MANDATE_LEAD_GATE": g}
+        for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25)
+        for g in ((True,) if m == float("inf") else (True, False))
+    ],
     # the co-ownership prior by topic: its weight (x the share of matching published rows) and the share it needs
     "coown": [
         {"CO_WEIGHT": w, "CO_MIN_SHARE": m}

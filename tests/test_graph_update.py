@@ -31,7 +31,7 @@ ACTIONS = {
     "change a role": lambda: reviews.set_role(OTHER, _first_lead(OTHER), "co", "amy"),
     "add a link": lambda: reviews.add_link(ITEM, "yiyang-children-2021-2025:safety-g1", "amy"),
     "remove a link": lambda: reviews.remove_link(OTHER, _first_goal(OTHER), "amy"),
-    "a department only this item had": lambda: reviews.add_assignment(ITEM, "市外事办", "amy", role="co"),
+    "a department only this item had": lambda: reviews.add_assignment(ITEM, "市退役军人事务局", "amy", role="co"),
 }
 
 
@@ -67,14 +67,14 @@ def test_undoing_an_added_department_removes_its_node(mon_kb):
 
     before = snapshot.current()
     old = build_graph(before.items, before.plans)
-    aid = reviews.add_assignment(ITEM, "市外事办", "amy", role="co")
+    aid = reviews.add_assignment(ITEM, "市退役军人事务局", "amy", role="co")
     mid = snapshot.current()
     g = updated_graph(old, mid.by_id, mid.tags_changed_since(before.tags_version))
-    assert "dept:市外事办" in g
+    assert "dept:市退役军人事务局" in g
     reviews.undo(aid, by="amy")
     end = snapshot.current()
     g2 = updated_graph(g, end.by_id, end.tags_changed_since(mid.tags_version))
-    assert "dept:市外事办" not in g2 and _shape(g2) == _shape(old)
+    assert "dept:市退役军人事务局" not in g2 and _shape(g2) == _shape(old)
 
 
 def test_pages_share_one_graph_per_department_state(mon_kb):

@@ -34,7 +34,7 @@ def _reassign() -> None:
 
 
 def _added() -> int:
-    return reviews.add_assignment(ITEM, "市外事办", "amy", role="co")
+    return reviews.add_assignment(ITEM, "市退役军人事务局", "amy", role="co")
 
 
 def _undone() -> int:
@@ -116,7 +116,7 @@ def test_the_old_index_is_left_as_threads_read_it(mon_kb):
     after = snapshot.current()
     new = dutyindex.updated(old, after.by_id, after.tags_changed_since(before.tags_version), after.build.position)
     assert json.dumps([old.by_name, old.of_item, sorted(old.names)], sort_keys=True, ensure_ascii=False) == frozen
-    assert "市外事办" in new.names and "市外事办" not in old.names
+    assert "市退役军人事务局" in new.names and "市退役军人事务局" not in old.names
     fresh = dutyindex.build(after.items)
     assert (new.by_name, new.of_item) == (fresh.by_name, fresh.of_item)
 
@@ -124,14 +124,14 @@ def test_the_old_index_is_left_as_threads_read_it(mon_kb):
 def test_a_department_left_without_duties_leaves_the_names(mon_kb):
     from kb.reviews import dutyindex, snapshot
 
-    aid = reviews.add_assignment(ITEM, "市外事办", "amy", role="co")
+    aid = reviews.add_assignment(ITEM, "市退役军人事务局", "amy", role="co")
     mid = snapshot.current()
     index = dutyindex.build(mid.items)
-    assert [d[0] for d in index.by_name["市外事办"]] == [ITEM]
+    assert [d[0] for d in index.by_name["市退役军人事务局"]] == [ITEM]
     reviews.undo(aid, by="amy")
     end = snapshot.current()
     new = dutyindex.updated(index, end.by_id, end.tags_changed_since(mid.tags_version), end.build.position)
-    assert "市外事办" not in new.names and "市外事办" not in new.by_name and ITEM in new.of_item
+    assert "市退役军人事务局" not in new.names and "市退役军人事务局" not in new.by_name and ITEM in new.of_item
     assert new.by_name == dutyindex.build(end.items).by_name
 
 
