@@ -89,10 +89,17 @@ GRIDS = {
         for w in (0.3, 0.5, 0.6, 0.8)
         for m in ((0.0,) if w == 0.3 else (0.0, 0.5, 0.67))
     ],
+    # the summed weight an inferred body needs to be listed on an item (nlp.departments.ITEM_MIN)
+    "item_min": [{"ITEM_MIN": m} for m in (0.5, 0.35, 0.4, 0.45, 0.55, 0.6, 0.7)],
     # how much more a measure's heading words weigh than its body's in who leads (choose with --by lead)
     "title_boost": [{"TITLE_BOOST": b} for b in (1.5, 1.0, 2.0, 3.0, 4.0, 6.0)],
-    # a goal's co-unit from its serving measures where its own words agree (inf = off)
-    "goal_units": [{"GOAL_SHARE": s} for s in (float("inf"), 0.5, 1 / 3, 0.25)],
+    # a goal's co-unit from its serving measures where its own words agree (inf = off), and whether a goal one
+    # measure alone serves takes that measure's bodies (GOAL_SOLE)
+    "goal_units": [
+        {"GOAL_SHARE": s, "GOAL_SOLE": sole}
+        for s in (float("inf"), 0.5, 1 / 3, 0.25)
+        for sole in ((False,) if s == float("inf") else (False, True))
+    ],
 }
 
 

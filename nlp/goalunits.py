@@ -13,6 +13,11 @@ from nlp.scoring import Hit, clause_of
 GOAL_SHARE = 0.5  # share of the serving measures that must list the body (math.inf = off)
 GOAL_MEASURES = 2  # … and at least this many of them
 GOAL_CONFIDENCE = 0.45  # two weak signals agreeing: 推断(低), never a firm tag
+# a goal that one measure alone serves is that measure's outcome: the plan says nothing else about reaching it, so
+# that measure's bodies (where the goal's own words agree) stand in for the GOAL_MEASURES a goal otherwise needs;
+# where two or more serve it, one of them is not enough (a co-ownership prior beside 家庭教育 lists a whole working
+# group). Chosen leave-one-fold-out (bench/convention_cv.py --grid goal_units)
+GOAL_SOLE = True
 
 
 def _signals(goal: Item) -> dict[str, Hit]:
@@ -34,7 +39,8 @@ def _signals(goal: Item) -> dict[str, Hit]:
 
 def goal_units(goal: Item, serving: list[Item]) -> list[Assignment]:
     """The co-units the serving measures and the goal's own words agree on (each with the goal's word as evidence)."""
-    if len(serving) < GOAL_MEASURES or math.isinf(GOAL_SHARE):
+    need = 1 if GOAL_SOLE and len(serving) == 1 else GOAL_MEASURES
+    if len(serving) < need or math.isinf(GOAL_SHARE):
         return []
     have = {a.name for a in goal.departments}
     # ordered by first mention (not a set): ties of the sort below keep the plan's order in every process
@@ -44,7 +50,7 @@ def goal_units(goal: Item, serving: list[Item]) -> list[Assignment]:
     out = []
     for body, n in sorted(count.items(), key=lambda kv: -kv[1]):
         h = signals.get(body)
-        if body in have or h is None or n < GOAL_MEASURES or n / len(serving) < GOAL_SHARE:
+        if body in have or h is None or n < need or n / len(serving) < GOAL_SHARE:
             continue
         rule = f"goal:{n}/{len(serving)} serving measures+{h.rule}"
         ev = Evidence(h.text, h.start, h.end, rule, clause_of(h.start, clause_ids))

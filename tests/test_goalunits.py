@@ -73,6 +73,34 @@ def test_goal_unit_needs_measures_and_own_word(named_by, added):
         assert ev.text and GOAL_TEXT[ev.start : ev.end] == ev.text and ev.rule.startswith("goal:")
 
 
+@pytest.mark.parametrize(
+    "measures, named_by, added",
+    [
+        (1, 1, True),  # the one serving measure is all the plan says about reaching the goal: its bodies count
+        (1, 0, False),
+        (2, 1, False),  # with two serving measures, one of them is not enough
+        (2, 2, True),
+    ],
+)
+def test_a_goal_served_by_one_measure_takes_its_bodies(measures, named_by, added):
+    goal = _goal()
+    body = _weak_body(goal)
+    serving = _measures([[body] if i < named_by else ["市统计局"] for i in range(measures)])
+    assert (body in {a.name for a in goalunits.goal_units(goal, serving)}) is added
+
+
+def test_sole_measure_rule_switched_off(monkeypatch):
+    goal = _goal()
+    body = _weak_body(goal)
+    monkeypatch.setattr(goalunits, "GOAL_SOLE", False)
+    assert body not in {a.name for a in goalunits.goal_units(goal, _measures([[body]]))}
+
+
+def test_a_silent_body_of_a_sole_measure_is_not_added():
+    goal = _goal()
+    assert "市审计局" not in {a.name for a in goalunits.goal_units(goal, _measures([["市审计局"]]))}
+
+
 def test_body_without_a_word_in_the_goal_is_not_added():
     goal = _goal()
     silent = "市审计局"  # every measure names it, the goal's text says nothing of it
