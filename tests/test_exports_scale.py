@@ -153,7 +153,7 @@ def _sheets(data: bytes) -> dict:
     for ws in wb.worksheets:
         cells = {
             c.coordinate: (
-                str(c.value),
+                repr(c.value),  # a rich text with its runs and their fonts
                 c.font.name,
                 c.font.b,
                 c.fill.fgColor.rgb,
@@ -181,14 +181,42 @@ def _sheets(data: bytes) -> dict:
 
 
 @pytest.mark.slow
-def test_constant_memory_xlsx_holds_what_the_in_memory_one_does(kb, monkeypatch):
-    from kb.exports import xlsx
+@pytest.mark.parametrize("constant_memory", [False, True])
+def test_the_streamed_xlsx_holds_what_xlsxwriter_writes(kb, constant_memory):
+    from kb.exports.xlsx import render_by_xlsxwriter
 
     tables = build_tables(kb, "plan", Filters(), per_dept_sheets=True)
-    tables[0].rows[0].cells[2] = "=SUM(A1)"  # a formula-like cell keeps its quote prefix in both modes
-    monkeypatch.setattr(xlsx, "CONSTANT_MEMORY_ROWS", 10**9)
-    in_memory = render(tables, "xlsx")
-    monkeypatch.setattr(xlsx, "CONSTANT_MEMORY_ROWS", 1)
+    tables[0].rows[0].cells[2] = "=SUM(A1)"  # a formula-like cell keeps its quote prefix in both
+    reference = render_by_xlsxwriter(tables, constant_memory=constant_memory)
     streamed = render(tables, "xlsx")
-    assert b"sharedStrings" in in_memory and b"xl/sharedStrings.xml" not in streamed  # really the other mode
-    assert _sheets(streamed) == _sheets(in_memory)
+    assert (b"xl/sharedStrings.xml" in reference) is not constant_memory  # really the other mode
+    assert _sheets(streamed) == _sheets(reference)
+
+
+LONG = "长" * 40000  # past Excel's 32,767 characters per cell: cut to the limit, as xlsxwriter cuts it
+
+
+@pytest.mark.parametrize(
+    ("cells", "title"),
+    [
+        (["1", "健康", "标题\n正文"], "标题"),  # the task's title in bold, then the text
+        (["2", "=SUM(A1)", "+1 加一"], ""),  # formula-looking text: a quote-prefixed string
+        (["3", "@x", "-负"], ""),
+        (["4", "", ""], ""),  # empty cells
+        (["05", "12345678901234567890", "3.5"], ""),  # 序号 digits are a number; other digits stay text
+        (["x1", 'a & <b> "c"', " 前后空格 "], ""),  # not a number; XML escapes; edge whitespace kept
+        (["6", "控制\x01字符\x0b", "回车\r换行\n制表\t"], ""),  # XML-illegal controls dropped, \r escaped
+        (["7", "_x000D_ 字面", "乙"], ""),  # a literal Excel escape stays literal
+        (["8", LONG, "标题" + LONG], "标题"),  # long text, also in a bold-titled task cell
+        (["9", "标题", "标题"], "标题"),  # the title alone: no rich text
+    ],
+)
+def test_xlsx_cells_round_trip_as_xlsxwriter_writes_them(cells, title):
+    from kb.exports.xlsx import render_by_xlsxwriter
+
+    cols = [Column("序号", "no", 6, False), Column("领域", "domain", 10), Column("目标任务", "task", 70)]
+    table = Table("plan", "测试表", "副标题", "清单", cols, [Row(cells, "p:a", title=title)], ("domain",))
+    table.meta["date"] = "2026年1月1日"
+    streamed, reference = _sheets(render([table], "xlsx")), _sheets(render_by_xlsxwriter([table]))
+    assert streamed == reference
+    assert streamed["清单"]["filter"] == "A3:C4" and streamed["清单"]["panes"] == "A4"
