@@ -220,3 +220,18 @@ def test_xlsx_cells_round_trip_as_xlsxwriter_writes_them(cells, title):
     streamed, reference = _sheets(render([table], "xlsx")), _sheets(render_by_xlsxwriter([table]))
     assert streamed == reference
     assert streamed["清单"]["filter"] == "A3:C4" and streamed["清单"]["panes"] == "A4"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_refused_selection_leaves_no_file_in_the_cache(own_reviews, fmt):
+    import datetime as dt
+
+    from kb import paths
+    from kb.exports import ExportError
+    from kb.exports.cache import FOLDER, cached_export
+
+    folder = paths.current_build() / FOLDER
+    before = set(folder.glob("*"))
+    with KB() as kb, pytest.raises(ExportError):
+        cached_export(kb, "dept", fmt, Filters(dept="不存在的单位"), date=dt.date(2026, 1, 3))
+    assert set(folder.glob("*")) == before  # neither the file nor a half-written one beside it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from kb.exports.rows import LAYOUTS, Selection
 from kb.exports.safety import content_disposition, safe_filename
@@ -32,6 +33,7 @@ __all__ = [
     "content_disposition",
     "export",
     "render",
+    "write",
 ]
 
 
@@ -88,6 +90,16 @@ def render(tables: list[Table], fmt: str) -> bytes:
     return _renderer(fmt)(tables)
 
 
+def write(tables: list[Table], fmt: str, out: BinaryIO) -> None:
+    """The tables in one format into a binary file: an xlsx is streamed into it, the others written whole."""
+    if fmt == "xlsx":
+        from kb.exports.xlsx import write_xlsx
+
+        write_xlsx(tables, out)
+    else:
+        out.write(render(tables, fmt))
+
+
 def export(
     kb: KB,
     layout: str = "plan",
@@ -95,12 +107,18 @@ def export(
     filters: Filters | None = None,
     per_dept_sheets: bool = False,
     date: _dt.date | None = None,
+    out: BinaryIO | None = None,
 ) -> Export:
-    """Build and render one export; raises ExportError with a user-facing message for a bad selection."""
+    """Build and render one export; raises ExportError with a user-facing message for a bad selection.
+
+    With `out`, the file is written into it (a large xlsx never whole in memory) and the Export holds no data."""
     if fmt not in FORMATS:
         raise ExportError(f"不支持的格式:{fmt}(可选:{'、'.join(FORMATS)})", list(FORMATS))
     tables = build_tables(kb, layout, filters or Filters(), per_dept_sheets, date)
     main = tables[0]
     name = "-".join([main.title, *(t for t in main.meta.get("tags", []) if t != main.department)])
     fallback = f"{layout}-{(date or _dt.date.today()).isoformat()}.{fmt}"
-    return Export(render(tables, fmt), safe_filename(name, fmt), fallback, MIMETYPES[fmt], len(main.rows), tables)
+    if out is not None:
+        write(tables, fmt, out)
+    data = render(tables, fmt) if out is None else b""
+    return Export(data, safe_filename(name, fmt), fallback, MIMETYPES[fmt], len(main.rows), tables)

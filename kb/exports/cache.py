@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from kb import paths
 from kb.exports import MIMETYPES, Export, Filters, export
@@ -72,17 +74,16 @@ def cached_export(
     day = date or _dt.date.today()
     key = state_key(layout, fmt, filters, per_dept_sheets, day)
     build = paths.current_build()
-    folder = build / FOLDER if build is not None and key is not None else None
-    if folder is not None:
-        hit = _read(folder, key, fmt)  # type: ignore[arg-type]
+    if build is not None and key is not None:
+        folder = build / FOLDER
+        hit = _read(folder, key, fmt)
         if hit is not None:
             return hit
-    result = export(kb, layout, fmt, filters, per_dept_sheets, day)
-    if folder is not None:
-        try:
-            return _write(folder, key, fmt, result)  # type: ignore[arg-type]
+        try:  # the file is written straight into the cache: a province's list is never whole in memory
+            return _write(folder, key, fmt, lambda out: export(kb, layout, fmt, filters, per_dept_sheets, day, out))
         except OSError:
             pass  # a read-only or full build folder: serve from memory
+    result = export(kb, layout, fmt, filters, per_dept_sheets, day)
     return CachedExport(result.filename, result.ascii_filename, result.mimetype, result.rows, data=result.data)
 
 
@@ -97,14 +98,19 @@ def _read(folder: Path, key: str, fmt: str) -> CachedExport | None:
     return CachedExport(meta["filename"], meta["ascii_filename"], MIMETYPES[fmt], meta["rows"], path=path)
 
 
-def _write(folder: Path, key: str, fmt: str, result: Export) -> CachedExport:
-    """The file, then its description, each written aside and renamed (two workers may race: both are whole)."""
+def _write(folder: Path, key: str, fmt: str, produce: Callable[[BinaryIO], Export]) -> CachedExport:
+    """The file as `produce` writes it, then its description, each written aside and renamed (two workers may
+    race: both are whole); a file left half-written (a bad selection, a full disk) is removed."""
     folder.mkdir(exist_ok=True)
     tag = f"{os.getpid()}-{threading.get_ident()}"
     path = folder / f"{key}.{fmt}"
     tmp = folder / f".{key}.{tag}.{fmt}"
-    tmp.write_bytes(result.data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            result = produce(fh)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     meta = {"filename": result.filename, "ascii_filename": result.ascii_filename, "rows": result.rows}
     tmp_meta = folder / f".{key}.{tag}.meta"
     tmp_meta.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
