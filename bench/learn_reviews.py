@@ -64,7 +64,8 @@ def main() -> None:
     sets = [json.loads((d / "departments.gold.json").read_text(encoding="utf-8")) for d in a.gold]
     departments.set_rule_factors({})
     base = tagged()
-    groups = [(str(d), s) for d, s in zip(a.gold, sets, strict=True)] if a.per_gold else [("all", sum(sets, []))]
+    mixed = [("all", [g for s in sets for g in s])]
+    groups = [(str(d), s) for d, s in zip(a.gold, sets, strict=True)] if a.per_gold else mixed
     for name, gold in groups:
         print(name)
         print("\n".join(two_folds(base, gold)))
