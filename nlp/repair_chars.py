@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer, read_lines
+from nlp.lang import jieba_tokenizer
 from nlp.model import Repair
+from nlp.repair_lexicon import _cfg, _cut, _deletion_index, _Plan, _reads, _standalone
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insertion never at its edge)
 _SPACES = " \t\u3000"
 
 
@@ -44,37 +44,6 @@ class _Cand:
     window: str = ""  # the repaired context, while the check that the segmenter reads the word there is pending
 
 
-@lru_cache(maxsize=1)
-def _cfg() -> dict[str, float]:
-    """Thresholds (nlp/data/repair_scores.tsv, char_* rows)."""
-    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
-    return {k: float(v) for k, v in rows if k.startswith("char_")}
-
-
-@lru_cache(maxsize=1)
-def _standalone() -> frozenset[str]:
-    """Characters that stand alone in plan prose (的, 和, 对 …): completed only into a long word."""
-    return frozenset("".join(read_lines("standalone_chars.txt")))
-
-
-@lru_cache(maxsize=1)
-def _deletion_index() -> dict[str, list[tuple[str, int]]]:
-    """Dictionary words keyed by each one-character deletion: 立德树人 → {德树人: (立德树人, 0), …}."""
-    tok, cfg = jieba_tokenizer(), _cfg()
-    index: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for w, f in tok.FREQ.items():
-        if f >= cfg["char_min_freq"] and 2 <= len(w) <= 5 and _CJK_RUN.fullmatch(w):
-            for k in range(len(w)):
-                index[w[:k] + w[k + 1 :]].append((w, k))
-    return index
-
-
-@lru_cache(maxsize=65536)
-def _cut(s: str) -> tuple[str, ...]:
-    """Dictionary-only segmentation (cached): an unknown (damaged) span stays lone characters."""
-    return tuple(jieba_tokenizer().cut(s, HMM=False))
-
-
 @lru_cache(maxsize=16384)
 def _compounds(run: str) -> dict[int, str]:
     """Offsets of the run the HMM reads as part of an unknown compound (性侵, 家校): only a long word may claim them."""
@@ -87,42 +56,6 @@ def _compounds(run: str) -> dict[int, str]:
             compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
         pos += len(w)
     return compound
-
-
-def _reads(word: str, window: str) -> bool:
-    """The segmenter reads the completed word in the repaired window."""
-    return any(word in t for t in _cut(window))
-
-
-class _Plan:
-    """The plan's own counts, taken once per text: its 4-character phrases and how often it writes a string."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
-        self._by_len: dict[int, Counter[str]] = {_PHRASE: self.grams}
-        self._memo: dict[str, int] = {}
-
-    def count(self, s: str) -> int:
-        """text.count(s) (non-overlapping): read off the n-gram counts where s cannot overlap itself."""
-        if s not in self._memo:
-            n = len(s)
-            if 2 <= n <= 5 and not any(s[:k] == s[-k:] for k in range(1, n)):
-                if n not in self._by_len:
-                    self._by_len[n] = Counter(self.text[i : i + n] for i in range(len(self.text) - n + 1))
-                self._memo[s] = self._by_len[n][s]
-            else:
-                self._memo[s] = self.text.count(s)
-        return self._memo[s]
-
-    def phrase(self, run: str, at: int, ch: str) -> int:
-        """How often the plan writes a phrase of the repaired run with the inserted character inside it."""
-        best = 0
-        for left in range(1, _PHRASE - 1):
-            s = at - left
-            if s >= 0 and s + _PHRASE <= len(run) + 1:
-                best = max(best, self.grams[run[s:at] + ch + run[at : s + _PHRASE - 1]])
-        return best
 
 
 def plan_sites(text: str, plan: _Plan | None = None) -> list[list[_Cand]]:
@@ -149,9 +82,27 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
             if toks[hi - 1][1] - toks[lo][0] <= 4
             for c in _insertions(plan, run, offset, toks[lo][0], toks[hi - 1][1], a, w, _rest(toks[lo:hi]))
         ]
+        # The character lost is the one that would have kept the tail apart: inserted before it (一站式; not
+        # 儿童性|侵 → 性侵害, where the insertion is elsewhere and 侵 alone is the site's own business).
+        found += [
+            c
+            for span in _swallowed(toks, i)
+            for c in _insertions(plan, run, offset, span[0][0], span[-1][1], a, w, _rest(span))
+            if c.at == offset + span[0][0]
+        ]
         if found:
             sites.append(found)
     return sites
+
+
+def _swallowed(toks: list[tuple[int, int, str]], i: int) -> list[list[tuple[int, int, str]]]:
+    """Spans that start inside the token before lone token i, where the segmenter's longest match swallowed the
+    damaged word's first character (保健站|式: the word is 一站式 after 保健, and 保健 is a word by itself)."""
+    if not i or len(toks[i - 1][2]) < 3 or not jieba_tokenizer().FREQ.get(toks[i - 1][2][:-1]):
+        return []
+    _a, b, prev = toks[i - 1]
+    tail = (b - 1, b, prev[-1])
+    return [[tail, *toks[i:hi]] for hi in range(i + 1, min(len(toks), i + 2) + 1) if toks[hi - 1][1] - (b - 1) <= 4]
 
 
 def _rest(span: list[tuple[int, int, str]]) -> float:

@@ -18,6 +18,7 @@ import nlp.repair_chars as rc
 from nlp.lang import jieba_tokenizer
 from nlp.reader import for_parsing, read_plan_file
 from nlp.repair import find_repairs
+from nlp.repair_lexicon import _PHRASE
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,14 +36,14 @@ PLANS = [
 def _reference_sites(text: str) -> list[list[rc._Cand]]:
     """The candidate search before the speed-up, uncached."""
     tok, cfg, index = jieba_tokenizer(), rc._cfg(), rc._deletion_index()
-    grams = Counter(text[i : i + rc._PHRASE] for i in range(len(text) - rc._PHRASE + 1))
+    grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
 
     def phrase_count(new: str, at: int) -> int:
         best = 0
-        for left in range(1, rc._PHRASE - 1):
+        for left in range(1, _PHRASE - 1):
             s = at - left
-            if s >= 0 and s + rc._PHRASE <= len(new):
-                best = max(best, grams[new[s : s + rc._PHRASE]])
+            if s >= 0 and s + _PHRASE <= len(new):
+                best = max(best, grams[new[s : s + _PHRASE]])
         return best
 
     def across(at: int) -> str:
@@ -65,11 +66,19 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
             if len(w) != 1:
                 continue
             found = []
-            for lo in range(max(0, i - 2), i + 1):
-                for hi in range(i + 1, min(len(toks), i + 3) + 1):
-                    s0, s1 = toks[lo][0], toks[hi - 1][1]
-                    if s1 - s0 > 4:
-                        continue
+            spans = [
+                (toks[lo:hi], False)
+                for lo in range(max(0, i - 2), i + 1)
+                for hi in range(i + 1, min(len(toks), i + 3) + 1)
+            ]
+            # the token before swallowed the damaged word's first character (保健站|式): its tail starts a span
+            prev = toks[i - 1] if i else (0, 0, "")
+            if len(prev[2]) >= 3 and tok.FREQ.get(prev[2][:-1]):
+                tail = (prev[1] - 1, prev[1], prev[2][-1])
+                spans += [([tail, *toks[i:hi]], True) for hi in range(i + 1, min(len(toks), i + 2) + 1)]
+            for span, swallowed in spans:
+                s0, s1 = span[0][0], span[-1][1]
+                if s1 - s0 <= 4:
                     for word, k in index.get(run[s0:s1], ()):
                         at = s0 + k
                         if word[k] in run[max(0, at - 1) : at + 1] or word[k] in across(offset + at):
@@ -94,7 +103,9 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                             continue
                         support = cfg["char_plan_weight"] * math.log1p(count + intact)
                         weight = support + cfg["char_freq_weight"] * math.log(freq)
-                        rest = sum(math.log(tok.FREQ.get(t[2]) or 1) for t in toks[lo:hi]) - (hi - lo - 1) * math.log(
+                        if swallowed and at != s0:
+                            continue  # across the swallowed boundary only an insertion before the tail
+                        rest = sum(math.log(tok.FREQ.get(t[2]) or 1) for t in span) - (len(span) - 1) * math.log(
                             tok.total
                         )
                         found.append(
