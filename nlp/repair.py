@@ -12,7 +12,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
 from nlp.repair_chars import find_dropped
-from nlp.repair_lists import close_quotes, list_separators, open_titles
+from nlp.repair_lists import close_quotes, glued_members, list_separators, open_titles
 from nlp.repair_stops import find_stops
 
 APPLY_THRESHOLD = 0.75
@@ -136,6 +136,7 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
         add(rep)
     for rep in (
         list_separators(raw, text, make_repair)
+        + glued_members(raw, text, make_repair)
         + close_quotes(raw, text, make_repair)
         + open_titles(raw, text, make_repair)
     ):

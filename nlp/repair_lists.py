@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nlp.lang import read_lines
+from nlp.lang import cut, read_lines
 from nlp.model import Repair
 from nlp.registry import departments
 
@@ -78,4 +78,33 @@ def open_titles(raw: str, text: str, make) -> list[Repair]:
         if joiner and len(between) - len(joiner) >= 4 and not _QUOTE_STOPS.search(between):
             at = prev + 1 + len(joiner)
             reps.append(make(raw, at, at, "《", "open_title", "missing_bracket", 0.85))
+    return reps
+
+
+_CHAIN = re.compile(r"[\u4e00-\u9fff]+(?:、[\u4e00-\u9fff]+)+")
+
+
+def _members(segs: list[str]) -> set[str]:
+    """A 、-list's members: the middle ones whole, the first's last word and the last's first word."""
+    return {cut(segs[0])[-1], *segs[1:-1], cut(segs[-1])[0]}
+
+
+def glued_members(raw: str, text: str, make) -> list[Repair]:
+    """A list whose first member is glued to the word before it (能力政府社会、学校、家庭): the 、 goes between
+    them when the plan lists that word with at least two of the same members elsewhere (政府、企业、学校、家庭、
+    社会). The plan's own enumerations say which words are members of one list; a pair the plan also writes
+    together elsewhere is one phrase (医疗康复、教育、住房: 医疗康复 is written twice), not two members."""
+    chains = [(m, m.group().split("、")) for m in _CHAIN.finditer(text)]
+    lists = [_members(segs) for _m, segs in chains]
+    reps = []
+    for i, (m, segs) in enumerate(chains):
+        first = cut(segs[0])
+        if len(first) < 2 or len(first[-2]) < 2:
+            continue
+        word, own = first[-2], lists[i]
+        if text.count(word + first[-1]) > 1:
+            continue
+        if any(word in other and len(own & other) >= 2 for j, other in enumerate(lists) if j != i):
+            at = m.start() + len(segs[0]) - len(first[-1])
+            reps.append(make(raw, at, at, "、", "glued_member", "missing_punct", 0.85))
     return reps

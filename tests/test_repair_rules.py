@@ -136,3 +136,24 @@ def test_a_character_only_a_space_away_is_not_dropped(text, expected):
 )
 def test_a_title_mark_lost_after_the_previous_title(text, expected):
     assert apply_repairs(text, [r for r in repairs(text) if r.applied])[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # positive: the plan lists 政府 with 学校, 家庭 and 社会 elsewhere; here it is glued to the first member
+        (
+            "落实政府、企业、学校、家庭、社会保护责任。增强自我保护能力政府社会、学校、家庭保护责任。",
+            "落实政府、企业、学校、家庭、社会保护责任。增强自我保护能力政府、社会、学校、家庭保护责任。",
+        ),
+        # negative: no other list of the plan has 政府 among these members
+        ("增强自我保护能力政府社会、学校、家庭保护责任。", "增强自我保护能力政府社会、学校、家庭保护责任。"),
+        # negative: the pair is one phrase of the plan (医疗康复 written twice), though 医疗 is a member elsewhere
+        (
+            "落实医疗、教育、住房政策。推进医疗康复服务。落实孤儿医疗康复、教育、住房等政策。",
+            "落实医疗、教育、住房政策。推进医疗康复服务。落实孤儿医疗康复、教育、住房等政策。",
+        ),
+    ],
+)
+def test_a_list_member_glued_to_the_word_before(text, expected):
+    assert apply_repairs(text, [r for r in repairs(text) if r.applied])[0] == expected
