@@ -12,7 +12,7 @@ from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
 from nlp.repair_chars import find_dropped
-from nlp.repair_lists import close_quotes, glued_members, list_separators, open_titles
+from nlp.repair_lists import close_quotes, glued_members, list_separators, open_titles, repeated_heads
 from nlp.repair_stops import find_stops
 
 APPLY_THRESHOLD = 0.75
@@ -137,6 +137,7 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
     for rep in (
         list_separators(raw, text, make_repair)
         + glued_members(raw, text, make_repair)
+        + repeated_heads(raw, text, make_repair)
         + close_quotes(raw, text, make_repair)
         + open_titles(raw, text, make_repair)
     ):

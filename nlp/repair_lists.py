@@ -108,3 +108,31 @@ def glued_members(raw: str, text: str, make) -> list[Repair]:
             at = m.start() + len(segs[0]) - len(first[-1])
             reps.append(make(raw, at, at, "、", "glued_member", "missing_punct", 0.85))
     return reps
+
+
+_BEFORE_DENG = re.compile(r"[\u4e00-\u9fff]+(?=等)")
+_HEAD_REACH = 24  # how far before 等 the repeated members are looked for
+_MEMBER_LEN = (3, 7)
+_JOINERS = "和与及或的"
+
+
+def repeated_heads(raw: str, text: str, make) -> list[Repair]:
+    """Members of a list closed by 等 that lost their 、 but share a head word and a length (…全国低碳日全国科技周等):
+    a 、 before each repeat of the head; and before the first one when the text before it ends like the first
+    member (环境日|全国低碳日: members of one list share their last character too)."""
+    reps = []
+    for m in _BEFORE_DENG.finditer(text):
+        run, toks, pos = m.group(), cut(m.group()), [0]
+        for t in toks:
+            pos.append(pos[-1] + len(t))
+        for head in dict.fromkeys(t for t in toks if len(t) == 2):
+            starts = [pos[i] for i, t in enumerate(toks) if t == head and pos[i] >= len(run) - _HEAD_REACH]
+            if len(starts) < 2 or any(run[a - 1] in _JOINERS for a in starts[1:]):
+                continue  # 全国科技周和全国低碳日: joined already
+            lens = [b - a for a, b in zip(starts, [*starts[1:], len(run)], strict=True)]
+            if max(lens) - min(lens) > 1 or min(lens) < _MEMBER_LEN[0] or max(lens) > _MEMBER_LEN[1]:
+                continue
+            first_end = run[starts[0] + lens[0] - 1]
+            cuts = starts[1:] if starts[0] == 0 or run[starts[0] - 1] != first_end else starts
+            reps += [make(raw, m.start() + a, m.start() + a, "、", "repeated_head", "missing_punct", 0.8) for a in cuts]
+    return reps

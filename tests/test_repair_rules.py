@@ -157,3 +157,21 @@ def test_a_title_mark_lost_after_the_previous_title(text, expected):
 )
 def test_a_list_member_glued_to_the_word_before(text, expected):
     assert apply_repairs(text, [r for r in repairs(text) if r.applied])[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # positive: members before 等 share a head (全国) and a length; the one before them shares their last 日
+        (
+            "提升儿童生态素养世界环境日全国低碳日全国科技周等节点开展活动。",
+            "提升儿童生态素养世界环境日、全国低碳日、全国科技周等节点开展活动。",
+        ),
+        # negatives: joined already; pieces of different lengths; no repeated head
+        ("利用全国科技周和全国低碳日等节点开展活动。", "利用全国科技周和全国低碳日等节点开展活动。"),
+        ("推进全国文明城市全国卫生城市创建等工作。", "推进全国文明城市全国卫生城市创建等工作。"),
+        ("开展世界环境日宣传教育等活动。", "开展世界环境日宣传教育等活动。"),
+    ],
+)
+def test_list_members_sharing_a_head(text, expected):
+    assert apply_repairs(text, [r for r in repairs(text) if r.applied])[0] == expected
