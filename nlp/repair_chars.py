@@ -246,5 +246,7 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
             conf = round(cfg["char_confidence"] * share * (cfg["char_compound_factor"] if top.in_compound else 1), 2)
             key = (top.at, top.char)  # one insertion reached from two lone characters is one repair
             if key not in reps or reps[key].confidence < conf:
-                reps[key] = make(raw, top.at, top.at, top.char, "dropped_char_lexicon", "dropped_char", conf)
+                # A paragraph that ends in a damaged word lost its stop with it (不断提⏎ → 不断提高。⏎).
+                stop = "。" if text[top.at : top.at + 1] in ("\n", "") else ""
+                reps[key] = make(raw, top.at, top.at, top.char + stop, "dropped_char_lexicon", "dropped_char", conf)
     return sorted(reps.values(), key=lambda r: r.start)

@@ -288,6 +288,10 @@ _CHANNEL_ROWS = [
     (_DAMAGED, "着力提服务质量。", "着力提高服务质量。"),
     (_DAMAGED, "加强危孕产妇管理。", "加强高危孕产妇管理。"),
     (_DAMAGED, "建立健全以提儿童综合素质为导向的评价体系。", "建立健全以提高儿童综合素质为导向的评价体系。"),
+    # a paragraph ending in a damaged word lost its stop with it (the retired rule dangling_ti's rows)
+    (_DAMAGED, "儿童健康水平不断提", "儿童健康水平不断提高。"),
+    (_DAMAGED, "儿童健康水平不断提升", "儿童健康水平不断提升"),
+    (_CLEAN, "儿童健康水平不断提", "儿童健康水平不断提"),  # a plan that does not lose 高: nothing
     # one known word against the two tokens of the damaged span (中|阶段, 等|院校), by at least 20:1
     (_DAMAGED, "全面普及中阶段教育。", "全面普及高中阶段教育。"),
     (_DAMAGED, "推进特殊儿童中阶段教育。", "推进特殊儿童高中阶段教育。"),
