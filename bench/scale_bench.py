@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale_bench.py [--scales 1,10,100] [--build-scale 1000] [--repeat 5] [--no-http]
     .venv/bin/python bench/scale_bench.py --quick        # smoke run: 1× only, one repeat, no server
+    .venv/bin/python bench/scale_bench.py --builds-only --scales 1 --build-scale 1000   # builds, 1000× against 1×
 
 For each scale N a scratch data dir gets N distinct plans (bench/scale_corpus.py: the default plan's structure with
 its own places and a share of sentences from the real-plan fixtures). Then, each in a fresh process: a full build
@@ -124,6 +125,8 @@ def report_builds(results: list[dict]) -> None:
 
 
 def report_pages(results: list[dict]) -> None:
+    if not results:
+        return
     print("\n== pages and downloads (Flask test client, one process; p50 / p95 / worst ms; ratio of p50 to 1×) ==")
     base = results[0]["pages"]
     for r in results:
@@ -160,6 +163,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-http", action="store_true", help="skip the gunicorn run (RSS per worker)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1× only, one repeat, no server")
+    ap.add_argument("--builds-only", action="store_true", help="builds and `kb add` only: no pages, no server")
     ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
     a = ap.parse_args()
     scales = [1] if a.quick else [int(x) for x in a.scales.split(",")]
@@ -173,9 +177,10 @@ def main() -> int:
             res, data = run_builds(n, root)
             builds.append(res)
             env = {**os.environ, "KB_DATA_DIR": str(data)}
-            pages.append({"plans": n, **time_pages(data, 2 if n >= 100 else repeat, env)})
-            if not (a.no_http or a.quick):
-                pages[-1]["workers"] = worker_memory(pages[-1]["urls"], env)
+            if not a.builds_only:
+                pages.append({"plans": n, **time_pages(data, 2 if n >= 100 else repeat, env)})
+                if not (a.no_http or a.quick):
+                    pages[-1]["workers"] = worker_memory(pages[-1]["urls"], env)
             res["kb add (one more plan)"] = run_add(n, root, data)
             print(f"… {n}× done (load average {os.getloadavg()})", file=sys.stderr)
             report_builds(builds)  # so far, in case a larger scale does not finish

@@ -238,7 +238,8 @@ def build(
             say("写入知识库")
             assemble_kb(folder / "kb.sqlite", [e / build_cache.FRAGMENT for e in entries])
             say("建立搜索索引")
-            assemble_index([e / build_cache.SEGMENT for e in entries], folder / "index")
+            segments = [e / build_cache.SEGMENT for e in entries]
+            assemble_index(segments, folder / "index", live / "index" if live else None)
             (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             _publish_pg(folder / "kb.sqlite")
             final = paths.builds_dir() / stamp

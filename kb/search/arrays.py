@@ -14,13 +14,14 @@ from whoosh import index as windex
 from whoosh.scoring import BM25F
 
 from kb.search.analysis import normalise
-from kb.search.combine import combine
+from kb.search.combine import Known, combine
 from kb.search.hay import Hay
 from kb.search.parts import extract
 from kb.search.schema import INDEX_NAME, K1, B, whoosh_index
 
 FORMAT = 3  # bump when the derived files below change meaning
 DERIVED = "derived"  # sub-folder of the index folder holding the arrays derived from the whoosh index
+TERM_IDS = "term-ids"  # beside it: the term numbering of an assembled index's parts (.json + .npy), for the next build
 
 
 def derive(searcher, out: Path) -> None:
@@ -28,11 +29,41 @@ def derive(searcher, out: Path) -> None:
     write(combine([extract(searcher.reader())]), out)
 
 
-def write_derived(index_dir: Path, parts: list) -> None:
-    """The derived folder of an index being written (not yet live) from its parts."""
+def write_derived(index_dir: Path, parts: list, previous: Path | None = None) -> None:
+    """The derived folder of an index being written (not yet live) from its parts; previous: the live index,
+    whose parts' term numbering is reused for the parts it shares with this one (`kb add` reads one plan's terms)."""
     out = Path(index_dir) / DERIVED
     out.mkdir()
-    write(combine(parts), out)
+    c = combine(parts, _load_term_ids(previous) if previous else None)
+    write(c, out)
+    _save_term_ids(Path(index_dir), c["term_ids"])
+
+
+def _save_term_ids(index_dir: Path, known: Known) -> None:
+    union, ids = known
+    stamps = list(ids)
+    lengths = [[len(ids[s][f]) for f in union] for s in stamps]
+    head = {"format": FORMAT, "union": union, "stamps": stamps, "lengths": lengths}
+    (index_dir / f"{TERM_IDS}.json").write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
+    flat = [ids[s][f] for s in stamps for f in union]
+    np.save(index_dir / f"{TERM_IDS}.npy", np.concatenate([np.zeros(0, np.int32), *flat]).astype(np.int32))
+
+
+def _load_term_ids(index_dir: Path) -> Known | None:
+    """What _save_term_ids wrote into an index folder, or None (an older build, another format)."""
+    try:
+        head = json.loads((index_dir / f"{TERM_IDS}.json").read_text(encoding="utf-8"))
+        flat = np.load(index_dir / f"{TERM_IDS}.npy").astype(np.int64)
+    except (OSError, ValueError):
+        return None
+    if head.get("format") != FORMAT:
+        return None
+    ends = np.cumsum([0] + [n for row in head["lengths"] for n in row]).tolist()
+    fields, at, ids = list(head["union"]), 0, {}
+    for s in head["stamps"]:
+        ids[s] = {f: flat[ends[at + k] : ends[at + k + 1]] for k, f in enumerate(fields)}
+        at += len(fields)
+    return head["union"], ids
 
 
 def write(c: dict, out: Path) -> None:

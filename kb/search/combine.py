@@ -33,36 +33,68 @@ def _global_docs(parts: list) -> list[np.ndarray]:
     return out
 
 
-def _term_ids(parts: list) -> tuple[dict[str, list[str]], list[dict[str, np.ndarray]]]:
+# The previous build's term union per field and, per part stamp (SavedPart.stamp), its terms' numbers in that union:
+# a build that keeps most plans reads only the new plans' term lists (kb.search.arrays saves and loads it).
+Known = tuple[dict[str, list[str]], dict[str, dict[str, np.ndarray]]]
+
+
+def _term_ids(parts: list, known: Known | None = None) -> tuple[dict[str, list[str]], list[dict[str, np.ndarray]]]:
     """Per field the sorted union of the parts' term lists (whoosh's order: code points), and per part and field
-    its terms' numbers in that union; two passes over the parts, so only one part's term lists are held at once."""
-    if len(parts) == 1:
+    its terms' numbers in that union; two passes over the parts, so only one part's term lists are held at once.
+    Parts known from the previous build are numbered from its union (which may hold terms of plans since removed:
+    combine() drops the terms no part has)."""
+    prev_union, prev_ids = known or ({}, {})
+    stamps = [getattr(p, "stamp", lambda: None)() for p in parts]
+    old = [prev_ids.get(s) if s else None for s in stamps]
+    if len(parts) == 1 and old[0] is None:
         terms = parts[0].terms()
         return terms, [{f: np.arange(len(t), dtype=np.int64) for f, t in terms.items()}]
-    seen: dict[str, set[str]] = {f: set() for f in SEARCH_FIELDS}
-    for p in parts:
-        for f, t in p.terms().items():
-            seen[f].update(t)
+    reuse = any(o is not None for o in old)
+    seen: dict[str, set[str]] = {f: set(prev_union.get(f, ())) if reuse else set() for f in SEARCH_FIELDS}
+    for p, o in zip(parts, old, strict=True):
+        if o is None:
+            for f, t in p.terms().items():
+                seen[f].update(t)
     union = {f: sorted(t) for f, t in seen.items()}
     del seen
     pos = {f: {t: i for i, t in enumerate(u)} for f, u in union.items()}
+    remap = {f: _numbers(pos[f], prev_union.get(f, []) if reuse else []) for f in SEARCH_FIELDS}
     ids = []
-    for p in parts:
-        ids.append(
-            {f: np.fromiter(map(pos[f].__getitem__, t), dtype=np.int64, count=len(t)) for f, t in p.terms().items()}
-        )
+    for p, o in zip(parts, old, strict=True):
+        if o is None:
+            ids.append({f: _numbers(pos[f], t) for f, t in p.terms().items()})
+        else:
+            ids.append({f: remap[f][o[f]] for f in SEARCH_FIELDS})
     return union, ids
 
 
-def combine(parts: list) -> dict:
+def _numbers(pos: dict[str, int], terms: list[str]) -> np.ndarray:
+    return np.fromiter(map(pos.__getitem__, terms), dtype=np.int64, count=len(terms))
+
+
+def _drop_unused(union: dict, ids: list, counts: dict, dfs: dict) -> None:
+    """Remove, in place, the union's terms no part has (terms of plans gone since the previous build)."""
+    for f in SEARCH_FIELDS:
+        keep = counts[f] > 0
+        if keep.all():
+            continue
+        new = np.cumsum(keep) - 1
+        union[f] = [t for t, k in zip(union[f], keep.tolist(), strict=True) if k]
+        counts[f], dfs[f] = counts[f][keep], dfs[f][keep]
+        for i in ids:
+            i[f] = new[i[f]]
+
+
+def combine(parts: list, known: Known | None = None) -> dict:
     """The arrays of the index the parts (kb.search.parts: Part or SavedPart) make in this order (their segments
     read as one whoosh index): every posting's BM25F score (whoosh's bm25 over its weight, quantised field length,
     idf and average length over the whole index), postings in whoosh's term and document order, items numbered
     before clauses. No sort: a term's postings are its parts' postings in part order, so each part's postings are
-    scored and placed straight into the output, one part and field at a time (memory: the output and one part)."""
+    scored and placed straight into the output, one part and field at a time (memory: the output and one part).
+    known: the previous build's term numbering (_term_ids); the result's "term_ids" is this one's, per part stamp."""
     n = sum(p.n_docs for p in parts)
     to_global = _global_docs(parts)
-    union, ids = _term_ids(parts)
+    union, ids = _term_ids(parts, known)
     counts = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
     dfs = {f: np.zeros(len(union[f]), dtype=np.int64) for f in SEARCH_FIELDS}
     totals = dict.fromkeys(SEARCH_FIELDS, 0)
@@ -73,6 +105,8 @@ def combine(parts: list) -> dict:
             dfs[f][i[f]] += df  # a part lists each term once: no repeated index
             counts[f][i[f]] += count
             totals[f] += p.totals()[f]
+    if known:
+        _drop_unused(union, ids, counts, dfs)
     starts, terms, at = {}, {}, 0
     for f in SEARCH_FIELDS:
         ends = at + np.cumsum(counts[f])
@@ -95,7 +129,9 @@ def combine(parts: list) -> dict:
             starts[f][g] += count  # the next part's postings of these terms follow
             docs_out[dest] = to_g[docs]
             weights_out[dest] = bm25(np.repeat(idf[f][g], count), tf, fl.astype(np.float64), avgfl[f], B, K1)
-    return {"n_docs": n, "docs": docs_out, "weights": weights_out, "terms": terms, **_items(parts)}
+    stamps = [getattr(p, "stamp", lambda: None)() for p in parts]
+    now = (union, {s: i for s, i in zip(stamps, ids, strict=True) if s})
+    return {"n_docs": n, "docs": docs_out, "weights": weights_out, "terms": terms, "term_ids": now, **_items(parts)}
 
 
 def _union(lists: list[list[str]]) -> tuple[list[str], list[np.ndarray]]:

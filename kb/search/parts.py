@@ -79,6 +79,11 @@ class SavedPart:
     def terms(self) -> dict[str, list[str]]:
         return json.loads((self.folder / f"{PART}-terms.json").read_text(encoding="utf-8"))
 
+    def stamp(self) -> str:
+        """What identifies the part's term lists for kb.search.combine: its cache entry, the file's size and time."""
+        st = (self.folder / f"{PART}-terms.json").stat()
+        return f"{self.folder.parent.name}/{self.folder.name}:{st.st_size}:{st.st_mtime_ns}"
+
     def totals(self) -> dict[str, int]:
         return self._totals
 

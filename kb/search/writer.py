@@ -185,11 +185,12 @@ def _finish(tmp: Path, index_dir: Path) -> None:
     tmp.rename(index_dir)
 
 
-def assemble_index(parts: list[Path], index_dir: Path) -> None:
+def assemble_index(parts: list[Path], index_dir: Path, previous: Path | None = None) -> None:
     """One index of record from per-plan indexes (kb.build_cache): their segment files linked in, in this order,
     under one table of contents, and their items' normalised texts joined. Nothing is re-analysed or re-sorted:
     whoosh reads the segments as one index, and the score arrays are combined from the parts saved beside the
     segments (kb.search.parts: numpy over stored postings) with the scores and numbering of a single write.
+    previous: the live index, whose term numbering of the parts both share is reused (kb.search.arrays).
     """
     index_dir = Path(index_dir)
     tmp = index_dir.with_name(index_dir.name + ".tmp")
@@ -215,7 +216,7 @@ def assemble_index(parts: list[Path], index_dir: Path) -> None:
     hay_ptr = np.concatenate([np.zeros(1, dtype=np.int64)] + [p[1:] + s for p, s in zip(ptrs, starts, strict=False)])
     (tmp / "hay.bin").write_bytes(b"".join(hay))
     np.save(tmp / "hay_ptr.npy", hay_ptr.astype(np.int64))
-    write_derived(tmp, loaded)
+    write_derived(tmp, loaded, previous)
     _finish(tmp, index_dir)
 
 
