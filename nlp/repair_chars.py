@@ -72,7 +72,10 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
         pos += len(w)
     sites = []
     for i, (a, _b, w) in enumerate(toks):
-        if len(w) != 1:
+        # A site is a lone character, or a two-character word too rare for the index (通量: the segmenter's only
+        # reading of 高通量 with 高 lost); the latter only for a character the plan demonstrably loses (below).
+        rare = len(w) == 2 and (jieba_tokenizer().FREQ.get(w) or 0) < _cfg()["char_min_freq"]
+        if len(w) != 1 and not rare:
             continue
         # Spans of up to 4 characters of whole tokens around the lone one: the word may have lost any character.
         found = [
@@ -86,10 +89,12 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
         # 儿童性|侵 → 性侵害, where the insertion is elsewhere and 侵 alone is the site's own business).
         found += [
             c
-            for span in _swallowed(toks, i)
+            for span in (() if rare else _swallowed(toks, i))
             for c in _insertions(plan, run, offset, span[0][0], span[-1][1], a, w, _rest(span))
             if c.at == offset + span[0][0]
         ]
+        for c in found if rare else ():
+            c.evidence = False  # the plan's phrases are no evidence against a word the dictionary holds
         if found:
             sites.append(found)
     return sites

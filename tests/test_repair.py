@@ -292,6 +292,10 @@ _CHANNEL_ROWS = [
     (_DAMAGED, "儿童健康水平不断提", "儿童健康水平不断提高。"),
     (_DAMAGED, "儿童健康水平不断提升", "儿童健康水平不断提升"),
     (_CLEAN, "儿童健康水平不断提", "儿童健康水平不断提"),  # a plan that does not lose 高: nothing
+    # a two-character word too rare to index (通量) is a site too, for a character the plan demonstrably loses only
+    # (the retired rule gao_tongliang's rows)
+    (_DAMAGED, "加强通量基因测序。", "加强高通量基因测序。"),
+    (_CLEAN, "加强通量基因测序。", "加强通量基因测序。"),
     # one known word against the two tokens of the damaged span (中|阶段, 等|院校), by at least 20:1
     (_DAMAGED, "全面普及中阶段教育。", "全面普及高中阶段教育。"),
     (_DAMAGED, "推进特殊儿童中阶段教育。", "推进特殊儿童高中阶段教育。"),

@@ -63,7 +63,8 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                 compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
             pos += len(w)
         for i, (a, _b, w) in enumerate(toks):
-            if len(w) != 1:
+            rare = len(w) == 2 and (tok.FREQ.get(w) or 0) < cfg["char_min_freq"]  # a word too rare to index
+            if len(w) != 1 and not rare:
                 continue
             found = []
             spans = [
@@ -73,7 +74,7 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
             ]
             # the token before swallowed the damaged word's first character (保健站|式): its tail starts a span
             prev = toks[i - 1] if i else (0, 0, "")
-            if len(prev[2]) >= 3 and tok.FREQ.get(prev[2][:-1]):
+            if not rare and len(prev[2]) >= 3 and tok.FREQ.get(prev[2][:-1]):
                 tail = (prev[1] - 1, prev[1], prev[2][-1])
                 spans += [([tail, *toks[i:hi]], True) for hi in range(i + 1, min(len(toks), i + 2) + 1)]
             for span, swallowed in spans:
@@ -95,7 +96,7 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                                 and not rc._digit_next(run, s0, s1)
                             )
                         )
-                        evidence = count >= cfg["char_min_phrase"] or long_word
+                        evidence = (count >= cfg["char_min_phrase"] or long_word) and not rare
                         if len(word) < 3 and (w in rc._standalone() or a in compound):
                             continue
                         doubtful = a in compound and 0 < intact <= text.count(compound[a]) - intact
