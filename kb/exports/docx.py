@@ -7,8 +7,15 @@ kb/data/exports.json), with full-width punctuation; the working columns (类别,
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from lxml import etree
+
+from kb.exports.package import write_package
 from kb.exports.safety import xml_clean
 from kb.exports.table import REMARK_COLUMN, Table, display_width, rules
 
@@ -17,6 +24,7 @@ PAGE_W, PAGE_H, MARGIN_CM = 29.7, 21.0, 1.8
 CM_PER_UNIT = 0.19  # one Latin-width unit at 9 pt; a Chinese character is two
 CELL_PAD_CM = 0.45  # Word's default left+right cell margins, plus a little air
 SHORT = 10  # wrapping columns up to this width are fitted too (领域, 完成时限)
+DOCUMENT = "word/document.xml"
 
 
 def _chinese_side(text: str, i: int) -> bool:
@@ -35,20 +43,23 @@ def _chinese_side(text: str, i: int) -> bool:
     return not any(c.isalpha() for c in run) and not text.isascii()
 
 
+@lru_cache(maxsize=1)
+def _marks() -> re.Pattern[str]:
+    """A half-width mark of the rules' table with the spaces after it."""
+    return re.compile("([" + re.escape("".join(rules()["fullwidth"])) + "]) *")
+
+
 def fullwidth(text: str) -> str:
     """Half-width , ; : ! ? ( ) next to Chinese text in their full-width form; 1,000 and 3:1 stay as they are."""
     table = rules()["fullwidth"]
-    out: list[str] = []
-    skip_space = False
-    for i, ch in enumerate(text):
-        if skip_space and ch == " ":
-            continue  # a full-width mark carries its own space
-        skip_space = False
-        if ch in table and _chinese_side(text, i):
-            ch = table[ch]
-            skip_space = ch != "（"
-        out.append(ch)
-    return "".join(out)
+
+    def mark(m: re.Match[str]) -> str:
+        if not _chinese_side(text, m.start()):
+            return m[0]
+        wide = table[m[1]]
+        return wide + m[0][1:] if wide == "（" else wide  # a full-width mark carries its own space
+
+    return _marks().sub(mark, text)
 
 
 def office_table(table: Table) -> Table:
@@ -166,7 +177,7 @@ def _column_cm(table: Table) -> list[float]:
     return [fitted.get(ci, rest * c.width / flex if flex else 0) for ci, c in enumerate(table.columns)]
 
 
-def _table(doc, table: Table) -> None:
+def _table(doc, table: Table, number: int) -> Iterator[str]:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -193,22 +204,24 @@ def _table(doc, table: Table) -> None:
     centered = {ci for ci, c in enumerate(table.columns) if not c.wrap or c.key in table.merge}
     task_col = next((i for i, c in enumerate(table.columns) if c.key == "task"), None)
     twips = [cell._tc.tcPr.find(qn("w:tcW")).get(qn("w:w")) for cell in header.cells]
-    t._tbl.extend(_body_rows(table, twips, centered, task_col))
+    t._tbl.append(etree.Comment(_placeholder(number)))  # where write_docx streams the body rows
+    return _body_rows(table, twips, centered, task_col)
 
 
-def _body_rows(table: Table, twips: list[str], centered: set[int], task_col: int | None) -> list:
-    """The body rows as WordprocessingML written directly, one string per row parsed in one go: python-docx's
-    cell API and its recursive merge take minutes on a province's list. Each equal 领域 run is merged vertically
-    the way Word writes it: w:vMerge="restart" on its first cell, a bare w:vMerge on the cells it covers."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+def _placeholder(number: int) -> str:
+    return f" kb-body-rows-{number} "
 
+
+def _body_rows(table: Table, twips: list[str], centered: set[int], task_col: int | None) -> Iterator[str]:
+    """The body rows as WordprocessingML written directly, one string per row: python-docx's cell API and its
+    recursive merge take minutes on a province's list, and even parsing the rows into its tree holds hundreds of
+    MB. Each equal 领域 run is merged vertically the way Word writes it: w:vMerge="restart" on its first cell, a
+    bare w:vMerge on the cells it covers."""
     starts: dict[tuple[int, int], bool] = {}  # (row, column) → True for a run's first cell, False for covered
     for ci, rs in table.merge_runs().items():
         for a, b in rs:
             starts[(a, ci)] = True
             starts.update({(r, ci): False for r in range(a + 1, b + 1)})
-    body = []
     for ri, row in enumerate(table.rows):
         cells = []
         for ci, value in enumerate(row.cells):
@@ -220,8 +233,7 @@ def _body_rows(table: Table, twips: list[str], centered: set[int], task_col: int
                 continue
             prefix = row.title if ci == task_col else ""
             cells.append(f"<w:tc>{pr}{_paragraphs(value, prefix, ci in centered)}</w:tc>")
-        body.append("<w:tr>" + "".join(cells) + "</w:tr>")
-    return list(parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(body)}</w:tbl>"))
+        yield "<w:tr>" + "".join(cells) + "</w:tr>"
 
 
 _BODY_RPR = f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}"/>'
@@ -254,8 +266,10 @@ def _paragraphs(text: str, bold_prefix: str, center: bool) -> str:
     return "".join(out)
 
 
-def render_docx(tables: list[Table]) -> bytes:
-    """The document: each table with its title and date, further tables (departments) each on a new page."""
+def write_docx(tables: list[Table], out: BinaryIO) -> None:
+    """The document into `out`: each table with its title and date, further tables (departments) each on a new
+    page. python-docx writes the package with a placeholder in each table; the body rows are streamed into
+    word/document.xml in its place, so memory stays flat on a province's list."""
     from docx import Document
     from docx.enum.section import WD_SECTION
 
@@ -264,12 +278,29 @@ def render_docx(tables: list[Table]) -> bytes:
     _font(normal, BODY_FONT, 10.5)
     doc.core_properties.title = tables[0].title
     doc.core_properties.author = "规划措施知识库"
+    bodies = []
     for i, table in enumerate(tables):
         section = doc.sections[0] if i == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
         _landscape(section)
         if i == 0:
             _page_number_footer(section)
-        _table(doc, office_table(table))
+        bodies.append(_table(doc, office_table(table), i))
+    template = io.BytesIO()
+    doc.save(template)
+    write_package(template, out, lambda name: (lambda xml: _document(xml, bodies)) if name == DOCUMENT else None)
+
+
+def _document(xml: str, bodies: list[Iterator[str]]) -> Iterator[str]:
+    """document.xml with each table's body rows in place of its placeholder."""
+    for i, rows in enumerate(bodies):
+        head, xml = xml.split(f"<!--{_placeholder(i)}-->", 1)
+        yield head
+        yield from rows
+    yield xml
+
+
+def render_docx(tables: list[Table]) -> bytes:
+    """The document's bytes (write_docx)."""
     buf = io.BytesIO()
-    doc.save(buf)
+    write_docx(tables, buf)
     return buf.getvalue()

@@ -12,13 +12,13 @@ import math
 import os
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from kb.exports.package import Pieces, write_package
 from kb.exports.safety import is_formula_like, new_workbook, xml_clean
 from kb.exports.table import Table, display_width
 
@@ -30,7 +30,6 @@ MAX_FIT = 40  # a non-wrapping column grows to its content up to this width
 MIN_WRAP = 8  # a wrapping column never shrinks below this (header words stay on one or two lines)
 STRMAX = 32767  # Excel's limit of a cell's text, in UTF-16 units
 BODY_FORMATS = ("cell", "center", "cell_q", "center_q")
-CHUNK_ROWS = 500  # data rows encoded and written to the zip member at a time
 Cell = tuple[str, "str | int", str]  # (format key, value, bold lead-in of the task cell)
 _SHEET = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
@@ -266,26 +265,24 @@ def write_xlsx(tables: list[Table], out: BinaryIO) -> None:
     f, widths = _workbook(new_workbook(template), tables, _prototypes)
     xf = {k: f[k].xf_index for k in BODY_FORMATS}
     rpr = {k: _rpr(f[k]) for k in ("bold", "plain")}
-    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            sheet = _SHEET.fullmatch(info.filename)
-            if sheet is None:
-                dst.writestr(info, src.read(info))
-                continue
-            table, table_widths = tables[int(sheet[1]) - 1], widths[int(sheet[1]) - 1]
-            xml = src.read(info).decode("utf-8")
-            head, tail = xml[: xml.index(f'<row r="{HEADER_ROW + 2}"')], xml[xml.index("</sheetData>") :]
-            end = xl_rowcol_to_cell(HEADER_ROW + len(table.rows), len(table.columns) - 1)
-            head = _DIMENSION.sub(f'<dimension ref="A1:{end}"/>', head, count=1)
-            with dst.open(info.filename, "w", force_zip64=True) as fh:
-                fh.write(head.encode("utf-8"))
-                batch: list[str] = []
-                for row in _rows_xml(table, table_widths, xf, rpr):
-                    batch.append(row)
-                    if len(batch) == CHUNK_ROWS:
-                        fh.write("".join(batch).encode("utf-8"))
-                        batch.clear()
-                fh.write(("".join(batch) + tail).encode("utf-8"))
+
+    def rewrite(name: str) -> Pieces | None:
+        sheet = _SHEET.fullmatch(name)
+        if sheet is None:
+            return None
+        i = int(sheet[1]) - 1
+        return lambda xml: _sheet(xml, tables[i], widths[i], xf, rpr)
+
+    write_package(template, out, rewrite)
+
+
+def _sheet(xml: str, table: Table, widths: list[float], xf: dict[str, int], rpr: dict[str, str]) -> Iterator[str]:
+    """A sheet's XML with its data rows in place of the prototype cells, and its dimension from A1 to the end."""
+    head, tail = xml[: xml.index(f'<row r="{HEADER_ROW + 2}"')], xml[xml.index("</sheetData>") :]
+    end = xl_rowcol_to_cell(HEADER_ROW + len(table.rows), len(table.columns) - 1)
+    yield _DIMENSION.sub(f'<dimension ref="A1:{end}"/>', head, count=1)
+    yield from _rows_xml(table, widths, xf, rpr)
+    yield tail
 
 
 def render_xlsx(tables: list[Table]) -> bytes:
