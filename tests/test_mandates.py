@@ -17,6 +17,14 @@ def test_every_mandate_row_names_a_registry_body_a_level_and_its_source():
             assert url.startswith("http"), body
 
 
+def test_every_mandate_row_names_its_source_or_says_why_not():
+    for body, (level, src) in mandates.sources().items():
+        if src.startswith("none:"):  # only a compiled row may lack a page, and it says why
+            assert level == "generic" and len(src.removeprefix("none:").strip()) >= 10, body
+        else:
+            assert src.startswith(("http://", "https://")) and "." in src.split("/")[2], body
+
+
 @pytest.mark.parametrize(
     "text, body",
     [
