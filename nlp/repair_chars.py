@@ -11,6 +11,7 @@ gets a suggestion for a reviewer, not an applied edit.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -18,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer
+from nlp.lang import jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.repair_lexicon import _cfg, _cut, _deletion_index, _Plan, _reads, _standalone
+from nlp.repair_stops import pos_tagger
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _SPACES = " \t\u3000"
@@ -231,6 +233,8 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
         support = cfg["char_plan_weight"] * math.log1p(c.seen / (1 - rate))
         return support + cfg["char_freq_weight"] * math.log(c.freq) + cfg["char_loss_weight"] * math.log(rate)
 
+    for rep in _lost_adjectives(raw, text, lost, make):
+        reps[(rep.start, rep.after)] = rep
     for site in every:
         # A candidate needs the plan's evidence, or a character this plan demonstrably loses whose word is far more
         # frequent than the lone character standing alone (提 → 提高, not 三 → 高三).
@@ -255,3 +259,31 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
                 stop = "。" if text[top.at : top.at + 1] in ("\n", "") else ""
                 reps[key] = make(raw, top.at, top.at, top.char + stop, "dropped_char_lexicon", "dropped_char", conf)
     return sorted(reps.values(), key=lambda r: r.start)
+
+
+@lru_cache(maxsize=1)
+def _degree_adverbs() -> frozenset[str]:
+    """Degree adverbs (nlp/data/degree_adverbs.txt): they modify an adjective or verb, never a noun."""
+    return frozenset(read_lines("degree_adverbs.txt"))
+
+
+def _lost_adjectives(raw: str, text: str, lost: dict[str, float], make: Callable[..., Repair]) -> list[Repair]:
+    """A degree adverb right before a noun (保持较水平) lost the adjective between them: a character this plan
+    demonstrably loses fills it when it is an adjective itself (高: 较高水平); the likeliest by its loss rate."""
+    tagger = pos_tagger()
+    adjectives = {c: r for c, r in lost.items() if [f for _w, f in tagger.cut(c)] == ["a"]}
+    if not adjectives:
+        return []
+    best = max(adjectives, key=adjectives.__getitem__)
+    conf = round(_cfg()["char_confidence"] * adjectives[best] / sum(adjectives.values()), 2)
+    adverbs, reps = _degree_adverbs(), []
+    for m in _CJK_RUN.finditer(text):
+        if not any(a in m.group() for a in adverbs):
+            continue
+        pos = m.start()
+        tagged = list(tagger.cut(m.group()))
+        for (w, _f), (_n, flag) in itertools.pairwise(tagged):
+            pos += len(w)
+            if w in adverbs and flag.startswith("n"):
+                reps.append(make(raw, pos, pos, best, "dropped_char_lexicon", "dropped_char", conf))
+    return reps

@@ -183,11 +183,11 @@ def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]
 @lru_cache(maxsize=4096)
 def _has_verb(clause: str) -> bool:
     """Whether jieba's part-of-speech tagger finds a verb in the clause (not a verbal noun, not 到/为/是)."""
-    return any(f.startswith("v") and f != "vn" and w not in _binding() for w, f in _pos_tagger().cut(clause))
+    return any(f.startswith("v") and f != "vn" and w not in _binding() for w, f in pos_tagger().cut(clause))
 
 
 @lru_cache(maxsize=1)
-def _pos_tagger():
+def pos_tagger():
     """jieba's part-of-speech tagger over the project's tokenizer (its dictionary and registered names)."""
     import jieba.posseg
 

@@ -296,6 +296,10 @@ _CHANNEL_ROWS = [
     # (the retired rule gao_tongliang's rows)
     (_DAMAGED, "加强通量基因测序。", "加强高通量基因测序。"),
     (_CLEAN, "加强通量基因测序。", "加强通量基因测序。"),
+    # a degree adverb right before a noun lost its adjective: the plan's lost 高 fills it (retired lone_jiao_gao)
+    (_DAMAGED, "保持较水平的接种率。", "保持较高水平的接种率。"),
+    (_DAMAGED, "保持较好水平的接种率。", "保持较好水平的接种率。"),  # 较 + adjective: nothing lost
+    (_CLEAN, "保持较水平的接种率。", "保持较水平的接种率。"),  # a plan that does not lose 高
     # one known word against the two tokens of the damaged span (中|阶段, 等|院校), by at least 20:1
     (_DAMAGED, "全面普及中阶段教育。", "全面普及高中阶段教育。"),
     (_DAMAGED, "推进特殊儿童中阶段教育。", "推进特殊儿童高中阶段教育。"),

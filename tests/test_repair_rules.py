@@ -17,7 +17,6 @@ from nlp.repair import apply_repairs, find_repairs
 RULES = {
     "lone_wo": ("我儿童事业发展仍然存在问题。", "我市儿童事业发展仍然存在问题。", "我国儿童事业发展仍然存在问题。"),
     "lone_quan": ("覆盖全的儿童健康服务体系。", "覆盖全市的儿童健康服务体系。", "全面覆盖儿童健康服务体系。"),
-    "lone_jiao_gao": ("保持在较水平。", "保持在较高水平。", "保持在较低水平。"),
     "lone_ju": ("举中国特色社会主义伟大旗帜。", "高举中国特色社会主义伟大旗帜。", "高举中国特色社会主义伟大旗帜。"),
     "lone_lai": ("\n来五年,是关键期。", "\n未来五年,是关键期。", "\n近来五年,是关键期。"),
     "lone_zhi_disposal": ("预防和依法置学生欺凌。", "预防和依法处置学生欺凌。", "预防和依法处置学生欺凌。"),
@@ -43,7 +42,7 @@ RULES = {
 }
 # Rules retired for a general finder, with the rows that finder now meets (damaged, repaired, intact text that
 # holds the same trigger); the rule's name no longer exists, the repair comes from the language layer. (A
-# retired rule whose finder needs the plan's channel, dangling_ti or gao_tongliang, has its rows in
+# retired rule whose finder needs the plan's channel, dangling_ti, gao_tongliang or lone_jiao_gao, has its rows in
 # test_repair.py's _CHANNEL_ROWS.)
 RETIRED = {
     # the segmenter's longest match swallowed the damaged word's first character (保健站|式): 一站式 after 保健
