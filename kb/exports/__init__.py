@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -53,19 +54,19 @@ class Export:
         return content_disposition(self.filename, self.ascii_filename)
 
 
-def _renderer(fmt: str) -> Callable[[list[Table]], bytes]:
-    """The render function of a format, imported on first use (xlsxwriter/python-docx load lazily)."""
+def _writer(fmt: str) -> Callable[[list[Table], BinaryIO], None]:
+    """The write function of a format, imported on first use (xlsxwriter/python-docx load lazily)."""
     if fmt == "xlsx":
-        from kb.exports.xlsx import render_xlsx
+        from kb.exports.xlsx import write_xlsx
 
-        return render_xlsx
+        return write_xlsx
     if fmt == "docx":
-        from kb.exports.docx import render_docx
+        from kb.exports.docx import write_docx
 
-        return render_docx
+        return write_docx
     from kb.exports import csv_md
 
-    return {"csv": csv_md.render_csv, "md": csv_md.render_md, "json": csv_md.render_json}[fmt]
+    return {"csv": csv_md.write_csv, "md": csv_md.write_md, "json": csv_md.write_json}[fmt]
 
 
 def build_tables(
@@ -85,19 +86,16 @@ def build_tables(
 
 def render(tables: list[Table], fmt: str) -> bytes:
     """Bytes of the tables in one format."""
-    if fmt not in FORMATS:
-        raise ExportError(f"不支持的格式:{fmt}(可选:{'、'.join(FORMATS)})", list(FORMATS))
-    return _renderer(fmt)(tables)
+    buf = io.BytesIO()
+    write(tables, fmt, buf)
+    return buf.getvalue()
 
 
 def write(tables: list[Table], fmt: str, out: BinaryIO) -> None:
-    """The tables in one format into a binary file: an xlsx is streamed into it, the others written whole."""
-    if fmt == "xlsx":
-        from kb.exports.xlsx import write_xlsx
-
-        write_xlsx(tables, out)
-    else:
-        out.write(render(tables, fmt))
+    """The tables in one format into a binary file, written as they are rendered (never whole in memory)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"不支持的格式:{fmt}(可选:{'、'.join(FORMATS)})", list(FORMATS))
+    _writer(fmt)(tables, out)
 
 
 def export(
@@ -111,14 +109,16 @@ def export(
 ) -> Export:
     """Build and render one export; raises ExportError with a user-facing message for a bad selection.
 
-    With `out`, the file is written into it (a large xlsx never whole in memory) and the Export holds no data."""
+    With `out`, the file is written into it (never whole in memory) and the Export holds no data."""
     if fmt not in FORMATS:
         raise ExportError(f"不支持的格式:{fmt}(可选:{'、'.join(FORMATS)})", list(FORMATS))
     tables = build_tables(kb, layout, filters or Filters(), per_dept_sheets, date)
     main = tables[0]
     name = "-".join([main.title, *(t for t in main.meta.get("tags", []) if t != main.department)])
     fallback = f"{layout}-{(date or _dt.date.today()).isoformat()}.{fmt}"
-    if out is not None:
+    if out is None:
+        data = render(tables, fmt)
+    else:
         write(tables, fmt, out)
-    data = render(tables, fmt) if out is None else b""
+        data = b""
     return Export(data, safe_filename(name, fmt), fallback, MIMETYPES[fmt], len(main.rows), tables)

@@ -297,10 +297,3 @@ def _document(xml: str, bodies: list[Iterator[str]]) -> Iterator[str]:
         yield head
         yield from rows
     yield xml
-
-
-def render_docx(tables: list[Table]) -> bytes:
-    """The document's bytes (write_docx)."""
-    buf = io.BytesIO()
-    write_docx(tables, buf)
-    return buf.getvalue()

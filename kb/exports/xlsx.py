@@ -283,10 +283,3 @@ def _sheet(xml: str, table: Table, widths: list[float], xf: dict[str, int], rpr:
     yield _DIMENSION.sub(f'<dimension ref="A1:{end}"/>', head, count=1)
     yield from _rows_xml(table, widths, xf, rpr)
     yield tail
-
-
-def render_xlsx(tables: list[Table]) -> bytes:
-    """The workbook's bytes: the first table, then one sheet per further table (e.g. per department)."""
-    buf = io.BytesIO()
-    write_xlsx(tables, buf)
-    return buf.getvalue()
