@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from kb import build_cache, paths
 from kb.errors import BuildBusy
+from kb.store.assemble import PLAN_TABLES, assemble_kb, extend_kb
 from kb.store.db import connect
-from kb.store.write import SCHEMA, SCHEMA_VERSION, fingerprint, write_departments, write_kb
+from kb.store.write import SCHEMA, SCHEMA_VERSION, fingerprint, write_kb
 
 if TYPE_CHECKING:
     from nlp.model import Plan
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "assemble_kb", "build", "fingerprint", "write_kb"]  # write_kb & co. live in
-# kb.store.write (the per-plan analysis key covers that module, not this one); kept importable from here
+__all__ = ["PLAN_TABLES", "SCHEMA", "SCHEMA_VERSION", "assemble_kb", "build", "fingerprint", "write_kb"]  # write_kb &
+# co. live in kb.store (the per-plan analysis key covers that package, not this module); kept importable from here
 
 KEEP_BUILDS = 2
 MANIFEST = "build.json"  # the plans and code a build was made from (an unchanged rebuild keeps it)
@@ -44,47 +45,6 @@ def plan_files() -> list[Path]:
     from kb.ingest import added_files
 
     return [paths.DEFAULT_PLAN, *added_files()]
-
-
-# Per-plan tables of a cache entry, parents first; INSERT OR IGNORE where write_kb ignores duplicates too.
-PLAN_TABLES = ("plans", "headings", "items", "clauses", "repairs", "assignments", "item_review", "indicators", "links")
-IGNORING = ("repairs", "links")
-
-
-def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
-    """The build's SQLite file from per-plan files (kb.build_cache), copied table by table inside SQLite.
-
-    The fragments were written (and their references checked) by kb.store.write, so the copy runs without foreign
-    key checks, creates the secondary indexes once after every row is in (not row by row) and skips the per-commit
-    fsync of a file nobody reads yet: it is synced once before the build is published."""
-    conn = connect(db_path)
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("PRAGMA synchronous = OFF")
-    lines = [ln for ln in SCHEMA.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("--")]
-    statements = [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-    indexes = [s for s in statements if s.upper().startswith("CREATE INDEX")]
-    conn.executescript(";\n".join(s for s in statements if s not in indexes) + ";")
-    with conn:
-        conn.executemany(
-            "INSERT INTO meta VALUES (?, ?)",
-            [("schema_version", SCHEMA_VERSION), ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S"))],
-        )
-        write_departments(conn)
-    for pos, frag in enumerate(fragments):
-        conn.execute("ATTACH DATABASE ? AS frag", (f"file:{frag}?mode=ro",))
-        with conn:
-            for t in PLAN_TABLES:
-                conn.execute(f"INSERT {'OR IGNORE ' if t in IGNORING else ''}INTO main.{t} SELECT * FROM frag.{t}")
-            conn.execute("UPDATE main.plans SET position = ? WHERE id IN (SELECT id FROM frag.plans)", (pos,))
-        conn.execute("DETACH DATABASE frag")
-    with conn:
-        for statement in indexes:
-            conn.execute(statement)
-    conn.execute("ANALYZE")  # the planner's statistics, which PRAGMA optimize gathered when inserts used the indexes
-    conn.close()
-    with open(db_path, "rb+") as f:
-        os.fsync(f.fileno())
 
 
 def _prefixed(say: Callable[[str], None], name: str) -> Callable[[str], None]:
@@ -236,7 +196,8 @@ def build(
         folder.mkdir()
         try:
             say("写入知识库")
-            assemble_kb(folder / "kb.sqlite", [e / build_cache.FRAGMENT for e in entries])
+            fragments = [e / build_cache.FRAGMENT for e in entries]
+            _write_kb_file(folder / "kb.sqlite", fragments, plans, None if force else live)
             say("建立搜索索引")
             segments = [e / build_cache.SEGMENT for e in entries]
             assemble_index(segments, folder / "index", live / "index" if live else None)
@@ -255,6 +216,24 @@ def build(
             n_items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
         say(f"完成: {len(plans)} 个规划, {n_items} 个条目 (重新分析 {len(missing)} 个)")
         return final
+
+
+def _write_kb_file(db: Path, fragments: list[Path], plans: list[tuple[str, Path, str]], live: Path | None) -> None:
+    """assemble_kb, or extend_kb from the live build (None: --force, every row from the fresh entries) when it was
+    made by this code and shares all but the last plans (in plan order) with this one, at least as many as are new:
+    then copying its file is the cheaper way."""
+    old = _live_manifest() if live else None
+    same_code = old is not None and (old["schema"], old["code"]) == (SCHEMA_VERSION, build_cache.code_version())
+    shared = 0
+    if same_code and old is not None and live is not None:
+        for (pid, _f, key), pair in zip(plans, old["plans"], strict=False):
+            if [pid, key] != pair:
+                break
+            shared += 1
+        if shared and shared >= len(plans) - shared:
+            gone = [pid for pid, _k in old["plans"][shared:]]
+            return extend_kb(db, live / "kb.sqlite", gone, fragments[shared:], shared)
+    assemble_kb(db, fragments)
 
 
 def _publish_pg(db: Path, only_if_missing: bool = False) -> None:
