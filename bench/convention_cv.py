@@ -80,7 +80,7 @@ GRIDS = {
     # … and whether it needs a text that names no body and no lexicon word at all (the gate)
     "mandate_lead": [
         {"MANDATE_LEAD_MIN": m, "MANDATE_LEAD_GATE": g}
-        for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25)
+        for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15)
         for g in ((True,) if m == float("inf") else (True, False))
     ],
     # the co-ownership prior by topic: its weight (x the share of matching published rows) and the share it needs

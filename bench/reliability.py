@@ -20,8 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-EVAL = REPO.parent.parent / "shared" / "eval"  # /work/shared/eval from /work/wt/NAME or /work/main
-sys.path.insert(0, str(EVAL if EVAL.exists() else Path("/work/shared/eval")))
+EVAL = Path("/work/shared/eval")  # score.py and the aliases (departments.tsv), as the other bench scripts read them
+sys.path.insert(0, str(EVAL))
 
 import score  # noqa: E402  (the project's scorer: one meaning of "matched item" and of a department name)
 
