@@ -7,7 +7,7 @@ import re
 import statistics
 from functools import lru_cache
 
-from nlp.lang import cut, read_lines
+from nlp.lang import cut, read_lines, repair_scores
 from nlp.model import KIND_LABELS, Clause, Item, Repair
 from nlp.repair import APPLY_THRESHOLD, OffsetMap, make_repair
 from nlp.segment import RawItem
@@ -215,8 +215,7 @@ def title_stop_class(confidence: float, length: int, typical: float) -> str:
 @lru_cache(maxsize=1)
 def _title_rates() -> dict[str, float]:
     """Measured rate per title-stop class, the lower of the two golds' (nlp/data/repair_scores.tsv)."""
-    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
-    return {k: float(v) for k, v in rows if k.startswith("title_stop")}
+    return repair_scores("title_stop")
 
 
 def _title(kind: str, body: str) -> str:

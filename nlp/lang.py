@@ -31,6 +31,17 @@ def read_lines(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _repair_scores() -> dict[str, float]:
+    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
+    return {k: float(v) for k, v in rows}
+
+
+def repair_scores(prefix: str) -> dict[str, float]:
+    """The measured thresholds and rates of nlp/data/repair_scores.tsv whose names start with `prefix`."""
+    return {k: v for k, v in _repair_scores().items() if k.startswith(prefix)}
+
+
+@lru_cache(maxsize=1)
 def jieba_tokenizer():
     """The jieba Tokenizer: the policy-term user dictionary and every registry name form (built once, then fixed)."""
     import jieba

@@ -7,7 +7,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer, read_lines
+from nlp.lang import jieba_tokenizer, read_lines, repair_scores
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insertion never at its edge)
@@ -16,8 +16,7 @@ _PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insert
 @lru_cache(maxsize=1)
 def _cfg() -> dict[str, float]:
     """Thresholds (nlp/data/repair_scores.tsv, char_* rows)."""
-    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
-    return {k: float(v) for k, v in rows if k.startswith("char_")}
+    return repair_scores("char_")
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer, read_lines
+from nlp.lang import jieba_tokenizer, read_lines, repair_scores
 from nlp.model import Repair
 
 _PUNCT = set(",,。;;::!!??、()()“”《》\n")
@@ -29,8 +29,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 @lru_cache(maxsize=1)
 def _cfg() -> dict[str, float]:
     """Thresholds of the stop finder (nlp/data/repair_scores.tsv, stop_* rows)."""
-    rows = (ln.split("\t")[:2] for ln in read_lines("repair_scores.tsv"))
-    return {k: float(v) for k, v in rows if k.startswith("stop_")}
+    return repair_scores("stop_")
 
 
 @lru_cache(maxsize=1)
