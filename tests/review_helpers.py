@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 MINI = Path(__file__).parent / "fixtures" / "plans" / "review-mini.txt"
 SLUG = "review-mini"
+REAL = Path(__file__).parent / "fixtures" / "real"
+EDIT = "2.开展青少年航模与天文科普活动,市科技局负责。\n"  # a measure with new words, appended to edit a plan
+
+
+def _slug(name: str) -> str:
+    return f"real-{name[:2]}" if name.endswith(".txt") else name
+
+
+def put_plan(name: str, edit: str = "") -> None:
+    """A plan in the plans folder: a real plan excerpt (*.txt name) or the review plan's text under this slug."""
+    from kb import paths
+
+    text = (REAL / name if name.endswith(".txt") else MINI).read_text(encoding="utf-8")
+    dest = paths.plans_dir() / f"{_slug(name)}.txt"
+    dest.write_text(text + edit, encoding="utf-8")
+    dest.with_suffix(".json").write_text(json.dumps({"slug": _slug(name), "title": f"{_slug(name)} 规划"}), "utf-8")
+
+
+def drop_plan(name: str) -> None:
+    """The plan put_plan(name) wrote, removed from the plans folder."""
+    from kb import paths
+
+    for suffix in (".txt", ".json"):
+        (paths.plans_dir() / f"{_slug(name)}{suffix}").unlink()
 
 
 def iid(local: str) -> str:

@@ -9,17 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from review_helpers import MINI, use_mini
+from review_helpers import EDIT, drop_plan, put_plan, use_mini
 
-from kb import build_cache, paths
+from kb import build_cache
 from kb.build import PLAN_TABLES, build
 from kb.store import assemble
-
-
-def _put(slug: str, edit: str = "") -> None:
-    dest = paths.plans_dir() / f"{slug}.txt"
-    dest.write_text(MINI.read_text(encoding="utf-8") + edit, encoding="utf-8")
-    dest.with_suffix(".json").write_text(json.dumps({"slug": slug, "title": f"{slug} 规划"}), encoding="utf-8")
 
 
 def _dump(db: Path) -> dict[str, list]:
@@ -69,14 +63,13 @@ def test_a_build_extending_the_live_file_writes_what_a_whole_assembly_writes(
 ):
     use_mini(monkeypatch, kb_data)
     for slug in before:
-        _put(slug)
+        put_plan(slug)
     build(procs=1)
     op, slug = change
     if op == "-":
-        for suffix in (".txt", ".json"):
-            (paths.plans_dir() / f"{slug}{suffix}").unlink()
+        drop_plan(slug)
     elif op in "+~":
-        _put(slug, "2.开展青少年航模与天文科普活动,市科技局负责。\n" if op == "~" else "")
+        put_plan(slug, EDIT if op == "~" else "")
     live = build(procs=1, force=op == "force")
     assert extended == ([] if appended is None else [appended])
     entries = [build_cache.cache_dir() / k for _p, k in json.loads((live / "build.json").read_text())["plans"]]

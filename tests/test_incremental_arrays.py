@@ -8,28 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from review_helpers import MINI, SLUG, use_mini
+from review_helpers import EDIT, REAL, SLUG, drop_plan, put_plan, use_mini
 
 from kb import paths
 from kb.build import build
 from kb.search import parts as search_parts
-
-REAL = Path(__file__).parent / "fixtures" / "real"
-
-
-def _put(name: str, edit: str = "") -> None:
-    """A plan in the plans folder: a real plan excerpt (*.txt name) or the review plan's text under this slug."""
-    text = (REAL / name).read_text(encoding="utf-8") if name.endswith(".txt") else MINI.read_text(encoding="utf-8")
-    slug = f"real-{name[:2]}" if name.endswith(".txt") else name
-    dest = paths.plans_dir() / f"{slug}.txt"
-    dest.write_text(text + edit, encoding="utf-8")
-    dest.with_suffix(".json").write_text(json.dumps({"slug": slug, "title": f"{slug} 规划"}), encoding="utf-8")
-
-
-def _drop(name: str) -> None:
-    slug = f"real-{name[:2]}" if name.endswith(".txt") else name
-    for suffix in (".txt", ".json"):
-        (paths.plans_dir() / f"{slug}{suffix}").unlink()
 
 
 def _equal_to_whoosh_read(live: Path, tmp_path: Path) -> None:
@@ -85,12 +68,12 @@ def test_a_change_reads_the_changed_plans_terms_and_writes_what_whoosh_reads(
 ):
     use_mini(monkeypatch, kb_data)
     for name in before:
-        _put(name)
+        put_plan(name)
     build(procs=1)
     term_reads.clear()
     op, name = change
-    edit = "2.开展青少年航模与天文科普活动,市科技局负责。\n" if op == "~" else ""  # new words too
-    _drop(name) if op == "-" else _put(name, edit)
+    edit = EDIT if op == "~" else ""  # new words too
+    drop_plan(name) if op == "-" else put_plan(name, edit)
     live = build(procs=1)
     assert set(term_reads) == reads
     _equal_to_whoosh_read(live, tmp_path)
