@@ -2,6 +2,7 @@
 
 .venv/bin/python bench/repair_check.py --gold bench/heldout [--plan corpus/yiyang-children-2021-2025.txt]
 .venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --title-rates   # per title-stop class
+.venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --title-features   # candidate cues, per gold
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 from nlp.pipeline import analyse_file
+from nlp.repair_stops import opener_rates, pos_tagger
 
 _STOPS = str.maketrans(dict.fromkeys(",,、。;;", ","))
 
@@ -75,18 +78,67 @@ def title_rates(plan_path: Path, gold_dir: Path) -> dict[str, tuple[int, int]]:
     the measured rate that nlp/data/repair_scores.tsv's title_* rows take as the class's confidence."""
     gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
     plan = analyse_file(plan_path)
-    raw, target = plan.raw_text, plan.raw_text
-    for g in gold["repairs"]:
-        if raw.count(g["raw"]) == 1:
-            target = target.replace(g["raw"], g["fixed"], 1)
-    listed = {e[0] for e in _edits(raw, target) if e[2] == ","}
+    listed = _listed_stops(plan.raw_text, gold)
     out: dict[str, tuple[int, int]]
-    regions, out = gold.get("regions") or [[0, len(raw)]], {}
+    regions, out = gold.get("regions") or [[0, len(plan.raw_text)]], {}
     for r in plan.repairs:
         if r.rule.startswith("title_stop") and any(a <= r.start < b for a, b in regions):
             k, n = out.get(r.rule, (0, 0))
             out[r.rule] = (k + (r.start in listed), n + 1)
     return dict(sorted(out.items()))
+
+
+def _listed_stops(raw: str, gold: dict) -> set[int]:
+    """Offsets of the stops the gold's rows restore."""
+    target = raw
+    for g in gold["repairs"]:
+        if raw.count(g["raw"]) == 1:
+            target = target.replace(g["raw"], g["fixed"], 1)
+    return {e[0] for e in _edits(raw, target) if e[2] == ","}
+
+
+def _first_word(s: str) -> str:
+    """The first word jieba reads in s."""
+    return next((w for w, _f in pos_tagger().cut(s[:40])), "")
+
+
+def title_features(plan_path: Path, gold_dir: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Per candidate cue of a right title stop, (listed, proposed) among the title stops with the cue and among
+    those without, inside the gold regions: a cue that separates listed from unlisted stops on both golds would
+    give a class of its own (the typical-length class is the shipped one)."""
+    gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
+    plan = analyse_file(plan_path)
+    listed, regions = _listed_stops(plan.raw_text, gold), gold.get("regions") or [[0, len(plan.raw_text)]]
+    opens, tagger = opener_rates(plan.text), pos_tagger()
+    stops = [r for r in plan.repairs if r.rule.startswith("title_stop")]
+    at = {r.start for r in stops}
+    titled = [i for i in plan.items if i.kind == "measure" and i.title and i.text.startswith(i.title)]
+    # The words that open a body after a title whose 。 survived: the pattern written intact elsewhere.
+    intact = {
+        _first_word(i.text[len(i.title) + 1 :])
+        for i in titled
+        if i.text[len(i.title) : len(i.title) + 1] == "。" and not any(i.raw_start <= a < i.raw_end for a in at)
+    }
+    out: dict[str, list[int]] = {}
+    for r in stops:
+        item = next((i for i in titled if i.raw_start <= r.start < i.raw_end), None)
+        if item is None or not any(a <= r.start < b for a, b in regions):
+            continue
+        body = item.text[len(item.title) :].lstrip("。")
+        follower, title_tags = _first_word(body), [f for _w, f in tagger.cut(item.title)]
+        cues = {
+            "class title_stop (typical length, strong opener)": r.rule == "title_stop",
+            "follower opens >= 0.6 of its clauses": opens.get(follower, 0.0) >= 0.6,
+            "title opens with a verb": title_tags[:1] == ["v"],
+            "title ends in a noun": title_tags[-1:] != [] and title_tags[-1].startswith("n"),
+            "first clause after <= 12 chars": len(re.split("[,,。;;:]", body, maxsplit=1)[0]) <= 12,
+            "follower opens an intact title's body": follower in intact,
+        }
+        for cue, has in cues.items():
+            row = out.setdefault(cue, [0, 0, 0, 0])
+            row[0 if has else 2] += r.start in listed
+            row[1 if has else 3] += 1
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}
 
 
 def main() -> None:
@@ -96,7 +148,12 @@ def main() -> None:
     ap.add_argument("--with-suggestions", action="store_true", help="score as if every suggestion were accepted")
     ap.add_argument("--with-body-stops", action="store_true", help="score the gold's body_stops rows too")
     ap.add_argument("--title-rates", action="store_true", help="measured rate of each title-stop class")
+    ap.add_argument("--title-features", action="store_true", help="listed/proposed title stops with and without cues")
     a = ap.parse_args()
+    if a.title_features:
+        for cue, (k1, n1, k0, n0) in title_features(a.plan, a.gold).items():
+            print(f"{cue}: with {k1}/{n1}, without {k0}/{n0}")
+        return
     if a.title_rates:
         for rule, (k, n) in title_rates(a.plan, a.gold).items():
             print(f"{rule}: {k}/{n} = {k / n:.2f}")

@@ -61,3 +61,19 @@ def test_title_rates_count_each_class_inside_the_regions(tmp_path):
     (tmp_path / "repairs.gold.json").write_text(json.dumps({"repairs": []}), encoding="utf-8")
     rates = repair_check.title_rates(PLAN, tmp_path)
     assert rates and all(k == 0 and n > 0 for k, n in rates.values())
+
+
+@pytest.mark.parametrize(
+    "rows,listed",
+    [
+        # the mini plan's one title stop (发展成果|加强控辍), listed by the gold: counted listed, with or without a cue
+        ([("发展成果加强控辍", "发展成果。加强控辍")], 1),
+        # negative: a gold that lists nothing counts every title stop as proposed and unlisted
+        ([], 0),
+    ],
+)
+def test_title_features_split_each_cue_by_presence(tmp_path, rows, listed):
+    gold = {"repairs": [{"raw": a, "fixed": b} for a, b in rows]}
+    (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    cues = repair_check.title_features(PLAN, tmp_path)
+    assert cues and all(k1 + k0 == listed and n1 + n0 == 1 for k1, n1, k0, n0 in cues.values())
