@@ -3,6 +3,7 @@
 .venv/bin/python bench/repair_check.py --gold bench/heldout [--plan corpus/yiyang-children-2021-2025.txt]
 .venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --title-rates   # per title-stop class
 .venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --title-features   # candidate cues, per gold
+.venv/bin/python bench/repair_check.py --gold /work/shared/eval/gold-dev --genre-coverage   # rule words in the genre
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from nlp.lang import jieba_tokenizer, read_lines
 from nlp.pipeline import analyse_file
 from nlp.repair_stops import opener_rates, pos_tagger
 
@@ -141,6 +143,41 @@ def title_features(plan_path: Path, gold_dir: Path) -> dict[str, tuple[int, int,
     return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}
 
 
+# The genre's intact text in the repository: real plans of other places, copied as published (their READMEs).
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+GENRE = ("tests/fixtures/real", "tests/fixtures/clean_excerpts", "bench/heldout/real")
+
+
+def _restored(raw: str, fixed: str) -> str:
+    """The word of fixed (as jieba cuts it) that holds the first character inserted into raw."""
+    sm = difflib.SequenceMatcher(None, raw, fixed, autojunk=False)
+    at = next((j1 for op, _i1, _i2, j1, _j2 in sm.get_opcodes() if op in ("insert", "replace")), 0)
+    pos = 0
+    for w in jieba_tokenizer().cut(fixed, HMM=False):
+        if pos <= at < pos + len(w):
+            return w
+        pos += len(w)
+    return ""
+
+
+def genre_coverage(plan_path: Path, gold_dir: Path, root: Path = Path(".")) -> list[tuple[str, str, int, int, int]]:
+    """Per word a dropped-character rule of repairs.tsv restores, and per word a gold dropped-character row
+    restores: (source, word, jieba frequency, whole in the genre's intact text, whole in the plan) — whether the
+    genre's own text could stand in for the rule as evidence."""
+    genre = "\n".join(f.read_text(encoding="utf-8") for d in GENRE for f in sorted((root / d).glob("*.txt")))
+    plan, freq = plan_path.read_text(encoding="utf-8"), jieba_tokenizer().FREQ
+    words: dict[str, str] = {}
+    for line in read_lines("repairs.tsv"):
+        name, kind, _typ, _pattern, repl = line.split("\t")[:5]
+        if kind == "dropped_char" and "\\" not in repl:  # a template (十\1五) restores no one word
+            words.setdefault(repl.replace("{level}", "市"), name)
+    gold = json.loads((gold_dir / "repairs.gold.json").read_text(encoding="utf-8"))
+    for g in gold["repairs"]:
+        if g.get("kind") == "dropped_char" and _CJK_WORD.fullmatch(w := _restored(g["raw"], g["fixed"])):
+            words.setdefault(w, "gold")
+    return [(src, w, freq.get(w) or 0, genre.count(w), plan.count(w)) for w, src in words.items()]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--gold", type=Path, default=Path("bench/heldout"))
@@ -149,7 +186,14 @@ def main() -> None:
     ap.add_argument("--with-body-stops", action="store_true", help="score the gold's body_stops rows too")
     ap.add_argument("--title-rates", action="store_true", help="measured rate of each title-stop class")
     ap.add_argument("--title-features", action="store_true", help="listed/proposed title stops with and without cues")
+    ap.add_argument("--genre-coverage", action="store_true", help="restored words in the genre's intact text")
     a = ap.parse_args()
+    if a.genre_coverage:
+        rows = genre_coverage(a.plan, a.gold)
+        for src, w, f, g, p in rows:
+            print(f"{src}\t{w}\tjieba {f}\tgenre {g}\tplan {p}")
+        print(f"-- written whole in the genre's intact text: {sum(g > 0 for *_x, g, _p in rows)} of {len(rows)} words")
+        return
     if a.title_features:
         for cue, (k1, n1, k0, n0) in title_features(a.plan, a.gold).items():
             print(f"{cue}: with {k1}/{n1}, without {k0}/{n0}")

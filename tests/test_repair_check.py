@@ -77,3 +77,22 @@ def test_title_features_split_each_cue_by_presence(tmp_path, rows, listed):
     (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
     cues = repair_check.title_features(PLAN, tmp_path)
     assert cues and all(k1 + k0 == listed and n1 + n0 == 1 for k1, n1, k0, n0 in cues.values())
+
+
+@pytest.mark.parametrize(
+    "genre_text,expected",
+    [
+        # the gold row restores 提高; the genre's intact text writes it whole twice
+        ("不断提高儿童健康水平。提高覆盖率。", 2),
+        # negative: intact text without the word gives it no support
+        ("完善儿童健康服务体系。", 0),
+    ],
+)
+def test_genre_coverage_counts_restored_words_in_intact_text(tmp_path, genre_text, expected):
+    (tmp_path / "tests" / "fixtures" / "real").mkdir(parents=True)
+    (tmp_path / "tests" / "fixtures" / "real" / "a.txt").write_text(genre_text, encoding="utf-8")
+    gold = {"repairs": [{"raw": "不断提儿童", "fixed": "不断提高儿童", "kind": "dropped_char"}]}
+    (tmp_path / "repairs.gold.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    rows = {w: (src, g) for src, w, _f, g, _p in repair_check.genre_coverage(PLAN, tmp_path, tmp_path)}
+    assert rows["提高"] == ("gold", expected)
+    assert rows["我市"][0] == "lone_wo"  # a repairs.tsv rule's word, {level} read as 市
