@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer, read_lines
+from nlp.lang import cut, read_lines
 from nlp.model import Repair
 from nlp.reader import for_parsing
 from nlp.repair_chars import find_dropped
@@ -120,11 +120,11 @@ def find_repairs(raw: str, level: str = "市") -> list[Repair]:
     for rule in rules:
         if rule.type == "lone":
             lone.setdefault(rule.token, []).append(rule)
-    tok = jieba_tokenizer()
     for run in _CJK_RUN.finditer(text):
-        for word, s, e in tok.tokenize(run.group()):
+        b = run.start()
+        for word in cut(run.group()):  # the cached cut: the dropped-character finder cuts these runs alike
+            a, b = b, b + len(word)
             for rule in lone.get(word, ()):
-                a, b = run.start() + s, run.start() + e
                 if rule.pattern.match(text, b) and (
                     rule.before is None or rule.before.search(text[max(0, a - 12) : a])
                 ):

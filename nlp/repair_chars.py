@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp.lang import jieba_tokenizer, read_lines
+from nlp.lang import cut, jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.repair_lexicon import _cfg, _cut, _deletion_index, _Plan, _reads, _standalone
 from nlp.repair_stops import pos_tagger
@@ -52,7 +52,7 @@ def _compounds(run: str) -> dict[int, str]:
     tok, standalone = jieba_tokenizer(), _standalone()
     compound: dict[int, str] = {}
     pos = 0
-    for w in tok.cut(run, HMM=True):
+    for w in cut(run):  # the cached cut find_repairs' lone-token rules read too
         # One glued to a function character (以提) is no compound: the HMM read past a lost character.
         if len(w) > 1 and not tok.FREQ.get(w) and not set(w) & standalone:
             compound.update(dict.fromkeys(range(pos, pos + len(w)), w))
@@ -85,14 +85,14 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
             for lo in range(max(0, i - 2), i + 1)
             for hi in range(i + 1, min(len(toks), i + 3) + 1)
             if toks[hi - 1][1] - toks[lo][0] <= 4
-            for c in _insertions(plan, run, offset, toks[lo][0], toks[hi - 1][1], a, w, _rest(toks[lo:hi]))
+            for c in _insertions(plan, run, offset, toks[lo:hi], a, w)
         ]
         # The character lost is the one that would have kept the tail apart: inserted before it (一站式; not
         # 儿童性|侵 → 性侵害, where the insertion is elsewhere and 侵 alone is the site's own business).
         found += [
             c
             for span in (() if rare else _swallowed(toks, i))
-            for c in _insertions(plan, run, offset, span[0][0], span[-1][1], a, w, _rest(span))
+            for c in _insertions(plan, run, offset, span, a, w)
             if c.at == offset + span[0][0]
         ]
         for c in found if rare else ():
@@ -118,11 +118,15 @@ def _rest(span: list[tuple[int, int, str]]) -> float:
     return sum(math.log(tok.FREQ.get(t) or 1) for _a, _b, t in span) - (len(span) - 1) * math.log(tok.total)
 
 
-def _insertions(plan: _Plan, run: str, offset: int, s0: int, s1: int, a: int, w: str, rest: float) -> list[_Cand]:
-    """The dictionary words one inserted character makes of run[s0:s1], which holds the lone character w at a."""
+def _insertions(plan: _Plan, run: str, offset: int, span: list[tuple[int, int, str]], a: int, w: str) -> list[_Cand]:
+    """The dictionary words one inserted character makes of the span's text, which holds the lone character w at a."""
+    s0, s1 = span[0][0], span[-1][1]
+    words = _deletion_index().get(run[s0:s1])
+    if not words:  # most spans: nothing to weigh
+        return []
     tok, cfg, standalone = jieba_tokenizer(), _cfg(), _standalone()
-    out = []
-    for word, k in _deletion_index().get(run[s0:s1], ()):
+    rest, out = _rest(span), []
+    for word, k in words:
         if len(word) < 3 and (w in standalone or a in _compounds(run)):
             continue
         at, ch = s0 + k, word[k]
