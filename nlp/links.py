@@ -95,60 +95,72 @@ def _why(a: dict[str, float], b: dict[str, float]) -> str:
     return WHY_SEP.join(f"{PREFIX_LABELS.get(w[0], '')}{w.lstrip('#@^')}" for w in top)
 
 
-def score_pairs(plan: Plan) -> dict[str, list[tuple[float, Item, str]]]:
-    """measure id → [(score, goal, why)] for every goal of the plan, best first."""
+def score_pairs(plan: Plan) -> tuple[dict[str, list[tuple[float, Item]]], dict[str, dict[str, float]]]:
+    """(measure id → [(score, goal)] for every goal of the plan, best first; each item's weighted vector).
+
+    The `why` of a pair is read from the vectors only for the pairs that become links (a few per measure).
+    """
     goals = [i for i in plan.items if i.kind == "goal"]
     measures = [i for i in plan.items if i.kind == "measure"]
     vecs = _vectors({i.id: _features(i) for i in goals + measures})
+    # The goals holding each term: a measure's dot products visit only the goals it shares a term with, adding each
+    # goal's products in the measure's term order (what sum() over the measure's terms adds, to the last bit).
+    holders: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
+    for g in goals:
+        for w, v in vecs[g.id].items():
+            holders[w].append((g.id, v))
     out = {}
     for m in measures:
-        mv = vecs[m.id]
-        rows = []
-        for g in goals:
-            gv = vecs[g.id]
-            s = sum(v * gv[w] for w, v in mv.items() if w in gv)
-            rows.append((s, g, _why(mv, gv)))
-        out[m.id] = sorted(rows, key=lambda r: -r[0])
-    return out
+        dot: dict[str, float] = dict.fromkeys((g.id for g in goals), 0)
+        for w, v in vecs[m.id].items():
+            for gid, gv in holders.get(w, ()):
+                dot[gid] += v * gv
+        out[m.id] = sorted(((dot[g.id], g) for g in goals), key=lambda r: -r[0])
+    return out, vecs
 
 
 def link_measures(plan: Plan) -> None:
     """Fill measure.serves with ranked Links: 1–3 goals of the same domain, strong cross-domain ones flagged."""
-    scores = score_pairs(plan)
+    scores, vecs = score_pairs(plan)
     by_id = {i.id: i for i in plan.items}
     best_of: dict[str, float] = {}
     for mid, rows in scores.items():
-        m = by_id[mid]
+        m, mv = by_id[mid], vecs[mid]
         own = [r for r in rows if r[1].domain_code == m.domain_code]
         other = [r for r in rows if r[1].domain_code != m.domain_code]
         top = own[0][0] if own else 0.0
         best_of[mid] = top
         links = [
-            Link(goal=g.id, score=round(s, 4), why=w) for s, g, w in own[:MAX_GOALS] if s > 0 and s >= RELATIVE * top
+            Link(goal=g.id, score=round(s, 4), why=_why(mv, vecs[g.id]))
+            for s, g in own[:MAX_GOALS]
+            if s > 0 and s >= RELATIVE * top
         ]
         # capped below the in-domain best: links within the domain stay primary
         links += [
-            Link(goal=g.id, score=round(min(s * CROSS_FACTOR, 0.9 * top), 4), why=w, cross_domain=True)
-            for s, g, w in other[:1]
+            Link(
+                goal=g.id, score=round(min(s * CROSS_FACTOR, 0.9 * top), 4), why=_why(mv, vecs[g.id]), cross_domain=True
+            )
+            for s, g in other[:1]
             if s > CROSS_MIN * top > 0
         ]
         m.serves = sorted(links, key=lambda lk: -lk.score)
-    _backfill(plan, scores, best_of)
+    _backfill(plan, scores, best_of, vecs)
 
 
-def _backfill(plan: Plan, scores, best_of: dict[str, float]) -> None:
+def _backfill(plan: Plan, scores, best_of: dict[str, float], vecs: dict[str, dict[str, float]]) -> None:
     """A goal no measure chose gets its best-scoring measure of the same domain, if that link is not weak."""
     served = {lk.goal for i in plan.items for lk in i.serves}
-    cands: dict[str, list[tuple[float, Item, str]]] = defaultdict(list)
+    cands: dict[str, list[tuple[float, Item]]] = defaultdict(list)
     by_id = {i.id: i for i in plan.items}
     for mid, rows in scores.items():
-        for s, g, w in rows:
+        for s, g in rows:
             if g.id not in served and g.domain_code == by_id[mid].domain_code and best_of[mid] > 0:
-                cands[g.id].append((s / best_of[mid], by_id[mid], f"{w}{BACKFILL_MARK}"))
+                cands[g.id].append((s / best_of[mid], by_id[mid]))
     for gid, rows in cands.items():
-        rel, m, why = max(rows, key=lambda r: r[0])
+        rel, m = max(rows, key=lambda r: r[0])
         if rel >= BACKFILL:
             score = round(rel * best_of[m.id], 4)
+            why = f"{_why(vecs[m.id], vecs[gid])}{BACKFILL_MARK}"
             m.serves = sorted([*m.serves, Link(goal=gid, score=score, why=why)], key=lambda lk: -lk.score)
 
 
