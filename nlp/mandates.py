@@ -61,11 +61,8 @@ def words(text: str) -> list[str]:
 
 def _roots(query: list[str], shared: set[str]) -> tuple[str, ...]:
     """The query's own words behind the shared features (a half counts with its whole word, once)."""
-    out: list[str] = []
-    for w in query:
-        if w in shared and not any(w != o and w in o and o in shared for o in query):
-            out.append(w)
-    return tuple(dict.fromkeys(out))
+    held = list(dict.fromkeys(w for w in query if w in shared))  # each shared word once, in query order
+    return tuple(w for w in held if not any(w != o and w in o for o in held))
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +132,7 @@ def match(text: str, top: int = 5) -> list[Match]:
         s = sum(ix.idf[w] * tf[w] * (K1 + 1) / (tf[w] + norm) for w in terms if w in tf)
         if s <= 0 or (m.body in best and s <= best[m.body].score):
             continue
-        shared = _roots(query, terms & set(m.words))
+        shared = _roots(query, terms & tf.keys())  # tf counts the clause's words
         # one common shared word (预防, 环境) is a coincidence of wording, not a shared purpose
         if len(shared) >= 2 or ix.df[shared[0]] <= RARE_DF:
             best[m.body] = Match(m.body, round(s, 3), m.clause, shared)
