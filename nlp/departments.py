@@ -33,8 +33,8 @@ CONVENTION_WEIGHT = 0.3  # … to be backed by up to this weight where the text 
 # folds once the mandates named their sources, 0.2 and 0.15 tying; the dev folds tie, no dev item lacks a lead);
 # below it single coincidences of wording lead (领域 -> 市商务局)
 MANDATE_LEAD_MIN = 0.25
-# …and only where the text names no body and no lexicon word at all (True): a body the text points at, however
-# weakly, is the text's reading, and a reading of functions does not overrule it (the item goes to review instead)
+# …and only where the text names no body and no lexicon word but benefit words (True): a body the text points at,
+# however weakly, is the text's reading, and a reading of functions does not overrule it (the item goes to review)
 MANDATE_LEAD_GATE = True
 MANDATE_LEAD_CONFIDENCE = 0.45  # below scoring.REVIEW_BELOW: such an item is always flagged for review
 _rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
@@ -227,7 +227,8 @@ def _mandate_lead(
     """The ranked tags, led by the best mandate match where no text signal leads (its evidence: the shared words)."""
     if any(a.role == "lead" for a in ranked) or not found:
         return ranked
-    if MANDATE_LEAD_GATE and any(not h.rule.startswith("mandate:") for h in hits):
+    # a benefit word names no owner (scoring: benefit), so a text read by payments alone is still read by mandates
+    if MANDATE_LEAD_GATE and any(not h.rule.startswith("mandate:") and h.role != "benefit" for h in hits):
         return ranked
     t = tally(found)
     best = max(t, key=lambda d: (t[d].mandate, -t[d].first))

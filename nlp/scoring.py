@@ -40,7 +40,7 @@ class Hit:
     start: int
     end: int
     text: str
-    role: str  # lead | co (the role hint of the lexicon row / the plan's own cue)
+    role: str  # lead | co | benefit (the role hint of the lexicon row / the plan's own cue)
     weight: float
     rule: str
     source: str  # explicit | inferred
@@ -78,7 +78,8 @@ def tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
             continue
         t.total += w
         w *= TITLE_BOOST if h.start < boost_until else 1.0
-        t.lead += w if h.role == "lead" else w * CO_FACTOR
+        # a benefit word (补贴, 补助) says how a programme pays people, not whose it is: it lists the paying body only
+        t.lead += w if h.role == "lead" else 0.0 if h.role == "benefit" else w * CO_FACTOR
         t.cued_lead |= h.cue == "lead"
         t.cued_co |= h.cue == "co"
         t.explicit |= h.source == "explicit"
@@ -93,8 +94,9 @@ def rank(tallies: dict[str, Tally], minimum: float, clause_ids: dict[int, str] |
         return []
     order = sorted(kept, key=lambda d: (-kept[d].cued_lead, -kept[d].lead, -kept[d].mandate, kept[d].first))
     top = kept[order[0]]
+    # a body with no lead score (benefit words only) never leads: the text then names no owner
     leads = [d for d in order if kept[d].cued_lead] or [
-        d for d in order if not kept[d].cued_co and kept[d].lead >= JOINT_LEAD * top.lead
+        d for d in order if not kept[d].cued_co and kept[d].lead > 0 and kept[d].lead >= JOINT_LEAD * top.lead
     ]
     leads = leads[:2]
     cos = sorted((d for d in kept if d not in leads), key=lambda d: (-kept[d].total, kept[d].first))

@@ -150,6 +150,27 @@ def test_mandate_lead_gate_is_what_holds_back_a_weakly_named_text(monkeypatch):
     assert assign_text("鼓励、支持国际国内交流与合作广泛开展", kind="goal", domain="environment") == []
 
 
+BENEFIT_ROWS = [
+    # (text, lead or None, 市财政局 listed as co): a benefit paid to people lists the paying body, never makes it lead
+    ("对符合条件的毕业生发放求职创业补贴", "市人社局", True),  # payment alone: the lead is read from mandates
+    ("对公建公营机构按每年5万元的标准给予补助", None, True),  # payment alone, no mandate: review, no invented lead
+    ("为家庭经济困难学生提供资助", EDU, True),  # beside a topic word: the topic's body leads, as before
+    ("财政部门负责落实补助资金", "市财政局", False),  # named with 负责: the text itself makes it lead
+    ("各级政府将组织实施规划所需经费纳入财政预算", None, None),  # a budget word is not a benefit (test_inference)
+]
+
+
+@pytest.mark.parametrize("text, want, listed_co", BENEFIT_ROWS)
+def test_benefit_words_list_the_paying_body_but_never_lead(text, want, listed_co):
+    got = assign_text(text, kind="measure" if listed_co is not None else "implementation")
+    roles = [(a.name, a.role) for a in got]
+    if listed_co is None:
+        assert ("市财政局", "lead") in roles
+        return
+    assert lead(got) == want
+    assert (("市财政局", "co") in roles) == listed_co
+
+
 def _bare(text, kind="goal", domain="environment"):
     return Item(
         "x",
@@ -267,7 +288,7 @@ def test_assign_departments_fills_only_task_items():
 def test_lexicon_rows_resolve():
     terms, priors = lexicon()
     assert len(terms) > 200 and priors
-    assert all(e.role in ("lead", "co") and 0 < e.weight <= 1 for e in terms + priors)
+    assert all(e.role in ("lead", "co", "benefit") and 0 < e.weight <= 1 for e in terms + priors)
 
 
 def test_domain_prior_backs_but_never_stands_in():
