@@ -22,6 +22,7 @@ from functools import lru_cache
 from nlp.lang import cut, jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.repair_lexicon import _cfg, _cut, _deletion_index, _Plan, _reads, _standalone
+from nlp.repair_lists import lost_in_slots
 from nlp.repair_stops import pos_tagger
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -262,6 +263,8 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
                 # A paragraph that ends in a damaged word lost its stop with it (不断提⏎ → 不断提高。⏎).
                 stop = "。" if text[top.at : top.at + 1] in ("\n", "") else ""
                 reps[key] = make(raw, top.at, top.at, top.char + stop, "dropped_char_lexicon", "dropped_char", conf)
+    for rep in lost_in_slots(raw, text, lost, make):  # a list member short of its slot (身 → 身高); a site's own wins
+        reps.setdefault((rep.start, rep.after), rep)
     return sorted(reps.values(), key=lambda r: r.start)
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
-from nlp.lang import cut, read_lines
+from nlp.lang import cut, jieba_tokenizer, read_lines
 from nlp.model import Repair
 from nlp.registry import departments
+from nlp.repair_lexicon import _cfg as _char_cfg
+from nlp.repair_lexicon import _cut as _dict_cut
 
 # A stop ends a quotation's reach: an unclosed “ is closed before the first of these.
 _QUOTE_STOPS = re.compile(r"[,。;:!?\n]")
@@ -135,4 +139,38 @@ def repeated_heads(raw: str, text: str, make) -> list[Repair]:
             first_end = run[starts[0] + lens[0] - 1]
             cuts = starts[1:] if starts[0] == 0 or run[starts[0] - 1] != first_end else starts
             reps += [make(raw, m.start() + a, m.start() + a, "、", "repeated_head", "missing_punct", 0.8) for a in cuts]
+    return reps
+
+
+_CLAUSE = re.compile(r"[^,,。;;::!!??\n]+")
+
+
+def lost_in_slots(raw: str, text: str, lost: dict[str, float], make: Callable[..., Repair]) -> list[Repair]:
+    """A list member that opens with a lone character standing where the member before it has a two-character word
+    — the same word follows both (年龄标准优先、身标准补充), or each is its member's only word next to two-character
+    members (年龄、身、体重) — lost a character of that word: one this plan demonstrably loses (its channel, `lost`)
+    fills it when that makes a dictionary word (身 → 身高), the likeliest by its loss rate. Members of one list are
+    parallel; a character the plan does not lose is never inserted, so intact text is left alone."""
+    freq, need, reps = jieba_tokenizer().FREQ, _char_cfg()["char_min_freq"], []
+    for m in _CLAUSE.finditer(text) if lost else ():
+        segs = m.group().split("、")
+        starts = [m.start() + sum(len(x) + 1 for x in segs[:i]) for i in range(len(segs))]
+        for i in range(1, len(segs)):
+            before, words = _dict_cut(segs[i - 1]), _dict_cut(segs[i])
+            if not words or len(words[0]) != 1 or not before:
+                continue
+            if len(words) > 1:
+                slot = any(len(a) == 2 and b == words[1] for a, b in itertools.pairwise(before))
+            else:
+                after = _dict_cut(segs[i + 1]) if i + 1 < len(segs) else ()
+                slot = len(before[-1]) == 2 and bool(after) and len(after[0]) == 2
+            if not slot:
+                continue
+            pairs = [(r, ch, w) for ch, r in lost.items() for w in (words[0] + ch, ch + words[0])]
+            fills = [f for f in pairs if freq.get(f[2], 0) >= need]
+            if fills:
+                rate, ch, word = max(fills)
+                at = starts[i] + (1 if word[0] == words[0] else 0)
+                conf = round(_char_cfg()["char_confidence"] * rate / sum({f[1]: f[0] for f in fills}.values()), 2)
+                reps.append(make(raw, at, at, ch, "dropped_char_lexicon", "dropped_char", conf))
     return reps
