@@ -12,11 +12,15 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.util.numeric import _length_byte_cache
 
 from kb.search.schema import SEARCH_FIELDS
 
 PART = "part"  # file stem of a saved part (part.npz + part.json) inside an index folder
 COLUMNS = ("plan", "kind", "domain", "domain_code")  # per-item columns the filters and facets read
+# whoosh's length quantisation (whoosh.util.numeric length_to_byte, then byte_to_length), on arrays
+_LENGTHS = np.array(_length_byte_cache, dtype=np.int64)
+_LONGEST = 106374  # length_to_byte's 255 from here
 
 
 @dataclass
@@ -142,15 +146,6 @@ def extract(reader) -> Part:
     """The part of one whoosh index (a segment reader or several read as one)."""
     n = reader.doc_count_all()
     cols = {f: list(reader.column_reader(f)) for f in ("item", "level", *COLUMNS)}
-    is_item = np.array([lv == "item" for lv in cols["level"]], dtype=bool)
-    item_docs = np.flatnonzero(is_item)
-    ids = [cols["item"][d] for d in item_docs]
-    row = {iid: k for k, iid in enumerate(ids)}
-    owner = np.array([row[i] for i in cols["item"]], dtype=np.int64)
-    # Engine numbering: items in whoosh order, then clauses grouped by item (whoosh order within an item).
-    order = np.lexsort((np.arange(n), owner, ~is_item))
-    perm = np.empty(n, dtype=np.int64)
-    perm[order] = np.arange(n)
     fields = {}
     for f in SEARCH_FIELDS:
         fl = np.array([reader.doc_field_length(d, f, 0) or 0 for d in range(n)], dtype=np.int64)
@@ -166,29 +161,67 @@ def extract(reader) -> Part:
             counts.append(len(d))
             docs.extend(d)
             tfs.extend(w)
+        fields[f] = (terms, dfs, counts, docs, np.array(tfs, dtype=np.float64), fl, int(reader.field_length(f)))
+    has_ind = postings(reader, "has_ind", True)[0] if reader.doc_frequency("has_ind", True) else []
+    lead_of = {name: postings(reader, "lead", name)[0] for name, _ in reader.iter_field("lead")}
+    depts = [(name, postings(reader, "depts", name)[0]) for name, _ in reader.iter_field("depts")]
+    return _part(n, cols, fields, has_ind, depts, lead_of)
+
+
+def from_postings(
+    n: int, cols: dict[str, list[str]], written: dict, lengths: dict[str, np.ndarray], true_bytes: bytes
+) -> Part:
+    """The part of a segment from the postings its writer wrote (kb.search.segment: per field its terms, postings per
+    term, doc numbers and weights) and each field's length per document: what extract() reads back from it (weights
+    as whoosh stores them, in float32; lengths quantised as whoosh stores them)."""
+    empty: tuple = ([], [], [], [])
+    fields = {}
+    for f in SEARCH_FIELDS:
+        terms, counts, docs, weights = written.get(f, empty)
+        tf = np.array(weights, dtype=np.float32).astype(np.float64)
+        raw = lengths.get(f, np.zeros(n, dtype=np.int64))
+        fields[f] = ([t.decode("utf-8") for t in terms], counts, counts, docs, tf, quantised(raw), int(raw.sum()))
+
+    def by_term(field: str) -> list[tuple[bytes, list[int]]]:
+        terms, counts, docs, _w = written.get(field, empty)
+        ends = np.cumsum(counts).tolist()
+        return [(t, docs[e - c : e]) for t, c, e in zip(terms, counts, ends, strict=True)]
+
+    has_ind = dict(by_term("has_ind")).get(true_bytes, [])
+    return _part(n, cols, fields, has_ind, by_term("depts"), dict(by_term("lead")))
+
+
+def _part(n: int, cols: dict[str, list], fields_in: dict, has_ind_docs, depts_in: list, lead_of: dict) -> Part:
+    """A part from what one segment holds, in whoosh's doc numbers: per item its columns, per search field (terms,
+    df, postings count per term, doc numbers, weights, quantised length per document, total length), the documents
+    with indicators, and per department (term order) the documents naming it and those it leads."""
+    is_item = np.array([lv == "item" for lv in cols["level"]], dtype=bool)
+    item_docs = np.flatnonzero(is_item)
+    ids = [cols["item"][d] for d in item_docs]
+    row = {iid: k for k, iid in enumerate(ids)}
+    owner = np.array([row[i] for i in cols["item"]], dtype=np.int64)
+    # Engine numbering: items in whoosh order, then clauses grouped by item (whoosh order within an item).
+    order = np.lexsort((np.arange(n), owner, ~is_item))
+    perm = np.empty(n, dtype=np.int64)
+    perm[order] = np.arange(n)
+    fields = {}
+    for f, (terms, dfs, counts, docs, tf, fl, total) in fields_in.items():
         docs_a = np.array(docs, dtype=np.int64)
         fields[f] = FieldPart(
-            terms,
-            np.array(dfs, dtype=np.int64),
-            np.array(counts, dtype=np.int64),
-            perm[docs_a],
-            np.array(tfs, dtype=np.float64),
-            fl[docs_a],
-            int(reader.field_length(f)),
+            terms, np.array(dfs, dtype=np.int64), np.array(counts, dtype=np.int64), perm[docs_a], tf, fl[docs_a], total
         )
     item_row = np.full(n, -1, dtype=np.int64)
     item_row[item_docs] = np.arange(len(item_docs))
     has_ind = np.zeros(len(item_docs), dtype=bool)
-    if reader.doc_frequency("has_ind", True):
-        hd = np.array(postings(reader, "has_ind", True)[0], dtype=np.int64)
+    if len(has_ind_docs):
+        hd = np.array(has_ind_docs, dtype=np.int64)
         has_ind[item_row[hd][item_row[hd] >= 0]] = True
-    lead_of = {name: set(postings(reader, "lead", name)[0]) for name, _ in reader.iter_field("lead")}
     depts: list[str] = []
     member: list[tuple[int, int, int]] = []
-    for code, (name, _) in enumerate(reader.iter_field("depts")):
+    for code, (name, docs) in enumerate(depts_in):
         depts.append(name.decode("utf-8"))
-        leads = lead_of.get(name, set())
-        member.extend((int(item_row[d]), code, int(d in leads)) for d in postings(reader, "depts", name)[0])
+        leads = set(lead_of.get(name, ()))
+        member.extend((int(item_row[d]), code, int(d in leads)) for d in docs)
     member_a = np.array(member, dtype=np.int64).reshape(-1, 3)
     member_a = member_a[member_a[:, 0] >= 0]
     return Part(
@@ -201,6 +234,12 @@ def extract(reader) -> Part:
         member=member_a,
         fields=fields,
     )
+
+
+def quantised(lengths: np.ndarray) -> np.ndarray:
+    """What whoosh's doc_field_length gives for these field lengths (0 stays 0)."""
+    b = np.where(lengths >= _LONGEST, 255, np.searchsorted(_LENGTHS, lengths, side="left"))
+    return _LENGTHS[b]
 
 
 def save(part: Part, folder: Path) -> None:

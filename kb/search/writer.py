@@ -20,6 +20,7 @@ from whoosh.index import TOC
 
 from kb.duties import item_duties
 from kb.search import parts as search_parts
+from kb.search import segment
 from kb.search.analysis import normalise, warm_up
 from kb.search.arrays import write_derived
 from kb.search.schema import INDEX_NAME, schema, whoosh_index
@@ -140,34 +141,55 @@ def build_index(db_path: Path, index_dir: Path, procs: int = 1, keep_part: bool 
     # whoosh makes many small objects, and each GC pass would also re-scan the pipeline's models already held by
     # a build process: freeze those for the write (it also keeps forked writers from copying the parent's pages).
     gc.freeze()
-    ix = windex.create_in(str(tmp), schema(), indexname=INDEX_NAME)
     try:
-        opts = dict(procs=procs, multisegment=True) if procs > 1 else {}
-        writer = ix.writer(limitmb=128, codec=W3Codec(**CODEC), **opts)
-        try:
-            for doc in _documents(rows):
-                writer.add_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        part = _write(tmp, list(_documents(rows)), procs)
     finally:
-        ix.close()
         gc.unfreeze()
     hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8") for r in rows]
     _write_hay(tmp, hay)
-    if keep_part or len(rows) >= EAGER_DERIVE_ITEMS:
+    if part is None and (keep_part or len(rows) >= EAGER_DERIVE_ITEMS):
         ix = whoosh_index(tmp)
         try:
             with ix.reader() as reader:
                 part = search_parts.extract(reader)
         finally:
             ix.close()
-        if keep_part:
-            search_parts.save(part, tmp)
-        if len(rows) >= EAGER_DERIVE_ITEMS:
-            write_derived(tmp, [part])
+    if keep_part and part is not None:
+        search_parts.save(part, tmp)
+    if part is not None and len(rows) >= EAGER_DERIVE_ITEMS:
+        write_derived(tmp, [part])
     _finish(tmp, index_dir)
+
+
+def _write(folder: Path, docs: list[dict[str, Any]], procs: int) -> search_parts.Part | None:
+    """The whoosh index of these documents in folder: one writer, one commit. In one process its postings are
+    written from memory (kb.search.segment) and the part is made from them; procs > 1: whoosh's own writer in that
+    many processes (no part: read it back)."""
+    ix = windex.create_in(str(folder), schema(), indexname=INDEX_NAME)
+    try:
+        if procs > 1:
+            writer = ix.writer(limitmb=128, codec=W3Codec(**CODEC), procs=procs, multisegment=True)
+        else:
+            writer = ix.writer(codec=W3Codec(**CODEC))
+            writer.pool.cleanup()
+            writer.pool = segment.MemoryPool()
+            recorded = segment.Recorded(writer)
+        try:
+            for doc in docs:
+                writer.add_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        if procs > 1:
+            writer.commit()
+            return None
+        written = segment.commit(writer, recorded)
+    finally:
+        ix.close()
+    n = len(docs)
+    cols = {f: [d[f] for d in docs] for f in ("item", "level", *search_parts.COLUMNS)}
+    lengths = {f: recorded.field_lengths(f, n) for f in recorded.lengths}
+    return search_parts.from_postings(n, cols, written, lengths, ix.schema["has_ind"].to_bytes(True))
 
 
 def _write_hay(folder: Path, hay: list[bytes]) -> None:
