@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb.search import parts as search_parts
@@ -76,11 +78,25 @@ def _read(folder: Path) -> dict:
     return out
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    """The bytes of every file inside the index's segment, by extension (file names carry the segment's id)."""
+    store = FileStorage(str(folder))
+    out = {}
+    for seg in TOC.read(store, INDEX_NAME).segments:
+        inner = seg.open_compound_file(store)
+        for name in inner.list():
+            with inner.open_file(name) as f:
+                out[name.split(".", 1)[1]] = f.read()
+        inner.close()
+    return out
+
+
 def test_the_segment_reads_as_whooshs_own_writer_writes_it(kb_file: Path, tmp_path: Path) -> None:
     writer.build_index(kb_file, tmp_path / "ours")
     _whoosh_written(kb_file, tmp_path / "whoosh")
     ours, theirs = _read(tmp_path / "ours"), _read(tmp_path / "whoosh")
     assert ours == theirs
+    assert _files(tmp_path / "ours") == _files(tmp_path / "whoosh")  # whoosh's bytes, not only what it reads back
     assert (ours["docs"] > 0) == (kb_file.name != "empty.sqlite")
 
 

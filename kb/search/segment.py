@@ -7,13 +7,19 @@ that a whoosh reader sees the same index as one written by whoosh's writer."""
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
+from pickle import dumps
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 
 from kb.search.parts import COLUMNS, quantised
 
@@ -87,24 +93,18 @@ def commit(writer, recorded: Recorded) -> Written:
 
 
 def _write(fieldwriter, schema, items: Iterator[tuple], fl: dict[str, list[int]], written: Written) -> None:
-    """whoosh's FieldWriter.add_postings, each term's postings put into the postings writer's block whole."""
+    """whoosh's FieldWriter.add_postings, each term's postings written whole (_term)."""
     for field, in_field in groupby(items, key=itemgetter(0)):
         fieldwriter.start_field(field, schema[field])
+        pw = fieldwriter._postwriter  # the field's postings writer: its block size and compression
+        fixed = schema[field].format.fixed_value_size()
         lengths = fl[field]
         terms, counts, docs, weights = written.setdefault(field, ([], [], [], []))
         for text, postings in groupby(in_field, key=itemgetter(1)):
             rows = list(postings)
-            fieldwriter.start_term(text)
-            pw = fieldwriter._postwriter
             ids = [r[2] for r in rows]
             ws = [r[3] for r in rows]
-            vs = [r[4] for r in rows]
-            limit = pw._blocklimit
-            for at in range(0, len(rows), limit):
-                if at:
-                    pw._write_block()  # a full block, as add_posting writes it when the next posting comes
-                _fill(pw, ids[at : at + limit], ws[at : at + limit], vs[at : at + limit], lengths)
-            fieldwriter.finish_term()
+            _term(fieldwriter, pw, fixed, text, ids, ws, [r[4] for r in rows], lengths)
             terms.append(text)
             counts.append(len(rows))
             docs.extend(ids)
@@ -112,12 +112,51 @@ def _write(fieldwriter, schema, items: Iterator[tuple], fl: dict[str, list[int]]
         fieldwriter.finish_field()
 
 
-def _fill(pw, ids: list[int], weights: list[float], values: list[bytes | None], lengths: list[int]) -> None:
-    """Put one block's postings into whoosh's postings writer, with the statistics add_posting would keep."""
-    pw._ids = array("I", ids)
-    pw._weights = array("f", weights)
-    pw._values = [v for v in values if v]
-    pw._maxweight = max(0, max(weights))
-    got = [ln for ln in map(lengths.__getitem__, ids) if ln]
-    pw._minlength = min(got) if got else None
-    pw._maxlength = max(got) if got else 0
+def _term(fw, pw, fixed: int | None, text: bytes, ids: list[int], ws: list[float], vs: list, lengths: list) -> None:
+    """One term's postings and term info, the bytes W3PostingsWriter and W3FieldWriter write for them (start_term,
+    add per posting, finish_term: blocks of its block size, the last one's length negated), without their per-posting
+    calls and checks."""
+    post = fw._postfile
+    info = W3TermInfo()
+    start = post.tell()
+    post.write(WHOOSH3_HEADER_MAGIC)
+    limit, comp = pw._blocklimit, pw._compression
+    for at in range(0, len(ids), limit):
+        bids, bws = ids[at : at + limit], ws[at : at + limit]
+        stored = array("f", bws)
+        got = [ln for ln in map(lengths.__getitem__, bids) if ln]
+        minlength, maxlength, maxweight = (min(got) if got else None), (max(got) if got else 0), max(0, max(bws))
+        # W3TermInfo.add_block's statistics
+        info._weight += sum(stored)
+        info._df += len(bids)
+        info._minlength = minlength if info._minlength is None else min(info._minlength, minlength)
+        info._maxlength = max(info._maxlength, maxlength)
+        info._maxweight = max(info._maxweight, maxweight)
+        if info._minid is None:
+            info._minid = bids[0]
+        info._maxid = bids[-1]
+        # W3PostingsWriter._write_block: minified ids, weights and values, pickled, then the block's info
+        values = [v for v in vs[at : at + limit] if v]
+        if fixed is None or fixed < 0:
+            mini_values: Any = tuple(values)
+        else:
+            mini_values = None if fixed == 0 else b"".join(values)
+        data = dumps((tuple(delta_encode(bids)), _mini_weights(stored), mini_values), 2)
+        if comp:
+            data = zlib.compress(data, comp)
+        head = dumps((len(bids), bids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+        size = len(head) + len(data)
+        post.write_int(-size if at + limit >= len(ids) else size)
+        post.write(head)
+        post.write(data)
+    info.set_extent(start, post.tell() - start)
+    fw._tindex.add(pack_ushort(fw._fieldid) + text, info.to_bytes())
+
+
+def _mini_weights(weights: array) -> Any:
+    """W3PostingsWriter._mini_weights: None when all are 1, the one value when all are equal, else every value."""
+    if all(w == 1.0 for w in weights):
+        return None
+    if all(w == weights[0] for w in weights):
+        return weights[0]
+    return tuple(weights)
