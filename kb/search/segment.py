@@ -1,14 +1,15 @@
-"""One whoosh segment written from postings held in memory: whoosh's writer takes every document as before (the same
-analyser, stored fields, columns and lengths), but its postings go to an in-memory pool, are sorted once and handed to
-whoosh's codec a block at a time (instead of posting by posting, each looking its document's length up again in the
-segment just written); the postings are kept, so the index's part (kb.search.parts) is made from them instead of
-reading the segment back. The files are whoosh's own (its block and term writers); tests/test_index_segment.py checks
-that a whoosh reader sees the same index as one written by whoosh's writer."""
+"""One whoosh segment written from postings held in memory: each document goes into whoosh's per-document writer as
+whoosh's add_document puts it (stored fields, columns, lengths; the same analysers, a value analysed once per
+analyser), its postings into an in-memory pool, sorted once and written a term at a time (the bytes whoosh's codec
+writes, without its per-posting calls and its looking every document's length up again in the segment just written);
+the postings are kept, so the index's part (kb.search.parts) is made from them instead of reading the segment back.
+tests/test_index_segment.py checks that every file of the segment has the bytes whoosh's own writer gives it."""
 
 from __future__ import annotations
 
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -16,12 +17,14 @@ from pickle import dumps
 from typing import Any
 
 import numpy as np
+from whoosh.analysis.acore import unstopped
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.system import pack_ushort
+from whoosh.formats import Frequency
+from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 
-from kb.search.parts import COLUMNS, quantised
+from kb.search.parts import quantised
 
 
 class MemoryPool:
@@ -39,37 +42,58 @@ class MemoryPool:
         pass
 
 
-class Recorded:
-    """What one segment's documents gave besides their postings: each field's length per document (whoosh records
-    them in its per-document writer, which is wrapped for it) and the column values the part needs."""
+def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """whoosh's SegmentWriter.add_document for each document, its postings into the writer's pool (this schema has no
+    boosts, vectors or spelling fields), except that a text value is analysed once per analyser: an item's raw text
+    is mostly its repaired text, a one-clause item's clause is its text. Returns each field's length per document."""
+    schema, pdw, add = writer.schema, writer.perdocwriter, writer.pool.add
+    lengths: dict[str, np.ndarray] = {}
+    seen: dict[tuple[int, str], list[tuple[str, float]]] = {}
+    for docnum, doc in enumerate(docs):
+        pdw.start_doc(docnum)
+        for name in sorted(doc):
+            value = doc[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                items = _analysed(field, value, seen) if type(field.format) is Frequency else field.index(value)
+                for tbytes, freq, weight, vbytes in items:
+                    if field.scorable:
+                        length += freq
+                    add((name, tbytes, docnum, weight, vbytes))
+            pdw.add_field(name, field, value if field.stored else None, length)
+            if length:
+                lengths.setdefault(name, np.zeros(len(docs), dtype=np.int64))[docnum] = length
+            if field.column_type:
+                pdw.add_column_value(name, field.column_type, field.to_column_value(value))
+        pdw.finish_doc()
+        writer.docnum += 1
+        writer._added = True
+    return lengths
 
-    def __init__(self, writer) -> None:
-        self.lengths: dict[str, list[int]] = {}
-        self.columns: dict[str, list[str]] = {f: [] for f in ("item", "level", *COLUMNS)}
-        self._writer = writer
-        self._add_field = writer.perdocwriter.add_field
-        writer.perdocwriter.add_field = self._field
 
-    def _field(self, fieldname: str, fieldobj, value, length: int) -> None:
-        if length:
-            got = self.lengths.setdefault(fieldname, [])
-            got.extend([0] * (self._writer.docnum - len(got)))  # documents without this field
-            got.append(length)
-        self._add_field(fieldname, fieldobj, value, length)
-
-    def document(self, doc: dict[str, Any]) -> None:
-        for f, values in self.columns.items():
-            values.append(doc[f])
-
-    def field_lengths(self, fieldname: str, n: int) -> np.ndarray:
-        got = self.lengths.get(fieldname, [])
-        return np.array(got + [0] * (n - len(got)), dtype=np.int64)
+def _analysed(field, value: str, seen: dict) -> Iterator[tuple[bytes, int, float, bytes]]:
+    """field.index(value) for a Frequency field (Frequency.word_values), the analyser's tokens of the value taken from
+    seen when another field or document with that analyser had the same value."""
+    key = (id(field.analyzer), value)
+    tokens = seen.get(key)
+    if tokens is None:
+        tokens = seen[key] = [(t.text, t.boost) for t in unstopped(field.analyzer(value, mode="index", boosts=True))]
+    freqs: dict[str, int] = defaultdict(int)
+    weights: dict[str, float] = defaultdict(float)
+    for text, boost in tokens:
+        freqs[text] += 1
+        weights[text] += boost
+    fb = field.format.field_boost
+    return ((text.encode("utf-8"), freq, weights[text] * fb, pack_uint(freq)) for text, freq in freqs.items())
 
 
 Written = dict[str, tuple[list[bytes], list[int], list[int], list[float]]]  # field: terms, counts, docs, weights
 
 
-def commit(writer, recorded: Recorded) -> Written:
+def commit(writer, lengths: dict[str, np.ndarray]) -> Written:
     """Finish a new index's only segment (whoosh's SegmentWriter.commit with no earlier segments and a MemoryPool),
     its postings written term by term; returns per field its terms, postings per term, doc numbers and weights."""
     writer._check_state()
@@ -78,7 +102,8 @@ def commit(writer, recorded: Recorded) -> Written:
         pdw = writer.perdocwriter
         pdw.close()
         n = writer.docnum
-        fl = {f: quantised(recorded.field_lengths(f, n)).tolist() for f in writer.schema.names()}
+        none = np.zeros(n, dtype=np.int64)
+        fl = {f: quantised(lengths.get(f, none)).tolist() for f in writer.schema.names()}
         _write(writer.fieldwriter, writer.schema, writer.pool.iter_postings(), fl, written)
         writer.fieldwriter.close()
         writer._close_segment()
@@ -116,10 +141,8 @@ def _term(fw, pw, fixed: int | None, text: bytes, ids: list[int], ws: list[float
     """One term's postings and term info, the bytes W3PostingsWriter and W3FieldWriter write for them (start_term,
     add per posting, finish_term: blocks of its block size, the last one's length negated), without their per-posting
     calls and checks."""
-    post = fw._postfile
     info = W3TermInfo()
-    start = post.tell()
-    post.write(WHOOSH3_HEADER_MAGIC)
+    out = [WHOOSH3_HEADER_MAGIC]  # the term's bytes, written at once
     limit, comp = pw._blocklimit, pw._compression
     for at in range(0, len(ids), limit):
         bids, bws = ids[at : at + limit], ws[at : at + limit]
@@ -146,10 +169,11 @@ def _term(fw, pw, fixed: int | None, text: bytes, ids: list[int], ws: list[float
             data = zlib.compress(data, comp)
         head = dumps((len(bids), bids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
         size = len(head) + len(data)
-        post.write_int(-size if at + limit >= len(ids) else size)
-        post.write(head)
-        post.write(data)
-    info.set_extent(start, post.tell() - start)
+        out += (pack_int(-size if at + limit >= len(ids) else size), head, data)
+    block = b"".join(out)
+    post = fw._postfile
+    info.set_extent(post.tell(), len(block))
+    post.write(block)
     fw._tindex.add(pack_ushort(fw._fieldid) + text, info.to_bytes())
 
 

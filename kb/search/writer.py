@@ -173,22 +173,23 @@ def _write(folder: Path, docs: list[dict[str, Any]], procs: int) -> search_parts
             writer = ix.writer(codec=W3Codec(**CODEC))
             writer.pool.cleanup()
             writer.pool = segment.MemoryPool()
-            recorded = segment.Recorded(writer)
         try:
-            for doc in docs:
-                writer.add_document(**doc)
+            if procs > 1:
+                for doc in docs:
+                    writer.add_document(**doc)
+            else:
+                lengths = segment.add_documents(writer, docs)
         except BaseException:
             writer.cancel()
             raise
         if procs > 1:
             writer.commit()
             return None
-        written = segment.commit(writer, recorded)
+        written = segment.commit(writer, lengths)
     finally:
         ix.close()
     n = len(docs)
     cols = {f: [d[f] for d in docs] for f in ("item", "level", *search_parts.COLUMNS)}
-    lengths = {f: recorded.field_lengths(f, n) for f in recorded.lengths}
     return search_parts.from_postings(n, cols, written, lengths, ix.schema["has_ind"].to_bytes(True))
 
 
