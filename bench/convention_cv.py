@@ -31,7 +31,7 @@ import reliability  # noqa: E402  (the published tables, scored with their own s
 import score  # noqa: E402
 
 from kb import paths  # noqa: E402
-from nlp import coownership, departments, goalunits, scoring  # noqa: E402
+from nlp import coownership, departments, goalunits, scoring, unled  # noqa: E402
 from nlp.pipeline import analyse_file  # noqa: E402
 
 BY = [0]  # what a fold's choice maximises: 0 = F1, 1 = lead accuracy (--by lead, for a setting that moves roles only)
@@ -83,6 +83,8 @@ GRIDS = {
         for m in (float("inf"), 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15)
         for g in ((True,) if m == float("inf") else (True, False))
     ],
+    # where nothing leads, the body the text's weak words point at most leads, flagged (False = the item has no lead)
+    "weak_lead": [{"WEAK_LEAD": w} for w in (False, True)],
     # the co-ownership prior by topic: its weight (x the share of matching published rows) and the share it needs
     "coown": [
         {"CO_WEIGHT": w, "CO_MIN_SHARE": m}
@@ -105,7 +107,7 @@ GRIDS = {
 
 def _owner(setting: str):
     """The module a setting lives in."""
-    return next(m for m in (goalunits, scoring, departments, coownership) if hasattr(m, setting))
+    return next(m for m in (goalunits, scoring, departments, coownership, unled) if hasattr(m, setting))
 
 
 def run_grid(name: str, plan, sets: dict, heldout: Path) -> None:

@@ -8,11 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp import coownership, lang, mandates, registry
+from nlp import coownership, lang, mandates, registry, unled
 from nlp.lang import read_lines
 from nlp.mentions import find_mentions
 from nlp.model import Assignment, Candidate, Evidence, Item, Plan
-from nlp.scoring import CO_FACTOR, Hit, Tally, assignment, corroborated, dedupe, needs_review, rank, tally
+from nlp.scoring import CO_FACTOR, Hit, Tally, corroborated, dedupe, needs_review, rank, tally
 from nlp.senses import other_sense
 
 LEXICON_FILE = "responsibility.tsv"
@@ -26,17 +26,6 @@ MAX_CANDIDATES = 5
 # domain convention: chosen leave-one-domain-out on the development gold (bench/convention_cv.py)
 CONVENTION_MIN = 0.5  # share of the domain's other measures a body must answer for …
 CONVENTION_WEIGHT = 0.3  # … to be backed by up to this weight where the text supports it weakly
-# where nothing in the text leads, the body whose published functions the text reads like most leads (flagged for
-# review, confidence below scoring.REVIEW_BELOW) once its summed mandate support reaches this: a text no lexicon word
-# reads (固定资产投资增长, 低保标准, 家政服务) is still a body's published work. Chosen leave-one-fold-out over the
-# domains of both gold sets and the tables' sources (bench/convention_cv.py --grid mandate_lead: 0.25 in 23 of 24
-# folds once the mandates named their sources, 0.2 and 0.15 tying; the dev folds tie, no dev item lacks a lead);
-# below it single coincidences of wording lead (领域 -> 市商务局)
-MANDATE_LEAD_MIN = 0.25
-# …and only where the text names no body and no lexicon word but benefit words (True): a body the text points at,
-# however weakly, is the text's reading, and a reading of functions does not overrule it (the item goes to review)
-MANDATE_LEAD_GATE = True
-MANDATE_LEAD_CONFIDENCE = 0.45  # below scoring.REVIEW_BELOW: such an item is always flagged for review
 _rule_factors: dict[str, float] = {}  # "term→body" → weight factor learned from reviews (set_rule_factors)
 _CITED = re.compile(r"《[^》]{1,60}》")
 
@@ -91,6 +80,11 @@ def _in_scope(scope: str, kind: str | None, domain: str | None) -> bool:
     return True
 
 
+def cited_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the document titles the text cites (《…》): a topic there is a reference, not the task."""
+    return [(m.start(), m.end()) for m in _CITED.finditer(text)]
+
+
 def _boundaries(text: str) -> set[int]:
     """Character offsets where jieba puts a word boundary."""
     out, pos = {0, len(text)}, 0
@@ -117,7 +111,7 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
         taken.append((m.start, m.end))
     pattern, by_term = _term_index()
     bounds = _boundaries(text)
-    cited = [(m.start(), m.end()) for m in _CITED.finditer(text)]
+    cited = cited_spans(text)
     for t in pattern.finditer(text):
         if any(t.start() < e and s < t.end() for s, e in taken):
             continue
@@ -221,30 +215,13 @@ def _with_coowners(
     return tallies
 
 
-def _mandate_lead(
-    ranked: list[Assignment], found: list[Hit], clause_ids: dict[int, str] | None, hits: list[Hit]
-) -> list[Assignment]:
-    """The ranked tags, led by the best mandate match where no text signal leads (its evidence: the shared words)."""
-    if any(a.role == "lead" for a in ranked) or not found:
-        return ranked
-    # a benefit word names no owner (scoring: benefit), so a text read by payments alone is still read by mandates
-    if MANDATE_LEAD_GATE and any(not h.rule.startswith("mandate:") and h.role != "benefit" for h in hits):
-        return ranked
-    t = tally(found)
-    best = max(t, key=lambda d: (t[d].mandate, -t[d].first))
-    if t[best].mandate < MANDATE_LEAD_MIN:
-        return ranked
-    lead = assignment(best, t[best], "lead", clause_ids)
-    lead.confidence = min(lead.confidence, MANDATE_LEAD_CONFIDENCE)  # a reading of functions, never a firm tag
-    return [lead] + [a for a in ranked if a.name != best]
-
-
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
     found = mandates.mandate_hits(text, mandates.spans(text))
     hits = mandates.with_mandates(find_hits(text, kind, domain), found)
     tallies = _with_coowners(hits, title_len, kind, domain, domain or kind or "全文", text)
-    return _mandate_lead(corroborated(rank(tallies, ITEM_MIN), tallies)[0], found, None, hits)
+    ranked = unled.mandate_lead(corroborated(rank(tallies, ITEM_MIN), tallies)[0], found, None, hits)
+    return unled.weak_lead(ranked, hits, cited_spans(text), None)
 
 
 def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
@@ -267,7 +244,8 @@ def assign_item(
     label = item.domain or item.section or item.kind
     tallies = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text, profile)
     item.departments, held = corroborated(rank(tallies, ITEM_MIN, clause_ids), tallies)
-    item.departments = _mandate_lead(item.departments, found, clause_ids, hits)
+    item.departments = unled.mandate_lead(item.departments, found, clause_ids, hits)
+    item.departments = unled.weak_lead(item.departments, hits, cited_spans(item.text), clause_ids)
     item.needs_review = needs_review(item.departments)
     if item.needs_review:
         item.candidates = _candidates(tallies, found, item.kind, item.domain_code, label)
