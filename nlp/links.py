@@ -42,7 +42,13 @@ def topic_names() -> frozenset[str]:
 
 
 def _terms(text: str) -> defaultdict[str, float]:
-    """Content tokens (jieba search mode, so 近视率 also yields 近视) with topic pseudo-tokens."""
+    """Content tokens (jieba search mode, so 近视率 also yields 近视) with topic pseudo-tokens (a new bag)."""
+    return defaultdict(float, _term_bag(text))
+
+
+@lru_cache(maxsize=8192)
+def _term_bag(text: str) -> tuple[tuple[str, float], ...]:
+    """_terms' bag, remembered per text (the lexicon is fixed): later plans share many items with earlier ones."""
     stops, topics = _lexicon()
     bag: defaultdict[str, float] = defaultdict(float)  # weights are fractional (topics, indicators)
     for w in cut(text, search=True):
@@ -52,7 +58,7 @@ def _terms(text: str) -> defaultdict[str, float]:
         hits = sum(1 for t in terms if t in text)
         if hits:
             bag["#" + name] += TOPIC_WEIGHT * min(hits, 2) / 2
-    return bag
+    return tuple(bag.items())
 
 
 def _features(item: Item) -> defaultdict[str, float]:

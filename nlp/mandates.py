@@ -119,9 +119,16 @@ RARE_DF = 2  # a match on one shared word counts only if that word is this rare 
 
 def match(text: str, top: int = 5) -> list[Match]:
     """Bodies whose best mandate clause matches the text, best first (one clause per body)."""
+    return list(_match(text, top))
+
+
+@lru_cache(maxsize=8192)
+def _match(text: str, top: int) -> tuple[Match, ...]:
+    """match(), remembered per text (the mandates are fixed once read): a goal's clauses are read again for its
+    co-units, and a pool worker's later plans share many clauses with its earlier ones."""
     query = words(text)
     if not query:
-        return []
+        return ()
     ix, ms = _index(), mandates()
     terms = set(query)
     # Only clauses sharing a word can score above 0; visiting them in mandates() order keeps first-wins ties.
@@ -136,7 +143,7 @@ def match(text: str, top: int = 5) -> list[Match]:
         # one common shared word (预防, 环境) is a coincidence of wording, not a shared purpose
         if len(shared) >= 2 or ix.df[shared[0]] <= RARE_DF:
             best[m.body] = Match(m.body, round(s, 3), m.clause, shared)
-    return sorted(best.values(), key=lambda x: -x.score)[:top]
+    return tuple(sorted(best.values(), key=lambda x: -x.score)[:top])
 
 
 def sources() -> dict[str, tuple[str, str]]:

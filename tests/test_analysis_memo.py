@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from kb_cache import default_analysis
 
-from nlp import lang
+from nlp import lang, links, mandates
 from nlp.model import to_dict
 from nlp.pipeline import analyse_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "corpus" / "yiyang-children-2021-2025.txt"
 REAL = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.txt"))
-MEMOS = [(lang, "_cut")]  # (module, lru_cached function) that only remember results
+# (module, lru_cached function) that only remember results
+MEMOS = [(lang, "_cut"), (mandates, "_match"), (links, "_term_bag")]
 
 
 def full(plan) -> str:
