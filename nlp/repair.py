@@ -196,6 +196,7 @@ class OffsetMap:
     def __init__(self, edits: list[tuple[int, int, int, int]]):
         self._edits = edits  # (raw_start, raw_end, text_start, text_end), in order
         self._keys = [e[0] for e in edits]
+        self._text_keys = [e[2] for e in edits]  # to_raw's bisect keys, kept: it is called per clause boundary
 
     def to_text(self, raw_offset: int, before_inserts: bool = False) -> int:
         """Repaired offset; with before_inserts an insertion made exactly at raw_offset is not skipped."""
@@ -208,8 +209,7 @@ class OffsetMap:
 
     def to_raw(self, text_offset: int) -> int:
         """Raw offset of a repaired-text offset (inside inserted text → where the insertion is)."""
-        starts = [e[2] for e in self._edits]
-        i = bisect.bisect_right(starts, text_offset)
+        i = bisect.bisect_right(self._text_keys, text_offset)
         if not i:
             return text_offset
         r0, r1, _t0, t1 = self._edits[i - 1]
