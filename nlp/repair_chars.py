@@ -61,6 +61,12 @@ def _compounds(run: str) -> dict[int, str]:
     return compound
 
 
+# One insertion of a run as far as the run alone decides it (_run_sites): its offset in the run, the character, the
+# restored word and its frequency, the span's `rest`, whether the offset is at the run's edge, whether the word is
+# common enough to stand without the plan's evidence, the unknown compound at the lone character, the window.
+_Insertion = tuple[int, str, str, int, float, bool, bool, str | None, str]
+
+
 def plan_sites(text: str, plan: _Plan | None = None) -> list[list[_Cand]]:
     """Per lone-character site of the text's CJK runs, the insertions the plan's own text may support."""
     plan = plan or _Plan(text)
@@ -68,7 +74,45 @@ def plan_sites(text: str, plan: _Plan | None = None) -> list[list[_Cand]]:
 
 
 def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
-    """Per lone-character site of one run, its candidate insertions."""
+    """Per lone-character site of one run, its candidate insertions: the run's own insertions weighed by the plan."""
+    cfg = _cfg()
+    sites = []
+    for rare, insertions in _run_sites(run):
+        found = []
+        for at, ch, word, freq, rest, edge, common, compound, window in insertions:
+            if edge and ch in _across(plan.text, offset + at):
+                continue  # the character is only a space away (义 务: a PDF wrap at the run's edge), not lost
+            count = plan.phrase(run, at, ch)
+            whole = plan.count(word)
+            intact = whole if len(word) >= 3 else 0
+            # A long word restored whole: written intact in the plan, or common and not claimed by digits
+            # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
+            evidence = count >= cfg["char_min_phrase"] or (len(word) >= 3 and (intact > 0 or common))
+            # An unknown compound the plan writes more often than the restored word is a word of its own.
+            # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
+            doubtful = compound is not None and 0 < intact <= plan.count(compound) - intact
+            # The segmentation check is costly: done now where the candidate counts (evidence, or a word the plan
+            # writes whole, which the channel learns from), else only if the channel later admits it.
+            if evidence or whole > 0:
+                if not _reads(word, window):
+                    continue  # the segmenter would not read the completed word
+                window = ""
+            support = cfg["char_plan_weight"] * math.log1p(count + intact)
+            weight = support + cfg["char_freq_weight"] * math.log(freq)
+            # A two-character word too rare for the index: the plan's phrases are no evidence against the dictionary.
+            evidence = evidence and not rare
+            found.append(
+                _Cand(offset + at, ch, word, weight, doubtful, evidence, whole, freq, rest, count + intact, window)
+            )
+        if found:
+            sites.append(found)
+    return sites
+
+
+@lru_cache(maxsize=16384)
+def _run_sites(run: str) -> tuple[tuple[bool, tuple[_Insertion, ...]], ...]:
+    """Per lone-character site of a run (rare or not, its insertions), as far as the run alone decides them: the
+    cut, the spans, the deletion index, doubled characters and compounds are the same in every plan writing it."""
     toks, pos = [], 0
     for w in _cut(run):
         toks.append((pos, pos + len(w), w))
@@ -86,21 +130,19 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
             for lo in range(max(0, i - 2), i + 1)
             for hi in range(i + 1, min(len(toks), i + 3) + 1)
             if toks[hi - 1][1] - toks[lo][0] <= 4
-            for c in _insertions(plan, run, offset, toks[lo:hi], a, w)
+            for c in _insertions(run, toks[lo:hi], a, w)
         ]
         # The character lost is the one that would have kept the tail apart: inserted before it (一站式; not
         # 儿童性|侵 → 性侵害, where the insertion is elsewhere and 侵 alone is the site's own business).
         found += [
             c
             for span in (() if rare else _swallowed(toks, i))
-            for c in _insertions(plan, run, offset, span, a, w)
-            if c.at == offset + span[0][0]
+            for c in _insertions(run, span, a, w)
+            if c[0] == span[0][0]
         ]
-        for c in found if rare else ():
-            c.evidence = False  # the plan's phrases are no evidence against a word the dictionary holds
         if found:
-            sites.append(found)
-    return sites
+            sites.append((rare, tuple(found)))
+    return tuple(sites)
 
 
 def _swallowed(toks: list[tuple[int, int, str]], i: int) -> list[list[tuple[int, int, str]]]:
@@ -119,7 +161,7 @@ def _rest(span: list[tuple[int, int, str]]) -> float:
     return sum(math.log(tok.FREQ.get(t) or 1) for _a, _b, t in span) - (len(span) - 1) * math.log(tok.total)
 
 
-def _insertions(plan: _Plan, run: str, offset: int, span: list[tuple[int, int, str]], a: int, w: str) -> list[_Cand]:
+def _insertions(run: str, span: list[tuple[int, int, str]], a: int, w: str) -> list[_Insertion]:
     """The dictionary words one inserted character makes of the span's text, which holds the lone character w at a."""
     s0, s1 = span[0][0], span[-1][1]
     words = _deletion_index().get(run[s0:s1])
@@ -131,35 +173,12 @@ def _insertions(plan: _Plan, run: str, offset: int, span: list[tuple[int, int, s
         if len(word) < 3 and (w in standalone or a in _compounds(run)):
             continue
         at, ch = s0 + k, word[k]
-        # A doubled character (十八八大), or one only a space away (义 务: only at the run's edge), is not lost.
-        if ch in run[max(0, at - 1) : at + 1] or (
-            (at == 0 or at == len(run)) and ch in _across(plan.text, offset + at)
-        ):
-            continue
-        count = plan.phrase(run, at, ch)
+        if ch in run[max(0, at - 1) : at + 1]:
+            continue  # a doubled character (十八八大) is not lost
         freq = tok.FREQ.get(word) or 1
-        whole = plan.count(word)
-        intact = whole if len(word) >= 3 else 0
-        # A long word restored whole: written intact in the plan, or common and not claimed by digits
-        # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
-        long_word = len(word) >= 3 and (
-            intact > 0 or (freq >= cfg["char_long_freq"] and w not in standalone and not _digit_next(run, s0, s1))
-        )
-        evidence = count >= cfg["char_min_phrase"] or long_word
-        # An unknown compound the plan writes more often than the restored word is a word of its own.
-        # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
-        compound = _compounds(run).get(a)
-        doubtful = compound is not None and 0 < intact <= plan.count(compound) - intact
+        common = freq >= cfg["char_long_freq"] and w not in standalone and not _digit_next(run, s0, s1)
         window = run[max(0, s0 - 4) : at] + ch + run[at : s1 + 4]
-        # The segmentation check is costly: done now where the candidate counts (evidence, or a word the plan
-        # writes whole, which the channel learns from), else only if the channel later admits it.
-        if evidence or whole > 0:
-            if not _reads(word, window):
-                continue  # the segmenter would not read the completed word
-            window = ""
-        support = cfg["char_plan_weight"] * math.log1p(count + intact)
-        weight = support + cfg["char_freq_weight"] * math.log(freq)
-        out.append(_Cand(offset + at, ch, word, weight, doubtful, evidence, whole, freq, rest, count + intact, window))
+        out.append((at, ch, word, freq, rest, at == 0 or at == len(run), common, _compounds(run).get(a), window))
     return out
 
 
