@@ -231,13 +231,17 @@ def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
 
 
 def assign_item(
-    item: Item, profile: dict[str, float] | None = None, read: tuple[list[Hit], list[Hit]] | None = None
+    item: Item,
+    profile: dict[str, float] | None = None,
+    read: tuple[list[Hit], list[Hit]] | None = None,
+    clauses: bool = True,
 ) -> None:
     """Fill clause.departments for each clause and item.departments (aggregated over the clauses, lead by weight);
-    an item nothing supports gets needs_review and its ranked candidates instead of an invented lead."""
+    an item nothing supports gets needs_review and its ranked candidates instead of an invented lead.
+    clauses=False keeps the clause tags already there (they read only the hits, which a second pass shares)."""
     hits, found = read or item_hits(item)
     clause_ids = {c.start: c.id for c in item.clauses}
-    for c in item.clauses:
+    for c in item.clauses if clauses else ():
         inside = [h for h in hits if c.start <= h.start < c.end]  # offsets stay relative to item.text
         c.departments = rank(tally(inside), CLAUSE_MIN, {c.start: c.id})
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
@@ -265,7 +269,7 @@ def assign_departments(plan: Plan) -> None:
     profiles = {item.id: domain_profile(tagged, item) for item in tagged if item.domain_code}
     for item in tagged:
         if item.id in profiles:
-            assign_item(item, profiles[item.id], read[item.id])
+            assign_item(item, profiles[item.id], read[item.id], clauses=False)
 
 
 def domain_profile(items: list[Item], item: Item) -> dict[str, float]:

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
+from operator import itemgetter
 
 from nlp.lang import cut, read_lines
 from nlp.model import Item, Link, Plan
@@ -111,17 +112,17 @@ def score_pairs(plan: Plan) -> tuple[dict[str, list[tuple[float, Item]]], dict[s
     vecs = _vectors({i.id: _features(i) for i in goals + measures})
     # The goals holding each term: a measure's dot products visit only the goals it shares a term with, adding each
     # goal's products in the measure's term order (what sum() over the measure's terms adds, to the last bit).
-    holders: defaultdict[str, list[tuple[str, float]]] = defaultdict(list)
-    for g in goals:
+    holders: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+    for n, g in enumerate(goals):
         for w, v in vecs[g.id].items():
-            holders[w].append((g.id, v))
+            holders[w].append((n, v))
     out = {}
     for m in measures:
-        dot: dict[str, float] = dict.fromkeys((g.id for g in goals), 0)
+        dot: list[float] = [0] * len(goals)
         for w, v in vecs[m.id].items():
-            for gid, gv in holders.get(w, ()):
-                dot[gid] += v * gv
-        out[m.id] = sorted(((dot[g.id], g) for g in goals), key=lambda r: -r[0])
+            for n, gv in holders.get(w, ()):
+                dot[n] += v * gv
+        out[m.id] = sorted(zip(dot, goals, strict=True), key=itemgetter(0), reverse=True)  # stable, as -score was
     return out, vecs
 
 
