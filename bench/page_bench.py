@@ -75,13 +75,52 @@ def _time_urls(client, urls: list[str], repeat: int) -> dict[str, dict]:
     return out
 
 
-def child(repeat: int, think: float) -> None:
+class _Pauses:
+    """The collector's pauses (gc.callbacks) from start() on: count and longest per generation, and how many
+    fell on the timing thread (a request) rather than on the warm thread."""
+
+    def __init__(self) -> None:
+        import gc
+        import threading
+
+        self.began: dict[int, float] = {}
+        self.seen: list[tuple[int, float, bool]] = []
+        self.on = False
+        self.me = threading.get_ident()
+        gc.callbacks.append(self._event)
+
+    def _event(self, phase: str, info: dict) -> None:
+        import threading
+        import time
+
+        tid = threading.get_ident()
+        if phase == "start":
+            self.began[tid] = time.perf_counter()
+        elif self.on and tid in self.began:
+            self.seen.append((info["generation"], time.perf_counter() - self.began.pop(tid), tid == self.me))
+
+    def summary(self) -> dict:
+        full = [ms for gen, ms, _ in self.seen if gen == 2]
+        return {
+            "collections": len(self.seen),
+            "full": len(full),
+            "full_max_ms": max(full, default=0.0) * 1000,
+            "max_ms": max((ms for _, ms, _ in self.seen), default=0.0) * 1000,
+            "on_request_thread": sum(mine for _, _, mine in self.seen),
+        }
+
+
+def child(repeat: int, think: float, freeze: bool) -> None:
     """Time every page and twin (no downloads) through the test client in this fresh process, booted as `kb serve`
-    boots a worker (kb.commands.serve.warm_app, then kb.serving.warm.keep_warm); then again after one department
-    review made in this process and `think` seconds (a reviewer reading the result); print JSON."""
+    boots a worker (kb.commands.serve.warm_app; with `freeze`, then gc.collect and gc.freeze as its preload does
+    before forking; then kb.serving.warm.keep_warm); then again after one department review made in this process
+    and `think` seconds (a reviewer reading the result); print JSON with the collector's pauses and the warm rounds
+    of that second pass."""
+    import gc
     import time
 
     from kb.commands.serve import warm_app
+    from kb.reviews import statecache
     from kb.serving.warm import keep_warm
     from webapp import create_app
 
@@ -94,18 +133,29 @@ def child(repeat: int, think: float) -> None:
     load = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
     warm_app(app, say=False)  # what a worker does before it accepts a request (reported apart)
+    if freeze:  # kb serve's preload: every worker is forked from a master that froze its warmed heap
+        gc.collect()
+        gc.freeze()
     warmup = (time.perf_counter() - t) * 1000
-    keep_warm(app)
+    rounds: list[float] = []  # when each background warm round ended (seconds after the review)
+    review_at = [0.0]
+    keep_warm(app, warmed=lambda state: rounds.append(time.perf_counter() - review_at[0]))
     out = _time_urls(client, urls, repeat)
+    pauses = _Pauses()
+    stale_before = sum(statecache.stale.values())
+    pauses.on, review_at[0] = True, time.perf_counter()
     review_one()
     time.sleep(think)
     after = _time_urls(client, urls, repeat)
-    print(json.dumps({"pages": out, "urls": urls, "load_ms": load, "warmup_ms": warmup, "in_process": after}))
+    pauses.on = False
+    extra = {"gc": pauses.summary(), "rounds": rounds, "stale": sum(statecache.stale.values()) - stale_before}
+    print(json.dumps({"pages": out, "urls": urls, "load_ms": load, "warmup_ms": warmup, "in_process": after, **extra}))
 
 
-def time_pages(data: Path, repeat: int, env: dict[str, str], think: float) -> dict:
+def time_pages(data: Path, repeat: int, env: dict[str, str], think: float, freeze: bool) -> dict:
+    flags = ["--child", str(repeat), "--think", str(think)] + ([] if freeze else ["--no-freeze"])
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(repeat), "--think", str(think)],
+        [sys.executable, __file__, *flags],
         cwd=REPO, env=env, capture_output=True, text=True,
     )  # fmt: skip
     if proc.returncode:
@@ -136,10 +186,11 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
     ap.add_argument("--think", type=float, default=3.0, help="seconds between the in-process review and its pages")
+    ap.add_argument("--no-freeze", action="store_true", help="skip kb serve's gc.collect + gc.freeze after the warm-up")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.think)
+        child(args.child, args.think, not args.no_freeze)
         return 0
     src = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
     if not (src / "current" / "kb.sqlite").exists():
@@ -157,14 +208,16 @@ def main() -> int:
         env = {**os.environ, "KB_DATA_DIR": str(data)}
         for stale in ("reviews.sqlite", "reviews.sqlite-wal", "reviews.sqlite-shm"):
             (data / stale).unlink(missing_ok=True)  # every run starts from the build alone
-        cold = time_pages(data, args.repeat, env, args.think)
+        cold = time_pages(data, args.repeat, env, args.think, not args.no_freeze)
         after_review(data)
-        warm = time_pages(data, args.repeat, env, args.think)
+        warm = time_pages(data, args.repeat, env, args.think, not args.no_freeze)
         inproc = {"pages": cold["in_process"], "urls": cold["urls"], "load_ms": 0.0, "warmup_ms": 0.0}
+        inproc.update({k: cold[k] for k in ("gc", "rounds", "stale")})
         results[n] = {"state": cold, "in_process": inproc, "review": warm}
     load = os.getloadavg()
     scales = sorted(results)
-    print(f"page bench: scales {scales}, {args.repeat} requests per URL, load average {load[0]:.1f} {load[1]:.1f}")
+    how = "no gc.freeze" if args.no_freeze else "gc.freeze after the warm-up, as kb serve's preload"
+    print(f"page bench: scales {scales}, {args.repeat} requests per URL, {how}, load {load[0]:.1f} {load[1]:.1f}")
     print(f"{'URL':52} " + " ".join(f"{'x' + str(n) + ' p50/p95 ms (CPU p95)':>36}" for n in scales) + "  ratio p50")
     worst = {n: (0.0, 0.0, 0, 0.0) for n in scales}
     titles = {
@@ -194,6 +247,15 @@ def main() -> int:
                 )
             ratio = f"×{p50s[-1] / max(p50s[0], 1e-9):.1f}" if len(p50s) > 1 else ""
             print(f"{url[:52]:52} " + " ".join(f"{c:>36}" for c in cells) + f"  {ratio}")
+    for n in scales:
+        r = results[n]["in_process"]
+        rounds = ", ".join(f"{t:.2f}" for t in r["rounds"]) or "none"
+        g = r["gc"]
+        print(
+            f"x{n} in process after the review: warm rounds ended at {rounds} s; {r['stale']} previous-state values"
+            f" served; {g['collections']} collections, {g['full']} full (longest {g['full_max_ms']:.0f} ms), longest"
+            f" {g['max_ms']:.0f} ms, {g['on_request_thread']} on the request thread"
+        )
     for n in scales:
         p50, p95, errors, cpu95 = worst[n]
         print(
