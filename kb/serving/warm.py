@@ -7,16 +7,20 @@ of state is a new build or any audit entry (a review, a note, a value entered), 
 polls the snapshot's key, which costs a stat and one query, and warms the pages again when it moves. A background
 round gives way to requests: before each page it waits (at most YIELD_SECONDS) until no request of the process is in
 flight, since a round shares the interpreter with them and at 100x a request 3 s after a review ran at a fraction
-of its speed beside it (issue 19).
+of its speed beside it (issue 19). While it runs, the interpreter hands the GIL over every SWITCH_SECONDS, and after
+it the heap is collected once and frozen (settle_heap), so requests beside a round neither queue for the GIL after
+each read nor stop for the collector's passes over the round's values.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kb import paths
@@ -38,8 +42,15 @@ READS = "KB_WARM_READS"  # app config: path → the per-state values its last wa
 COSTS = "KB_WARM_COSTS"  # app config: path → seconds its last warm-up took
 TRACKED = "KB_WARM_TRACKED"  # app config: its wsgi_app counts the requests in flight
 YIELD_SECONDS = float(os.environ.get("KB_WARM_YIELD", "2"))
+# A request that releases the GIL (every SQLite read, stat and socket write does) waits a whole switch interval to get
+# it back from a round's thread: CPython's 5 ms made a search of 18 ms CPU take 150-220 ms wall 3 s after a review at
+# 100x (issue 19); 0.5 ms cut the search's median wall beside a round 2.6x in the same window (load 8).
+SWITCH_SECONDS = float(os.environ.get("KB_WARM_SWITCH", "0.0005"))
 
 _flight = threading.Condition()
+_switch = threading.Lock()
+_sharing: list[Any] = [0, 0.0, None]  # rounds running in this process; the switch interval and gc thresholds before
+NO_FULL = 1 << 30  # gen-2 threshold while rounds run: no full collection (settle_heap makes one after the round)
 _in_flight = 0  # requests of this process being handled (a warm round's own are not counted)
 _local = threading.local()  # .warming: this thread is a warm round's
 
@@ -73,6 +84,37 @@ def give_way(limit: float = YIELD_SECONDS) -> None:
     """Wait until no request is in flight, at most `limit` seconds (then warm anyway: the value must get made)."""
     with _flight:
         _flight.wait_for(lambda: _in_flight == 0, timeout=limit)
+
+
+@contextmanager
+def sharing(interval: float = SWITCH_SECONDS) -> Iterator[None]:
+    """Within the block (a background round), threads switch every `interval` seconds at most and the collector
+    makes no full pass (the process's own settings again once the last round running has ended)."""
+    with _switch:
+        if not _sharing[0]:
+            _sharing[1], _sharing[2] = sys.getswitchinterval(), gc.get_threshold()
+            sys.setswitchinterval(min(interval, _sharing[1]))
+            young, middle, _ = _sharing[2]
+            gc.set_threshold(young, middle, NO_FULL)
+        _sharing[0] += 1
+    try:
+        yield
+    finally:
+        with _switch:
+            _sharing[0] -= 1
+            if not _sharing[0]:
+                sys.setswitchinterval(_sharing[1])
+                gc.set_threshold(*_sharing[2])
+
+
+def settle_heap() -> None:
+    """Collect once, between requests, and freeze what survives (gc.freeze): a round's values live as long as their
+    state, and left in the collector's generations every full collection went over them again; at 100x those came 4
+    in 6 s after a review, 150-500 ms each, stopping every thread of the process. Freezing what a request in flight
+    holds would keep its cycles forever, hence the wait (a request arriving during the collection waits for it)."""
+    give_way()
+    gc.collect()
+    gc.freeze()
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -173,11 +215,13 @@ def keep_warm(
     warmed: Callable[[Hashable], None] | None = None,
     gap: float = GAP_SECONDS,
     stop: threading.Event | None = None,
+    settle: bool = True,
 ) -> threading.Thread:
     """Start a daemon thread that warms the pages again whenever the state moves from the one they were last warmed
     at (in this process or, for a forked worker, in the master), rounds spaced by `gap` seconds at least;
-    warmed(state) is called after each round (tests wait on it). The thread ends once `stop` is set (a server's
-    runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
+    warmed(state) is called after each round (tests wait on it). settle: the heap is settled (settle_heap) when the
+    thread starts, on what the boot's warm-up made, and after each round. The thread ends once `stop` is set (a
+    server's runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
     stop = stop or threading.Event()
     track_requests(app)
     config = getattr(app, "config", None)
@@ -191,13 +235,18 @@ def keep_warm(
 
         seen = first
         ready = last = -QUIET_SECONDS  # monotonic times: the next round may start / the last round started
+        if settle:
+            settle_heap()
         while not stop.wait(max(interval, ready - time.monotonic())):
             now = state_key(app)
             if now is not None and now != seen:
                 asked = statecache.take_asked()
                 busy = time.monotonic() - last < QUIET_SECONDS  # rounds in a row: keep warm what is in use
                 last = time.monotonic()
-                took = warm_pages(app, say=False, changed_only=True, asked=asked if busy else None)
+                with sharing():
+                    took = warm_pages(app, say=False, changed_only=True, asked=asked if busy else None)
+                if settle:
+                    settle_heap()
                 ready = time.monotonic() + max(gap, DUTY * took)
                 seen = now
                 if warmed is not None:
