@@ -9,7 +9,8 @@ round gives way to requests: before each page it waits (at most YIELD_SECONDS) u
 flight, since a round shares the interpreter with them and at 100x a request 3 s after a review ran at a fraction
 of its speed beside it (issue 19). While it runs, the interpreter hands the GIL over every SWITCH_SECONDS, and after
 it the heap is collected once and frozen (settle_heap), so requests beside a round neither queue for the GIL after
-each read nor stop for the collector's passes over the round's values.
+each read nor stop for the collector's passes over the round's values. Then the state's downloads are rendered
+ahead (render_downloads), one file at a time, so the first download after a build or review is a file send.
 """
 
 from __future__ import annotations
@@ -117,6 +118,36 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+_ahead = threading.Lock()  # one thread of the process renders downloads ahead at a time
+
+
+def render_downloads(app: Any, state: Hashable, stop: threading.Event | None = None) -> int:
+    """Render the state's downloads ahead (kb.exports.cache.prerender) in this thread, giving way to requests before
+    each file and stopping once the state moves from `state` or `stop` is set; the number of files rendered (0 at
+    once when another thread of the process is rendering ahead)."""
+    from kb.exports.cache import prerender
+    from kb.store import KB
+
+    if not _ahead.acquire(blocking=False):
+        return 0
+    config = getattr(app, "config", None)
+    token = paths.use_data_dir(config.get("KB_DATA_DIR") if config is not None else None)
+
+    def before() -> bool:
+        give_way()
+        return not (stop is not None and stop.is_set()) and state_key(app) == state
+
+    try:
+        with sharing(), KB() as kb:
+            return len(prerender(kb, before=before))
+    except Exception as exc:  # an optimisation: the download itself will say what is wrong
+        print(f"rendering downloads ahead failed in pid {os.getpid()}: {exc!r}", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        paths.reset_data_dir(token)
+        _ahead.release()
+
+
 def warm_paths(app: Any) -> list[str]:
     """The URL paths the app asks to keep warm ([] for an app that names none)."""
     config = getattr(app, "config", None)
@@ -216,12 +247,15 @@ def keep_warm(
     gap: float = GAP_SECONDS,
     stop: threading.Event | None = None,
     settle: bool = True,
+    downloads: bool = True,
 ) -> threading.Thread:
     """Start a daemon thread that warms the pages again whenever the state moves from the one they were last warmed
     at (in this process or, for a forked worker, in the master), rounds spaced by `gap` seconds at least;
     warmed(state) is called after each round (tests wait on it). settle: the heap is settled (settle_heap) when the
-    thread starts, on what the boot's warm-up made, and after each round. The thread ends once `stop` is set (a
-    server's runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
+    thread starts, on what the boot's warm-up made, and after each round. downloads: then the state's downloads are
+    rendered ahead (render_downloads; after a quiet spell of DUTY times the last such run's length, so a stream of
+    reviews does not keep a core rendering files no one fetched). The thread ends once `stop` is set (a server's
+    runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
     stop = stop or threading.Event()
     track_requests(app)
     config = getattr(app, "config", None)
@@ -233,11 +267,18 @@ def keep_warm(
     def run() -> None:
         from kb.reviews import statecache
 
-        seen = first
+        seen, rendered = first, None
         ready = last = -QUIET_SECONDS  # monotonic times: the next round may start / the last round started
+        ahead = 0.0  # monotonic time from which downloads may be rendered ahead again
         if settle:
             settle_heap()
-        while not stop.wait(max(interval, ready - time.monotonic())):
+        while True:
+            if downloads and seen is not None and seen != rendered and time.monotonic() >= ahead:
+                began = time.monotonic()
+                render_downloads(app, seen, stop)
+                rendered, ahead = seen, time.monotonic() + DUTY * (time.monotonic() - began)
+            if stop.wait(max(interval, ready - time.monotonic())):
+                break
             now = state_key(app)
             if now is not None and now != seen:
                 asked = statecache.take_asked()
