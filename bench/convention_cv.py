@@ -102,6 +102,12 @@ GRIDS = {
         for s in (float("inf"), 0.5, 1 / 3, 0.25)
         for sole in ((False,) if s == float("inf") else (False, True))
     ],
+    # a goal's serving-measure body its words do not name, where the tables list it beside the goal's lead
+    "goal_pair": [
+        {"GOAL_PAIR_MIN": m, "GOAL_PAIR_DOMAIN": d}
+        for m in (float("inf"), 0.67, 0.5, 0.4, 0.3)
+        for d in ((True,) if m == float("inf") else (True, False))
+    ],
 }
 
 

@@ -1,6 +1,6 @@
 """Department errors by class on the gold sets: missed co-units and leads, wrong leads, false tags (by rule).
 
-    .venv/bin/python bench/dept_errors.py [--gold /work/shared/eval/gold-dev bench/heldout] [--list]
+    .venv/bin/python bench/dept_errors.py [--gold /work/shared/eval/gold-dev bench/heldout] [--list] [--tables]
 
 The default plan is read and tagged once (as the build does). Per gold set it counts:
   lead      right / gold lead tagged as co / gold lead not tagged / no lead given
@@ -9,6 +9,10 @@ The default plan is read and tagged once (as the build does). Per gold set it co
   false     (tagged body not in the gold) by the strongest rule behind it: explicit, lexicon, co-ownership,
             domain convention, section prior, mandate
 --list prints every error with its item id, so a class can be read (never to fit one row).
+--tables classifies the lead of every published table row that names one (bench/heldout/departments.tables.tsv,
+each row tagged with its own source held out of the co-ownership prior, as bench/reliability.py scores them):
+right, no lead (by whether the text has any word for a body), gold lead tagged as co, or another body led by the
+class of the evidence behind it.
 --terms prints, per lexicon rule, how often the inferred tags it supports are right and wrong on each gold set
 (rules wrong at least twice over the sets): a word wrong on both sets is a class; one right on one set and
 wrong on the other is a convention the sets do not share.
@@ -25,7 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, "/work/shared/eval")
+sys.path.insert(0, str(REPO / "bench"))
 
+import reliability  # noqa: E402  (the published table rows)
 import score  # noqa: E402
 
 from kb import paths  # noqa: E402
@@ -123,6 +129,35 @@ def classify(plan, gold: list[dict], aliases: dict[str, str]) -> tuple[Counter, 
     return counts, errors
 
 
+def table_leads() -> tuple[Counter, list[tuple[str, str, str, str]]]:
+    """Lead classes over the published table rows that name a lead, and the list of (class, row text, led, gold)."""
+    counts: Counter = Counter()
+    errors: list[tuple[str, str, str, str]] = []
+    for text, leads, _co, source in reliability.table_rows():
+        if not leads:
+            continue
+        coownership.hold_out({source})
+        try:
+            got = departments.assign_text(text, kind="measure")
+        finally:
+            coownership.hold_out(set())
+        tagged = [a for a in got if a.role == "lead"]
+        if tagged and tagged[0].name in leads:
+            counts["lead: right"] += 1
+            continue
+        if not tagged:
+            cls = "no lead: " + ("weak or benefit words only" if got else "no word for any body")
+        elif leads & {a.name for a in got}:
+            cls = "lead: gold lead tagged as co"
+        else:
+            order = [c for _, c in RULE_CLASS] + ["other"]
+            classes = {rule_class(e.rule, tagged[0].source) for e in tagged[0].evidence} or {"other"}
+            cls = "lead: another body by " + min(classes, key=order.index)
+        counts[cls] += 1
+        errors.append((cls, text[:40], tagged[0].name if tagged else "-", "|".join(sorted(leads))))
+    return counts, errors
+
+
 def term_counts(plan, gold: list[dict], aliases: dict[str, str]) -> dict[str, list[int]]:
     """Lexicon rule (term→body) → [right, wrong] over the inferred item tags whose evidence it is."""
     items = gold_items(plan)
@@ -157,6 +192,7 @@ def main() -> None:
     ap.add_argument("--gold", nargs="+", type=Path, default=default)
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--terms", action="store_true", help="right/wrong per lexicon rule on each set")
+    ap.add_argument("--tables", action="store_true", help="lead classes on the published table rows")
     a = ap.parse_args()
     plan = analyse_file(paths.DEFAULT_PLAN)
     departments.assign_departments(plan)
@@ -179,6 +215,14 @@ def main() -> None:
                 print("   ", *e, sep="\t")
     if a.terms:
         print_terms(plan, sets)
+    if a.tables:
+        counts, errors = table_leads()
+        print(f"## published tables: {sum(counts.values())} rows naming a lead")
+        for k in sorted(counts):
+            print(f"  {k:45s} {counts[k]}")
+        if a.list:
+            for e in sorted(errors):
+                print("   ", *e, sep="\t")
 
 
 if __name__ == "__main__":

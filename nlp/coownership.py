@@ -50,10 +50,11 @@ def hold_out(sources: set[str]) -> None:
     _held_out.update(sources)
 
 
-def prior(anchor: str, topics: set[str], table: tuple[Row, ...] | None = None) -> dict[str, tuple[float, str]]:
-    """Body → (share of the matching rows that list it beside the anchor, the topic word) for rows on these topics."""
+def prior(anchor: str, topics: set[str] | None, table: tuple[Row, ...] | None = None) -> dict[str, tuple[float, str]]:
+    """Body → (share of the matching rows that list it beside the anchor, the topic word) for rows on these topics
+    (None: every row listing the anchor)."""
     table = table if table is not None else tuple(r for r in rows() if r.source not in _held_out)
-    matching = [(r, t) for r in table for t in r.topics if t in topics and anchor in r.bodies]
+    matching = [(r, t) for r in table for t in r.topics if (topics is None or t in topics) and anchor in r.bodies]
     seen_rows: dict[Row, str] = {}
     for r, t in matching:
         seen_rows.setdefault(r, t)

@@ -123,3 +123,51 @@ def test_plan_pass_appends_units_after_the_goal_own_tags(monkeypatch):
     plan2 = Plan("p", "t", "", "", items=[goal2, *_measures([[body], [body], []])])
     goalunits.assign_goal_units(plan2)
     assert [a.name for a in goal2.departments] == before
+
+
+def _tables(monkeypatch, rows):
+    """The co-ownership rows the goal's pair pattern reads: (topics, bodies) with the goal's lead among the bodies."""
+    from nlp import coownership
+
+    fake = tuple(coownership.Row(tuple(t), tuple(b), True, f"src{n}") for n, (t, b) in enumerate(rows))
+    monkeypatch.setattr(coownership, "rows", lambda: fake)
+
+
+@pytest.mark.parametrize(
+    "minimum, on_domain, body, added",
+    [
+        (0.5, False, "市市场监管局", True),  # on every serving measure, beside the lead in 2 of 3 rows
+        (0.5, False, "市审计局", False),  # beside the lead in 1 of 3 rows: below the minimum
+        (0.5, True, "市市场监管局", True),  # its rows are on a topic of the domain (儿童保健), not of the goal
+        (0.5, True, "市审计局", False),  # its one row is on 就业, no word of the domain
+        (float("inf"), False, "市市场监管局", False),  # off (the setting in code)
+    ],
+)
+def test_goal_pair_pattern_from_the_tables(monkeypatch, minimum, on_domain, body, added):
+    goal = _goal()
+    lead = next(a.name for a in goal.departments if a.role == "lead")
+    _tables(
+        monkeypatch,
+        [
+            (["儿童保健"], [lead, "市市场监管局"]),
+            (["儿童保健"], [lead, "市市场监管局"]),
+            (["就业"], [lead, "市审计局"]),
+        ],
+    )
+    monkeypatch.setattr(goalunits, "GOAL_PAIR_MIN", minimum)
+    monkeypatch.setattr(goalunits, "GOAL_PAIR_DOMAIN", on_domain)
+    got = {a.name: a for a in goalunits.goal_units(goal, _measures([[body]] * 3), {"儿童保健", "心理健康"})}
+    assert (body in got) is added
+    if added:
+        a = got[body]
+        assert a.confidence == goalunits.GOAL_PAIR_CONFIDENCE and "pair:" in a.evidence[0].rule
+        ev = a.evidence[0]
+        assert ev.text and GOAL_TEXT[ev.start : ev.end] == ev.text  # the lead's own word in the goal
+
+
+def test_goal_pair_needs_the_serving_measures(monkeypatch):
+    goal = _goal()
+    lead = next(a.name for a in goal.departments if a.role == "lead")
+    _tables(monkeypatch, [(["儿童保健"], [lead, "市市场监管局"])])
+    monkeypatch.setattr(goalunits, "GOAL_PAIR_MIN", 0.5)
+    assert "市市场监管局" not in {a.name for a in goalunits.goal_units(goal, _measures([["市统计局"]] * 3), None)}
