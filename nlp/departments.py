@@ -71,6 +71,7 @@ def set_rule_factors(factors: dict[str, float]) -> None:
     _rule_factors.update(factors)
 
 
+@lru_cache(maxsize=4096)  # asked per lexicon hit and prior row; a handful of distinct scopes, kinds and domains
 def _in_scope(scope: str, kind: str | None, domain: str | None) -> bool:
     """scope like "kind=monitoring" or "domain=health,kind=goal"; empty matches everywhere."""
     for cond in filter(None, (c.strip() for c in scope.split(","))):

@@ -24,6 +24,7 @@ _STARTS = re.compile(
     r"(?:^|[,,。;;!!??::]|\n)\s*(?:\d+[.、.]|[((][一二三四五六七八九十]+[))]|[一二三四五六七八九十]+、)?\s*", re.M
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+_CLAUSE_END = re.compile(r"[\n,,。;;!!??::]")
 
 
 @lru_cache(maxsize=1)
@@ -71,11 +72,11 @@ def _intact_clauses(text: str) -> list[tuple[tuple[str, ...], bool]]:
     out = []
     limit = _cfg()["stop_intact_max"]
     for m in _STARTS.finditer(text):
-        rest = text[m.end() :]
-        end = re.search(r"[\n,,。;;!!??::]", rest)
-        clause = rest[: end.start()] if end else rest
-        line_end = rest.find("\n")
-        line = rest[: line_end if line_end >= 0 else len(rest)]
+        at = m.end()  # searched from here: slicing off the rest of the text per clause start was quadratic
+        end = _CLAUSE_END.search(text, at)
+        clause = text[at : end.start()] if end else text[at:]
+        line_end = text.find("\n", at)
+        line = text[at : line_end if line_end >= 0 else len(text)]
         if len(line) < 16 and not re.search(r"[,,。;;]", line):
             continue  # a heading line (主要目标, 政策措施) opens no sentence
         if 2 <= len(clause) < limit:
