@@ -9,7 +9,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,40 +125,48 @@ def _analyse(
     repairs: dict[str, list[dict]],
     say,
     procs: int | None,
+    stack: ExitStack,
     prepared: dict[Path, Plan] | None = None,
-) -> None:
+) -> Callable[[str], None]:
     """Fill the cache entries of the plans that changed, in parallel processes when there are several; a plan
-    analysed already in this process (prepared: `kb add`'s parse report) is written from that analysis."""
+    analysed already in this process (prepared: `kb add`'s parse report) is written from that analysis. Returns
+    wait(key), which returns once that plan's entry is written: the pool (kept open by stack) fills the later plans
+    while the build assembles the earlier ones, so writing the KB file overlaps the analysis."""
     prepared = prepared or {}
     for _pid, f, key in missing:
         if f in prepared:
             say(f"写入 {f.name}")
             build_cache.fill(key, f, factors, prepared[f])
     missing = [m for m in missing if m[1] not in prepared]
-    if not missing:
-        return
-    procs = max(1, min(procs or os.cpu_count() or 1, len(missing)))
+    procs = max(1, min(procs or os.cpu_count() or 1, len(missing) or 1))
     if procs == 1:
         for pid, f, key in missing:
             say(f"分析 {f.name}")
             build_cache.fill(key, f, factors, repair_rows=repairs.get(pid, []))
-        return
+        return lambda _key: None
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     say(f"分析 {len(missing)} 个规划 ({procs} 个进程)")
     data = str(paths.data_dir())
     # fork is cheapest, but forking a process with threads running (a web worker publishing an upload) is unsafe
     ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-    with ProcessPoolExecutor(max_workers=procs, mp_context=ctx) as pool:
-        jobs = {
-            pool.submit(build_cache.fill_in_worker, key, str(f), factors, data, repairs.get(pid, [])): f
-            for pid, f, key in missing
-        }
-        for n, job in enumerate(as_completed(jobs), 1):
+    pool = stack.enter_context(ProcessPoolExecutor(max_workers=procs, mp_context=ctx))
+    jobs = {
+        key: (f, pool.submit(build_cache.fill_in_worker, key, str(f), factors, data, repairs.get(pid, [])))
+        for pid, f, key in missing
+    }
+    done: set[str] = set()
+
+    def wait(key: str) -> None:
+        if key in jobs and key not in done:
+            f, job = jobs[key]
             job.result()  # a plan that fails to parse fails the build, as before
-            say(f"已分析 {n}/{len(missing)}: {jobs[job].name}")
+            done.add(key)
+            say(f"已分析 {len(done)}/{len(jobs)}: {f.name}")
+
+    return wait
 
 
 def build(
@@ -186,7 +194,6 @@ def build(
         from kb.search.writer import assemble_index
 
         missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
-        _analyse(missing, factors, repairs, say, procs, prepared)
         entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
         # Names sort in the order builds were made (_prune keeps the last by name): the wall clock's nanoseconds,
         # zero-padded, after its second (a pid and a wrapping counter there let two builds of one second swap).
@@ -195,9 +202,12 @@ def build(
         folder = paths.builds_dir() / f".tmp-{stamp}"
         folder.mkdir()
         try:
-            say("写入知识库")
-            fragments = [e / build_cache.FRAGMENT for e in entries]
-            _write_kb_file(folder / "kb.sqlite", fragments, plans, None if force else live)
+            with ExitStack() as stack:
+                wait = _analyse(missing, factors, repairs, say, procs, stack, prepared)
+                say("写入知识库")
+                _write_kb_file(folder / "kb.sqlite", entries, plans, None if force else live, wait)
+                for _p, _f, key in plans:
+                    wait(key)
             say("建立搜索索引")
             segments = [e / build_cache.SEGMENT for e in entries]
             assemble_index(segments, folder / "index", live / "index" if live else None)
@@ -218,10 +228,19 @@ def build(
         return final
 
 
-def _write_kb_file(db: Path, fragments: list[Path], plans: list[tuple[str, Path, str]], live: Path | None) -> None:
+def _write_kb_file(
+    db: Path, entries: list[Path], plans: list[tuple[str, Path, str]], live: Path | None, wait: Callable[[str], None]
+) -> None:
     """assemble_kb, or extend_kb from the live build (None: --force, every row from the fresh entries) when it was
     made by this code and shares all but the last plans (in plan order) with this one, at least as many as are new:
-    then copying its file is the cheaper way."""
+    then copying its file is the cheaper way. Each plan's rows are taken once wait(its key) says its entry is
+    written."""
+
+    def fragments(start: int) -> Iterator[Path]:
+        for (_pid, _f, key), entry in zip(plans[start:], entries[start:], strict=True):
+            wait(key)
+            yield entry / build_cache.FRAGMENT
+
     old = _live_manifest() if live else None
     same_code = old is not None and (old["schema"], old["code"]) == (SCHEMA_VERSION, build_cache.code_version())
     shared = 0
@@ -232,8 +251,8 @@ def _write_kb_file(db: Path, fragments: list[Path], plans: list[tuple[str, Path,
             shared += 1
         if shared and shared >= len(plans) - shared:
             gone = [pid for pid, _k in old["plans"][shared:]]
-            return extend_kb(db, live / "kb.sqlite", gone, fragments[shared:], shared)
-    assemble_kb(db, fragments)
+            return extend_kb(db, live / "kb.sqlite", gone, fragments(shared), shared)
+    assemble_kb(db, fragments(0))
 
 
 def _publish_pg(db: Path, only_if_missing: bool = False) -> None:

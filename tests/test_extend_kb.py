@@ -37,6 +37,7 @@ def extended(monkeypatch) -> list[int]:
     real = assemble.extend_kb
 
     def spy(db, live_db, gone, fragments, first):
+        fragments = list(fragments)  # each one's plan analysed by now (the build streams them as their entries fill)
         calls.append(len(fragments))
         return real(db, live_db, gone, fragments, first)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from kb.store.db import connect
@@ -39,7 +40,7 @@ def _open(db_path: Path):
     return conn
 
 
-def _copy(conn, fragments: list[Path], first_position: int) -> None:
+def _copy(conn, fragments: Iterable[Path], first_position: int) -> None:
     """Append each fragment's rows, table by table inside SQLite, its plan at the next position."""
     for pos, frag in enumerate(fragments, first_position):
         conn.execute("ATTACH DATABASE ? AS frag", (f"file:{frag}?mode=ro",))
@@ -57,7 +58,7 @@ def _close(conn, db_path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
+def assemble_kb(db_path: Path, fragments: Iterable[Path]) -> None:
     """The build's SQLite file from per-plan files, copied table by table; the secondary indexes are created once
     after every row is in (not row by row)."""
     conn = _open(db_path)
@@ -78,7 +79,7 @@ def assemble_kb(db_path: Path, fragments: list[Path]) -> None:
     _close(conn, db_path)
 
 
-def extend_kb(db_path: Path, live_db: Path, gone: list[str], fragments: list[Path], first_position: int) -> None:
+def extend_kb(db_path: Path, live_db: Path, gone: list[str], fragments: Iterable[Path], first_position: int) -> None:
     """The live build's file copied, the rows of the plans gone deleted, the fragments' rows appended from
     first_position: what assemble_kb writes, row ids included, when the live file was assembled by the same code
     and the plans gone are its last ones in plan order (rows are numbered in the order they are inserted)."""
