@@ -45,14 +45,23 @@ def timed(name, fn):
 for name in ("normalise", "segment", "find_repairs", "build_items"):
     setattr(P, name, timed(name, getattr(P, name)))
 P.TAGGERS[:] = [(name, timed(name, fn)) for name, fn in P.TAGGERS]
-files = [Path(f) for f in sys.argv[1:]]
+FORGET = sys.argv[1] == "forget"
+files = [Path(f) for f in sys.argv[2:]]
 texts = [(read_plan_file(f).text, P.load_meta(f)) for f in files]
 t = time.process_time()
 P.analyse(*texts[0])
 out["cold first plan"] = time.process_time() - t
 acc.clear()
 t = time.process_time()
+def forget():
+    # empty the per-text memo caches of nlp (lru_cache with a size above 1; data loaders keep theirs)
+    for mod in [m for name, m in sys.modules.items() if name.startswith("nlp.")]:
+        for f in vars(mod).values():
+            if hasattr(f, "cache_parameters") and f.cache_parameters()["maxsize"] not in (None, 1):
+                f.cache_clear()
 for raw, meta in texts[1:]:
+    if FORGET:
+        forget()
     P.analyse(raw, meta)
 out["warm plan"] = (time.process_time() - t) / (len(texts) - 1)
 out.update({k: v / (len(texts) - 1) for k, v in acc.items()})
@@ -60,13 +69,15 @@ print(json.dumps(out))
 """
 
 
-def run(files: list[Path], pythonpath: str | None) -> dict[str, float]:
-    """One fresh process over the files (first cold, the rest warm); its figures."""
+def run(files: list[Path], pythonpath: str | None, forget: bool = False) -> dict[str, float]:
+    """One fresh process over the files (first cold, the rest warm; with forget, no memo shared between plans)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    cmd = [sys.executable, "-c", CHILD, *map(str, files)]
-    out = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True, check=True)
+    cmd = [sys.executable, "-c", CHILD, "forget" if forget else "keep", *map(str, files)]
+    out = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(out.stderr[-3000:])
     return json.loads(out.stdout.splitlines()[-1])
 
 
@@ -88,10 +99,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--against", help="a git ref to time alternately in the same run (e.g. main)")
     ap.add_argument("--dir", help="analyse these .txt plans instead of scale_corpus's")
+    ap.add_argument(
+        "--forget", action="store_true", help="empty nlp's per-text memo caches before each warm plan (no shared text)"
+    )
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if a.dir:
-            files = sorted(Path(a.dir).glob("*.txt"))[: a.plans]
+            files = sorted(Path(a.dir).resolve().glob("*.txt"))[: a.plans]
         else:
             files = write_corpus(a.plans + 1, Path(tmp) / "plans")[: a.plans]
         codes: dict[str, str | None] = {"this tree": str(ROOT)}
@@ -100,7 +114,7 @@ def main() -> int:
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
         for _ in range(a.rounds):
             for name, path in codes.items():  # alternating, so both see the same machine load
-                runs[name].append(run(files, path))
+                runs[name].append(run(files, path, a.forget))
     print(
         f"{len(files)} plans a run ({len(files) - 1} warm), {a.rounds} rounds; load {os.getloadavg()[0]:.1f} at the end"
     )
