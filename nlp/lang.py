@@ -86,13 +86,16 @@ def _initialize(tok: Any) -> None:
     except (OSError, EOFError, ValueError, TypeError):  # no snapshot yet, or a damaged one: build it as jieba does
         pass
     tok.initialize()
-    try:  # written whole, then renamed: a concurrent reader sees the old snapshot or the new one
+    try:
         fd, tmp = tempfile.mkstemp(dir=snap.parent, prefix=snap.name)
+    except OSError:  # an unwritable temp dir only costs the next process the slower load
+        return
+    try:  # written whole, then renamed: a concurrent reader sees the old snapshot or the new one
         with os.fdopen(fd, "wb") as f:
             f.write(marshal.dumps((tok.FREQ, tok.total)))
         os.replace(tmp, snap)
-    except OSError:  # an unwritable temp dir only costs the next process the slower load
-        pass
+    except OSError:  # e.g. another user's snapshot in a shared temp dir: keep theirs, leave nothing behind
+        Path(tmp).unlink(missing_ok=True)
 
 
 def cut(text: str, search: bool = False) -> list[str]:
