@@ -1,4 +1,4 @@
-"""Downloads rendered ahead (kb.exports.cache.prerender, kb.serving.warm.render_downloads): the selections asked for
+"""Downloads rendered ahead (kb.exports.cache.prerender, kb.serving.ahead.render_downloads): the selections asked for
 lately, or the defaults, rendered once per state and served from the cache; a request for a file being rendered
 waits for that render; the cache folder kept within its budget."""
 
@@ -125,8 +125,10 @@ def test_a_request_waits_for_the_render_under_way(own_build, monkeypatch):
     assert got["request"].path is not None and got["ahead"] == [got["request"].path.stem]
 
 
-def test_render_downloads_renders_the_state_of_the_app(own_build, renders):
-    from kb.serving import warm
+def test_render_downloads_renders_the_state_of_the_app(own_build, renders, monkeypatch):
+    from kb.serving import ahead, warm
+
+    monkeypatch.setattr(ahead, "AHEAD_QUIET", 0.0)  # a request another test made a moment ago need not be waited out
 
     class _App:
         def __init__(self) -> None:
@@ -134,11 +136,11 @@ def test_render_downloads_renders_the_state_of_the_app(own_build, renders):
 
     app = _App()
     state = warm.state_key(app)
-    assert warm.render_downloads(app, ("another state",)) == 0  # the state moved: nothing rendered
+    assert ahead.render_downloads(app, ("another state",)) == 0  # the state moved: nothing rendered
     assert renders == []
-    assert warm.render_downloads(app, state) == 1
+    assert ahead.render_downloads(app, state) == 1
     assert renders == ["xlsx"]  # the default download
-    assert warm.render_downloads(app, state) == 0  # cached already
+    assert ahead.render_downloads(app, state) == 0  # cached already
 
 
 @pytest.mark.parametrize(

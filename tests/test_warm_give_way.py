@@ -71,3 +71,21 @@ def test_give_way_limit() -> None:
     app.release.set()
     request.join(5)
     assert warm._in_flight == 0
+
+
+@pytest.mark.parametrize(
+    ("ended_ago", "in_flight", "go_on", "expected"),
+    [
+        (1e9, 0, [True], True),  # idle long enough: at once
+        (0.0, 0, [True, False], False),  # a request just ended: still waiting when told to stop
+        (1e9, 1, [True, False], False),  # a request in flight: waiting
+        (1e9, 0, [False], False),  # told to stop before anything
+    ],
+)
+def test_quiet_for(monkeypatch, ended_ago: float, in_flight: int, go_on: list[bool], expected: bool) -> None:
+    import time
+
+    monkeypatch.setattr(warm, "_in_flight", in_flight)
+    monkeypatch.setattr(warm, "_last_request", [time.monotonic() - ended_ago])
+    answers = iter(go_on)
+    assert warm.quiet_for(5.0, lambda: next(answers), poll=0.01) == expected

@@ -10,7 +10,7 @@ flight, since a round shares the interpreter with them and at 100x a request 3 s
 of its speed beside it (issue 19). While it runs, the interpreter hands the GIL over every SWITCH_SECONDS, and after
 it the heap is collected once and frozen (settle_heap), so requests beside a round neither queue for the GIL after
 each read nor stop for the collector's passes over the round's values. Then the state's downloads are rendered
-ahead (render_downloads), one file at a time, so the first download after a build or review is a file send.
+ahead (kb.serving.ahead), one file at a time, so the first download after a build or review is a file send.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ _switch = threading.Lock()
 _sharing: list[Any] = [0, 0.0, None]  # rounds running in this process; the switch interval and gc thresholds before
 NO_FULL = 1 << 30  # gen-2 threshold while rounds run: no full collection (settle_heap makes one after the round)
 _in_flight = 0  # requests of this process being handled (a warm round's own are not counted)
+_last_request = [-1e9]  # monotonic time the last of them ended
 _local = threading.local()  # .warming: this thread is a warm round's
 
 
@@ -74,6 +75,7 @@ def track_requests(app: Any) -> None:
         finally:
             with _flight:
                 _in_flight -= 1
+                _last_request[0] = time.monotonic()
                 if not _in_flight:
                     _flight.notify_all()
 
@@ -85,6 +87,18 @@ def give_way(limit: float = YIELD_SECONDS) -> None:
     """Wait until no request is in flight, at most `limit` seconds (then warm anyway: the value must get made)."""
     with _flight:
         _flight.wait_for(lambda: _in_flight == 0, timeout=limit)
+
+
+def quiet_for(seconds: float, go_on: Callable[[], bool], poll: float = 0.25) -> bool:
+    """Wait until no request of the process has been in flight for `seconds` (True), checking go_on() every `poll`
+    seconds at most; False as soon as it says to stop (the state moved, the server stops)."""
+    while go_on():
+        with _flight:
+            idle = time.monotonic() - _last_request[0] if _in_flight == 0 else 0.0
+        if idle >= seconds:
+            return True
+        time.sleep(min(poll, seconds - idle))
+    return False
 
 
 @contextmanager
@@ -116,36 +130,6 @@ def settle_heap() -> None:
     give_way()
     gc.collect()
     gc.freeze()
-
-
-_ahead = threading.Lock()  # one thread of the process renders downloads ahead at a time
-
-
-def render_downloads(app: Any, state: Hashable, stop: threading.Event | None = None) -> int:
-    """Render the state's downloads ahead (kb.exports.cache.prerender) in this thread, giving way to requests before
-    each file and stopping once the state moves from `state` or `stop` is set; the number of files rendered (0 at
-    once when another thread of the process is rendering ahead)."""
-    from kb.exports.cache import prerender
-    from kb.store import KB
-
-    if not _ahead.acquire(blocking=False):
-        return 0
-    config = getattr(app, "config", None)
-    token = paths.use_data_dir(config.get("KB_DATA_DIR") if config is not None else None)
-
-    def before() -> bool:
-        give_way()
-        return not (stop is not None and stop.is_set()) and state_key(app) == state
-
-    try:
-        with sharing(), KB() as kb:
-            return len(prerender(kb, before=before))
-    except Exception as exc:  # an optimisation: the download itself will say what is wrong
-        print(f"rendering downloads ahead failed in pid {os.getpid()}: {exc!r}", file=sys.stderr, flush=True)
-        return 0
-    finally:
-        paths.reset_data_dir(token)
-        _ahead.release()
 
 
 def warm_paths(app: Any) -> list[str]:
@@ -253,8 +237,8 @@ def keep_warm(
     at (in this process or, for a forked worker, in the master), rounds spaced by `gap` seconds at least;
     warmed(state) is called after each round (tests wait on it). settle: the heap is settled (settle_heap) when the
     thread starts, on what the boot's warm-up made, and after each round. downloads: then the state's downloads are
-    rendered ahead (render_downloads; after a quiet spell of DUTY times the last such run's length, so a stream of
-    reviews does not keep a core rendering files no one fetched). The thread ends once `stop` is set (a server's
+    rendered ahead (kb.serving.ahead; at most once per DUTY times the last such run's length, so a stream of reviews
+    does not keep a core rendering files no one fetched). The thread ends once `stop` is set (a server's
     runs as long as its process; a test's must end with the test, as each poll reads its app's data dir)."""
     stop = stop or threading.Event()
     track_requests(app)
@@ -274,6 +258,8 @@ def keep_warm(
             settle_heap()
         while True:
             if downloads and seen is not None and seen != rendered and time.monotonic() >= ahead:
+                from kb.serving.ahead import render_downloads
+
                 began = time.monotonic()
                 render_downloads(app, seen, stop)
                 rendered, ahead = seen, time.monotonic() + DUTY * (time.monotonic() - began)
