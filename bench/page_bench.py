@@ -9,7 +9,8 @@ client: p50 and p95 over --repeat requests (the first request of each URL includ
 the first time a state is seen). The process boots as `kb serve` boots a worker: the search and every page's
 per-state values warmed before the first request (kb.commands.serve.warm_app, timed apart), then kept warm in the
 background (kb.serving.warm.keep_warm). Two more passes: in the same process, --think seconds after one department
-review made in it; and a fresh process after a review made in another.
+review made in it; and a fresh process after a review made in another. With --downloads, the in-process pass then
+waits for the default download rendered ahead after the review (kb.serving.ahead) and times its first request.
 The table prints p50/p95 per URL at each scale with the ratio to 1× from the same run, and the load average.
 """
 
@@ -110,7 +111,32 @@ class _Pauses:
         }
 
 
-def child(repeat: int, think: float, freeze: bool) -> None:
+def first_download(client, since: float, wait: float = 120.0) -> dict:
+    """The default download (kb.exports.cache.DEFAULTS[0], the whole corpus) after the review: seconds from the
+    review until keep_warm had rendered it ahead (None if not within `wait`; no request is made meanwhile, as the
+    render waits for an idle process), then the first request's wall ms and status."""
+    import datetime as dt
+    import time
+
+    from kb import paths
+    from kb.exports import Filters, cache
+
+    sel = cache.DEFAULTS[0]
+    key = cache.state_key(sel["layout"], sel["fmt"], Filters(**sel["filters"]), sel["per_dept_sheets"], dt.date.today())
+    path = paths.current_build() / cache.FOLDER / f"{key}.{sel['fmt']}"
+    ready = None
+    while time.perf_counter() - since < wait:
+        if path.with_suffix(".meta").exists():
+            ready = time.perf_counter() - since
+            break
+        time.sleep(0.25)
+    t = time.perf_counter()
+    resp = client.get(f"/download/{sel['layout']}.{sel['fmt']}")
+    resp.get_data()
+    return {"ready_s": ready, "ms": (time.perf_counter() - t) * 1000, "status": resp.status_code}
+
+
+def child(repeat: int, think: float, freeze: bool, downloads: bool = False) -> None:
     """Time every page and twin (no downloads) through the test client in this fresh process, booted as `kb serve`
     boots a worker (kb.commands.serve.warm_app; with `freeze`, then gc.collect and gc.freeze as its preload does
     before forking; then kb.serving.warm.keep_warm); then again after one department review made in this process
@@ -149,11 +175,13 @@ def child(repeat: int, think: float, freeze: bool) -> None:
     after = _time_urls(client, urls, repeat)
     pauses.on = False
     extra = {"gc": pauses.summary(), "rounds": rounds, "stale": sum(statecache.stale.values()) - stale_before}
+    extra["download"] = first_download(client, review_at[0]) if downloads else None
     print(json.dumps({"pages": out, "urls": urls, "load_ms": load, "warmup_ms": warmup, "in_process": after, **extra}))
 
 
-def time_pages(data: Path, repeat: int, env: dict[str, str], think: float, freeze: bool) -> dict:
+def time_pages(data: Path, repeat: int, env: dict[str, str], think: float, freeze: bool, downloads: bool) -> dict:
     flags = ["--child", str(repeat), "--think", str(think)] + ([] if freeze else ["--no-freeze"])
+    flags += ["--downloads"] if downloads else []
     proc = subprocess.run(
         [sys.executable, __file__, *flags],
         cwd=REPO, env=env, capture_output=True, text=True,
@@ -187,10 +215,13 @@ def main() -> int:
     ap.add_argument("--keep", help="data root to keep (default: a temporary folder)")
     ap.add_argument("--think", type=float, default=3.0, help="seconds between the in-process review and its pages")
     ap.add_argument("--no-freeze", action="store_true", help="skip kb serve's gc.collect + gc.freeze after the warm-up")
+    ap.add_argument(
+        "--downloads", action="store_true", help="then wait for the default download rendered ahead and fetch it"
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.think, not args.no_freeze)
+        child(args.child, args.think, not args.no_freeze, args.downloads)
         return 0
     src = Path(os.environ.get("KB_DATA_DIR") or REPO / "data")
     if not (src / "current" / "kb.sqlite").exists():
@@ -208,11 +239,11 @@ def main() -> int:
         env = {**os.environ, "KB_DATA_DIR": str(data)}
         for stale in ("reviews.sqlite", "reviews.sqlite-wal", "reviews.sqlite-shm"):
             (data / stale).unlink(missing_ok=True)  # every run starts from the build alone
-        cold = time_pages(data, args.repeat, env, args.think, not args.no_freeze)
+        cold = time_pages(data, args.repeat, env, args.think, not args.no_freeze, args.downloads)
         after_review(data)
-        warm = time_pages(data, args.repeat, env, args.think, not args.no_freeze)
+        warm = time_pages(data, args.repeat, env, args.think, not args.no_freeze, False)
         inproc = {"pages": cold["in_process"], "urls": cold["urls"], "load_ms": 0.0, "warmup_ms": 0.0}
-        inproc.update({k: cold[k] for k in ("gc", "rounds", "stale")})
+        inproc.update({k: cold[k] for k in ("gc", "rounds", "stale", "download")})
         results[n] = {"state": cold, "in_process": inproc, "review": warm}
     load = os.getloadavg()
     scales = sorted(results)
@@ -256,6 +287,12 @@ def main() -> int:
             f" served; {g['collections']} collections, {g['full']} full (longest {g['full_max_ms']:.0f} ms), longest"
             f" {g['max_ms']:.0f} ms, {g['on_request_thread']} on the request thread"
         )
+        d = r["download"]
+        if d is not None:
+            ready = "not within the wait" if d["ready_s"] is None else f"{d['ready_s']:.1f} s after the review"
+            print(
+                f"x{n} default download rendered ahead {ready}; then its first request {d['ms']:.0f} ms [{d['status']}]"
+            )
     for n in scales:
         p50, p95, errors, cpu95 = worst[n]
         print(

@@ -136,11 +136,12 @@ def test_render_downloads_renders_the_state_of_the_app(own_build, renders, monke
 
     app = _App()
     state = warm.state_key(app)
-    assert ahead.render_downloads(app, ("another state",)) == 0  # the state moved: nothing rendered
+    assert ahead.render_downloads(app, ("another state",)) == (0, 0.0)  # the state moved: nothing rendered
     assert renders == []
-    assert ahead.render_downloads(app, state) == 1
+    files, took = ahead.render_downloads(app, state)
+    assert files == 1 and took > 0
     assert renders == ["xlsx"]  # the default download
-    assert ahead.render_downloads(app, state) == 0  # cached already
+    assert ahead.render_downloads(app, state)[0] == 0  # cached already
 
 
 @pytest.mark.parametrize(

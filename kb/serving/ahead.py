@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Hashable
 from typing import Any
 
@@ -20,7 +21,7 @@ AHEAD_QUIET = float(os.environ.get("KB_EXPORT_QUIET", "2"))
 _ahead = threading.Lock()  # one thread of the process renders downloads ahead at a time
 
 
-def render_downloads(app: Any, state: Hashable, stop: threading.Event | None = None) -> int:
+def render_downloads(app: Any, state: Hashable, stop: threading.Event | None = None) -> tuple[int, float]:
     """Render the state's downloads ahead (kb.exports.cache.prerender) in this thread, each file once no request has
     been in flight for AHEAD_QUIET seconds, stopping once the state moves from `state` or `stop` is set; the number
     of files rendered (0 at once when another thread of the process is rendering ahead)."""
@@ -28,19 +29,29 @@ def render_downloads(app: Any, state: Hashable, stop: threading.Event | None = N
     from kb.store import KB
 
     if not _ahead.acquire(blocking=False):
-        return 0
+        return 0, 0.0
     config = getattr(app, "config", None)
     token = paths.use_data_dir(config.get("KB_DATA_DIR") if config is not None else None)
 
     def go_on() -> bool:
         return not (stop is not None and stop.is_set()) and state_key(app) == state
 
+    busy: list[Any] = [0.0, None]  # seconds rendering so far, when the render under way began
+
+    def before() -> bool:
+        if busy[1] is not None:
+            busy[0] += time.monotonic() - busy[1]
+        ok = quiet_for(AHEAD_QUIET, go_on)
+        busy[1] = time.monotonic() if ok else None
+        return ok
+
     try:
         with sharing(), KB() as kb:
-            return len(prerender(kb, before=lambda: quiet_for(AHEAD_QUIET, go_on)))
+            files = len(prerender(kb, before=before))
+        return files, busy[0] + (time.monotonic() - busy[1] if busy[1] is not None else 0.0)
     except Exception as exc:  # an optimisation: the download itself will say what is wrong
         print(f"rendering downloads ahead failed in pid {os.getpid()}: {exc!r}", file=sys.stderr, flush=True)
-        return 0
+        return 0, 0.0
     finally:
         paths.reset_data_dir(token)
         _ahead.release()

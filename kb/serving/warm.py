@@ -260,9 +260,8 @@ def keep_warm(
             if downloads and seen is not None and seen != rendered and time.monotonic() >= ahead:
                 from kb.serving.ahead import render_downloads
 
-                began = time.monotonic()
-                render_downloads(app, seen, stop)
-                rendered, ahead = seen, time.monotonic() + DUTY * (time.monotonic() - began)
+                _, took = render_downloads(app, seen, stop)  # spaced by the rendering, not the waits for quiet
+                rendered, ahead = seen, time.monotonic() + DUTY * took
             if stop.wait(max(interval, ready - time.monotonic())):
                 break
             now = state_key(app)
