@@ -204,3 +204,19 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The formats kb.exports.cache rendered, in order (a spy on its export call)."""
+    from kb import exports
+
+    calls: list[str] = []
+    real = exports.export
+
+    def counting(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("kb.exports.cache.export", counting)
+    return calls

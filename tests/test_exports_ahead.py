@@ -31,20 +31,6 @@ def own_build(built_kb, tmp_path, monkeypatch):
     return build
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    """The formats kb.exports.cache rendered, in order."""
-    calls: list[str] = []
-    real = exports.export
-
-    def counting(*args, **kwargs):
-        calls.append(args[2])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr("kb.exports.cache.export", counting)
-    return calls
-
-
 @pytest.mark.parametrize(
     ("asked", "limit", "ahead"),
     [

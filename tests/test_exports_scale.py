@@ -98,20 +98,13 @@ def own_reviews(built_kb, tmp_path, monkeypatch):
     return data_dir_over(built_kb, tmp_path, monkeypatch)
 
 
-def test_a_download_is_rendered_once_per_state(own_reviews, monkeypatch):
+def test_a_download_is_rendered_once_per_state(own_reviews, renders):
     import datetime as dt
 
     from kb import exports, reviews
     from kb.exports.cache import cached_export
 
-    calls: list[str] = []
-    real = exports.export
-
-    def counting(*args, **kwargs):
-        calls.append(args[2])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr("kb.exports.cache.export", counting)
+    calls = renders
     day = dt.date(2026, 1, 1)
     with KB() as kb:
         first = cached_export(kb, "plan", "csv", Filters(domain="health"), date=day)
