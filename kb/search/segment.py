@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 from whoosh.analysis.acore import unstopped
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.formats import Frequency
-from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from kb.search.parts import quantised
+
+_TERMINFO = W3TermInfo._struct  # its fields before the extent: inlined, weight, df, lengths, max weight, ids
 
 
 class MemoryPool:
@@ -118,46 +121,81 @@ def commit(writer, lengths: dict[str, np.ndarray]) -> Written:
 
 
 def _write(fieldwriter, schema, items: Iterator[tuple], fl: dict[str, list[int]], written: Written) -> None:
-    """whoosh's FieldWriter.add_postings, each term's postings written whole (_term)."""
+    """whoosh's FieldWriter.add_postings, each term's postings made whole (_postings), a field's posting blocks
+    written in one piece and its term infos added to the term table in one batch (_add_terms)."""
+    post = fieldwriter._postfile
     for field, in_field in groupby(items, key=itemgetter(0)):
         fieldwriter.start_field(field, schema[field])
         pw = fieldwriter._postwriter  # the field's postings writer: its block size and compression
+        limit, comp = pw._blocklimit, pw._compression
         fixed = schema[field].format.fixed_value_size()
+        prefix = pack_ushort(fieldwriter._fieldid)
         lengths = fl[field]
         terms, counts, docs, weights = written.setdefault(field, ([], [], [], []))
+        blocks: list[bytes] = []
+        keys: list[bytes] = []
+        infos: list[bytes] = []
+        at = post.tell()
         for text, postings in groupby(in_field, key=itemgetter(1)):
             rows = list(postings)
             ids = [r[2] for r in rows]
             ws = [r[3] for r in rows]
-            _term(fieldwriter, pw, fixed, text, ids, ws, [r[4] for r in rows], lengths)
+            block, info = _postings(ids, ws, [r[4] for r in rows], lengths, limit, comp, fixed)
+            blocks.append(block)
+            keys.append(prefix + text)
+            infos.append(info + pack_long(at) + pack_int(len(block)))  # W3TermInfo.to_bytes' extent
+            at += len(block)
             terms.append(text)
             counts.append(len(rows))
             docs.extend(ids)
             weights.extend(ws)
+        post.write(b"".join(blocks))
+        _add_terms(fieldwriter._tindex, keys, infos)
         fieldwriter.finish_field()
 
 
-def _term(fw, pw, fixed: int | None, text: bytes, ids: list[int], ws: list[float], vs: list, lengths: list) -> None:
-    """One term's postings and term info, the bytes W3PostingsWriter and W3FieldWriter write for them (start_term,
-    add per posting, finish_term: blocks of its block size, the last one's length negated), without their per-posting
-    calls and checks."""
-    info = W3TermInfo()
-    out = [WHOOSH3_HEADER_MAGIC]  # the term's bytes, written at once
-    limit, comp = pw._blocklimit, pw._compression
+def _add_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:
+    """OrderedHashWriter.add for each (key, value) in order, the rows written in one piece: each row's position
+    into the ordered index and its key's hash into its bucket, as add records them."""
+    if not keys:
+        return
+    if keys[0] <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    dbfile, hashfn, buckets = tindex.dbfile, tindex.hashfn, tindex.buckets
+    pos = dbfile.tell()
+    rows, positions = [], []
+    for key, value in zip(keys, values, strict=True):
+        positions.append(pos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        row = _LENGTHS.pack(len(key), len(value)) + key + value
+        rows.append(row)
+        pos += len(row)
+    dbfile.write(b"".join(rows))
+    tindex.index.extend(positions)
+    tindex.lastkey = keys[-1]
+
+
+def _postings(
+    ids: list[int], ws: list[float], vs: list, lengths: list, limit: int, comp: int, fixed: int | None
+) -> tuple[bytes, bytes]:
+    """One term's posting blocks and its term info without the extent: the bytes W3PostingsWriter (start_postings,
+    add_posting per posting, finish_postings: blocks of its block size, the last one's length negated) and
+    W3TermInfo.to_bytes give them, without their per-posting calls and checks."""
+    out = [WHOOSH3_HEADER_MAGIC]
+    weight, df, minlength, maxlength = 0.0, 0, None, 0
+    maxweight: float = 0
     for at in range(0, len(ids), limit):
         bids, bws = ids[at : at + limit], ws[at : at + limit]
         stored = array("f", bws)
         got = [ln for ln in map(lengths.__getitem__, bids) if ln]
-        minlength, maxlength, maxweight = (min(got) if got else None), (max(got) if got else 0), max(0, max(bws))
+        bmin, bmax, bmaxw = (min(got) if got else None), (max(got) if got else 0), max(0, max(bws))
         # W3TermInfo.add_block's statistics
-        info._weight += sum(stored)
-        info._df += len(bids)
-        info._minlength = minlength if info._minlength is None else min(info._minlength, minlength)
-        info._maxlength = max(info._maxlength, maxlength)
-        info._maxweight = max(info._maxweight, maxweight)
-        if info._minid is None:
-            info._minid = bids[0]
-        info._maxid = bids[-1]
+        weight += sum(stored)
+        df += len(bids)
+        minlength = bmin if minlength is None else min(minlength, bmin)
+        maxlength = max(maxlength, bmax)
+        maxweight = max(maxweight, bmaxw)
         # W3PostingsWriter._write_block: minified ids, weights and values, pickled, then the block's info
         values = [v for v in vs[at : at + limit] if v]
         if fixed is None or fixed < 0:
@@ -167,14 +205,20 @@ def _term(fw, pw, fixed: int | None, text: bytes, ids: list[int], ws: list[float
         data = dumps((tuple(delta_encode(bids)), _mini_weights(stored), mini_values), 2)
         if comp:
             data = zlib.compress(data, comp)
-        head = dumps((len(bids), bids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+        head = dumps((len(bids), bids[-1], bmaxw, comp, length_to_byte(bmin), length_to_byte(bmax)), 2)
         size = len(head) + len(data)
         out += (pack_int(-size if at + limit >= len(ids) else size), head, data)
-    block = b"".join(out)
-    post = fw._postfile
-    info.set_extent(post.tell(), len(block))
-    post.write(block)
-    fw._tindex.add(pack_ushort(fw._fieldid) + text, info.to_bytes())
+    info = _TERMINFO.pack(
+        False,
+        weight,
+        df,
+        0 if minlength is None else length_to_byte(minlength),
+        length_to_byte(maxlength),
+        maxweight,
+        ids[0],
+        ids[-1],
+    )
+    return b"".join(out), info
 
 
 def _mini_weights(weights: array) -> Any:
