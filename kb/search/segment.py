@@ -11,8 +11,6 @@ import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import groupby
-from operator import itemgetter
 from pickle import dumps
 from typing import Any
 
@@ -31,25 +29,36 @@ _TERMINFO = W3TermInfo._struct  # its fields before the extent: inlined, weight,
 
 
 class MemoryPool:
-    """whoosh's posting pool for a segment that fits in memory: postings kept in a list, sorted once."""
+    """whoosh's posting pool for a segment that fits in memory: per field, per term its doc numbers, weights and value
+    bytes, appended in document order, so writing needs only the terms sorted (no sort of every posting)."""
 
     def __init__(self) -> None:
-        self.items: list[tuple] = []
-        self.add = self.items.append  # (field name, term bytes, doc number, weight, value bytes), as whoosh adds
+        self.fields: dict[str, dict[bytes, tuple[list[int], list[float], list[bytes]]]] = {}
 
-    def iter_postings(self) -> Iterator[tuple]:
-        self.items.sort()
-        return iter(self.items)
+    def add(self, item: tuple) -> None:
+        """One posting as whoosh adds it: (field name, term bytes, doc number, weight, value bytes)."""
+        name, tbytes, docnum, weight, vbytes = item
+        _append(self.fields.setdefault(name, {}), tbytes, docnum, weight, vbytes)
 
     def cleanup(self) -> None:
         pass
+
+
+def _append(terms: dict, tbytes: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
+    got = terms.get(tbytes)
+    if got is None:
+        terms[tbytes] = ([docnum], [weight], [vbytes])
+    else:
+        got[0].append(docnum)
+        got[1].append(weight)
+        got[2].append(vbytes)
 
 
 def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     """whoosh's SegmentWriter.add_document for each document, its postings into the writer's pool (this schema has no
     boosts, vectors or spelling fields), except that a text value is analysed once per analyser: an item's raw text
     is mostly its repaired text, a one-clause item's clause is its text. Returns each field's length per document."""
-    schema, pdw, add = writer.schema, writer.perdocwriter, writer.pool.add
+    schema, pdw, pool = writer.schema, writer.perdocwriter, writer.pool.fields
     lengths: dict[str, np.ndarray] = {}
     seen: dict[tuple[int, str], list[tuple[str, float]]] = {}
     for docnum, doc in enumerate(docs):
@@ -62,10 +71,11 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
             length = 0
             if field.indexed:
                 items = _analysed(field, value, seen) if type(field.format) is Frequency else field.index(value)
+                terms = pool.setdefault(name, {})
                 for tbytes, freq, weight, vbytes in items:
                     if field.scorable:
                         length += freq
-                    add((name, tbytes, docnum, weight, vbytes))
+                    _append(terms, tbytes, docnum, weight, vbytes)
             pdw.add_field(name, field, value if field.stored else None, length)
             if length:
                 lengths.setdefault(name, np.zeros(len(docs), dtype=np.int64))[docnum] = length
@@ -107,7 +117,7 @@ def commit(writer, lengths: dict[str, np.ndarray]) -> Written:
         n = writer.docnum
         none = np.zeros(n, dtype=np.int64)
         fl = {f: quantised(lengths.get(f, none)).tolist() for f in writer.schema.names()}
-        _write(writer.fieldwriter, writer.schema, writer.pool.iter_postings(), fl, written)
+        _write(writer.fieldwriter, writer.schema, writer.pool.fields, fl, written)
         writer.fieldwriter.close()
         writer._close_segment()
         writer._assemble_segment()
@@ -120,33 +130,36 @@ def commit(writer, lengths: dict[str, np.ndarray]) -> Written:
     return written
 
 
-def _write(fieldwriter, schema, items: Iterator[tuple], fl: dict[str, list[int]], written: Written) -> None:
-    """whoosh's FieldWriter.add_postings, each term's postings made whole (_postings), a field's posting blocks
-    written in one piece and its term infos added to the term table in one batch (_add_terms)."""
+def _write(fieldwriter, schema, pool: dict[str, dict], fl: dict[str, list[int]], written: Written) -> None:
+    """whoosh's FieldWriter.add_postings over the pool's fields and terms in order, each term's postings made whole
+    (_postings), a field's posting blocks written in one piece and its term infos added to the term table in one
+    batch (_add_terms)."""
     post = fieldwriter._postfile
-    for field, in_field in groupby(items, key=itemgetter(0)):
+    for field in sorted(pool):
+        by_term = pool[field]
+        if not by_term:
+            continue
         fieldwriter.start_field(field, schema[field])
         pw = fieldwriter._postwriter  # the field's postings writer: its block size and compression
         limit, comp = pw._blocklimit, pw._compression
         fixed = schema[field].format.fixed_value_size()
         prefix = pack_ushort(fieldwriter._fieldid)
         lengths = fl[field]
+        bytelen = [length_to_byte(n) for n in lengths]  # monotonic: the byte of a min is the min of the bytes
         terms, counts, docs, weights = written.setdefault(field, ([], [], [], []))
         blocks: list[bytes] = []
         keys: list[bytes] = []
         infos: list[bytes] = []
         at = post.tell()
-        for text, postings in groupby(in_field, key=itemgetter(1)):
-            rows = list(postings)
-            ids = [r[2] for r in rows]
-            ws = [r[3] for r in rows]
-            block, info = _postings(ids, ws, [r[4] for r in rows], lengths, limit, comp, fixed)
+        for text in sorted(by_term):
+            ids, ws, vs = by_term[text]
+            block, info = _postings(ids, ws, vs, lengths, bytelen, limit, comp, fixed)
             blocks.append(block)
             keys.append(prefix + text)
             infos.append(info + pack_long(at) + pack_int(len(block)))  # W3TermInfo.to_bytes' extent
             at += len(block)
             terms.append(text)
-            counts.append(len(rows))
+            counts.append(len(ids))
             docs.extend(ids)
             weights.extend(ws)
         post.write(b"".join(blocks))
@@ -177,54 +190,56 @@ def _add_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _postings(
-    ids: list[int], ws: list[float], vs: list, lengths: list, limit: int, comp: int, fixed: int | None
+    ids: list[int],
+    ws: list[float],
+    vs: list,
+    lengths: list,
+    bytelen: list,
+    limit: int,
+    comp: int,
+    fixed: int | None,
 ) -> tuple[bytes, bytes]:
     """One term's posting blocks and its term info without the extent: the bytes W3PostingsWriter (start_postings,
     add_posting per posting, finish_postings: blocks of its block size, the last one's length negated) and
     W3TermInfo.to_bytes give them, without their per-posting calls and checks."""
     out = [WHOOSH3_HEADER_MAGIC]
-    weight, df, minlength, maxlength = 0.0, 0, None, 0
+    weight, minbyte, maxbyte = 0.0, 0, 0
     maxweight: float = 0
-    for at in range(0, len(ids), limit):
-        bids, bws = ids[at : at + limit], ws[at : at + limit]
+    n = len(ids)
+    for at in range(0, n, limit):
+        if n <= limit:  # nearly every term of a plan's segment: one block, no slices
+            bids, bws, bvs = ids, ws, vs
+        else:
+            bids, bws, bvs = ids[at : at + limit], ws[at : at + limit], vs[at : at + limit]
         stored = array("f", bws)
-        got = [ln for ln in map(lengths.__getitem__, bids) if ln]
-        bmin, bmax, bmaxw = (min(got) if got else None), (max(got) if got else 0), max(0, max(bws))
+        # The block's shortest and longest document (whoosh skips documents of length 0), as length bytes
+        got = [bytelen[d] for d in bids if lengths[d]]
+        bmin, bmax = (min(got), max(got)) if got else (0, 0)
+        bmaxw = max(0, max(bws))
         # W3TermInfo.add_block's statistics
         weight += sum(stored)
-        df += len(bids)
-        minlength = bmin if minlength is None else min(minlength, bmin)
-        maxlength = max(maxlength, bmax)
+        if got:
+            minbyte = bmin if not minbyte else min(minbyte, bmin)
+        maxbyte = max(maxbyte, bmax)
         maxweight = max(maxweight, bmaxw)
         # W3PostingsWriter._write_block: minified ids, weights and values, pickled, then the block's info
-        values = [v for v in vs[at : at + limit] if v]
         if fixed is None or fixed < 0:
-            mini_values: Any = tuple(values)
+            mini_values: Any = tuple(v for v in bvs if v)
         else:
-            mini_values = None if fixed == 0 else b"".join(values)
+            mini_values = None if fixed == 0 else b"".join(bvs)
         data = dumps((tuple(delta_encode(bids)), _mini_weights(stored), mini_values), 2)
         if comp:
             data = zlib.compress(data, comp)
-        head = dumps((len(bids), bids[-1], bmaxw, comp, length_to_byte(bmin), length_to_byte(bmax)), 2)
+        head = dumps((len(bids), bids[-1], bmaxw, comp, bmin, bmax), 2)
         size = len(head) + len(data)
-        out += (pack_int(-size if at + limit >= len(ids) else size), head, data)
-    info = _TERMINFO.pack(
-        False,
-        weight,
-        df,
-        0 if minlength is None else length_to_byte(minlength),
-        length_to_byte(maxlength),
-        maxweight,
-        ids[0],
-        ids[-1],
-    )
+        out += (pack_int(-size if at + limit >= n else size), head, data)
+    info = _TERMINFO.pack(False, weight, n, minbyte, maxbyte, maxweight, ids[0], ids[-1])
     return b"".join(out), info
 
 
 def _mini_weights(weights: array) -> Any:
     """W3PostingsWriter._mini_weights: None when all are 1, the one value when all are equal, else every value."""
-    if all(w == 1.0 for w in weights):
-        return None
-    if all(w == weights[0] for w in weights):
-        return weights[0]
+    first = weights[0]
+    if weights.count(first) == len(weights):
+        return None if first == 1.0 else first
     return tuple(weights)
