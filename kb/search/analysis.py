@@ -202,11 +202,15 @@ def _bigram_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
             yield run[i : i + 2], base + i, base + i + 2
 
 
-class _PiecesTokenizer(Tokenizer):
+class PiecesTokenizer(Tokenizer):
     """A whoosh Tokenizer over a (normalised text → (word, start, end)) splitter; picklable (whoosh stores it)."""
 
     def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
         raise NotImplementedError
+
+    def words(self, value: str) -> list[str]:
+        """The texts of the tokens __call__ yields for value, without whoosh's Token objects (the index writer)."""
+        return [w for w, _s, _e in self._split(same_length_norm(value))]
 
     def __eq__(self, other):
         return other.__class__ is self.__class__
@@ -241,14 +245,14 @@ class _PiecesTokenizer(Tokenizer):
             yield t
 
 
-class JiebaTokenizer(_PiecesTokenizer):
+class JiebaTokenizer(PiecesTokenizer):
     """jieba search-mode segmentation (overlapping sub-words) with the project dictionary, NFKC + lower case."""
 
     def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
         return _jieba_pieces(norm)
 
 
-class BigramTokenizer(_PiecesTokenizer):
+class BigramTokenizer(PiecesTokenizer):
     """CJK bigrams: finds words that segmentation or a damaged text split differently."""
 
     def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:

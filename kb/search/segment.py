@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import Counter
 from pickle import dumps
 from typing import Any
 
 import numpy as np
-from whoosh.analysis.acore import unstopped
+from whoosh.analysis import CompositeAnalyzer, StopFilter
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.formats import Frequency
@@ -23,6 +22,7 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 
+from kb.search.analysis import PiecesTokenizer
 from kb.search.parts import quantised
 
 _TERMINFO = W3TermInfo._struct  # its fields before the extent: inlined, weight, df, lengths, max weight, ids
@@ -87,20 +87,35 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     return lengths
 
 
-def _analysed(field, value: str, seen: dict) -> Iterator[tuple[bytes, int, float, bytes]]:
-    """field.index(value) for a Frequency field (Frequency.word_values), the analyser's tokens of the value taken from
-    seen when another field or document with that analyser had the same value."""
-    key = (id(field.analyzer), value)
-    tokens = seen.get(key)
-    if tokens is None:
-        tokens = seen[key] = [(t.text, t.boost) for t in unstopped(field.analyzer(value, mode="index", boosts=True))]
-    freqs: dict[str, int] = defaultdict(int)
-    weights: dict[str, float] = defaultdict(float)
-    for text, boost in tokens:
-        freqs[text] += 1
-        weights[text] += boost
-    fb = field.format.field_boost
-    return ((text.encode("utf-8"), freq, weights[text] * fb, pack_uint(freq)) for text, freq in freqs.items())
+def _analysed(field, value: str, seen: dict) -> list[tuple[bytes, int, float, bytes]]:
+    """field.index(value) for a Frequency field (Frequency.word_values), taken from seen when another field or
+    document with that analyser and field boost had the same value."""
+    key = (id(field.analyzer), field.format.field_boost, value)
+    got = seen.get(key)
+    if got is None:
+        texts = _token_texts(field.analyzer, value)
+        if texts is None:
+            got = list(field.index(value))
+        else:  # every token's boost is 1.0, so a term's weight is its frequency times the field boost
+            fb = field.format.field_boost
+            got = [(text.encode("utf-8"), n, n * fb, pack_uint(n)) for text, n in Counter(texts).items()]
+        seen[key] = got
+    return got
+
+
+def _token_texts(analyzer, value: str) -> list[str] | None:
+    """The texts of the tokens the analyser keeps of value, for this project's tokenizers alone or followed by a
+    StopFilter, read from the tokenizer's words (no whoosh Token objects); None for any other analyser."""
+    tok, stops = analyzer, None
+    if isinstance(analyzer, CompositeAnalyzer) and len(analyzer.items) == 2:
+        tok, stop = analyzer.items
+        if type(stop) is not StopFilter or stop.min > 1 or stop.max is not None:
+            return None
+        stops = stop.stops
+    if not isinstance(tok, PiecesTokenizer):
+        return None
+    words = tok.words(value)  # never empty words, so a minimum size of 1 stops none
+    return words if stops is None else [w for w in words if w not in stops]
 
 
 Written = dict[str, tuple[list[bytes], list[int], list[int], list[float]]]  # field: terms, counts, docs, weights
