@@ -251,6 +251,12 @@ class JiebaTokenizer(PiecesTokenizer):
     def _split(self, norm: str) -> Iterator[tuple[str, int, int]]:
         return _jieba_pieces(norm)
 
+    def words(self, value: str) -> list[str]:
+        import jieba
+
+        blocks = jieba.re_han_default.split(same_length_norm(value))
+        return [w for block in blocks if block for w, _s, _e in _cut_block(block)]  # _jieba_pieces' words
+
 
 class BigramTokenizer(PiecesTokenizer):
     """CJK bigrams: finds words that segmentation or a damaged text split differently."""

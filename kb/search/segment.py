@@ -217,6 +217,8 @@ def _postings(
     """One term's posting blocks and its term info without the extent: the bytes W3PostingsWriter (start_postings,
     add_posting per posting, finish_postings: blocks of its block size, the last one's length negated) and
     W3TermInfo.to_bytes give them, without their per-posting calls and checks."""
+    if len(ids) == 1:
+        return _one_posting(ids[0], ws[0], vs, lengths, bytelen, comp, fixed)
     out = [WHOOSH3_HEADER_MAGIC]
     weight, minbyte, maxbyte = 0.0, 0, 0
     maxweight: float = 0
@@ -250,6 +252,25 @@ def _postings(
         out += (pack_int(-size if at + limit >= n else size), head, data)
     info = _TERMINFO.pack(False, weight, n, minbyte, maxbyte, maxweight, ids[0], ids[-1])
     return b"".join(out), info
+
+
+def _one_posting(
+    doc: int, w: float, vs: list, lengths: list, bytelen: list, comp: int, fixed: int | None
+) -> tuple[bytes, bytes]:
+    """_postings of a term with one posting (a third of a plan's terms), without the general case's lists."""
+    stored = array("f", (w,))[0]  # the weight as whoosh stores it
+    b = bytelen[doc] if lengths[doc] else 0
+    maxw = max(0, w)
+    if fixed is None or fixed < 0:
+        mini_values: Any = tuple(v for v in vs if v)
+    else:
+        mini_values = None if fixed == 0 else vs[0]
+    data = dumps(((doc,), None if stored == 1.0 else stored, mini_values), 2)
+    if comp:
+        data = zlib.compress(data, comp)
+    head = dumps((1, doc, maxw, comp, b, b), 2)
+    block = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(head) + len(data))), head, data))
+    return block, _TERMINFO.pack(False, stored, 1, b, b, maxw, doc, doc)
 
 
 def _mini_weights(weights: array) -> Any:
