@@ -126,3 +126,49 @@ def test_the_part_from_the_postings_is_the_part_read_back(kb_file: Path, tmp_pat
 def test_quantised_lengths_are_whooshs(length: int) -> None:
     want = byte_to_length(length_to_byte(length))
     assert search_parts.quantised(np.array([length]))[0] == want
+
+
+TEXTS = [
+    "提高儿童健康水平,降低5岁以下儿童死亡率。",
+    "ＡＢＣ全角字母与 Latin words, 123 和 0-6岁",  # full width, Latin, figures
+    "的了和与及",  # stop words only
+    "",  # nothing
+    "兒童發展規劃",  # traditional characters
+    "儿童\n\n 友好 城市",  # line breaks and spaces between blocks
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("which", ["jieba", "bigram"])
+def test_token_texts_are_the_analysers_tokens(text: str, which: str) -> None:
+    """The writer's shortcut past whoosh's Token objects keeps exactly the tokens the analyser yields."""
+    from whoosh.analysis import unstopped
+
+    from kb.search.analysis import analyzer, bigram_analyzer
+    from kb.search.segment import _token_texts
+
+    an = analyzer() if which == "jieba" else bigram_analyzer()
+    expected = [t.text for t in unstopped(an(text, mode="index", boosts=True))]
+    assert _token_texts(an, text) == expected
+
+
+@pytest.mark.parametrize(
+    "analyser",
+    [
+        "keyword",  # whoosh's own tokenizer: no shortcut
+        "jieba_lowercase",  # a filter other than StopFilter after ours
+        "stop_minsize_2",  # a StopFilter that drops one-character words
+    ],
+)
+def test_token_texts_leave_other_analysers_to_whoosh(analyser: str) -> None:
+    from whoosh.analysis import KeywordAnalyzer, LowercaseFilter, StopFilter
+
+    from kb.search.analysis import JiebaTokenizer
+    from kb.search.segment import _token_texts
+
+    an = {
+        "keyword": KeywordAnalyzer(),
+        "jieba_lowercase": JiebaTokenizer() | LowercaseFilter(),
+        "stop_minsize_2": JiebaTokenizer() | StopFilter(minsize=2),
+    }[analyser]
+    assert _token_texts(an, "儿童健康") is None

@@ -178,17 +178,20 @@ def _cut_block(block: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((w, s, e) for w, s, e in search_jieba().tokenize(block, mode="search") if _WORD.search(w))
 
 
-def _jieba_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
-    """jieba's search-mode tokenize of norm, cut block by block (jieba cuts each block on its own, so the
-    result is identical, and an item's text re-uses the cuts of its clauses)."""
+def _blocks(norm: str) -> list[str]:
+    """The non-empty blocks jieba cuts on their own (so cutting block by block gives jieba's result)."""
     import jieba
 
+    return [block for block in jieba.re_han_default.split(norm) if block]
+
+
+def _jieba_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
+    """jieba's search-mode tokenize of norm, cut block by block (an item's text re-uses the cuts of its clauses)."""
     base = 0
-    for block in jieba.re_han_default.split(norm):
-        if block:
-            for w, s, e in _cut_block(block):
-                yield w, base + s, base + e
-            base += len(block)
+    for block in _blocks(norm):
+        for w, s, e in _cut_block(block):
+            yield w, base + s, base + e
+        base += len(block)
 
 
 def _bigram_pieces(norm: str) -> Iterator[tuple[str, int, int]]:
@@ -252,10 +255,7 @@ class JiebaTokenizer(PiecesTokenizer):
         return _jieba_pieces(norm)
 
     def words(self, value: str) -> list[str]:
-        import jieba
-
-        blocks = jieba.re_han_default.split(same_length_norm(value))
-        return [w for block in blocks if block for w, _s, _e in _cut_block(block)]  # _jieba_pieces' words
+        return [w for block in _blocks(same_length_norm(value)) for w, _s, _e in _cut_block(block)]
 
 
 class BigramTokenizer(PiecesTokenizer):
