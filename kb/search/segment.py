@@ -1,9 +1,10 @@
 """One whoosh segment written from postings held in memory: each document goes into whoosh's per-document writer as
 whoosh's add_document puts it (stored fields, columns, lengths; the same analysers, a value analysed once per
-analyser), its postings into an in-memory pool, sorted once and written a term at a time (the bytes whoosh's codec
-writes, without its per-posting calls and its looking every document's length up again in the segment just written);
-the postings are kept, so the index's part (kb.search.parts) is made from them instead of reading the segment back.
-tests/test_index_segment.py checks that every file of the segment has the bytes whoosh's own writer gives it."""
+analyser), its postings into an in-memory pool grouped by field and term, written a term at a time in term order
+(the bytes whoosh's codec writes, without its per-posting calls and its looking every document's length up again in
+the segment just written); the postings are kept, so the index's part (kb.search.parts) is made from them instead of
+reading the segment back. tests/test_index_segment.py checks that every file of the segment has the bytes whoosh's
+own writer gives it."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     is mostly its repaired text, a one-clause item's clause is its text. Returns each field's length per document."""
     schema, pdw, pool = writer.schema, writer.perdocwriter, writer.pool.fields
     lengths: dict[str, np.ndarray] = {}
-    seen: dict[tuple[int, str], list[tuple[str, float]]] = {}
+    seen: dict[tuple[int, float, str], list[tuple[bytes, int, float, bytes]]] = {}  # see _analysed
     for docnum, doc in enumerate(docs):
         pdw.start_doc(docnum)
         for name in sorted(doc):
