@@ -105,6 +105,29 @@ def test_each_review_kind_updates_what_pages_read_to_the_from_scratch_value(mon_
         assert after.tags_changed_since(before.tags_version)
 
 
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_each_review_kind_updates_the_review_queue_to_the_from_scratch_queue(mon_kb, change):
+    from kb.reviews import queue, snapshot, statecache
+    from kb.reviews.overlay import list_reviews
+    from webapp.queue import queue_state
+
+    setup, do, moves_tags = CHANGES[change]
+    made = setup()
+    held = queue_state(snapshot.current())  # what the queue page computed before the write
+    computed, updated = statecache.computed["review_queue"], statecache.updated["review_queue"]
+    do(made)
+    after = snapshot.current()
+    state = queue_state(after)
+    fresh = queue.entries(after.items, list_reviews(kind="assignment"))
+    assert state["rows"] == fresh
+    assert state["counter"] == queue.counter(fresh) and state["departments"] == queue.departments(fresh)
+    assert statecache.computed["review_queue"] == computed  # a write never makes the queue again
+    assert statecache.updated["review_queue"] == updated + moves_tags
+    assert (state is held) is not moves_tags
+    if change in ("department reject", "department add"):  # the decision shows at once: counted as reviewed
+        assert state["counter"]["reviewed"] == held["counter"]["reviewed"] + 1
+
+
 def test_the_old_index_is_left_as_threads_read_it(mon_kb):
     from kb.reviews import dutyindex, snapshot
 

@@ -63,6 +63,30 @@ def test_order_counter_and_bulk_candidates():
     assert marks[("c", "市卫健委")] == "explicit" and marks[("d", "市卫健委")] == "explicit"
 
 
+def test_department_counts_and_an_update_equal_a_queue_made_again():
+    items = [
+        _item("a", [_tag("市卫健委", "lead", confidence=0.9), _tag("市教育局", confidence=0.4)]),
+        _item("b", [], needs_review=True, candidates=[{"name": "市民政局", "score": 0.3, "evidence": []}]),
+        _item("c", [_tag("市卫健委", "lead", "explicit", 0.95), _tag("市财政局", confidence=0.6)]),
+        _item("d", [_tag("市卫健委", "lead", "reviewed", 1.0)]),
+        {**_item("e", [_tag("市公安局", confidence=0.2)]), "kind": "preface"},  # no task item: not queued
+    ]
+    q = queue.build(items, [])
+    assert queue.departments(q.rows) == [
+        {"name": "市卫健委", "open": 2, "bulk": 2, "reviewed": 1},
+        {"name": "市教育局", "open": 1, "bulk": 0, "reviewed": 0},
+        {"name": "市财政局", "open": 1, "bulk": 0, "reviewed": 0},
+    ]
+    # A reviewer accepts 市教育局 on a and takes 市民政局 as b's lead: the update re-makes those items alone.
+    items[0] = _item("a", [_tag("市卫健委", "lead", confidence=0.9), _tag("市教育局", "co", "reviewed", 1.0)])
+    items[1] = _item("b", [_tag("市民政局", "lead", "reviewed", 1.0)], needs_review=True)
+    by_id = {it["id"]: it for it in items}
+    new = queue.updated(q, by_id, {"a", "b", "e", "gone"}, [])
+    assert new.rows == queue.build(items, []).rows
+    assert new.by_item["c"] is q.by_item["c"] and "e" not in new.by_item  # untouched items are shared
+    assert q.rows[0]["item"] == "b" and q.rows[0]["type"] == "item"  # the old queue is left as threads read it
+
+
 def test_rejected_tags_still_count_as_reviewed():
     items = [_item("a", [_tag("市卫健委", "lead", confidence=0.9)])]
     rejected = [
