@@ -120,6 +120,8 @@ def _boundary_model(
     seen twice says little.
     """
     base = sum(starts.values()) / max(1, sum(total.values()))
+    if not 0 < base < 1:  # no intact clause opens with a word, or every word opens one: the text has no model
+        return {}, {}, 0.0
     m, need = _cfg()["stop_smoothing"], _cfg()["stop_min_starts"]
 
     def logit(k: int, n: int) -> float:
@@ -128,7 +130,7 @@ def _boundary_model(
 
     opens = {w: logit(starts[w], total[w]) for w in starts if starts[w] >= need}
     closes = {w: logit(ends[w], total[w]) for w in total}
-    return opens, closes, math.log(base / (1 - base)) if 0 < base < 1 else 0.0
+    return opens, closes, math.log(base / (1 - base))
 
 
 def find_stops(raw: str, text: str, make: Callable[..., Repair]) -> list[Repair]:

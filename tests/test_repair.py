@@ -176,6 +176,25 @@ def test_real_plan_fixtures_get_no_applied_edit(path):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "1.12345。2.67890。3.2021-2025。"
+        + "儿童健康服务体系进一步完善妇幼保健机构标准化建设全面推进",  # no clause opens with a word
+        "加强。推进。完善。"
+        + "儿童健康服务体系进一步完善妇幼保健机构标准化建设全面推进",  # every word opens its clause
+        "",
+    ],
+)
+def test_stops_in_a_text_without_a_boundary_model(text):
+    """A text whose intact clauses give no boundary model (base rate 0 or 1) proposes no stop, and does not fail:
+    a real plan read with its marks unseen crashed the analysis with a math domain error here."""
+    from nlp.repair import make_repair
+    from nlp.repair_stops import find_stops
+
+    assert find_stops(text, text, make_repair) == []
+
+
+@pytest.mark.parametrize(
     "run",
     [
         "1、到2010年全省婴儿死亡率控制在15‰以下",  # 到2010年 is no clause: nothing before 全省 ends
