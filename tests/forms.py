@@ -26,6 +26,20 @@ def run_on(text: str, sep: str = " ") -> str:
     return sep.join(lines_of(text))
 
 
+# ASCII marks and their full-width forms (how most real plans are typed: \uff0c \uff1b \uff1a \uff08 \uff09 ...)
+_FULL = {c: chr(ord(c) + 0xFEE0) for c in ",;:()!?%"}
+
+
+def full_width(text: str) -> str:
+    """The plan typed with full-width marks, as most published plans are (digits grouped by a comma, 1,000, keep
+    theirs)."""
+    out = list(text)
+    for i, ch in enumerate(text):
+        if ch in _FULL and not (ch == "," and text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit()):
+            out[i] = _FULL[ch]
+    return "".join(out)
+
+
 def to_html(text: str, furniture: bool = True) -> str:
     """A saved government web page: navigation, breadcrumb, share bar, sidebar and footer around the article."""
     body = "\n".join(f"<p>{html.escape(ln)}</p>" for ln in lines_of(text))

@@ -65,6 +65,23 @@ def test_for_parsing(raw, parsed):
     assert out == parsed and len(out) == len(raw)
 
 
+@pytest.mark.parametrize(
+    "typed, read, note",
+    [
+        ("目标\uff1a任务\uff1b分别\uff0c完成\uff01(\uff08一\uff09)", "目标:任务;分别,完成!((一))", "6 处"),
+        ("达到\uff19\uff15\uff05", "达到95%", "3 处"),
+        ("儿童。健康、教育“优先”《纲要》", "儿童。健康、教育“优先”《纲要》", None),  # CJK marks stay; no note
+        ("\u3000\u3000主要目标", "\u3000\u3000主要目标", None),  # the paragraph's indent stays as written
+    ],
+)
+def test_full_width_ascii_forms_are_read_as_ascii(typed, read, note):
+    from nlp.readers import read_bytes
+
+    got = read_bytes(typed.encode("utf-8"))
+    assert got.text == read and len(got.text) == len(typed)
+    assert [n for n in got.notes if "按半角读取" in n] == ([f"全角标点、数字和字母按半角读取: {note}"] if note else [])
+
+
 # -- forms: sniffing, Word numbering, bad files refused through `kb add` with nothing written -------------------
 
 

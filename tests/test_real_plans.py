@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from forms import full_width
 
 from nlp.coverage import unaccounted_lines
 from nlp.model import Plan
@@ -44,6 +45,33 @@ def test_overall_goal_and_domain_warnings(real):
 def test_nothing_dropped_silently(real):
     _spec, plan = real
     assert unaccounted_lines(plan) == []
+
+
+def _reading(plan: Plan) -> list[tuple]:
+    """What a user is shown of a plan: items, titles, clauses, tags, targets and the edits applied."""
+    return [
+        (
+            it.id,
+            it.title,
+            [c.text for c in it.clauses],
+            sorted((d.name, d.role) for d in it.departments),
+            [(i.name, i.comparator, i.value, i.year) for i in it.indicators],
+        )
+        for it in plan.items
+    ] + sorted((r.start, r.after) for r in plan.repairs if r.applied)
+
+
+def test_a_plan_typed_with_full_width_marks_reads_the_same(real, tmp_path):
+    """Most published plans are typed with full-width marks (\uff0c\uff1b\uff1a\uff08\uff09): read as ASCII, as
+    NFKC reads them, they give the same items, titles, tags, targets and edits, and the parse report says so."""
+    spec, plan = real
+    name = next(n for n, s in MANIFEST.items() if s is spec)
+    typed = tmp_path / name
+    typed.write_text(full_width((REAL / name).read_text(encoding="utf-8")), encoding="utf-8")
+    again = analyse_file(typed, {"slug": plan.id})
+    assert _reading(again) == _reading(plan)
+    assert any("按半角读取" in n for n in again.meta["reader_notes"])
+    assert not any("按半角读取" in n for n in plan.meta.get("reader_notes", []))  # an ASCII plan: no note
 
 
 def test_expected_items_total():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.reader import PlanFormatError, PlanText, decode
+from nlp.reader import PlanFormatError, PlanText, decode, read_width
 
 # Suffixes `kb add` and the upload accept; the form itself is sniffed from the content.
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".doc")
@@ -32,7 +32,12 @@ def sniff(data: bytes) -> str:
 
 
 def read_bytes(data: bytes, path: str | None = None) -> PlanText:
-    """Decode a plan file of any supported form into line-structured text."""
+    """Decode a plan file of any supported form into line-structured text, full-width ASCII forms read as ASCII."""
+    return read_width(_read_form(data, path))
+
+
+def _read_form(data: bytes, path: str | None) -> PlanText:
+    """The text of the plan file's own form (sniffed), as its reader gives it."""
     form = sniff(data)
     if form == "pdf":
         from nlp.readers.pdf import read_pdf
