@@ -1,0 +1,52 @@
+"""Indicator names: the noun phrase before a predicate, split into parallel names and given their shared scope."""
+
+from __future__ import annotations
+
+from nlp.indicator_patterns import patterns
+from nlp.lang import cut
+
+_SEPS = ("、", "和", "及", "与", "以及")
+
+
+def _trim(region: str) -> str:
+    """The indicator name at the end of `region`: drop a lost-punctuation clause before it and filler words."""
+    p = patterns()
+    words, pos = cut(region), 0
+    cut_at = 0
+    for w in words:
+        pos += len(w)
+        # a clause verb or clause-final noun followed by ≥2 more chars means a new clause started after it
+        if w in p.cut_words and len(region) - pos >= 2:
+            cut_at = pos
+    name = region[cut_at:]
+    return name[len(m.group(0)) :] if (m := p.name_strip.match(name)) else name
+
+
+def _split_names(name: str) -> list[str]:
+    """'A率和B率' → [A率, B率]; parts without a metric suffix stay joined (艾滋病、梅毒和乙肝…治疗率)."""
+    suffixes = tuple(patterns().d["metric_suffixes"])
+    out, cur = [], ""
+    for w in cut(name):  # split on separator tokens only: 普及率 keeps its 及
+        if w in _SEPS and cur.endswith(suffixes) and len(cur) > 1:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += w
+    if cur.strip("".join(_SEPS)):
+        out.append(cur.rstrip("".join(_SEPS)))
+    return [n for n in out if n] or [name]
+
+
+def _scope_of(name: str) -> str | None:
+    """The population or area a name is restricted to (3岁以下儿童, 小学生, 农村 …)."""
+    m = patterns().scope.search(name)
+    return m.group(0) if m else None
+
+
+def _share_scope(names: list[str]) -> list[str]:
+    """'5岁以下儿童贫血患病率和生长迟缓率': the scope written once applies to every name without its own group."""
+    first = _scope_of(names[0]) if names else None
+    starts = tuple(patterns().d["group_starts"])
+    if not first or not names[0].startswith(first):
+        return names
+    return [names[0]] + [n if n.startswith(starts) or _scope_of(n) else first + n for n in names[1:]]
