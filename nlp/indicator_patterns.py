@@ -65,11 +65,15 @@ def patterns() -> SimpleNamespace:
         rf"(?P<adv>(?:{_alt(d['directional_adverbs'])})*)"
         rf"(?P<dir>{_alt(d['directional_down'])}|{'|'.join(sorted(up, key=len, reverse=True))})"
     )
-    rate = r"[^,,。;;\n]{1,20}?率"
+    # the object of a verb-first target: any measured quantity (率, 比例, 数量 …), up to max_name characters
+    metric = _alt(d["metric_suffixes"])  # …人数比例 is one quantity: a suffix directly followed by another is not the end
+    rate = rf"[^,,。;;\n]{{1,{d['max_name']}}}?(?:{metric})(?!{metric})"
     p.direction_before = re.compile(
         rf"(?P<dir>{_alt(d['verb_first_up'][:-1] + d['verb_first_down'])}|提(?![{d['ti_blockers']}高升]))"
         rf"(?P<names>{rate}(?:[、和及与]{rate})*)(?!先)"
     )
+    # a text without a digit, a Chinese numeral or a measured quantity holds no target (most items: read nothing)
+    p.worth_reading = re.compile(rf"\d|{_alt(d['metric_suffixes'])}|{d['coverage']}|[{''.join(d['cn_digits'])}]")
     p.subject_of = re.compile(
         rf"^(?:{d['scope_gap']}|{d['baseline']})?[,,]?{adv}"
         rf"(?:{_alt(d['directional_adverbs'])})*(?:{_alt(d['verbs'])}|{_alt(rel['down'] + rel['up'])})"

@@ -146,7 +146,7 @@ def _baseline_year(baseline: str | None) -> int | None:
 
 def extract_indicators(text: str, default_year: int = 2025) -> list[Indicator]:
     """All quantitative targets in `text`, in text order; spans are offsets in `text`."""
-    if not text or not re.search(r"\d|率|覆盖|支出|比例|[一二两三四五六七八九]", text):
+    if not text or not patterns().worth_reading.search(text):
         return []
     original, text = text, digits_for_numerals(text)
     out = _extract(text, default_year)

@@ -139,6 +139,24 @@ CASES += [
     ("孕产妇死亡率下降到15/10万以下。", [("孕产妇死亡率", "<=", 15, None, "1/10万")]),
 ]
 
+# every measured quantity, not only rates: 比例, 数量 (a text with no digit and no 率 was not read at all), verb first
+# or after, with a name up to max_name long; a comma before another verb-first target ends the first one's names
+CASES += [
+    ("学校标准化建设水平提高,薄弱学校数量减少。", [("薄弱学校数量", "decrease", None, None, None)]),
+    ("减少贫困妇女数量。", [("贫困妇女数量", "decrease", None, None, None)]),
+    ("增加城市公办幼儿园数量,农村每个乡镇建立", [("城市公办幼儿园数量", "increase", None, None, None)]),
+    ("提高妇女经常参加体育锻炼的人数比例。", [("妇女经常参加体育锻炼的人数比例", "increase", None, None, None)]),
+    (
+        "提高宫颈癌和乳腺癌的早诊早治率,降低死亡率。",
+        [("宫颈癌和乳腺癌的早诊早治率", "increase", None, None, None), ("死亡率", "decrease", None, None, None)],
+    ),
+    (
+        "降低新生儿窒息和5岁以下儿童肺炎、腹泻等构成主要死因的死亡率。",
+        [("新生儿窒息和5岁以下儿童肺炎、腹泻等构成主要死因的死亡率", "decrease", None, None, None)],
+    ),
+    ("提升住院分娩率达到95%", [("住院分娩率", ">=", 95, None, "%")]),  # the rate is the subject of 达到: one target
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
@@ -155,6 +173,9 @@ NEGATIVES = [
     "第一次全国代表大会",  # an ordinal, not a count
     "其中三分之一以上的学校开设课程",  # a fraction without a target verb is no target
     "儿童约占全市人口的五分之一",
+    "逐年增加财力投入,加入农村自来水建设",  # 增加 without a measured quantity
+    "增加森林和绿地面积",
+    "减少中小学生超重/肥胖、近视和龋齿的发生",
 ]
 
 
