@@ -65,8 +65,9 @@ def patterns() -> SimpleNamespace:
         rf"(?P<adv>(?:{_alt(d['directional_adverbs'])})*)"
         rf"(?P<dir>{_alt(d['directional_down'])}|{'|'.join(sorted(up, key=len, reverse=True))})"
     )
-    # the object of a verb-first target: any measured quantity (率, 比例, 数量 …), up to max_name characters
-    metric = _alt(d["metric_suffixes"])  # …人数比例 is one quantity: a suffix directly followed by another is not the end
+    # the object of a verb-first target: any measured quantity (率, 比例, 数量 …), up to max_name characters;
+    # …人数比例 is one quantity: a suffix directly followed by another is not the end
+    metric = _alt(d["metric_suffixes"])
     rate = rf"[^,,。;;\n]{{1,{d['max_name']}}}?(?:{metric})(?!{metric})"
     p.direction_before = re.compile(
         rf"(?P<dir>{_alt(d['verb_first_up'][:-1] + d['verb_first_down'])}|提(?![{d['ti_blockers']}高升]))"
