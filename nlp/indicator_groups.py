@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from nlp.indicator_names import cut_at
 from nlp.indicator_patterns import _PUNCT, Cand, noun_after, patterns, unit_of
 from nlp.lang import cut
 
@@ -22,8 +23,7 @@ def _directional(text: str) -> list[Cand]:
         )
     for m in p.direction_before.finditer(text):
         names = m.group("names")
-        words = cut(names)
-        if names.endswith(not_rates) or _predicate_follows(text, m.end()) or any(w in p.cut_words for w in words):
+        if names.endswith(not_rates) or _predicate_follows(text, m.end()) or cut_at(names):
             continue
         down = m.group("dir") in p.d["verb_first_down"]
         out.append(

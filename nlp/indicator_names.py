@@ -8,17 +8,32 @@ from nlp.lang import cut
 _SEPS = ("、", "和", "及", "与", "以及")
 
 
+def cut_at(region: str) -> int:
+    """Where a lost-punctuation clause before the name ends (0: the region is one noun phrase).
+
+    A clause verb or clause-final noun (cut_words) followed by ≥2 more characters starts a new clause, unless it
+    is part of the name: followed by a metric word or a coordinator (知识知晓率, 建立率, 措施比例, 知识和…), or the
+    last such word before a 的 that leads the metric (配备…人员的中小学比例, 妇女对营养标签的知晓率: a relative clause).
+    """
+    p = patterns()
+    suffixes, words = tuple(p.d["metric_suffixes"]), cut(region)
+    de = region.rfind("的")
+    relative = de >= 0 and len(region) - de - 1 <= p.d["relative_head_max"] and region.endswith(suffixes)
+    cuts, pos = [], 0
+    for i, w in enumerate(words):
+        pos += len(w)
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in p.cut_words and len(region) - pos >= 2 and not nxt.endswith(suffixes) and nxt not in _SEPS:
+            cuts.append(pos)
+    if relative and cuts and cuts[-1] <= de:
+        cuts.pop()
+    return cuts[-1] if cuts else 0
+
+
 def _trim(region: str) -> str:
     """The indicator name at the end of `region`: drop a lost-punctuation clause before it and filler words."""
     p = patterns()
-    words, pos = cut(region), 0
-    cut_at = 0
-    for w in words:
-        pos += len(w)
-        # a clause verb or clause-final noun followed by ≥2 more chars means a new clause started after it
-        if w in p.cut_words and len(region) - pos >= 2:
-            cut_at = pos
-    name = region[cut_at:]
+    name = region[cut_at(region) :]
     return name[len(m.group(0)) :] if (m := p.name_strip.match(name)) else name
 
 

@@ -157,6 +157,30 @@ CASES += [
     ("提升住院分娩率达到95%", [("住院分娩率", ">=", 95, None, "%")]),  # the rate is the subject of 达到: one target
 ]
 
+# a clause word inside the name is part of it: before a metric word or a coordinator (知识知晓率, 建立率, 措施比例),
+# or the verb of a relative clause whose 的 leads the metric; a real lost stop still starts the name after it
+CASES += [
+    ("--妇女卫生保健知识知晓率提高。", [("妇女卫生保健知识知晓率", "increase", None, None, None)]),
+    (
+        "提高妇女心理健康知识和精神疾病预防知识知晓率。",
+        [("妇女心理健康知识和精神疾病预防知识知晓率", "increase", None, None, None)],
+    ),
+    ("提高儿童法律援助分支机构建立率", [("儿童法律援助分支机构建立率", "increase", None, None, None)]),
+    ("提高托儿所、幼儿园卫生保健指导率。", [("托儿所、幼儿园卫生保健指导率", "increase", None, None, None)]),
+    ("提高妇女对营养标签的知晓率,促进妇女学习", [("妇女对营养标签的知晓率", "increase", None, None, None)]),
+    (
+        "配备专兼职心理健康工作人员的中小学比例达到100%",
+        [("配备专兼职心理健康工作人员的中小学比例", ">=", 100, None, "%")],
+    ),
+    (
+        "对感染艾滋病和梅毒的孕产妇及所生儿童采取预防母婴传播干预措施比例均达到90%以上",
+        [("感染艾滋病和梅毒的孕产妇及所生儿童采取预防母婴传播干预措施比例", ">=", 90, None, "%")],
+    ),
+    # negative rows: a lost stop after a clause verb or noun still cuts the clause off the name
+    ("加强妇幼保健机构建设孕产妇系统管理率达到90%", [("孕产妇系统管理率", ">=", 90, None, "%")]),
+    ("推广科学育儿知识婴儿纯母乳喂养率达到50%", [("婴儿纯母乳喂养率", ">=", 50, None, "%")]),
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
