@@ -97,6 +97,7 @@ def patterns() -> SimpleNamespace:
     p.per = re.compile("|".join(d["per"]))
     p.scope = re.compile("|".join(d["scope"]))
     p.baseline = re.compile(d["baseline"])
+    p.sentence_baseline = re.compile(d["sentence_baseline"])
     p.year = re.compile(d["year"])
     p.name_strip = re.compile(d["name_strip"])
     p.coverage_prefix = re.compile(d["coverage_prefix"])

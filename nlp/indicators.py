@@ -111,6 +111,7 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     names = names + [names[-1]] * (len(vals) - len(names))
     start = min(start, c.start)
     raw, year = text[start : c.end], _year(text, start, c.end, default_year)
+    baseline = c.baseline or _sentence_baseline(text, start, c)
     scopes = c.extra.get("scopes") or [None] * len(names)
     out = []
     for name, (v, vmax, unit), sc in zip(names, vals, scopes, strict=False):
@@ -129,13 +130,21 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
                 per=per,
                 scope=scope,
                 year=year,
-                baseline=c.baseline,
+                baseline=baseline,
                 raw=raw,
                 span=(start, c.end),
-                baseline_year=_baseline_year(c.baseline),
+                baseline_year=_baseline_year(baseline),
             )
         )
     return out
+
+
+def _sentence_baseline(text: str, start: int, c: Cand) -> str | None:
+    """以2010年为基数,5岁以下儿童死亡率下降1/6: a baseline leading the sentence is every relative target's in it."""
+    if c.comparator not in ("decrease_by", "increase") or c.values[0][0] is None:
+        return None
+    found = list(patterns().sentence_baseline.finditer(text, _last_of(text, _SENT, start), start))
+    return found[-1].group(0) if found else None
 
 
 def _baseline_year(baseline: str | None) -> int | None:

@@ -249,6 +249,26 @@ def test_attributes(text, field, value):
     assert getattr(extract_indicators(text)[0], field) == value
 
 
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        # a baseline leading the sentence, apart from the target by a comma, is the target's (and every later one's)
+        ("以2010年为基数,5岁以下儿童死亡率下降1/6。", [2010]),
+        ("以2020年数据为基数,儿童伤害死亡率下降20%", [2020]),
+        ("以2010年为基数,孕产妇死亡率下降1/4,婴儿死亡率下降1/5。", [2010, 2010]),
+        ("以2010年为基数5岁以下儿童死亡率下降1/6。", [2010]),  # no comma: as before
+        ("到2010年全省孕产妇死亡率以2000年为基础下降1/4。", [2000]),  # 为基础 is a baseline too
+        ("总体近视率在2018年的基础上每年降低0.5个百分点以上,近视高发省份每年降低1个百分点以上", [2018, 2018]),
+        # negative rows: a deadline is no baseline, and a baseline does not cross a full stop
+        ("在2025年前,儿童伤害死亡率下降20%", [None]),
+        ("以2020年为基数,儿童伤害死亡率下降20%。孕产妇死亡率下降10%", [2020, None]),
+        ("以2020年为基数,学前三年毛入园率达到90%", [None]),  # a level target has no baseline
+    ],
+)
+def test_baseline_year_of_the_sentence(text, want):
+    assert [r.baseline_year for r in extract_indicators(text)] == want
+
+
 def test_interim_years_each_their_own():
     text = "到2023年,近视率每年降低0.5个百分点。到2030年,小学生近视率下降到38%以下,初中生近视率下降到60%以下。"
     assert [(r.value, r.year) for r in extract_indicators(text, 2030)] == [(0.5, 2023), (38, 2030), (60, 2030)]
