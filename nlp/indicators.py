@@ -44,26 +44,31 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
     p = patterns()
     if "given_text" in c.extra:
         return _share_scope(_split_names(c.extra["given_text"])), c.start, None
-    region = text[bound : c.anchor]
+    region, at = text[bound : c.anchor], bound  # `at`: where the region starts in the text
     per = None
     if b := p.baseline.search(region):  # 近视率在2018年的基础上每年降低…: the name ends where the baseline starts
         c.baseline = c.baseline or b.group(0)
         if pm := p.per.fullmatch(region[b.end() :].strip(",,")):
             per = pm.group(0)
-        region = region[: b.start()] if b.start() else region[b.end() :]
+        region, at = (region[: b.start()], at) if b.start() else (region[b.end() :], at + b.end())
     if m := p.per.search(region):
         per = m.group(0)
         # 每千名儿童拥有医生数: the per qualifies the name and stays in it; 近视率每年降低: an adverb of the verb
-        region = region[m.start() :] if region[m.end() :].strip("拥有") else region[: m.start()]
+        if region[m.end() :].strip("拥有"):
+            region, at = region[m.start() :], at + m.start()
+        else:
+            region = region[: m.start()]
     name = _trim(region)
     if per and not name.startswith(per) and region.startswith(per):
         name = region  # the per starts the name: keep it whole (a cut word inside must not drop it)
     if c.strip is not None and (m := c.strip.search(name)):
         name = name[m.end() :]
     # 孕产妇保健水平 --孕产妇系统管理率: a sub-target mark inside the name starts the real name
-    name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", p.name_year.sub("", name))[-1].strip("、,, ")
+    name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", name)[-1].lstrip("、,, ")
+    start = at + len(region) - len(name) if name else c.start  # the name is still the region's tail here
+    name = p.name_year.sub("", name).strip("、,, ")  # 巩固率2015年达到96%: the year is not part of the name
     names = _share_scope(_split_names(name)) if c.split and name else [name]
-    return names, c.anchor - len(name) if name else c.start, per
+    return names, start, per
 
 
 def _unit_noun(name: str, unit: str | None) -> str:

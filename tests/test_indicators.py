@@ -269,6 +269,23 @@ def test_baseline_year_of_the_sentence(text, want):
     assert [r.baseline_year for r in extract_indicators(text)] == want
 
 
+@pytest.mark.parametrize(
+    "text,raws",
+    [
+        # the raw text starts where the name does, also when a year or a baseline inside the region was dropped
+        ("九年义务教育巩固率2015年达到96%,2020年达到99%以上", ["九年义务教育巩固率2015年达到96%", "达到99%以上"]),
+        ("全省婚前医学检查率到2005年城市要达到98%", ["婚前医学检查率到2005年城市要达到98%"]),
+        ("到2010年全省孕产妇死亡率以2000年为基础下降1/4。", ["孕产妇死亡率以2000年为基础下降1/4"]),
+        ("总体近视率在2018年的基础上每年降低0.5个百分点", ["总体近视率在2018年的基础上每年降低0.5个百分点"]),
+        ("儿童伤害死亡率以2020年为基数下降20%", ["儿童伤害死亡率以2020年为基数下降20%"]),  # as before
+    ],
+)
+def test_raw_starts_at_the_name(text, raws):
+    got = extract_indicators(text)
+    assert [r.raw for r in got] == raws
+    assert all(text[r.span[0] : r.span[1]] == r.raw for r in got)
+
+
 def test_interim_years_each_their_own():
     text = "到2023年,近视率每年降低0.5个百分点。到2030年,小学生近视率下降到38%以下,初中生近视率下降到60%以下。"
     assert [(r.value, r.year) for r in extract_indicators(text, 2030)] == [(0.5, 2023), (38, 2030), (60, 2030)]
