@@ -47,7 +47,9 @@ def patterns() -> SimpleNamespace:
     d = json.loads(data_path("indicator_patterns.json").read_text(encoding="utf-8"))
     num, unit = d["number"], "(?:" + "|".join(d["units"]) + ")"
     sep, adv = d["value_separators"], "(?:" + _alt(d["adverbs"]) + ")*"
-    vals = rf"(?:{num}(?:{unit})?{sep})*{num}{unit}"
+    # a range (控制在30%-40%, 每年降低0.5到1个百分点) or a list of values (6‰、5‰和3‰)
+    to = d["range_separators"]
+    vals = rf"{num}(?:{unit})?{to}{num}{unit}|(?:{num}(?:{unit})?{sep})*{num}{unit}"
     up = [w + "(?=[^\u4e00-\u9fff\\d]|$)" if w.endswith("提") else w for w in d["directional_up"]]
     p = SimpleNamespace(d=d, num=num)
     p.value = re.compile(
@@ -55,10 +57,11 @@ def patterns() -> SimpleNamespace:
         rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?"
     )
     p.one_value = re.compile(rf"({num})({unit})?")
+    p.value_range = re.compile(rf"({num})(?:{unit})?{to}({num})({unit})")
     rel = d["relative"]
     p.relative = re.compile(
         rf"(?:{d['baseline']}[,,]?)?(?:分别)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
-        rf"(?:(?P<num>{num})(?P<unit>%|％|个百分点)|(?P<frac>{d['fraction']}))"
+        rf"(?:(?P<num>{num})(?:%|％|个百分点)?(?:{to}(?P<num2>{num}))?(?P<unit>%|％|个百分点)|(?P<frac>{d['fraction']}))"
     )
     p.relative_value = re.compile(rf"{num}(?:%|％|个百分点)")
     p.direction_after = re.compile(
@@ -112,7 +115,9 @@ def unit_of(u: str | None) -> str | None:
 
 
 def parse_values(s: str) -> list[tuple[float | None, float | None, str | None]]:
-    """'6‰5‰3‰' or '6、5和3‰' → values; a missing unit is taken from the next value."""
+    """'6‰5‰3‰' or '6、5和3‰' → values; a missing unit is taken from the next value; '30%-40%' → one range."""
+    if r := patterns().value_range.fullmatch(s):
+        return [(float(r.group(1)), float(r.group(2)), unit_of(r.group(3)))]
     out: list[Value] = [(float(m.group(1)), None, unit_of(m.group(2))) for m in patterns().one_value.finditer(s)]
     for i in range(len(out) - 2, -1, -1):
         if out[i][2] is None:

@@ -181,6 +181,20 @@ CASES += [
     ("推广科学育儿知识婴儿纯母乳喂养率达到50%", [("婴儿纯母乳喂养率", ">=", 50, None, "%")]),
 ]
 
+# ranges after a target verb: value and value_max, the verb's comparator; a list of values stays a list
+CASES += [
+    ("中小学生视力不良率控制在30%-40%", [("中小学生视力不良率", "<=", 30, 40, "%")]),
+    ("中小学生视力不良率控制在30-40%", [("中小学生视力不良率", "<=", 30, 40, "%")]),
+    (
+        "力争实现儿童青少年总体近视率在2020年基础上每年降低0.5到1个百分点;",
+        [("儿童青少年总体近视率", "decrease_by", 0.5, 1, "个百分点")],
+    ),
+    ("儿童伤害死亡率下降10%-20%", [("儿童伤害死亡率", "decrease_by", 10, 20, "%")]),
+    # negative rows: a rate per population is no range, and a year after a value is no upper end
+    ("孕产妇死亡率下降到15/10万以下", [("孕产妇死亡率", "<=", 15, None, "1/10万")]),
+    ("新生儿访视率达到90%~2025年", [("新生儿访视率", ">=", 90, None, "%")]),
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
