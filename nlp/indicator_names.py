@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nlp.indicator_patterns import patterns
 from nlp.lang import cut
 
@@ -65,3 +67,38 @@ def _share_scope(names: list[str]) -> list[str]:
     if not first or not names[0].startswith(first):
         return names
     return [names[0]] + [n if n.startswith(starts) or _scope_of(n) else first + n for n in names[1:]]
+
+
+def distribute(name: str, n: int | None) -> list[str]:
+    """新生儿、婴儿和5岁以下儿童死亡率 → 新生儿死亡率, 婴儿死亡率, 5岁以下儿童死亡率: one head, on the last member.
+
+    Only for parallel members: the last one opens with a group like the others (5岁以下儿童 ~ 婴儿) or with a word
+    of the first one's length and last character (二级 ~ 三级); `n` (the number of values, when several) must equal
+    the number of members. Anything else keeps the name whole (艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率).
+    """
+    p = patterns()
+    members: list[str] = []
+    cur = ""
+    for w in cut(name):  # split on separator tokens only, as _split_names does
+        if w in _SEPS:
+            members, cur = [*members, cur], ""
+        else:
+            cur += w
+    members = [m for m in [*members, cur] if m]
+    if len(members) < 2 or (n is not None and n != len(members)):
+        return [name]
+    *firsts, last = members
+    suffixes = tuple(p.d["metric_suffixes"])
+    if any(m.endswith(suffixes) for m in firsts) or not last.endswith(suffixes):
+        return [name]
+    groups = sorted(p.d["group_starts"], key=len, reverse=True)
+    if (m := p.scope.match(last)) or (m := re.match("|".join(groups), last)):
+        head = m.group(0)
+    elif last[: len(firsts[0])][-1:] == firsts[0][-1:]:
+        head = last[: len(firsts[0])]
+    else:
+        return [name]
+    shared = last[len(head) :]
+    if not shared.endswith(suffixes) or any(len(f) > p.d["member_max"] for f in firsts):
+        return [name]
+    return [f + shared for f in firsts] + [last]

@@ -78,6 +78,7 @@ def find_shapes(text: str) -> list[Cand]:
                 comparator_from(m.group("verb"), m.group("tail")),
                 scope=(m.group("gap") or None),
                 split=True,
+                extra={"each": "分别" in m.group("adv")},
             )
         )
     for m in p.value_frac.finditer(text):  # 达到八成以上: a share in tenths or as a fraction
@@ -101,6 +102,7 @@ def find_shapes(text: str) -> list[Cand]:
                 "decrease_by" if down else "increase",
                 baseline=base.group(0) if base else None,
                 split=True,
+                extra={"each": "分别" in m.group(0)},
             )
         )
     for m in re.finditer(p.d["coverage"], text):  # 实现农村卫生厕所全覆盖 → 覆盖率 == 100%

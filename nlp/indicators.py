@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nlp.indicator_counts import digits_for_numerals
-from nlp.indicator_names import _scope_of, _share_scope, _split_names, _trim
+from nlp.indicator_names import _scope_of, _share_scope, _split_names, _trim, distribute
 from nlp.indicator_shapes import _PUNCT, Cand, find_shapes, patterns
 from nlp.model import Indicator, Plan
 
@@ -109,6 +109,8 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
         names = [base]
     names = [_unit_noun(n, c.values[0][2]) for n in names]
     vals = c.values
+    if len(names) == 1 and (len(vals) > 1 or c.extra.get("each")):  # 新生儿、婴儿和…死亡率分别降至2‰、3.5‰和5‰
+        names = distribute(names[0], len(vals) if len(vals) > 1 else None)
     if len(names) > len(vals) > 1:
         names = names[-len(vals) :]
     if len(vals) == 1:

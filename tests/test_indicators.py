@@ -195,6 +195,40 @@ CASES += [
     ("新生儿访视率达到90%~2025年", [("新生儿访视率", ">=", 90, None, "%")]),
 ]
 
+# a head written once over parallel members (groups, or words like 三级/二级) gives one name per member when the
+# values (or 分别) say there is one target each
+CASES += [
+    (
+        "新生儿、婴儿和5岁以下儿童死亡率分别降至2‰、3.5‰和5‰及以下",
+        [
+            ("新生儿死亡率", "<=", 2, None, "‰"),
+            ("婴儿死亡率", "<=", 3.5, None, "‰"),
+            ("5岁以下儿童死亡率", "<=", 5, None, "‰"),
+        ],
+    ),
+    (
+        "婴儿和5岁以下儿童死亡率以2000年为基数分别下降1/5。",
+        [("婴儿死亡率", "decrease_by", 20, None, "%"), ("5岁以下儿童死亡率", "decrease_by", 20, None, "%")],
+    ),
+    (
+        "三级和二级妇幼保健院开展中医药门诊服务的比例分别达到100%和60%以上。",
+        [
+            ("三级妇幼保健院开展中医药门诊服务的比例", ">=", 100, None, "%"),
+            ("二级妇幼保健院开展中医药门诊服务的比例", ">=", 60, None, "%"),
+        ],
+    ),
+    (
+        "城市和农村孕产妇住院分娩率分别达到98%和95%",
+        [("城市孕产妇住院分娩率", ">=", 98, None, "%"), ("农村孕产妇住院分娩率", ">=", 95, None, "%")],
+    ),
+    # negative rows: one target for the whole list without 分别, and members that are no parallel groups
+    ("降低婴儿和5岁以下儿童死亡率", [("婴儿和5岁以下儿童死亡率", "decrease", None, None, None)]),
+    (
+        "艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率分别达到95%以上",
+        [("艾滋病、梅毒和乙肝感染孕产妇所生儿童治疗率", ">=", 95, None, "%")],
+    ),
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
