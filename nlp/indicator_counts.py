@@ -78,14 +78,18 @@ def counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> l
 def _counted(text: str, pos: int) -> tuple[str, int]:
     """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb.
 
-    A strong clause opener (加强, 鼓励) after the noun starts a new sentence whose stop was lost: 2名…医生|加强….
+    A strong clause opener (加强, 鼓励) after the noun starts a new sentence whose stop was lost: 2名…医生|加强…,
+    unless it is a subject noun, the head of the noun (特殊教育|学校); a target verb starts the counted thing's
+    predicate (1个危重新生儿救治中心|达到国家建设标准要求).
     """
     p, i, opens = patterns(), pos, clause_starts()
+    subjects, verbs = set(p.d["subject_openers"]), p.d["verbs"]
     words: list[str] = []
     for w in cut(text[pos : pos + 40]):
         if w[0] in _PUNCT or w in ("和", "、", "及", "与") or len(words) >= 10:
             break
-        if words and (w in p.noun_stop or opens.get(w) == "strong"):
+        opener = opens.get(w) == "strong" and w not in subjects
+        if words and (w in p.noun_stop or opener or (len(w) > 1 and w in verbs)):
             break
         words.append(w)
         i += len(w)

@@ -52,8 +52,10 @@ def patterns() -> SimpleNamespace:
     vals = rf"{num}(?:{unit})?{to}{num}{unit}|(?:{num}(?:{unit})?{sep})*{num}{unit}"
     up = [w + "(?=[^\u4e00-\u9fff\\d]|$)" if w.endswith("提") else w for w in d["directional_up"]]
     p = SimpleNamespace(d=d, num=num)
+    blocked = {v: f"(?<![{b}]){v}" for v, b in d["verb_blockers"].items()}  # 作为一项 is no 为1项
+    verbs = "|".join(blocked.get(v, v) for v in sorted(d["verbs"], key=len, reverse=True))
     p.value = re.compile(
-        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{_alt(d['verbs'])})"
+        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{verbs})"
         rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?"
     )
     p.one_value = re.compile(rf"({num})({unit})?")
@@ -105,6 +107,7 @@ def patterns() -> SimpleNamespace:
     p.name_strip = re.compile(d["name_strip"])
     p.coverage_prefix = re.compile(d["coverage_prefix"])
     p.cut_words, p.noun_stop = set(d["cut_words"]), set(d["noun_stop"])
+    p.status = re.compile(_alt(d["status_cues"]))
     p.ge_context = re.compile(_alt(d["comparator_context_ge"]))
     return p
 

@@ -176,6 +176,8 @@ def _extract(text: str, default_year: int) -> list[Indicator]:
     out: list[Indicator] = []
     prev_end = 0
     for c in _accept(find_shapes(text)):
+        if patterns().status.match(text, _last_of(text, _SENT, c.start)):
+            continue  # 截至2020年,…死亡率分别下降至1.92‰: what was reached, not a target
         bound = max(_last_of(text, _PUNCT, c.anchor), prev_end)
         recs = _records(text, c, bound, default_year, out[-1] if out else None)
         if recs and not recs[0].name.strip("?") and bound > _last_of(text, _SENT, c.anchor):

@@ -229,6 +229,21 @@ CASES += [
     ),
 ]
 
+# counts: a subject noun after a modifier is the counted thing's head, a target verb ends it, 办好 is a count verb,
+# and a per-period duration needs no verb (每天一小时…)
+CASES += [
+    ("每个县至少建设1所特殊教育学校", [("特殊教育学校数", ">=", 1, None, "所")]),
+    (
+        "各州、市、县、区至少有1个危重新生儿救治中心达到国家建设标准要求。",
+        [("危重新生儿救治中心数", ">=", 1, None, "个")],
+    ),
+    ("每个乡镇至少办好一所公办中心幼儿园,大村独立建园", [("公办中心幼儿园数", ">=", 1, None, "所")]),
+    ("保证学生睡眠时间和每天一小时校园体育活动,减少", [("校园体育活动时间", ">=", 1, None, "小时")]),
+    ("每周至少1次家长会", [("家长会次数", ">=", 1, None, "次")]),
+    # negative row: a verb opener still ends the counted noun where its stop was lost
+    ("原则上配备2名专业从事儿童保健的医生加强儿童医学学科建设", [("医生数", ">=", 2, None, "名")]),
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
@@ -248,6 +263,8 @@ NEGATIVES = [
     "逐年增加财力投入,加入农村自来水建设",  # 增加 without a measured quantity
     "增加森林和绿地面积",
     "减少中小学生超重/肥胖、近视和龋齿的发生",
+    "好少年儿童作为一项战略性、基础性工作",  # 作为 is no target verb 为
+    "截至2020年,儿童健康状况持续改善,婴儿、5岁以下儿童死亡率分别下降至1.92‰、3.61‰。",  # reached, no target
 ]
 
 
@@ -291,6 +308,8 @@ def test_spans_point_into_text():
         ("每千名儿童拥有执业(助理)医生达1名", "per", "每千名儿童"),
         ("孕产妇保健覆盖率在城市达到90%以上,在农村达到60%以上", "scope", "城市"),
         ("学校每学期至少组织一次家长会", "raw", "至少组织一次家长会"),
+        ("每个县至少建设1所特殊教育学校", "per", "每个县"),
+        ("保证学生睡眠时间和每天一小时校园体育活动", "per", "每天"),
     ],
 )
 def test_attributes(text, field, value):
