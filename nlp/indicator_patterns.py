@@ -55,7 +55,7 @@ def patterns() -> SimpleNamespace:
     blocked = {v: f"(?<![{b}]){v}" for v, b in d["verb_blockers"].items()}  # 作为一项 is no 为1项
     verbs = "|".join(blocked.get(v, v) for v in sorted(d["verbs"], key=len, reverse=True))
     p.value = re.compile(
-        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{verbs})"
+        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?:{d['chained_verb']})?(?P<verb>{verbs})"
         rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?"
     )
     p.one_value = re.compile(rf"({num})({unit})?")
@@ -102,6 +102,7 @@ def patterns() -> SimpleNamespace:
     p.per = re.compile("|".join(d["per"]))
     p.scope = re.compile("|".join(d["scope"]))
     p.baseline = re.compile(d["baseline"])
+    p.name_gap = re.compile(rf"^{d['scope_gap']}|{d['scope_gap']}$")
     p.sentence_baseline = re.compile(d["sentence_baseline"])
     p.year = re.compile(d["year"])
     p.name_strip = re.compile(d["name_strip"])

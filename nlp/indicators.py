@@ -67,6 +67,8 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
     name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", name)[-1].lstrip("、,, ")
     start = at + len(region) - len(name) if name else c.start  # the name is still the region's tail here
     name = p.name_year.sub("", name).strip("、,, ")  # 巩固率2015年达到96%: the year is not part of the name
+    if g := p.name_gap.search(name):  # 以乡镇为单位适龄儿童…接种率, …覆盖率农村以县级助产机构为单位到2005年…
+        c.scope, name = c.scope or g.group(0), (name[: g.start()] + name[g.end() :]).strip("、,, ")
     names = _share_scope(_split_names(name)) if c.split and name else [name]
     return names, start, per
 

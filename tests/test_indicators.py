@@ -353,6 +353,38 @@ def test_raw_starts_at_the_name(text, raws):
     assert all(text[r.span[0] : r.span[1]] == r.raw for r in got)
 
 
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        # (name, value, unit, scope, year) per target: N/万 is a rate per 10 000; a 以…为单位 scope written before
+        # the name or before its deadline leaves the name; a verb chained to the target verb is not in the name
+        (
+            "全省出生缺陷发生率到2005年要降至72/万;到2010年要降至70/万。",
+            [("出生缺陷发生率", 72, "1/万", None, 2005), ("出生缺陷发生率", 70, "1/万", None, 2010)],
+        ),
+        (
+            "全省新生儿疾病筛查覆盖率农村以县级助产机构为单位到2005年要达到60%;到2010年要达到80%。"
+            "城市以助产机构为单位到2005年要达到80%;到2010年要达到100%。",
+            [
+                ("新生儿疾病筛查覆盖率", 60, "%", "农村", 2005),
+                ("新生儿疾病筛查覆盖率", 80, "%", "农村", 2010),
+                ("新生儿疾病筛查覆盖率", 80, "%", "城市", 2005),
+                ("新生儿疾病筛查覆盖率", 100, "%", "城市", 2010),
+            ],
+        ),
+        (
+            "以乡镇为单位适龄儿童国家免疫规划疫苗接种率达到并保持在90%以上。",
+            [("适龄儿童国家免疫规划疫苗接种率", 90, "%", "以乡镇为单位", 2010)],
+        ),
+        # negative rows: N/10万 keeps its unit, a fraction in words stays a percentage
+        ("孕产妇死亡率下降到15/10万以下", [("孕产妇死亡率", 15, "1/10万", None, 2010)]),
+        ("严重出生缺陷发生率降至万分之九以下。", [("严重出生缺陷发生率", 0.09, "%", None, 2010)]),
+    ],
+)
+def test_units_scopes_and_years(text, want):
+    assert [(r.name, r.value, r.unit, r.scope, r.year) for r in extract_indicators(text, 2010)] == want
+
+
 def test_interim_years_each_their_own():
     text = "到2023年,近视率每年降低0.5个百分点。到2030年,小学生近视率下降到38%以下,初中生近视率下降到60%以下。"
     assert [(r.value, r.year) for r in extract_indicators(text, 2030)] == [(0.5, 2023), (38, 2030), (60, 2030)]

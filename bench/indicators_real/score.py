@@ -69,13 +69,18 @@ def _common(a: str, b: str) -> int:
     return best
 
 
+def _agree(g: dict, p: Indicator) -> int:
+    """How many scored fields of an expected row a found target has right (ties between equal values)."""
+    return sum(_norm(f, getattr(p, f)) == _norm(f, g.get(f)) for f in _scored(g))
+
+
 def _match(gold: list[dict], preds: list[Indicator]) -> list[tuple[dict, Indicator | None]]:
     """Pair each expected target with a found one: same value and unit, the likeliest name first."""
     left, pairs = list(preds), []
     for g in gold:
         same = [p for p in left if _norm("value", p.value) == _norm("value", g["value"]) and p.unit == g["unit"]]
         name = _norm("name", g["name"] or "")
-        ranked = sorted(same, key=lambda p: (_norm("name", p.name) == name, _common(name, _norm("name", p.name))))
+        ranked = sorted(same, key=lambda p: (_norm("name", p.name) == name, _agree(g, p), _common(name, p.name)))
         best = ranked[-1] if ranked else None
         if best is not None and g["value"] is None and _common(name, _norm("name", best.name)) < 2:
             best = None  # a target without a value is only recognised by its name
