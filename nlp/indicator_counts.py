@@ -97,7 +97,11 @@ def _counted(text: str, pos: int) -> tuple[str, int]:
     return phrase[phrase.rfind("的") + 1 :], i
 
 
+_FULL_WIDTH = str.maketrans("\uff0c\uff1b\uff1a\uff08\uff09\uff01\uff1f\uff05", ",;:()!?%")  # full-width ,;:()!?%
+
+
 def digits_for_numerals(text: str) -> str:
-    """The text with Chinese numerals before a unit written as digits (一次 → 1次); same length."""
+    """The text as the patterns read it, same length: Chinese numerals before a unit as digits (一次 → 1次), and
+    full-width punctuation as ASCII (layout normalisation keeps a plan's full-width comma, semicolon …)."""
     p = patterns()
-    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text)
+    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text.translate(_FULL_WIDTH))

@@ -424,3 +424,15 @@ def test_tag_indicators_ids():
     plan = Plan(id="p", title="益阳市儿童发展规划(2021-2025年)", raw_text="", text="", items=[item])
     tag_indicators(plan)
     assert [i.id for i in item.indicators] == ["p:health-g2.i1", "p:health-g2.i2"]
+
+
+def test_full_width_punctuation_reads_as_ascii():
+    """Layout keeps a plan's full-width comma and semicolon: names must not start with one (escapes: the editing
+    tools of this project fold full-width punctuation in source text)."""
+    text = "以2010年为基数\uff0c5岁以下儿童死亡率下降1/6\uff1b每千名儿童拥有执业\uff08助理\uff09医生达1名"
+    got = extract_indicators(text)
+    assert [(r.name, r.baseline_year) for r in got] == [
+        ("5岁以下儿童死亡率", 2010),
+        ("每千名儿童拥有执业(助理)医生数", None),
+    ]
+    assert all(text[r.span[0] : r.span[1]] == r.raw for r in got) and "\uff08" in got[1].raw
