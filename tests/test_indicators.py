@@ -244,6 +244,14 @@ CASES += [
     ("原则上配备2名专业从事儿童保健的医生加强儿童医学学科建设", [("医生数", ">=", 2, None, "名")]),
 ]
 
+# life expectancy is a measured quantity and 延长 its direction
+CASES += [
+    (
+        "妇女在整个生命周期享有良好的基本医疗卫生服务,妇女的人均预期寿命延长。",
+        [("妇女的人均预期寿命", "increase", None, None, None)],
+    ),
+]
+
 NEGATIVES = [
     "扎实开展0-6岁儿童健康管理工作",  # an age band is not a target
     "2025年,儿童优先的社会风尚普遍形成",  # a year is not a target
@@ -263,6 +271,7 @@ NEGATIVES = [
     "逐年增加财力投入,加入农村自来水建设",  # 增加 without a measured quantity
     "增加森林和绿地面积",
     "减少中小学生超重/肥胖、近视和龋齿的发生",
+    "延长服务时间",  # 延长 is a direction only after a measured quantity
     "好少年儿童作为一项战略性、基础性工作",  # 作为 is no target verb 为
     "截至2020年,儿童健康状况持续改善,婴儿、5岁以下儿童死亡率分别下降至1.92‰、3.61‰。",  # reached, no target
 ]
