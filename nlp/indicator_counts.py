@@ -78,14 +78,18 @@ def counts(text: str, m: re.Match, comparator: str, per: str | None = None) -> l
 def _counted(text: str, pos: int) -> tuple[str, int]:
     """The thing a count counts (…2次家庭教育实践活动): up to punctuation, a list separator or a new verb.
 
-    A strong clause opener (加强, 鼓励) after the noun starts a new sentence whose stop was lost: 2名…医生|加强….
+    A strong clause opener (加强, 鼓励) after the noun starts a new sentence whose stop was lost: 2名…医生|加强…,
+    unless it is a subject noun, the head of the noun (特殊教育|学校); a target verb starts the counted thing's
+    predicate (1个危重新生儿救治中心|达到国家建设标准要求).
     """
     p, i, opens = patterns(), pos, clause_starts()
+    subjects, verbs = set(p.d["subject_openers"]), p.d["verbs"]
     words: list[str] = []
     for w in cut(text[pos : pos + 40]):
         if w[0] in _PUNCT or w in ("和", "、", "及", "与") or len(words) >= 10:
             break
-        if words and (w in p.noun_stop or opens.get(w) == "strong"):
+        opener = opens.get(w) == "strong" and w not in subjects
+        if words and (w in p.noun_stop or opener or (len(w) > 1 and w in verbs)):
             break
         words.append(w)
         i += len(w)
@@ -93,7 +97,11 @@ def _counted(text: str, pos: int) -> tuple[str, int]:
     return phrase[phrase.rfind("的") + 1 :], i
 
 
+_FULL_WIDTH = str.maketrans("\uff0c\uff1b\uff1a\uff08\uff09\uff01\uff1f\uff05", ",;:()!?%")  # full-width ,;:()!?%
+
+
 def digits_for_numerals(text: str) -> str:
-    """The text with Chinese numerals before a unit written as digits (一次 → 1次); same length."""
+    """The text as the patterns read it, same length: Chinese numerals before a unit as digits (一次 → 1次), and
+    full-width punctuation as ASCII (layout normalisation keeps a plan's full-width comma, semicolon …)."""
     p = patterns()
-    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text)
+    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text.translate(_FULL_WIDTH))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from nlp.indicator_names import cut_at
 from nlp.indicator_patterns import _PUNCT, Cand, noun_after, patterns, unit_of
 from nlp.lang import cut
 
@@ -22,8 +23,7 @@ def _directional(text: str) -> list[Cand]:
         )
     for m in p.direction_before.finditer(text):
         names = m.group("names")
-        words = cut(names)
-        if names.endswith(not_rates) or p.subject_of.match(text[m.end() :]) or any(w in p.cut_words for w in words):
+        if names.endswith(not_rates) or _predicate_follows(text, m.end()) or cut_at(names):
             continue
         down = m.group("dir") in p.d["verb_first_down"]
         out.append(
@@ -40,6 +40,17 @@ def _directional(text: str) -> list[Cand]:
             )
         )
     return out
+
+
+def _predicate_follows(text: str, end: int) -> bool:
+    """提升…率达到90%: the names are the subject of the verb after them, not the object of 提升.
+
+    Not so after a comma that opens another verb-first target (提高…早诊早治率,降低死亡率).
+    """
+    p, rest = patterns(), text[end:]
+    if rest[:1] in ",," and p.direction_before.match(rest, 1):
+        return False
+    return bool(p.subject_of.match(rest))
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:

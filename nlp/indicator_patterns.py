@@ -47,29 +47,39 @@ def patterns() -> SimpleNamespace:
     d = json.loads(data_path("indicator_patterns.json").read_text(encoding="utf-8"))
     num, unit = d["number"], "(?:" + "|".join(d["units"]) + ")"
     sep, adv = d["value_separators"], "(?:" + _alt(d["adverbs"]) + ")*"
-    vals = rf"(?:{num}(?:{unit})?{sep})*{num}{unit}"
+    # a range (控制在30%-40%, 每年降低0.5到1个百分点) or a list of values (6‰、5‰和3‰)
+    to = d["range_separators"]
+    vals = rf"{num}(?:{unit})?{to}{num}{unit}|(?:{num}(?:{unit})?{sep})*{num}{unit}"
     up = [w + "(?=[^\u4e00-\u9fff\\d]|$)" if w.endswith("提") else w for w in d["directional_up"]]
     p = SimpleNamespace(d=d, num=num)
+    blocked = {v: f"(?<![{b}]){v}" for v, b in d["verb_blockers"].items()}  # 作为一项 is no 为1项
+    verbs = "|".join(blocked.get(v, v) for v in sorted(d["verbs"], key=len, reverse=True))
     p.value = re.compile(
-        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?P<verb>{_alt(d['verbs'])})"
+        rf"(?P<gap>{d['scope_gap']})?(?P<adv>{adv})(?:{d['chained_verb']})?(?P<verb>{verbs})"
         rf"(?P<vals>{vals})(?P<tail>{_alt(d['tails'])})?"
     )
     p.one_value = re.compile(rf"({num})({unit})?")
+    p.value_range = re.compile(rf"({num})(?:{unit})?{to}({num})({unit})")
     rel = d["relative"]
     p.relative = re.compile(
         rf"(?:{d['baseline']}[,,]?)?(?:分别)?(?P<dir>{_alt(rel['down'] + rel['up'])})"
-        rf"(?:(?P<num>{num})(?P<unit>%|％|个百分点)|(?P<frac>{d['fraction']}))"
+        rf"(?:(?P<num>{num})(?:%|％|个百分点)?(?:{to}(?P<num2>{num}))?(?P<unit>%|％|个百分点)|(?P<frac>{d['fraction']}))"
     )
     p.relative_value = re.compile(rf"{num}(?:%|％|个百分点)")
     p.direction_after = re.compile(
         rf"(?P<adv>(?:{_alt(d['directional_adverbs'])})*)"
         rf"(?P<dir>{_alt(d['directional_down'])}|{'|'.join(sorted(up, key=len, reverse=True))})"
     )
-    rate = r"[^,,。;;\n]{1,20}?率"
+    # the object of a verb-first target: any measured quantity (率, 比例, 数量 …), up to max_name characters;
+    # …人数比例 is one quantity: a suffix directly followed by another is not the end
+    metric = _alt(d["metric_suffixes"])
+    rate = rf"[^,,。;;\n]{{1,{d['max_name']}}}?(?:{metric})(?!{metric})"
     p.direction_before = re.compile(
         rf"(?P<dir>{_alt(d['verb_first_up'][:-1] + d['verb_first_down'])}|提(?![{d['ti_blockers']}高升]))"
         rf"(?P<names>{rate}(?:[、和及与]{rate})*)(?!先)"
     )
+    # a text without a digit, a Chinese numeral or a measured quantity holds no target (most items: read nothing)
+    p.worth_reading = re.compile(rf"\d|{_alt(d['metric_suffixes'])}|{d['coverage']}|[{''.join(d['cn_digits'])}]")
     p.subject_of = re.compile(
         rf"^(?:{d['scope_gap']}|{d['baseline']})?[,,]?{adv}"
         rf"(?:{_alt(d['directional_adverbs'])})*(?:{_alt(d['verbs'])}|{_alt(rel['down'] + rel['up'])})"
@@ -92,10 +102,13 @@ def patterns() -> SimpleNamespace:
     p.per = re.compile("|".join(d["per"]))
     p.scope = re.compile("|".join(d["scope"]))
     p.baseline = re.compile(d["baseline"])
+    p.name_gap = re.compile(rf"^{d['scope_gap']}|{d['scope_gap']}$")
+    p.sentence_baseline = re.compile(d["sentence_baseline"])
     p.year = re.compile(d["year"])
     p.name_strip = re.compile(d["name_strip"])
     p.coverage_prefix = re.compile(d["coverage_prefix"])
     p.cut_words, p.noun_stop = set(d["cut_words"]), set(d["noun_stop"])
+    p.status = re.compile(_alt(d["status_cues"]))
     p.ge_context = re.compile(_alt(d["comparator_context_ge"]))
     return p
 
@@ -106,7 +119,9 @@ def unit_of(u: str | None) -> str | None:
 
 
 def parse_values(s: str) -> list[tuple[float | None, float | None, str | None]]:
-    """'6‰5‰3‰' or '6、5和3‰' → values; a missing unit is taken from the next value."""
+    """'6‰5‰3‰' or '6、5和3‰' → values; a missing unit is taken from the next value; '30%-40%' → one range."""
+    if r := patterns().value_range.fullmatch(s):
+        return [(float(r.group(1)), float(r.group(2)), unit_of(r.group(3)))]
     out: list[Value] = [(float(m.group(1)), None, unit_of(m.group(2))) for m in patterns().one_value.finditer(s)]
     for i in range(len(out) - 2, -1, -1):
         if out[i][2] is None:

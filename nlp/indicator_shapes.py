@@ -78,6 +78,7 @@ def find_shapes(text: str) -> list[Cand]:
                 comparator_from(m.group("verb"), m.group("tail")),
                 scope=(m.group("gap") or None),
                 split=True,
+                extra={"each": "分别" in m.group("adv")},
             )
         )
     for m in p.value_frac.finditer(text):  # 达到八成以上: a share in tenths or as a fraction
@@ -88,6 +89,7 @@ def find_shapes(text: str) -> list[Cand]:
     for m in p.relative.finditer(text):  # 以2020年为基数下降20%, 下降1/6
         down = m.group("dir") in p.d["relative"]["down"]
         base = p.baseline.search(m.group(0))
+        hi = float(m.group("num2")) if m.group("num2") else None  # 每年降低0.5到1个百分点
         value = (
             (float(m.group("num")), unit_of(m.group("unit"))) if m.group("num") else (fraction(m.group("frac")), "%")
         )
@@ -96,10 +98,11 @@ def find_shapes(text: str) -> list[Cand]:
                 m.start(),
                 m.end(),
                 m.start(),
-                [(value[0], None, value[1])],
+                [(value[0], hi, value[1])],
                 "decrease_by" if down else "increase",
                 baseline=base.group(0) if base else None,
                 split=True,
+                extra={"each": "分别" in m.group(0)},
             )
         )
     for m in re.finditer(p.d["coverage"], text):  # 实现农村卫生厕所全覆盖 → 覆盖率 == 100%

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from nlp.indicator_counts import digits_for_numerals
+from nlp.indicator_names import _scope_of, _share_scope, _split_names, _trim, distribute
 from nlp.indicator_shapes import _PUNCT, Cand, find_shapes, patterns
-from nlp.lang import cut
 from nlp.model import Indicator, Plan
 
 _SENT = "。;;!!??\n"
-_SEPS = ("、", "和", "及", "与", "以及")
 _JOINS = ("", "、", ",", ",", ";", ";")
 
 
@@ -26,50 +25,6 @@ def _accept(cands: list[Cand]) -> list[Cand]:
         if all(c.end <= k.start or c.start >= k.end for k in kept):
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
-
-
-def _trim(region: str) -> str:
-    """The indicator name at the end of `region`: drop a lost-punctuation clause before it and filler words."""
-    p = patterns()
-    words, pos = cut(region), 0
-    cut_at = 0
-    for w in words:
-        pos += len(w)
-        # a clause verb or clause-final noun followed by ≥2 more chars means a new clause started after it
-        if w in p.cut_words and len(region) - pos >= 2:
-            cut_at = pos
-    name = region[cut_at:]
-    return name[len(m.group(0)) :] if (m := p.name_strip.match(name)) else name
-
-
-def _split_names(name: str) -> list[str]:
-    """'A率和B率' → [A率, B率]; parts without a metric suffix stay joined (艾滋病、梅毒和乙肝…治疗率)."""
-    suffixes = tuple(patterns().d["metric_suffixes"])
-    out, cur = [], ""
-    for w in cut(name):  # split on separator tokens only: 普及率 keeps its 及
-        if w in _SEPS and cur.endswith(suffixes) and len(cur) > 1:
-            out.append(cur)
-            cur = ""
-        else:
-            cur += w
-    if cur.strip("".join(_SEPS)):
-        out.append(cur.rstrip("".join(_SEPS)))
-    return [n for n in out if n] or [name]
-
-
-def _scope_of(name: str) -> str | None:
-    """The population or area a name is restricted to (3岁以下儿童, 小学生, 农村 …)."""
-    m = patterns().scope.search(name)
-    return m.group(0) if m else None
-
-
-def _share_scope(names: list[str]) -> list[str]:
-    """'5岁以下儿童贫血患病率和生长迟缓率': the scope written once applies to every name without its own group."""
-    first = _scope_of(names[0]) if names else None
-    starts = tuple(patterns().d["group_starts"])
-    if not first or not names[0].startswith(first):
-        return names
-    return [names[0]] + [n if n.startswith(starts) or _scope_of(n) else first + n for n in names[1:]]
 
 
 def _year(text: str, start: int, end: int, default: int) -> int:
@@ -89,26 +44,33 @@ def _names_for(text: str, c: Cand, bound: int) -> tuple[list[str], int, str | No
     p = patterns()
     if "given_text" in c.extra:
         return _share_scope(_split_names(c.extra["given_text"])), c.start, None
-    region = text[bound : c.anchor]
+    region, at = text[bound : c.anchor], bound  # `at`: where the region starts in the text
     per = None
     if b := p.baseline.search(region):  # 近视率在2018年的基础上每年降低…: the name ends where the baseline starts
         c.baseline = c.baseline or b.group(0)
         if pm := p.per.fullmatch(region[b.end() :].strip(",,")):
             per = pm.group(0)
-        region = region[: b.start()] if b.start() else region[b.end() :]
+        region, at = (region[: b.start()], at) if b.start() else (region[b.end() :], at + b.end())
     if m := p.per.search(region):
         per = m.group(0)
         # 每千名儿童拥有医生数: the per qualifies the name and stays in it; 近视率每年降低: an adverb of the verb
-        region = region[m.start() :] if region[m.end() :].strip("拥有") else region[: m.start()]
+        if region[m.end() :].strip("拥有"):
+            region, at = region[m.start() :], at + m.start()
+        else:
+            region = region[: m.start()]
     name = _trim(region)
     if per and not name.startswith(per) and region.startswith(per):
         name = region  # the per starts the name: keep it whole (a cut word inside must not drop it)
     if c.strip is not None and (m := c.strip.search(name)):
         name = name[m.end() :]
     # 孕产妇保健水平 --孕产妇系统管理率: a sub-target mark inside the name starts the real name
-    name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", p.name_year.sub("", name))[-1].strip("、,, ")
+    name = re.split(r"\s*(?:━+|—{2,}|-{2,})\s*", name)[-1].lstrip("、,, ")
+    start = at + len(region) - len(name) if name else c.start  # the name is still the region's tail here
+    name = p.name_year.sub("", name).strip("、,, ")  # 巩固率2015年达到96%: the year is not part of the name
+    if g := p.name_gap.search(name):  # 以乡镇为单位适龄儿童…接种率, …覆盖率农村以县级助产机构为单位到2005年…
+        c.scope, name = c.scope or g.group(0), (name[: g.start()] + name[g.end() :]).strip("、,, ")
     names = _share_scope(_split_names(name)) if c.split and name else [name]
-    return names, c.anchor - len(name) if name else c.start, per
+    return names, start, per
 
 
 def _unit_noun(name: str, unit: str | None) -> str:
@@ -149,6 +111,8 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
         names = [base]
     names = [_unit_noun(n, c.values[0][2]) for n in names]
     vals = c.values
+    if len(names) == 1 and (len(vals) > 1 or c.extra.get("each")):  # 新生儿、婴儿和…死亡率分别降至2‰、3.5‰和5‰
+        names = distribute(names[0], len(vals) if len(vals) > 1 else None)
     if len(names) > len(vals) > 1:
         names = names[-len(vals) :]
     if len(vals) == 1:
@@ -156,6 +120,7 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
     names = names + [names[-1]] * (len(vals) - len(names))
     start = min(start, c.start)
     raw, year = text[start : c.end], _year(text, start, c.end, default_year)
+    baseline = c.baseline or _sentence_baseline(text, start, c)
     scopes = c.extra.get("scopes") or [None] * len(names)
     out = []
     for name, (v, vmax, unit), sc in zip(names, vals, scopes, strict=False):
@@ -174,13 +139,21 @@ def _records(text: str, c: Cand, bound: int, default_year: int, prev: Indicator 
                 per=per,
                 scope=scope,
                 year=year,
-                baseline=c.baseline,
+                baseline=baseline,
                 raw=raw,
                 span=(start, c.end),
-                baseline_year=_baseline_year(c.baseline),
+                baseline_year=_baseline_year(baseline),
             )
         )
     return out
+
+
+def _sentence_baseline(text: str, start: int, c: Cand) -> str | None:
+    """以2010年为基数,5岁以下儿童死亡率下降1/6: a baseline leading the sentence is every relative target's in it."""
+    if c.comparator not in ("decrease_by", "increase") or c.values[0][0] is None:
+        return None
+    found = list(patterns().sentence_baseline.finditer(text, _last_of(text, _SENT, start), start))
+    return found[-1].group(0) if found else None
 
 
 def _baseline_year(baseline: str | None) -> int | None:
@@ -191,7 +164,7 @@ def _baseline_year(baseline: str | None) -> int | None:
 
 def extract_indicators(text: str, default_year: int = 2025) -> list[Indicator]:
     """All quantitative targets in `text`, in text order; spans are offsets in `text`."""
-    if not text or not re.search(r"\d|率|覆盖|支出|比例|[一二两三四五六七八九]", text):
+    if not text or not patterns().worth_reading.search(text):
         return []
     original, text = text, digits_for_numerals(text)
     out = _extract(text, default_year)
@@ -205,6 +178,8 @@ def _extract(text: str, default_year: int) -> list[Indicator]:
     out: list[Indicator] = []
     prev_end = 0
     for c in _accept(find_shapes(text)):
+        if patterns().status.match(text, _last_of(text, _SENT, c.start)):
+            continue  # 截至2020年,…死亡率分别下降至1.92‰: what was reached, not a target
         bound = max(_last_of(text, _PUNCT, c.anchor), prev_end)
         recs = _records(text, c, bound, default_year, out[-1] if out else None)
         if recs and not recs[0].name.strip("?") and bound > _last_of(text, _SENT, c.anchor):

@@ -97,6 +97,12 @@ def test_status(target, obs, year, expected):
         (ind(">=", 3, "家", value_max=5), "range", "3–5家"),
         (ind("decrease_by", 20, baseline="以2020年为基数"), "decrease_by", "较2020年下降20%"),
         (ind("increase", 10), "increase_by", "较2020年提高10%"),
+        # a change by a range is a change (checked against its lower end), not a level between two ends
+        (
+            ind("decrease_by", 0.5, "个百分点", value_max=1, baseline="在2020年基础上"),
+            "decrease_by",
+            "较2020年下降0.5–1个百分点",
+        ),
         (ind("increase", None, None), "increase", "较2020年提高"),
         (ind("decrease", None, None), "decrease", "较2020年下降"),
         (ind("~", 1), "unknown", "目标未量化"),

@@ -55,7 +55,8 @@ def fmt(x: float | None) -> str:
 def rule_kind(ind: dict[str, Any]) -> str:
     """ge | le | equal | coverage | range | decrease_by | increase_by | increase | decrease | unknown."""
     comp, value, unit = ind.get("comparator"), ind.get("value"), norm_unit(ind.get("unit"))
-    if value is not None and ind.get("value_max") is not None:
+    # a level between two ends; a change by a range (每年降低0.5到1个百分点) is checked against its lower end
+    if value is not None and ind.get("value_max") is not None and comp not in ("decrease_by", "increase"):
         return "range"
     if comp == "==" and value is not None:
         return "coverage" if unit == "%" and abs(value - 100) < _EPS else "equal"
@@ -94,14 +95,15 @@ def target_text(ind: dict[str, Any], period: tuple[int, int]) -> str:
     """The target in words: ≥90%, ≤6‰, 3–5家, 全覆盖, 较2020年下降20% …"""
     kind, v, unit = rule_kind(ind), ind.get("value"), norm_unit(ind.get("unit")) or ""
     base = f"较{baseline_year(ind, period)}年"
+    by = fmt(v) + (f"–{fmt(ind['value_max'])}" if ind.get("value_max") is not None else "")  # 下降0.5–1个百分点
     return {
         "ge": f"≥{fmt(v)}{unit}",
         "le": f"≤{fmt(v)}{unit}",
         "equal": f"={fmt(v)}{unit}",
         "coverage": "全覆盖(100%)",
         "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
-        "decrease_by": f"{base}下降{fmt(v)}{unit}",
-        "increase_by": f"{base}提高{fmt(v)}{unit}",
+        "decrease_by": f"{base}下降{by}{unit}",
+        "increase_by": f"{base}提高{by}{unit}",
         "increase": f"{base}提高",
         "decrease": f"{base}下降",
         "unknown": "目标未量化",
