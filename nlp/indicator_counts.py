@@ -7,6 +7,7 @@ import re
 from nlp.indicator_shapes import _PUNCT, Cand, patterns, unit_of
 from nlp.items import clause_starts
 from nlp.lang import cut
+from nlp.reader import fold_width
 
 
 def fraction(s: str) -> float:
@@ -97,11 +98,8 @@ def _counted(text: str, pos: int) -> tuple[str, int]:
     return phrase[phrase.rfind("的") + 1 :], i
 
 
-_FULL_WIDTH = str.maketrans("\uff0c\uff1b\uff1a\uff08\uff09\uff01\uff1f\uff05", ",;:()!?%")  # full-width ,;:()!?%
-
-
 def digits_for_numerals(text: str) -> str:
     """The text as the patterns read it, same length: Chinese numerals before a unit as digits (一次 → 1次), and
-    full-width punctuation as ASCII (layout normalisation keeps a plan's full-width comma, semicolon …)."""
+    full-width punctuation as ASCII (the reader's fold, for text that did not come through it)."""
     p = patterns()
-    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], text.translate(_FULL_WIDTH))
+    return p.cn_digit.sub(lambda m: p.d["cn_digits"][m.group("d")], fold_width(text))

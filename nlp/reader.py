@@ -88,7 +88,12 @@ def read_width(read: PlanText) -> PlanText:
     if not n:
         return read
     note = f"全角标点、数字和字母按半角读取: {n} 处"
-    return PlanText(read.text.translate(_WIDTH_TABLE), read.encoding, read.form, [*read.notes, note])
+    return PlanText(fold_width(read.text), read.encoding, read.form, [*read.notes, note])
+
+
+def fold_width(text: str) -> str:
+    """text with the full-width forms of ASCII as ASCII (_WIDTH_TABLE); same length."""
+    return text.translate(_WIDTH_TABLE)
 
 
 def for_parsing(text: str) -> str:
