@@ -40,6 +40,11 @@ def full_width(text: str) -> str:
     return "".join(out)
 
 
+def indented(text: str) -> str:
+    """Every paragraph after the two ideographic spaces Word and government sites put before it."""
+    return "\n".join("\u3000\u3000" + ln if ln.strip() else ln for ln in text.split("\n"))
+
+
 def to_html(text: str, furniture: bool = True) -> str:
     """A saved government web page: navigation, breadcrumb, share bar, sidebar and footer around the article."""
     body = "\n".join(f"<p>{html.escape(ln)}</p>" for ln in lines_of(text))

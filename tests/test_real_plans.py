@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from forms import full_width
+from forms import full_width, indented
 
 from nlp.coverage import unaccounted_lines
 from nlp.model import Plan
@@ -61,16 +61,21 @@ def _reading(plan: Plan) -> list[tuple]:
     ] + sorted((r.start, r.after) for r in plan.repairs if r.applied)
 
 
-def test_a_plan_typed_with_full_width_marks_reads_the_same(real, tmp_path):
-    """Most published plans are typed with full-width marks (\uff0c\uff1b\uff1a\uff08\uff09): read as ASCII, as
-    NFKC reads them, they give the same items, titles, tags, targets and edits, and the parse report says so."""
+@pytest.mark.parametrize(
+    "typing", [full_width, indented, lambda t: indented(full_width(t))], ids=["full", "indent", "both"]
+)
+def test_a_plan_typed_as_published_reads_the_same(real, tmp_path, typing):
+    """Most published plans are typed with full-width marks (\uff0c\uff1b\uff1a\uff08\uff09) and indented paragraphs:
+    read so, they give the same items, titles, clauses, tags, targets and edits; the parse report names the
+    marks read as ASCII."""
     spec, plan = real
     name = next(n for n, s in MANIFEST.items() if s is spec)
     typed = tmp_path / name
-    typed.write_text(full_width((REAL / name).read_text(encoding="utf-8")), encoding="utf-8")
+    typed.write_text(typing((REAL / name).read_text(encoding="utf-8")), encoding="utf-8")
     again = analyse_file(typed, {"slug": plan.id})
     assert _reading(again) == _reading(plan)
-    assert any("按半角读取" in n for n in again.meta["reader_notes"])
+    noted = any("按半角读取" in n for n in again.meta.get("reader_notes", []))
+    assert noted is (typing is not indented)
     assert not any("按半角读取" in n for n in plan.meta.get("reader_notes", []))  # an ASCII plan: no note
 
 
