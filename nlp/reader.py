@@ -9,7 +9,8 @@ from pathlib import Path
 # Length-preserving map (offsets stay aligned with the raw text): full-width ASCII and odd spaces → ASCII.
 _PARSE_MAP = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " ", 0xFEFF: " ", 0x3001: "、"}
 _PARSE_MAP.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
-# Chinese punctuation whose full-width form carries meaning stays as is.
+# The full-width comma, semicolon, colon, ! and ? are left to read_width (below), which reads a file's text with
+# them as ASCII before any parsing; this map is only what parsing may see differently from the text it keeps.
 for _keep in ",;:!?":
     _PARSE_MAP.pop(ord(_keep) + 0xFEE0, None)
 _PARSE_TABLE = str.maketrans({k: v for k, v in _PARSE_MAP.items()})
