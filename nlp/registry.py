@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from nlp.lang import read_lines
 
 REGISTRY_FILE = "departments.tsv"
 GROUPS_FILE = "department_groups.tsv"
+LEVELS_FILE = "department_levels.tsv"  # the names a province gives the same bodies where they differ (局 → 厅)
 CATEGORY_LABELS = {
     "party": "市委部门",
     "government": "政府部门",
@@ -21,7 +23,9 @@ CATEGORY_LABELS = {
     "media": "媒体",
     "other": "其他",
 }
-LOCAL_LEVELS = ("县", "区")  # a county or district plan names the same bodies with its own level
+# A plan of another level names the same bodies with its own level word (县公安局, 区妇联, 团县委, 省妇联, 省委宣传部);
+# where a province's body has another name (省教育厅, 省高级人民法院) LEVELS_FILE lists it.
+LOCAL_LEVELS = ("县", "区", "省")
 # Place prefixes (湖南省益阳市…, 中共益阳市委…) are not written here: they come from the registry's own full names
 # and from each plan's metadata (city, issuer, title), registered with register_places().
 _extra_places: set[str] = set()
@@ -38,16 +42,22 @@ class Department:
     generic: tuple[str, ...] = ()
     former: tuple[str, ...] = ()
     stems: tuple[str, ...] = field(default=(), compare=False)
+    official: tuple[str, ...] = ()  # the full name as any city writes it (市发展和改革委员会; see _official)
+    province: tuple[str, ...] = ()  # what a province calls its counterpart where the name differs (LEVELS_FILE)
 
     @property
     def names(self) -> tuple[str, ...]:
         """All names that denote this body on their own (not the enumeration-only stems)."""
-        return tuple(dict.fromkeys((self.canonical, self.full, *self.aliases, *self.generic, *self.former)))
+        return tuple(
+            dict.fromkeys(
+                (self.canonical, self.full, *self.aliases, *self.generic, *self.former, *self.official)
+            )
+        )
 
     @property
     def local_names(self) -> tuple[str, ...]:
-        """The same bodies at county or district level (县公安局, 区妇联, 团县委), for plans of those levels."""
-        out = []
+        """The same bodies at another level (县公安局, 区妇联, 团县委, 省妇联), for plans of those levels."""
+        out = list(self.province)
         for n in self.names:
             for level in LOCAL_LEVELS:
                 if n.startswith("市") and not n.startswith("市场"):
@@ -78,7 +88,33 @@ def departments() -> tuple[Department, ...]:
                 canon, full or canon, cat or "other", _split(aliases), _split(generic), _split(former), _split(stems)
             )
         )
-    return tuple(out)
+    home = _home_places(out)
+    province = {c: _split(forms) for c, forms, *_ in (ln.split("\t") for ln in read_lines(LEVELS_FILE))}
+    unknown = set(province) - {d.canonical for d in out}
+    if unknown:
+        raise ValueError(f"{LEVELS_FILE}: not in the registry: {sorted(unknown)}")
+    return tuple(
+        dataclasses.replace(d, official=_official(d.full, home), province=province.get(d.canonical, ())) for d in out
+    )
+
+
+def _home_places(deps: list[Department]) -> set[str]:
+    """The registry city's place stems, as its bodies' full names write them (益阳, 湖南省益阳)."""
+    return {p for d in deps if (p := _place_of(d.full, d.canonical))}
+
+
+def _official(full: str, home: set[str]) -> tuple[str, ...]:
+    """A full name with the registry city's place taken out, so another city's plan writing its own full names
+    (长沙市发展和改革委员会牵头) names the same body: 益阳市发展和改革委员会 → 市发展和改革委员会, 发展和改革委员会;
+    中共益阳市委宣传部 → 市委宣传部; 湖南省益阳市中级人民法院 → 市中级人民法院."""
+    for place in sorted(home, key=len, reverse=True):
+        if place in full:
+            name = full.replace(place, "", 1).removeprefix("中共")
+            if not name.startswith("市"):
+                return (name,)  # 共青团市委员会, 国家税务总局市税务局: the level word is inside
+            bare = name[1:]
+            return (name,) if bare.startswith("委") or len(bare) < 3 else (name, bare)  # 委宣传部 is no name
+    return ()
 
 
 @lru_cache(maxsize=1)
@@ -145,7 +181,7 @@ def register_places(meta: dict, title: str = "") -> None:
 @lru_cache(maxsize=1)
 def prefixes() -> tuple[str, ...]:
     """Prefixes stripped before lookup, longest first: 湖南省益阳市, 中共益阳市委, 益阳市, 益阳 … and bare 中共."""
-    stems = {p for d in departments() if (p := _place_of(d.full, d.canonical))} | _extra_places
+    stems = _home_places(list(departments())) | _extra_places
     out = {"中共"}
     for s in stems:
         out |= {s, s + "市"} | (set() if "局" in s else {"中共" + s + "市委"})

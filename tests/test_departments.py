@@ -35,6 +35,9 @@ def lead(assignments):
         ("县级以上人民政府妇女儿童工作委员会负责组织、协调", {"市妇儿工委办"}),  # the government only qualifies it
         ("组织部署儿童工作", set()),  # 组织部 must not fire inside 组织部署
         ("加强教育、科技、文化、体育等公益性设施建设", set()),  # stems count only before 部门/机关
+        ("加强教育部署,节省开支,省内外交流", set()),  # no body inside 教育部署, 节省 or 省内
+        ("省人民政府办公厅印发", set()),  # the province's general office is no registry body
+        ("深化发展和改革的成果", set()),  # a full name's words in prose are no name
     ],
 )
 def test_mentions(text, expected):
@@ -56,6 +59,15 @@ def test_mentions(text, expected):
         ("市司法局、市妇联负责", "市司法局", "lead"),
         ("县公安局负责,县人民法院、县人民检察院配合", "市中级人民法院", "co"),
         ("县妇联、县总工会参与宣传动员", "市妇联", "co"),
+        # another city's plan writing its bodies' full official names: the cue right after the name still reads
+        ("由长沙市卫生健康委员会牵头,长沙市教育局配合", "市卫健委", "lead"),
+        ("长沙市发展和改革委员会牵头", "市发改委", "lead"),
+        ("中共长沙市委网络安全和信息化委员会办公室配合", "市委网信办", "co"),
+        # a province's plan naming its own bodies (nlp/data/department_levels.tsv; 省妇联 by its level word)
+        ("省卫生健康委牵头,省教育厅、省民政厅配合", "市卫健委", "lead"),
+        ("省卫生健康委牵头,省教育厅、省民政厅配合", "市民政局", "co"),
+        ("省人力资源社会保障厅负责,团省委、省妇联参与", "团市委", "co"),
+        ("省高级人民法院、省人民检察院按职责分工负责", "市中级人民法院", "lead"),
     ],
 )
 def test_role_cues(text, dept, cue):

@@ -57,6 +57,18 @@ EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departme
         ("市教育体育局", "市教育局"),
         ("市卫生计生委", "市卫健委"),
         ("市食品药品监管局", "市市场监管局"),
+        # another city's full official names (the registry city's place taken out of its full names)
+        ("市发展和改革委员会", "市发改委"),
+        ("市卫生健康委员会", "市卫健委"),
+        ("市委网络安全和信息化委员会办公室", "市委网信办"),
+        # a province's counterparts, as the published tables map them (nlp/data/department_levels.tsv)
+        ("省教育厅", "市教育局"),
+        ("省人力资源社会保障厅", "市人社局"),
+        ("省高级人民法院", "市中级人民法院"),
+        ("团省委", "团市委"),
+        ("省妇联", "市妇联"),
+        ("省卫生健康委", "市卫健委"),
+        ("省委宣传部", "市委宣传部"),
     ],
 )
 def test_resolve(name, canonical):
@@ -69,7 +81,8 @@ def test_resolve(name, canonical):
     [
         "",
         "市体育厅局",
-        "省教育厅",
+        "省教育厅局",
+        "省人民政府办公厅",
         "某某公司",
         "市人力资源市场",
         "市住房保障中心",
