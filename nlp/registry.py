@@ -49,9 +49,7 @@ class Department:
     def names(self) -> tuple[str, ...]:
         """All names that denote this body on their own (not the enumeration-only stems)."""
         return tuple(
-            dict.fromkeys(
-                (self.canonical, self.full, *self.aliases, *self.generic, *self.former, *self.official)
-            )
+            dict.fromkeys((self.canonical, self.full, *self.aliases, *self.generic, *self.former, *self.official))
         )
 
     @property
