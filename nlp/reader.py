@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,16 @@ _PARSE_TABLE = str.maketrans({k: v for k, v in _PARSE_MAP.items()})
 # targets, repairs and sections to marks no rule saw. Same length, so every offset still maps to the file's text.
 _WIDTH_TABLE = str.maketrans({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+# Radicals and compatibility ideographs that stand for an ordinary character (\u2f09 for 儿, \u2f63 for 生): PDF text
+# layers made by some converters write them, and no word of the plan reads with them in it. Read as the ideograph
+# NFKC gives each (one character for one: offsets hold).
+_IDEOGRAPHS = {
+    cp: n
+    for cp in (*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6), *range(0xF900, 0xFADA))
+    if len(n := unicodedata.normalize("NFKC", chr(cp))) == 1 and n != chr(cp)
+}
+_IDEOGRAPH_TABLE = str.maketrans(_IDEOGRAPHS)
+_STAND_INS = re.compile("[" + "".join(chr(cp) for cp in _IDEOGRAPHS) + "]")
 
 
 class PlanFormatError(ValueError):
@@ -84,12 +95,16 @@ def read_plan_file(path: str | Path) -> PlanText:
 
 
 def read_width(read: PlanText) -> PlanText:
-    """The text read with full-width ASCII forms as ASCII (_WIDTH_TABLE), and a note saying how many there were."""
-    n = len(_FULL_WIDTH.findall(read.text))
-    if not n:
+    """The text read with full-width ASCII forms as ASCII and radicals as the ideographs they stand for, with a note
+    saying how many of each there were."""
+    notes = list(read.notes)
+    if n := len(_FULL_WIDTH.findall(read.text)):
+        notes.append(f"全角标点、数字和字母按半角读取: {n} 处")
+    if k := len(_STAND_INS.findall(read.text)):
+        notes.append(f"部首或兼容汉字按通用汉字读取: {k} 处")
+    if not (n or k):
         return read
-    note = f"全角标点、数字和字母按半角读取: {n} 处"
-    return PlanText(fold_width(read.text), read.encoding, read.form, [*read.notes, note])
+    return PlanText(fold_width(read.text).translate(_IDEOGRAPH_TABLE), read.encoding, read.form, notes)
 
 
 def fold_width(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 ITEM = re.compile(r"^(\d{1,2})[.、](?![\d.])")
@@ -43,6 +44,19 @@ def full_width(text: str) -> str:
 def indented(text: str) -> str:
     """Every paragraph after the two ideographic spaces Word and government sites put before it."""
     return "\n".join("\u3000\u3000" + ln if ln.strip() else ln for ln in text.split("\n"))
+
+
+# Kangxi radicals some PDF converters write for ordinary characters (\u2f09 for 儿, \u2f63 for 生, \u2f00 for 一 ...)
+_RADICALS = {
+    unicodedata.normalize("NFKC", chr(cp)): chr(cp)
+    for cp in range(0x2F00, 0x2FD6)
+    if len(unicodedata.normalize("NFKC", chr(cp))) == 1
+}
+
+
+def radicals(text: str) -> str:
+    """The plan as such a PDF's text layer gives it: every character that has a Kangxi radical written as one."""
+    return "".join(_RADICALS.get(ch, ch) for ch in text)
 
 
 def to_html(text: str, furniture: bool = True) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from forms import full_width, indented
+from forms import full_width, indented, radicals
 
 from nlp.coverage import unaccounted_lines
 from nlp.model import Plan
@@ -62,12 +62,14 @@ def _reading(plan: Plan) -> list[tuple]:
 
 
 @pytest.mark.parametrize(
-    "typing", [full_width, indented, lambda t: indented(full_width(t))], ids=["full", "indent", "both"]
+    "typing",
+    [full_width, indented, lambda t: indented(full_width(t)), radicals],
+    ids=["full", "indent", "both", "radicals"],
 )
 def test_a_plan_typed_as_published_reads_the_same(real, tmp_path, typing):
-    """Most published plans are typed with full-width marks (\uff0c\uff1b\uff1a\uff08\uff09) and indented paragraphs:
-    read so, they give the same items, titles, clauses, tags, targets and edits; the parse report names the
-    marks read as ASCII."""
+    """Most published plans are typed with full-width marks (\uff0c\uff1b\uff1a\uff08\uff09) and indented paragraphs,
+    and some PDFs' text layers write Kangxi radicals for ordinary characters (\u2f09 for 儿): read so, they give the
+    same items, titles, clauses, tags, targets and edits; the parse report says what was read as what."""
     spec, plan = real
     name = next(n for n, s in MANIFEST.items() if s is spec)
     typed = tmp_path / name
@@ -75,7 +77,8 @@ def test_a_plan_typed_as_published_reads_the_same(real, tmp_path, typing):
     again = analyse_file(typed, {"slug": plan.id})
     assert _reading(again) == _reading(plan)
     noted = any("按半角读取" in n for n in again.meta.get("reader_notes", []))
-    assert noted is (typing is not indented)
+    assert noted is (typing not in (indented, radicals))
+    assert any("按通用汉字读取" in n for n in again.meta.get("reader_notes", [])) is (typing is radicals)
     assert not any("按半角读取" in n for n in plan.meta.get("reader_notes", []))  # an ASCII plan: no note
 
 
