@@ -37,6 +37,10 @@ def lead(assignments):
         ("加强教育、科技、文化、体育等公益性设施建设", set()),  # stems count only before 部门/机关
         ("加强教育部署,节省开支,省内外交流", set()),  # no body inside 教育部署, 节省 or 省内
         ("省人民政府办公厅印发", set()),  # the province's general office is no registry body
+        # the territorial level as other plans write it: counties of a city, townships of a county
+        ("各县(市、区)人民政府要加强组织领导", {"各区县(市)人民政府"}),
+        ("各乡(镇)人民政府、街道办事处负责", {"各区县(市)人民政府"}),
+        ("加强街道、社区儿童之家建设", set()),  # 街道 alone is a place, not the street office
         ("深化发展和改革的成果", set()),  # a full name's words in prose are no name
     ],
 )
