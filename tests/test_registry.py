@@ -61,6 +61,14 @@ EVAL_TABLE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "departme
         ("市发展和改革委员会", "市发改委"),
         ("市卫生健康委员会", "市卫健委"),
         ("市委网络安全和信息化委员会办公室", "市委网信办"),
+        # the names other cities give the same bodies after the 2018 reform
+        ("市文化和旅游局", "市文旅广体局"),
+        ("市文化广电旅游局", "市文旅广体局"),
+        ("市发展和改革局", "市发改委"),
+        ("市林业和草原局", "市林业局"),
+        ("市城市管理局", "市城管局"),
+        ("共青团市委", "团市委"),
+        ("市扶贫开发办公室", "市乡村振兴局"),  # former name
         # a province's counterparts, as the published tables map them (nlp/data/department_levels.tsv)
         ("省教育厅", "市教育局"),
         ("省人力资源社会保障厅", "市人社局"),
