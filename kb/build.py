@@ -128,11 +128,12 @@ def _fill(
     procs: int | None,
     stack: ExitStack,
     prepared: dict[Path, Plan] | None = None,
-) -> tuple[list[build_units.Unit], int, Callable[[str], None]]:
-    """The build's index units in plan order (kb.build_units), the number of plans analysed, and wait(key): the
+) -> tuple[list[build_units.Unit], int, build_units.Filling]:
+    """The build's index units in plan order (kb.build_units), the number of plans analysed, and the filling: the
     plans whose rows are not cached (all with force) are analysed and the units that are not cached made, in a
-    process pool kept open by stack while the build writes the KB file (wait returns once a plan's rows are cached).
-    A plan analysed already in this process (prepared: `kb add`'s parse report) is written from that analysis."""
+    process pool kept open by stack while the build writes the KB file (filling.rows(key) returns once a plan's rows
+    are cached). A plan analysed already in this process (prepared: `kb add`'s parse report) is written from that
+    analysis."""
     prepared = prepared or {}
     missing = {key: (str(f), repairs.get(pid, [])) for pid, f, key in plans if force or build_cache.entry(key) is None}
     analysed = len(missing)
@@ -180,11 +181,10 @@ def build(
         folder.mkdir()
         try:
             with ExitStack() as stack:
-                units, analysed, wait = _fill(plans, force, factors, repairs, say, procs, stack, prepared)
+                units, analysed, filling = _fill(plans, force, factors, repairs, say, procs, stack, prepared)
                 say("写入知识库")
-                _write_kb_file(folder / "kb.sqlite", entries, plans, None if force else live, wait)
-                for _p, _f, key in plans:
-                    wait(key)
+                _write_kb_file(folder / "kb.sqlite", entries, plans, None if force else live, filling.rows)
+                filling.done()
             say("建立搜索索引")
             assemble_index([u.index for u in units], folder / "index", live / "index" if live else None)
             (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")

@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
@@ -33,14 +32,10 @@ from kb import build_cache, paths
 # process than one plan's; a bigger unit makes the build's last job (the one a core waits alone on) longer.
 MAX_PLANS = 16
 INDEX, MEMBERS = "index", "members.json"
+# In every unit's id beside its members' keys (which cover the segment writer, kb/search): raise it when make()
+# writes a unit differently, so no unit written the old way is used.
+FORMAT = 1
 Todo = list[tuple[str, str, list[dict]]]  # plans a job analyses first: (key, plan file, repair review rows)
-
-
-@lru_cache(maxsize=1)
-def _version() -> str:
-    """Hash of this module (how a unit is written), in every unit's id beside its members' keys (which cover the
-    segment writer)."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def units_dir() -> Path:
@@ -57,7 +52,7 @@ class Unit:
 
     @property
     def uid(self) -> str:
-        return hashlib.sha256("\0".join((_version(), *self.keys)).encode()).hexdigest()[:32]
+        return hashlib.sha256("\0".join((str(FORMAT), *self.keys)).encode()).hexdigest()[:32]
 
     @property
     def folder(self) -> Path:
@@ -155,46 +150,60 @@ def make_in_worker(keys: tuple[str, ...], todo: Todo, factors: dict[str, float],
     make(keys, todo, factors)
 
 
+class Filling:
+    """The new units being made: rows(key) returns once that plan's rows are cached (the analysis of a plan in a job
+    ends before the job writes its unit), done() once every unit is written; either raises a job's error (a plan
+    that fails to parse fails the build)."""
+
+    def __init__(self, futures: list, analyses: list[set[str]], say: Callable[[str], None]):
+        self._futures, self._say = futures, say
+        self._job_of = {k: n for n, keys in enumerate(analyses) for k in keys}
+        self._done: set[int] = set()
+
+    def _wait(self, n: int) -> None:
+        if n not in self._done:
+            self._futures[n].result()
+            self._done.add(n)
+            self._say(f"已索引 {len(self._done)}/{len(self._futures)} 组")
+
+    def rows(self, key: str) -> None:
+        if key in self._job_of:
+            self._wait(self._job_of[key])
+
+    def done(self) -> None:
+        for n in range(len(self._futures)):
+            self._wait(n)
+
+
 def fill(
     units: list[tuple[Unit, bool]],
     todo: dict[str, tuple[str, list[dict]]],
     factors: dict[str, float],
     say: Callable[[str], None],
-    procs: int | None,
+    procs: int,
     stack: ExitStack,
-) -> Callable[[str], None]:
-    """Make the new units, analysing the plans in todo (key → plan file, repair rows) on the way, in parallel
-    processes when there are several units. Returns wait(key), which returns once that plan's rows are cached: the
-    pool (kept open by stack) makes the later units while the build assembles the earlier plans' rows."""
+) -> Filling:
+    """Make the new units, analysing the plans in todo (key → plan file, repair rows) on the way: in this process
+    when there is one unit to make (or one process), else in a pool (kept open by stack) that makes the units while
+    the build writes the KB file from the rows cached so far."""
     jobs = [(u.keys, [(k, *todo[k]) for k in u.keys if k in todo]) for u, new in units if new]
-    procs = max(1, min(procs or os.cpu_count() or 1, len(jobs) or 1))
-    n_plans = sum(len(t) for _k, t in jobs)
+    procs = max(1, min(procs, len(jobs)))
     if procs == 1:
         for keys, work in jobs:
             say(f"分析 {len(work)} 个规划, 索引 {len(keys)} 个" if work else f"索引 {len(keys)} 个规划")
             make(keys, work, factors)
-        return lambda _key: None
+        return Filling([], [], say)
     import multiprocessing
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    say(f"分析 {n_plans} 个规划, 索引 {len(jobs)} 组 ({procs} 个进程)")
+    say(f"分析 {sum(len(w) for _k, w in jobs)} 个规划, 索引 {len(jobs)} 组 ({procs} 个进程)")
     data = str(paths.data_dir())
     # fork is cheapest, but forking a process with threads running (a web worker publishing an upload) is unsafe
     ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     pool = stack.enter_context(ProcessPoolExecutor(max_workers=procs, mp_context=ctx))
     futures = [pool.submit(make_in_worker, keys, work, factors, data) for keys, work in jobs]
-    job_of = {k: n for n, (keys, _w) in enumerate(jobs) for k in keys}
-    done: set[int] = set()
-
-    def wait(key: str) -> None:
-        n = job_of.get(key)
-        if n is not None and n not in done:
-            futures[n].result()  # a plan that fails to parse fails the build, as before
-            done.add(n)
-            say(f"已索引 {len(done)}/{len(jobs)} 组")
-
-    return wait
+    return Filling(futures, [{k for k, _p, _r in work} for _k, work in jobs], say)
 
 
 def prune(keep: set[str]) -> None:

@@ -140,7 +140,7 @@ def test_the_analysis_key_covers_every_file_a_cache_fill_reads(tmp_path):
     covered = {str(f.relative_to(paths.REPO)) for f in build_cache.source_files(build_cache.ANALYSIS)}
     read = [f for f in out if "__pycache__" not in f and not f.startswith((".venv", "corpus/", "plan_kb.egg-info"))]
     assert "nlp/pipeline.py" in read and "kb/search/writer.py" in read and "kb/store/write.py" in read
-    # kb/build_units.py: how a unit is written, hashed into its id (a change there makes new units, analyses nothing)
+    # kb/build_units.py: how a unit is written, versioned in its id by build_units.FORMAT (new units, nothing analysed)
     assert [f for f in read if f not in covered and f != "kb/build_units.py"] == []
 
 
