@@ -10,8 +10,10 @@ A build (partition) takes whole the units it can: all members in this build, con
 their rows cached. The runs of plans left (new or changed plans, and the plans of a unit broken by a plan added,
 changed or removed inside it) are cut into new units of up to MAX_PLANS, one job each: the job analyses the members
 whose rows are not cached (kb.build_cache.fill) and writes the unit from their rows; nothing is analysed again to
-rebuild a broken unit. However a build is partitioned, its assembled index holds the same documents in the same
-order (each plan's documents in turn), so search results and score arrays equal those of a segment per plan.
+rebuild a broken unit (about 0.2 CPU-s per plan in it: `kb add` into a 100-plan KB's last unit re-indexes 13 plans,
+in two jobs beside the KB write). However a build is partitioned, its assembled index holds the same documents in
+the same order (each plan's documents in turn), so search results and score arrays equal those of a segment per
+plan (tests/test_build_units.py).
 """
 
 from __future__ import annotations
