@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb import build_cache, paths
+from kb import build_cache, build_units, paths
 from kb.errors import BuildBusy
 from kb.store.assemble import PLAN_TABLES, assemble_kb, extend_kb
 from kb.store.db import connect
@@ -119,54 +119,33 @@ def _live_manifest() -> dict[str, Any] | None:
         return None
 
 
-def _analyse(
-    missing: list[tuple[str, Path, str]],
+def _fill(
+    plans: list[tuple[str, Path, str]],
+    force: bool,
     factors: dict[str, float],
     repairs: dict[str, list[dict]],
-    say,
+    say: Callable[[str], None],
     procs: int | None,
     stack: ExitStack,
     prepared: dict[Path, Plan] | None = None,
-) -> Callable[[str], None]:
-    """Fill the cache entries of the plans that changed, in parallel processes when there are several; a plan
-    analysed already in this process (prepared: `kb add`'s parse report) is written from that analysis. Returns
-    wait(key), which returns once that plan's entry is written: the pool (kept open by stack) fills the later plans
-    while the build assembles the earlier ones, so writing the KB file overlaps the analysis."""
+) -> tuple[list[build_units.Unit], int, build_units.Filling]:
+    """The build's index units in plan order (kb.build_units), the number of plans analysed, and the filling: the
+    plans whose rows are not cached (all with force) are analysed and the units that are not cached made, in a
+    process pool kept open by stack while the build writes the KB file (filling.rows(key) returns once a plan's rows
+    are cached). A plan analysed already in this process (prepared: `kb add`'s parse report) is written from that
+    analysis."""
     prepared = prepared or {}
-    for _pid, f, key in missing:
-        if f in prepared:
+    missing = {key: (str(f), repairs.get(pid, [])) for pid, f, key in plans if force or build_cache.entry(key) is None}
+    analysed = len(missing)
+    for _pid, f, key in plans:
+        if key in missing and f in prepared:
             say(f"写入 {f.name}")
             build_cache.fill(key, f, factors, prepared[f])
-    missing = [m for m in missing if m[1] not in prepared]
-    procs = max(1, min(procs or os.cpu_count() or 1, len(missing) or 1))
-    if procs == 1:
-        for pid, f, key in missing:
-            say(f"分析 {f.name}")
-            build_cache.fill(key, f, factors, repair_rows=repairs.get(pid, []))
-        return lambda _key: None
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    say(f"分析 {len(missing)} 个规划 ({procs} 个进程)")
-    data = str(paths.data_dir())
-    # fork is cheapest, but forking a process with threads running (a web worker publishing an upload) is unsafe
-    ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-    pool = stack.enter_context(ProcessPoolExecutor(max_workers=procs, mp_context=ctx))
-    jobs = {
-        key: (f, pool.submit(build_cache.fill_in_worker, key, str(f), factors, data, repairs.get(pid, [])))
-        for pid, f, key in missing
-    }
-    done: set[str] = set()
-
-    def wait(key: str) -> None:
-        if key in jobs and key not in done:
-            f, job = jobs[key]
-            job.result()  # a plan that fails to parse fails the build, as before
-            done.add(key)
-            say(f"已分析 {len(done)}/{len(jobs)}: {f.name}")
-
-    return wait
+            del missing[key]
+    keys = [key for _p, _f, key in plans]
+    procs = max(1, procs or os.cpu_count() or 1)
+    units = build_units.partition(keys, set() if force else {k for k in keys if k not in missing}, procs)
+    return [u for u, _new in units], analysed, build_units.fill(units, missing, factors, say, procs, stack)
 
 
 def build(
@@ -193,7 +172,6 @@ def build(
             return live
         from kb.search.writer import assemble_index
 
-        missing = [p for p in plans if force or build_cache.entry(p[2]) is None]
         entries = [build_cache.cache_dir() / key for _p, _f, key in plans]
         # Names sort in the order builds were made (_prune keeps the last by name): the wall clock's nanoseconds,
         # zero-padded, after its second (a pid and a wrapping counter there let two builds of one second swap).
@@ -203,14 +181,12 @@ def build(
         folder.mkdir()
         try:
             with ExitStack() as stack:
-                wait = _analyse(missing, factors, repairs, say, procs, stack, prepared)
+                units, analysed, filling = _fill(plans, force, factors, repairs, say, procs, stack, prepared)
                 say("写入知识库")
-                _write_kb_file(folder / "kb.sqlite", entries, plans, None if force else live, wait)
-                for _p, _f, key in plans:
-                    wait(key)
+                _write_kb_file(folder / "kb.sqlite", entries, plans, None if force else live, filling.rows)
+                filling.done()
             say("建立搜索索引")
-            segments = [e / build_cache.SEGMENT for e in entries]
-            assemble_index(segments, folder / "index", live / "index" if live else None)
+            assemble_index([u.index for u in units], folder / "index", live / "index" if live else None)
             (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             _publish_pg(folder / "kb.sqlite")
             final = paths.builds_dir() / stamp
@@ -222,9 +198,10 @@ def build(
             raise
         _prune()
         build_cache.prune({key for _p, _f, key in plans})
+        build_units.prune({u.uid for u in units})
         with connect(final / "kb.sqlite") as conn:
             n_items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        say(f"完成: {len(plans)} 个规划, {n_items} 个条目 (重新分析 {len(missing)} 个)")
+        say(f"完成: {len(plans)} 个规划, {n_items} 个条目 (重新分析 {analysed} 个)")
         return final
 
 

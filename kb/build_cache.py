@@ -1,5 +1,6 @@
-"""Per-plan build cache: a plan's analysed rows (a one-plan SQLite file) and its whoosh segment, kept under
-data/cache/plans/<key>/ so a build analyses and indexes only the plans whose inputs changed.
+"""Per-plan build cache: a plan's analysed rows (a one-plan SQLite file), kept under data/cache/plans/<key>/ so a
+build analyses only the plans whose inputs changed. Their whoosh segments are made from these rows, a run of
+consecutive plans to a segment (kb.build_units: data/cache/units/).
 
 The key hashes everything the per-plan result depends on: the plan file's bytes and its metadata file, the code and
 data a fill reads (ANALYSIS: nlp/ and the kb modules the analysis, the row writer and the segment writer load —
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from nlp.model import Plan
 
 ROOTS = ("nlp", "kb")  # every package a build is made by (the build manifest: re-assemble when any changes)
-# What a cache fill reads (folders whole): the analysis, the row writer, the segment writer and what they import.
+# What a cache fill reads (folders whole): the analysis, the row writer and what they import, and the segment writer
+# that makes index units from the rows (a unit's id hashes its members' keys: kb.build_units).
 ANALYSIS = (
     "nlp",
     "kb/__init__.py",
@@ -41,7 +43,7 @@ ANALYSIS = (
     "kb/search",
     "kb/store",
 )
-FRAGMENT, SEGMENT = "kb.sqlite", "index"
+FRAGMENT = "kb.sqlite"
 
 
 def source_files(parts: tuple[str, ...], repo: Path | None = None) -> list[Path]:
@@ -102,11 +104,10 @@ def cache_dir() -> Path:
 
 
 def entry(key: str) -> Path | None:
-    """The complete cache entry of a key, or None."""
-    from kb.search.parts import saved
-
+    """The complete cache entry of a key, or None: its rows are all a build needs of the plan's analysis (a plan
+    without a cached index unit gets one made from them, kb.build_units)."""
     d = cache_dir() / key
-    return d if (d / FRAGMENT).exists() and (d / SEGMENT).is_dir() and saved(d / SEGMENT) else None
+    return d if (d / FRAGMENT).exists() else None
 
 
 def analyse(
@@ -127,8 +128,7 @@ def fill(
     key: str, path: Path, factors: dict[str, float], plan: Plan | None = None, repair_rows: list[dict] | None = None
 ) -> Path:
     """Analyse one plan file (or take its analysis, made by analyse() in this process: `kb add` analysed it for the
-    parse report) and write its cache entry (rows + segment) aside, then rename it into place."""
-    from kb.search.writer import build_index
+    parse report) and write its cache entry (its rows) aside, then rename it into place."""
     from kb.store.write import write_kb
 
     plan = plan or analyse(path, factors, repair_rows=repair_rows)
@@ -137,7 +137,6 @@ def fill(
     tmp.mkdir()
     try:
         write_kb(tmp / FRAGMENT, [plan], departments=False)
-        build_index(tmp / FRAGMENT, tmp / SEGMENT, keep_part=True)
         final = cache_dir() / key
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
@@ -145,13 +144,6 @@ def fill(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
-
-
-def fill_in_worker(key: str, path: str, factors: dict[str, float], data: str, repair_rows: list[dict]) -> str:
-    """fill() in a pool process, on the build's data directory."""
-    paths.use_data_dir(data)
-    fill(key, Path(path), factors, repair_rows=repair_rows)
-    return key
 
 
 def prune(keep: set[str]) -> None:

@@ -37,6 +37,13 @@ def _equal_to_whoosh_read(live: Path, tmp_path: Path) -> None:
         assert (combined / name).read_bytes() == (read / name).read_bytes(), name
 
 
+@pytest.fixture(autouse=True)
+def _a_unit_per_plan(monkeypatch) -> None:
+    """A segment per plan (kb.build_units), so the parts a build reads anew are the changed plans' own; units of
+    many plans are rebuilt whole when a plan inside changes (tests/test_build_units.py)."""
+    monkeypatch.setattr("kb.build_units.MAX_PLANS", 1)
+
+
 @pytest.fixture
 def term_reads(monkeypatch) -> list[str]:
     """The plan ids whose saved part term lists a build reads."""

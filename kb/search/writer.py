@@ -65,6 +65,14 @@ def _rows(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         }
 
 
+def _read_rows(db_path: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return list(_rows(conn))
+    finally:
+        conn.close()
+
+
 def _duties(item_tags: list[tuple[str, str]], clause_tags: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
     """(department, role) of the item's duties as kb.duties defines them (item or clause level)."""
     shaped = {
@@ -120,29 +128,28 @@ def _documents(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             )
 
 
-def build_index(db_path: Path, index_dir: Path, procs: int = 1, keep_part: bool = False) -> None:
+def build_index(db_path: Path | list[Path], index_dir: Path, procs: int = 1, keep_part: bool = False) -> None:
     """Write the whoosh index of every item and clause of the KB at db_path, and each item's normalised text (for
     coverage and phrases), into index_dir (written aside, then renamed in place). One writer, one commit; the
     score arrays are derived here too for a large KB (EAGER_DERIVE_ITEMS), else on the first search. keep_part:
-    save the index's part (kb.search.parts) beside it, which assemble_index combines (a per-plan cache entry).
+    save the index's part (kb.search.parts) beside it, which assemble_index combines (a cache unit).
 
+    db_path a list of per-plan files (kb.build_cache fragments, in plan order): one segment of them all whose
+    documents are each plan's documents in turn, so it numbers them as the plans' own segments assembled do.
     procs > 1 lets whoosh analyse documents in that many processes (worth it from tens of thousands of items).
     """
     index_dir = Path(index_dir)
     tmp = index_dir.with_name(index_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        rows = list(_rows(conn))
-    finally:
-        conn.close()
+    per_db = [_read_rows(Path(db)) for db in (db_path if isinstance(db_path, list) else [db_path])]
+    rows = [r for plan_rows in per_db for r in plan_rows]
     warm_up()  # before whoosh forks its workers, so they share the loaded dictionaries
     # whoosh makes many small objects, and each GC pass would also re-scan the pipeline's models already held by
     # a build process: freeze those for the write (it also keeps forked writers from copying the parent's pages).
     gc.freeze()
     try:
-        part = _write(tmp, list(_documents(rows)), procs)
+        part = _write(tmp, [d for plan_rows in per_db for d in _documents(plan_rows)], procs)
     finally:
         gc.unfreeze()
     hay = [normalise("\n".join((r["title"], r["text"], r["raw"], " ".join(r["names"])))).encode("utf-8") for r in rows]
