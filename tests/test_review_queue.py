@@ -40,13 +40,18 @@ def _tag(name, role="co", source="inferred", confidence=0.5, text="词"):
     }
 
 
-def test_order_counter_and_bulk_candidates():
-    items = [
+def _four() -> list[dict]:
+    """a: a confident lead and a weak co; b: nobody leads it; c: an explicit lead; d: a reviewed one."""
+    return [
         _item("a", [_tag("市卫健委", "lead", confidence=0.9), _tag("市教育局", confidence=0.4)]),
         _item("b", [], needs_review=True, candidates=[{"name": "市民政局", "score": 0.3, "evidence": []}]),
         _item("c", [_tag("市卫健委", "lead", "explicit", 0.95), _tag("市财政局", confidence=0.6)]),
         _item("d", [_tag("市卫健委", "lead", "reviewed", 1.0)]),
     ]
+
+
+def test_order_counter_and_bulk_candidates():
+    items = _four()
     rows = queue.entries(items, [])
     assert rows[0]["type"] == "item" and rows[0]["certainty"] == "review"  # nobody leads: first
     open_conf = [
@@ -64,13 +69,7 @@ def test_order_counter_and_bulk_candidates():
 
 
 def test_department_counts_and_an_update_equal_a_queue_made_again():
-    items = [
-        _item("a", [_tag("市卫健委", "lead", confidence=0.9), _tag("市教育局", confidence=0.4)]),
-        _item("b", [], needs_review=True, candidates=[{"name": "市民政局", "score": 0.3, "evidence": []}]),
-        _item("c", [_tag("市卫健委", "lead", "explicit", 0.95), _tag("市财政局", confidence=0.6)]),
-        _item("d", [_tag("市卫健委", "lead", "reviewed", 1.0)]),
-        {**_item("e", [_tag("市公安局", confidence=0.2)]), "kind": "preface"},  # no task item: not queued
-    ]
+    items = [*_four(), {**_item("e", [_tag("市公安局", confidence=0.2)]), "kind": "preface"}]  # e: no task item
     q = queue.build(items, [])
     assert queue.departments(q.rows) == [
         {"name": "市卫健委", "open": 2, "bulk": 2, "reviewed": 1},
