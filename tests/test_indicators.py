@@ -436,8 +436,8 @@ def test_tag_indicators_ids():
 
 
 def test_full_width_punctuation_reads_as_ascii():
-    """Layout keeps a plan's full-width comma and semicolon: names must not start with one (escapes: the editing
-    tools of this project fold full-width punctuation in source text)."""
+    """Text handed to the extractor directly (not read by nlp.reader, which folds them first) may hold full-width
+    marks: names must not start with one (escapes: the editing tools of this project fold them in source text)."""
     text = "以2010年为基数\uff0c5岁以下儿童死亡率下降1/6\uff1b每千名儿童拥有执业\uff08助理\uff09医生达1名"
     got = extract_indicators(text)
     assert [(r.name, r.baseline_year) for r in got] == [
