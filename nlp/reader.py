@@ -7,9 +7,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The full-width forms of ASCII (U+FF01-FF5E: \uff0c\uff1b\uff1a\uff01\uff1f\uff08\uff09, digits, letters) → ASCII,
+# as Unicode's NFKC reads them (read_width and for_parsing below).
+_WIDTH = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
 # Length-preserving map (offsets stay aligned with the raw text): full-width ASCII and odd spaces → ASCII.
 _PARSE_MAP = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x202F: " ", 0xFEFF: " ", 0x3001: "、"}
-_PARSE_MAP.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
+_PARSE_MAP.update(_WIDTH)
 # The full-width comma, semicolon, colon, ! and ? are left to read_width (below), which reads a file's text with
 # them as ASCII before any parsing; this map is only what parsing may see differently from the text it keeps.
 for _keep in ",;:!?":
@@ -18,11 +21,10 @@ _PARSE_TABLE = str.maketrans({k: v for k, v in _PARSE_MAP.items()})
 # The characters for_parsing changes: most lines hold none, and a dict-table translate costs per character (layout
 # folds every line twice: 15 ms a plan).
 _PARSE_CHANGES = re.compile("[" + re.escape("".join(chr(k) for k, v in _PARSE_MAP.items() if v != chr(k))) + "]")
-# The full-width forms of ASCII (U+FF01-FF5E: \uff0c\uff1b\uff1a\uff01\uff1f\uff08\uff09, digits, letters) read as
-# ASCII, as Unicode's NFKC reads them. The analysis is written for one form of each mark, the one this plan's
-# published text uses; a plan typed with full-width marks (most real ones) must read the same: it lost titles,
-# targets, repairs and sections to marks no rule saw. Same length, so every offset still maps to the file's text.
-_WIDTH_TABLE = str.maketrans({cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)})
+# A file's text is read with every full-width ASCII form as ASCII. The analysis is written for one form of each mark,
+# the one this plan's published text uses; a plan typed with full-width marks (most real ones) must read the same:
+# it lost titles, targets, repairs and sections to marks no rule saw. Same length, so every offset still holds.
+_WIDTH_TABLE = str.maketrans(_WIDTH)
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 # Radicals and compatibility ideographs that stand for an ordinary character (\u2f09 for 儿, \u2f63 for 生): PDF text
 # layers made by some converters write them, and no word of the plan reads with them in it. Read as the ideograph
