@@ -69,6 +69,7 @@ def set_rule_factors(factors: dict[str, float]) -> None:
     """Scale lexicon rules by what reviewers kept (kb.reviews.learning); an empty dict restores the data weights."""
     _rule_factors.clear()
     _rule_factors.update(factors)
+    _read.cache_clear()  # hits carry the factors in their weights
 
 
 @lru_cache(maxsize=4096)  # asked per lexicon hit and prior row; a handful of distinct scopes, kinds and domains
@@ -227,8 +228,17 @@ def assign_text(text: str, kind: str | None = None, domain: str | None = None, t
 
 def item_hits(item: Item) -> tuple[list[Hit], list[Hit]]:
     """(text hits confirmed by mandates, all mandate matches) of an item: what both tagging passes read."""
-    found = mandates.mandate_hits(item.text, [(c.start, c.end) for c in item.clauses])
-    return mandates.with_mandates(find_hits(item.text, item.kind, item.domain_code), found), found
+    hits, found = _read(item.text, item.kind, item.domain_code, tuple((c.start, c.end) for c in item.clauses))
+    return list(hits), list(found)
+
+
+# Plans of one province copy each other's goals and measures word for word (a county's plan is mostly its city's),
+# and an item's reading is a function of its text, kind, domain and clause spans alone (the lexicon and registry are
+# data; rule factors clear it): a build analysing many plans reads each distinct item once per process.
+@lru_cache(maxsize=8192)
+def _read(text: str, kind: str, domain: str | None, spans: tuple[tuple[int, int], ...]) -> tuple[tuple[Hit, ...], ...]:
+    found = mandates.mandate_hits(text, list(spans))
+    return tuple(mandates.with_mandates(find_hits(text, kind, domain), found)), tuple(found)
 
 
 def assign_item(

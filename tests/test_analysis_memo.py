@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kb_cache import default_analysis
 
-from nlp import lang, links, mandates, repair_chars
+from nlp import departments, lang, links, mandates, repair_chars
 from nlp.model import to_dict
 from nlp.pipeline import analyse_file
 
@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "corpus" / "yiyang-children-2021-2025.txt"
 REAL = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.txt"))
 # (module, lru_cached function) that only remember results
-MEMOS = [(lang, "_cut"), (mandates, "_match"), (links, "_term_bag"), (repair_chars, "_run_sites")]
+MEMOS = [
+    (departments, "_read"),
+    (lang, "_cut"),
+    (mandates, "_match"),
+    (links, "_term_bag"),
+    (repair_chars, "_run_sites"),
+]
 
 
 def full(plan) -> str:
