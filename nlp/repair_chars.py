@@ -67,23 +67,41 @@ def _compounds(run: str) -> dict[int, str]:
 _Insertion = tuple[int, str, str, int, float, bool, bool, str | None, str]
 
 
-def plan_sites(text: str, plan: _Plan | None = None) -> list[list[_Cand]]:
+# A two-character insertion the plan never writes whole (nor, then, its repaired phrase, which holds the word): only
+# a character the plan demonstrably loses can admit it (find_dropped), so it is made a _Cand only then. Most of a
+# plan's insertions are of this kind (every dictionary word of a lone 提: 提防, 提案 …). Offset, character, word,
+# frequency, the span's rest, the window its segmentation check needs.
+_Latent = tuple[int, str, str, int, float, str]
+# One site's candidates in the run's order, latent ones among them (the order breaks ties between rivals).
+_Site = list[_Cand | _Latent]
+
+
+def latent_cand(e: _Latent) -> _Cand:
+    """The candidate a latent insertion stands for: no phrase, no word written whole, its dictionary weight."""
+    at, ch, word, freq, rest, window = e
+    return _Cand(at, ch, word, _cfg()["char_freq_weight"] * math.log(freq), False, False, 0, freq, rest, 0, window)
+
+
+def plan_sites(text: str, plan: _Plan | None = None) -> list[_Site]:
     """Per lone-character site of the text's CJK runs, the insertions the plan's own text may support."""
     plan = plan or _Plan(text)
     return [found for m in _CJK_RUN.finditer(text) for found in _candidates(plan, m.group(), m.start())]
 
 
-def _candidates(plan: _Plan, run: str, offset: int) -> list[list[_Cand]]:
+def _candidates(plan: _Plan, run: str, offset: int) -> list[_Site]:
     """Per lone-character site of one run, its candidate insertions: the run's own insertions weighed by the plan."""
     cfg = _cfg()
     sites = []
     for rare, insertions in _run_sites(run):
-        found = []
+        found: _Site = []
         for at, ch, word, freq, rest, edge, common, compound, window in insertions:
             if edge and ch in _across(plan.text, offset + at):
                 continue  # the character is only a space away (义 务: a PDF wrap at the run's edge), not lost
-            count = plan.phrase(run, at, ch)
             whole = plan.count(word)
+            if not whole and len(word) == 2:
+                found.append((offset + at, ch, word, freq, rest, window))
+                continue
+            count = plan.phrase(run, at, ch)
             intact = whole if len(word) >= 3 else 0
             # A long word restored whole: written intact in the plan, or common and not claimed by digits
             # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
@@ -197,7 +215,7 @@ def _digit_next(run: str, s0: int, s1: int) -> bool:
     return s0 == 0 or s1 == len(run)
 
 
-def loss_rates(text: str, sites: list[list[_Cand]]) -> dict[str, float]:
+def loss_rates(text: str, sites: list[_Site]) -> dict[str, float]:
     """Per character, the share of its occurrences this plan loses: a channel model learned from the text itself.
 
     A damaged text loses some characters systematically (a font or extraction fault: this plan loses 高 in 提高,
@@ -207,7 +225,7 @@ def loss_rates(text: str, sites: list[list[_Cand]]) -> dict[str, float]:
     so one site alone never makes a character look lost.
     """
     cfg = _cfg()
-    written = [[c for c in found if c.whole > 0] for found in sites]
+    written = [[c for c in site if isinstance(c, _Cand) and c.whole > 0] for site in sites]
     intact = Counter(text)
     loss: dict[str, float] = {}
     prior, none = cfg["char_loss_prior"], math.log(cfg["char_loss_none"])
@@ -262,9 +280,10 @@ def find_dropped(raw: str, text: str, make: Callable[..., Repair]) -> list[Repai
     for site in every:
         # A candidate needs the plan's evidence, or a character this plan demonstrably loses whose word is far more
         # frequent than the lone character standing alone (提 → 提高, not 三 → 高三).
+        cands = [c if isinstance(c, _Cand) else latent_cand(c) for c in site if isinstance(c, _Cand) or c[1] in lost]
         found = [
             _Cand(c.at, c.char, c.word, weight(c), c.in_compound)
-            for c in site
+            for c in cands
             if (c.evidence or (c.char in lost and _channel_odds(c, lost) > _margin(c)))
             and (not c.window or _reads(c.word, c.window))  # the segmentation check left pending
         ]

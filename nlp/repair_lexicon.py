@@ -11,6 +11,7 @@ from nlp.lang import jieba_tokenizer, read_lines, repair_scores
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PHRASE = 4  # characters of a repaired phrase looked up in the plan (the insertion never at its edge)
+_TABLE_AFTER = 64  # distinct strings of one length counted by text.count before its n-gram table is made
 
 
 @lru_cache(maxsize=1)
@@ -48,26 +49,44 @@ def _reads(word: str, window: str) -> bool:
     return any(word in t for t in _cut(window))
 
 
+def _grams(text: str, n: int) -> Counter[str]:
+    """Every n-character substring of text with its count (slices mapped in C: a plan's text is read per length)."""
+    return Counter(map(text.__getitem__, map(slice, range(len(text) - n + 1), range(n, len(text) + 1))))
+
+
+@lru_cache(maxsize=65536)
+def _countable(s: str) -> bool:
+    """s is short and cannot overlap itself, so its n-gram count is text.count(s)."""
+    n = len(s)
+    return 2 <= n <= 5 and not any(s[:k] == s[-k:] for k in range(1, n))
+
+
 class _Plan:
     """The plan's own counts, taken once per text: its 4-character phrases and how often it writes a string."""
 
     def __init__(self, text: str):
         self.text = text
-        self.grams = Counter(text[i : i + _PHRASE] for i in range(len(text) - _PHRASE + 1))
+        self.grams = _grams(text, _PHRASE)
         self._by_len: dict[int, Counter[str]] = {_PHRASE: self.grams}
+        self._asked: Counter[int] = Counter()
         self._memo: dict[str, int] = {}
 
     def count(self, s: str) -> int:
         """text.count(s) (non-overlapping): read off the n-gram counts where s cannot overlap itself."""
-        if s not in self._memo:
+        got = self._memo.get(s)
+        if got is None:
             n = len(s)
-            if 2 <= n <= 5 and not any(s[:k] == s[-k:] for k in range(1, n)):
+            # A table of every n-gram costs as much as a few hundred text.count calls: made for a length only once
+            # it is asked for often (two-character words are; a plan asks for a dozen longer ones).
+            self._asked[n] += 1
+            if _countable(s) and (n in self._by_len or self._asked[n] > _TABLE_AFTER):
                 if n not in self._by_len:
-                    self._by_len[n] = Counter(self.text[i : i + n] for i in range(len(self.text) - n + 1))
-                self._memo[s] = self._by_len[n][s]
+                    self._by_len[n] = _grams(self.text, n)
+                got = self._by_len[n][s]
             else:
-                self._memo[s] = self.text.count(s)
-        return self._memo[s]
+                got = self.text.count(s)
+            self._memo[s] = got
+        return got
 
     def phrase(self, run: str, at: int, ch: str) -> int:
         """How often the plan writes a phrase of the repaired run with the inserted character inside it."""
