@@ -67,6 +67,8 @@ def _term_index() -> tuple[re.Pattern, dict[str, list[Entry]]]:
 
 def set_rule_factors(factors: dict[str, float]) -> None:
     """Scale lexicon rules by what reviewers kept (kb.reviews.learning); an empty dict restores the data weights."""
+    if factors == _rule_factors:
+        return  # a build sets them before every plan: the memo stays valid
     _rule_factors.clear()
     _rule_factors.update(factors)
     _read.cache_clear()  # hits carry the factors in their weights

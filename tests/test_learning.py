@@ -64,3 +64,20 @@ def test_next_build_learns_but_keeps_the_review(web_data, monkeypatch):
         departments.set_rule_factors({})
     again = reviews.reviewed_item(it["id"])
     assert d["name"] not in {x["name"] for x in again["departments"]}  # the review still holds after the rebuild
+
+
+def test_an_item_reading_follows_the_factors_and_survives_setting_them_again():
+    from nlp.model import Item
+
+    text = "引导家长科学育儿"
+    item = Item("t-m1", "t", "measure", "儿童与家庭", 1, "", text, text, 1, 0, len(text), domain_code="family")
+    plain = {h.dept: h.weight for h in departments.item_hits(item)[0]}
+    departments.set_rule_factors({})  # what a build does before every plan: the memo stays
+    assert departments._read.cache_info().currsize > 0
+    departments.set_rule_factors({"家长→市妇联": 0.3})
+    try:
+        assert departments._read.cache_info().currsize == 0  # new factors: read again
+        assert {h.dept: h.weight for h in departments.item_hits(item)[0]}["市妇联"] < plain["市妇联"]
+    finally:
+        departments.set_rule_factors({})
+    assert {h.dept: h.weight for h in departments.item_hits(item)[0]} == plain
