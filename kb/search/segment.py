@@ -73,10 +73,17 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
             if field.indexed:
                 items = _analysed(field, value, seen) if type(field.format) is Frequency else field.index(value)
                 terms = pool.setdefault(name, {})
-                for tbytes, freq, weight, vbytes in items:
-                    if field.scorable:
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in items:  # _append, inlined: once per posting of the build
+                    if scorable:
                         length += freq
-                    _append(terms, tbytes, docnum, weight, vbytes)
+                    got = terms.get(tbytes)
+                    if got is None:
+                        terms[tbytes] = ([docnum], [weight], [vbytes])
+                    else:
+                        got[0].append(docnum)
+                        got[1].append(weight)
+                        got[2].append(vbytes)
             pdw.add_field(name, field, value if field.stored else None, length)
             if length:
                 lengths.setdefault(name, np.zeros(len(docs), dtype=np.int64))[docnum] = length
