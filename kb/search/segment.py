@@ -61,7 +61,7 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     is mostly its repaired text, a one-clause item's clause is its text. Returns each field's length per document."""
     schema, pdw, pool = writer.schema, writer.perdocwriter, writer.pool.fields
     lengths: dict[str, np.ndarray] = {}
-    seen: dict[tuple[int, float, str], list[tuple[bytes, int, float, bytes]]] = {}  # see _analysed
+    seen: dict[tuple, list[tuple[bytes, int, float, bytes]]] = {}  # see _analysed
     for docnum, doc in enumerate(docs):
         pdw.start_doc(docnum)
         for name in sorted(doc):
@@ -71,7 +71,13 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
             field = schema[name]
             length = 0
             if field.indexed:
-                items = _analysed(field, value, seen) if type(field.format) is Frequency else field.index(value)
+                if type(field.format) is Frequency:
+                    items = _analysed(field, value, seen)
+                else:  # an ID, keyword or boolean value (a plan id, a kind) repeats in most documents: indexed once
+                    key = (name, value)
+                    if key not in seen:
+                        seen[key] = list(field.index(value))
+                    items = seen[key]
                 terms = pool.setdefault(name, {})
                 scorable = field.scorable
                 for tbytes, freq, weight, vbytes in items:  # _append, inlined: once per posting of the build
