@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import groupby
 from pathlib import Path
 
@@ -111,17 +113,17 @@ def _cached_at(keys: list[str], i: int, known: dict[str, list[tuple[str, ...]]],
     return next((Unit(m) for m in sorted(fits, key=len, reverse=True) if Unit(m).ready()), None)
 
 
-def chunk_size(plans: int, procs: int) -> int:
-    """Plans per new unit: as many as MAX_PLANS allows, in a number of jobs the pool's processes share evenly (so
-    both cores stay busy to the end)."""
+def chunk_size(plans: int, procs: int) -> Fraction:
+    """Plans per new unit, on average: as many as MAX_PLANS allows, in a number of jobs the pool's processes share
+    evenly (so both cores stay busy to the end; 1000 plans are 64 units of 15–16, not 63 of 16 with one alone last)."""
     jobs = -(-plans // MAX_PLANS)
-    jobs = -(-jobs // procs) * procs
-    return max(1, -(-plans // max(jobs, 1)))
+    jobs = min(-(-jobs // procs) * procs, plans)  # never an empty job
+    return Fraction(max(plans, 1), max(jobs, 1))
 
 
-def _chunks(run: list[str], size: int) -> list[tuple[str, ...]]:
-    """The run cut into pieces of at most size plans, of even sizes."""
-    n = -(-len(run) // size)
+def _chunks(run: list[str], size: Fraction) -> list[tuple[str, ...]]:
+    """The run cut into pieces of at most ⌈size⌉ plans, of even sizes."""
+    n = math.ceil(len(run) / size)
     return [tuple(run[len(run) * j // n : len(run) * (j + 1) // n]) for j in range(n)]
 
 

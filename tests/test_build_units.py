@@ -5,6 +5,7 @@ cached rows, analysing only that plan."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,18 @@ def test_adding_changing_removing_a_plan_inside_a_unit(kb_data, monkeypatch, tmp
 
 def test_units_are_cut_into_even_jobs_for_the_pool():
     """A run of plans in as few units of up to MAX_PLANS as a multiple of the pool's processes allows."""
-    assert build_units.chunk_size(1000, 2) == 16
-    assert build_units.chunk_size(100, 2) == 13  # 8 jobs, 4 a process
-    assert build_units.chunk_size(14, 2) == 7
-    assert build_units.chunk_size(3, 1) == 3
-    assert build_units.chunk_size(1, 2) == 1
-    assert [len(c) for c in build_units._chunks([str(i) for i in range(5)], 2)] == [1, 2, 2]
+
+    def jobs(plans: int, procs: int) -> list[int]:
+        size = build_units.chunk_size(plans, procs)
+        return [len(c) for c in build_units._chunks([str(i) for i in range(plans)], size)]
+
+    assert sorted(jobs(1000, 2)) == [15] * 24 + [16] * 40  # 64 jobs, 32 a process (not 63 of 16: one alone last)
+    assert sorted(jobs(100, 2)) == [12] * 4 + [13] * 4  # 8 jobs, 4 a process
+    assert jobs(14, 2) == [7, 7]
+    assert jobs(3, 1) == [3]
+    assert jobs(1, 2) == [1]
+    for plans, procs in [(n, p) for n in range(1, 400, 7) for p in (1, 2, 3, 4)]:
+        got = jobs(plans, procs)
+        assert sum(got) == plans and max(got) <= build_units.MAX_PLANS and max(got) - min(got) <= 1
+        assert len(got) % procs == 0 or plans < procs
+    assert [len(c) for c in build_units._chunks([str(i) for i in range(5)], Fraction(2))] == [1, 2, 2]
