@@ -44,6 +44,7 @@ def _cut(s: str) -> tuple[str, ...]:
     return tuple(jieba_tokenizer().cut(s, HMM=False))
 
 
+@lru_cache(maxsize=65536)  # asked per candidate with evidence; the same runs recur in every plan of a province
 def _reads(word: str, window: str) -> bool:
     """The segmenter reads the completed word in the repaired window."""
     return any(word in t for t in _cut(window))
