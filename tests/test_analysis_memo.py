@@ -19,6 +19,7 @@ REAL = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.txt"))
 # (module, lru_cached function) that only remember results
 MEMOS = [
     (departments, "_read"),
+    (repair_chars, "_reads"),
     (lang, "_cut"),
     (mandates, "_match"),
     (links, "_term_bag"),
