@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from nlp.indicator_counts import digits_for_numerals
 from nlp.indicator_names import _scope_of, _share_scope, _split_names, _trim, distribute
@@ -164,13 +166,19 @@ def _baseline_year(baseline: str | None) -> int | None:
 
 def extract_indicators(text: str, default_year: int = 2025) -> list[Indicator]:
     """All quantitative targets in `text`, in text order; spans are offsets in `text`."""
+    return [replace(ind) for ind in _extracted(text, default_year)]  # copies: a caller numbers its own
+
+
+# Plans of one province repeat each other's targets word for word: a text's targets are read once per process.
+@lru_cache(maxsize=8192)
+def _extracted(text: str, default_year: int) -> tuple[Indicator, ...]:
     if not text or not patterns().worth_reading.search(text):
-        return []
+        return ()
     original, text = text, digits_for_numerals(text)
     out = _extract(text, default_year)
     for ind in out:  # read on digits, reported as written (一次 stays 一次)
         ind.raw = original[ind.span[0] : ind.span[1]]
-    return out
+    return tuple(out)
 
 
 def _extract(text: str, default_year: int) -> list[Indicator]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kb_cache import default_analysis
 
-from nlp import departments, lang, links, mandates, repair_chars
+from nlp import departments, indicators, lang, links, mandates, repair_chars
 from nlp.model import to_dict
 from nlp.pipeline import analyse_file
 
@@ -20,6 +20,7 @@ REAL = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.txt"))
 MEMOS = [
     (departments, "_read"),
     (repair_chars, "_reads"),
+    (indicators, "_extracted"),
     (lang, "_cut"),
     (mandates, "_match"),
     (links, "_term_bag"),
