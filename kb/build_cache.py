@@ -136,7 +136,7 @@ def fill(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        write_kb(tmp / FRAGMENT, [plan], departments=False)
+        write_kb(tmp / FRAGMENT, [plan], departments=False, optimise=False)
         final = cache_dir() / key
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
