@@ -106,9 +106,11 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[_Site]:
             # A long word restored whole: written intact in the plan, or common and not claimed by digits
             # or a function character (6个月 is no 一个月, 会自救等教育 no 高等教育).
             evidence = count >= cfg["char_min_phrase"] or (len(word) >= 3 and (intact > 0 or common))
-            # An unknown compound the plan writes more often than the restored word is a word of its own.
-            # (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone is just broken)
-            doubtful = compound is not None and 0 < intact <= plan.count(compound) - intact
+            # An unknown compound the plan writes more often than the restored word, or by itself at two places,
+            # is a word of its own (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone
+            # is just broken); the site itself is one of the places it stands alone.
+            alone = plan.count(compound) - intact if compound is not None else 0
+            doubtful = compound is not None and 0 < intact and (intact <= alone or alone >= 2)
             # The segmentation check is costly: done now where the candidate counts (evidence, or a word the plan
             # writes whole, which the channel learns from), else only if the channel later admits it.
             if evidence or whole > 0:

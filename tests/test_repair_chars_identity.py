@@ -99,7 +99,8 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                         evidence = (count >= cfg["char_min_phrase"] or long_word) and not rare
                         if len(word) < 3 and (w in rc._standalone() or a in compound):
                             continue
-                        doubtful = a in compound and 0 < intact <= text.count(compound[a]) - intact
+                        alone = text.count(compound[a]) - intact if a in compound else 0
+                        doubtful = a in compound and 0 < intact and (intact <= alone or alone >= 2)
                         if not any(word in t for t in tok.cut(new[max(0, s0 - 4) : s1 + 5], HMM=False)):
                             continue
                         support = cfg["char_plan_weight"] * math.log1p(count + intact)

@@ -226,3 +226,20 @@ def test_clean_real_plans_get_no_slot_fill_even_if_they_lost_gao(path):
     # negative rows: the clean text of real plans, read as if the plan lost 高 as often as the default plan does
     text = for_parsing(read_plan_file(path).text)
     assert _slot_fill(text, {"高": 0.77}) == text
+
+
+_BOTH_FORMS = "依法严惩性侵害儿童违法犯罪行为。预防性侵害、家庭暴力。建立性侵害未成年人犯罪信息查询系统。对遭受性侵害的儿童提供救助。"
+
+
+@pytest.mark.parametrize(
+    "text, applied",
+    [
+        # the short form only at the site, the long one written four times: a character lost there
+        (_BOTH_FORMS + "探索制定性侵未成年人案件特殊办理机制。", True),
+        # the short form written alone at two places: a word of the plan's own, suggested at most
+        (_BOTH_FORMS + "探索制定性侵未成年人案件特殊办理机制。加强儿童性侵防范教育。", False),
+    ],
+)
+def test_a_compound_the_plan_writes_alone_twice_is_its_own_word(text, applied):
+    found = [r for r in repairs(text) if r.kind == "dropped_char" and r.after == "害"]
+    assert found and {r.applied for r in found} == {applied}
