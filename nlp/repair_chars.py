@@ -110,7 +110,7 @@ def _candidates(plan: _Plan, run: str, offset: int) -> list[_Site]:
             # is a word of its own (性侵 beside 性侵害: both forms written, the short one may be meant; 站式 alone
             # is just broken); the site itself is one of the places it stands alone.
             alone = plan.count(compound) - intact if compound is not None else 0
-            doubtful = compound is not None and 0 < intact and (intact <= alone or alone >= 2)
+            doubtful = compound is not None and intact > 0 and (intact <= alone or alone >= 2)
             # The segmentation check is costly: done now where the candidate counts (evidence, or a word the plan
             # writes whole, which the channel learns from), else only if the channel later admits it.
             if evidence or whole > 0:

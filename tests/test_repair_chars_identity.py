@@ -100,7 +100,7 @@ def _reference_sites(text: str) -> list[list[rc._Cand]]:
                         if len(word) < 3 and (w in rc._standalone() or a in compound):
                             continue
                         alone = text.count(compound[a]) - intact if a in compound else 0
-                        doubtful = a in compound and 0 < intact and (intact <= alone or alone >= 2)
+                        doubtful = a in compound and intact > 0 and (intact <= alone or alone >= 2)
                         if not any(word in t for t in tok.cut(new[max(0, s0 - 4) : s1 + 5], HMM=False)):
                             continue
                         support = cfg["char_plan_weight"] * math.log1p(count + intact)
