@@ -228,7 +228,10 @@ def test_clean_real_plans_get_no_slot_fill_even_if_they_lost_gao(path):
     assert _slot_fill(text, {"高": 0.77}) == text
 
 
-_BOTH_FORMS = "依法严惩性侵害儿童违法犯罪行为。预防性侵害、家庭暴力。建立性侵害未成年人犯罪信息查询系统。对遭受性侵害的儿童提供救助。"
+_BOTH_FORMS = (
+    "依法严惩性侵害儿童违法犯罪行为。预防性侵害、家庭暴力。"
+    + "建立性侵害未成年人犯罪信息查询系统。对遭受性侵害的儿童提供救助。"
+)
 
 
 @pytest.mark.parametrize(
