@@ -32,7 +32,7 @@ def certainty(source: str, confidence: float | None, needs_review: bool = False)
     return "high" if (confidence or 0) >= HIGH else "low"
 
 
-@dataclass(frozen=True)  # shared between items and plans by the departments memo: never changed once made
+@dataclass  # shared between items and plans by the departments memo: never changed (frozen costs 5× to make)
 class Hit:
     """One piece of support for a department at a place in the item text."""
 
