@@ -39,20 +39,26 @@ class MemoryPool:
     def add(self, item: tuple) -> None:
         """One posting as whoosh adds it: (field name, term bytes, doc number, weight, value bytes)."""
         name, tbytes, docnum, weight, vbytes = item
-        _append(self.fields.setdefault(name, {}), tbytes, docnum, weight, vbytes)
+        _append(self.fields.setdefault(name, {}), ((tbytes, 1, weight, vbytes),), docnum)
 
     def cleanup(self) -> None:
         pass
 
 
-def _append(terms: dict, tbytes: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
-    got = terms.get(tbytes)
-    if got is None:
-        terms[tbytes] = ([docnum], [weight], [vbytes])
-    else:
-        got[0].append(docnum)
-        got[1].append(weight)
-        got[2].append(vbytes)
+def _append(terms: dict, items, docnum: int) -> int:
+    """One document's postings of a field, (term bytes, frequency, weight, value bytes) each, into the field's
+    terms; returns the frequencies' sum (the field's length). One call per field value: it runs per posting."""
+    length = 0
+    for tbytes, freq, weight, vbytes in items:
+        length += freq
+        got = terms.get(tbytes)
+        if got is None:
+            terms[tbytes] = ([docnum], [weight], [vbytes])
+        else:
+            got[0].append(docnum)
+            got[1].append(weight)
+            got[2].append(vbytes)
+    return length
 
 
 def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -78,18 +84,9 @@ def add_documents(writer, docs: list[dict[str, Any]]) -> dict[str, np.ndarray]:
                     if key not in seen:
                         seen[key] = list(field.index(value))
                     items = seen[key]
-                terms = pool.setdefault(name, {})
-                scorable = field.scorable
-                for tbytes, freq, weight, vbytes in items:  # _append, inlined: once per posting of the build
-                    if scorable:
-                        length += freq
-                    got = terms.get(tbytes)
-                    if got is None:
-                        terms[tbytes] = ([docnum], [weight], [vbytes])
-                    else:
-                        got[0].append(docnum)
-                        got[1].append(weight)
-                        got[2].append(vbytes)
+                total = _append(pool.setdefault(name, {}), items, docnum)
+                if field.scorable:
+                    length = total
             pdw.add_field(name, field, value if field.stored else None, length)
             if length:
                 lengths.setdefault(name, np.zeros(len(docs), dtype=np.int64))[docnum] = length
