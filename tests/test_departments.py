@@ -344,6 +344,8 @@ def test_domain_prior_backs_but_never_stands_in():
         ("将家庭教育指导服务纳入学校工作计划和教职工业务培训", "family", "measure", "市总工会", None),  # 职工 in 教职工
         ("保障女职工劳动权益,落实女职工特殊劳动保护", "law", "measure", None, "市总工会"),  # the union's own word
         ("减少儿童伤害所致死亡和残疾", "safety", "goal", "市残联", None),  # 残疾 as an outcome
+        # … also where a lost stop glues the indicator that follows to it (残疾|儿童伤害死亡率)
+        ("减少儿童伤害所致死亡和残疾儿童伤害死亡率以2020年为基数下降20%", "safety", "goal", "市残联", None),
         ("保障残疾儿童受教育权利,发展特殊教育", "education", "measure", None, "市残联"),  # 残疾 as the group
         ("加大合理膳食、应急避险、心理健康等儿童健康知识和技能宣传普及力度", "health", "measure", "市应急管理局", None),
         (
