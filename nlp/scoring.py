@@ -40,7 +40,7 @@ class Hit:
     start: int
     end: int
     text: str
-    role: str  # lead | co | benefit (the role hint of the lexicon row / the plan's own cue)
+    role: str  # lead | co | benefit | group (the role hint of the lexicon row / the plan's own cue)
     weight: float
     rule: str
     source: str  # explicit | inferred
@@ -62,6 +62,12 @@ class Tally:
     hits: list[Hit] = field(default_factory=list)
 
 
+# Roles of a word that list a body but never make it lead: a benefit (补贴, 补助) says how a programme pays people,
+# not whose it is; a group (妇女, 女性) is whom the task is for, and the body representing it supports the task (in a
+# women's plan every item is about women: the word names no owner).
+NO_LEAD = frozenset({"benefit", "group"})
+
+
 def tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
     """Sum support per department; a repeated term adds with diminishing returns (√n) so topics, not words, count."""
     seen: dict[tuple[str, str], int] = defaultdict(int)
@@ -78,8 +84,7 @@ def tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
             continue
         t.total += w
         w *= TITLE_BOOST if h.start < boost_until else 1.0
-        # a benefit word (补贴, 补助) says how a programme pays people, not whose it is: it lists the paying body only
-        t.lead += w if h.role == "lead" else 0.0 if h.role == "benefit" else w * CO_FACTOR
+        t.lead += w if h.role == "lead" else 0.0 if h.role in NO_LEAD else w * CO_FACTOR
         t.cued_lead |= h.cue == "lead"
         t.cued_co |= h.cue == "co"
         t.explicit |= h.source == "explicit"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlp.model import Assignment
-from nlp.scoring import Hit, assignment, tally
+from nlp.scoring import NO_LEAD, Hit, assignment, tally
 
 # where nothing in the text leads, the body whose published functions the text reads like most leads (flagged for
 # review, confidence below scoring.REVIEW_BELOW) once its summed mandate support reaches this: a text no lexicon word
@@ -29,8 +29,8 @@ def mandate_lead(
     """The ranked tags, led by the best mandate match where no text signal leads (its evidence: the shared words)."""
     if any(a.role == "lead" for a in ranked) or not found:
         return ranked
-    # a benefit word names no owner (scoring: benefit), so a text read by payments alone is still read by mandates
-    if MANDATE_LEAD_GATE and any(not h.rule.startswith("mandate:") and h.role != "benefit" for h in hits):
+    # a benefit or group word names no owner (scoring.NO_LEAD): a text read by those alone is still read by mandates
+    if MANDATE_LEAD_GATE and any(not h.rule.startswith("mandate:") and h.role not in NO_LEAD for h in hits):
         return ranked
     t = tally(found)
     best = max(t, key=lambda d: (t[d].mandate, -t[d].first))
@@ -45,7 +45,8 @@ def weak_lead(
     ranked: list[Assignment], hits: list[Hit], cited: list[tuple[int, int]], clause_ids: dict[int, str] | None
 ) -> list[Assignment]:
     """Where still nothing leads, the body the text's own words point at most leads, flagged (its words the evidence);
-    a word inside a cited title (《…发展规划》) is a reference, not the task, and a benefit word names no owner."""
+    a word inside a cited title (《…发展规划》) is a reference, not the task, and a benefit or group word names no
+    owner."""
     if not WEAK_LEAD or any(a.role == "lead" for a in ranked):
         return ranked
     words = [
@@ -53,7 +54,7 @@ def weak_lead(
         for h in hits
         if h.text
         and not h.rule.startswith(("mandate:", "prior:"))
-        and h.role != "benefit"
+        and h.role not in NO_LEAD
         and not any(s <= h.start < e for s, e in cited)
     ]
     if not words:
