@@ -128,6 +128,24 @@ def test_live_queue_bulk_accept_and_reassign(live):
     assert after["reviewed"] >= n + 2
 
 
+def test_a_refused_reassign_changes_nothing_and_a_lead_keeps_its_role(live):
+    item = next(it for it in reviews.reviewed_items() if len({d["role"] for d in it["departments"]}) == 2)
+    lead = next(d["name"] for d in item["departments"] if d["role"] == "lead")
+    co = next(d["name"] for d in item["departments"] if d["role"] == "co")
+    before = reviews.reviewed_item(item["id"])["departments"]
+    for department, to in ((co, "不存在的局"), (co, co), ("市文联", lead)):  # unknown target, itself, not tagged
+        with pytest.raises(reviews.ReviewError):
+            queue.reassign(item["id"], department, to, by="tester")
+    assert reviews.reviewed_item(item["id"])["departments"] == before
+    # moving a co-unit onto the lead, or adding the lead again as co, never takes the item's lead away
+    queue.reassign(item["id"], co, lead, by="tester")
+    reviews.add_assignment(item["id"], lead, by="tester", role="co")
+    roles = {d["name"]: d["role"] for d in reviews.reviewed_item(item["id"])["departments"]}
+    assert roles[lead] == "lead" and co not in roles
+    with pytest.raises(reviews.ReviewError):  # a removed tag cannot be removed again
+        reviews.reject_assignment(item["id"], co, by="tester")
+
+
 def test_cli_queue_json_and_errors(live):
     env = {"KB_DATA_DIR": str(live), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(

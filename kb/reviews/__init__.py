@@ -6,6 +6,8 @@ from kb.reviews.assignments import (  # noqa: F401 (re-exported: the reviews API
     ROLES,
     accept_assignment,
     add_assignment,
+    canonical_department,
+    held,
     reject_assignment,
     set_role,
 )

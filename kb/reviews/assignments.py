@@ -24,21 +24,36 @@ def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dic
     item = _item(conn, item_ref)
     name = _canonical_department(conn, department)
     inferred = _inferred_departments(conn, item["id"])
-    # A department named only in one clause is a duty too (the pages list it), so it can be reviewed.
-    in_clauses = (
-        conn.execute(
-            "SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
-        ).fetchone()
-        is not None
-    )
-    if (
-        need_present
-        and name not in inferred
-        and not in_clauses
-        and read(lambda c: _current(c, "assignment", item["plan"], item["id"], name)) is None
-    ):
+    if need_present and present_role(item, name, inferred) is None:
         raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
     return item, name, inferred
+
+
+def held(item: str, department: str) -> tuple[str, str]:
+    """(registry name, role) of a body on an item now; ReviewError where the item, the body or the tag is unknown."""
+    it, name, inferred = _assignment(item, department, need_present=True)
+    return name, present_role(it, name, inferred) or "co"
+
+
+def canonical_department(name: str) -> str:
+    """The registry name of a body (any alias); ReviewError, with suggestions, for a name the registry lacks."""
+    return _canonical_department(_kb(), name)
+
+
+def present_role(item: dict, name: str, inferred: dict[str, str]) -> str | None:
+    """The role the body has on the item now (the tagger's, as reviewed), or None where it has none or a reviewer
+    removed it. A body named only in one clause is a duty too (the pages list it), so it counts as present (co)."""
+    row = read(lambda c: _current(c, "assignment", item["plan"], item["id"], name))
+    if row is not None:
+        return None if row["decision"] == "reject" else row.get("role") or inferred.get(name) or "co"
+    if name in inferred:
+        return inferred[name]
+    in_clause = (
+        _kb()
+        .execute("SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name))
+        .fetchone()
+    )
+    return "co" if in_clause is not None else None
 
 
 def accept_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
@@ -81,13 +96,15 @@ def set_role(item: str, department: str, role: str, by: str, reason: str = "") -
 
 
 def add_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
-    """Add a department the tagger missed (role co unless given; one already tagged keeps its role)."""
+    """Add a department the tagger missed (role co unless given; one already on the item keeps its role: adding the
+    lead again as co must not take the item's lead away; use set_role to change a role)."""
     _check_role(role, optional=True)
     it, name, inferred = _assignment(item, department, need_present=False)
+    held = present_role(it, name, inferred)
 
     def change(row):
         decision = "accept" if name in inferred else "add"
-        return {"decision": decision, "role": role or (row or {}).get("role") or inferred.get(name) or "co"}
+        return {"decision": decision, "role": held or role or inferred.get(name) or "co"}
 
     return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
 

@@ -193,10 +193,13 @@ def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> 
     """Move a tag to another body with the same role (reject the old, add the new); returns the last audit id."""
     from kb import reviews
 
-    it = reviews.reviewed_item(item)
-    role = next((d["role"] for d in (it or {}).get("departments", []) if d["name"] == department), None)
-    reviews.reject_assignment(item, department, by, reason or f"改派给 {to}")
-    return reviews.add_assignment(item, to, by, reason or f"由 {department} 改派", role=role or "co")
+    # every check before the first write: a reassign refused half-way must not have removed the tag already
+    source, role = reviews.held(item, department)
+    target = reviews.canonical_department(to)
+    if target == source:
+        raise reviews.ReviewError(f"改派的目标与原部门相同: {source}")
+    reviews.reject_assignment(item, source, by, reason or f"改派给 {target}")
+    return reviews.add_assignment(item, target, by, reason or f"由 {source} 改派", role=role)
 
 
 def bulk_accept(department: str, by: str, reason: str = "") -> list[int]:
