@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from web_support import PLAN, item_id
+from werkzeug.exceptions import NotFound
 
 M4 = item_id("health-m4")
 G3 = item_id("health-g3")
@@ -257,3 +258,28 @@ def test_before_first_build_pages_say_so(kb_data, path, is_api):
         assert resp.get_json()["ok"] is False and resp.get_json()["status"] == 503
     else:
         assert "kb build" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["name=x", "_method=POST", "endpoint=x", "_external=1", "_anchor=x", "role=lead"])
+def test_alias_redirect_keeps_the_query_as_plain_values(client, query):
+    resp = client.get(f"/departments/卫健委?{query}", headers={"Host": "evil.example"})
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/departments/") and resp.headers["Location"].endswith(f"?{query}")
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/progress/attachments/999999999999999999999999"),
+        ("POST", "/api/progress/attachments/999999999999999999999999/delete"),
+        ("POST", "/api/progress/reports/999999999999999999999999/return"),
+        ("POST", "/api/reviews/999999999999999999999999/undo"),
+    ],
+)
+def test_an_id_beyond_sqlite_integers_is_no_row(app, client, method, path):
+    """Such an id matches no route (404), so no handler passes it to SQLite (OverflowError, a 500)."""
+    with pytest.raises(NotFound):
+        app.url_map.bind("localhost").match(path, method=method)
+    assert app.url_map.bind("localhost").match(path.replace("999999999999999999999999", "7"), method=method)
+    if method == "GET":
+        assert client.get(path).status_code == 404

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter, Map
+
+
+class SqliteInt(IntegerConverter):
+    """Flask's int converter bounded to SQLite's INTEGER (ids are row ids): a larger number matches no route."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -13,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp import jsonsafe, render, security
 
     app = Flask(__name__)
+    # before any blueprint adds its routes: an <int:id> beyond SQLite's INTEGER is no row (404), not an OverflowError
+    app.url_map.converters["int"] = SqliteInt
     app.json = jsonsafe.SafeJSONProvider(app)  # request bodies: too deep / lone surrogates / huge ints → 400
 
     app.config.update(

@@ -194,7 +194,10 @@ def export_links(name: str) -> list[dict[str, str]]:
 def department_page(name: str):
     ctx = department_context(name, request.args.get("role", ""), request.args.get("sort", "doc"))
     if ctx["name"] != name:  # an alias: show the page under its canonical address
-        return redirect(url_for("departments.department_page", name=ctx["name"], **request.args), code=302)
+        # the query kept as it was written: passed to url_for as keywords, ?name= or ?_external= would be its own
+        query = request.query_string.decode("latin-1")
+        target = url_for("departments.department_page", name=ctx["name"]) + (f"?{query}" if query else "")
+        return redirect(target, code=302)
     return render_template("department.html", **ctx)
 
 
