@@ -192,6 +192,16 @@ def test_submit_return_and_comment(app, accounts):
     assert changes["events"][0]["kind"] == "report.returned"
 
 
+def test_progress_events_stay_out_of_the_public_audit_log(app, accounts):
+    rep, admin = client_as(app, "reporter"), client_as(app, "admin")
+    assert _submit(rep, duty_items(HEALTH)[0]).status_code == 302
+    for who in (app.test_client(), rep):  # anonymous, and any reporter (another department's could be one)
+        actions = [e["action"] for e in who.get("/api/reviews").get_json()["entries"]]
+        assert not [a for a in actions if a.startswith("progress.")]
+    shown = admin.get("/api/reviews").get_json()["entries"]
+    assert any(e["action"] == "progress.submit" and e["action_label"] == "提交进展报告" for e in shown)
+
+
 def test_stale_version_is_a_conflict(app, accounts):
     c = client_as(app, "reporter")
     item = duty_items(HEALTH)[0]

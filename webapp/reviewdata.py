@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from kb import departments
 from kb.labels import ACTION, ROLE
 from kb.reviews import statecache
 from kb.store import engine
 from webapp.lookup import Snapshot, brief, department_names, item_url, label
+from webapp.permissions import ADMIN
 
 
 def _has_reviews() -> bool:
@@ -114,12 +115,14 @@ def _value(ref: dict[str, Any]) -> str:
 def audit(
     limit: int | None = None, actor: str | None = None, item: str | None = None, since: str | None = None
 ) -> list[dict[str, Any]]:
-    """Audit entries, newest first."""
+    """Audit entries, newest first; the departments' progress-report events only for an administrator (a reporter
+    reads its own department's reports on the progress pages, nobody reads the others' here)."""
     if not _has_reviews():
         return []
     from kb.reviews.history import audit_log, related_entries
 
-    rows = audit_log(since=since, actor=actor, item=item, limit=limit)
+    admin = bool(g.get("user")) and g.user["role"] == ADMIN
+    rows = audit_log(since=since, actor=actor, item=item, limit=limit, progress=admin)
     by_id = related_entries(rows)  # undo chains may reach outside the filtered rows: read those by id
     return [entry_view(e, by_id) for e in reversed(rows)]
 

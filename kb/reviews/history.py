@@ -72,11 +72,18 @@ def parse_since(text: str) -> str:
 
 
 def audit_log(
-    since: str | None = None, actor: str | None = None, item: str | None = None, limit: int | None = None
+    since: str | None = None,
+    actor: str | None = None,
+    item: str | None = None,
+    limit: int | None = None,
+    progress: bool = True,
 ) -> list[dict[str, Any]]:
     """Audit entries in time order, with before/after parsed and which later entry undid each. Only the selected
-    entries are read (by index: an item's history or the latest n cost the same with 10 or 10,000 entries)."""
+    entries are read (by index: an item's history or the latest n cost the same with 10 or 10,000 entries).
+    progress=False leaves out the departments' progress-report events (a department's own business, not a review)."""
     sql, args = "SELECT * FROM audit WHERE 1=1", list[Any]()
+    if not progress:
+        sql += " AND action NOT LIKE 'progress.%'"
     if since:
         sql, args = sql + " AND at >= ?", [*args, parse_since(since)]
     if actor:
