@@ -24,15 +24,23 @@ def _assignment(item_ref: str, department: str, need_present: bool) -> tuple[dic
     item = _item(conn, item_ref)
     name = _canonical_department(conn, department)
     inferred = _inferred_departments(conn, item["id"])
-    if need_present and present_role(item, name, inferred) is None:
-        raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
+    if need_present:
+        _present(item, name, inferred)
     return item, name, inferred
+
+
+def _present(item: dict, name: str, inferred: dict[str, str]) -> str:
+    """The body's role on the item now; ReviewError where it has none (never tagged, or removed by a reviewer)."""
+    role = present_role(item, name, inferred)
+    if role is None:
+        raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
+    return role
 
 
 def held(item: str, department: str) -> tuple[str, str]:
     """(registry name, role) of a body on an item now; ReviewError where the item, the body or the tag is unknown."""
-    it, name, inferred = _assignment(item, department, need_present=True)
-    return name, present_role(it, name, inferred) or "co"
+    it, name, inferred = _assignment(item, department, need_present=False)
+    return name, _present(it, name, inferred)
 
 
 def canonical_department(name: str) -> str:
