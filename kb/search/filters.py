@@ -6,12 +6,14 @@ from typing import Any
 
 import numpy as np
 
+from kb.labels import KIND
 from kb.search.analysis import normalise
 from kb.search.engine import Engine
 from kb.search.query import KIND_ALIASES, ROLES, ParsedQuery, SearchError
 
 _TRUE = {"1", "true", "yes", "y", "是", "有", "indicator", "indicators", "on"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "off"}
+KIND_CHOICES = ("goal", "measure", "implementation", "monitoring")  # the kinds a kind filter is offered with
 
 
 def _filters(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray | None, dict[str, Any]]:
@@ -30,7 +32,8 @@ def _filters(eng: Engine, pq: ParsedQuery, snap: Any) -> tuple[np.ndarray | None
     if f.get("kind"):
         kind = KIND_ALIASES.get(str(f["kind"]).strip().lower()) or KIND_ALIASES.get(str(f["kind"]).strip())
         if not kind:
-            raise SearchError(f"未知的类型“{f['kind']}”。可选:goal(目标)、measure(措施)、implementation、monitoring")
+            names = "、".join(f"{KIND[k]}({k})" for k in KIND_CHOICES)
+            raise SearchError(f"未知的类型“{f['kind']}”。可选:{names}")
         masks.append(a["kind"] == ix.kinds.index(kind) if kind in ix.kinds else np.zeros(ix.n_items, dtype=bool))
         out["kind"] = kind
     if f.get("plan"):
