@@ -27,6 +27,53 @@ def hay(item_id: str) -> str:
     return ix.hay(row)
 
 
+@pytest.mark.parametrize(
+    "query,same_as",
+    [
+        ("教育局的任务", "教育局"),
+        ("教育局的职责", "教育局"),
+        ("教育局职责", "教育局"),
+        ("教育局有哪些任务", "教育局"),
+        ("教育局的分工", "教育局"),
+        ("教育局负责哪些工作", "教育局"),
+        ("教育局的任務", "教育局"),  # traditional
+        ("妇联的任务", "妇联"),
+        ("卫健的职责", "卫健"),  # a short name
+        ("教育局牵头的任务", "教育局牵头"),  # a role word filters
+        ("卫健委配合的任务", "卫健委配合"),
+    ],
+)
+def test_duty_words_next_to_a_department_ask_for_its_duty_list(real, query, same_as):
+    res, base = search(query, limit=100), search(same_as, limit=100)
+    assert base["total"] > 5
+    assert res["total"] == base["total"] and ids(res) == ids(base)
+    assert res["understood"]["terms"] == []
+
+
+def test_a_role_word_filters_to_that_role_and_says_so(real):
+    lead = search("教育局牵头的任务", limit=100)
+    every = search("教育局", limit=100)
+    assert 0 < lead["total"] < every["total"]
+    assert all(any(d["name"] == "市教育局" and d["role"] == "lead" for d in r["departments"]) for r in lead["results"])
+    assert any("只显示市教育局牵头" in m for m in lead["messages"])
+    assert not any("只显示" in m for m in every["messages"])
+
+
+@pytest.mark.parametrize("query", ["卫健委负责什么", "卫健委负责", "卫健委管什么", "卫健委负责的任务"])
+def test_what_a_department_is_responsible_for_is_all_its_duties(real, query):
+    """负责 asks for everything the department answers for: its 配合 duties are duties too (lead ones first)."""
+    res, every = search(query, limit=100), search("卫健委", limit=100)
+    assert res["total"] == every["total"] and ids(res) == ids(every)
+    assert any(d["role"] == "co" for r in res["results"] for d in r["departments"] if d["name"] == "市卫健委")
+    assert not any("只显示" in m for m in res["messages"])
+
+
+def test_duty_words_stay_words_to_find_without_a_department(real):
+    res = search("任务")
+    assert [t["word"] for t in res["understood"]["terms"]] == ["任务"] and res["total"] > 0
+    assert search("谁负责儿童近视")["answer"]["role"] == "lead"  # 负责 in a who-question still asks for the lead
+
+
 def test_an_unknown_kind_lists_the_chinese_labels(real):
     with pytest.raises(SearchError) as e:
         search("儿童", kind="xx")

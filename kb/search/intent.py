@@ -1,6 +1,6 @@
 """What a typed query asks besides its words: question phrases (谁, 哪个部门, 归谁管, 怎么, 要做哪些 …) that are
-removed, role words (牵头, 配合, 负责 …) that filter or boost by role, filler words; read from
-nlp/data/search_query.tsv."""
+removed, role words (牵头, 配合, 负责 …) that filter or boost by role, filler words, and the words that ask for a
+department's duties (任务, 职责 …); read from nlp/data/search_query.tsv."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from kb.search.analysis import normalise
 from nlp.lang import read_lines
 
 QUERY_FILE = "search_query.tsv"
-KINDS = ("question", "role", "filler")
+KINDS = ("question", "role", "filler", "duty")
 ROLE_VALUES = ("lead", "co")
 
 
 @dataclass(frozen=True)
 class QueryWords:
-    """The query vocabulary: question phrases (longest first) with their kind, role words, filler words."""
+    """The query vocabulary: question phrases (longest first) with their kind, role words, filler words, duty
+    words."""
 
     questions: tuple[tuple[str, str], ...]
     roles: dict[str, str]
     fillers: frozenset[str]
+    duties: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +32,7 @@ def query_words() -> QueryWords:
     questions: list[tuple[str, str]] = []
     roles: dict[str, str] = {}
     fillers: set[str] = set()
+    duties: set[str] = set()
     for line in read_lines(QUERY_FILE):
         cells = line.split("\t")
         if len(cells) != 3 or cells[0] not in KINDS:
@@ -41,10 +44,12 @@ def query_words() -> QueryWords:
             if value not in ROLE_VALUES:
                 raise ValueError(f"{QUERY_FILE}: a role is lead or co: {line!r}")
             roles.update(dict.fromkeys(words, value))
+        elif kind == "duty":
+            duties.update(words)
         else:
             fillers.update(words)
     questions.sort(key=lambda q: -len(q[0]))
-    return QueryWords(tuple(questions), roles, frozenset(fillers))
+    return QueryWords(tuple(questions), roles, frozenset(fillers), frozenset(duties))
 
 
 def strip_questions(chunk: str) -> tuple[str, list[str]]:
@@ -75,3 +80,8 @@ def role_of(word: str) -> str | None:
 def is_filler(word: str) -> bool:
     """A word that carries no search meaning in a query."""
     return word in query_words().fillers
+
+
+def is_duty(word: str) -> bool:
+    """A word asking for a department's duties (任务, 职责 …): no word to find next to a department."""
+    return word in query_words().duties

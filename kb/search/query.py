@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from kb.labels import KIND
 from kb.search.analysis import bigrams, everyday_terms, never_same, normalise, search_tokens, synonym_groups, words
-from kb.search.intent import is_filler, question_kind, role_of, strip_questions
+from kb.search.intent import is_duty, is_filler, question_kind, role_of, strip_questions
 from kb.search.thesaurus import everyday
 
 MAX_QUERY_CHARS = 200
@@ -147,8 +147,8 @@ def _department(word: str, alone: bool) -> tuple[str, bool] | None:
 
 
 def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
-    """Read the typed query: phrases, field filters, -exclusions, question and role words, departments, words with
-    synonyms."""
+    """Read the typed query: phrases, field filters, -exclusions, question, role and duty words, departments, words
+    with synonyms."""
     text = clean(q)
     pq = ParsedQuery(text=text, filters={k: v for k, v in (filters or {}).items() if v not in (None, "")})
     rest = text
@@ -180,17 +180,16 @@ def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
     pq.chunks = [normalise(c) for c in chunks]
     roles: list[tuple[str, str]] = []  # (word, role), kept as words unless a department or "who" makes them roles
     words_in_order: list[str] = []
+    chunk_words: list[tuple[str, list[str]]] = []
     for chunk in chunks:
         ws = [w for w in words(chunk) if not is_filler(w)]
-        together = "".join(w for w in ws if not role_of(w) and not _department(w, alone=False))
-        if len(together) > 1 and together in normalise(chunk) and together not in ws:
-            pq.joined.append(together)
+        chunk_words.append((chunk, ws))
         for w in ws:
             if role_of(w):
                 roles.append((w, role_of(w) or ""))
                 words_in_order.append(w)
                 continue
-            dep = _department(w, alone=len(ws) == 1 or all(role_of(x) or x == w for x in ws))
+            dep = _department(w, alone=len(ws) == 1 or all(role_of(x) or is_duty(x) or x == w for x in ws))
             if dep:
                 pq.depts.append((dep[0], w, dep[1]))
                 if not dep[1]:
@@ -200,9 +199,21 @@ def parse(q: str, filters: dict[str, str | None] | None = None) -> ParsedQuery:
                 if stem:
                     pq.stems.append((stem, w))
             words_in_order.append(w)
-    if roles and (pq.depts or pq.stems or pq.question == "who"):
-        pq.role = roles[0][1]
+    named = bool(pq.depts or pq.stems)
+    # Next to a department, 任务 / 职责 … ask for its duty list: no word to find (nor part of the words typed together)
+    dropped = {w for w in words_in_order if named and is_duty(w) and not role_of(w)}
+    words_in_order = [w for w in words_in_order if w not in dropped]
+    for chunk, ws in chunk_words:
+        together = "".join(w for w in ws if not role_of(w) and w not in dropped and not _department(w, alone=False))
+        if len(together) > 1 and together in normalise(chunk) and together not in ws:
+            pq.joined.append(together)
+    if roles and (named or pq.question == "who"):
         role_words = {w for w, _ in roles}
+        stems = {w for _, w, stem in pq.depts if stem} | {w for _, w in pq.stems}
+        topic = [w for w in words_in_order if w not in role_words and w not in stems]
+        # 卫健委负责(什么) asks for all the department answers for, its 配合 duties too; 牵头 filters by the role
+        if topic or pq.question == "who" or not all(is_duty(w) for w, _ in roles):
+            pq.role = roles[0][1]
         words_in_order = [w for w in words_in_order if w not in role_words]
     for w in words_in_order:
         if w not in seen:
