@@ -74,6 +74,23 @@ def test_duty_words_stay_words_to_find_without_a_department(real):
     assert search("谁负责儿童近视")["answer"]["role"] == "lead"  # 负责 in a who-question still asks for the lead
 
 
+@pytest.mark.parametrize("query,positive,excluded", [("近视 -学生", "近视", "学生"), ("近视 -儿童", "近视", "儿童")])
+def test_an_exclusion_leaves_only_matches_without_the_word(real, query, positive, excluded):
+    res, matches = search(query, limit=100), search(positive, limit=100)
+    direct = {r["id"] for r in matches["results"] if not r["related_to"]}
+    assert set(ids(res)) <= direct
+    assert all(not r["related_to"] for r in res["results"])  # never filled up with related items
+    assert all(excluded not in hay(i) for i in ids(res))
+    if not res["results"]:
+        assert any(f"“{excluded}”" in m for m in res["messages"])
+
+
+def test_an_exclusion_that_leaves_nothing_says_so(real):
+    res = search("近视 -学生")
+    assert res["total"] == 0
+    assert any("排除" in m and "“学生”" in m for m in res["messages"])
+
+
 def test_an_unknown_kind_lists_the_chinese_labels(real):
     with pytest.raises(SearchError) as e:
         search("儿童", kind="xx")

@@ -15,7 +15,7 @@ from kb.search import results as R
 from kb.search.analysis import normalise
 from kb.search.engine import NO_INDEX, Engine, StaleBuild, engine
 from kb.search.filters import _FALSE, _TRUE, _filters, _int
-from kb.search.notices import role_note
+from kb.search.notices import nothing_found, role_note
 from kb.search.present import _answer, _present, _understood
 from kb.search.query import ParsedQuery, SearchError, parse, refine
 from kb.search.ranking import Ranked, no_facets, rank
@@ -134,11 +134,8 @@ def _search(
     page = ranked[offset : offset + limit]
     out["total"], out["facets"] = len(ranked), ranked.facets()
     out["results"] = _present(eng, pq, page, applied, snap)
-    if not ranked and pq.concepts:
-        out["messages"] = [
-            *pq.messages,
-            "没有找到匹配的条目" + ("" if out["did_you_mean"] else ",请换个说法或减少词语"),
-        ]
+    if not ranked and (pq.concepts or pq.excluded):
+        out["messages"] = [*pq.messages, nothing_found(pq, out["did_you_mean"])]
     note = role_note(pq)
     if note:
         out["messages"] = [*out["messages"], note]

@@ -1,9 +1,13 @@
-"""Notices a search answers with besides its results: what a typed role word filtered."""
+"""Notices a search answers with besides its results: what a typed role word filtered and what -词 left."""
 
 from __future__ import annotations
 
 from kb.labels import ROLE
 from kb.search.query import ParsedQuery
+
+
+def _quoted(words: list[str]) -> str:
+    return "、".join(f"“{w}”" for w in words)
 
 
 def role_note(pq: ParsedQuery) -> str | None:
@@ -12,3 +16,10 @@ def role_note(pq: ParsedQuery) -> str | None:
         return None
     names = "、".join(dict.fromkeys(d for d, _, _ in pq.depts))
     return f"只显示{names}{ROLE[pq.role]}的条目(搜索“{names}”可看全部)"
+
+
+def nothing_found(pq: ParsedQuery, did_you_mean: list[str]) -> str:
+    """Why the page is empty: -词 took away every match, or nothing matched."""
+    if pq.excluded:
+        return f"排除{_quoted(pq.excluded)}后没有剩下匹配的条目"
+    return "没有找到匹配的条目" + ("" if did_you_mean else ",请换个说法或减少词语")

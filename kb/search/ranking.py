@@ -153,9 +153,10 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
         joined = eng.ix.hays(cand, drop_spaces=True)
         for p in phrases:
             keep &= joined.contains(p)
+    allowed = np.ones(len(cand), dtype=bool)
     for x in pq.excluded:
         if x:
-            keep &= ~hay.contains(x)
+            allowed &= ~hay.contains(x)
     parts = [
         [] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word] for c in pq.concepts
     ]
@@ -176,6 +177,10 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
         whole += hay.contains(j)
     cov = total / len(pq.concepts) if pq.concepts else np.ones(len(cand))
     score = upper * (0.15 + 0.85 * cov * cov)
+    # What counts as a match is judged before -词 takes items away: an exclusion never promotes the weak
+    # matches left over (近视 -学生 kept items matching only 视力 of the synonym 视力不良)
+    best = float(score[keep].max()) if keep.any() else 0.0
+    keep &= allowed
     cand, score, cov, whole = cand[keep], score[keep], cov[keep], whole[keep]
     # The exact words (or a synonym's whole form) first: an item holding a compound query word whole outranks one
     # that only shares its parts (性教育 before 教育, 电子烟 before 电子…烟花); then BM25F with coverage.
@@ -183,10 +188,11 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
     if len(order) and pq.concepts:
         units = sum(c.phrase or any(p != c.word for p in ps) for c, ps in zip(pq.concepts, parts, strict=True))
         units += len(pq.joined)
-        floor = score.max() * KEEP_RATIO
+        floor = best * KEEP_RATIO
         order = order[(score[order] >= floor) | ((units > 0) & (whole[order] == units))]
     out = Ranked(eng, cand, score, cov, whole, np.full(len(cand), -1), reviewed).take(order)
-    if pq.concepts and 0 < len(out) < FEW and mask is None:
+    if pq.concepts and 0 < len(out) < FEW and mask is None and not pq.excluded:
+        # related items would bring back what -词 excluded (近视 -学生 showed items without 近视, some with 学生)
         out = _with_linked(eng, out)
     return out
 
