@@ -91,6 +91,19 @@ def test_an_exclusion_that_leaves_nothing_says_so(real):
     assert any("排除" in m and "“学生”" in m for m in res["messages"])
 
 
+def test_a_real_word_that_finds_items_is_never_replaced(real):
+    typed = search("手机", spell=0)
+    res = search("手机")
+    assert res["corrected"] is None and res["query"] == "手机"
+    assert ids(res) == ids(typed)
+    assert not any("已显示" in m for m in res["messages"])
+
+
+def test_a_word_that_is_no_word_is_still_corrected(real):
+    res = search("近式")
+    assert res["corrected"] == {"query": "近视", "original": "近式"}
+
+
 def test_an_unknown_kind_lists_the_chinese_labels(real):
     with pytest.raises(SearchError) as e:
         search("儿童", kind="xx")

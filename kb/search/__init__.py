@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.search import results as R
-from kb.search.analysis import normalise
+from kb.search.analysis import is_word, normalise
 from kb.search.engine import NO_INDEX, Engine, StaleBuild, engine
 from kb.search.filters import _FALSE, _TRUE, _filters, _int
 from kb.search.notices import nothing_found, role_note
@@ -102,11 +102,13 @@ def _search(
         return out
     ranked = rank(eng, pq, flt, offset + limit, snap)
     if pq.concepts and _finds_little(pq, ranked):
-        fixed = _corrected(eng, pq, ranked)
+        fixed, replaces_word = _corrected(eng, pq, ranked)
         if fixed is not None:
             pq2 = parse(fixed, _filter_args(pq))
             refine(pq2, eng.ix.df)
-            ranked2 = rank(eng, pq2, flt, offset + limit, snap) if spell else None
+            # a real word (手机) is no typo: a sound-alike (收集) is only offered while the word finds items itself
+            runs = spell and not (replaces_word and ranked)
+            ranked2 = rank(eng, pq2, flt, offset + limit, snap) if runs else None
             # run it only when it finds the whole query well and better than the words as typed
             good = ranked2 is not None and len(ranked2) > 0 and ranked2.coverage[0] >= WEAK_COVERAGE
             better = (
@@ -155,19 +157,20 @@ def _whole_chunks(pq: ParsedQuery, hit: dict) -> int:
     return sum(c in hit["hay"] for c in pq.chunks)
 
 
-def _corrected(eng: Engine, pq: ParsedQuery, ranked: Ranked) -> str | None:
-    """The query with each typed piece that is no known word and not found replaced by its best candidate."""
+def _corrected(eng: Engine, pq: ParsedQuery, ranked: Ranked) -> tuple[str | None, bool]:
+    """The query with each typed piece that is no known word and not found replaced by its best candidate, and
+    whether a replaced piece is a word of the language (jieba's dictionary) rather than a typo."""
     found_in = ranked[0]["hay"] if ranked else ""
     dept_typed = {typed for _, typed, _ in pq.depts}
-    text, changed = normalise(pq.text), False
+    text, changed, word = normalise(pq.text), False, False
     speller = eng.speller()
     for chunk in pq.chunks:
         if chunk in found_in or chunk in dept_typed:
             continue
         fixed = speller.correct(chunk)
         if fixed and fixed != chunk:
-            text, changed = text.replace(chunk, fixed), True
-    return text if changed else None
+            text, changed, word = text.replace(chunk, fixed), True, word or is_word(chunk)
+    return (text if changed else None), word
 
 
 def _filter_args(pq: ParsedQuery) -> dict[str, str | None]:
