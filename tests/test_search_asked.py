@@ -104,7 +104,34 @@ def test_a_word_that_is_no_word_is_still_corrected(real):
     assert res["corrected"] == {"query": "近视", "original": "近式"}
 
 
+def test_no_item_holding_the_whole_word_is_said_before_the_partial_matches(real):
+    res = search("课后服务")
+    assert res["total"] > 0 and res["partial"] == ["课后服务"]
+    assert any("没有条目包含完整的“课后服务”" in m for m in res["messages"])
+    whole = search("校园欺凌")
+    assert whole["partial"] == [] and not any("完整" in m for m in whole["messages"])
+
+
 def test_an_unknown_kind_lists_the_chinese_labels(real):
     with pytest.raises(SearchError) as e:
         search("儿童", kind="xx")
     assert "组织实施" in e.value.message and "监测评估" in e.value.message
+
+
+def test_the_page_says_what_the_json_twin_says_before_the_results(client):
+    """The partial-match notice, the role note and the exclusion message are on the page above the results, and
+    in the API's payload (messages, partial) for the same query."""
+    for q, shown in (
+        ("课后服务", "没有条目包含完整的“课后服务”"),
+        ("教育局牵头的任务", "只显示市教育局牵头的条目"),
+        ("近视 -学生", "排除“学生”后没有剩下匹配的条目"),
+    ):
+        body = client.get("/api/search", query_string={"q": q}).get_json()
+        assert any(shown in m for m in body["messages"]), (q, body["messages"])
+        html = client.get("/search", query_string={"q": q}).get_data(as_text=True)
+        assert shown in html, q
+        first = html.find('data-testid="result"')
+        assert first < 0 or html.index(shown) < first, q
+    assert client.get("/api/search", query_string={"q": "课后服务"}).get_json()["partial"] == ["课后服务"]
+    err = client.get("/api/search", query_string={"q": "儿童", "kind": "xx"}).get_json()
+    assert err["ok"] is False and "组织实施(implementation)" in err["error"] and "监测评估(monitoring)" in err["error"]

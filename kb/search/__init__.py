@@ -15,7 +15,7 @@ from kb.search import results as R
 from kb.search.analysis import is_word, normalise
 from kb.search.engine import NO_INDEX, Engine, StaleBuild, engine
 from kb.search.filters import _FALSE, _TRUE, _filters, _int
-from kb.search.notices import nothing_found, role_note
+from kb.search.notices import nothing_found, partial_note, role_note
 from kb.search.present import _answer, _present, _understood
 from kb.search.query import ParsedQuery, SearchError, parse, refine
 from kb.search.ranking import Ranked, no_facets, rank
@@ -93,6 +93,7 @@ def _search(
         "results": [],
         "messages": pq.messages,
         "did_you_mean": [],
+        "partial": [],
         "corrected": None,
         "answer": None,
         "sort": sort,
@@ -136,11 +137,10 @@ def _search(
     page = ranked[offset : offset + limit]
     out["total"], out["facets"] = len(ranked), ranked.facets()
     out["results"] = _present(eng, pq, page, applied, snap)
+    out["partial"] = ranked.partial
     if not ranked and (pq.concepts or pq.excluded):
         out["messages"] = [*pq.messages, nothing_found(pq, out["did_you_mean"])]
-    note = role_note(pq)
-    if note:
-        out["messages"] = [*out["messages"], note]
+    out["messages"] = [*out["messages"], *(n for n in (role_note(pq), partial_note(ranked.partial)) if n)]
     return out
 
 

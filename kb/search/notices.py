@@ -1,4 +1,5 @@
-"""Notices a search answers with besides its results: what a typed role word filtered and what -词 left."""
+"""Notices a search answers with besides its results: what a typed role word filtered, what -词 left, and which
+typed words no item holds whole (the results then match only their parts)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,10 @@ def nothing_found(pq: ParsedQuery, did_you_mean: list[str]) -> str:
     if pq.excluded:
         return f"排除{_quoted(pq.excluded)}后没有剩下匹配的条目"
     return "没有找到匹配的条目" + ("" if did_you_mean else ",请换个说法或减少词语")
+
+
+def partial_note(words: list[str]) -> str | None:
+    """The results hold only parts of these typed words (课后服务: items with 服务): said before them."""
+    if not words:
+        return None
+    return f"没有条目包含完整的{_quoted(words)},以下是部分匹配的结果"

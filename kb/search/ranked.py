@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 import numpy as np
@@ -24,6 +24,7 @@ class Ranked:
     whole: np.ndarray  # compound words and words typed together found whole
     via: np.ndarray  # the direct hit a linked item follows (its row), -1 for direct hits
     reviewed: dict[int, dict[str, str]]  # item row → {department: role} where reviews changed departments
+    partial: list[str] = field(default_factory=list)  # typed words no hit holds whole (only their parts)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -68,6 +69,7 @@ class Ranked:
             self.whole[order],
             self.via[order],
             self.reviewed,
+            self.partial,
         )
 
     def in_plan_order(self) -> Ranked:

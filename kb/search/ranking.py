@@ -162,6 +162,7 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
     ]
     total = np.zeros(len(cand))
     whole = np.zeros(len(cand), dtype=np.int64)
+    compounds: list[tuple[str, np.ndarray]] = []  # (word, held whole per candidate) of words with parts
     for c, ps in zip(pq.concepts, parts, strict=True):
         found = hay.any_of(c.strings)
         if c.never:  # a negative rule: matched only through a word kept apart from it (留守老人 for 留守儿童)
@@ -173,6 +174,7 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
             total += np.where(found, 1.0, 0.0)
         if c.phrase or any(p != c.word for p in ps):  # a compound word found whole, not only through its parts
             whole += found
+            compounds.append((c.word, found))
     for j in pq.joined:
         whole += hay.contains(j)
     cov = total / len(pq.concepts) if pq.concepts else np.ones(len(cand))
@@ -182,6 +184,7 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
     best = float(score[keep].max()) if keep.any() else 0.0
     keep &= allowed
     cand, score, cov, whole = cand[keep], score[keep], cov[keep], whole[keep]
+    compounds = [(w, found[keep]) for w, found in compounds]
     # The exact words (or a synonym's whole form) first: an item holding a compound query word whole outranks one
     # that only shares its parts (性教育 before 教育, 电子烟 before 电子…烟花); then BM25F with coverage.
     order = np.lexsort((cand, -score, -whole))
@@ -191,6 +194,8 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
         floor = best * KEEP_RATIO
         order = order[(score[order] >= floor) | ((units > 0) & (whole[order] == units))]
     out = Ranked(eng, cand, score, cov, whole, np.full(len(cand), -1), reviewed).take(order)
+    if len(order):  # 课后服务: no item holds it, the hits share only 服务
+        out.partial = [w for w, found in compounds if not found[order].any()]
     if pq.concepts and 0 < len(out) < FEW and mask is None and not pq.excluded:
         # related items would bring back what -词 excluded (近视 -学生 showed items without 近视, some with 学生)
         out = _with_linked(eng, out)
@@ -220,4 +225,5 @@ def _with_linked(eng: Engine, ranked: Ranked) -> Ranked:
         np.concatenate([ranked.whole, np.zeros(k, dtype=np.int64)]),
         np.concatenate([ranked.via, np.array([v for _, _, v in extra], dtype=np.int64)]),
         ranked.reviewed,
+        ranked.partial,
     )
