@@ -319,7 +319,11 @@ def test_reported_indicator_values(users):
             submit=True,
         )
     rep = service.write_report(
-        users["health"], HEALTH, "2024", Draft(M7, status="推进中", indicator_values={ind: "45%"}), submit=True
+        users["health"],
+        HEALTH,
+        "2024",
+        Draft(M7, status="推进中", progress="已监测", indicator_values={ind: "45%"}),
+        submit=True,
     )
     assert rep["indicator_values"] == {ind: {"value": 45.0, "unit": "%"}}
     detail = read(lambda conn: Board(conn, scope(), period="2024").report_detail(M7, HEALTH))
@@ -354,7 +358,9 @@ def test_half_yearly_cadence_and_deadline_override(users):
     with pytest.raises(Forbidden):
         service.set_cadence(users["health"], None, "half")
     service.set_cadence(users["admin"], None, "half")
-    rep = service.write_report(users["health"], HEALTH, "2024H1", Draft(item, status="推进中"), submit=True)
+    rep = service.write_report(
+        users["health"], HEALTH, "2024H1", Draft(item, status="推进中", progress="上半年已启动"), submit=True
+    )
     assert rep["period"] == "2024H1"
     with pytest.raises(ProgressError, match="不在本规划的报告期内"):
         service.write_report(users["health"], HEALTH, "2024", Draft(item, status="推进中"), submit=True)

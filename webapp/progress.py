@@ -25,6 +25,7 @@ from kb.monitoring.workbook import ImportRejected
 from kb.progress import ProgressError, rules, service
 from kb.progress.board import Board
 from kb.progress.scope import scope
+from kb.progress.store import may_write
 from kb.store.durable import durable_connection
 from webapp.permissions import ADMIN, EDITORS, REPORTER, SIGNED_IN, permit
 from webapp.render import error_response, twin, wants_json
@@ -89,13 +90,25 @@ def request_board(plan: str | None = None, period: str | None = None) -> Board:
     return g.progress_board
 
 
-def readable_department(name: str) -> str:
-    """The canonical department the signed-in user may see; 404 unknown, 403 another department's."""
+def known_department(name: str) -> str:
+    """The canonical name of a department in an address (any alias); 404 when there is no such department."""
     try:
-        dept = service.canonical(name)
+        return service.canonical(name)
     except ProgressError as exc:
         abort(404, description=str(exc))
+
+
+def readable_department(name: str) -> str:
+    """The canonical department the signed-in user may see; 404 unknown, 403 another department's."""
+    dept = known_department(name)
     service.may_read(g.user, dept)
+    return dept
+
+
+def writable_department(name: str) -> str:
+    """The canonical department the signed-in user may write for; 404 unknown, 403 (saying 填报) another's."""
+    dept = known_department(name)
+    may_write(g.user, dept)
     return dept
 
 

@@ -11,9 +11,19 @@ from flask import Response, abort, g, jsonify, render_template, request, url_for
 
 from kb.exports.safety import content_disposition, safe_filename
 from kb.labels import CHANGE_KIND
-from kb.progress import ProgressError, bulletin, packet, service
+from kb.progress import bulletin, packet, service
 from webapp.permissions import EDITORS, SIGNED_IN, permit
-from webapp.progress import DOCX, WRITERS, XLSX, bp, feed_token, readable_department, request_board
+from webapp.progress import (
+    DOCX,
+    WRITERS,
+    XLSX,
+    bp,
+    feed_token,
+    known_department,
+    readable_department,
+    request_board,
+    writable_department,
+)
 from webapp.render import twin, wants_json
 
 
@@ -42,7 +52,7 @@ def _uploads_dir():
 @bp.post("/api/progress/department/<name>/packet", endpoint="packet_upload_api")
 def packet_upload(name: str):
     """Preview (default) or commit a packet; the preview keeps the file under its hash for the confirm step."""
-    dept = readable_department(name)
+    dept = writable_department(name)
     upload = request.files.get("file")
     held = request.form.get("upload", "")
     if upload is not None and upload.filename:
@@ -106,8 +116,16 @@ def _changes(dept: str) -> dict[str, Any]:
         if x["code"] in ("deadline_near", "overdue")
     ]
     events = service.events(dept)
+    duties = b.s.duties(dept)
     for e in events + near:
-        e["url"] = url_for("progress.report_page", name=dept, item_id=e["item"]) if e["item"] in b.s.by_id else ""
+        item = b.s.by_id.get(e["item"])
+        # Some events are stored without a title (a return); the item's title is what people recognise.
+        e["title"] = e["title"] or (item["title"] if item else "")
+        # The report page answers only for a current duty: a cancelled one links to the item itself.
+        if e["item"] in duties:
+            e["url"] = url_for("progress.report_page", name=dept, item_id=e["item"])
+        else:
+            e["url"] = url_for("items.item_page", item_id=e["item"]) if item else ""
     return {"department": dept, "events": events, "deadlines": near, "period": b.period.as_dict()}
 
 
@@ -123,10 +141,7 @@ def changes_page(name: str) -> dict[str, Any]:
 @bp.get("/progress/department/<name>/changes.atom")
 def changes_feed(name: str):
     """Atom feed: open to a signed-in reader of the department, or to anyone holding the feed token."""
-    try:
-        dept = service.canonical(name)
-    except ProgressError as exc:
-        abort(404, description=str(exc))
+    dept = known_department(name)
     token = request.args.get("token", "")
     if not (token and hmac.compare_digest(token, feed_token(dept))):
         if g.user is None:

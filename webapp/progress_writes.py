@@ -12,7 +12,7 @@ from kb.progress import attachments as att
 from kb.progress import service
 from kb.progress.store import Draft
 from webapp.permissions import ADMIN, SIGNED_IN, permit
-from webapp.progress import WRITERS, bp, readable_department, request_board
+from webapp.progress import WRITERS, bp, request_board, writable_department
 from webapp.render import wants_json
 from webapp.security import safe_next
 
@@ -41,7 +41,7 @@ def _int(value: Any, what: str) -> int | None:
 @bp.post("/progress/department/<name>/item/<item_id>", endpoint="save_report")
 @bp.post("/api/progress/department/<name>/item/<item_id>", endpoint="save_report_api")
 def save_report(name: str, item_id: str):
-    dept = readable_department(name)
+    dept = writable_department(name)
     f = _fields()
     period = str(f.get("period") or request.args.get("period") or request_board().period.code)
     if request.is_json:

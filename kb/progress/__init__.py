@@ -16,6 +16,12 @@ class ProgressError(ValueError):
     status = 422
 
 
+class NotFound(ProgressError):
+    """No such item, report, attachment or department: a 404 like every other unknown id in the app."""
+
+    status = 404
+
+
 class Forbidden(ProgressError):
     """The account may not do this (another department's item, a reporter returning a report …)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kb import paths
 from kb.exports.safety import safe_filename
-from kb.progress import ProgressError, rules
+from kb.progress import NotFound, ProgressError, rules
 from kb.reviews.audit import append_entry, now
 
 # Signatures of executables and scripts, refused whatever the file is called.
@@ -126,7 +126,7 @@ def remove(conn: sqlite3.Connection, report: dict[str, Any], attachment_id: int,
     """Detach a file (the row is kept, marked removed; the bytes stay for the audit trail)."""
     row = get(conn, attachment_id)
     if row is None or row["report"] != report["id"] or row["removed_at"]:
-        raise ProgressError("没有这个附件")
+        raise NotFound("没有这个附件")
     conn.execute("UPDATE progress_attachments SET removed_at = ? WHERE id = ?", (now(), attachment_id))
     append_entry(
         conn,

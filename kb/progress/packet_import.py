@@ -205,6 +205,11 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
     fields["indicator_values"] = {k: {"value": v["value"], "unit": v["unit"]} for k, v in values.items()}
     if stored and not values:
         fields["indicator_values"] = stored["indicator_values"]  # the sheet had no value: keep what is stored
+    if submit_cell in SUBMIT_WORDS and SUBMIT_WORDS[submit_cell] and "progress" in fields:
+        try:
+            store.check_submission(fields)  # said in the preview, at its cell, not first at commit
+        except ProgressError as exc:
+            errors.append(CellError(r, col_letter(cols["工作进展"]), str(exc)))
     if len(errors) > n:
         return None
     submit = SUBMIT_WORDS[submit_cell]

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from kb.progress import Forbidden, ProgressError, periods, store
+from kb.progress import Forbidden, NotFound, ProgressError, periods, store
 from kb.progress import attachments as att
 from kb.progress.board import plan_for
 from kb.progress.scope import Scope, UnknownDepartment, indicator_index, scope
@@ -15,18 +15,19 @@ from kb.store.users import AccountError, department_name
 
 
 def canonical(department: str) -> str:
-    """A department's canonical name (any alias); ProgressError when the registry does not know it."""
+    """A department's canonical name (any alias); NotFound when the registry does not know it."""
     try:
         return department_name(department)
-    except AccountError as exc:
-        raise ProgressError(str(exc)) from None
+    except AccountError:
+        # department_name speaks of binding an account; here the name came from an address or a packet
+        raise NotFound(f"没有这个部门“{department}”") from None
 
 
 def duty(s: Scope, item_id: str, department: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(item, duty row) when the department has a duty on the item; ProgressError / Forbidden otherwise."""
     item = s.by_id.get(item_id)
     if item is None:
-        raise ProgressError(f"没有这个条目“{item_id}”")
+        raise NotFound(f"没有这个条目“{item_id}”")
     try:
         mine = s.duties(department).get(item_id)
     except UnknownDepartment as exc:
@@ -73,7 +74,7 @@ def report_for(user: dict[str, Any], report_id: int) -> dict[str, Any]:
     """A stored report the user may see (admin and reviewers: all; a reporter: its department's)."""
     rep = read(lambda conn: store.get_by_id(conn, report_id))
     if rep is None:
-        raise ProgressError(f"没有这份报告(编号 {report_id})")
+        raise NotFound(f"没有这份报告(编号 {report_id})")
     may_read(user, rep["department"])
     return rep
 
@@ -178,7 +179,7 @@ def set_deadline(user: dict[str, Any], item_id: str, text: str, reason: str = ""
         raise Forbidden("只有管理员可以调整完成时限")
     item = scope().by_id.get(item_id)
     if item is None:
-        raise ProgressError(f"没有这个条目“{item_id}”")
+        raise NotFound(f"没有这个条目“{item_id}”")
     return transaction(lambda conn: deadlines.set_override(conn, item, text, user["name"], reason))
 
 
@@ -226,5 +227,5 @@ def read_attachment(attachment_id: int) -> dict[str, Any]:
     """An attachment row (rights are checked on its report); ProgressError when there is none."""
     row = read(lambda conn: att.get(conn, attachment_id))
     if row is None or row["removed_at"]:
-        raise ProgressError("没有这个附件")
+        raise NotFound("没有这个附件")
     return row

@@ -10,7 +10,7 @@ from typing import Any
 
 from kb.monitoring import observations as obsdb
 from kb.monitoring import values as mvalues
-from kb.progress import Conflict, Forbidden, ProgressError, rules, status_code
+from kb.progress import Conflict, Forbidden, NotFound, ProgressError, rules, status_code
 from kb.progress.periods import Period
 from kb.reviews.audit import append_entry, now
 
@@ -60,6 +60,12 @@ def check_evidence(text: str) -> None:
         m = _LINK.match(line)
         if m and not line.lower().startswith(("http://", "https://")) and not re.match(r".{1,12}〔", line):
             raise ProgressError(f"佐证材料第{n}行: 链接只能是 http:// 或 https:// 开头的网址")
+
+
+def check_submission(fields: dict[str, Any]) -> None:
+    """A submitted report must say what was done: 工作进展 may be empty in a draft, never in a submission."""
+    if not fields.get("progress"):
+        raise ProgressError("提交前请填写“工作进展”(只保存草稿时可以留空)")
 
 
 def indicator_entries(
@@ -171,6 +177,8 @@ def save(
     same = old is not None and all(old[k] == fields[k] for k in FIELDS)
     # Saving without submitting makes a draft; saving nothing new keeps the state (returned stays returned).
     state = "submitted" if submit else (old["state"] if same and old else "draft")
+    if submit:
+        check_submission(fields)  # every path (form, API, packet, CLI) passes here
     if same and old and old["state"] == state:
         return old
     at, by = now(), user["name"]
@@ -235,7 +243,7 @@ def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int
         raise ProgressError("请填写退回意见")
     old = get_by_id(conn, report_id)
     if old is None:
-        raise ProgressError(f"没有这份报告(编号 {report_id})")
+        raise NotFound(f"没有这份报告(编号 {report_id})")
     if old["state"] != "submitted":
         raise ProgressError("只能退回已提交的报告")
     at = now()
