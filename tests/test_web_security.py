@@ -454,6 +454,19 @@ def test_get_logout_is_a_405_page_not_a_500(client):
     assert "不支持" in resp.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/", "/api/items/yiyang-children-2021-2025:health-g3", "/departments"])
+@pytest.mark.parametrize("token", [None, "valid"])
+def test_a_write_to_a_read_only_page_is_a_405_with_or_without_a_token(client, path, token):
+    """No route takes the write, so nothing can be forged: the answer is the routing's, not "表单已过期"."""
+    from web_support import csrf
+
+    headers = {"X-CSRF-Token": csrf(client)} if token else {}
+    resp = client.post(path, headers=headers)
+    assert resp.status_code == 405 and "GET" in resp.headers["Allow"], resp.get_data(as_text=True)[:200]
+    assert "CSRF" not in resp.get_data(as_text=True)
+    assert client.post("/no-such-page", headers=headers).status_code == 404
+
+
 @pytest.mark.parametrize(
     "method,path,sets_cookie",
     [
