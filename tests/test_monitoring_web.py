@@ -98,7 +98,7 @@ def test_api_entry_status_and_errors(client):
     for bad in ({"year": "x", "value": 1}, {"year": 2031, "value": 1}, {"year": 2022, "value": "abc"}, {}):
         r = client.post(url, json=bad, headers=h)
         assert r.status_code == 422 and r.get_json()["ok"] is False
-    assert client.post(url, json={"year": 2023, "value": None}, headers=h).get_json()["changes"]["clear"] == 1
+    assert client.post(url, json={"year": 2023, "clear": True}, headers=h).get_json()["changes"]["clear"] == 1
     overview = client.get("/api/monitoring").get_json()
     assert overview["summary"]["unmet"] >= 1 and any(w["id"] == MORT for w in overview["warnings"])
     dept = client.get("/api/monitoring/department/市卫健委").get_json()

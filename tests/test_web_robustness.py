@@ -241,7 +241,8 @@ def test_malformed_or_hostile_json_is_a_400_in_the_api_shape(reviewer, raw, path
         ({"year": 10**30, "value": 91}, 400),  # a huge integer: refused by the JSON guard
         ({"year": "9" * 5000, "value": 91}, 422),
         ({"year": 1850, "value": 91}, 422),
-        ({"year": 2035, "value": None}, 200),  # clearing a year outside the period answers, not raises
+        ({"year": 2035, "clear": True}, 200),  # clearing a year outside the period answers, not raises
+        ({"year": 2022}, 422),  # no value and no clear: nothing is deleted
         ({"year": 2022, "value": 91, "source": "来" * 900_000}, 413),  # over the request cap
         ({"year": 2022, "value": 91, "source": "来" * 5_000}, 422),  # over the field cap
         ({"year": 2022, "value": 91, "source": "市统计局年报"}, 200),

@@ -15,11 +15,16 @@ from webapp.render import error_response, wants_json
 from webapp.security import login_required, safe_next
 
 
+def _flag(fields, name: str) -> bool:
+    """A checkbox or JSON boolean: on, 1, true, yes (JSON true reads as "True")."""
+    return str(fields.get(name, "")).lower() in ("1", "true", "on", "yes")
+
+
 @bp.post("/api/indicators/<ind_id>/observations")
 @bp.post("/monitoring/indicator/<ind_id>")  # registered first: url_for() gives the HTML form's address
 @login_required
 def enter_value(ind_id: str):
-    """Set or clear one year's value (form or JSON: year, value, unit, source, convert)."""
+    """Set or clear one year's value (form or JSON: year, value or clear, unit, source, convert)."""
     r = find_row(ind_id)
     ind = r["indicator"]
     f = (request.get_json(silent=True) or {}) if request.is_json else request.form
@@ -31,16 +36,25 @@ def enter_value(ind_id: str):
     )
     try:
         value = f.get("value")
-        if not request.is_json and not str(value or "").strip() and not f.get("clear"):
-            # An empty box submitted by Enter must not delete the year's value; clearing is explicit.
-            raise obsdb.ObservationError("请填写数值(要删除该年度数值,请在指标页使用“删除”)")
+        typed = value is not None and str(value).strip() != ""
+        clear = _flag(f, "clear")
+        # Clearing is explicit (the form's checkbox, the API's "clear": true): an empty box submitted by Enter or
+        # a JSON body that forgot "value" must not delete the year's value.
+        if clear and typed:
+            raise obsdb.ObservationError("既填写了数值又选择了删除,请二选一")
+        if not clear and not typed:
+            raise obsdb.ObservationError(
+                '缺少数值 value(要删除该年度数值,请发送 "clear": true)'
+                if request.is_json
+                else "请填写数值(要删除该年度数值,请在指标页使用“删除”)"
+            )
         entry = mvalues.make_entry(
             ind,
             str(f.get("year", "")),
-            "" if value is None else str(value),
+            value if isinstance(value, int | float) else str(value) if typed else "",  # JSON numbers stay numbers
             unit=str(f.get("unit") or "").strip() or None,
             source=str(f.get("source") or ""),
-            convert=str(f.get("convert", "")).lower() in ("1", "true", "on", "yes"),
+            convert=_flag(f, "convert"),
             known_unit=r["unit"],
         )
         counts = obsdb.write([entry], g.user["name"], monitoring_rows()[0])

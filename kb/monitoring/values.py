@@ -36,6 +36,32 @@ def years_of(ind: dict[str, Any]) -> list[int]:
 
 # -- values and units ----------------------------------------------------------------------------
 _NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(\S.*?)?\s*$")
+_DIGITS = re.compile(r"[+-]?[\d,.]+")  # the number a user typed, before its unit
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,234 / 12,345.6: thousands separators
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d")
+# Larger than any count, amount or rate a city's plan monitors (its population, its budget in yuan): beyond this a
+# number is a typo or a test of the form, and storing it would skew every chart and assessment of the indicator.
+MAX_VALUE = 1e12
+
+
+def _plain_number(text: str) -> str:
+    """The typed text with thousands separators removed; an ObservationError for a comma that is not one.
+
+    In Chinese statistics the point is the decimal mark and the comma groups thousands. A comma elsewhere
+    ("12,5") is a typo or a European decimal comma: reading it as 125 or as 12.5 would both be guesses, and a
+    wrong value silently changes the indicator's assessment, so it is refused with the two correct spellings.
+    """
+    s = unicodedata.normalize("NFKC", text).strip()
+    head = _DIGITS.match(s)
+    if head and "," in head.group():
+        if not _GROUPED.fullmatch(head.group()):
+            raise ObservationError(
+                f"数值“{text.strip()}”中的逗号无法识别:小数请用小数点(如 12.5),千位分隔请每三位一个逗号(如 1,234)"
+            )
+        s = s.replace(",", "")
+    if _EXPONENT.match(s):
+        raise ObservationError(f"请填写普通写法的数字(如 95 或 0.5),不接受科学计数法“{text.strip()}”")
+    return s
 
 
 def parse_value(text: Any) -> tuple[float, str | None]:
@@ -45,13 +71,12 @@ def parse_value(text: Any) -> tuple[float, str | None]:
     if isinstance(text, (int, float)):
         value, unit = float(text), None
     else:
-        s = unicodedata.normalize("NFKC", str(text)).replace(",", "").strip()
-        m = _NUMBER.match(s)
+        m = _NUMBER.match(_plain_number(str(text)))
         if not m:
             raise ObservationError(f"无法识别的数值“{str(text).strip()}”,请填写数字,如 95 或 95%")
         value, unit = float(m.group(1)), mon.norm_unit(m.group(2))
-    if not math.isfinite(value):
-        raise ObservationError(f"无法识别的数值“{text}”")
+    if not math.isfinite(value) or abs(value) > MAX_VALUE:
+        raise ObservationError(f"数值过大:“{str(text).strip()[:30]}”,请填写实际的统计数值(不超过 1 万亿)")
     return value, unit
 
 
