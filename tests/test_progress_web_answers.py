@@ -138,3 +138,13 @@ def test_report_and_changes_pages_show_local_time_titles_and_openable_links(app,
     assert titles[kept] in events and not re.search(r"\d{4}-\d\d-\d\dT\d\d:", events)
     for href in re.findall(r'href="([^"]+)"', events):
         assert rep.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+def test_pages_explain_in_plain_chinese_without_file_names_or_commands(app, accounts):
+    from kb.progress import rules
+
+    overview = client_as(app, "admin").get("/progress/overview?period=2024").get_data(as_text=True)
+    assert "kb/data" not in overview and ".json" not in overview
+    assert f"不足 {rules()['lights']['yellow_deadline_days']} 天" in overview
+    login = app.test_client().get("/login").get_data(as_text=True)
+    assert "python -m" not in login and "联系管理员" in login

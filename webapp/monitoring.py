@@ -14,6 +14,7 @@ from kb import departments
 from kb import monitoring as mon
 from kb.errors import KBError
 from kb.lookup import resolve_id
+from kb.monitoring import annual
 from kb.monitoring import observations as obsdb
 from kb.monitoring import values as mvalues
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
@@ -88,10 +89,20 @@ def _overview() -> dict[str, Any]:
         "departments": _departments(rows),
         "warnings": [row_json(r) for r in rows if r["assessment"]["warnings"]],
         "rules": rule_notes(),
+        "annual_year": _annual_year(rows),
         "orphans": [
             {k: o[k] for k in ("indicator", "indicator_name", "year", "value", "unit", "why")} for o in orphans
         ],
     }
+
+
+def _annual_year(rows: list[dict]) -> int | None:
+    """The year the annual report download defaults to (its plan's latest data); None while it would be a 404."""
+    try:
+        plan = annual.choose_plan(snapshot().plans, None)
+    except annual.ReportError:
+        return None
+    return annual.latest_year(rows, plan["id"])
 
 
 @twin(bp, "/monitoring/domain/<code>", "monitoring/list.html")

@@ -142,6 +142,7 @@ def overview_page() -> dict[str, Any]:
         "title": "进度报告总览",
         "statuses": rules()["statuses"],
         "cadences": rules()["cadences"],
+        "lights": rules()["lights"],
         "bulletins": {
             fmt: url_for("progress.bulletin_download", fmt=fmt, period=b.period.code) for fmt in ("docx", "xlsx")
         },
