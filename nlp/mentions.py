@@ -25,6 +25,7 @@ class Mention:
     departments: tuple[str, ...]  # canonical names
     rule: str  # mention | collective | group
     cue: str | None = None  # lead | co when the text states the role
+    cue_before: bool = False  # the cue precedes the body ("支持工会、共青团…"): it reaches the list members after it
 
 
 @lru_cache(maxsize=1)
@@ -90,18 +91,19 @@ def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
         return "|".join(re.escape(c) for c in sorted(d, key=len, reverse=True))
 
     # "由统计部门牵头", "工会配合", "等有关部门按职责分工负责": generic nouns may sit between the body and the cue
-    a = re.compile(rf"^(?:等)?(?:有关|相关)?(?:部门|单位)?(?:要|应|应当)?({alt(after)})")
+    a = re.compile(rf"^(?:等)?(?:有关|相关)?(?:部门|单位|组织|机构)?(?:要|应|应当)?({alt(after)})")
     b = re.compile(rf"({alt(before)})(?:有关|相关)?$")
     return a, after, b, before
 
 
-def _cue(text: str, start: int, end: int) -> str | None:
+def _cue(text: str, start: int, end: int) -> tuple[str | None, bool]:
+    """(the role the text gives the body at start:end, whether its cue precedes the body)."""
     after_re, after, before_re, before = _cues()
     m = after_re.match(text[end : end + 12])
     if m:
-        return after[m.group(1)]
+        return after[m.group(1)], False
     m = before_re.search(text[max(0, start - 4) : start])
-    return before[m.group(1)] if m else None
+    return (before[m.group(1)], True) if m else (None, False)
 
 
 def _pick_longest(cands: list[Mention]) -> list[Mention]:
@@ -139,7 +141,11 @@ def find_mentions(text: str) -> list[Mention]:
         if not (nxt and nxt.start == m.end and m.departments == (_TERRITORIAL,))
     ]
     for m in out:
-        m.cue = _cue(text, m.start, m.end)
+        m.cue, m.cue_before = _cue(text, m.start, m.end)
+    # "支持工会、共青团、妇联…": a cue before a list covers every member joined after it.
+    for m, nxt in itertools.pairwise(out):
+        if nxt.cue is None and m.cue and m.cue_before and _LIST_JOINER.fullmatch(text[m.end : nxt.start]):
+            nxt.cue, nxt.cue_before = m.cue, True
     # "市财政局、市医保局配合": a cue after a list covers every member joined to it by 、,和 及 与.
     for m, nxt in reversed(list(itertools.pairwise(out))):
         if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end : nxt.start]):

@@ -72,6 +72,17 @@ def test_mentions(text, expected):
         ("省卫生健康委牵头,省教育厅、省民政厅配合", "市民政局", "co"),
         ("省人力资源社会保障厅负责,团省委、省妇联参与", "团市委", "co"),
         ("省高级人民法院、省人民检察院按职责分工负责", "市中级人民法院", "lead"),
+        # a body named as a helper (支持/鼓励/动员/依托 X) takes part; the cue reaches every member listed after it
+        ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", "市总工会", "co"),
+        ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", "团市委", "co"),
+        ("支持工会、共青团、妇联和残联等组织发挥自身优势,发展家庭服务机构", "市残联", "co"),
+        ("鼓励支持工会组织、社区开展妇女健身活动", "市总工会", "co"),
+        ("依托妇联、共青团开展家庭教育指导", "团市委", "co"),
+        # an after-cue behind a generic noun (等组织参与) still reads
+        ("妇联、残联等组织参与", "市妇联", "co"),
+        # negatives: a helper cue does not leak past the list, nor onto a body that states its own role
+        ("支持社会组织参与,民政部门负责登记管理", "市民政局", "lead"),
+        ("妇联组织要加强社区家长学校建设", "市妇联", None),
     ],
 )
 def test_role_cues(text, dept, cue):
@@ -113,6 +124,9 @@ CASES = [
         {"各区县(市)人民政府", "市妇儿工委办"},
         set(),
     ),
+    # a helper named in the text (支持工会…参与) does not lead: the topic's owner does
+    ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", "welfare", "measure", WELFARE, set(), set()),
+    ("鼓励支持工会组织、社区开展妇女健身活动", None, "measure", "市文旅广体局", {"市总工会"}, set()),
     # explicit 牵头 beats any topic weight
     ("监测组由各级统计部门牵头,负责规划监测工作", None, "monitoring", "市统计局", {"市妇儿工委办"}, set()),
 ]
