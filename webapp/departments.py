@@ -22,6 +22,7 @@ from webapp.lookup import (
     resolve_department,
     snapshot,
 )
+from webapp.params import choice
 from webapp.plans import chosen_plan, paged, switcher
 from webapp.render import twin
 
@@ -127,14 +128,13 @@ def _sorted(rows: list[Any], sort: str, item: Callable[[Any], dict[str, Any]]) -
 
 def department_context(query: str, role: str = "", sort: str = "doc") -> dict[str, Any]:
     """The duty list of one department (any alias accepted) in one plan (`?plan=`, default the first plan it has
-    duties in; the others in the switcher), optionally only its lead or co items, sorted, a page at a time."""
+    duties in; the others in the switcher), optionally only its lead or co items, sorted, a page at a time; role
+    and sort as _duty_options() reads them."""
     snap = snapshot()
     name = resolve_department(snap, query)
     plans = plans_of(snap, name)
     plan = chosen_plan(snap, [p["id"] for p in plans]) if plans else None
     invs = involvement_of(snap, name, plan)
-    role = role if role in ROLE else ""
-    sort = sort if sort in SORTS else "doc"
     by_group: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for inv in invs:
         if not role or inv["role"] == role:  # groups in document order, entries sorted within each
@@ -190,9 +190,14 @@ def export_links(name: str) -> list[dict[str, str]]:
     return links
 
 
+def _duty_options() -> tuple[str, str]:
+    """The page's ?role= ("" for both) and ?sort=; a value outside their choices is a 400 (webapp.params)."""
+    return choice(request.args, "role", ROLE, "", "角色"), choice(request.args, "sort", SORTS, "doc", "排序")
+
+
 @bp.get("/departments/<path:name>")
 def department_page(name: str):
-    ctx = department_context(name, request.args.get("role", ""), request.args.get("sort", "doc"))
+    ctx = department_context(name, *_duty_options())
     if ctx["name"] != name:  # an alias: show the page under its canonical address
         # the query kept as it was written: passed to url_for as keywords, ?name= or ?_external= would be its own
         query = request.query_string.decode("latin-1")
@@ -205,7 +210,7 @@ def department_page(name: str):
 def department_page_api(name: str):
     from flask import jsonify
 
-    ctx = department_context(name, request.args.get("role", ""), request.args.get("sort", "doc"))
+    ctx = department_context(name, *_duty_options())
     return jsonify({"ok": True, **ctx})
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, request, url_for
 
 from kb.reviews import statecache
 from webapp.lookup import Snapshot, snapshot
+from webapp.params import choice, page_number
 from webapp.render import NotFoundWithHints, twin, url_with_query
 
 bp = Blueprint("plans", __name__)
@@ -91,11 +92,9 @@ def switcher(snap: Snapshot, current: str | None, among: list[str] | None = None
 
 
 def paged(rows: list[Any], size: int = PAGE_SIZE) -> dict[str, Any]:
-    """One page of a long list (`?page=`, 1-based, out of range → the last page): rows, page, pages, links."""
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    """One page of a long list (`?page=`, 1-based, beyond the end → the last page; no page number → 400): rows,
+    page, pages, links."""
+    page = page_number(request.args)
     pages = max(1, -(-len(rows) // size))
     page = min(page, pages)
     args = request.args.to_dict()
@@ -117,9 +116,9 @@ def paged(rows: list[Any], size: int = PAGE_SIZE) -> dict[str, Any]:
 def plan_list() -> dict[str, Any]:
     snap = snapshot()
     rows = plan_rows(snap)
-    level = request.args.get("level", "").strip()
-    shown = [r for r in rows if not level or r["level"] == level]
     levels = sorted({r["level"] for r in rows if r["level"]}, key=lambda v: (LEVELS.get(v, 9), v))
+    level = choice(request.args, "level", {lv: lv for lv in levels}, "", "级别")
+    shown = [r for r in rows if not level or r["level"] == level]
     return {
         "title": "规划列表",
         "plans": paged(shown),

@@ -10,6 +10,7 @@ from flask import Blueprint, request
 from kb.reviews import statecache
 from webapp.items import indicator_view
 from webapp.lookup import brief, owners, snapshot
+from webapp.params import choice
 from webapp.plans import chosen_plan, switcher
 from webapp.render import twin
 
@@ -27,6 +28,7 @@ SORTS = {
     "status": lambda r: (STATUS_ORDER.get(r["monitoring"]["current"]["code"], 9) if r["monitoring"] else 9, r["order"]),
 }
 STATUS_ORDER = {"unmet": 0, "met": 1, "nodata": 2}
+ORDERS = {"asc": "升序", "desc": "降序"}
 
 
 def _monitoring_rows() -> dict[str, dict[str, Any]]:
@@ -51,6 +53,7 @@ COLUMNS = [
     ("serving", "支撑措施"),
     ("status", "监测状态"),
 ]
+SORT_LABELS = {"order": "规划顺序", **dict(COLUMNS)}  # what ?sort= may name, in the table's words
 
 
 def _serving(snap, goal_id: str) -> list[dict[str, Any]]:
@@ -92,9 +95,8 @@ def _indicator_rows(snap, plan: str | None) -> list[dict[str, Any]]:
 @twin(bp, "/targets", "targets.html", api_rule="/api/indicators")
 def targets_page() -> dict[str, Any]:
     snap = snapshot()
-    sort = request.args.get("sort", "order")
-    sort = sort if sort in SORTS else "order"
-    desc = request.args.get("order") == "desc"
+    sort = choice(request.args, "sort", SORT_LABELS, "order", "排序")
+    desc = choice(request.args, "order", ORDERS, "asc", "排列方向") == "desc"
     plans = [p["id"] for p in snap.plans]
     plan = chosen_plan(snap, plans)  # many plans: one at a time, kept in ?plan=
     rows = _indicator_rows(snap, plan)
