@@ -5,7 +5,9 @@ The data is nlp/data/labels.json, shared with nlp (item kinds); CLI, web pages a
 
 from __future__ import annotations
 
-from nlp.lang import read_json
+from functools import lru_cache
+
+from nlp.lang import read_json, read_lines
 
 
 def vocabulary(category: str) -> dict[str, str]:
@@ -42,6 +44,11 @@ USER_ROLE = vocabulary("user_role")
 DEADLINE_KIND = vocabulary("deadline_kind")
 CHANGE_KIND = vocabulary("change_kind")
 REPAIR_KIND = vocabulary("repair_kind")
+REPAIR_RULE = vocabulary("repair_rule")
+REPAIR_CONFIDENCE = vocabulary("repair_confidence")
+# 把握很大 from 0.9: where the bracket and heading repairs and the word list's firmest rules sit; between
+# nlp.repair.APPLY_THRESHOLD and this a repair is applied but less firm (把握较大)
+SURE_REPAIR = 0.9
 SEARCH_FIELD = vocabulary("search_field")
 
 
@@ -62,3 +69,24 @@ def target_text(ind: dict, spaced: bool = False) -> str:
     if ind.get("baseline"):
         text += f"(基数:{ind['baseline']})"
     return text
+
+
+@lru_cache(maxsize=1)
+def _lexicon_rules() -> frozenset[str]:
+    """The names of the word-list repair rules (nlp/data/repairs.tsv): one class, labelled as one."""
+    return frozenset(line.split("\t")[0] for line in read_lines("repairs.tsv"))
+
+
+def repair_rule_label(rule: str) -> str:
+    """What a repair rule does, in words (按断句习惯补句号); a word-list rule says it came from the word list."""
+    if rule in REPAIR_RULE:
+        return REPAIR_RULE[rule]
+    return REPAIR_RULE["lexicon"] if rule in _lexicon_rules() else rule
+
+
+def repair_confidence_label(confidence: float) -> str:
+    """A repair's confidence for people: 把握较大(75%); applied repairs start at nlp.repair.APPLY_THRESHOLD."""
+    from nlp.repair import APPLY_THRESHOLD
+
+    band = "sure" if confidence >= SURE_REPAIR else "likely" if confidence >= APPLY_THRESHOLD else "unsure"
+    return f"{REPAIR_CONFIDENCE[band]}\uff08{confidence * 100:.0f}%\uff09"

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from kb.labels import COMPARATOR, ROLE, SOURCE, target_text
+from kb.labels import COMPARATOR, ROLE, SOURCE, repair_rule_label, target_text
 from kb.link_evidence import evidence
 from kb.reviews import statecache
 from kb.store import KB
@@ -17,6 +17,7 @@ from webapp.render import twin
 from webapp.textmarks import marked_text
 
 bp = Blueprint("items", __name__)
+bp.add_app_template_filter(repair_rule_label, "repair_rule")  # 合并断行 …: the plan and upload pages' layout counts
 
 
 def indicator_view(ind: dict[str, Any]) -> dict[str, Any]:

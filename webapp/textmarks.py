@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.labels import REPAIR_KIND
+from kb.labels import REPAIR_KIND, repair_confidence_label, repair_rule_label
 
 
 def _repair_info(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": r["id"],
         "rule": r["rule"],
+        "rule_label": repair_rule_label(r["rule"]),
         "kind": r["kind"],
         "kind_label": REPAIR_KIND.get(r["kind"], r["kind"]),
         "before": r["before"],
         "after": r["after"],
         "confidence": r["confidence"],
+        "confidence_label": repair_confidence_label(r["confidence"]),
         "applied": r["applied"],
     }
 

@@ -25,7 +25,6 @@ bp = Blueprint("upload", __name__)
 UPLOAD_MAX = 20 << 20  # bytes: a plan with scanned-free pages is far smaller
 LEVELS = ("省", "市", "县", "区")
 _TOKEN = re.compile(r"^[\w-]{16,64}$")
-LAYOUT_LABELS = {"run_on_split": "分行", "hard_wrap": "合并断行", "word_space": "删除字间空格"}
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +70,6 @@ def _context(**extra: Any) -> dict[str, Any]:
         "max_mb": UPLOAD_MAX >> 20,
         "levels": LEVELS,
         "form_labels": FORM_LABELS,
-        "layout_labels": LAYOUT_LABELS,
         **extra,
     }
 

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from kb.errors import UserError
+from kb.labels import repair_rule_label
 from kb.reviews.snapshot import reviewed_item
 from kb.store import KB
 
@@ -67,15 +68,12 @@ def cmd_add(args) -> int:
     layout = plan.meta.get("layout", [])
     if layout:
         rules = Counter(f["rule"] for f in layout)
-        print("版面整理: " + ", ".join(f"{LAYOUT_LABELS.get(r, r)} {n} 处" for r, n in rules.items()), file=sys.stderr)
+        print("版面整理: " + ", ".join(f"{repair_rule_label(r)} {n} 处" for r, n in rules.items()), file=sys.stderr)
     for w in plan.warnings:
         print(f"警告: {w}", file=sys.stderr)
     print(f"已导入 {plan.id}: {len(plan.items)} 个条目, {len(plan.warnings)} 条警告; 正在重建知识库…")
     publish(src, plan)
     return 0
-
-
-LAYOUT_LABELS = {"run_on_split": "分行", "hard_wrap": "合并断行", "word_space": "删除字间空格"}
 
 
 def cmd_plans(args) -> int:
