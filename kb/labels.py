@@ -52,25 +52,6 @@ SURE_REPAIR = 0.9
 SEARCH_FIELD = vocabulary("search_field")
 
 
-def target_text(ind: dict, spaced: bool = False) -> str:
-    """An indicator's target for people: ≥90%, 3–5家, 每千名儿童≥2.8张, 下降20%(基数:2020年); '' when it has none.
-
-    `spaced` puts a space between the comparator and the value (the web pages' style: ≥ 90%).
-    """
-    comp = ind.get("comparator") or ""
-    value = "" if ind.get("value") is None else f"{ind['value']:g}"
-    if ind.get("value_max") is not None:
-        value = f"{value}–{ind['value_max']:g}" if value else f"{ind['value_max']:g}"
-    word = "" if comp == "==" else COMPARATOR.get(comp, comp)  # an exact value reads as the value alone
-    amount = f"{value}{ind.get('unit') or ''}" if value else ""
-    text = (f"{word} {amount}" if spaced and word and amount else f"{word}{amount}").strip()
-    if ind.get("per"):
-        text = f"{ind['per']}{text}"
-    if ind.get("baseline"):
-        text += f"(基数:{ind['baseline']})"
-    return text
-
-
 @lru_cache(maxsize=1)
 def _lexicon_rules() -> frozenset[str]:
     """The names of the word-list repair rules (nlp/data/repairs.tsv): one class, labelled as one."""

@@ -67,3 +67,18 @@ def test_item_page_repairs_show_no_rule_codes(client):
         assert not re.search(r"[a-z_]{3,}|0\.\d\d", text), text
     assert "条目标题后补句号" in html and "按断句习惯补句号" in html
     assert "规则 title_stop" not in html and "置信度 0.75" not in html
+
+
+@pytest.mark.parametrize(("short", "wording"), [("health-g8.i1", "较2020年下降"), ("health-g2.i1", "≥90%")])
+def test_a_target_reads_the_same_on_every_page(client, short, wording):
+    """/targets, the department page, the item page and the monitoring page word one target alike."""
+    iid = item_id(short)
+    row = next(r for r in client.get("/api/indicators").get_json()["indicators"] if r["id"] == iid)
+    goal = client.get(f"/api/items/{row['item']['id']}").get_json()
+    on_item = next(i["display"] for i in goal["indicators"] if i["id"] == iid)
+    lead = row["owner"][0]
+    dept = client.get(f"/api/departments/{lead}").get_json()
+    on_dept = {i["display"] for g in dept["groups"] for e in g["items"] for i in e["indicators"] if i["id"] == iid}
+    on_monitoring = client.get(f"/api/monitoring/indicator/{iid}").get_json()["indicator"]["target"]
+    assert (row["display"], on_item, on_dept, on_monitoring) == (wording, wording, {wording}, wording)
+    assert wording in client.get("/targets").get_data(as_text=True)

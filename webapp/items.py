@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Blueprint
 
-from kb.labels import COMPARATOR, ROLE, SOURCE, repair_rule_label, target_text
+from kb.labels import COMPARATOR, ROLE, SOURCE, repair_rule_label
 from kb.link_evidence import evidence
+from kb.monitoring.readings import plan_period
+from kb.monitoring.targets import target_text
 from kb.reviews import statecache
 from kb.store import KB
 from webapp import reviewdata
@@ -21,13 +23,16 @@ bp.add_app_template_filter(repair_rule_label, "repair_rule")  # 合并断行 …
 
 
 def indicator_view(ind: dict[str, Any]) -> dict[str, Any]:
-    """An indicator with its comparator and value written for people (≥ 90%)."""
+    """An indicator with its target written for people, as the monitoring pages write it (≥90%, 较2020年下降)."""
     comp = COMPARATOR.get(ind["comparator"], ind["comparator"])
-    return {
-        **ind,
-        "comparator_label": comp,
-        "display": target_text({**ind, "per": None, "baseline": None}, spaced=True),
-    }
+    return {**ind, "comparator_label": comp, "display": target_text(ind, _period(ind))}
+
+
+def _period(ind: dict[str, Any]) -> tuple[int, int]:
+    """The years of the indicator's plan (a relative target is measured from the year before they start)."""
+    snap = snapshot()
+    plan_id = (snap.by_id.get(ind.get("item") or "") or {}).get("plan") or ind["id"].split(":")[0]
+    return plan_period(next((p for p in snap.plans if p["id"] == plan_id), {"id": plan_id}))
 
 
 def department_view(d: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ import json
 
 from kb.duties import UnknownDepartment, duties, format_duties
 from kb.errors import UserError
-from kb.labels import target_text
+from kb.monitoring.readings import plan_period
+from kb.monitoring.targets import target_text
 from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 
@@ -68,6 +69,7 @@ def indicator_rows(kb: KB, domain: str | None = None, plan: str | None = None) -
     for it in items:
         for g in it["serves"]:
             serving.setdefault(g, []).append(it["id"])
+    periods = {p["id"]: plan_period(p) for p in kb.plans()}
     rows = []
     for it in items:
         if domain and domain not in (it["domain"], it["domain_code"]):
@@ -76,6 +78,7 @@ def indicator_rows(kb: KB, domain: str | None = None, plan: str | None = None) -
             rows.append(
                 {
                     **ind,
+                    "target": target_text(ind, periods[it["plan"]]),  # as the pages and reports word it
                     "item": it["id"],
                     "item_title": it["title"],
                     "domain": it["domain"],
@@ -98,7 +101,7 @@ def cmd_indicators(args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for r in rows:
-        target = target_text({**r, "per": None, "baseline": None}) or "-"
+        target = r["target"]
         owner = "、".join(r["lead"]) or "-"
         print(f"{r['item'].split(':')[-1]:14s} {r['name']:<24s}\t{target:<10s}\t{r['year'] or ''}\t{owner}")
     print(f"共 {len(rows)} 项指标")

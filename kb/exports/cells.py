@@ -8,6 +8,8 @@ from typing import Any
 
 from kb import labels
 from kb.labels import DEADLINE_KIND, KIND
+from kb.monitoring.readings import plan_period
+from kb.monitoring.targets import target_text
 from kb.progress import deadlines
 
 REVIEWED, AUTO = labels.vocabulary("review_state")["reviewed"], labels.vocabulary("review_state")["automatic"]
@@ -37,11 +39,6 @@ def is_reviewed(item: dict[str, Any]) -> bool:
     return any(x.get("source") == "reviewed" for x in tags)
 
 
-def target_text(ind: dict[str, Any]) -> str:
-    """An indicator's target in the offices' notation (kb.labels.target_text), '—' when it has none."""
-    return labels.target_text(ind) or "—"
-
-
 class ItemCells:
     """Every cell of one item, given the selection's plans and items by id (Selection inherits this)."""
 
@@ -52,6 +49,11 @@ class ItemCells:
         if it.get("domain"):
             return it["domain"]
         return _SECTION_NUMBER.sub("", it.get("section") or "") or KIND.get(it["kind"], it["kind"])
+
+    def target(self, ind: dict[str, Any], it: dict[str, Any]) -> str:
+        """An indicator's target as every page words it (kb.monitoring.targets.target_text, in its plan's years)."""
+        plan = next((p for p in self.plans if p["id"] == it["plan"]), {"id": it["plan"]})
+        return target_text(ind, plan_period(plan))
 
     def _deadline(self, it: dict[str, Any]) -> str:
         """完成时限 as kb.progress.deadlines reads it from the text (到2023年, 每年, 持续推进), else the plan's end."""
@@ -95,7 +97,7 @@ class ItemCells:
             "co": "、".join(d["name"] for d in deps if d["role"] != "lead"),
             "basis": basis_text(it),
             "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
-            "indicators": "\n".join(f"{ind['name']} {target_text(ind)}" for ind in it.get("indicators") or []),
+            "indicators": "\n".join(f"{ind['name']} {self.target(ind, it)}" for ind in it.get("indicators") or []),
             "deadline": self._deadline(it),
             "status": REVIEWED if is_reviewed(it) else AUTO,
         }

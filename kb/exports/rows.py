@@ -6,13 +6,13 @@ from typing import Any
 
 from kb import departments
 from kb.duties import UnknownDepartment, duties
-from kb.exports.cells import REVIEWED, ItemCells, basis_text, is_reviewed, target_text
+from kb.exports.cells import REVIEWED, ItemCells, basis_text, is_reviewed
 from kb.exports.table import DEPT_COLUMNS, INDICATOR_COLUMNS, PLAN_COLUMNS, ExportError, Filters, Row, Table, with_ids
 from kb.labels import KIND, KIND_ALIAS, ROLE
 from kb.reviews.snapshot import reviewed_items
 from kb.store import KB
 
-__all__ = ["LAYOUTS", "TASK_KINDS", "Selection", "basis_text", "is_reviewed", "target_text"]
+__all__ = ["LAYOUTS", "TASK_KINDS", "Selection", "basis_text", "is_reviewed"]
 
 LAYOUTS = ("plan", "dept", "indicators")
 TASK_KINDS = ("goal", "measure", "implementation", "monitoring")  # what the offices' list is made of
@@ -212,7 +212,7 @@ class Selection(ItemCells):
                     "no": str(len(rows) + 1),
                     "domain": c["domain"],
                     "name": ind["name"],
-                    "target": target_text(ind),
+                    "target": self.target(ind, it),
                     "deadline": f"{ind['year']}年" if ind.get("year") else c["deadline"],
                     "lead": c["lead"],
                     "co": c["co"],
