@@ -69,7 +69,7 @@ def test_search_open_measure_then_its_lead_department(page):
     assert "/items/" in page.url
     item_id = page.url.rsplit("/items/", 1)[1].split("?")[0].split("#")[0]  # a result opens at its matched clause
     lead = page.locator("[data-testid=answer] a.badge.role-lead").first
-    lead_name = lead.inner_text().replace("牵头", "").strip()
+    lead_name = lead.get_attribute("data-dept")  # the badge also holds its role and its 明确/推断 mark
     assert lead_name
     page.locator("[data-testid=answer]").scroll_into_view_if_needed()
     shot(page, "item")

@@ -4,6 +4,7 @@ and confidence in words (kb.labels, nlp/data/labels.json)."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from web_support import PLAN, csrf, item_id
@@ -82,3 +83,42 @@ def test_a_target_reads_the_same_on_every_page(client, short, wording):
     on_monitoring = client.get(f"/api/monitoring/indicator/{iid}").get_json()["indicator"]["target"]
     assert (row["display"], on_item, on_dept, on_monitoring) == (wording, wording, {wording}, wording)
     assert wording in client.get("/targets").get_data(as_text=True)
+
+
+class _Marks(HTMLParser):
+    """Each 明确/推断 mark of a page with the classes of the elements around it."""
+
+    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, set[str]]] = []
+        self.marks: list[set[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "data-mark" in a:
+            self.marks.append({c for _t, cls in self.stack for c in cls} | {f"mark:{a['data-mark']}"})
+        if tag not in self.VOID:
+            self.stack.append((tag, set((a.get("class") or "").split())))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
+def _marks(html: str) -> list[set[str]]:
+    parser = _Marks()
+    parser.feed(html)
+    return parser.marks
+
+
+@pytest.mark.parametrize("url", [f"/items/{M1}", "/departments/市卫健委", "/search?q=近视"])
+def test_each_mark_sits_inside_its_badge(client, url):
+    """A wrapped row never leaves a body's 明确/推断 beside the next body's badge."""
+    marks = _marks(client.get(url).get_data(as_text=True))
+    assert marks
+    # outside a badge only: the item page's table of bodies (one row each) and a missing lead's 待确认
+    loose = [m for m in marks if "badge" not in m and "depts-table" not in m and "mark:review" not in m]
+    assert loose == []
+    assert any("badge" in m for m in marks)
