@@ -88,7 +88,7 @@ def test_a_target_reads_the_same_on_every_page(client, short, wording):
 class _Marks(HTMLParser):
     """Each 明确/推断 mark of a page with the classes of the elements around it."""
 
-    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr"})
 
     def __init__(self) -> None:
         super().__init__()
