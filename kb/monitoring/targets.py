@@ -92,29 +92,23 @@ def target_year(ind: dict[str, Any], period: tuple[int, int]) -> int:
 
 
 def target_text(ind: dict[str, Any], period: tuple[int, int]) -> str:
-    """The target in words, the one wording of every page, export and report: ≥90%, 每千名儿童≥2.8张, 3–5家,
-    全覆盖(100%), 较2020年下降20%, 较2020年下降 (a direction is measured from the base year too) …"""
+    """The target in words, the one wording of every page, export and report: ≥90%, 3–5家, 全覆盖(100%),
+    较2020年下降20%, 较2020年下降 (a direction is measured from the base year too) …"""
     kind, v, unit = rule_kind(ind), ind.get("value"), norm_unit(ind.get("unit")) or ""
-    if kind == "unknown":
-        return "目标未量化"
-    per = ind.get("per") or ""  # 每天≥1小时: the amount is per so much; said once when the name says it already
-    per = "" if per in (ind.get("name") or "") else per
     base = f"较{baseline_year(ind, period)}年"
     by = fmt(v) + (f"–{fmt(ind['value_max'])}" if ind.get("value_max") is not None else "")  # 下降0.5–1个百分点
-    return (
-        per
-        + {
-            "ge": f"≥{fmt(v)}{unit}",
-            "le": f"≤{fmt(v)}{unit}",
-            "equal": f"={fmt(v)}{unit}",
-            "coverage": "全覆盖(100%)",
-            "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
-            "decrease_by": f"{base}下降{by}{unit}",
-            "increase_by": f"{base}提高{by}{unit}",
-            "increase": f"{base}提高",
-            "decrease": f"{base}下降",
-        }[kind]
-    )
+    return {
+        "ge": f"≥{fmt(v)}{unit}",
+        "le": f"≤{fmt(v)}{unit}",
+        "equal": f"={fmt(v)}{unit}",
+        "coverage": "全覆盖(100%)",
+        "range": f"{fmt(v)}–{fmt(ind.get('value_max'))}{unit}",
+        "decrease_by": f"{base}下降{by}{unit}",
+        "increase_by": f"{base}提高{by}{unit}",
+        "increase": f"{base}提高",
+        "decrease": f"{base}下降",
+        "unknown": "目标未量化",
+    }[kind]
 
 
 def level(ind: dict[str, Any], base: float | None) -> tuple[float | None, float | None]:
