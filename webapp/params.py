@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from werkzeug.exceptions import BadRequest
 
-MAX_PAGE = 10_000  # the same bound /api/search puts on ?page= (webapp.api_search.page_number)
+from kb.search import SearchError
+from webapp.api_search import page_number as search_page
 
 
 class BadParam(BadRequest):
@@ -29,14 +30,13 @@ def choice(args: Mapping[str, str], name: str, choices: Mapping[str, str], defau
     if raw in by_label:
         return by_label[raw]
     listed = "、".join(code if code == lab else f"{code}({lab})" for code, lab in choices.items() if code)
-    raise BadParam(f"未知的{what}“{raw}”(参数 {name})。可选:{listed}")
+    raise BadParam(f"未知的{what}“{raw}”。可选:{listed}")  # as kb.search words its own
 
 
 def page_number(args: Mapping[str, str]) -> int:
-    """The 1-based `?page=`, 1 when absent; a page that is no integer from 1 to MAX_PAGE is a BadParam."""
-    raw = (args.get("page") or "").strip()
-    if not raw:
-        return 1
-    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadParam(f"参数 page 必须是 1 到 {MAX_PAGE} 之间的整数")
-    return int(raw)
+    """The 1-based `?page=`, 1 when absent; read as /api/search reads it (webapp.api_search.page_number: the same
+    bounds and message), a page that is no integer from 1 to 10000 a BadParam."""
+    try:
+        return search_page(args) or 1
+    except SearchError as exc:
+        raise BadParam(exc.message) from None
