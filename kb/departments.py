@@ -17,7 +17,7 @@ class UnknownDepartment(NotFound):
 
     def __init__(self, name: str):
         self.name = name
-        super().__init__(registry.unknown_message(name), registry.suggest(name))
+        super().__init__(registry.unknown_message(name), suggest(name))
 
 
 def get(canonical: str) -> Department | None:
@@ -26,21 +26,34 @@ def get(canonical: str) -> Department | None:
 
 
 def resolve(name: str) -> Department | None:
-    """The body any alias, prefixed or collective form names (卫健委, 益阳市卫生健康委员会 …), or None."""
-    return registry.resolve(name)
+    """The body any alias, prefixed or collective form names (卫健委, 益阳市卫生健康委员会 …), also written in
+    traditional characters (衛健委, as search reads it), or None."""
+    dep = registry.resolve(name)
+    if dep is None and name and not name.isascii():
+        simple = _simplified(name)
+        if simple != name:
+            dep = registry.resolve(simple)
+    return dep
+
+
+def _simplified(name: str) -> str:
+    """The name in simplified characters, by search's own conversion (one meaning of 衛健委 for search and pages)."""
+    from kb.search.analysis import simplified
+
+    return simplified(name)
 
 
 def require(name: str) -> Department:
     """The body `name` names; raises UnknownDepartment with the closest names."""
-    dep = registry.resolve(name)
+    dep = resolve(name)
     if dep is None:
         raise UnknownDepartment(name)
     return dep
 
 
 def suggest(name: str, n: int = 5) -> list[str]:
-    """Canonical names close to `name`."""
-    return registry.suggest(name, n)
+    """Canonical names close to `name` (read in simplified characters)."""
+    return registry.suggest(_simplified(name) if name and not name.isascii() else name, n)
 
 
 def unknown_message(name: str) -> str:

@@ -11,9 +11,11 @@ from kb.labels import ROLE
 from kb.reviews import queue, statecache
 from kb.reviews.audit import ReviewError as AuditError
 from kb.reviews.overlay import list_reviews
+from kb.search import SearchError
 from nlp.scoring import certainty
-from webapp.lookup import dept_url, item_url, label, snapshot
-from webapp.render import error_response, twin, wants_json
+from webapp.api_search import page_number
+from webapp.lookup import dept_url, item_url, label, resolve_department, snapshot
+from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.security import login_required, safe_next
 
 bp = Blueprint("queue", __name__)
@@ -50,25 +52,29 @@ def queue_page() -> dict[str, Any]:
     snap = snapshot()
     state = queue_state(snap)
     rows = state["rows"]
-    dept = (request.args.get("department") or "").strip() or None
+    asked = (request.args.get("department") or "").strip()
+    dept = resolve_department(snap, asked) if asked else None  # any alias; 404 with the closest names
     show = request.args.get("show", "open")
     if show not in ("open", "all", "reviewed"):
         abort(400, description="show 只能是 open、all 或 reviewed")
-    picked = [e for e in rows if not dept or e["department"] == dept]
-    picked = [e for e in picked if show == "all" or e["reviewed"] == (show == "reviewed")]
     try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        abort(400, description="page 必须是正整数")
+        page = page_number(request.args) or 1  # the same rule and 400 as /api/search
+    except SearchError as exc:
+        abort(400, description=exc.message)
+    mine = [e for e in rows if not dept or e["department"] == dept]
+    picked = [e for e in mine if show == "all" or e["reviewed"] == (show == "reviewed")]
+    pages = max(1, -(-len(picked) // PAGE))
     start = (page - 1) * PAGE
     return {
         "title": "审核队列",
-        "counter": state["counter"],
+        "counter": queue.counter(mine) if dept else state["counter"],  # the filtered department's own progress
         "entries": [_view(e, snap.by_id) for e in picked[start : start + PAGE]],
         "matching": len(picked),
         "page": page,
-        "pages": max(1, -(-len(picked) // PAGE)),
+        "pages": pages,
+        "beyond": bool(picked) and page > pages,  # past the last page: said so, with a link back
         "department": dept,
+        "asked": asked,
         "show": show,
         "departments": state["departments"],
         "known": state["known"],
@@ -157,17 +163,23 @@ def act():
 @login_required
 def bulk():
     f = _fields()
-    dept = f.get("department", "")
+    asked = f.get("department", "")
     try:
-        if not dept:
-            raise reviews.ReviewError("缺少字段: department")
+        if not asked:
+            raise reviews.ReviewError("请选择要批量确认的部门")
+        dept = resolve_department(snapshot(), asked)  # an alias is its body; an unknown name a 404 with hints
         ids = queue.bulk_accept(dept, g.user["name"], f.get("reason", ""))
+    except NotFoundWithHints as exc:
+        if wants_json():
+            return error_response(404, str(exc.description), exc.suggestions)
+        flash(str(exc.description), "error")
+        return redirect(_back(f))
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
             return error_response(422, str(exc))
         flash(str(exc), "error")
         return redirect(_back(f))
     if wants_json():
-        return jsonify({"ok": True, "accepted": len(ids), "audit_ids": ids})
+        return jsonify({"ok": True, "department": dept, "accepted": len(ids), "audit_ids": ids})
     flash(f"已批量确认 {dept} 的 {len(ids)} 条高置信度标注", "ok")
     return redirect(_back(f))

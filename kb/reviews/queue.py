@@ -203,8 +203,10 @@ def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> 
 
 
 def bulk_accept(department: str, by: str, reason: str = "") -> list[int]:
-    """Confirm every open high-confidence (or explicit) tag of one department; returns the audit ids."""
+    """Confirm every open high-confidence (or explicit) tag of one department (any alias; ReviewError with the
+    closest names for an unknown one, never a silent 0); returns the audit ids."""
     from kb import reviews
 
-    todo = bulk_candidates(load(), department)
-    return [reviews.accept_assignment(e["item"], department, by, reason or "批量确认高置信度标注") for e in todo]
+    name = reviews.canonical_department(department)
+    todo = bulk_candidates(load(), name)
+    return [reviews.accept_assignment(e["item"], name, by, reason or "批量确认高置信度标注") for e in todo]

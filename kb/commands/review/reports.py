@@ -45,15 +45,12 @@ def cmd_queue(args) -> int:
         print(f"已批量确认 {len(ids)} 条 {args.accept_high} 的高置信度标注")
         return 0
     rows = queue.load()
-    count = queue.counter(rows)
     if args.department:
-        from kb.reviews import ReviewError
-        from nlp import registry
+        from kb.reviews import canonical_department
 
-        dep = registry.resolve(args.department)
-        if dep is None:
-            raise ReviewError(registry.unknown_message(args.department))
-        rows = [e for e in rows if e["department"] == dep.canonical]
+        name = canonical_department(args.department)  # the one resolver: aliases, traditional characters
+        rows = [e for e in rows if e["department"] == name]
+    count = queue.counter(rows)  # the chosen department's own progress
     if args.open:
         rows = [e for e in rows if not e["reviewed"]]
     shown = rows[: args.limit] if args.limit else rows
