@@ -65,3 +65,32 @@ def test_bulk_accept_resolves_aliases_and_refuses_unknown_names(reviewer):
     before = reviewer.get("/api/reviews").get_json()["total"]
     r = reviewer.post("/review/queue/bulk", data={"department": "不存在", "csrf_token": token})
     assert r.status_code == 302 and reviewer.get("/api/reviews").get_json()["total"] == before
+
+
+def test_long_fields_are_kept_or_refused_never_dropped(reviewer):
+    from webapp.review import MAX_TEXT
+
+    token = csrf(reviewer)
+    tags = [e for e in reviewer.get("/api/review/queue").get_json()["entries"] if e["type"] == "tag"]
+    reason = "理由" * 2500  # 5,000 characters: the queue used to save it as ""
+    act = {"item": tags[0]["item"], "department": tags[0]["department"], "action": "accept", "reason": reason}
+    r = reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200
+    saved = reviewer.get("/api/reviews").get_json()["entries"][0]
+    assert saved["id"] == r.get_json()["audit_id"] and saved["reason"] == reason
+    before = reviewer.get("/api/reviews").get_json()["total"]
+    act = {
+        "item": tags[1]["item"],
+        "department": tags[1]["department"],
+        "action": "accept",
+        "reason": "长" * (MAX_TEXT + 1),
+    }
+    r = reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token})
+    assert r.status_code == 413 and not r.get_json()["ok"] and str(MAX_TEXT) in r.get_json()["error"]
+    r = reviewer.post(
+        "/api/review/queue/bulk",
+        json={"department": "市卫健委", "reason": "长" * (MAX_TEXT + 1)},
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 413
+    assert reviewer.get("/api/reviews").get_json()["total"] == before

@@ -16,6 +16,7 @@ from nlp.scoring import certainty
 from webapp.api_search import page_number
 from webapp.lookup import dept_url, item_url, label, resolve_department, snapshot
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
+from webapp.review import review_fields
 from webapp.security import login_required, safe_next
 
 bp = Blueprint("queue", __name__)
@@ -109,13 +110,6 @@ def _queue_state(snap: Any, q: queue.Queue) -> dict[str, Any]:
     }
 
 
-def _fields() -> dict[str, str]:
-    src = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(src, "get"):
-        abort(400, description="请求体必须是 JSON 对象")
-    return {k: str(v).strip() for k, v in dict(src).items() if v is not None and len(str(v)) < 2000}
-
-
 def _act(f: dict[str, str], by: str) -> int:
     item, dept, action = f.get("item", ""), f.get("department", ""), f.get("action", "")
     if not item or not action:
@@ -144,7 +138,7 @@ def _back(f: dict[str, str]) -> str:
 @bp.post("/review/queue/act")
 @login_required
 def act():
-    f = _fields()
+    f = review_fields()
     try:
         audit_id = _act(f, g.user["name"])
     except (reviews.ReviewError, AuditError) as exc:
@@ -162,7 +156,7 @@ def act():
 @bp.post("/review/queue/bulk")
 @login_required
 def bulk():
-    f = _fields()
+    f = review_fields()
     asked = f.get("department", "")
     try:
         if not asked:

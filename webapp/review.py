@@ -57,8 +57,9 @@ def _admin() -> bool:
     return bool(g.user) and g.user.get("role") == "admin"
 
 
-def _fields() -> dict[str, str]:
-    """Form fields or a JSON body, as stripped strings (notes keep their inner whitespace)."""
+def review_fields() -> dict[str, str]:
+    """Form fields or a JSON body, as stripped strings (notes keep their inner whitespace); a field over MAX_TEXT
+    is a 413, never cut or dropped. The review queue reads its forms with this too: one limit for every review."""
     src = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(src, dict) and not hasattr(src, "get"):
         abort(400, description="请求体必须是 JSON 对象")
@@ -76,7 +77,7 @@ def _fields() -> dict[str, str]:
 @login_required
 def review_item(item_id: str):
     it = resolve_item(snapshot(), item_id)
-    fields = _fields()
+    fields = review_fields()
     try:
         audit_id = _act(it["id"], fields, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
@@ -103,7 +104,7 @@ def _localtime(value: str | None) -> str:
 @bp.post("/reviews/<int:audit_id>/undo")
 @login_required
 def undo(audit_id: int):
-    fields = _fields()
+    fields = review_fields()
     e = entry(audit_id)
     if e is not None and not e["undoable"] and (e["redoable"] or e["is_undo"]):
         # a second click on 撤销 (or 撤销 of an undo) would re-apply the change: say so instead
@@ -134,7 +135,7 @@ def redo(audit_id: int):
         msg = f"记录 #{audit_id} 没有被撤销,无需恢复"
         return _refused(msg)
     try:
-        new_id = reviews.undo(undo_id, g.user["name"], _fields().get("reason", "") or "恢复")
+        new_id = reviews.undo(undo_id, g.user["name"], review_fields().get("reason", "") or "恢复")
     except (reviews.ReviewError, AuditError) as exc:
         return _refused(str(exc))
     if wants_json():
