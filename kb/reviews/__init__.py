@@ -18,7 +18,7 @@ from kb.reviews.audit import (  # noqa: F401 (re-exported: the reviews API)
     transaction,
     write_change,
 )
-from kb.reviews.core import default_actor  # noqa: F401
+from kb.reviews.core import Unchanged, default_actor  # noqa: F401
 from kb.reviews.history import audit_log, undo  # noqa: F401
 from kb.reviews.links import add_link, confirm_link, remove_link  # noqa: F401
 from kb.reviews.markup import render_note  # noqa: F401

@@ -18,6 +18,7 @@ from kb.reviews.snapshot import live_universe
 from kb.store.db import kb_connection
 
 _local = threading.local()
+UNCHANGED = "此项已是这一状态，没有需要保存的修改。"
 
 
 def default_actor() -> str:
@@ -26,6 +27,10 @@ def default_actor() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return "unknown"
+
+
+class Unchanged(ReviewError):
+    """A review that would change nothing (the same decision again): refused, and no audit entry written."""
 
 
 # -- the live build: items, departments, repairs ---------------------------------------------------
@@ -111,6 +116,8 @@ def _record(
         fields = change(dict(before) if before else None)
         if fields is None:
             return write_change(conn, action, before, None, actor, reason)
+        if before and all(fields.get(k) == before.get(k) for k in ("decision", "role", "body")):
+            raise Unchanged(UNCHANGED)  # an audit entry for nothing would be a change in the log that never was
         stamp = now()
         after = {
             "kind": kind,

@@ -53,5 +53,8 @@ def add_link(measure: str, goal: str, by: str, reason: str = "") -> int:
 
 def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     """Remove a goal from what the measure serves."""
-    m, g, _ = _link(measure, goal)
+    m, g, linked = _link(measure, goal)
+    row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
+    if not linked and (row is None or row["decision"] == "remove"):
+        raise ReviewError("该措施未关联此目标，无需删除。")
     return _decide(m, g, "link.remove", by, reason, lambda row: {"decision": "remove"})

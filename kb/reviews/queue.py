@@ -190,16 +190,20 @@ def load() -> list[dict[str, Any]]:
 
 
 def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> int:
-    """Move a tag to another body with the same role (reject the old, add the new); returns the last audit id."""
+    """Move a tag to another body with the same role (add the new, reject the old); returns the last audit id."""
     from kb import reviews
+    from kb.reviews.core import Unchanged
 
     # every check before the first write: a reassign refused half-way must not have removed the tag already
     source, role = reviews.held(item, department)
     target = reviews.canonical_department(to)
     if target == source:
         raise reviews.ReviewError(f"改派的目标与原部门相同: {source}")
-    reviews.reject_assignment(item, source, by, reason or f"改派给 {target}")
-    return reviews.add_assignment(item, target, by, reason or f"由 {source} 改派", role=role)
+    try:
+        reviews.add_assignment(item, target, by, reason or f"由 {source} 改派", role=role)
+    except Unchanged:  # the target holds the item as reviewed already: the move only removes the old body
+        pass
+    return reviews.reject_assignment(item, source, by, reason or f"改派给 {target}")
 
 
 def bulk_accept(department: str, by: str, reason: str = "") -> list[int]:
