@@ -44,3 +44,47 @@ def test_a_decision_made_again_is_refused_and_unrecorded(reviewer):
     role = "co" if role == "lead" else "lead"
     assert _post(reviewer, iid, {"action": "assignment.role", "department": dept, "role": role}).status_code == 200
     assert _total(reviewer) == before + 1
+
+
+def test_review_errors_are_plain_chinese_with_codes_apart(reviewer):
+    iid = item_id("health-m1")
+    measure = item_id("health-m2")
+    it = reviewer.get(f"/api/items/{iid}").get_json()
+    absent = next(n for n in ("市文联", "市气象局", "市档案馆") if n not in {d["name"] for d in it["departments"]})
+    cases = [
+        ({"action": "link.add", "goal": measure}, "not_a_goal"),
+        ({"action": "assignment.reject", "department": absent}, "not_on_item"),
+        ({"action": "assignment.role", "department": it["departments"][0]["name"], "role": "boss"}, "bad_role"),
+        ({"action": ""}, "unknown_action"),
+        ({"action": "fly"}, "unknown_action"),
+        ({"action": "assignment.accept"}, "missing_fields"),
+    ]
+    for body, code in cases:
+        r = _post(reviewer, iid, body)
+        data = r.get_json()
+        assert r.status_code == 422 and data["code"] == code, (body, data)
+        for internal in ("kind=", "用 add", "lead(", "co(", "assignment.", "'boss'", "department"):
+            assert internal not in data["error"], (body, data["error"])
+    assert _post(reviewer, iid, {"action": "fly"}).get_json()["allowed"][0] == "assignment.accept"
+    assert _post(reviewer, iid, {"action": "assignment.accept"}).get_json()["missing"] == ["department"]
+    r = reviewer.post(
+        f"/api/items/{iid}/review",
+        data="{oops",
+        headers={"X-CSRF-Token": csrf(reviewer), "Content-Type": "application/json"},
+    )
+    data = r.get_json()
+    assert r.status_code == 400 and data["code"] == "bad_json" and "Expecting" in data["detail"]
+    assert "Bad Request" not in data["error"] and "Expecting" not in data["error"] and "JSON" in data["error"]
+
+
+def test_queue_errors_are_plain_chinese(reviewer):
+    token = csrf(reviewer)
+    for body, code in (
+        ({"item": item_id("health-m1"), "action": "fly"}, "unknown_action"),
+        ({"action": "accept"}, "missing_fields"),
+        ({"item": item_id("health-m1"), "action": "reassign", "department": "市卫健委"}, "missing_fields"),
+    ):
+        r = reviewer.post("/api/review/queue/act", json=body, headers={"X-CSRF-Token": token})
+        data = r.get_json()
+        assert r.status_code == 422 and data["code"] == code
+        assert "可用" not in data["error"] and " to" not in data["error"] and "item" not in data["error"]

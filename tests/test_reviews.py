@@ -66,9 +66,9 @@ def test_reject_removes_department_from_clauses_too(mini):
     "action,message",
     [
         (lambda: reviews.accept_assignment("health-m99", "市卫健委", "amy"), "找不到条目"),
-        (lambda: reviews.reject_assignment("health-m3", "市财政局", "amy"), "不在条目"),
+        (lambda: reviews.reject_assignment("health-m3", "市财政局", "amy"), "不是该条目的责任部门"),
         (lambda: reviews.add_assignment("health-m3", "市不存在局", "amy"), "未找到部门"),
-        (lambda: reviews.set_role("health-m3", "市卫健委", "boss", "amy"), "角色"),
+        (lambda: reviews.set_role("health-m3", "市卫健委", "boss", "amy"), "职责只能是牵头或配合"),
         (lambda: reviews.add_link("health-m1", "health-m2", "amy"), "不是主要目标"),
         (lambda: reviews.confirm_link("health-m1", "education-g1", "amy"), "没有关联"),
         (lambda: reviews.accept_repair("nope", "amy"), "找不到修复"),

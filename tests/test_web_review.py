@@ -82,10 +82,10 @@ def test_note_markdown_is_sanitised(reviewer):
 @pytest.mark.parametrize(
     "fields,status,message",
     [
-        ({"action": "explode"}, 422, "未知的审核操作"),
-        ({"action": "assignment.reject"}, 422, "缺少字段"),
+        ({"action": "explode"}, 422, "无法识别的审核操作"),
+        ({"action": "assignment.reject"}, 422, "请填写部门"),
         ({"action": "assignment.reject", "department": "不存在的局"}, 422, "不存在的局"),
-        ({"action": "assignment.role", "department": "市卫健委", "role": "boss"}, 422, "角色"),
+        ({"action": "assignment.role", "department": "市卫健委", "role": "boss"}, 422, "职责只能是牵头或配合"),
         ({"action": "link.add", "goal": item_id("health-m1")}, 422, "不是主要目标"),
         ({"action": "note.add", "body": "   "}, 422, "备注不能为空"),
     ],

@@ -16,7 +16,7 @@ from nlp.scoring import certainty
 from webapp.api_search import page_number
 from webapp.lookup import dept_url, item_url, label, resolve_department, snapshot
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
-from webapp.review import review_fields
+from webapp.review import need, review_fields, unknown_action
 from webapp.security import login_required, safe_next
 
 bp = Blueprint("queue", __name__)
@@ -112,8 +112,9 @@ def _queue_state(snap: Any, q: queue.Queue) -> dict[str, Any]:
 
 def _act(f: dict[str, str], by: str) -> int:
     item, dept, action = f.get("item", ""), f.get("department", ""), f.get("action", "")
-    if not item or not action:
-        raise reviews.ReviewError("缺少字段: item、action")
+    need(f, "item", "action")
+    if action in ("accept", "reject", "lead", "co", "reassign"):  # a tag's decision: which body's tag
+        need(f, "department")
     reason = f.get("reason", "")
     if action == "accept":
         return reviews.accept_assignment(item, dept, by, reason)
@@ -122,12 +123,11 @@ def _act(f: dict[str, str], by: str) -> int:
     if action in ("lead", "co"):
         return reviews.set_role(item, dept, action, by, reason)
     if action == "reassign":
-        if not f.get("to"):
-            raise reviews.ReviewError("改派需要目标部门 to")
+        need(f, "to")
         return queue.reassign(item, dept, f["to"], by, reason)
     if action == "take":  # an item nobody leads: a candidate (or any body) becomes its lead
         return reviews.add_assignment(item, f.get("to") or dept, by, reason or "审核队列:指定牵头", role="lead")
-    raise reviews.ReviewError(f"未知的操作“{action}”。可用:accept、reject、lead、co、reassign、take")
+    raise unknown_action(action, ["accept", "reject", "lead", "co", "reassign", "take"])
 
 
 def _back(f: dict[str, str]) -> str:
@@ -143,7 +143,7 @@ def act():
         audit_id = _act(f, g.user["name"])
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
-            return error_response(422, str(exc))
+            return error_response(422, str(exc), extra=exc.fields())
         flash(str(exc), "error")
         return redirect(_back(f))
     if wants_json():
@@ -160,7 +160,7 @@ def bulk():
     asked = f.get("department", "")
     try:
         if not asked:
-            raise reviews.ReviewError("请选择要批量确认的部门")
+            raise reviews.ReviewError("请选择要批量确认的部门。", "missing_fields", {"missing": ["department"]})
         dept = resolve_department(snapshot(), asked)  # an alias is its body; an unknown name a 404 with hints
         ids = queue.bulk_accept(dept, g.user["name"], f.get("reason", ""))
     except NotFoundWithHints as exc:
@@ -170,7 +170,7 @@ def bulk():
         return redirect(_back(f))
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
-            return error_response(422, str(exc))
+            return error_response(422, str(exc), extra=exc.fields())
         flash(str(exc), "error")
         return redirect(_back(f))
     if wants_json():

@@ -70,10 +70,13 @@ def wants_json() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def error_response(status: int, message: str, suggestions: list[dict[str, str]] | None = None):
-    """{"ok": false, "error", "status"} for API paths, the friendly Chinese error page otherwise."""
+def error_response(
+    status: int, message: str, suggestions: list[dict[str, str]] | None = None, extra: dict[str, Any] | None = None
+):
+    """{"ok": false, "error", "status"} for API paths, the friendly Chinese error page otherwise; `extra` adds
+    machine-readable fields to the API body (a code, the valid values) so the message can stay plain Chinese."""
     if wants_json():
-        body: dict[str, Any] = {"ok": False, "error": message, "status": status}
+        body: dict[str, Any] = {**(extra or {}), "ok": False, "error": message, "status": status}
         if suggestions:
             body["suggestions"] = suggestions
         return jsonify(body), status
@@ -116,8 +119,11 @@ def _parse_json_body():
     try:
         request.get_json()
     except BadRequest as exc:
-        cause = exc.__context__ or exc.__cause__
-        return error_response(400, f"请求体不是可接受的 JSON:{cause or exc.description}")
+        cause = exc.__context__ or exc.__cause__  # the parser's English words: for developers, not the message
+        detail = str(cause or exc.description)
+        return error_response(
+            400, "提交的内容不是有效的 JSON，请检查格式后重试。", extra={"code": "bad_json", "detail": detail}
+        )
     return None
 
 

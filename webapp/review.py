@@ -17,13 +17,33 @@ from webapp.security import login_required, safe_next
 
 bp = Blueprint("review", __name__)
 MAX_TEXT = 20_000  # notes and reasons longer than this are refused, not cut
+# what each form field is called on the page, for "请填写…" (the field names stay in the error's details)
+FIELD_LABELS = {
+    "item": "条目",
+    "action": "审核操作",
+    "department": "部门",
+    "role": "职责",
+    "goal": "目标",
+    "repair": "修复",
+    "body": "备注内容",
+    "note": "备注",
+    "to": "目标部门",
+}
 
 
-def _need(fields: dict[str, str], *names: str) -> list[str]:
+def need(fields: dict[str, str], *names: str) -> list[str]:
+    """The values of these fields; ReviewError naming the missing ones in words (their names in `details`)."""
     missing = [n for n in names if not fields.get(n)]
     if missing:
-        raise reviews.ReviewError("缺少字段: " + "、".join(missing))
+        words = "、".join(FIELD_LABELS.get(n, n) for n in missing)
+        raise reviews.ReviewError(f"请填写{words}。", "missing_fields", {"missing": missing})
     return [fields[n] for n in names]
+
+
+def unknown_action(action: str, allowed: list[str]) -> reviews.ReviewError:
+    """The error for an action the form or API does not offer (the valid ones in `details`, not in the message)."""
+    message = f"无法识别的审核操作“{action}”。" if action else "请选择一项审核操作。"
+    return reviews.ReviewError(message, "unknown_action", {"allowed": allowed})
 
 
 def _act(item: str, f: dict[str, str], by: str, reason: str) -> int:
@@ -31,24 +51,24 @@ def _act(item: str, f: dict[str, str], by: str, reason: str) -> int:
     action = f.get("action", "")
     table: dict[str, Callable[[], Any]] = {
         "assignment.accept": lambda: reviews.accept_assignment(
-            item, *_need(f, "department"), by, reason, role=f.get("role") or None
+            item, *need(f, "department"), by, reason, role=f.get("role") or None
         ),
-        "assignment.reject": lambda: reviews.reject_assignment(item, *_need(f, "department"), by, reason),
-        "assignment.role": lambda: reviews.set_role(item, *_need(f, "department", "role"), by, reason),
+        "assignment.reject": lambda: reviews.reject_assignment(item, *need(f, "department"), by, reason),
+        "assignment.role": lambda: reviews.set_role(item, *need(f, "department", "role"), by, reason),
         "assignment.add": lambda: reviews.add_assignment(
-            item, *_need(f, "department"), by, reason, role=f.get("role") or "co"
+            item, *need(f, "department"), by, reason, role=f.get("role") or "co"
         ),
-        "link.confirm": lambda: reviews.confirm_link(item, *_need(f, "goal"), by, reason),
-        "link.add": lambda: reviews.add_link(item, *_need(f, "goal"), by, reason),
-        "link.remove": lambda: reviews.remove_link(item, *_need(f, "goal"), by, reason),
-        "repair.accept": lambda: reviews.accept_repair(*_need(f, "repair"), by, reason),
-        "repair.reject": lambda: reviews.reject_repair(*_need(f, "repair"), by, reason),
-        "note.add": lambda: reviews.add_note(item, *_need(f, "body"), by, reason)[1],
-        "note.edit": lambda: reviews.edit_note(*_need(f, "note", "body"), by, reason, item=item, moderator=_admin()),
-        "note.remove": lambda: reviews.remove_note(*_need(f, "note"), by, reason, item=item, moderator=_admin()),
+        "link.confirm": lambda: reviews.confirm_link(item, *need(f, "goal"), by, reason),
+        "link.add": lambda: reviews.add_link(item, *need(f, "goal"), by, reason),
+        "link.remove": lambda: reviews.remove_link(item, *need(f, "goal"), by, reason),
+        "repair.accept": lambda: reviews.accept_repair(*need(f, "repair"), by, reason),
+        "repair.reject": lambda: reviews.reject_repair(*need(f, "repair"), by, reason),
+        "note.add": lambda: reviews.add_note(item, *need(f, "body"), by, reason)[1],
+        "note.edit": lambda: reviews.edit_note(*need(f, "note", "body"), by, reason, item=item, moderator=_admin()),
+        "note.remove": lambda: reviews.remove_note(*need(f, "note"), by, reason, item=item, moderator=_admin()),
     }
     if action not in table:
-        raise reviews.ReviewError(f"未知的审核操作“{action}”。可用:{'、'.join(table)}")
+        raise unknown_action(action, list(table))
     return int(table[action]())
 
 
@@ -82,7 +102,7 @@ def review_item(item_id: str):
         audit_id = _act(it["id"], fields, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
-            return error_response(422, str(exc))
+            return error_response(422, str(exc), extra=exc.fields())
         flash(str(exc), "error")
         return redirect(item_url(it["id"]) + "#review")
     label = ACTION.get(fields.get("action", ""), "审核")

@@ -33,7 +33,7 @@ def _present(item: dict, name: str, inferred: dict[str, str]) -> str:
     """The body's role on the item now; ReviewError where it has none (never tagged, or removed by a reviewer)."""
     role = present_role(item, name, inferred)
     if role is None:
-        raise ReviewError(f"{name} 不在条目 {item['id']} 的责任部门中; 用 add 添加")
+        raise ReviewError(f"{name} 不是该条目的责任部门，请先添加该部门。", "not_on_item")
     return role
 
 
@@ -121,4 +121,4 @@ def _check_role(role: str | None, optional: bool = False) -> None:
     if role is None and optional:
         return
     if role not in ROLES:
-        raise ReviewError(f"角色必须是 lead(牵头) 或 co(配合), 而不是 {role!r}")
+        raise ReviewError(f"职责只能是牵头或配合，不能是“{role or ''}”。", "bad_role", {"allowed": list(ROLES)})

@@ -17,7 +17,17 @@ _local = threading.local()
 
 
 class ReviewError(ValueError):
-    """Input a reviewer can fix (unknown item, department not on the item …); message for the user."""
+    """Input a reviewer can fix (unknown item, department not on the item …): the message in plain Chinese for the
+    user, a machine-readable `code` and `details` (valid values, missing fields) for API clients."""
+
+    def __init__(self, message: str, code: str = "", details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.details = details or {}
+
+    def fields(self) -> dict[str, Any]:
+        """The error's code and details as extra fields of the API's error body."""
+        return {"code": self.code, **self.details} if self.code else dict(self.details)
 
 
 def now() -> str:

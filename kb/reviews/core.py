@@ -117,7 +117,8 @@ def _record(
         if fields is None:
             return write_change(conn, action, before, None, actor, reason)
         if before and all(fields.get(k) == before.get(k) for k in ("decision", "role", "body")):
-            raise Unchanged(UNCHANGED)  # an audit entry for nothing would be a change in the log that never was
+            # an audit entry for nothing would show a change in the log that never was
+            raise Unchanged(UNCHANGED, "unchanged")
         stamp = now()
         after = {
             "kind": kind,

@@ -15,7 +15,7 @@ def _link(measure: str, goal: str) -> tuple[dict, dict, bool]:
     m, g = _item(conn, measure), _item(conn, goal)
     linked = conn.execute("SELECT 1 FROM links WHERE measure = ? AND goal = ?", (m["id"], g["id"])).fetchone()
     if g["kind"] != "goal":
-        raise ReviewError(f"{g['id']} 不是主要目标 (kind={g['kind']})")
+        raise ReviewError(f"“{g['title'] or g['id']}”不是主要目标，措施只能关联到主要目标。", "not_a_goal")
     if m["plan"] != g["plan"]:
         raise ReviewError("措施与目标必须属于同一规划")
     return m, g, linked is not None
@@ -33,7 +33,7 @@ def confirm_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     if not linked:
         row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
         if not row or row["decision"] == "remove":
-            raise ReviewError(f"{m['id']} 与 {g['id']} 之间没有关联; 用 link add 添加")
+            raise ReviewError("该措施与此目标之间没有关联，请使用“添加关联”。", "no_link")
     # a link a reviewer added stays "add" when confirmed: it is still not the analysis's own
     return _decide(
         m,
@@ -56,5 +56,5 @@ def remove_link(measure: str, goal: str, by: str, reason: str = "") -> int:
     m, g, linked = _link(measure, goal)
     row = read(lambda c: _current(c, "link", m["plan"], m["id"], g["id"]))
     if not linked and (row is None or row["decision"] == "remove"):
-        raise ReviewError("该措施未关联此目标，无需删除。")
+        raise ReviewError("该措施未关联此目标，无需删除。", "no_link")
     return _decide(m, g, "link.remove", by, reason, lambda row: {"decision": "remove"})

@@ -198,7 +198,7 @@ def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> 
     source, role = reviews.held(item, department)
     target = reviews.canonical_department(to)
     if target == source:
-        raise reviews.ReviewError(f"改派的目标与原部门相同: {source}")
+        raise reviews.ReviewError(f"改派的目标与原部门相同：{source}", "same_department")
     try:
         reviews.add_assignment(item, target, by, reason or f"由 {source} 改派", role=role)
     except Unchanged:  # the target holds the item as reviewed already: the move only removes the old body
