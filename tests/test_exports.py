@@ -80,6 +80,7 @@ def test_content_disposition_rfc5987():
             True,
         ),
         ({"departments": [{"name": "市民政局", "source": "explicit"}]}, False),
+        ({"departments": [], "removed": [{"kind": "assignment", "target": "市教育局"}]}, True),  # a removal is a review
         ({"departments": []}, False),
     ],
 )

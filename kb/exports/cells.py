@@ -34,9 +34,11 @@ def basis_text(it: dict[str, Any]) -> str:
 
 
 def is_reviewed(item: dict[str, Any]) -> bool:
-    """A reviewer confirmed or corrected this item's tags (kb.reviews.overlay marks them source="reviewed")."""
+    """A reviewer confirmed, corrected or removed this item's tags (kb.reviews.overlay marks the ones kept
+    source="reviewed" and lists the ones taken away in `removed`: an item whose only review removed a wrong body
+    was reviewed all the same)."""
     tags = (item.get("departments") or []) + (item.get("serves_detail") or [])
-    return any(x.get("source") == "reviewed" for x in tags)
+    return bool(item.get("removed")) or any(x.get("source") == "reviewed" for x in tags)
 
 
 class ItemCells:

@@ -66,15 +66,19 @@ def reviewed_copy(base: dict[str, Any]) -> dict[str, Any]:
 
 def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], uni: Universe) -> None:
     """Apply one item's newest decision per (kind, target) to it, in place (a reviewed_copy: this changes its
-    departments, their dicts, its clauses' department lists, serves_detail and its dicts, serves and notes)."""
+    departments, their dicts, its clauses' department lists, serves_detail and its dicts, serves and notes). What a
+    reviewer took away is listed in `removed` ({"kind", "target", "review"}): gone from the lists, the item was still
+    reviewed (the exports' 状态 and the queue read it)."""
     depts = it.setdefault("departments", [])
     serves = it.setdefault("serves_detail", [])
+    removed: list[dict[str, Any]] = []
     for (kind, target), row in decisions.items():
         if kind == "assignment":
             if row["decision"] == "reject":
                 it["departments"] = depts = [d for d in depts if d["name"] != target]
                 for c in it.get("clauses", []):
                     c["departments"] = [d for d in c["departments"] if d["name"] != target]
+                removed.append({"kind": kind, "target": target, "review": _review_info(row)})
                 continue
             d = next((d for d in depts if d["name"] == target), None)
             if d is None:
@@ -84,6 +88,7 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
         elif kind == "link":
             if row["decision"] == "remove":
                 it["serves_detail"] = serves = [s for s in serves if s["goal"] != target]
+                removed.append({"kind": kind, "target": target, "review": _review_info(row)})
                 continue
             s = next((s for s in serves if s["goal"] == target), None)
             if s is None:
@@ -107,6 +112,8 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
                     "updated_at": row["updated_at"],
                 }
             )
+    if removed:
+        it["removed"] = removed
     depts.sort(key=lambda d: d["role"] != "lead")  # leads first, stable otherwise
     it["serves"] = [s["goal"] for s in serves]
     it["notes"].sort(key=lambda n: n["at"])
