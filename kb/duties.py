@@ -1,7 +1,9 @@
 """A department's duties: the one definition used by pages, `kb duties`, the graph, search facets, gaps and exports.
 
 A department has a duty on an item when it is tagged on the item itself or on one of its clauses. Its role is the
-item-level tag's role; named only in clauses, it leads if any clause names it as lead, else it supports.
+item-level tag's role; named only in clauses, it leads if any clause names it as lead, else it supports. Such a
+clause-level duty is shown with the clauses it comes from (第3句) and the mark of its deciding clause tag, in the
+plan-wide 责任清单, the review queue and the department views alike.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from kb.departments import UnknownDepartment, require
 from nlp.model import Item, to_dict
+from nlp.scoring import certainty
 
 __all__ = ["Duty", "UnknownDepartment", "duties", "duty_ids", "format_duties", "involvements", "item_duties"]
 
@@ -35,6 +38,26 @@ class Duty:
         if self.tag is not None:
             return self.tag
         return next((a for _c, a in self.clause_tags if a.get("role") == "lead"), self.clause_tags[0][1])
+
+    @property
+    def clause_numbers(self) -> list[int]:
+        """The numbers (1-based, as the item page shows them) of the clauses that name the body."""
+        return sorted({c["index"] for c, _a in self.clause_tags})
+
+    @property
+    def where(self) -> str:
+        """第3句 / 第3、5句 for a body named only in clauses, else ''."""
+        return f"第{'、'.join(map(str, self.clause_numbers))}句" if self.clause_only else ""
+
+    def mark(self, needs_review: bool = False) -> str:
+        """明确 / 推断(高) / 推断(低) / 待确认 code of the deciding tag (kb.reviews.queue.CERTAINTY_LABELS)."""
+        a = self.assignment
+        return certainty(a.get("source", ""), a.get("confidence"), needs_review)
+
+    def evidence(self) -> list[dict[str, Any]]:
+        """The words the duty rests on: the item-level tag's, else every naming clause tag's."""
+        tags = [self.tag] if self.tag is not None else [a for _c, a in self.clause_tags]
+        return [e for a in tags for e in a.get("evidence") or [] if e.get("text")]
 
 
 def _as_dict(item: Item | dict[str, Any]) -> dict[str, Any]:

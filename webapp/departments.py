@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from kb import departments
+from kb.duties import item_duties
 from kb.labels import ROLE, SOURCE
 from kb.reviews import statecache
 from webapp.items import indicator_view
@@ -94,6 +95,7 @@ def plans_of(snap: Snapshot, name: str) -> list[dict[str, Any]]:
 
 def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
     it, tag = inv["item"], inv["tag"] or {}
+    duty = item_duties(it)[name]  # the mark of a body named only in clauses is its deciding clause tag's
     goals = [snap.by_id[g] for g in it["serves"] if g in snap.by_id]
     if it["kind"] == "goal":  # a goal is its own target
         goals = [it]
@@ -104,6 +106,8 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
         "source": tag.get("source", "clause"),
         "source_label": SOURCE.get(tag.get("source", ""), "条款"),
         "confidence": tag.get("confidence"),
+        "mark": duty.mark(),
+        "clause_only": duty.clause_only,
         "clauses": inv["clauses"],
         "phrases": list(dict.fromkeys(e["text"] for e in tag.get("evidence") or [] if e.get("text"))),
         "excerpt": it["text"][:90] + ("…" if len(it["text"]) > 90 else ""),

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from kb import labels
+from kb.duties import item_duties
 from kb.labels import DEADLINE_KIND, KIND
 from kb.monitoring.readings import plan_period
 from kb.monitoring.targets import target_text
@@ -17,20 +18,28 @@ _SECTION_NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+[章部�
 
 
 def basis_text(it: dict[str, Any]) -> str:
-    """The 依据 cell: each body with how firm its tag is and its evidence words; 待确认 with candidates if no lead."""
+    """The 依据 cell: each body with a duty (kb.duties: a clause-level one with its clauses) with how firm its tag is
+    and its evidence words; 待确认 with candidates if no lead."""
     from kb.reviews.queue import CERTAINTY_LABELS
-    from nlp.scoring import certainty
 
     deps = it.get("departments") or []
     lines = []
     if it.get("needs_review") and not any(d["role"] == "lead" for d in deps):
         cands = "、".join(c["name"] for c in it.get("candidates") or [])
         lines.append(f"牵头待确认{'(候选:' + cands + ')' if cands else ''}")
-    for d in deps:
-        mark = CERTAINTY_LABELS[certainty(d.get("source", ""), d.get("confidence"))]
-        words = "、".join(dict.fromkeys(e["text"] for e in d.get("evidence") or [] if e.get("text")))
-        lines.append(f"{d['name']}[{mark}]" + (f":{words}" if words else ""))
+    for duty in item_duties(it).values():
+        mark = "·".join(x for x in (CERTAINTY_LABELS[duty.mark()], duty.where) if x)
+        words = "、".join(dict.fromkeys(e["text"] for e in duty.evidence()))
+        lines.append(f"{duty.name}[{mark}]" + (f":{words}" if words else ""))
     return "\n".join(lines)
+
+
+def duty_names(it: dict[str, Any], lead: bool) -> str:
+    """The 牵头单位 (lead) or 责任单位 cell: every body with that role in kb.duties, a clause-level one with its
+    clauses (市教育局（第3句）), so the plan-wide list names the same bodies as the department lists."""
+    return "、".join(
+        d.name + (f"（{d.where}）" if d.where else "") for d in item_duties(it).values() if (d.role == "lead") == lead
+    )
 
 
 def is_reviewed(item: dict[str, Any]) -> bool:
@@ -87,7 +96,6 @@ class ItemCells:
 
     def item_cells(self, it: dict[str, Any]) -> dict[str, str]:
         """Every plan-layout cell of one item, by column key."""
-        deps = it.get("departments") or []
         title, task = self._task(it)
         return {
             "domain": self._domain_cell(it),
@@ -95,8 +103,8 @@ class ItemCells:
             "id": it["id"].split(":", 1)[-1],
             "task": task,
             "title": title,
-            "lead": "、".join(d["name"] for d in deps if d["role"] == "lead"),
-            "co": "、".join(d["name"] for d in deps if d["role"] != "lead"),
+            "lead": duty_names(it, lead=True),
+            "co": duty_names(it, lead=False),
             "basis": basis_text(it),
             "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
             "indicators": "\n".join(f"{ind['name']} {self.target(ind, it)}" for ind in it.get("indicators") or []),

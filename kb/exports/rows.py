@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb import departments
-from kb.duties import UnknownDepartment, duties
+from kb.duties import UnknownDepartment, duties, item_duties
 from kb.exports.cells import REVIEWED, ItemCells, basis_text, is_reviewed
 from kb.exports.table import DEPT_COLUMNS, INDICATOR_COLUMNS, PLAN_COLUMNS, ExportError, Filters, Row, Table, with_ids
 from kb.labels import KIND, KIND_ALIAS, ROLE
@@ -95,7 +95,9 @@ class Selection(ItemCells):
         return not self.f.reviewed_only or is_reviewed(it)
 
     def _role_of(self, it: dict[str, Any], dept: str) -> str | None:
-        return next((d["role"] for d in it.get("departments") or [] if d["name"] == dept), None)
+        """The department's role in its duty on the item (kb.duties: item or clause level), or None."""
+        duty = item_duties(it).get(dept)
+        return duty.role if duty else None
 
     def items(self) -> list[dict[str, Any]]:
         """Items of the plan layout after every filter, in document order."""
@@ -243,7 +245,7 @@ class Selection(ItemCells):
 
     def department_tables(self) -> list[Table]:
         """One dept_table per department with work in the selection, registry order (for per-department sheets)."""
-        names = {d["name"] for it in self.items() for d in it.get("departments") or []}
+        names = {name for it in self.items() for name in item_duties(it)}
         order = [d.canonical for d in departments.all_departments() if d.canonical in names]
         order += sorted(names - set(order))
         out = []

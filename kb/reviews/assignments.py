@@ -50,28 +50,31 @@ def canonical_department(name: str) -> str:
 
 def present_role(item: dict, name: str, inferred: dict[str, str]) -> str | None:
     """The role the body has on the item now (the tagger's, as reviewed), or None where it has none or a reviewer
-    removed it. A body named only in one clause is a duty too (the pages list it), so it counts as present (co)."""
+    removed it. A body named only in clauses is a duty too (kb.duties: it leads if a clause names it as lead, else
+    it supports), so it counts as present with that role."""
     row = read(lambda c: _current(c, "assignment", item["plan"], item["id"], name))
     if row is not None:
         return None if row["decision"] == "reject" else row.get("role") or inferred.get(name) or "co"
     if name in inferred:
         return inferred[name]
-    in_clause = (
-        _kb()
-        .execute("SELECT 1 FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name))
-        .fetchone()
-    )
-    return "co" if in_clause is not None else None
+    roles = {
+        r[0]
+        for r in _kb().execute(
+            "SELECT role FROM assignments WHERE item = ? AND clause IS NOT NULL AND name = ?", (item["id"], name)
+        )
+    }
+    return ("lead" if "lead" in roles else "co") if roles else None
 
 
 def accept_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
     """Confirm a department on an item (optionally fixing its role); returns the audit id."""
     _check_role(role, optional=True)
-    it, name, inferred = _assignment(item, department, need_present=True)
+    it, name, inferred = _assignment(item, department, need_present=False)
+    held = _present(it, name, inferred)  # a body named only in clauses keeps the role its clauses give it
 
     def change(row):
         keep = row["decision"] if row and row["decision"] == "add" else "accept"
-        return {"decision": keep, "role": role or (row or {}).get("role") or inferred.get(name)}
+        return {"decision": keep, "role": role or (row or {}).get("role") or inferred.get(name) or held}
 
     return _record("assignment", it["plan"], it["id"], name, "assignment.accept", by, reason, change, item_anchor(it))
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nlp.scoring import HIGH, certainty
+from kb.duties import item_duties
+from nlp.scoring import HIGH
 
 KINDS = ("goal", "measure", "implementation", "monitoring")
 CERTAINTY_LABELS = {"explicit": "明确", "high": "推断(高)", "low": "推断(低)", "review": "待确认"}
@@ -61,8 +62,8 @@ def _rejected(reviews: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
-    """One task item's entries: the item itself when nobody leads it and it needs review, each tag, each rejected
-    tag."""
+    """One task item's entries: the item itself when nobody leads it and it needs review, each duty (kb.duties: an
+    item-level tag, or a body named only in clauses, with those clauses), each rejected tag."""
     base = {
         "item": it["id"],
         "plan": it.get("plan"),
@@ -90,23 +91,26 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "candidates": it.get("candidates") or [],
                 "reviewed": reviewed,
                 "review": None,
+                "clauses": [],
             }
         )
-    for d in depts:
-        mark = certainty(d.get("source", ""), d.get("confidence"), bool(it.get("needs_review")) and not has_lead)
+    unsure = bool(it.get("needs_review")) and not has_lead
+    for duty in item_duties(it).values():  # item-level tags in rank order, then bodies named only in clauses
+        a = duty.assignment
         out.append(
             {
                 **base,
                 "type": "tag",
-                "department": d["name"],
-                "role": d["role"],
-                "source": d.get("source"),
-                "confidence": d.get("confidence") or 0.0,
-                "certainty": mark,
-                "evidence": [e for e in d.get("evidence") or [] if e.get("text")],
+                "department": duty.name,
+                "role": duty.role,
+                "source": a.get("source"),
+                "confidence": a.get("confidence") or 0.0,
+                "certainty": duty.mark(unsure),
+                "evidence": duty.evidence(),
                 "candidates": [],
-                "reviewed": d.get("source") == "reviewed",
-                "review": d.get("review"),
+                "reviewed": a.get("source") == "reviewed",
+                "review": a.get("review"),
+                "clauses": duty.clause_numbers if duty.clause_only else [],
             }
         )
     for r in rejected:
@@ -123,6 +127,7 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "candidates": [],
                 "reviewed": True,
                 "review": {"by": r["actor"], "at": r["updated_at"], "decision": "reject"},
+                "clauses": [],
             }
         )
     return tuple(out)
