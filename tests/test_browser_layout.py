@@ -1,4 +1,4 @@
-"""Layout in Debian chromium at desktop (1366) and phone (390) widths: no horizontal overflow, no clipped control;
+"""Layout in Debian chromium at desktop (1366) and phone (390, 375) widths: no horizontal overflow, no clipped control;
 a supporting department's page names each lead; the print view of a department page has no navigation."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ PAGES = [
     "/monitoring/indicator/health-g8.i3",  # its trend chart is drawn 560 wide
     "/graph",
     "/reviews",
+    "/review/queue",
+    "/review/queue?department=" + quote("市教育局"),
 ]
 
 # Elements that overflow or clip: the page wider than the viewport, or a control (button, field, select)
@@ -67,7 +69,7 @@ def _sign_in(pg) -> None:
     pg.wait_for_selector(f"text=审核员 {USER}")
 
 
-@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("width", [1366, 390, 375])
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_no_page_overflows(page, width, signed_in):
     page.set_viewport_size({"width": width, "height": 800})

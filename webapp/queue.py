@@ -66,6 +66,10 @@ def queue_page() -> dict[str, Any]:
     picked = [e for e in mine if show == "all" or e["reviewed"] == (show == "reviewed")]
     pages = max(1, -(-len(picked) // PAGE))
     start = (page - 1) * PAGE
+
+    def link(n: int) -> str:
+        return url_for("queue.queue_page", department=dept, show=show, page=n) if 1 <= n <= pages else ""
+
     return {
         "title": "审核队列",
         "counter": queue.counter(mine) if dept else state["counter"],  # the filtered department's own progress
@@ -74,6 +78,14 @@ def queue_page() -> dict[str, Any]:
         "page": page,
         "pages": pages,
         "beyond": bool(picked) and page > pages,  # past the last page: said so, with a link back
+        # the pages' one pager (_macros.html): a link per page overflowed a phone's width at 17 pages
+        "pager": {
+            "page": page,
+            "pages": pages,
+            "total": len(picked),
+            "prev_url": link(page - 1),
+            "next_url": link(page + 1),
+        },
         "department": dept,
         "asked": asked,
         "show": show,
