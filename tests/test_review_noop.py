@@ -88,3 +88,15 @@ def test_queue_errors_are_plain_chinese(reviewer):
         data = r.get_json()
         assert r.status_code == 422 and data["code"] == code
         assert "可用" not in data["error"] and " to" not in data["error"] and "item" not in data["error"]
+
+
+def test_an_undo_of_a_change_made_since_says_so_in_words(reviewer):
+    iid = item_id("health-m1")
+    dept = reviewer.get(f"/api/items/{iid}").get_json()["departments"][0]
+    first = _post(reviewer, iid, {"action": "assignment.accept", "department": dept["name"]}).get_json()["audit_id"]
+    role = "co" if dept["role"] == "lead" else "lead"
+    later = _post(reviewer, iid, {"action": "assignment.role", "department": dept["name"], "role": role})
+    r = reviewer.post(f"/api/reviews/{first}/undo", json={}, headers={"X-CSRF-Token": csrf(reviewer)})
+    data = r.get_json()
+    assert r.status_code == 409 and data["code"] == "changed_since" and data["later"] == later.get_json()["audit_id"]
+    assert "--force" not in data["error"] and "assignment." not in data["error"] and "修改部门角色" in data["error"]

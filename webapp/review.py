@@ -137,7 +137,7 @@ def undo(audit_id: int):
     try:
         new_id = reviews.undo(audit_id, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
-        return _refused(str(exc))
+        return _refused(str(exc), exc.fields())
     if wants_json():
         return jsonify({"ok": True, "audit_id": new_id, "undoes": audit_id})
     flash(f"已撤销:{e['summary'] if e else f'记录 #{audit_id}'}(新记录 #{new_id})", "ok")
@@ -157,17 +157,17 @@ def redo(audit_id: int):
     try:
         new_id = reviews.undo(undo_id, g.user["name"], review_fields().get("reason", "") or "恢复")
     except (reviews.ReviewError, AuditError) as exc:
-        return _refused(str(exc))
+        return _refused(str(exc), exc.fields())
     if wants_json():
         return jsonify({"ok": True, "audit_id": new_id, "redoes": audit_id})
     flash(f"已恢复:{e['summary']}(新记录 #{new_id})", "ok")
     return redirect(_back())
 
 
-def _refused(message: str):
+def _refused(message: str, extra: dict[str, Any] | None = None):
     """An undo or redo that cannot be done: 409 in the API error shape, or a flash back on the page."""
     if wants_json():
-        return error_response(409, message)
+        return error_response(409, message, extra=extra)
     flash(message, "error")
     return redirect(_back())
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kb.labels import label
 from kb.reviews.audit import ReviewError, read, transaction, write_change
 
 
@@ -29,7 +30,7 @@ def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
         if e is None:
             raise ReviewError(f"没有审计记录 #{audit_id}")
         if e["origin"]:
-            raise ReviewError(f"#{audit_id} 是从其他数据库导入的历史记录, 不能撤销; 请撤销对应的 import 记录")
+            raise ReviewError(f"记录 #{audit_id} 是从其他数据库导入的历史，不能撤销；请撤销那次导入。", "imported")
         if e["review_id"] is None:
             raise ReviewError(f"#{audit_id} 没有可撤销的修改")
         before = json.loads(e["before"]) if e["before"] else None
@@ -41,15 +42,16 @@ def undo(audit_id: int, by: str, reason: str = "", force: bool = False) -> int:
                 "SELECT id, action FROM audit WHERE review_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
                 (e["review_id"], audit_id),
             ).fetchone()
-            what = f"已被 #{later['id']} ({later['action']}) 修改" if later else "已被修改"
-            raise ReviewError(f"#{audit_id} 之后该记录{what}; 请先撤销较新的修改, 或使用 --force")
+            what = f"已被记录 #{later['id']}（{label('action', later['action'])}）修改" if later else "已被修改"
+            details = {"later": later["id"]} if later else {}
+            raise ReviewError(f"记录 #{audit_id} 之后该项{what}，请先撤销较新的修改。", "changed_since", details)
         if before is not None and cur is None:
             clash = conn.execute(
                 "SELECT id FROM reviews WHERE kind = ? AND plan = ? AND item = ? AND target = ?",
                 (before["kind"], before["plan"], before["item"], before["target"]),
             ).fetchone()
             if clash:
-                raise ReviewError(f"无法恢复: 同一对象已有较新的审核 (review {clash['id']})")
+                raise ReviewError("无法恢复：同一对象已有较新的审核。", "newer_review", {"review": clash["id"]})
         return write_change(conn, "undo", cur, before, by, reason, undoes=audit_id)
 
     return transaction(run)

@@ -80,4 +80,10 @@ def cmd_note_remove(args) -> int:
 def cmd_undo(args) -> int:
     from kb import reviews
 
-    return recorded(reviews.undo(args.audit_id, args.by, args.reason, force=args.force), f"撤销 #{args.audit_id}")
+    try:
+        audit_id = reviews.undo(args.audit_id, args.by, args.reason, force=args.force)
+    except reviews.ReviewError as exc:
+        if exc.code == "changed_since":  # the command line can override what the pages cannot
+            raise reviews.ReviewError(f"{exc} 或使用 --force 强制撤销。", exc.code, exc.details) from None
+        raise
+    return recorded(audit_id, f"撤销 #{args.audit_id}")
