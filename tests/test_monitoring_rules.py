@@ -106,6 +106,11 @@ def test_status(target, obs, year, expected):
         (ind("increase", None, None), "increase", "较2020年提高"),
         (ind("decrease", None, None), "decrease", "较2020年下降"),
         (ind("~", 1), "unknown", "目标未量化"),
+        # the unit a target is counted per is said where the name does not say it already
+        ({**ind(">=", 1, "名"), "name": "全科医生数", "per": "每所乡镇卫生院"}, "ge", "每所乡镇卫生院≥1名"),
+        ({**ind(">=", 1, "小时"), "name": "校内体育活动时间", "per": "每天"}, "ge", "每天≥1小时"),
+        ({**ind(">=", 2.8, "张"), "name": "每千名儿童拥有床位数", "per": "每千名儿童"}, "ge", "≥2.8张"),
+        ({**ind("~", 1), "name": "睡眠时间", "per": "每天"}, "unknown", "目标未量化"),
     ],
 )
 def test_rule_kind_and_words(target, kind, text):

@@ -93,7 +93,19 @@ def target_year(ind: dict[str, Any], period: tuple[int, int]) -> int:
 
 def target_text(ind: dict[str, Any], period: tuple[int, int]) -> str:
     """The target in words, the one wording of every page, export and report: ≥90%, 3–5家, 全覆盖(100%),
-    较2020年下降20%, 较2020年下降 (a direction is measured from the base year too) …"""
+    较2020年下降20%, 较2020年下降 (a direction is measured from the base year too), 每天≥1小时 …"""
+    amount = _amount(ind, period)
+    return amount if rule_kind(ind) == "unknown" else per_unit(ind) + amount
+
+
+def per_unit(ind: dict[str, Any]) -> str:
+    """The unit a target is counted per (每天, 每所乡镇卫生院…), where the indicator's name does not already say it:
+    "全科医生数 ≥1名" alone would read as a total."""
+    per = ind.get("per") or ""
+    return "" if not per or per in (ind.get("name") or "") else per
+
+
+def _amount(ind: dict[str, Any], period: tuple[int, int]) -> str:
     kind, v, unit = rule_kind(ind), ind.get("value"), norm_unit(ind.get("unit")) or ""
     base = f"较{baseline_year(ind, period)}年"
     by = fmt(v) + (f"–{fmt(ind['value_max'])}" if ind.get("value_max") is not None else "")  # 下降0.5–1个百分点
