@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 
 from kb import reviews
 from kb.labels import ROLE
 from kb.reviews import queue, statecache
 from kb.reviews.audit import ReviewError as AuditError
 from kb.reviews.overlay import list_reviews
-from kb.search import SearchError
 from nlp.scoring import certainty
-from webapp.api_search import page_number
 from webapp.lookup import dept_url, item_url, label, resolve_department, snapshot
+from webapp.params import choice, page_number
 from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.review import need, review_fields, unknown_action
 from webapp.security import login_required, safe_next
 
+SHOW = {"open": "待审核", "all": "全部", "reviewed": "已审核"}  # the queue's ?show= views
 bp = Blueprint("queue", __name__)
 PAGE = 40  # entries per page
 
@@ -55,13 +55,8 @@ def queue_page() -> dict[str, Any]:
     rows = state["rows"]
     asked = (request.args.get("department") or "").strip()
     dept = resolve_department(snap, asked) if asked else None  # any alias; 404 with the closest names
-    show = request.args.get("show", "open")
-    if show not in ("open", "all", "reviewed"):
-        abort(400, description="show 只能是 open、all 或 reviewed")
-    try:
-        page = page_number(request.args) or 1  # the same rule and 400 as /api/search
-    except SearchError as exc:
-        abort(400, description=exc.message)
+    show = choice(request.args, "show", SHOW, "open", "显示范围")
+    page = page_number(request.args)  # the same rule and 400 as /api/search
     mine = [e for e in rows if not dept or e["department"] == dept]
     picked = [e for e in mine if show == "all" or e["reviewed"] == (show == "reviewed")]
     pages = max(1, -(-len(picked) // PAGE))
