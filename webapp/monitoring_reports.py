@@ -16,7 +16,7 @@ from webapp.monitoring import DOCX, XLSX, bp, download_response, monitoring_rows
 from webapp.render import error_response, twin, wants_json
 from webapp.security import login_required
 
-MD = "text/markdown; charset=utf-8"
+MD = "text/markdown"  # werkzeug adds "; charset=utf-8" to text types (given here too, it was sent twice)
 
 
 def _plan(kb: KB) -> dict[str, Any]:
@@ -47,6 +47,10 @@ def annual_download(fmt: str):
     year = _year(annual.latest_year(rows, plan["id"]))
     if year is None:
         abort(404, description="尚无监测数据,无法生成年度报告")
+    years = annual.plan_years(rows, plan["id"])
+    if years and year not in years:
+        # 2019 gave "2019年《…(2021-2025年)》统计监测报告" saying every indicator had no data
+        abort(400, description=f"{year}年不在本规划的监测年度内({years[0]}–{years[-1]}年)")
     report = annual.build(plan, rows, domains, year, charts=fmt == "docx")
     name = f"{year}年统计监测报告(初稿)-{date.today():%Y%m%d}.{fmt}"
     if fmt == "md":

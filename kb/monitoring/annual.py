@@ -247,3 +247,8 @@ def latest_year(rows: list[dict[str, Any]], plan_id: str) -> int | None:
     """The latest year any indicator of the plan has a value for (the default report year)."""
     years = [y for r in rows if r["indicator"]["plan"] == plan_id for y in r["obs"]]
     return max(years, default=None)
+
+
+def plan_years(rows: list[dict[str, Any]], plan_id: str) -> list[int]:
+    """The years the plan is monitored in (baseline to target year), ascending: the years a report can be about."""
+    return sorted({y for r in rows if r["indicator"]["plan"] == plan_id for y in r["assessment"]["years"]})

@@ -136,7 +136,7 @@ def sheets(
     return [
         Sheet(
             "主要目标评估",
-            s["goals_title"].format(plan=title, year=year or "目标年度"),
+            s["goals_title"].format(plan=title, year=f"{year}年" if year else "各指标目标年度"),
             GOAL_HEADER,
             goal_rows(mine, by_id, year),
             [6, 12, 36, 28, 18, 14, 14, 20, 24],

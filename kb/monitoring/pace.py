@@ -123,6 +123,15 @@ def pace(ind: dict[str, Any], obs: mon.Obs, year: int, period: tuple[int, int]) 
     start = start_point(ind, obs, year, period)
     goal = goal_value(ind, obs, period, start[1] if start else None)
     assert goal is not None  # judge() returned unmet, so the target has a level
+    if year == mon.baseline_year(ind, period) and year < mon.target_year(ind, period):
+        # The baseline year is where the path starts (its 应达 is its own value): it cannot be behind the path.
+        # Judged against the final target it read 差距较大, 落后 189% beside 应达 45.2 for a value of 45.2.
+        return Pace(
+            "on_pace",
+            f"{st.reason};基线年度,序时进度从这一年的数值起算",
+            value,
+            (goal - value) * direction(ind, goal, value),
+        )
     expected = expected_value(ind, obs, year, period)
     assert expected is not None
     d = direction(ind, goal, start[1] if start else value)
@@ -138,8 +147,13 @@ def pace(ind: dict[str, Any], obs: mon.Obs, year: int, period: tuple[int, int]) 
         return Pace("on_pace", f"{st.reason};不低于序时进度应达到的 {mon.fmt(round(expected, 2))}{u}", expected, gap)
     share = shortfall / scale
     code = "lagging" if share <= r["lagging_max_gap"] else "far"
-    where = f"序时进度应达到 {mon.fmt(round(expected, 2))}{u}" if has_path else "已到或缺少起点,按目标计"
-    return Pace(code, f"{st.reason};{where},落后 {share:.0%}(按目标差距计)", expected, gap)
+    # The share is of the path's whole distance when there is a path, of the target-based scale otherwise.
+    where = (
+        f"序时进度应达到 {mon.fmt(round(expected, 2))}{u},落后基线到目标全程差距的 {share:.0%}"
+        if has_path
+        else f"已到目标年度或缺少起点,按目标计,落后 {share:.0%}(以目标值的 {r['fallback_scale']:.0%} 为全程差距)"
+    )
+    return Pace(code, f"{st.reason};{where}", expected, gap)
 
 
 def projection(ind: dict[str, Any], obs: mon.Obs, period: tuple[int, int]) -> dict[str, Any] | None:

@@ -1,0 +1,60 @@
+"""Session 14's monitoring pass: the baseline year is where the pace starts, the pace reason says which distance its
+share is of, the final table's title names its year, and the annual report refuses a year outside the plan."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from monitoring_helpers import MGMT, MORT
+
+from kb.monitoring import final
+from kb.monitoring import observations as obsdb
+from kb.monitoring import pace as pc
+
+PERIOD = (2021, 2025)
+MYOPIA = {"id": "p:小学生近视率", "name": "小学生近视率", "comparator": "<=", "value": 38.0, "unit": "%", "year": 2025}
+
+
+def test_the_baseline_year_is_on_its_own_path():
+    """45.2 in the baseline year was 差距较大 (落后 189%) while the page said 应达 45.2 that year."""
+    obs = {2020: 45.2, 2024: 40.1}
+    base = pc.pace(MYOPIA, obs, 2020, PERIOD)
+    assert base.code == "on_pace" and base.expected == pytest.approx(45.2)
+    assert pc.path(MYOPIA, obs, PERIOD)[2020] == pytest.approx(base.expected)
+    later = pc.pace(MYOPIA, obs, 2024, PERIOD)  # 45.2 → 38 over 5 years: 39.44 due in 2024, 0.66 of 7.2 behind
+    assert later.code == "lagging" and later.expected == pytest.approx(39.44)
+    assert "落后基线到目标全程差距的 9%" in later.reason and "按目标" not in later.reason
+
+
+def test_without_a_start_the_reason_names_the_target_scale():
+    late = pc.pace(MYOPIA, {2024: 45.0}, 2024, PERIOD)  # no earlier value: measured against the target itself
+    assert late.code == "far" and "以目标值的 10% 为全程差距" in late.reason
+
+
+def test_indicator_page_baseline_row(client, mon_kb):
+    obsdb.write([obsdb.Entry(MGMT, 2020, 80.0, "%"), obsdb.Entry(MGMT, 2024, 72.0, "%")], "测试", obsdb.indicator_index())
+    values = {v["year"]: v for v in client.get(f"/api/monitoring/indicator/{MGMT}").get_json()["indicator"]["values"]}
+    assert values[2020]["pace"]["code"] == "on_pace" and values[2020]["path"] == pytest.approx(80.0)
+    assert values[2024]["pace"]["code"] == "far"  # 88 due in 2024 (80 → 90): 16 of 10 behind
+
+
+def test_final_table_title_names_the_year(mon_kb):
+    plan = {"id": "p", "title": "某市儿童发展规划"}
+    assert "主要目标完成情况(各指标目标年度)" in final.sheets(plan, [], [], None)[0].title
+    assert "主要目标完成情况(2025年)" in final.sheets(plan, [], [], 2025)[0].title
+
+
+def test_final_docx_download_has_no_placeholder(client, mon_kb):
+    doc = Document(io.BytesIO(client.get("/monitoring/final.docx").data))
+    assert "目标年度年" not in doc.paragraphs[0].text and "主要目标完成情况(" in doc.paragraphs[0].text
+
+
+def test_annual_report_only_for_the_plans_years(client, mon_kb):
+    obsdb.write([obsdb.Entry(MORT, 2023, 5.6, "‰")], "测试", obsdb.indicator_index())
+    for year in (2019, 2031):
+        resp = client.get(f"/monitoring/annual.md?year={year}")
+        assert resp.status_code == 400 and "2020–2025" in resp.get_data(as_text=True), year
+    ok = client.get("/monitoring/annual.md?year=2020")
+    assert ok.status_code == 200 and ok.headers["Content-Type"] == "text/markdown; charset=utf-8"
