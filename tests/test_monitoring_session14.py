@@ -34,7 +34,9 @@ def test_without_a_start_the_reason_names_the_target_scale():
 
 
 def test_indicator_page_baseline_row(client, mon_kb):
-    obsdb.write([obsdb.Entry(MGMT, 2020, 80.0, "%"), obsdb.Entry(MGMT, 2024, 72.0, "%")], "测试", obsdb.indicator_index())
+    obsdb.write(
+        [obsdb.Entry(MGMT, 2020, 80.0, "%"), obsdb.Entry(MGMT, 2024, 72.0, "%")], "测试", obsdb.indicator_index()
+    )
     values = {v["year"]: v for v in client.get(f"/api/monitoring/indicator/{MGMT}").get_json()["indicator"]["values"]}
     assert values[2020]["pace"]["code"] == "on_pace" and values[2020]["path"] == pytest.approx(80.0)
     assert values[2024]["pace"]["code"] == "far"  # 88 due in 2024 (80 → 90): 16 of 10 behind

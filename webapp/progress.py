@@ -20,10 +20,12 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.monitoring.workbook import ImportRejected
 from kb.progress import ProgressError, rules, service
 from kb.progress.board import Board
+from kb.progress.packet import MAX_BYTES as PACKET_MAX_BYTES
 from kb.progress.scope import scope
 from kb.progress.store import may_write
 from kb.store.durable import durable_connection
@@ -49,6 +51,16 @@ def _upload_limit(endpoint: str | None, _values: dict | None) -> None:
     """Runs before the CSRF check reads the form, so the larger limit applies to these uploads only."""
     if endpoint in _UPLOADS:
         request.max_content_length = int(rules()["attachments"]["max_bytes"]) + (256 << 10)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge):
+    """An upload over the request limit is refused before any view runs: name the file limit, not "内容过大"."""
+    if request.endpoint in ("progress.packet_upload", "progress.packet_upload_api"):
+        message = f"文件过大,填报包最大 {PACKET_MAX_BYTES >> 20} MB"
+    else:
+        message = f"文件过大,单个佐证材料最大 {int(rules()['attachments']['max_bytes']) >> 20} MB"
+    return error_response(413, message + ",未保存任何内容")
 
 
 @bp.app_errorhandler(ProgressError)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from kb.exports.safety import content_disposition
+from kb.progress import Conflict, ProgressError, service
 from kb.progress import attachments as att
-from kb.progress import service
 from kb.progress.store import Draft
 from webapp.permissions import ADMIN, SIGNED_IN, permit
-from webapp.progress import WRITERS, bp, request_board, writable_department
+from webapp.progress import WRITERS, bp, report_page, request_board, writable_department
 from webapp.render import wants_json
 from webapp.security import safe_next
 
@@ -60,17 +61,41 @@ def save_report(name: str, item_id: str):
         indicator_values=values,
     )
     submit = str(f.get("action") or "save") == "submit"
-    rep = service.write_report(
-        g.user, dept, period, draft, submit=submit, expected_version=_int(f.get("version"), "version")
-    )
     upload = request.files.get("file")
-    added = None
-    if upload is not None and upload.filename:
-        added = service.attach(g.user, rep["id"], upload.filename, upload.read())
+    data = upload.read() if upload is not None and upload.filename else None
+    try:
+        if upload is not None and data is not None:
+            # A refused file refuses the whole save: the report was written (even submitted) while the page said
+            # the file was refused, so the reporter believed nothing had happened.
+            att.check(upload.filename or "", data)
+        rep = service.write_report(
+            g.user, dept, period, draft, submit=submit, expected_version=_int(f.get("version"), "version")
+        )
+        added = service.attach(g.user, rep["id"], upload.filename or "", data) if upload and data is not None else None
+    except ProgressError as exc:
+        if wants_json():
+            raise
+        return _form_again(dept, item_id, period, draft, f, exc)
     if wants_json():
         return jsonify({"ok": True, "report": rep, "attachment": added})
     flash("已提交" if submit else "已保存草稿", "ok")
     return redirect(url_for("progress.report_page", name=dept, item_id=item_id, period=period))
+
+
+def _form_again(dept: str, item_id: str, period: str, draft: Draft, f: Any, exc: ProgressError):
+    """The report page again with what was typed and why it was not saved (an error page lost the typing)."""
+    try:
+        request_board(period=period)
+        ctx = report_page(dept, item_id)
+    except (HTTPException, ProgressError):
+        raise exc from None  # no form to show (unknown item or period): the plain error page
+    ctx["fields"] = {k: getattr(draft, k) for k in ("status", "progress", "next_steps", "difficulties", "evidence")}
+    for ind in ctx["indicators"]:
+        ind["value"] = str(draft.indicator_values.get(ind["id"], ind["value"]))
+    ctx["version"] = f.get("version") or ctx["version"]  # kept: a stale version must still conflict
+    keep = ";您填写的内容保留在下方,请复制后刷新页面" if isinstance(exc, Conflict) else ""
+    ctx["form_error"] = f"未保存:{exc}{keep}"
+    return render_template("progress/report.html", **ctx), exc.status
 
 
 @permit(bp, *WRITERS)

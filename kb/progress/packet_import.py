@@ -114,12 +114,15 @@ def read(data: bytes, board: Board, department: str, conn: sqlite3.Connection) -
             [CellError(0, "", f"这是 {meta.get('period')} 报告期的填报包,当前导入的是 {board.period.code} 报告期")]
         )
     duties = {r["id"]: r for r in board.rows(department)}
-    cols, rows = _sheet_cells(wb[SHEET], SHEET, errors, [FIXED[0], *EDIT])
+    wanted, ind_wanted = [FIXED[0], *EDIT], [IND_FIXED[0], IND_FIXED[1], IND_VALUE]
+    cols, rows = _sheet_cells(wb[SHEET], SHEET, errors, wanted)
     ind_cols: dict[str, int] = {}
     ind_rows: list[list[Any]] = []
     if IND_SHEET in wb.sheetnames:
-        ind_cols, ind_rows = _sheet_cells(wb[IND_SHEET], IND_SHEET, errors, [IND_FIXED[0], IND_FIXED[1], IND_VALUE])
-    if errors and not cols:
+        ind_cols, ind_rows = _sheet_cells(wb[IND_SHEET], IND_SHEET, errors, ind_wanted)
+    # Without every header the cells cannot be told apart (a renamed 工作进展 column was a KeyError, a 500):
+    # the header errors alone are the answer.
+    if errors and (any(h not in cols for h in wanted) or (ind_rows and any(h not in ind_cols for h in ind_wanted))):
         raise ImportRejected(errors)
     values: dict[str, dict[str, Any]] = {}
     for r, row in enumerate(ind_rows, start=2):
