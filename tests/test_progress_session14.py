@@ -149,3 +149,15 @@ def test_report_form_says_no_values_and_who_moved_the_deadline(app, accounts):
     assert "(由 office 调整:按年度考核)" in html and "依据“按年度考核”" not in html
     page = admin.get(f"/progress/department/{HEALTH}/item/{item}?period=2024").get_data(as_text=True)
     assert 'name="deadline" value="逐年"' in page  # the override in force is shown, not an empty box
+
+
+@pytest.mark.parametrize(
+    "query, needle",
+    [("period=2030", "2021 至 2025"), ("period=abc", "无法识别的报告期"), ("plan=nope", "没有这个规划")],
+)
+def test_a_bad_period_on_a_page_is_a_bad_request_naming_every_period(app, accounts, query, needle):
+    """It was 422 提交内容有误 (nothing was submitted) and listed 2021、2022、2023、2024…, hiding 2025."""
+    admin = client_as(app, "admin")
+    for url in (f"/progress/overview?{query}", f"/api/progress/department/{HEALTH}?{query}"):
+        resp = admin.get(url)
+        assert resp.status_code == 400 and needle in resp.get_data(as_text=True), (url, resp.status_code)

@@ -65,7 +65,10 @@ def _too_large(_exc: RequestEntityTooLarge):
 
 @bp.app_errorhandler(ProgressError)
 def _progress_error(exc: ProgressError):
-    return error_response(exc.status, str(exc))
+    # A page asked for with a bad ?period= or ?plan= is a bad request (400 请求有误, like search's bad parameters),
+    # not 422 提交内容有误: nothing was submitted.
+    status = 400 if exc.status == 422 and request.method in ("GET", "HEAD") else exc.status
+    return error_response(status, str(exc))
 
 
 @bp.app_errorhandler(ImportRejected)

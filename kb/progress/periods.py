@@ -79,7 +79,8 @@ def check(period: Period, plan_period: tuple[int, int], cad: str) -> Period:
     valid = periods_of(plan_period, cad)
     if period in valid:
         return period
-    names = "、".join(p.code for p in valid[:4]) + ("…" if len(valid) > 4 else "")
+    # First and last, not the first four: "2021、2022、2023、2024…" hid 2025, the period a user was most likely after.
+    names = "、".join(p.code for p in valid) if len(valid) <= 4 else f"{valid[0].code} 至 {valid[-1].code}"
     raise ProgressError(f"报告期“{period.code}”不在本规划的报告期内({names})")
 
 
