@@ -161,3 +161,9 @@ def test_a_bad_period_on_a_page_is_a_bad_request_naming_every_period(app, accoun
     for url in (f"/progress/overview?{query}", f"/api/progress/department/{HEALTH}?{query}"):
         resp = admin.get(url)
         assert resp.status_code == 400 and needle in resp.get_data(as_text=True), (url, resp.status_code)
+
+
+def test_the_not_reported_list_starts_with_who_owes_most(app, accounts):
+    ov = client_as(app, "admin").get("/api/progress/overview?period=2024").get_json()
+    owed = [d["missing"] for d in ov["not_reported"]]
+    assert len(owed) > 5 and owed == sorted(owed, reverse=True)

@@ -171,7 +171,8 @@ class Board:
             "today": self.today.isoformat(),
             "totals": {k: sum(d[k] for d in depts) for k in ("due", "reported", "missing", "red", "yellow", "green")},
             "departments": sorted(depts, key=lambda d: (-d["red"], -d["yellow"], d["name"])),
-            "not_reported": [d for d in depts if d["missing"]],
+            # 催报 starts with whoever owes the most (it was the registry's order: 各区县… 团市委 … 市财政局)
+            "not_reported": sorted((d for d in depts if d["missing"]), key=lambda d: (-d["missing"], d["name"])),
             "domains": list(domains.values()),
         }
 
