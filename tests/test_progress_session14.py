@@ -167,3 +167,14 @@ def test_the_not_reported_list_starts_with_who_owes_most(app, accounts):
     ov = client_as(app, "admin").get("/api/progress/overview?period=2024").get_json()
     owed = [d["missing"] for d in ov["not_reported"]]
     assert len(owed) > 5 and owed == sorted(owed, reverse=True)
+
+
+def test_today_is_the_offices_date(app, accounts):
+    """The board used the server's UTC date while every time on the pages is in the plan's zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    zone = "Etc/GMT-14" if datetime.now(UTC).hour >= 12 else "Etc/GMT+12"  # a zone whose date is not UTC's now
+    app.config["PLAN_TIMEZONE"] = zone
+    ov = client_as(app, "admin").get("/api/progress/overview?period=2024").get_json()
+    assert ov["today"] == datetime.now(ZoneInfo(zone)).date().isoformat()

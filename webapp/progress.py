@@ -31,6 +31,7 @@ from kb.progress.store import may_write
 from kb.store.durable import durable_connection
 from webapp.permissions import ADMIN, EDITORS, REPORTER, SIGNED_IN, permit
 from webapp.render import error_response, twin, wants_json
+from webapp.timefmt import plan_today
 
 bp = Blueprint("progress", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -101,6 +102,9 @@ def request_board(plan: str | None = None, period: str | None = None) -> Board:
             scope(),
             plan=plan or request.args.get("plan") or None,
             period=period or request.args.get("period") or None,
+            # the offices' date, as the pages' times are: the server's UTC date said 今天 12-03 beside a
+            # report updated 12-04 01:49, and moved deadlines and the current period eight hours late
+            today=plan_today(),
         )
     return g.progress_board
 
