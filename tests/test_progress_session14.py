@@ -178,3 +178,29 @@ def test_today_is_the_offices_date(app, accounts):
     app.config["PLAN_TIMEZONE"] = zone
     ov = client_as(app, "admin").get("/api/progress/overview?period=2024").get_json()
     assert ov["today"] == datetime.now(ZoneInfo(zone)).date().isoformat()
+
+
+def test_the_packet_shows_why_a_report_was_returned(app, accounts):
+    from openpyxl import load_workbook
+
+    rep, admin = client_as(app, "reporter"), client_as(app, "admin")
+    item = duty_items(HEALTH)[0]
+    assert _form(rep, item, action="submit").status_code == 302
+    rid = admin.get(f"/api/progress/department/{HEALTH}/item/{item}?period=2024").get_json()["summary"]["id"]
+    h = {"X-CSRF-Token": csrf(admin)}
+    assert (
+        admin.post(f"/api/progress/reports/{rid}/return", json={"comment": "请补充筛查人数"}, headers=h).status_code
+        == 200
+    )
+    data = rep.get(f"/progress/department/{HEALTH}/packet.xlsx?period=2024").data
+    ws = load_workbook(io.BytesIO(data))["进度报告"]
+    heads = [x.value for x in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == item)
+    assert row[heads.index("退回意见")] == "请补充筛查人数"
+    same = rep.post(
+        f"/api/progress/department/{HEALTH}/packet",
+        data={"file": (io.BytesIO(data), "p.xlsx"), "action": "commit"},
+        headers={"X-CSRF-Token": csrf(rep)},
+    )
+    assert same.status_code == 200 and same.get_json()["changes"] == []  # the new column is for reading only
+    assert _stored(item)["state"] == "returned"

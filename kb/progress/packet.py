@@ -17,7 +17,8 @@ from kb.progress.board import Board
 
 KIND = "plan-kb-progress-packet"
 SHEET, IND_SHEET, META = "进度报告", "指标数值", "read_meta"
-FIXED = ["条目编号", "条目", "领域", "职责", "完成时限", "上期状态", "上期工作进展"]
+# 退回意见: a returned report went out as a plain 草稿, so whoever filled the packet offline never saw why.
+FIXED = ["条目编号", "条目", "领域", "职责", "完成时限", "上期状态", "上期工作进展", "退回意见"]
 EDIT = {
     "状态": "status",
     "工作进展": "progress",
@@ -61,6 +62,7 @@ def template(board: Board, department: str) -> bytes:
             row["deadline"]["label"],
             prev.get("status_label", ""),
             prev.get("progress", ""),
+            (rep.get("return_comment") or "") if rep.get("state") == "returned" else "",
         ]
         for c, v in enumerate(values):
             ws.write_string(r, c, cell_text(v), fixed)
@@ -92,6 +94,7 @@ def template(board: Board, department: str) -> bytes:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 36)
     ws.set_column(2, 6, 12)
+    ws.set_column(len(FIXED) - 1, len(FIXED) - 1, 28)
     ws.set_column(len(FIXED), len(header) - 1, 28)
     wi = wb.add_worksheet(IND_SHEET)
     for c, h in enumerate([*IND_FIXED, IND_VALUE]):
@@ -111,7 +114,7 @@ def template(board: Board, department: str) -> bytes:
     for i, line in enumerate(
         [
             f"{department} {board.period.label}进度报告离线填报包",
-            "1. 只填写白色单元格;灰色列(条目、职责、完成时限、上期情况)供参考,修改无效。",
+            "1. 只填写白色单元格;灰色列(条目、职责、完成时限、上期情况、退回意见)供参考,修改无效。",
             f"2. “状态”从下拉列表选择:{' / '.join(rules()['statuses'].values())};“提交”填“提交”或“草稿”。",
             "3. 佐证材料可填文号或 http(s) 链接,每行一个;附件请在网页上上传。",
             "4. “指标数值”表填写本单位掌握的本期指标数值,单位以“单位”列为准。",
