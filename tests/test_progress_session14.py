@@ -204,3 +204,29 @@ def test_the_packet_shows_why_a_report_was_returned(app, accounts):
     )
     assert same.status_code == 200 and same.get_json()["changes"] == []  # the new column is for reading only
     assert _stored(item)["state"] == "returned"
+
+
+def test_the_packet_preview_speaks_in_words(app, accounts):
+    """It showed 状态:(空) → done and 指标数值 as raw dicts keyed by indicator ids."""
+    from openpyxl import load_workbook
+
+    from kb.progress.scope import scope
+
+    c = client_as(app, "reporter")
+    data = c.get(f"/progress/department/{HEALTH}/packet.xlsx?period=2024").data
+    wb = load_workbook(io.BytesIO(data))
+    ws, wi = wb["进度报告"], wb["指标数值"]
+    heads, ind_heads = [x.value for x in ws[1]], [x.value for x in wi[1]]
+    ind_id, item = wi.cell(row=2, column=1).value, wi.cell(row=2, column=2).value
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == item)
+    ws.cell(row=row, column=heads.index("状态") + 1, value="已完成")
+    wi.cell(row=2, column=ind_heads.index("本期数值") + 1, value=97.2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    html = c.post(
+        f"/progress/department/{HEALTH}/packet",
+        data={"csrf_token": csrf(c), "file": (io.BytesIO(buf.getvalue()), "p.xlsx")},
+    ).get_data(as_text=True)
+    name = next(i["name"] for i in scope().by_id[item]["indicators"] if i["id"] == ind_id)
+    assert "状态:(空) → 已完成" in html and f"{name} 97.2" in html and "2024年度" in html
+    assert ind_id not in html and "→ done" not in html

@@ -79,6 +79,7 @@ def packet_upload(name: str):
         upload=digest,
         dept=dept,
         period=result["period"],
+        period_label=result["period_label"],
         title="填报包已导入" if commit else "填报包导入预览",
     )
 

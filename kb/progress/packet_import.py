@@ -9,11 +9,12 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from kb import monitoring as mon
 from kb.exports.safety import WorkbookRefused, check_xlsx
 from kb.monitoring import observations as obsdb
 from kb.monitoring import values as mvalues
 from kb.monitoring.workbook import CellError, ImportRejected, col_letter
-from kb.progress import Conflict, ProgressError, rules, status_code, store
+from kb.progress import Conflict, ProgressError, rules, state_label, status_code, status_label, store
 from kb.progress.board import Board
 from kb.progress.packet import (
     EDIT,
@@ -223,15 +224,43 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
     )
     before = {k: stored[k] for k in store.FIELDS} if stored else {}
     diffs = [
-        {"field": k, "label": store.LABELS[k], "before": before.get(k), "after": fields[k]}
+        _diff(k, store.LABELS[k], before.get(k), fields[k], board)
         for k in store.FIELDS
         if before.get(k, "" if k != "indicator_values" else {}) != fields[k]
     ]
     if stored and state != stored["state"]:
-        diffs.append({"field": "state", "label": "提交状态", "before": stored["state"], "after": state})
+        diffs.append(_diff("state", "提交状态", stored["state"], state, board))
     if not diffs and stored is not None:
         return None
     return Change(item_id, board.s.by_id[item_id]["title"], diffs, fields, submit, stored["version"] if stored else 0)
+
+
+def _diff(field: str, label: str, before: Any, after: Any, board: Board) -> dict[str, Any]:
+    """One field's change, stored values and their words (the preview showed "done" and raw indicator dicts)."""
+    return {
+        "field": field,
+        "label": label,
+        "before": before,
+        "after": after,
+        "before_text": shown(field, before, board),
+        "after_text": shown(field, after, board),
+    }
+
+
+def shown(field: str, value: Any, board: Board) -> str:
+    """A stored report value in words: 已完成, 已退回, 覆盖率 97.2%; (空) for nothing."""
+    if field == "status":
+        text = status_label(value) if value else ""
+    elif field == "state":
+        text = state_label(value) if value else ""
+    elif field == "indicator_values":
+        text = "、".join(
+            f"{board.index[k]['name'] if k in board.index else k} {mon.fmt(v['value'])}{v.get('unit') or ''}"
+            for k, v in (value or {}).items()
+        )
+    else:
+        text = value or ""
+    return text or "(空)"
 
 
 def commit(conn: sqlite3.Connection, changes: list[Change], board: Board, department: str, user: dict) -> int:

@@ -216,6 +216,7 @@ def import_packet(
         return {
             "department": dept,
             "period": board.period.code,
+            "period_label": board.period.label,
             "changes": [c.as_dict() for c in changes],
             "committed": commit,
         }
