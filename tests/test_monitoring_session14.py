@@ -60,3 +60,16 @@ def test_annual_report_only_for_the_plans_years(client, mon_kb):
         assert resp.status_code == 400 and "2020–2025" in resp.get_data(as_text=True), year
     ok = client.get("/monitoring/annual.md?year=2020")
     assert ok.status_code == 200 and ok.headers["Content-Type"] == "text/markdown; charset=utf-8"
+
+
+def test_missing_indicator_names_are_listed_once(client, mon_kb):
+    from collections import Counter
+
+    from kb.monitoring import annual
+
+    obsdb.write([obsdb.Entry(MORT, 2023, 5.6, "‰")], "测试", obsdb.indicator_index())
+    md = client.get("/monitoring/annual.md?year=2023").get_data(as_text=True)
+    listed = md.split("缺少监测数据的指标")[1].split("暂无2023年监测数据")[0].strip()
+    names = listed.split("、")
+    assert Counter(names).most_common(1)[0][1] == 1, names
+    assert annual.name_list(["甲", "乙", "甲"]) == "甲(2项)、乙"

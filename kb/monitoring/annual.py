@@ -148,7 +148,7 @@ def build(
         missing = [r["indicator"]["name"] for r in mine if year not in r["obs"]]
         if missing and dc["monitorable"]:
             blocks.append(
-                Block("para", s["nodata_list"].format(count=len(missing), year=year, names="、".join(missing)))
+                Block("para", s["nodata_list"].format(count=len(missing), year=year, names=name_list(missing)))
             )
     figure = _problems(blocks, rows, year, figure, charts)
     blocks.append(Block("h1", s["sections"]["next"]))
@@ -201,7 +201,7 @@ def _problems(blocks: list[Block], rows: list[dict[str, Any]], year: int, figure
         k += 1
         blocks.append(Block("h2", s["problems_nodata"].format(ordinal=ords[k - 1])))
         sources = sorted({d["name"] for r in missing for d in r["indicator"]["departments"] if d["role"] == "lead"})
-        names = "、".join(r["indicator"]["name"] for r in missing)
+        names = name_list([r["indicator"]["name"] for r in missing])
         blocks.append(
             Block(
                 "para", s["problems_nodata_item"].format(names=names, year=year, sources="、".join(sources) or "待明确")
@@ -252,3 +252,11 @@ def latest_year(rows: list[dict[str, Any]], plan_id: str) -> int | None:
 def plan_years(rows: list[dict[str, Any]], plan_id: str) -> list[int]:
     """The years the plan is monitored in (baseline to target year), ascending: the years a report can be about."""
     return sorted({y for r in rows if r["indicator"]["plan"] == plan_id for y in r["assessment"]["years"]})
+
+
+def name_list(names: list[str]) -> str:
+    """Indicator names joined with 、, each once: two goals' 农村自来水普及率 read as a slip when listed twice."""
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return "、".join(f"{n}({k}项)" if k > 1 else n for n, k in counts.items())
