@@ -230,3 +230,15 @@ def test_the_packet_preview_speaks_in_words(app, accounts):
     name = next(i["name"] for i in scope().by_id[item]["indicators"] if i["id"] == ind_id)
     assert "状态:(空) → 已完成" in html and f"{name} 97.2" in html and "2024年度" in html
     assert ind_id not in html and "→ done" not in html
+
+
+def test_a_signed_out_reporter_gets_a_way_back(app, accounts):
+    """The sign-in page said 审核员登录 to reporters, and the 401 page's link forgot the page asked for."""
+    url = f"/progress/department/{HEALTH}?period=2024"
+    page = app.test_client().get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 401
+    link = re.search(r'href="([^"]+)" data-testid="login-link"', html).group(1)
+    assert "next=" in link and "progress" in link
+    login = app.test_client().get("/login").get_data(as_text=True)
+    assert "<h1>登录</h1>" in login and "填报员账号" in login

@@ -21,15 +21,15 @@ def login():
     if request.method == "GET":
         if g.user:
             return redirect(next_url)
-        return render_template("login.html", next=next_url, error="", name="", title="审核员登录")
+        return render_template("login.html", next=next_url, error="", name="", title="登录")
     name, password = request.form.get("name", ""), request.form.get("password", "")
     try:
         user = authenticate(name, password, _client_ip())
     except LoginThrottled as exc:
-        resp = render_template("login.html", next=next_url, error=str(exc), name=name, title="审核员登录")
+        resp = render_template("login.html", next=next_url, error=str(exc), name=name, title="登录")
         return resp, 429, {"Retry-After": str(exc.wait)}
     except LoginFailed as exc:
-        return render_template("login.html", next=next_url, error=str(exc), name=name, title="审核员登录"), 401
+        return render_template("login.html", next=next_url, error=str(exc), name=name, title="登录"), 401
     sign_in(user)
     return redirect(next_url)
 
