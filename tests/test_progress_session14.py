@@ -242,3 +242,31 @@ def test_a_signed_out_reporter_gets_a_way_back(app, accounts):
     assert "next=" in link and "progress" in link
     login = app.test_client().get("/login").get_data(as_text=True)
     assert "<h1>登录</h1>" in login and "填报员账号" in login
+
+
+def test_packet_errors_name_their_sheet_the_same_way(app, accounts):
+    """Errors on the main sheet said 第10行 H列 beside 第5行 指标数值 G列 and 第1行 进度报告列: 缺少列 …"""
+    from openpyxl import load_workbook
+
+    c = client_as(app, "reporter")
+    wb = load_workbook(io.BytesIO(c.get(f"/progress/department/{HEALTH}/packet.xlsx?period=2024").data))
+    ws = wb["进度报告"]
+    heads = [x.value for x in ws[1]]
+    ws.cell(row=3, column=heads.index("状态") + 1, value="快完成了")
+    buf = io.BytesIO()
+    wb.save(buf)
+    h = {"X-CSRF-Token": csrf(c)}
+    body = c.post(
+        f"/api/progress/department/{HEALTH}/packet", data={"file": (io.BytesIO(buf.getvalue()), "p.xlsx")}, headers=h
+    ).get_json()
+    col = chr(ord("A") + heads.index("状态"))
+    assert body["errors"] == [
+        f"第3行 进度报告 {col}列: 无法识别的状态“快完成了”(应为 未启动 / 推进中 / 已完成 / 滞后 / 不适用)"
+    ]
+    ws.cell(row=1, column=heads.index("提交") + 1, value="x")
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = c.post(
+        f"/api/progress/department/{HEALTH}/packet", data={"file": (io.BytesIO(buf.getvalue()), "p.xlsx")}, headers=h
+    ).get_json()
+    assert body["errors"] == ["工作表“进度报告”第1行缺少列: 提交(请勿修改表头)"]

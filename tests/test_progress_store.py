@@ -228,7 +228,7 @@ def test_packet_round_trip_and_bad_cell(users):
     with pytest.raises(ImportRejected) as exc:
         service.import_packet(users["health"], buf.getvalue(), commit=True)
     col = chr(ord("A") + heads.index("状态"))
-    assert f"第4行 {col}列" in str(exc.value) and len(audit_log()) == before  # named, nothing written
+    assert f"第4行 进度报告 {col}列" in str(exc.value) and len(audit_log()) == before  # named, nothing written
 
     ws.cell(row=4, column=heads.index("状态") + 1, value="")
     buf = io.BytesIO()

@@ -64,6 +64,11 @@ def open_packet(data: bytes):
         raise ImportRejected([CellError(0, "", f"无法读取文件: {exc}")]) from None
 
 
+def _main(c: int) -> str:
+    """A column of the 进度报告 sheet, named with its sheet as the 指标数值 sheet's are ("第5行 指标数值 G列")."""
+    return f"{SHEET} {col_letter(c)}"
+
+
 def _cell(row: list[Any], cols: dict[str, int], head: str) -> Any:
     c = cols.get(head)
     return row[c] if c is not None and c < len(row) else None
@@ -97,7 +102,7 @@ def _sheet_cells(ws, sheet: str, errors: list[CellError], wanted: list[str]) -> 
             cols = {str(v).strip(): c for c, v in enumerate(values) if v is not None}
             missing = [h for h in wanted if h not in cols]
             if missing:
-                errors.append(CellError(1, f"{sheet}", f"缺少列: {'、'.join(missing)}(请勿修改表头)"))
+                errors.append(CellError(0, "", f"工作表“{sheet}”第1行缺少列: {'、'.join(missing)}(请勿修改表头)"))
         else:
             rows.append(values)
     return cols, rows
@@ -159,13 +164,13 @@ def read(data: bytes, board: Board, department: str, conn: sqlite3.Connection) -
         answers = {h: _cell(row, cols, h) for h in EDIT}
         if not item_id:
             if any(v is not None and str(v).strip() for v in answers.values() if v not in ("草稿",)):
-                errors.append(CellError(r, col_letter(cols[FIXED[0]]), "缺少条目编号"))
+                errors.append(CellError(r, _main(cols[FIXED[0]]), "缺少条目编号"))
             continue
         if item_id not in duties:
-            errors.append(CellError(r, col_letter(cols[FIXED[0]]), f"条目“{item_id}”不是{department}的职责"))
+            errors.append(CellError(r, _main(cols[FIXED[0]]), f"条目“{item_id}”不是{department}的职责"))
             continue
         if item_id in seen:
-            errors.append(CellError(r, col_letter(cols[FIXED[0]]), f"条目编号与第{seen[item_id]}行重复"))
+            errors.append(CellError(r, _main(cols[FIXED[0]]), f"条目编号与第{seen[item_id]}行重复"))
             continue
         seen[item_id] = r
         change = _row_change(r, cols, answers, board, department, item_id, values.pop(item_id, {}), conn, errors)
@@ -189,10 +194,10 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
     code = status_code(status_cell)
     if code is None:
         why = "缺少状态" if not status_cell else f"无法识别的状态“{status_cell}”"
-        errors.append(CellError(r, col_letter(cols["状态"]), f"{why}(应为 {' / '.join(rules()['statuses'].values())})"))
+        errors.append(CellError(r, _main(cols["状态"]), f"{why}(应为 {' / '.join(rules()['statuses'].values())})"))
     submit_cell = cell_text(answers["提交"]).strip() or "草稿"
     if submit_cell not in SUBMIT_WORDS:
-        errors.append(CellError(r, col_letter(cols["提交"]), f"“提交”列应填“提交”或“草稿”,而不是“{submit_cell}”"))
+        errors.append(CellError(r, _main(cols["提交"]), f"“提交”列应填“提交”或“草稿”,而不是“{submit_cell}”"))
     fields: dict[str, Any] = {"status": code}
     for head, name in EDIT.items():
         if name in ("status", "submit"):
@@ -205,7 +210,7 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
             if name == "evidence":
                 store.check_evidence(fields[name])
         except ProgressError as exc:
-            errors.append(CellError(r, col_letter(cols[head]), str(exc)))
+            errors.append(CellError(r, _main(cols[head]), str(exc)))
     fields["indicator_values"] = {k: {"value": v["value"], "unit": v["unit"]} for k, v in values.items()}
     if stored and not values:
         fields["indicator_values"] = stored["indicator_values"]  # the sheet had no value: keep what is stored
@@ -213,7 +218,7 @@ def _row_change(r, cols, answers, board: Board, department: str, item_id: str, v
         try:
             store.check_submission(fields)  # said in the preview, at its cell, not first at commit
         except ProgressError as exc:
-            errors.append(CellError(r, col_letter(cols["工作进展"]), str(exc)))
+            errors.append(CellError(r, _main(cols["工作进展"]), str(exc)))
     if len(errors) > n:
         return None
     submit = SUBMIT_WORDS[submit_cell]
