@@ -111,6 +111,36 @@ def test_report_draft_submit_return_and_audit(users):
         service.write_report(users["edu"], EDU, "2024", Draft(not_edu, status="推进中"), submit=True)
 
 
+def test_accept_then_a_change_or_a_return_clears_it(users):
+    from kb.progress import Forbidden, ProgressError, service
+    from kb.progress.store import Draft
+
+    a, _b = _health_items()
+    rep = service.write_report(
+        users["health"], HEALTH, "2024", Draft(a, status="推进中", progress="已开展"), submit=True
+    )
+    with pytest.raises(Forbidden):  # a reporter confirming its own report
+        service.accept_report(users["health"], rep["id"])
+    ok = service.accept_report(users["admin"], rep["id"])
+    assert (ok["state"], ok["accepted_by"], ok["version"]) == ("submitted", "office", rep["version"] + 1)
+    with pytest.raises(ProgressError, match="已由 office 确认"):
+        service.accept_report(users["admin"], rep["id"])
+    back = service.return_report(users["admin"], rep["id"], "数据有误")
+    assert (back["state"], back["accepted_at"]) == ("returned", None)
+    with pytest.raises(ProgressError, match="只能确认已提交"):
+        service.accept_report(users["admin"], rep["id"])
+    again = service.write_report(
+        users["health"], HEALTH, "2024", Draft(a, status="推进中", progress="已更正"), submit=True
+    )
+    service.accept_report(users["admin"], again["id"])
+    edited = service.write_report(
+        users["health"], HEALTH, "2024", Draft(a, status="已完成", progress="已更正"), submit=True
+    )
+    assert edited["accepted_at"] is None  # changed after the office confirmed it: to be confirmed again
+    kinds = [e["kind"] for e in service.events(HEALTH) if e["kind"].startswith("report.")]
+    assert kinds == ["report.accepted", "report.returned", "report.accepted"]
+
+
 @pytest.mark.parametrize(
     "draft, message",
     [

@@ -192,6 +192,42 @@ def test_submit_return_and_comment(app, accounts):
     assert changes["events"][0]["kind"] == "report.returned"
 
 
+def test_admin_accepts_a_report_and_a_later_change_needs_accepting_again(app, accounts):
+    rep, admin = client_as(app, "reporter"), client_as(app, "admin")
+    item = duty_items(HEALTH)[0]
+    assert _submit(rep, item).status_code == 302
+    url = f"/api/progress/department/{HEALTH}/item/{item}?period=2024"
+    rid = admin.get(url).get_json()["summary"]["id"]
+    token = {"X-CSRF-Token": csrf(rep)}
+    assert rep.post(f"/api/progress/reports/{rid}/accept", headers=token).status_code == 403  # admins only
+    page = admin.get(f"/progress/department/{HEALTH}/item/{item}?period=2024").get_data(as_text=True)
+    assert 'data-testid="accept-form"' in page
+    assert admin.post(f"/progress/reports/{rid}/accept", data={"csrf_token": csrf(admin)}).status_code == 302
+    summary = admin.get(url).get_json()["summary"]
+    assert (summary["state_label"], summary["accepted_by"]) == ("已确认", "office")
+    again = admin.post(f"/api/progress/reports/{rid}/accept", headers={"X-CSRF-Token": csrf(admin)})
+    assert again.status_code == 422 and "已由" in again.get_json()["error"]  # nothing to confirm twice
+    row = next(
+        d for d in admin.get("/api/progress/overview?period=2024").get_json()["departments"] if d["name"] == HEALTH
+    )
+    assert (row["reported"], row["accepted"]) == (1, 1)
+    assert rep.get(f"/api/progress/department/{HEALTH}/changes").get_json()["events"][0]["kind"] == "report.accepted"
+    # the department changes its submitted report: it is no longer the text the office confirmed
+    assert _submit(rep, item, progress="已开展专项行动,新增两所学校").status_code == 302
+    summary = admin.get(url).get_json()["summary"]
+    assert (summary["state_label"], summary["accepted_by"]) == ("已提交", None)
+
+
+def test_a_draft_cannot_be_accepted(app, accounts):
+    rep, admin = client_as(app, "reporter"), client_as(app, "admin")
+    item = duty_items(HEALTH)[0]
+    assert _submit(rep, item, action="save").status_code == 302
+    rid = admin.get(f"/api/progress/department/{HEALTH}/item/{item}?period=2024").get_json()["summary"]["id"]
+    resp = admin.post(f"/api/progress/reports/{rid}/accept", headers={"X-CSRF-Token": csrf(admin)})
+    assert resp.status_code == 422 and "只能确认已提交" in resp.get_json()["error"]
+    assert admin.post("/api/progress/reports/999999/accept", headers={"X-CSRF-Token": csrf(admin)}).status_code == 404
+
+
 def test_progress_events_stay_out_of_the_public_audit_log(app, accounts):
     rep, admin = client_as(app, "reporter"), client_as(app, "admin")
     assert _submit(rep, duty_items(HEALTH)[0]).status_code == 302

@@ -147,6 +147,17 @@ def return_report(rid: int):
 
 
 @permit(bp, ADMIN)
+@bp.post("/progress/reports/<int:rid>/accept", endpoint="accept_report")
+@bp.post("/api/progress/reports/<int:rid>/accept", endpoint="accept_report_api")
+def accept_report(rid: int):
+    rep = service.accept_report(g.user, rid)
+    if wants_json():
+        return jsonify({"ok": True, "report": rep})
+    flash("已确认报告", "ok")
+    return redirect(url_for("progress.report_page", name=rep["department"], item_id=rep["item"], period=rep["period"]))
+
+
+@permit(bp, ADMIN)
 @bp.post("/progress/deadline/<item_id>", endpoint="set_deadline")
 @bp.post("/api/progress/deadline/<item_id>", endpoint="set_deadline_api")
 def set_deadline(item_id: str):

@@ -131,6 +131,7 @@ class Board:
             "name": department,
             "due": len(rows),
             "reported": states.count("submitted"),
+            "accepted": sum(1 for r in rows if r["report"] and r["report"]["state"] == "submitted" and _accepted(r)),
             "drafts": states.count("draft"),
             "returned": states.count("returned"),
             "missing": sum(1 for st in states if st != "submitted"),
@@ -169,7 +170,10 @@ class Board:
             "cadence": self.cadence,
             "periods": self.periods(),
             "today": self.today.isoformat(),
-            "totals": {k: sum(d[k] for d in depts) for k in ("due", "reported", "missing", "red", "yellow", "green")},
+            "totals": {
+                k: sum(d[k] for d in depts)
+                for k in ("due", "reported", "accepted", "missing", "red", "yellow", "green")
+            },
             "departments": sorted(depts, key=lambda d: (-d["red"], -d["yellow"], d["name"])),
             # 催报 starts with whoever owes the most (it was the registry's order: 各区县… 团市委 … 市财政局)
             "not_reported": sorted((d for d in depts if d["missing"]), key=lambda d: (-d["missing"], d["name"])),
@@ -226,12 +230,20 @@ def summary(rep: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if rep is None else _sum(rep)
 
 
+def _accepted(row: dict[str, Any]) -> bool:
+    """A row's report was confirmed by the 妇儿工委办 as it stands (a later write or a return clears it)."""
+    return bool(row["report"].get("accepted_at"))
+
+
 def _sum(rep: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "state", "status", "updated_by", "updated_at", "submitted_at", "version", "return_comment")
+    accepted = rep["state"] == "submitted" and bool(rep.get("accepted_at"))
     return {
         **{k: rep[k] for k in keys},
         "returned_by": rep["returned_by"],
-        "state_label": state_label(rep["state"]),
+        "accepted_by": rep.get("accepted_by") if accepted else None,
+        "accepted_at": rep.get("accepted_at") if accepted else None,
+        "state_label": state_label("accepted" if accepted else rep["state"]),
         "status_label": status_label(rep["status"]),
     }
 

@@ -70,6 +70,10 @@ def return_report(user: dict[str, Any], report_id: int, comment: str) -> dict[st
     return transaction(lambda conn: store.return_report(conn, user, report_id, comment))
 
 
+def accept_report(user: dict[str, Any], report_id: int) -> dict[str, Any]:
+    return transaction(lambda conn: store.accept_report(conn, user, report_id))
+
+
 def report_for(user: dict[str, Any], report_id: int) -> dict[str, Any]:
     """A stored report the user may see (admin and reviewers: all; a reporter: its department's)."""
     rep = read(lambda conn: store.get_by_id(conn, report_id))

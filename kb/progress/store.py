@@ -149,7 +149,7 @@ def may_write(user: dict[str, Any], department: str) -> None:
 def _snapshot(r: dict[str, Any] | None) -> dict[str, Any] | None:
     if r is None:
         return None
-    return {k: r[k] for k in (*FIELDS, "state", "return_comment", "version")}
+    return {k: r[k] for k in (*FIELDS, "state", "return_comment", "accepted_by", "version")}
 
 
 def save(
@@ -214,7 +214,7 @@ def save(
         conn.execute(
             "UPDATE progress_reports SET role = ?, status = ?, progress = ?, next_steps = ?, difficulties = ?, "
             "evidence = ?, indicator_values = ?, state = ?, submitted_by = ?, submitted_at = ?, updated_by = ?, "
-            "updated_at = ?, version = version + 1 WHERE id = ?",
+            "updated_at = ?, version = version + 1, accepted_by = NULL, accepted_at = NULL WHERE id = ?",
             (role, *text, values, state, sub_by, sub_at, by, at, old["id"]),
         )
     new = get(conn, item["id"], department, period.code)
@@ -249,7 +249,7 @@ def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int
     at = now()
     conn.execute(
         "UPDATE progress_reports SET state = 'returned', return_comment = ?, returned_by = ?, returned_at = ?, "
-        "version = version + 1 WHERE id = ?",
+        "version = version + 1, accepted_by = NULL, accepted_at = NULL WHERE id = ?",
         (comment, user["name"], at, report_id),
     )
     new = get_by_id(conn, report_id)
@@ -268,5 +268,41 @@ def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int
     conn.execute(
         "INSERT INTO progress_events (at, department, kind, item, period, title, detail) VALUES (?,?,?,?,?,?,?)",
         (at, old["department"], "report.returned", old["item"], old["period"], "", comment),
+    )
+    return new  # type: ignore[return-value]
+
+
+def accept_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int) -> dict[str, Any]:
+    """确认: the admin confirms a submitted report as it stands (inside the caller's transaction)."""
+    if user.get("role") != "admin":
+        raise Forbidden("只有管理员(妇儿工委办)可以确认报告")
+    old = get_by_id(conn, report_id)
+    if old is None:
+        raise NotFound(f"没有这份报告(编号 {report_id})")
+    if old["state"] != "submitted":
+        raise ProgressError("只能确认已提交的报告")
+    if old.get("accepted_at"):
+        raise ProgressError(f"此报告已由 {old['accepted_by']} 确认,无需再次确认")
+    at = now()
+    conn.execute(
+        "UPDATE progress_reports SET accepted_by = ?, accepted_at = ?, version = version + 1 WHERE id = ?",
+        (user["name"], at, report_id),
+    )
+    new = get_by_id(conn, report_id)
+    append_entry(
+        conn,
+        actor=user["name"],
+        action="progress.accept",
+        kind="progress",
+        plan=old["plan"],
+        item=old["item"],
+        target=f"{old['department']}@{old['period']}",
+        before=_snapshot(old),
+        after=_snapshot(new),
+        reason="",
+    )
+    conn.execute(
+        "INSERT INTO progress_events (at, department, kind, item, period, title, detail) VALUES (?,?,?,?,?,?,?)",
+        (at, old["department"], "report.accepted", old["item"], old["period"], "", ""),
     )
     return new  # type: ignore[return-value]
