@@ -107,15 +107,17 @@ def set_role(item: str, department: str, role: str, by: str, reason: str = "") -
 
 
 def add_assignment(item: str, department: str, by: str, reason: str = "", role: str | None = None) -> int:
-    """Add a department the tagger missed (role co unless given; one already on the item keeps its role: adding the
-    lead again as co must not take the item's lead away; use set_role to change a role)."""
+    """Add a department the tagger missed (role co unless given). One already on the item gets the stronger of its
+    role and the one asked for: adding the lead again as co must not take the item's lead away, and naming a partner
+    lead (the queue's 指定牵头, a lead's 改派 onto it) must not leave it 配合 and the item unled; set_role demotes."""
     _check_role(role, optional=True)
     it, name, inferred = _assignment(item, department, need_present=False)
     held = present_role(it, name, inferred)
 
     def change(row):
         decision = "accept" if name in inferred else "add"
-        return {"decision": decision, "role": held or role or inferred.get(name) or "co"}
+        kept = "lead" if "lead" in (held, role) else held or role or inferred.get(name) or "co"
+        return {"decision": decision, "role": kept}
 
     return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
 

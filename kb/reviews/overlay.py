@@ -68,8 +68,10 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
     """Apply one item's newest decision per (kind, target) to it, in place (a reviewed_copy: this changes its
     departments, their dicts, its clauses' department lists, serves_detail and its dicts, serves and notes). What a
     reviewer took away is listed in `removed` ({"kind", "target", "review"}): gone from the lists, the item was still
-    reviewed (the exports' 状态 and the queue read it)."""
+    reviewed (the exports' 状态 and the queue read it). An item a review left without the lead it had is
+    needs_review again: its page said 牵头待确认 and sent the reviewer to the queue, which did not list it."""
     depts = it.setdefault("departments", [])
+    had_lead = any(d["role"] == "lead" for d in depts)
     serves = it.setdefault("serves_detail", [])
     removed: list[dict[str, Any]] = []
     for (kind, target), row in decisions.items():
@@ -115,6 +117,8 @@ def apply_decisions(it: dict[str, Any], decisions: dict[tuple[str, str], dict], 
     if removed:
         it["removed"] = removed
     depts.sort(key=lambda d: d["role"] != "lead")  # leads first, stable otherwise
+    if had_lead and not any(d["role"] == "lead" for d in depts):
+        it["needs_review"] = True
     it["serves"] = [s["goal"] for s in serves]
     it["notes"].sort(key=lambda n: n["at"])
 

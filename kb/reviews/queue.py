@@ -77,7 +77,6 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
     depts = it.get("departments") or []
     has_lead = any(d["role"] == "lead" for d in depts)
     if it.get("needs_review") and not has_lead:
-        reviewed = any(d.get("source") == "reviewed" for d in depts)
         out.append(
             {
                 **base,
@@ -88,8 +87,9 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "confidence": 0.0,
                 "certainty": "review",
                 "evidence": [],
-                "candidates": it.get("candidates") or [],
-                "reviewed": reviewed,
+                "candidates": it.get("candidates") or _partners(depts),
+                # open while nobody leads: a reviewer confirming a partner has not answered who leads
+                "reviewed": False,
                 "review": None,
                 "clauses": [],
             }
@@ -131,6 +131,14 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
             }
         )
     return tuple(out)
+
+
+def _partners(depts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bodies left on an item as leads to choose from, where the tagger offered no candidates (an item a review
+    left without its lead): the queue's 由 X 牵头 makes one of them lead."""
+    return [
+        {"name": d["name"], "score": d.get("confidence") or 0.0, "evidence": d.get("evidence") or []} for d in depts
+    ]
 
 
 def _ordered(by_item: Mapping[str, tuple[dict[str, Any], ...]]) -> list[dict[str, Any]]:

@@ -1,0 +1,88 @@
+"""An item keeps a lead through reviews, or says it has none: moving or naming a lead makes one, and an item a
+review left without a lead is 待确认 in the queue and the 责任清单 (session 14 recheck)."""
+
+from __future__ import annotations
+
+import pytest
+from web_support import csrf
+
+from kb import reviews
+from kb.reviews import queue
+
+
+@pytest.fixture
+def live(web_data, monkeypatch):
+    monkeypatch.setenv("KB_DATA_DIR", str(web_data))
+    return web_data
+
+
+def _one_lead_and_a_partner() -> tuple[str, str, str]:
+    """(item, its only lead, a partner) of a task item the build did not flag for review."""
+    for it in reviews.reviewed_items():
+        leads = [d["name"] for d in it["departments"] if d["role"] == "lead"]
+        partners = [d["name"] for d in it["departments"] if d["role"] == "co"]
+        if it.get("kind") in queue.KINDS and not it.get("needs_review") and len(leads) == 1 and partners:
+            return it["id"], leads[0], partners[0]
+    raise AssertionError("the default plan has items with one lead and a partner")
+
+
+def _roles(item: str) -> dict[str, str]:
+    return {d["name"]: d["role"] for d in reviews.reviewed_item(item)["departments"]}
+
+
+def test_reassigning_the_lead_onto_a_partner_makes_the_partner_lead(live):
+    # 改派 市卫健委 → 市教育局 on health-m3 left 市教育局 配合 and the item with no lead, silently
+    item, lead, partner = _one_lead_and_a_partner()
+    queue.reassign(item, lead, partner, by="tester")
+    roles = _roles(item)
+    assert lead not in roles and roles[partner] == "lead"
+
+
+def test_naming_a_partner_lead_makes_it_lead(live):
+    # the queue's 由 X 牵头 / 指定牵头 on a body already on the item as 配合 confirmed it as 配合
+    item, lead, partner = _one_lead_and_a_partner()
+    reviews.add_assignment(item, partner, by="tester", role="lead")
+    assert _roles(item)[partner] == "lead"
+    reviews.add_assignment(item, lead, by="tester", role="co")  # the other way round still demotes nobody
+    assert _roles(item)[lead] == "lead"
+
+
+def test_an_item_a_review_left_without_a_lead_is_in_the_queue_and_the_list(reviewer):
+    client = reviewer
+    item, _lead, partner = _one_lead_and_a_partner()
+    assert not any(
+        e["type"] == "item" and e["item"] == item for e in client.get("/api/review/queue").get_json()["entries"]
+    )
+    detail = client.get(f"/api/items/{item}").get_json()
+    leads = [d["name"] for d in detail["departments"] if d["role"] == "lead"]
+    token = csrf(client)
+    for name in leads:  # the reviewer removes every lead the tagger gave it
+        r = client.post(
+            "/api/review/queue/act",
+            json={"item": item, "department": name, "action": "reject"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert r.status_code == 200, r.get_json()
+    data = client.get("/api/review/queue").get_json()
+    unled = [e for e in data["entries"] if e["type"] == "item" and e["item"] == item]
+    assert len(unled) == 1 and not unled[0]["reviewed"] and unled[0]["certainty"] == "review"
+    partners = [d["name"] for d in client.get(f"/api/items/{item}").get_json()["departments"]]
+    offered = {c["name"] for c in unled[0]["candidates"]}
+    assert partner in partners and offered >= set(partners)  # its partners are offered as leads
+    title = detail["item"]["title"]
+    row = next(r for r in client.get("/download/plan.json").get_json()["rows"] if r["目标任务"].startswith(title))
+    assert row["牵头单位"] == "" and row["依据"].startswith("牵头待确认")
+    # one click on a partner gives it the lead: the entry is answered and leaves the queue
+    r = client.post(
+        "/api/review/queue/act",
+        json={"item": item, "action": "take", "to": partner},
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 200, r.get_json()
+    assert _lead_of(client, item) == [partner]
+    after = client.get("/api/review/queue").get_json()
+    assert not any(e["type"] == "item" and e["item"] == item for e in after["entries"])
+
+
+def _lead_of(client, item: str) -> list[str]:
+    return [d["name"] for d in client.get(f"/api/items/{item}").get_json()["departments"] if d["role"] == "lead"]
