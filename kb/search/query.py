@@ -93,14 +93,22 @@ class ParsedQuery:
 
 
 def clean(q: str) -> str:
-    """Drop control and format characters, NFKC-normalise nothing else, collapse whitespace."""
+    """Drop format characters, read control characters as spaces, NFKC-normalise nothing else, collapse
+    whitespace. A format character (zero-width space, joiner, BOM, soft hyphen) is invisible inside a word pasted
+    from a web page or a document: as a space it split 近\u200b视 into 近 and 视, which found nothing."""
     if len(q) > MAX_QUERY_CHARS * 4:
         raise SearchError(f"查询过长(最多 {MAX_QUERY_CHARS} 个字符)")
-    q = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in q)
+    q = "".join(_spaced(ch) for ch in q)
     q = " ".join(q.split())
     if len(q) > MAX_QUERY_CHARS:
         raise SearchError(f"查询过长(最多 {MAX_QUERY_CHARS} 个字符)")
     return q
+
+
+def _spaced(ch: str) -> str:
+    """A query character as clean() keeps it: format characters dropped, other control and space ones a space."""
+    cat = unicodedata.category(ch)
+    return "" if cat == "Cf" else " " if cat[0] in "CZ" else ch
 
 
 def expand(word: str) -> list[tuple[str, str | None]]:
