@@ -83,7 +83,12 @@ def review_fields() -> dict[str, str]:
     src = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(src, dict) and not hasattr(src, "get"):
         abort(400, description="请求体必须是 JSON 对象")
-    out = {k: str(v) for k, v in dict(src).items() if v is not None}
+    raw = dict(src)
+    odd = [k for k, v in raw.items() if isinstance(v, (list, dict, bool))]
+    if odd:  # str() made them Python's spelling: 无法识别的审核操作“['accept']”, 未找到部门“True”
+        words = "、".join(f"“{FIELD_LABELS.get(k, k)}”" for k in odd)
+        abort(400, description=f"{words}应填写文字或数字。")
+    out = {k: str(v) for k, v in raw.items() if v is not None}
     if any(len(v) > MAX_TEXT for v in out.values()):
         abort(413, description=f"内容过长(每个字段最多 {MAX_TEXT} 字)")
     out = {k: (v if k == "body" else v.strip()) for k, v in out.items()}
