@@ -296,3 +296,35 @@ def test_a_request_through_the_workers_own_http_handling(path: str, status: byte
     assert got.startswith(b"HTTP/1.1 " + status)
     if status == b"200 OK":
         assert path.encode() in got and got.endswith(b"0\r\n\r\n")  # the whole chunked body
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/search?q=" + "%E8%BF%91%E8%A7%86" * 1000, b"414", "搜索词最多 {limit} 个字"),  # ~1,000 characters typed
+        ("/search?q=近视", b"400", "须先编码"),  # raw UTF-8 (curl), which a browser percent-encodes
+    ],
+)
+def test_a_request_gunicorn_refuses_is_refused_in_chinese(path: str, status: bytes, says: str):
+    """~900 characters typed into a search box passed gunicorn's request-line limit: it answered "URI Too Long" in
+    English before the app could; the worker says it in Chinese, with the search limit and a way back."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from kb.commands.serve import through_worker
+    from kb.search.query import MAX_QUERY_CHARS
+    from kb.serving.worker import DeadlineWorker
+
+    cfg = Config()
+    worker = DeadlineWorker(0, os.getpid(), [], None, 30, cfg, Logger(cfg))
+    worker.wsgi = None  # never reached
+    try:
+        got = through_worker(worker, path)
+    finally:
+        worker.tmp.close()
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status + b" ") and b"charset=utf-8" in head
+    assert f"Content-Length: {len(body)}".encode() in head
+    text = body.decode()
+    assert says.format(limit=MAX_QUERY_CHARS) in text and 'href="/search"' in text
+    assert "Too Long" not in text and "Bad Request" not in text

@@ -13,6 +13,7 @@ import socket
 import time
 from typing import Any
 
+from gunicorn.http.errors import InvalidRequestLine, LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.gthread import ThreadWorker
 
 from kb.serving import REQUEST_TIMEOUT, SEND_TIMEOUT
@@ -64,3 +65,56 @@ class DeadlineWorker(ThreadWorker):
             conn.sock = DeadlineSocket(conn.sock)
         conn.sock.arm()
         return super().handle(conn)
+
+    def handle_error(self, req, client, addr, exc):
+        """A request too large or malformed to read gets its refusal in Chinese: a search box holding ~900
+        characters made a request line past gunicorn's limit, answered before the app in English ("URI Too Long")."""
+        answer = REFUSED.get(type(exc))
+        if answer is None:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        try:
+            _drain(getattr(client, "_sock", client))
+            client.sendall(_refusal(*answer))
+        except OSError:
+            self.log.debug("Failed to send error message.")
+        return None
+
+
+# What the app would say, in short ({limit}: kb.search's MAX_QUERY_CHARS, read when it is said).
+REFUSED = {
+    LimitRequestLine: ("414 URI Too Long", "网址过长，无法处理。搜索词最多 {limit} 个字，请缩短后重试。"),
+    LimitRequestHeaders: ("431 Request Header Fields Too Large", "请求头过大，无法处理。请清除本站的 Cookie 后重试。"),
+    # raw UTF-8 in the address (curl "…?q=近视"); a browser percent-encodes it
+    InvalidRequestLine: ("400 Bad Request", "请求的网址格式有误：其中的中文等字符须先编码（如 %E8%BF%91）。"),
+}
+
+
+def _drain(sock: socket.socket, most: int = 1 << 20) -> None:
+    """Read what the client has already sent of the refused request (up to `most` bytes): closing a socket with
+    unread bytes resets the connection, and a reset client may lose the answer before it reads it."""
+    sock.setblocking(False)
+    try:
+        while most > 0 and (chunk := sock.recv(min(most, 65536))):
+            most -= len(chunk)
+    except (BlockingIOError, InterruptedError):
+        pass
+    finally:
+        sock.settimeout(SEND_TIMEOUT)  # the answer is sent as every response is
+
+
+def _refusal(status: str, message: str) -> bytes:
+    """A whole HTTP response: a short page in Chinese with a way back, the connection closed after it."""
+    from kb.search.query import MAX_QUERY_CHARS
+
+    message = message.format(limit=MAX_QUERY_CHARS)
+    body = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>无法处理的请求 · 规划措施知识库</title>'
+        f"<h1>无法处理的请求 <small>({status.split()[0]})</small></h1><p>{message}</p>"
+        '<p><a href="/">返回首页</a> · <a href="/search">搜索</a></p></html>'
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
