@@ -27,6 +27,9 @@ def test_an_unknown_department_is_a_404_with_suggestions(client):
     body = r.get_json()
     assert r.status_code == 404 and not body["ok"] and "未找到部门" in body["error"]
     assert any(s["label"] == "市教育局" for s in body["suggestions"])
+    # each closest name opens the queue filtered to it (they linked to the department pages)
+    hint = next(s for s in body["suggestions"] if s["label"] == "市教育局")
+    assert hint["url"].startswith("/review/queue?") and client.get(hint["url"]).status_code == 200
     assert client.get("/review/queue?department=不存在").status_code == 404
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, url_for
@@ -82,8 +83,9 @@ def department_names(snap: Snapshot) -> frozenset[str]:
     return _duty_index(snap).names
 
 
-def resolve_department(snap: Snapshot, name: str) -> str:
-    """The canonical name for any alias (市卫健委, 卫健委, 益阳市卫生健康委员会…); 404 with the closest names."""
+def resolve_department(snap: Snapshot, name: str, link: Callable[[str], str] | None = None) -> str:
+    """The canonical name for any alias (市卫健委, 卫健委, 益阳市卫生健康委员会…); 404 with the closest names, each
+    linked by `link` (a page filtered to that body; its department page by default)."""
     known = department_names(snap)
     if name in known:
         return name
@@ -92,7 +94,7 @@ def resolve_department(snap: Snapshot, name: str) -> str:
         return dep.canonical
     close = [n for n in departments.suggest(name) if n in known] or departments.suggest(name)
     close += [n for n in difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.4) if n not in close]
-    hints = [{"label": n, "url": dept_url(n)} for n in close[:5]]
+    hints = [{"label": n, "url": (link or dept_url)(n)} for n in close[:5]]
     raise NotFoundWithHints(departments.unknown_message(name), hints)
 
 

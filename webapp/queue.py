@@ -54,8 +54,12 @@ def queue_page() -> dict[str, Any]:
     state = queue_state(snap)
     rows = state["rows"]
     asked = (request.args.get("department") or "").strip()
-    dept = resolve_department(snap, asked) if asked else None  # any alias; 404 with the closest names
     show = choice(request.args, "show", SHOW, "open", "显示范围")
+
+    def filtered(name: str) -> str:  # the closest names of an unknown one open this queue, not their pages
+        return url_for("queue.queue_page", department=name, show=show)
+
+    dept = resolve_department(snap, asked, filtered) if asked else None  # any alias; 404 with the closest names
     page = page_number(request.args)  # the same rule and 400 as /api/search
     mine = [e for e in rows if not dept or e["department"] == dept]
     picked = [e for e in mine if show == "all" or e["reviewed"] == (show == "reviewed")]
@@ -168,7 +172,7 @@ def bulk():
     try:
         if not asked:
             raise reviews.ReviewError("请选择要批量确认的部门。", "missing_fields", {"missing": ["department"]})
-        dept = resolve_department(snapshot(), asked)  # an alias is its body; an unknown name a 404 with hints
+        dept = resolve_department(snapshot(), asked, lambda n: url_for("queue.queue_page", department=n))
         ids = queue.bulk_accept(dept, g.user["name"], f.get("reason", ""))
     except NotFoundWithHints as exc:
         if wants_json():
