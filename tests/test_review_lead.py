@@ -86,3 +86,21 @@ def test_an_item_a_review_left_without_a_lead_is_in_the_queue_and_the_list(revie
 
 def _lead_of(client, item: str) -> list[str]:
     return [d["name"] for d in client.get(f"/api/items/{item}").get_json()["departments"] if d["role"] == "lead"]
+
+
+def test_the_item_page_lists_the_bodies_named_only_in_its_clauses(client):
+    # 市教育局 is named only in law-m9's 3rd sentence: its department page, the queue and the 责任清单 listed the
+    # duty (市教育局（第3句）), the item's 配合部门 and its JSON `departments` / `answer` did not
+    from web_support import item_id
+
+    iid = item_id("law-m9")
+    data = client.get(f"/api/items/{iid}").get_json()
+    mine = [d for d in data["departments"] if d["name"] == "市教育局"]
+    assert len(mine) == 1 and mine[0]["where"] == "第3句" and mine[0]["role"] == "co"
+    assert "市教育局" in data["answer"]["co"]
+    row = next(r for r in client.get("/download/plan.json").get_json()["rows"] if "严厉查处使用童工" in r["目标任务"])
+    listed = {n for cell in (row["牵头单位"], row["责任单位"]) for n in cell.split("、") if n}
+    assert listed == {d["name"] + (f"\uff08{d['where']}\uff09" if d["where"] else "") for d in data["departments"]}
+    html = client.get(f"/items/{iid}").get_data(as_text=True)
+    answer = html[html.index('data-testid="answer"') : html.index("</section>", html.index('data-testid="answer"'))]
+    assert 'data-dept="市教育局"' in answer and "\uff08第3句\uff09" in answer

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from kb.duties import item_duties
 from kb.labels import COMPARATOR, ROLE, SOURCE, repair_rule_label
 from kb.link_evidence import evidence
 from kb.monitoring.readings import plan_period
@@ -35,17 +36,31 @@ def _period(ind: dict[str, Any]) -> tuple[int, int]:
     return plan_period(next((p for p in snap.plans if p["id"] == plan_id), {"id": plan_id}))
 
 
-def department_view(d: dict[str, Any]) -> dict[str, Any]:
-    """A department tag with labels, link and its evidence phrases."""
+def department_view(d: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """A department tag with labels, link and its evidence phrases; `where` (第3句) for a body named only there."""
     phrases = list(dict.fromkeys(e["text"] for e in d.get("evidence") or [] if e.get("text")))
     return {
         **d,
+        "where": where,
         "role_label": ROLE.get(d["role"], d["role"]),
         "source_label": SOURCE.get(d.get("source", ""), d.get("source", "")),
         "url": dept_url(d["name"]),
         "phrases": phrases,
         "rules": list(dict.fromkeys(e["rule"] for e in d.get("evidence") or [] if e.get("rule"))),
     }
+
+
+def duty_views(it: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every body with a duty on the item (kb.duties), leads first: its item-level tags, then the bodies named only
+    in clauses, with those clauses and their deciding tag. The page listed the tags alone, so 市教育局 (named in
+    law-m9's 3rd sentence) was in its department list and the 责任清单 but not among the item's 配合部门."""
+    views = [
+        department_view(d.tag)
+        if d.tag is not None
+        else department_view({**d.assignment, "name": d.name, "role": d.role, "evidence": d.evidence()}, d.where)
+        for d in item_duties(it).values()
+    ]
+    return sorted(views, key=lambda v: v["role"] != "lead")  # stable: rank order within each role
 
 
 def build_repairs(snap: Any, plan: str) -> list[dict[str, Any]]:
@@ -95,7 +110,7 @@ def item_page(item_id: str) -> dict[str, Any]:
             }
         )
     served_by.sort(key=lambda m: -(m["score"] or 0))
-    who = owners(it)
+    depts = duty_views(it)
     return {
         "item": {
             **brief(it),
@@ -112,12 +127,12 @@ def item_page(item_id: str) -> dict[str, Any]:
             "candidates": it.get("candidates", []),
         },
         "answer": {
-            "lead": who["lead"],
-            "co": who["co"],
+            "lead": [d["name"] for d in depts if d["role"] == "lead"],
+            "co": [d["name"] for d in depts if d["role"] == "co"],
             "serves": [{"id": s["id"], "label": s["label"], "title": s["title"], "url": s["url"]} for s in serves],
         },
         "marked": marked_text(it, repairs),
-        "departments": [department_view(d) for d in it["departments"]],
+        "departments": depts,
         "serves": serves,
         "served_by": served_by,
         "indicators": [indicator_view(i) for i in it["indicators"]],

@@ -87,7 +87,7 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "confidence": 0.0,
                 "certainty": "review",
                 "evidence": [],
-                "candidates": it.get("candidates") or _partners(depts),
+                "candidates": it.get("candidates") or _partners(it),
                 # open while nobody leads: a reviewer confirming a partner has not answered who leads
                 "reviewed": False,
                 "review": None,
@@ -133,11 +133,12 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
     return tuple(out)
 
 
-def _partners(depts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The bodies left on an item as leads to choose from, where the tagger offered no candidates (an item a review
-    left without its lead): the queue's 由 X 牵头 makes one of them lead."""
+def _partners(it: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bodies left with a duty on an item (kb.duties) as leads to choose from, where the tagger offered no
+    candidates (an item a review left without its lead): the queue's 由 X 牵头 makes one of them lead."""
     return [
-        {"name": d["name"], "score": d.get("confidence") or 0.0, "evidence": d.get("evidence") or []} for d in depts
+        {"name": d.name, "score": d.assignment.get("confidence") or 0.0, "evidence": d.evidence()}
+        for d in item_duties(it).values()
     ]
 
 
