@@ -55,9 +55,13 @@ class Duty:
         return certainty(a.get("source", ""), a.get("confidence"), needs_review)
 
     def evidence(self) -> list[dict[str, Any]]:
-        """The words the duty rests on: the item-level tag's, else every naming clause tag's."""
-        tags = [self.tag] if self.tag is not None else [a for _c, a in self.clause_tags]
-        return [e for a in tags for e in a.get("evidence") or [] if e.get("text")]
+        """The words the duty rests on: the item-level tag's, else every naming clause tag's. A tag a reviewer made
+        by confirming a body named only in clauses has no words of its own: its clauses' words are still the ones
+        (accepting 市教育局 on law-m9 left the 依据 `市教育局[明确]` with nothing after it)."""
+        own = [e for e in (self.tag or {}).get("evidence") or [] if e.get("text")]
+        if own:
+            return own
+        return [e for _c, a in self.clause_tags for e in a.get("evidence") or [] if e.get("text")]
 
 
 def _as_dict(item: Item | dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +110,7 @@ def duties(items: Iterable[Item | dict[str, Any]], name: str) -> dict[str, Any]:
                 "role": duty.role,
                 "source": a.get("source"),
                 "confidence": a.get("confidence"),
-                "evidence": [e.get("text") for e in a.get("evidence") or [] if e.get("text")],
+                "evidence": [e["text"] for e in duty.evidence()],
                 "clauses": list(dict.fromkeys(c.get("text", "") for c, _x in duty.clause_tags)),
                 "clause_only": duty.clause_only,
                 "position": it.get("position", 0),

@@ -104,3 +104,29 @@ def test_the_item_page_lists_the_bodies_named_only_in_its_clauses(client):
     html = client.get(f"/items/{iid}").get_data(as_text=True)
     answer = html[html.index('data-testid="answer"') : html.index("</section>", html.index('data-testid="answer"'))]
     assert 'data-dept="市教育局"' in answer and "\uff08第3句\uff09" in answer
+
+
+def test_a_confirmed_clause_level_duty_keeps_its_clauses_words(reviewer):
+    # accepting 市教育局 on law-m9 (named only in its 3rd sentence) left the 依据 `市教育局[明确]` with no words and the
+    # department page's phrases empty: the new item-level tag has none of its own
+    from web_support import item_id
+
+    iid = item_id("law-m9")
+    before = client_row(reviewer, "严厉查处使用童工")["依据"]
+    words = next(line for line in before.split("\n") if line.startswith("市教育局[")).split(":", 1)[1]
+    r = reviewer.post(
+        "/api/review/queue/act",
+        json={"item": iid, "department": "市教育局", "action": "accept"},
+        headers={"X-CSRF-Token": csrf(reviewer)},
+    )
+    assert r.status_code == 200, r.get_json()
+    after = client_row(reviewer, "严厉查处使用童工")["依据"]
+    assert f"市教育局[明确]:{words}" in after.split("\n")
+    page = reviewer.get("/api/departments/市教育局").get_json()
+    entry = next(i for g in page["groups"] for i in g["items"] if i["id"] == iid)
+    assert entry["phrases"] and set(entry["phrases"]) == set(words.split("、"))
+
+
+def client_row(client, title: str) -> dict:
+    """The plan-wide 责任清单 row of the item whose task text starts with `title`."""
+    return next(r for r in client.get("/download/plan.json").get_json()["rows"] if r["目标任务"].startswith(title))

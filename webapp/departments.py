@@ -109,7 +109,7 @@ def _entry(snap: Snapshot, inv: dict[str, Any], name: str) -> dict[str, Any]:
         "mark": duty.mark(),
         "clause_only": duty.clause_only,
         "clauses": inv["clauses"],
-        "phrases": list(dict.fromkeys(e["text"] for e in tag.get("evidence") or [] if e.get("text"))),
+        "phrases": list(dict.fromkeys(e["text"] for e in duty.evidence())),  # the 依据 column's words
         "excerpt": it["text"][:90] + ("…" if len(it["text"]) > 90 else ""),
         "targets": [{**brief(g), "indicators": [indicator_view(i) for i in g["indicators"]]} for g in goals],
         "indicators": [indicator_view(i) for i in it["indicators"]],
