@@ -74,6 +74,10 @@ def test_query_filters_follow(client):
         ("/download/plan.json?reviewed_only=1", 404, "没有任务"),
         ("/download/plan.json?role=lead", 400, "部门"),
         ("/download/plan.json?plan=../../etc", 404, "没有这个规划"),
+        # a yes/no that is neither: it exported everything without a word
+        ("/download/plan.json?reviewed_only=maybe", 400, "reviewed_only=1 或 0"),
+        ("/download/department/市教育局.json?ids=ja", 400, "ids=1 或 0"),
+        ("/download/plan.json?per_dept_sheets=2", 400, "per_dept_sheets"),
     ],
 )
 def test_json_errors(client, url, status, text):
@@ -99,6 +103,7 @@ def test_json_error_suggests_departments(client):
         ("/download/plan.pdf", 404, "不支持的格式"),
         ("/download/plan.xlsx?domain=经济", 404, "没有这个领域"),
         ("/download/plan.xlsx?reviewed_only=1", 404, "没有任务"),
+        ("/download/plan.xlsx?reviewed_only=maybe", 400, "无法理解的参数"),
     ],
 )
 def test_html_errors(client, url, status, text):

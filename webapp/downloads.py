@@ -17,6 +17,7 @@ bp = Blueprint("downloads", __name__)
 
 FILTER_ARGS = ("plan", "domain", "kind", "dept", "role")
 TRUE = {"1", "true", "yes", "on", "是"}
+FALSE = {"", "0", "false", "no", "off", "否"}
 FORMAT_LABELS = {"xlsx": "Excel 表格", "docx": "Word 文档", "csv": "CSV", "md": "Markdown", "json": "JSON"}
 
 
@@ -31,11 +32,19 @@ def download_url(layout: str, fmt: str, name: str | None = None, **filters: Any)
 def _filters(dept: str | None = None) -> Filters:
     """Filters from the query string (the page's current filters travel with the link)."""
     args = {k: (request.args.get(k) or "").strip() or None for k in FILTER_ARGS}
-    reviewed = (request.args.get("reviewed_only") or request.args.get("reviewed") or "").lower() in TRUE
+    reviewed = _flag("reviewed_only") or _flag("reviewed")
     if dept is not None:
         args["dept"] = dept
-    ids = (request.args.get("ids") or "").lower() in TRUE  # the 编号 column (internal ids) only when asked
+    ids = _flag("ids")  # the 编号 column (internal ids) only when asked
     return Filters(reviewed_only=reviewed, ids=ids, **args)
+
+
+def _flag(name: str) -> bool:
+    """A yes/no parameter; any other value is an ExportError (?reviewed_only=maybe exported everything, unsaid)."""
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in TRUE or raw in FALSE:
+        return raw in TRUE
+    raise ExportError(f"无法理解的参数 {name}“{raw}”。可用:{name}=1 或 0")
 
 
 def _wants_json(fmt: str) -> bool:
@@ -74,8 +83,8 @@ def _send(layout: str, fmt: str, dept: str | None = None):
             fmt,
             [{"label": FORMAT_LABELS[f], "url": _same_with(f)} for f in FORMATS],
         )
-    per_dept = (request.args.get("per_dept_sheets") or "").lower() in TRUE
     try:
+        per_dept = _flag("per_dept_sheets")
         with KB() as kb:
             result = cached_export(kb, layout, fmt, _filters(dept), per_dept_sheets=per_dept)
     except NoKnowledgeBase as exc:
