@@ -234,29 +234,27 @@ def save(
     return new  # type: ignore[return-value]
 
 
-def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int, comment: str) -> dict[str, Any]:
-    """退回: the admin sends a submitted report back with a comment (inside the caller's transaction)."""
+def _submitted(conn: sqlite3.Connection, user: dict[str, Any], report_id: int, verb: str) -> dict[str, Any]:
+    """The submitted report an admin's decision (退回 / 确认) is about; Forbidden, NotFound or ProgressError else."""
     if user.get("role") != "admin":
-        raise Forbidden("只有管理员(妇儿工委办)可以退回报告")
-    comment = clean_text("return_comment", comment)
-    if not comment:
-        raise ProgressError("请填写退回意见")
+        raise Forbidden(f"只有管理员(妇儿工委办)可以{verb}报告")
     old = get_by_id(conn, report_id)
     if old is None:
         raise NotFound(f"没有这份报告(编号 {report_id})")
     if old["state"] != "submitted":
-        raise ProgressError("只能退回已提交的报告")
-    at = now()
-    conn.execute(
-        "UPDATE progress_reports SET state = 'returned', return_comment = ?, returned_by = ?, returned_at = ?, "
-        "version = version + 1, accepted_by = NULL, accepted_at = NULL WHERE id = ?",
-        (comment, user["name"], at, report_id),
-    )
-    new = get_by_id(conn, report_id)
+        raise ProgressError(f"只能{verb}已提交的报告")
+    return old
+
+
+def _decided(
+    conn: sqlite3.Connection, user: dict[str, Any], old: dict[str, Any], at: str, decision: str, comment: str
+) -> dict[str, Any]:
+    """Record an admin's decision on a report: the audit entry and the department's change-feed event."""
+    new = get_by_id(conn, old["id"])
     append_entry(
         conn,
         actor=user["name"],
-        action="progress.return",
+        action=f"progress.{decision}",
         kind="progress",
         plan=old["plan"],
         item=old["item"],
@@ -267,42 +265,34 @@ def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int
     )
     conn.execute(
         "INSERT INTO progress_events (at, department, kind, item, period, title, detail) VALUES (?,?,?,?,?,?,?)",
-        (at, old["department"], "report.returned", old["item"], old["period"], "", comment),
+        (at, old["department"], f"report.{decision}ed", old["item"], old["period"], "", comment),
     )
     return new  # type: ignore[return-value]
+
+
+def return_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int, comment: str) -> dict[str, Any]:
+    """退回: the admin sends a submitted report back with a comment (inside the caller's transaction)."""
+    if user.get("role") != "admin":
+        raise Forbidden("只有管理员(妇儿工委办)可以退回报告")
+    comment = clean_text("return_comment", comment)
+    if not comment:
+        raise ProgressError("请填写退回意见")
+    old, at = _submitted(conn, user, report_id, "退回"), now()
+    conn.execute(
+        "UPDATE progress_reports SET state = 'returned', return_comment = ?, returned_by = ?, returned_at = ?, "
+        "version = version + 1, accepted_by = NULL, accepted_at = NULL WHERE id = ?",
+        (comment, user["name"], at, report_id),
+    )
+    return _decided(conn, user, old, at, "return", comment)
 
 
 def accept_report(conn: sqlite3.Connection, user: dict[str, Any], report_id: int) -> dict[str, Any]:
     """确认: the admin confirms a submitted report as it stands (inside the caller's transaction)."""
-    if user.get("role") != "admin":
-        raise Forbidden("只有管理员(妇儿工委办)可以确认报告")
-    old = get_by_id(conn, report_id)
-    if old is None:
-        raise NotFound(f"没有这份报告(编号 {report_id})")
-    if old["state"] != "submitted":
-        raise ProgressError("只能确认已提交的报告")
+    old, at = _submitted(conn, user, report_id, "确认"), now()
     if old.get("accepted_at"):
         raise ProgressError(f"此报告已由 {old['accepted_by']} 确认,无需再次确认")
-    at = now()
     conn.execute(
         "UPDATE progress_reports SET accepted_by = ?, accepted_at = ?, version = version + 1 WHERE id = ?",
         (user["name"], at, report_id),
     )
-    new = get_by_id(conn, report_id)
-    append_entry(
-        conn,
-        actor=user["name"],
-        action="progress.accept",
-        kind="progress",
-        plan=old["plan"],
-        item=old["item"],
-        target=f"{old['department']}@{old['period']}",
-        before=_snapshot(old),
-        after=_snapshot(new),
-        reason="",
-    )
-    conn.execute(
-        "INSERT INTO progress_events (at, department, kind, item, period, title, detail) VALUES (?,?,?,?,?,?,?)",
-        (at, old["department"], "report.accepted", old["item"], old["period"], "", ""),
-    )
-    return new  # type: ignore[return-value]
+    return _decided(conn, user, old, at, "accept", "")
