@@ -106,6 +106,20 @@ def test_the_item_page_lists_the_bodies_named_only_in_its_clauses(client):
     assert 'data-dept="市教育局"' in answer and "\uff08第3句\uff09" in answer
 
 
+def test_search_results_list_the_same_bodies_as_the_item_page(client):
+    # a search result card listed the item-level tags only: law-m9's card had no 市教育局 while its page did
+    from web_support import item_id
+
+    iid = item_id("law-m9")
+    page = {(d["name"], d["where"]) for d in client.get(f"/api/items/{iid}").get_json()["departments"]}
+    hit = next(r for r in client.get("/api/search?q=使用童工").get_json()["results"] if r["id"] == iid)
+    assert {(d["name"], d["where"]) for d in hit["departments"]} == page
+    assert ("市教育局", "第3句") in page
+    html = client.get("/search?q=使用童工").get_data(as_text=True)
+    card = next(c for c in html.split('data-testid="result"')[1:] if "严厉查处使用童工等违法犯罪行为" in c)
+    assert 'data-dept="市教育局"' in card and "\uff08第3句\uff09" in card
+
+
 def test_a_confirmed_clause_level_duty_keeps_its_clauses_words(reviewer):
     # accepting 市教育局 on law-m9 (named only in its 3rd sentence) left the 依据 `市教育局[明确]` with no words and the
     # department page's phrases empty: the new item-level tag has none of its own

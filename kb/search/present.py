@@ -67,11 +67,23 @@ def _present(eng: Engine, pq: ParsedQuery, page: list[dict], applied: dict, snap
         it = items.get(e["id"])
         if it is None:
             continue
-        depts = [
-            {"name": d["name"], "role": d["role"], "source": d.get("source"), "confidence": d.get("confidence")}
-            for d in it["departments"]
-        ]
-        duty = item_duties(it).get(applied["dept"]) if applied.get("dept") else None
+        # every body with a duty (kb.duties), as the item page and the 责任清单 list them: one named only in a
+        # clause (市教育局 in law-m9's 3rd sentence) shows with its 第N句, leads first
+        duties = item_duties(it)
+        depts = sorted(
+            (
+                {
+                    "name": d.name,
+                    "role": d.role,
+                    "source": d.assignment.get("source"),
+                    "confidence": d.assignment.get("confidence"),
+                    "where": d.where,
+                }
+                for d in duties.values()
+            ),
+            key=lambda d: d["role"] != "lead",
+        )
+        duty = duties.get(applied["dept"]) if applied.get("dept") else None
         if applied.get("dept") and (duty is None or applied.get("role") not in (None, duty.role)):
             continue  # a review removed the department since the index was built
         text, spans, cid = R.passage(it, terms, fallback)
