@@ -181,3 +181,14 @@ def test_an_item_page_shows_its_latest_history_and_links_to_the_rest(reviewer, m
         assert len(log) == notes
     else:
         assert body["history_more"] is None
+
+
+def test_the_audit_log_of_an_item_reads_short_ids_and_refuses_unknown_ones(reviewer):
+    # /api/reviews?item=nope answered an empty 200, as if the item existed and nobody had reviewed it
+    assert api(reviewer, "note.add", body="核对").status_code == 200
+    full = reviewer.get(f"/api/reviews?item={M4}").get_json()
+    short = reviewer.get("/api/reviews?item=health-m4").get_json()
+    assert full["total"] == short["total"] >= 1 and short["filters"]["item"] == M4
+    assert reviewer.get(f"/api/reviews?item={G3}").get_json()["total"] == 0  # a real item nobody reviewed
+    missing = reviewer.get("/api/reviews?item=nope")
+    assert missing.status_code == 404 and "找不到条目" in missing.get_json()["error"]

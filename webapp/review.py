@@ -11,7 +11,7 @@ from kb import reviews
 from kb.labels import ACTION
 from kb.reviews.audit import ReviewError as AuditError
 from webapp.lookup import item_url, resolve_item, snapshot
-from webapp.render import error_response, twin, wants_json
+from webapp.render import NotFoundWithHints, error_response, twin, wants_json
 from webapp.reviewdata import audit, entry
 from webapp.security import login_required, safe_next
 
@@ -185,6 +185,13 @@ def _back() -> str:
 @twin(bp, "/reviews", "audit.html")
 def audit_page() -> dict[str, Any]:
     args = {k: request.args.get(k, "").strip() or None for k in ("actor", "item", "since")}
+    typed = args["item"]
+    if typed:  # a short id (P law-m9, law-m9) filters as its full id does
+        try:
+            args["item"] = resolve_item(snapshot(), typed)["id"]
+        except NotFoundWithHints:
+            if not audit(limit=1, item=typed):  # nor an item of an earlier build the log still holds
+                raise
     try:
         entries = audit(limit=500, **args)
     except (reviews.ReviewError, AuditError) as exc:
