@@ -33,7 +33,8 @@ def _present(item: dict, name: str, inferred: dict[str, str]) -> str:
     """The body's role on the item now; ReviewError where it has none (never tagged, or removed by a reviewer)."""
     role = present_role(item, name, inferred)
     if role is None:
-        raise ReviewError(f"{name} 不是该条目的责任部门，请先添加该部门。", "not_on_item")
+        # said for a removal, a role change and a reassign alike: what is wrong, not one of their remedies
+        raise ReviewError(f"{name} 目前不是该条目的责任部门。", "not_on_item")
     return role
 
 
