@@ -29,10 +29,8 @@ def resolve(name: str) -> Department | None:
     """The body any alias, prefixed or collective form names (卫健委, 益阳市卫生健康委员会 …), also written in
     traditional characters (衛健委, as search reads it), or None."""
     dep = registry.resolve(name)
-    if dep is None and name and not name.isascii():
-        simple = _simplified(name)
-        if simple != name:
-            dep = registry.resolve(simple)
+    if dep is None and (simple := _simplified(name)) != name:  # simplified() leaves ASCII and simplified text alone
+        dep = registry.resolve(simple)
     return dep
 
 
@@ -53,7 +51,7 @@ def require(name: str) -> Department:
 
 def suggest(name: str, n: int = 5) -> list[str]:
     """Canonical names close to `name` (read in simplified characters)."""
-    return registry.suggest(_simplified(name) if name and not name.isascii() else name, n)
+    return registry.suggest(_simplified(name), n)
 
 
 def unknown_message(name: str) -> str:
