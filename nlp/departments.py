@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp import coownership, lang, mandates, registry, unled
+from nlp import coownership, lang, mandates, projects, registry, unled
 from nlp.lang import read_lines
 from nlp.mentions import find_mentions
 from nlp.model import Assignment, Candidate, Evidence, Item, Plan
@@ -141,6 +141,7 @@ def find_hits(text: str, kind: str | None = None, domain: str | None = None) -> 
                         "inferred",
                     )
                 )
+    hits += projects.hits(text)  # a counted building target: the bodies every construction project passes
     return sorted(hits, key=lambda h: h.start)
 
 

@@ -64,8 +64,9 @@ class Tally:
 
 # Roles of a word that list a body but never make it lead: a benefit (补贴, 补助) says how a programme pays people,
 # not whose it is; a group (妇女, 女性) is whom the task is for, and the body representing it supports the task (in a
-# women's plan every item is about women: the word names no owner).
-NO_LEAD = frozenset({"benefit", "group"})
+# women's plan every item is about women: the word names no owner); a project (新建幼儿园16所) brings in the bodies
+# every construction passes through, beside the facility's owner (nlp/projects.py).
+NO_LEAD = frozenset({"benefit", "group", "project"})
 
 
 def tally(hits: list[Hit], boost_until: int = 0) -> dict[str, Tally]:
