@@ -29,8 +29,19 @@ def test_the_baseline_year_is_on_its_own_path():
 
 
 def test_without_a_start_the_reason_names_the_target_scale():
-    late = pc.pace(MYOPIA, {2024: 45.0}, 2024, PERIOD)  # no earlier value: measured against the target itself
+    late = pc.pace(MYOPIA, {2025: 45.0}, 2025, PERIOD)  # first value in the target year: no path, the target itself
     assert late.code == "far" and "以目标值的 10% 为全程差距" in late.reason
+
+
+def test_a_first_value_without_baseline_starts_the_path_the_chart_draws():
+    """初中生近视率 70 (2024), 66.5 (2025), nothing for 2020: the chart drew the path from 2024 while the verdict
+    for 2024 read 差距较大 against the target. The first value is the start both ways now; 2025 is judged on it."""
+    ind = {**MYOPIA, "id": "p:初中生近视率", "name": "初中生近视率", "value": 63.0}
+    obs = {2024: 70.0, 2025: 66.5}
+    first = pc.pace(ind, obs, 2024, PERIOD)
+    assert first.code == "on_pace" and first.expected == pytest.approx(pc.path(ind, obs, PERIOD)[2024])
+    assert "以首个监测年度为起点" in first.reason
+    assert pc.pace(ind, obs, 2025, PERIOD).code == "far"  # the target year: 66.5 misses 63, half the way covered
 
 
 def test_indicator_page_baseline_row(client, mon_kb):

@@ -91,10 +91,16 @@ def expected_value(ind: dict[str, Any], obs: mon.Obs, year: int, period: tuple[i
     return v0 + (goal - v0) * min(1.0, (year - s) / (due - s))
 
 
+def path_start(ind: dict[str, Any], obs: mon.Obs, period: tuple[int, int]) -> int | None:
+    """The year the drawn path starts: the baseline year where it has a value, else the earliest observation."""
+    by = mon.baseline_year(ind, period)
+    return by if by in obs else min(obs, default=None)
+
+
 def path(ind: dict[str, Any], obs: mon.Obs, period: tuple[int, int]) -> dict[int, float]:
     """The scheduled path from the baseline year to the target year (for charts); empty without a start value."""
-    by, due = mon.baseline_year(ind, period), mon.target_year(ind, period)
-    first = by if by in obs else min(obs, default=None)
+    due = mon.target_year(ind, period)
+    first = path_start(ind, obs, period)
     if first is None or first >= due:
         return {}
     start = obs[first]
@@ -123,12 +129,14 @@ def pace(ind: dict[str, Any], obs: mon.Obs, year: int, period: tuple[int, int]) 
     start = start_point(ind, obs, year, period)
     goal = goal_value(ind, obs, period, start[1] if start else None)
     assert goal is not None  # judge() returned unmet, so the target has a level
-    if year == mon.baseline_year(ind, period) and year < mon.target_year(ind, period):
-        # The baseline year is where the path starts (its 应达 is its own value): it cannot be behind the path.
-        # Judged against the final target it read 差距较大, 落后 189% beside 应达 45.2 for a value of 45.2.
+    if year == path_start(ind, obs, period) and year < mon.target_year(ind, period):
+        # The year the path starts (the baseline year, else the first observation) has its own value as 应达: it
+        # cannot be behind the path. Judged against the final target the baseline read 差距较大, 落后 189% beside
+        # 应达 45.2 for a value of 45.2, and a first value of 2024 read 差距较大 while the chart drew it on the path.
+        where = "基线年度" if year == mon.baseline_year(ind, period) else "无基线年度数值,以首个监测年度为起点"
         return Pace(
             "on_pace",
-            f"{st.reason};基线年度,序时进度从这一年的数值起算",
+            f"{st.reason};{where},序时进度从这一年的数值起算",
             value,
             (goal - value) * direction(ind, goal, value),
         )
