@@ -150,10 +150,24 @@ def find_mentions(text: str) -> list[Mention]:
     for m, nxt in reversed(list(itertools.pairwise(out))):
         if m.cue is None and nxt.cue and _LIST_JOINER.fullmatch(text[m.end : nxt.start]):
             m.cue = nxt.cue
-    # "A、B、C按职责分工负责": each answers for its part, the first listed leads (the published tables' convention)
+    # "A、B、C按职责分工负责": each answers for its part, the first listed leads (the published tables' convention),
+    # unless the sentence has named its lead already: "(科技部牵头,发展改革委、财政部等按职责分工负责)" lists co-units
     shared = [m.cue == "shared" for m in out]
     for i, m in enumerate(out):
         if shared[i]:
             joined = i > 0 and shared[i - 1] and _LIST_JOINER.fullmatch(text[out[i - 1].end : m.start])
-            m.cue = "co" if joined else "lead"
+            m.cue = "co" if joined or _led_before(out, i, text) else "lead"
     return out
+
+
+_SENTENCE_END = re.compile(r"[。;；!！?？\n]")
+
+
+def _led_before(out: list[Mention], i: int, text: str) -> bool:
+    """Whether a body named earlier in the same sentence as out[i] is cued as its lead (X牵头, Y…负责)."""
+    for m in reversed(out[:i]):
+        if _SENTENCE_END.search(text[m.end : out[i].start]):
+            return False
+        if m.cue == "lead":
+            return True
+    return False

@@ -12,7 +12,7 @@ from nlp.lang import read_lines
 
 REGISTRY_FILE = "departments.tsv"
 GROUPS_FILE = "department_groups.tsv"
-LEVELS_FILE = "department_levels.tsv"  # the names a province gives the same bodies where they differ (局 → 厅)
+LEVELS_FILE = "department_levels.tsv"  # a province's and the State Council's names for the same bodies (厅, 部)
 CATEGORY_LABELS = {
     "party": "市委部门",
     "government": "政府部门",
@@ -24,7 +24,7 @@ CATEGORY_LABELS = {
     "other": "其他",
 }
 # A plan of another level names the same bodies with its own level word (县公安局, 区妇联, 团县委, 省妇联, 省委宣传部);
-# where a province's body has another name (省教育厅, 省高级人民法院) LEVELS_FILE lists it.
+# where a province's or the State Council's body has another name (省教育厅, 教育部, 最高人民法院) LEVELS_FILE lists it.
 LOCAL_LEVELS = ("县", "区", "省")
 # Place prefixes (湖南省益阳市…, 中共益阳市委…) are not written here: they come from the registry's own full names
 # and from each plan's metadata (city, issuer, title), registered with register_places().
@@ -43,7 +43,7 @@ class Department:
     former: tuple[str, ...] = ()
     stems: tuple[str, ...] = field(default=(), compare=False)
     official: tuple[str, ...] = ()  # the full name as any city writes it (市发展和改革委员会; see _official)
-    province: tuple[str, ...] = ()  # what a province calls its counterpart where the name differs (LEVELS_FILE)
+    counterparts: tuple[str, ...] = ()  # what a province or the State Council calls it, where different (LEVELS_FILE)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -55,7 +55,7 @@ class Department:
     @property
     def local_names(self) -> tuple[str, ...]:
         """The same bodies at another level (县公安局, 区妇联, 团县委, 省妇联), for plans of those levels."""
-        out = list(self.province)
+        out = list(self.counterparts)
         for n in self.names:
             for level in LOCAL_LEVELS:
                 if n.startswith("市") and not n.startswith("市场"):
@@ -87,13 +87,25 @@ def departments() -> tuple[Department, ...]:
             )
         )
     home = _home_places(out)
-    province = {c: _split(forms) for c, forms, *_ in (ln.split("\t") for ln in read_lines(LEVELS_FILE))}
-    unknown = set(province) - {d.canonical for d in out}
+    counterparts = _counterparts()
+    unknown = set(counterparts) - {d.canonical for d in out}
     if unknown:
         raise ValueError(f"{LEVELS_FILE}: not in the registry: {sorted(unknown)}")
     return tuple(
-        dataclasses.replace(d, official=_official(d.full, home), province=province.get(d.canonical, ())) for d in out
+        dataclasses.replace(d, official=_official(d.full, home), counterparts=counterparts.get(d.canonical, ()))
+        for d in out
     )
+
+
+def _counterparts() -> dict[str, tuple[str, ...]]:
+    """canonical → the provincial and national names of its counterpart (LEVELS_FILE; "-" marks a level with none)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for n, line in enumerate(read_lines(LEVELS_FILE), 1):
+        cells = line.split("\t")
+        if len(cells) != 3:
+            raise ValueError(f"{LEVELS_FILE}: row {n} needs canonical<TAB>province forms<TAB>national forms: {line!r}")
+        out[cells[0].strip()] = tuple(f for cell in cells[1:] for f in _split(cell) if f != "-")
+    return out
 
 
 def _home_places(deps: list[Department]) -> set[str]:

@@ -72,6 +72,19 @@ def test_mentions(text, expected):
         ("省卫生健康委牵头,省教育厅、省民政厅配合", "市民政局", "co"),
         ("省人力资源社会保障厅负责,团省委、省妇联参与", "团市委", "co"),
         ("省高级人民法院、省人民检察院按职责分工负责", "市中级人民法院", "lead"),
+        # the State Council's 分工意见 naming ministries (department_levels.tsv's national forms); a list sharing
+        # the work after a body the sentence has cued as lead supports it: its first member does not lead
+        ("(科技部牵头,发展改革委、工业和信息化部、财政部等按职责分工负责)", "市科技局", "lead"),
+        ("(科技部牵头,发展改革委、工业和信息化部、财政部等按职责分工负责)", "市发改委", "co"),
+        ("(科技部牵头,发展改革委、工业和信息化部、财政部等按职责分工负责)", "市工信局", "co"),
+        ("(省卫生健康委牵头,省教育厅、省农业农村厅按职责分工负责)", "市教育局", "co"),
+        ("(国家卫生健康委、教育部、全国妇联按职责分工负责)", "市卫健委", "lead"),
+        ("(国家卫生健康委、教育部、全国妇联按职责分工负责)", "市妇联", "co"),
+        ("最高人民法院、最高人民检察院、公安部、司法部按职责分工负责", "市中级人民法院", "lead"),
+        ("共青团中央、全国少工委配合", "团市委", "co"),
+        # negatives: a lead cued in an earlier sentence does not demote the next sentence's shared list
+        ("市卫健委牵头。市教育局、市民政局按职责分工负责", "市教育局", "lead"),
+        ("市卫健委牵头;市教育局、市民政局按职责分工负责", "市教育局", "lead"),
         # a body named as a helper (支持/鼓励/动员/依托 X) takes part; the cue reaches every member listed after it
         ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", "市总工会", "co"),
         ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", "团市委", "co"),
@@ -717,3 +730,16 @@ def test_heading_decides_who_leads_not_who_is_listed(text, title, first_lead):
 def test_womens_plan_topics_have_their_owner_as_lead(text, domain, kind, lead):
     got = assign_text(text, kind=kind, domain=domain)
     assert lead in [a.name for a in got if a.role == "lead"], got
+
+
+@pytest.mark.parametrize(
+    "text, absent",
+    [
+        ("统筹做好教育部署和财政部署", "市教育局"),  # 教育部 inside 教育部署 is not the ministry
+        ("统筹做好教育部署和财政部署", "市财政局"),
+        ("安排公安部署警力", "市公安局"),
+        ("加强民政部门与司法部门协作", "市司法局"),  # 司法部门 is every judicial organ, not 司法部 / 司法局
+    ],
+)
+def test_national_names_never_fire_inside_words(text, absent):
+    assert all(absent not in m.departments for m in find_mentions(text))
