@@ -57,6 +57,41 @@ def test_not_found_is_friendly(client, url, status):
         assert "Traceback" not in resp.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "url, status, location",
+    [
+        # an alias or short name opens the dashboard under its canonical address, as /departments/ does
+        ("/monitoring/department/教育局", 302, "/monitoring/department/市教育局"),
+        ("/monitoring/department/卫健委", 302, "/monitoring/department/市卫健委"),
+        ("/monitoring/department/卫生健康部门", 302, "/monitoring/department/市卫健委"),
+        ("/monitoring/department/教育局?plan=x", 302, "/monitoring/department/市教育局?plan=x"),
+        # negative rows: the canonical name is served as it is, an unknown name is a 404, the JSON twin answers
+        ("/monitoring/department/市教育局", 200, None),
+        ("/monitoring/department/市卫健", 404, None),
+        ("/monitoring/department/无此单位", 404, None),
+        ("/api/monitoring/department/卫健委", 200, None),
+    ],
+)
+def test_department_alias_redirects_to_canonical(client, url, status, location):
+    resp = client.get(url)
+    assert resp.status_code == status
+    if location is None:
+        assert "Location" not in resp.headers
+    else:
+        from urllib.parse import unquote
+
+        assert unquote(resp.headers["Location"]) == location
+
+
+def test_department_alias_twin_and_unknown_error_shape(client):
+    assert client.get("/api/monitoring/department/卫健委").get_json()["name"] == "市卫健委"
+    body = client.get("/api/monitoring/department/卫建委会").get_json()
+    assert body["ok"] is False and body["status"] == 404 and body["error"]
+    assert any(s["url"].startswith("/monitoring/department/") for s in body["suggestions"])
+    resp = client.get("/monitoring/report.xlsx?department=卫健委")  # the report reads the alias as the body
+    assert resp.status_code == 200
+
+
 def test_hints_for_misspelt_department(client):
     html = client.get("/monitoring/department/市卫健").get_data(as_text=True)
     assert "/monitoring/department/%E5%B8%82%E5%8D%AB%E5%81%A5%E5%A7%94" in html  # 市卫健委 suggested

@@ -76,7 +76,8 @@ def test_an_empty_value_submitted_by_enter_keeps_the_stored_value(client):
 
 
 def test_monitoring_department_accepts_aliases(client):
-    assert client.get("/monitoring/department/卫生健康部门").status_code == 200
+    resp = client.get("/monitoring/department/卫生健康部门", follow_redirects=True)
+    assert resp.status_code == 200 and resp.request.path == "/monitoring/department/市卫健委"
 
 
 def test_department_without_duties_offers_no_dead_downloads(client):

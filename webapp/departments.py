@@ -16,6 +16,7 @@ from webapp.items import indicator_view
 from webapp.lookup import (
     Snapshot,
     brief,
+    canonical_redirect,
     dept_url,
     duty_index,
     involvement_of,
@@ -203,10 +204,7 @@ def _duty_options() -> tuple[str, str]:
 def department_page(name: str):
     ctx = department_context(name, *_duty_options())
     if ctx["name"] != name:  # an alias: show the page under its canonical address
-        # the query kept as it was written: passed to url_for as keywords, ?name= or ?_external= would be its own
-        query = request.query_string.decode("latin-1")
-        target = url_for("departments.department_page", name=ctx["name"]) + (f"?{query}" if query else "")
-        return redirect(target, code=302)
+        return canonical_redirect("departments.department_page", ctx["name"])
     return render_template("department.html", **ctx)
 
 

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, url_for
+from flask import g, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from kb import departments
 from kb.errors import Ambiguous, NotFound
@@ -96,6 +97,13 @@ def resolve_department(snap: Snapshot, name: str, link: Callable[[str], str] | N
     close += [n for n in difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.4) if n not in close]
     hints = [{"label": n, "url": (link or dept_url)(n)} for n in close[:5]]
     raise NotFoundWithHints(departments.unknown_message(name), hints)
+
+
+def canonical_redirect(endpoint: str, name: str) -> Response:
+    """A 302 to the same page under the department's canonical name (an alias such as 教育局 or 卫健委 was typed),
+    the query kept as it was written: passed to url_for as keywords, ?name= or ?_external= would be its own."""
+    query = request.query_string.decode("latin-1")
+    return redirect(url_for(endpoint, name=name) + (f"?{query}" if query else ""), code=302)
 
 
 def _duty_index(snap: Snapshot) -> dutyindex.DutyIndex:

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from kb import departments
 from kb import monitoring as mon
 from kb.errors import KBError
 from kb.lookup import resolve_id
@@ -20,11 +19,11 @@ from kb.monitoring import values as mvalues
 from kb.monitoring.report import report_docx, report_xlsx, rule_notes
 from kb.monitoring.workbook import template
 from kb.reviews import statecache
-from webapp.lookup import snapshot
+from webapp.lookup import canonical_redirect, resolve_department, snapshot
 from webapp.monitoring_rows import OTHER, monitoring_rows, row_json
 from webapp.monitoring_svg import trend_svg
 from webapp.plans import paged
-from webapp.render import NotFoundWithHints, twin
+from webapp.render import NotFoundWithHints, twin, wants_json
 
 bp = Blueprint("monitoring", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,10 +126,18 @@ def domain_page(code: str) -> dict[str, Any]:
     }
 
 
+def _dashboard_url(name: str) -> str:
+    return url_for("monitoring.department_page", name=name)
+
+
 @twin(bp, "/monitoring/department/<name>", "monitoring/list.html")
 def department_page(name: str) -> dict[str, Any]:
-    dep = departments.resolve(name)
-    name = dep.canonical if dep else name  # any alias (教育局, 卫生健康部门) opens the same dashboard
+    # any alias (教育局, 卫生健康部门) is the same dashboard, shown under its canonical address as the department
+    # pages are (webapp.lookup.resolve_department: one resolver, one 404 with the closest names)
+    canonical = resolve_department(snapshot(), name, link=_dashboard_url)
+    if canonical != name and not wants_json():
+        abort(canonical_redirect("monitoring.department_page", canonical))
+    name = canonical
     _index, rows, _ = monitoring_rows()
     lead = mon.select(rows, department=name, role="lead")
     co = mon.select(rows, department=name, role="co")
@@ -139,7 +146,7 @@ def department_page(name: str) -> dict[str, Any]:
         close = difflib.get_close_matches(name, names, n=5, cutoff=0.3)
         raise NotFoundWithHints(
             f"“{name}”没有负责的监测指标",
-            [{"label": n, "url": url_for("monitoring.department_page", name=n)} for n in close],
+            [{"label": n, "url": _dashboard_url(n)} for n in close],
         )
     return {
         "title": f"监测评估 · {name}",
@@ -226,6 +233,8 @@ def report_download(fmt: str):
     args = {k: request.args.get(k) or None for k in ("plan", "domain", "department")}
     if args["domain"] == OTHER:
         rows, args["domain"] = [r for r in rows if not r["indicator"]["domain_code"]], None
+    if args["department"]:  # an alias (教育局) reports on the same body as the dashboard it was linked from
+        args["department"] = resolve_department(snapshot(), args["department"], link=_dashboard_url)
     chosen = mon.select(rows, **args)
     if not chosen:
         abort(404, description="没有符合条件的指标")
