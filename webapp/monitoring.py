@@ -6,12 +6,12 @@ from __future__ import annotations
 import difflib
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from kb import monitoring as mon
 from kb.errors import KBError
+from kb.exports.safety import content_disposition
 from kb.lookup import resolve_id
 from kb.monitoring import annual
 from kb.monitoring import observations as obsdb
@@ -211,7 +211,7 @@ def observations_api(ind_id: str):
 
 def download_response(data: bytes, filename: str, mimetype: str) -> Response:
     resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    resp.headers["Content-Disposition"] = content_disposition(filename)  # with the ASCII filename= fallback
     return resp
 
 

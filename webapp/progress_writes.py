@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from kb.exports.safety import content_disposition
+from kb.exports.safety import ascii_filename, content_disposition
 from kb.progress import Conflict, ProgressError, service
 from kb.progress import attachments as att
 from kb.progress.store import Draft
@@ -129,7 +130,11 @@ def attachment_download(aid: int):
     if not path.exists():
         abort(404, description="附件文件已丢失,请联系管理员")
     resp = Response(path.read_bytes(), mimetype=att.mime(row["kind"]))
-    resp.headers["Content-Disposition"] = content_disposition(row["filename"])
+    # a file name in a script pinyin cannot spell (写真.jpg is Han, テスト.pdf is not) falls back to its id
+    suffix = Path(row["filename"]).suffix if Path(row["filename"]).suffix.isascii() else ""
+    resp.headers["Content-Disposition"] = content_disposition(
+        row["filename"], ascii_filename(row["filename"], default=f"attachment-{aid}{suffix}")
+    )
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from kb.exports.rows import LAYOUTS, Selection
-from kb.exports.safety import content_disposition, safe_filename
+from kb.exports.safety import ascii_filename, content_disposition, safe_filename
 from kb.exports.table import ExportError, Filters, Table
 from kb.store import KB
 
@@ -115,10 +115,11 @@ def export(
     tables = build_tables(kb, layout, filters or Filters(), per_dept_sheets, date)
     main = tables[0]
     name = "-".join([main.title, *(t for t in main.meta.get("tags", []) if t != main.department)])
-    fallback = f"{layout}-{(date or _dt.date.today()).isoformat()}.{fmt}"
+    filename = safe_filename(name, fmt)
+    fallback = ascii_filename(filename, default=f"{layout}-{(date or _dt.date.today()).isoformat()}.{fmt}")
     if out is None:
         data = render(tables, fmt)
     else:
         write(tables, fmt, out)
         data = b""
-    return Export(data, safe_filename(name, fmt), fallback, MIMETYPES[fmt], len(main.rows), tables)
+    return Export(data, filename, fallback, MIMETYPES[fmt], len(main.rows), tables)

@@ -40,10 +40,50 @@ def safe_filename(name: str, ext: str, fallback: str = "export") -> str:
     return f"{base}.{ext}" if ext else base
 
 
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_EXT = re.compile(r"\.([A-Za-z0-9]{1,8})$")
+
+
+def ascii_filename(filename: str, default: str = "") -> str:
+    """The ASCII stand-in of a file name for clients that ignore filename*: Chinese words in toneless pinyin (the
+    project's jieba cut, so 市卫健委 stays one word: shiweijianwei), ASCII letters and digits kept, anything else a
+    separator, the extension kept — 任务分解责任清单(市卫健委).xlsx → renwu_fenjie_zeren_qingdan_shiweijianwei.xlsx.
+    `default` (an ASCII name from ids) when nothing of the name is left, as for a name in another script."""
+    name = unicodedata.normalize("NFKC", filename or "")
+    m = _EXT.search(name)
+    stem, ext = (name[: m.start()], m.group(1).lower()) if m else (name, "")
+    parts: list[str] = []
+    if _HAN.search(stem):
+        from pypinyin import lazy_pinyin
+
+        from nlp.lang import cut
+
+        for tok in cut(stem):
+            parts.append("".join(lazy_pinyin(tok)) if _HAN.search(tok) else tok)
+    else:
+        parts.append(stem)
+    text = unicodedata.normalize("NFKD", "_".join(parts)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9-]+", "_", text)
+    text = re.sub(r"_*-[-_]*", "-", text)  # 2021_-_2025 → 2021-2025
+    text = re.sub(r"_+", "_", text).strip("_-")[:150].rstrip("_-")
+    if not re.search(r"[A-Za-z0-9]", text):
+        return _clean_ascii(default) or (f"export.{ext}" if ext else "export")
+    return f"{text}.{ext}" if ext else text
+
+
+def _clean_ascii(name: str) -> str:
+    """An ASCII file name as a header value may carry it (no quotes, spaces or controls); "" for a name that is
+    not ASCII (清单.xlsx would be left as "xlsx") or has no letter or digit before its extension."""
+    if not (name or "").isascii():
+        return ""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return name if re.search(r"[A-Za-z0-9]", _EXT.sub("", name)) else ""
+
+
 def content_disposition(filename: str, ascii_fallback: str = "") -> str:
-    """attachment header with an ASCII fallback name and the UTF-8 name per RFC 5987/6266 (filename*)."""
-    fallback = ascii_fallback or unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("._") or "export"
+    """attachment header with an ASCII fallback name (`ascii_fallback` when given, else ascii_filename's pinyin of
+    the name) and the UTF-8 name per RFC 5987/6266 (filename*). Every download the app sends goes through here."""
+    fallback = _clean_ascii(ascii_fallback) or ascii_filename(filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
