@@ -179,6 +179,47 @@ def test_typos_are_corrected_and_run(real, query, fixed):
     assert any("仍要搜索" in m for m in res["messages"])
 
 
+@pytest.mark.parametrize(
+    "query, corrected",
+    [
+        # a near-miss of a registered department's name is run as that department, though its fragments (教育 + 居)
+        # found items as typed
+        ("教育居", "教育局"),
+        ("卫建委", "卫健委"),
+        ("民证局", "民政局"),
+        ("残连", "残联"),
+        ("教育居 心理健康", "教育局 心理健康"),
+        # negative rows: real words of the index (and the names themselves) are searched as typed
+        ("教育", None),
+        ("居民", None),
+        ("卫健", None),
+        ("妇联", None),
+        ("手机", None),
+    ],
+)
+def test_a_misspelt_department_name_is_searched_as_the_department(real, query, corrected):
+    res = search(query)
+    if corrected is None:
+        assert res["corrected"] is None and res["query"] == query and not any("已显示" in m for m in res["messages"])
+        return
+    assert res["corrected"] == {"query": corrected, "original": query}
+    assert res["query"] == corrected and res["did_you_mean"] == []
+    assert f"已显示“{corrected}”的结果,仍要搜索“{query}”" in res["messages"]
+    typed = search(query, spell=0)  # the words as typed stay one click away, the name still offered
+    assert typed["corrected"] is None and typed["query"] == query
+
+
+def test_a_misspelt_department_name_on_the_page_and_its_json_twin(client):
+    api = client.get("/api/search", query_string={"q": "教育居"}).get_json()
+    assert api["corrected"] == {"query": "教育局", "original": "教育居"} and api["query"] == "教育局"
+    assert api["understood"]["departments"] == [{"name": "市教育局", "typed": "教育局"}]
+    html = client.get("/search", query_string={"q": "教育居"}).get_data(as_text=True)
+    assert 'data-testid="corrected"' in html and "<b>教育局</b>" in html
+    assert "spell=0" in html.split('data-testid="corrected"')[1].split("</p>")[0]
+    typed = client.get("/api/search", query_string={"q": "教育居", "spell": "0"}).get_json()
+    assert typed["corrected"] is None and typed["did_you_mean"] == ["教育局"]
+
+
 def test_who_question_gets_an_answer_card(real):
     res = search("谁负责儿童近视")
     card = res["answer"]

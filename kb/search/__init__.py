@@ -103,10 +103,14 @@ def _search(
         return out
     ranked = rank(eng, pq, flt, offset + limit, snap)
     if pq.concepts and _finds_little(pq, ranked):
-        fixed, replaces_word = _corrected(eng, pq, ranked)
+        fixed, replaces_word, replaced = _corrected(eng, pq, ranked)
         if fixed is not None:
             pq2 = parse(fixed, _filter_args(pq))
             refine(pq2, eng.ix.df)
+            # every replaced piece became a registered department's name (教育居 → 教育局, 卫建委 → 卫健委): what was
+            # typed found items only through its fragments (教育 + 居), the department is what was meant
+            named = {typed for _, typed, _ in pq2.depts}
+            to_department = all(new in named for _, new in replaced)
             # a real word (手机) is no typo: a sound-alike (收集) is only offered while the word finds items itself
             runs = spell and not (replaces_word and ranked)
             ranked2 = rank(eng, pq2, flt, offset + limit, snap) if runs else None
@@ -117,6 +121,7 @@ def _search(
                 and good
                 and (
                     not ranked
+                    or to_department
                     or ranked2.coverage[0] > ranked.coverage[0]
                     or (_whole_chunks(pq2, ranked2[0]) > _whole_chunks(pq, ranked[0]))  # 家长学效 is only 教学效果
                 )
@@ -157,20 +162,23 @@ def _whole_chunks(pq: ParsedQuery, hit: dict) -> int:
     return sum(c in hit["hay"] for c in pq.chunks)
 
 
-def _corrected(eng: Engine, pq: ParsedQuery, ranked: Ranked) -> tuple[str | None, bool]:
-    """The query with each typed piece that is no known word and not found replaced by its best candidate, and
-    whether a replaced piece is a word of the language (jieba's dictionary) rather than a typo."""
+def _corrected(eng: Engine, pq: ParsedQuery, ranked: Ranked) -> tuple[str | None, bool, list[tuple[str, str]]]:
+    """The query with each typed piece that is no known word and not found replaced by its best candidate, whether
+    a replaced piece is a word of the language (jieba's dictionary) rather than a typo, and the (typed, corrected)
+    pieces."""
     found_in = ranked[0]["hay"] if ranked else ""
     dept_typed = {typed for _, typed, _ in pq.depts}
-    text, changed, word = normalise(pq.text), False, False
+    text, word = normalise(pq.text), False
+    replaced: list[tuple[str, str]] = []
     speller = eng.speller()
     for chunk in pq.chunks:
         if chunk in found_in or chunk in dept_typed:
             continue
         fixed = speller.correct(chunk)
         if fixed and fixed != chunk:
-            text, changed, word = text.replace(chunk, fixed), True, word or is_word(chunk)
-    return (text if changed else None), word
+            text, word = text.replace(chunk, fixed), word or is_word(chunk)
+            replaced.append((chunk, fixed))
+    return (text if replaced else None), word, replaced
 
 
 def _filter_args(pq: ParsedQuery) -> dict[str, str | None]:
