@@ -17,6 +17,16 @@ def real(built_kb_env):
     return built_kb_env
 
 
+def hay(item_id: str) -> str:
+    """The normalised text the search matches in (title, text, raw text, indicator names)."""
+    from kb.search import engine
+
+    ix = engine().ix
+    row = ix.row(item_id)
+    assert row is not None
+    return ix.hay(row)
+
+
 def short(res: dict) -> list[str]:
     return [r["id"].split(":", 1)[1] for r in res["results"]]
 
@@ -159,6 +169,65 @@ def test_a_short_department_name_alone_lists_its_items(real):
     res = search("卫健")
     assert res["total"] > 10 and res["understood"]["departments"] == [{"name": "市卫健委", "typed": "卫健"}]
     assert all(any(d["name"] == "市卫健委" for d in r["departments"]) for r in res["results"])
+
+
+def _duties(dept: str, role: str | None = None, domain: str | None = None) -> set[str]:
+    """Ids of the items the department has a duty in (kb.duties over the reviewed snapshot)."""
+    from kb.duties import involvements
+    from kb.reviews.snapshot import current
+
+    return {
+        it["id"]
+        for it, duty in involvements(current().items, dept)
+        if role in (None, duty.role) and domain in (None, it["domain_code"])
+    }
+
+
+@pytest.mark.parametrize(
+    "query, params, dept, all_duties",
+    [
+        # a bare short name that is a plan word too: its text matches, then every other duty of the body
+        ("民政", {}, "市民政局", True),
+        ("公安", {}, "市公安局", True),
+        ("司法", {}, "市司法局", True),
+        ("民政", {"domain": "health"}, "市民政局", True),  # filters apply to the duties as to the matches
+        ("民政牵头", {}, "市民政局", True),  # the asked role too (checked below)
+        # negative rows: next to another word the short name only weights the matches; a full name was a duty list
+        ("民政 儿童福利", {}, "市民政局", False),
+        ("公安 拐卖", {}, "市公安局", False),
+    ],
+)
+def test_a_bare_department_short_name_lists_its_duties_after_the_text(real, query, params, dept, all_duties):
+    from kb.search.analysis import normalise
+
+    res = search(query, limit=100, **params)
+    got = [r["id"] for r in res["results"]]
+    role = "lead" if "牵头" in query else None
+    duties = _duties(dept, role, params.get("domain"))
+    assert duties, dept
+    if not all_duties:
+        assert not duties <= set(got) and res["total"] < len(duties)
+        return
+    assert duties <= set(got) and res["total"] == len(got)
+    word = query.removesuffix("牵头")
+    holds = [word in normalise(r["title"] + r["snippet"]) or word in hay(r["id"]) for r in res["results"]]
+    assert holds[0] and holds == sorted(holds, reverse=True)  # the text matches first, then the other duties
+    rest = [r for r, h in zip(res["results"], holds, strict=True) if not h]
+    assert rest and all(any(d["name"] == dept for d in r["departments"]) for r in rest)
+    assert all(any(f"{dept} " in w for w in r["why"]) for r in rest)  # each says why: 市民政局 牵头(查询中的“民政”)
+    leads = [any(d["name"] == dept and d["role"] == "lead" for d in r["departments"]) for r in rest]
+    assert leads == sorted(leads, reverse=True)  # the items it leads before those it supports
+    if role:
+        assert all(leads)
+
+
+def test_a_bare_department_short_name_keeps_exclusions_and_pages(real):
+    res = search("民政 -福利", limit=100)
+    assert res["total"] > 9 and not any("福利" in hay(r["id"]) for r in res["results"])
+    whole = search("民政", limit=100)
+    paged = [r["id"] for p in range(0, whole["total"], 10) for r in search("民政", offset=p)["results"]]
+    assert paged == [r["id"] for r in whole["results"]]
+    assert sorted(short(search("民政", limit=100, sort="plan"))) == sorted(short(whole))
 
 
 def test_department_with_role_word_alone_filters_by_role(real):

@@ -14,6 +14,7 @@ from kb.search.ranked import Ranked, dept_lists, no_facets
 
 CLAUSE_WEIGHT = 0.5  # a focused clause adds to its item's score, it does not replace it
 KEEP_RATIO = 0.12  # items scoring below this share of the best are noise, not results
+DUTY_SHARE = 0.9  # a named body's duties without the word follow its text matches below this share (co: squared)
 FEW, LINK_SHARE = 4, 0.3  # below FEW direct hits, linked items follow at this share of the score
 CANDIDATES = 300  # items re-scored with coverage (best upper bounds first); total and facets count these
 DEPT_LEAD, DEPT_CO = (2.0, 1.5), (1.5, 1.25)  # score factor when a typed department leads / supports (full, stem)
@@ -196,10 +197,63 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
     out = Ranked(eng, cand, score, cov, whole, np.full(len(cand), -1), reviewed).take(order)
     if len(order):  # 课后服务: no item holds it, the hits share only 服务
         out.partial = [w for w, found in compounds if not found[order].any()]
-    if pq.concepts and 0 < len(out) < FEW and mask is None and not pq.excluded:
+    named = _named_only(pq)
+    if named and len(out):
+        # 民政 / 公安 typed alone: the word's few text matches, then every other duty of the body
+        out = _with_duties(eng, out, pq, named, mask, snap)
+    elif pq.concepts and 0 < len(out) < FEW and mask is None and not pq.excluded:
         # related items would bring back what -词 excluded (近视 -学生 showed items without 近视, some with 学生)
         out = _with_linked(eng, out)
     return out
+
+
+def _named_only(pq: ParsedQuery) -> list[str]:
+    """The departments a query names when it is nothing but department short names that are plan words too (民政,
+    公安: kept as words to find by kb.search.query.refine, since alone the word is both), else []."""
+    stems = {typed: canon for canon, typed, stem in pq.depts if stem}
+    if not stems or not pq.concepts or pq.joined or any(c.word not in stems for c in pq.concepts):
+        return []
+    return list(dict.fromkeys(stems[c.word] for c in pq.concepts))
+
+
+def _with_duties(eng: Engine, ranked: Ranked, pq: ParsedQuery, names: list[str], mask, snap: Any) -> Ranked:
+    """The named bodies' other duties (kb.duties, in the reviewed state: Engine.dept_masks) after the text matches:
+    the items they lead, then those they support, each in plan order, scored below every direct hit; filters,
+    the asked role and -词 apply to them as to the matches."""
+    n = eng.ix.n_items
+    lead_any, member_any = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for name in names:
+        member, lead = eng.dept_masks(name, snap)
+        member_any |= member
+        lead_any |= lead
+    wanted = member_any if not pq.role else lead_any if pq.role == "lead" else member_any & ~lead_any
+    if mask is not None:
+        wanted = wanted & mask
+    wanted[ranked.rows] = False
+    rows = np.flatnonzero(wanted)
+    if len(rows) and pq.excluded:
+        hay = eng.ix.hays(rows)
+        allowed = np.ones(len(rows), dtype=bool)
+        for x in pq.excluded:
+            if x:
+                allowed &= ~hay.contains(x)
+        rows = rows[allowed]
+    if not len(rows):
+        return ranked
+    rows = rows[np.lexsort((rows, ~lead_any[rows]))]  # lead first, each in plan order (stable by row)
+    low = float(ranked.score.min())
+    score = np.where(lead_any[rows], low * DUTY_SHARE, low * DUTY_SHARE * DUTY_SHARE)
+    k = len(rows)
+    return Ranked(
+        eng,
+        np.concatenate([ranked.rows, rows.astype(ranked.rows.dtype)]),
+        np.concatenate([ranked.score, score]),
+        np.concatenate([ranked.coverage, np.zeros(k)]),
+        np.concatenate([ranked.whole, np.zeros(k, dtype=ranked.whole.dtype)]),
+        np.concatenate([ranked.via, np.full(k, -1, dtype=ranked.via.dtype)]),
+        ranked.reviewed,
+        ranked.partial,
+    )
 
 
 def _with_linked(eng: Engine, ranked: Ranked) -> Ranked:
