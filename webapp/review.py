@@ -104,6 +104,7 @@ def review_item(item_id: str):
     it = resolve_item(snapshot(), item_id)
     fields = review_fields()
     try:
+        kept = _kept(it["id"], fields)
         audit_id = _act(it["id"], fields, g.user["name"], fields.get("reason", ""))
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
@@ -111,10 +112,21 @@ def review_item(item_id: str):
         flash(str(exc), "error")
         return redirect(item_url(it["id"]) + "#review")
     label = ACTION.get(fields.get("action", ""), "审核")
+    message = f"已保存:{label}(记录 #{audit_id})" + (f"。{kept}" if kept else "")
     if wants_json():
-        return jsonify({"ok": True, "audit_id": audit_id, "item": it["id"], "action": fields.get("action")})
-    flash(f"已保存:{label}(记录 #{audit_id})", "ok")
+        out = {"ok": True, "audit_id": audit_id, "item": it["id"], "action": fields.get("action"), "message": message}
+        if kept:  # the co asked for was not applied: the body leads, as it did
+            out.update(kept_role="lead", notice=kept)
+        return jsonify(out)
+    flash(message, "ok")
     return redirect(item_url(it["id"]) + "#review")
+
+
+def _kept(item: str, f: dict[str, str]) -> str:
+    """What an add will not do, said beside its 已保存 (kb.reviews.kept_lead): read before the add, "" otherwise."""
+    if f.get("action") != "assignment.add" or not f.get("department"):
+        return ""
+    return reviews.kept_lead(item, f["department"], f.get("role") or "co")
 
 
 @bp.app_template_filter("localtime")

@@ -8,6 +8,7 @@ from kb.reviews.assignments import (  # noqa: F401 (re-exported: the reviews API
     add_assignment,
     canonical_department,
     held,
+    kept_lead,
     reject_assignment,
     set_role,
 )

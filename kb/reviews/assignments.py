@@ -6,7 +6,7 @@ import sqlite3
 
 from kb.reviews.anchoring import item_anchor
 from kb.reviews.audit import ReviewError, read
-from kb.reviews.core import _canonical_department, _current, _item, _kb, _record
+from kb.reviews.core import Unchanged, _canonical_department, _current, _item, _kb, _record
 
 ROLES = ("lead", "co")
 
@@ -120,7 +120,26 @@ def add_assignment(item: str, department: str, by: str, reason: str = "", role: 
         kept = "lead" if "lead" in (held, role) else held or role or inferred.get(name) or "co"
         return {"decision": decision, "role": kept}
 
-    return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
+    try:
+        return _record("assignment", it["plan"], it["id"], name, "assignment.add", by, reason, change, item_anchor(it))
+    except Unchanged:
+        if held == "lead" and role != "lead":  # 此项已是这一状态 alone did not say the co asked for was not applied
+            raise Unchanged(f"{kept_lead_message(name)}此项无需保存。", "unchanged") from None
+        raise
+
+
+def kept_lead(item: str, department: str, role: str | None) -> str:
+    """What an add of a body as co (or with no role) will say, read before it: the body leads the item now, so the
+    add confirms it as 牵头 and leaves the co asked for unapplied (an add never demotes; set_role does), and the
+    answer must say so; "" where the add does what was asked. Afterwards the body leads either way."""
+    if role not in (None, "co"):
+        return ""
+    it, name, inferred = _assignment(item, department, need_present=False)
+    return kept_lead_message(name) if present_role(it, name, inferred) == "lead" else ""
+
+
+def kept_lead_message(name: str) -> str:
+    return f"{name} 已是该条目的牵头单位，添加不会降低其职责，仍为牵头；如要改为配合，请使用“改为配合”。"
 
 
 def _check_role(role: str | None, optional: bool = False) -> None:

@@ -24,7 +24,10 @@ def cmd_assignment(args) -> int:
     elif args.action == "role":
         aid = reviews.set_role(args.item, args.department, args.role, args.by, args.reason)
     else:
+        kept = reviews.kept_lead(args.item, args.department, args.role)  # before the add: it leads either way after
         aid = reviews.add_assignment(args.item, args.department, args.by, args.reason, role=args.role)
+        if kept:
+            print(kept, file=sys.stderr)
     return recorded(aid, f"{args.action} {args.department} @ {args.item}")
 
 

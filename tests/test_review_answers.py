@@ -1,0 +1,67 @@
+"""What a review's answer says (session 14 recheck, "Not fixed"): an add that keeps a lead says so, a reassign from a
+body not on the item names the bodies that are, a queue decision says what was decided, the counter's x / y."""
+
+from __future__ import annotations
+
+import pytest
+from web_support import csrf
+
+from kb import reviews
+
+
+def _tag(client, role: str, source: str = "inferred") -> tuple[str, str]:
+    """(item, body) of the first item-level tag with this role and source in the queue."""
+    for e in client.get("/api/review/queue?show=all").get_json()["entries"]:
+        if e["type"] == "tag" and e["role"] == role and e["source"] == source and not e["clauses"]:
+            return e["item"], e["department"]
+    raise AssertionError(f"no {source} {role} tag in the queue")
+
+
+def _roles(client, item: str) -> dict[str, str]:
+    return {d["name"]: d["role"] for d in client.get(f"/api/items/{item}").get_json()["departments"]}
+
+
+KEPT = "已是该条目的牵头单位"
+
+
+@pytest.mark.parametrize(
+    ("held", "asked", "kept"),
+    [
+        ("lead", "co", True),  # the co asked for is not applied: the answer says the body stays 牵头
+        ("lead", "", True),  # no role given is an add as co
+        ("lead", "lead", False),
+        ("co", "co", False),
+        ("co", "lead", False),  # an add promotes: nothing kept that was not asked for
+    ],
+)
+def test_an_add_that_keeps_a_lead_says_so(reviewer, held, asked, kept):
+    item, name = _tag(reviewer, held)
+    body = {"action": "assignment.add", "department": name, **({"role": asked} if asked else {})}
+    r = reviewer.post(f"/api/items/{item}/review", json=body, headers={"X-CSRF-Token": csrf(reviewer)})
+    data = r.get_json()
+    assert r.status_code == 200 and data["ok"]
+    assert (KEPT in data["message"]) is kept and ("改为配合" in data["message"]) is kept
+    assert data.get("kept_role") == ("lead" if kept else None)
+    assert _roles(reviewer, item)[name] == ("lead" if "lead" in (held, asked) else "co")
+
+
+def test_the_html_flash_says_the_lead_was_kept_and_a_second_add_too(reviewer):
+    item, name = _tag(reviewer, "lead")
+    token = csrf(reviewer)
+    form = {"action": "assignment.add", "department": name, "role": "co", "csrf_token": token}
+    r = reviewer.post(f"/items/{item}/review", data=form, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert f"{name} {KEPT}" in html and "改为配合" in html
+    # the same add again changes nothing: the refusal says why, not only 此项已是这一状态
+    r = reviewer.post(f"/api/items/{item}/review", json=form, headers={"X-CSRF-Token": token})
+    assert r.status_code == 422 and KEPT in r.get_json()["error"]
+
+
+def test_the_cli_add_says_the_lead_was_kept(reviewer, capsys):
+    from kb.commands.review.decisions import cmd_assignment
+
+    item, name = _tag(reviewer, "lead")
+    args = type("A", (), {"action": "add", "item": item, "department": name, "by": "t", "reason": "", "role": None})
+    assert cmd_assignment(args) == 0
+    assert KEPT in capsys.readouterr().err
+    assert reviews.reviewed_item(item)["departments"][0]["name"] == name
