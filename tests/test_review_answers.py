@@ -65,3 +65,56 @@ def test_the_cli_add_says_the_lead_was_kept(reviewer, capsys):
     assert cmd_assignment(args) == 0
     assert KEPT in capsys.readouterr().err
     assert reviews.reviewed_item(item)["departments"][0]["name"] == name
+
+
+def _on_item(client, item: str) -> set[str]:
+    return set(_roles(client, item))
+
+
+def _lead_with_partner(client) -> tuple[str, str]:
+    """(item, its lead) of a task item with one item-level lead and another body."""
+    for it in reviews.reviewed_items(kind="measure"):
+        leads = [d["name"] for d in it["departments"] if d["role"] == "lead"]
+        if len(leads) == 1 and len(it["departments"]) > 1:
+            return it["id"], leads[0]
+    raise AssertionError("the default plan has measures with a lead and a partner")
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("absent", "not_on_item"),  # never on the item: nothing to reassign from, the bodies that are named
+        ("rejected", "not_on_item"),  # removed by a reviewer: the same
+        ("unknown", None),  # not in the registry: the unknown-name message, not this one
+    ],
+)
+def test_a_reassign_from_a_body_not_on_the_item_names_the_bodies_that_are(reviewer, source, code):
+    item, lead = _lead_with_partner(reviewer)
+    token = csrf(reviewer)
+    names = _on_item(reviewer, item)
+    body = "不存在的局"
+    if source == "absent":
+        body = next(n for n in ("市文联", "市关工委", "市档案馆") if n not in names)
+    if source == "rejected":
+        body = next(n for n in names if n != lead)
+        act = {"item": item, "department": body, "action": "reject"}
+        assert reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token}).status_code == 200
+        names.discard(body)
+    act = {"item": item, "department": body, "action": "reassign", "to": lead}
+    r = reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token})
+    data = r.get_json()
+    assert r.status_code == 422 and "请先添加" not in data["error"]
+    assert data.get("code") == code
+    if code:
+        assert "没有可改派的职责" in data["error"] and all(n in data["error"] for n in names)
+        assert {d["name"] for d in data["departments"]} == names
+    assert _on_item(reviewer, item) == names  # nothing changed
+
+
+def test_the_queue_page_flash_of_such_a_reassign_names_the_bodies(reviewer):
+    item, lead = _tag(reviewer, "lead")
+    form = {"item": item, "department": "市文联", "action": "reassign", "to": lead, "csrf_token": csrf(reviewer)}
+    if "市文联" in _on_item(reviewer, item):
+        form["department"] = "市关工委"
+    html = reviewer.post("/review/queue/act", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "没有可改派的职责" in html and f"{lead}（牵头）" in html and "请先添加" not in html

@@ -209,7 +209,12 @@ def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> 
     from kb.reviews.core import Unchanged
 
     # every check before the first write: a reassign refused half-way must not have removed the tag already
-    source, role = reviews.held(item, department)
+    try:
+        source, role = reviews.held(item, department)
+    except reviews.ReviewError as exc:
+        if exc.code != "not_on_item":
+            raise
+        raise _nothing_to_move(item, department) from None
     target = reviews.canonical_department(to)
     if target == source:
         raise reviews.ReviewError(f"改派的目标与原部门相同：{source}", "same_department")
@@ -218,6 +223,20 @@ def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> 
     except Unchanged:  # the target holds the item as reviewed already: the move only removes the old body
         pass
     return reviews.reject_assignment(item, source, by, reason or f"改派给 {target}")
+
+
+def _nothing_to_move(item: str, department: str) -> Exception:
+    """The refusal of a reassign from a body not on the item: it has no duty there to move, and the bodies that
+    do are named (it said 请先添加该部门, a remedy for an add, not for a reassign)."""
+    from kb import reviews
+    from kb.labels import ROLE
+
+    it = reviews.reviewed_item(item)
+    name = reviews.canonical_department(department)
+    held = [(d.name, d.role) for d in item_duties(it).values()]
+    listed = "、".join(f"{n}（{ROLE.get(r, r)}）" for n, r in held) or "无"
+    message = f"{name} 目前不是该条目的责任部门，没有可改派的职责。该条目的责任部门：{listed}。"
+    return reviews.ReviewError(message, "not_on_item", {"departments": [{"name": n, "role": r} for n, r in held]})
 
 
 def bulk_accept(department: str, by: str, reason: str = "") -> list[int]:
