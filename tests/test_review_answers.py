@@ -118,3 +118,58 @@ def test_the_queue_page_flash_of_such_a_reassign_names_the_bodies(reviewer):
         form["department"] = "市关工委"
     html = reviewer.post("/review/queue/act", data=form, follow_redirects=True).get_data(as_text=True)
     assert "没有可改派的职责" in html and f"{lead}（牵头）" in html and "请先添加" not in html
+
+
+def _queue_tag(client, role: str) -> tuple[str, str]:
+    """(item, body) of an open item-level tag with this role on an item with another body (for 改派 onto it)."""
+    for it in reviews.reviewed_items(kind="measure"):
+        for d in it["departments"]:
+            if d["role"] == role and d.get("source") == "inferred" and len(it["departments"]) > 1:
+                return it["id"], d["name"]
+    raise AssertionError(f"no open {role} tag")
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("accept", "已确认 {name} 为{role}单位"),
+        ("reject", "已删除 {name} 在该条目的职责"),
+        ("flip", "已将 {name} 改为{other}单位"),
+        ("reassign", "已将 {name} 改派给 市文联({role}单位)"),
+        ("take", "已指定 市文联 为牵头单位"),
+    ],
+)
+@pytest.mark.parametrize("role", ["lead", "co"])
+def test_a_queue_decision_says_what_was_decided(reviewer, action, said, role):
+    item, name = _queue_tag(reviewer, role)
+    labels = {"lead": "牵头", "co": "配合"}
+    other = "co" if role == "lead" else "lead"
+    form = {"item": item, "department": name, "action": other if action == "flip" else action}
+    if action in ("reassign", "take"):
+        form["to"] = "市文联"
+    words = said.format(name=name, role=labels[role], other=labels[other])
+    token = csrf(reviewer)
+    r = reviewer.post("/api/review/queue/act", json=form, headers={"X-CSRF-Token": token})
+    data = r.get_json()
+    assert r.status_code == 200 and data["message"] == f"{words}(记录 #{data['audit_id']})"
+    assert "已保存" not in data["message"]
+    reviewer.post(f"/api/reviews/{data['audit_id']}/undo", json={}, headers={"X-CSRF-Token": token})
+    if action == "reassign":  # a reassign is two entries: the undo above took back the removal only
+        reviewer.post(
+            "/api/items/" + item + "/review",
+            json={"action": "assignment.reject", "department": "市文联"},
+            headers={"X-CSRF-Token": token},
+        )
+    # the page's flash says the same
+    html = reviewer.post("/review/queue/act", data={**form, "csrf_token": token}, follow_redirects=True)
+    assert words in html.get_data(as_text=True)
+
+
+def test_a_refused_queue_decision_says_why_not_that_it_was_saved(reviewer):
+    item, _name = _queue_tag(reviewer, "lead")
+    r = reviewer.post(
+        "/api/review/queue/act",
+        json={"item": item, "department": "不存在的局", "action": "accept"},
+        headers={"X-CSRF-Token": csrf(reviewer)},
+    )
+    assert r.status_code == 422 and "message" not in r.get_json() and "已将" not in r.get_json()["error"]

@@ -121,23 +121,32 @@ def _queue_state(snap: Any, q: queue.Queue) -> dict[str, Any]:
     }
 
 
-def _act(f: dict[str, str], by: str) -> int:
+def _act(f: dict[str, str], by: str) -> tuple[int, str]:
+    """Make one queue decision: (audit id, what was decided in words, for the flash and the JSON's message)."""
     item, dept, action = f.get("item", ""), f.get("department", ""), f.get("action", "")
     need(f, "item", "action")
     if action in ("accept", "reject", "lead", "co", "reassign"):  # a tag's decision: which body's tag
         need(f, "department")
     reason = f.get("reason", "")
     if action == "accept":
-        return reviews.accept_assignment(item, dept, by, reason)
+        audit_id = reviews.accept_assignment(item, dept, by, reason)
+        name, role = reviews.held(item, dept)
+        return audit_id, f"已确认 {name} 为{ROLE[role]}单位"
     if action == "reject":
-        return reviews.reject_assignment(item, dept, by, reason)
+        name = reviews.canonical_department(dept)
+        return reviews.reject_assignment(item, dept, by, reason), f"已删除 {name} 在该条目的职责"
     if action in ("lead", "co"):
-        return reviews.set_role(item, dept, action, by, reason)
+        audit_id = reviews.set_role(item, dept, action, by, reason)
+        return audit_id, f"已将 {reviews.canonical_department(dept)} 改为{ROLE[action]}单位"
     if action == "reassign":
         need(f, "to")
-        return queue.reassign(item, dept, f["to"], by, reason)
+        audit_id = queue.reassign(item, dept, f["to"], by, reason)
+        name, role = reviews.held(item, f["to"])
+        return audit_id, f"已将 {reviews.canonical_department(dept)} 改派给 {name}({ROLE[role]}单位)"
     if action == "take":  # an item nobody leads: a candidate (or any body) becomes its lead
-        return reviews.add_assignment(item, f.get("to") or dept, by, reason or "审核队列:指定牵头", role="lead")
+        to = f.get("to") or dept
+        audit_id = reviews.add_assignment(item, to, by, reason or "审核队列:指定牵头", role="lead")
+        return audit_id, f"已指定 {reviews.canonical_department(to)} 为牵头单位"
     raise unknown_action(action, ["accept", "reject", "lead", "co", "reassign", "take"])
 
 
@@ -151,15 +160,16 @@ def _back(f: dict[str, str]) -> str:
 def act():
     f = review_fields()
     try:
-        audit_id = _act(f, g.user["name"])
+        audit_id, decided = _act(f, g.user["name"])
     except (reviews.ReviewError, AuditError) as exc:
         if wants_json():
             return error_response(422, str(exc), extra=exc.fields())
         flash(str(exc), "error")
         return redirect(_back(f))
+    message = f"{decided}(记录 #{audit_id})"  # what was decided: 已保存 alone left the reviewer to guess
     if wants_json():
-        return jsonify({"ok": True, "audit_id": audit_id})
-    flash(f"已保存(记录 #{audit_id})", "ok")
+        return jsonify({"ok": True, "audit_id": audit_id, "message": message})
+    flash(message, "ok")
     return redirect(_back(f))
 
 
