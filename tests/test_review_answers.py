@@ -173,3 +173,79 @@ def test_a_refused_queue_decision_says_why_not_that_it_was_saved(reviewer):
         headers={"X-CSRF-Token": csrf(reviewer)},
     )
     assert r.status_code == 422 and "message" not in r.get_json() and "已将" not in r.get_json()["error"]
+
+
+def _built() -> dict[str, dict]:
+    """The build's items as the tagger left them: a (a confident lead, a weak co), b (nobody leads it)."""
+    from test_review_queue import _item
+    from test_review_queue import _tag as tag
+
+    return {
+        "a": _item("a", [tag("市卫健委", "lead", confidence=0.9), tag("市教育局", confidence=0.4)]),
+        "b": _item("b", [], needs_review=True, candidates=[{"name": "市民政局", "score": 0.3, "evidence": []}]),
+    }
+
+
+def _reviewed(name: str, role: str, decision: str) -> dict:
+    review = {"by": "r1", "at": "2026-01-02", "reason": "", "decision": decision}
+    return {"name": name, "role": role, "source": "reviewed", "confidence": 1.0, "evidence": [], "review": review}
+
+
+def _rejected(item: str, name: str) -> dict:
+    return {"kind": "assignment", "decision": "reject", "live_item": item, "target": name, "role": None,
+            "actor": "r1", "updated_at": "2026-01-02"}  # fmt: skip
+
+
+# (a's tags after the decision, b's, rejected rows, reviewed x after) — y stays 3 (a's two tags, b's question)
+DECISIONS = {
+    "none": (None, None, [], 0),
+    "accept the co": (["lead", _reviewed("市教育局", "co", "accept")], None, [], 1),
+    "reject the co": (["lead"], None, [("a", "市教育局")], 1),
+    "reassign the co": (["lead", _reviewed("市民政局", "co", "add")], None, [("a", "市教育局")], 1),
+    "add a body": (["lead", "co", _reviewed("市文联", "co", "add")], None, [], 0),
+    "add a body, then remove it": (["lead", "co"], None, [("a", "市文联")], 0),
+    "take a lead for b": (None, [_reviewed("市民政局", "lead", "add")], [], 1),
+    "reject a's only lead": (["co"], None, [("a", "市卫健委")], 1),
+}
+
+
+@pytest.mark.parametrize("decision", list(DECISIONS))
+def test_the_counter_counts_the_builds_questions_once(decision):
+    from kb.reviews import queue
+
+    built = _built()
+    a_tags, b_tags, rejected, reviewed = DECISIONS[decision]
+    base_a = built["a"]["departments"]
+    pick = {"lead": base_a[0], "co": base_a[1]}
+    items = [dict(built["a"]), dict(built["b"])]
+    if a_tags is not None:
+        items[0]["departments"] = [pick[t] if isinstance(t, str) else t for t in a_tags]
+        if not any(d["role"] == "lead" for d in items[0]["departments"]):
+            items[0]["needs_review"] = True  # as kb.reviews.overlay marks an item a review left without a lead
+    if b_tags is not None:
+        items[1]["departments"] = b_tags
+    rows = queue.entries(items, [_rejected(i, n) for i, n in rejected], built)
+    assert queue.counter(rows) == {"reviewed": reviewed, "total": 3}
+    if decision == "take a lead for b":  # the question stays, answered: shown as reviewed with its lead
+        (b,) = [e for e in rows if e["item"] == "b" and e["type"] == "item"]
+        assert b["reviewed"] and b["leads"] == ["市民政局"]
+    # without the build's items (callers that have none) every entry counts, as before
+    assert queue.counter(queue.entries(items, [_rejected(i, n) for i, n in rejected]))["total"] >= 3
+
+
+def test_a_reassign_keeps_the_total_and_the_page_says_what_it_counts(reviewer):
+    token = csrf(reviewer)
+    before = reviewer.get("/api/review/queue").get_json()
+    item, name = _queue_tag(reviewer, "co")
+    act = {"item": item, "department": name, "action": "reassign", "to": "市文联"}
+    assert reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token}).status_code == 200
+    after = reviewer.get("/api/review/queue").get_json()
+    assert after["counter"] == {"reviewed": before["counter"]["reviewed"] + 1, "total": before["counter"]["total"]}
+    # the JSON twin and the page read the one counter, the tooltip says what x and y are
+    html = reviewer.get("/review/queue").get_data(as_text=True)
+    title = after["counter_title"]
+    assert "改派" in title and "删除" in title
+    assert f'title="{title}">已审核 {after["counter"]["reviewed"]} / {after["counter"]["total"]}' in html
+    one = reviewer.get(f"/api/review/queue?department={name}&show=all").get_json()
+    page = reviewer.get(f"/review/queue?department={name}").get_data(as_text=True)
+    assert f'title="{title}">{name} 已审核 {one["counter"]["reviewed"]} / {one["counter"]["total"]}' in page

@@ -72,6 +72,7 @@ def queue_page() -> dict[str, Any]:
     return {
         "title": "审核队列",
         "counter": queue.counter(mine) if dept else state["counter"],  # the filtered department's own progress
+        "counter_title": queue.COUNTER_TITLE,  # what x and y count, the page's tooltip
         "entries": [_view(e, snap.by_id) for e in picked[start : start + PAGE]],
         "matching": len(picked),
         "page": page,
@@ -98,10 +99,10 @@ def queue_state(snap: Any) -> dict[str, Any]:
     return statecache.cached(
         snap,
         "review_queue",
-        lambda: _queue_state(snap, queue.build(snap.items, list_reviews(kind="assignment"))),
+        lambda: _queue_state(snap, queue.build(snap.items, list_reviews(kind="assignment"), snap.build.base)),
         scope="tags",
         update=lambda old, changed: _queue_state(
-            snap, queue.updated(old["queue"], snap.by_id, changed, list_reviews(kind="assignment"))
+            snap, queue.updated(old["queue"], snap.by_id, changed, list_reviews(kind="assignment"), snap.build.base)
         ),
     )
 

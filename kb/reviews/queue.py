@@ -22,23 +22,45 @@ class Queue:
     rows: list[dict[str, Any]]
 
 
-def entries(items: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# what 已审核 x / y counts (the pages' tooltip): one decision per question the build put, however it was answered
+COUNTER_TITLE = (
+    "y：自动标注的责任部门（含只在句中出现的）和无人牵头的条目，每项一次；"
+    "x：其中已审核的（确认、改定职责、删除或改派）。"
+    "审核时添加或改派得到的部门、删除牵头单位后待指定牵头的条目不另计，删除的标注仍计为已审核。"
+)
+
+
+def entries(
+    items: list[dict[str, Any]], reviews: list[dict[str, Any]], base: Mapping[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """One entry per item-level tag and per item nobody leads, in queue order (reviewed ones last).
 
     items are export-shaped with reviews applied (kb.store); reviews are kb.reviews.overlay.list_reviews() rows,
-    so a rejected tag, gone from the item, still counts as reviewed."""
-    return build(items, reviews).rows
+    so a rejected tag, gone from the item, still counts as reviewed; base holds the build's items as the tagger
+    left them (the snapshot's build.base), which tell the questions the counter counts from the bodies reviewers
+    added (without it every entry counts)."""
+    return build(items, reviews, base).rows
 
 
-def build(items: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> Queue:
+def build(
+    items: list[dict[str, Any]], reviews: list[dict[str, Any]], base: Mapping[str, dict[str, Any]] | None = None
+) -> Queue:
     """The queue of these items from scratch."""
     rejected = _rejected(reviews)
-    by_item = {it["id"]: item_entries(it, rejected.get(it["id"], [])) for it in items if it.get("kind") in KINDS}
+    by_item = {
+        it["id"]: item_entries(it, rejected.get(it["id"], []), _built(base, it["id"]))
+        for it in items
+        if it.get("kind") in KINDS
+    }
     return Queue(by_item, _ordered(by_item))
 
 
 def updated(
-    old: Queue, items: Mapping[str, dict[str, Any]], changed: Iterable[str], reviews: list[dict[str, Any]]
+    old: Queue,
+    items: Mapping[str, dict[str, Any]],
+    changed: Iterable[str],
+    reviews: list[dict[str, Any]],
+    base: Mapping[str, dict[str, Any]] | None = None,
 ) -> Queue:
     """The queue build() would make when only the `changed` items differ from those `old` was made of (a review
     touches one item or a few): their entries made again, every entry ordered again (the order weighs each
@@ -48,8 +70,12 @@ def updated(
     for iid in changed:
         if iid in by_item:  # a task item of this build (reviews only change items, never add or drop them)
             it = items.get(iid)
-            by_item[iid] = item_entries(it, rejected.get(iid, [])) if it else ()
+            by_item[iid] = item_entries(it, rejected.get(iid, []), _built(base, iid)) if it else ()
     return Queue(by_item, _ordered(by_item))
+
+
+def _built(base: Mapping[str, dict[str, Any]] | None, iid: str) -> dict[str, Any] | None:
+    return None if base is None else base.get(iid)
 
 
 def _rejected(reviews: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -61,9 +87,17 @@ def _rejected(reviews: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+def item_entries(
+    it: dict[str, Any], rejected: list[dict[str, Any]], built: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], ...]:
     """One task item's entries: the item itself when nobody leads it and it needs review, each duty (kb.duties: an
-    item-level tag, or a body named only in clauses, with those clauses), each rejected tag."""
+    item-level tag, or a body named only in clauses, with those clauses), each rejected tag.
+
+    `counted` marks the entries 已审核 x / y counts (counter): with the build's item (`built`) at hand, the
+    tagger's bodies and the item's who-leads question, not the bodies reviewers added or moved in (a reassign
+    added an entry, so y grew with every 改派). An item the build left unled keeps its entry once a reviewer named
+    a lead, as reviewed: the question was answered, it did not go away."""
+    tagged = None if built is None else set(item_duties(built))
     base = {
         "item": it["id"],
         "plan": it.get("plan"),
@@ -75,23 +109,30 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
     }
     out = []
     depts = it.get("departments") or []
-    has_lead = any(d["role"] == "lead" for d in depts)
-    if it.get("needs_review") and not has_lead:
+    leads = [d for d in depts if d["role"] == "lead"]
+    has_lead = bool(leads)
+    unled = built is not None and bool(built.get("needs_review"))
+    unled = unled and not any(d["role"] == "lead" for d in (built or {}).get("departments") or [])
+    if (it.get("needs_review") and not has_lead) or (unled and has_lead):
         out.append(
             {
                 **base,
                 "type": "item",
-                "source": "inferred",
+                "source": "reviewed" if has_lead else "inferred",
                 "department": None,
                 "role": None,
                 "confidence": 0.0,
-                "certainty": "review",
+                "certainty": "explicit" if has_lead else "review",
                 "evidence": [],
-                "candidates": it.get("candidates") or _partners(it),
+                "candidates": [] if has_lead else it.get("candidates") or _partners(it),
                 # open while nobody leads: a reviewer confirming a partner has not answered who leads
-                "reviewed": False,
-                "review": None,
+                "reviewed": has_lead,
+                "review": leads[0].get("review") if has_lead else None,
+                "leads": [d["name"] for d in leads],
                 "clauses": [],
+                # a question of the build's; one a review opened (the only lead removed) is not a new one in y,
+                # the removal was counted: the same state as a lead's 改派, which must not grow y
+                "counted": built is None or unled,
             }
         )
     unsure = bool(it.get("needs_review")) and not has_lead
@@ -111,6 +152,7 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "reviewed": a.get("source") == "reviewed",
                 "review": a.get("review"),
                 "clauses": duty.clause_numbers if duty.clause_only else [],
+                "counted": tagged is None or duty.name in tagged,
             }
         )
     for r in rejected:
@@ -128,6 +170,7 @@ def item_entries(it: dict[str, Any], rejected: list[dict[str, Any]]) -> tuple[di
                 "reviewed": True,
                 "review": {"by": r["actor"], "at": r["updated_at"], "decision": "reject"},
                 "clauses": [],
+                "counted": tagged is None or r["target"] in tagged,  # an added body removed again: no question
             }
         )
     return tuple(out)
@@ -162,8 +205,10 @@ def _ordered(by_item: Mapping[str, tuple[dict[str, Any], ...]]) -> list[dict[str
 
 
 def counter(queue: list[dict[str, Any]]) -> dict[str, int]:
-    """已审核 x / y over the queue."""
-    return {"reviewed": sum(e["reviewed"] for e in queue), "total": len(queue)}
+    """已审核 x / y over the queue (COUNTER_TITLE): y the questions the build put (its tags, its unled items), x
+    those answered. A reassign answers one (the moved tag) and adds none; a rejected tag stays one, answered."""
+    counted = [e for e in queue if e.get("counted", True)]
+    return {"reviewed": sum(e["reviewed"] for e in counted), "total": len(counted)}
 
 
 def bulk_candidates(queue: list[dict[str, Any]], department: str) -> list[dict[str, Any]]:
@@ -198,9 +243,9 @@ def departments(queue: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def load() -> list[dict[str, Any]]:
     """The live queue: the reviewed state of the current build's task items, and every review row."""
     from kb.reviews.overlay import list_reviews
-    from kb.reviews.snapshot import reviewed_items
+    from kb.reviews.snapshot import current, reviewed_items
 
-    return entries(reviewed_items(), list_reviews(kind="assignment"))
+    return entries(reviewed_items(), list_reviews(kind="assignment"), current().build.base)
 
 
 def reassign(item: str, department: str, to: str, by: str, reason: str = "") -> int:

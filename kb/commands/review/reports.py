@@ -55,16 +55,24 @@ def cmd_queue(args) -> int:
         rows = [e for e in rows if not e["reviewed"]]
     shown = rows[: args.limit] if args.limit else rows
     if args.json:
-        print(json.dumps({"counter": count, "entries": shown}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"counter": count, "counter_title": queue.COUNTER_TITLE, "entries": shown}, ensure_ascii=False, indent=1
+            )
+        )
         return 0
     for e in shown:
         mark = queue.CERTAINTY_LABELS[e["certainty"]]
-        what = e["department"] or "无牵头 · 候选:" + "、".join(c["name"] for c in e["candidates"][:3])
+        what = e["department"] or (
+            "已指定牵头:" + "、".join(e.get("leads") or [])
+            if e["reviewed"]
+            else "无牵头 · 候选:" + "、".join(c["name"] for c in e["candidates"][:3])
+        )
         role = {"lead": "牵头", "co": "配合"}.get(e["role"] or "", "")
         phrases = "、".join(dict.fromkeys(x["text"] for x in e["evidence"]))[:40]
         done = "✓" if e["reviewed"] else " "
         print(f"{done} {e['item']}\t{what}\t{role}\t{mark}\t{e['confidence']:.2f}\t{phrases}")
-    print(f"已审核 {count['reviewed']} / {count['total']}", file=sys.stderr)
+    print(f"已审核 {count['reviewed']} / {count['total']}({queue.COUNTER_TITLE})", file=sys.stderr)
     return 0
 
 
