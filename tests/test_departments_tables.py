@@ -27,6 +27,17 @@ def test_published_rows_resolve_name_their_page_and_come_from_many_sources():
         assert KEPT_FOR_EVALUATION not in source
 
 
+def test_blind_rows_come_from_pages_no_rule_was_built_from():
+    """The blind rows (scored only) resolve, and none of their pages feeds the co-ownership prior or the
+    development tables: a page read to write rules would make the blind figure a development one."""
+    blind = reliability.table_rows(reliability.BLIND)
+    assert len(blind) >= 40 and len({r[3] for r in blind}) >= 8
+    used = {r[3] for r in reliability.table_rows()} | {r.source for r in coownership.rows()}
+    for text, leads, co, source in blind:
+        assert text and source.startswith("http") and (leads or co is not None), text[:20]
+        assert source not in used and KEPT_FOR_EVALUATION not in source, source
+
+
 def test_co_ownership_rows_name_their_page_and_never_the_evaluation_table():
     for r in coownership.rows():
         assert r.source.startswith("http") and KEPT_FOR_EVALUATION not in r.source
