@@ -165,7 +165,7 @@ def _open_tag(page, exclude: set[str] = frozenset()):
 
 def _counter(page) -> tuple[int, int]:
     text = page.locator("[data-testid=queue-counter]").inner_text()
-    done, total = text.replace("已审核", "").split("/")
+    done, total = text.split("·")[0].replace("已审核", "").split("/")  # "已审核 x / y · 待处理 n"
     return int(done), int(total)
 
 

@@ -196,16 +196,17 @@ def _rejected(item: str, name: str) -> dict:
             "actor": "r1", "updated_at": "2026-01-02"}  # fmt: skip
 
 
-# (a's tags after the decision, b's, rejected rows, reviewed x after) — y stays 3 (a's two tags, b's question)
+# (a's tags after the decision, b's, rejected rows, reviewed x after, entries open after) — y stays 3 (a's two tags,
+# b's question); an item a review leaves without its lead is open again, beside the questions y counts
 DECISIONS = {
-    "none": (None, None, [], 0),
-    "accept the co": (["lead", _reviewed("市教育局", "co", "accept")], None, [], 1),
-    "reject the co": (["lead"], None, [("a", "市教育局")], 1),
-    "reassign the co": (["lead", _reviewed("市民政局", "co", "add")], None, [("a", "市教育局")], 1),
-    "add a body": (["lead", "co", _reviewed("市文联", "co", "add")], None, [], 0),
-    "add a body, then remove it": (["lead", "co"], None, [("a", "市文联")], 0),
-    "take a lead for b": (None, [_reviewed("市民政局", "lead", "add")], [], 1),
-    "reject a's only lead": (["co"], None, [("a", "市卫健委")], 1),
+    "none": (None, None, [], 0, 3),
+    "accept the co": (["lead", _reviewed("市教育局", "co", "accept")], None, [], 1, 2),
+    "reject the co": (["lead"], None, [("a", "市教育局")], 1, 2),
+    "reassign the co": (["lead", _reviewed("市民政局", "co", "add")], None, [("a", "市教育局")], 1, 2),
+    "add a body": (["lead", "co", _reviewed("市文联", "co", "add")], None, [], 0, 3),
+    "add a body, then remove it": (["lead", "co"], None, [("a", "市文联")], 0, 3),
+    "take a lead for b": (None, [_reviewed("市民政局", "lead", "add")], [], 1, 2),
+    "reject a's only lead": (["co"], None, [("a", "市卫健委")], 1, 3),
 }
 
 
@@ -214,7 +215,7 @@ def test_the_counter_counts_the_builds_questions_once(decision):
     from kb.reviews import queue
 
     built = _built()
-    a_tags, b_tags, rejected, reviewed = DECISIONS[decision]
+    a_tags, b_tags, rejected, reviewed, still_open = DECISIONS[decision]
     base_a = built["a"]["departments"]
     pick = {"lead": base_a[0], "co": base_a[1]}
     items = [dict(built["a"]), dict(built["b"])]
@@ -225,7 +226,7 @@ def test_the_counter_counts_the_builds_questions_once(decision):
     if b_tags is not None:
         items[1]["departments"] = b_tags
     rows = queue.entries(items, [_rejected(i, n) for i, n in rejected], built)
-    assert queue.counter(rows) == {"reviewed": reviewed, "total": 3}
+    assert queue.counter(rows) == {"reviewed": reviewed, "total": 3, "open": still_open}
     if decision == "take a lead for b":  # the question stays, answered: shown as reviewed with its lead
         (b,) = [e for e in rows if e["item"] == "b" and e["type"] == "item"]
         assert b["reviewed"] and b["leads"] == ["市民政局"]
@@ -240,12 +241,17 @@ def test_a_reassign_keeps_the_total_and_the_page_says_what_it_counts(reviewer):
     act = {"item": item, "department": name, "action": "reassign", "to": "市文联"}
     assert reviewer.post("/api/review/queue/act", json=act, headers={"X-CSRF-Token": token}).status_code == 200
     after = reviewer.get("/api/review/queue").get_json()
-    assert after["counter"] == {"reviewed": before["counter"]["reviewed"] + 1, "total": before["counter"]["total"]}
+    assert after["counter"] == {
+        "reviewed": before["counter"]["reviewed"] + 1,
+        "total": before["counter"]["total"],
+        "open": before["counter"]["open"] - 1,
+    }
     # the JSON twin and the page read the one counter, the tooltip says what x and y are
     html = reviewer.get("/review/queue").get_data(as_text=True)
     title = after["counter_title"]
     assert "改派" in title and "删除" in title
-    assert f'title="{title}">已审核 {after["counter"]["reviewed"]} / {after["counter"]["total"]}' in html
+    c = after["counter"]
+    assert f'title="{title}">已审核 {c["reviewed"]} / {c["total"]} · 待处理 {c["open"]}' in html
     one = reviewer.get(f"/api/review/queue?department={name}&show=all").get_json()
     page = reviewer.get(f"/review/queue?department={name}").get_data(as_text=True)
     assert f'title="{title}">{name} 已审核 {one["counter"]["reviewed"]} / {one["counter"]["total"]}' in page

@@ -59,7 +59,7 @@ def test_order_counter_and_bulk_candidates():
     ]
     assert open_conf == sorted(open_conf)  # then the least confident
     assert rows[-1]["reviewed"]  # reviewed last
-    assert queue.counter(rows) == {"reviewed": 1, "total": len(rows)}
+    assert queue.counter(rows) == {"reviewed": 1, "total": len(rows), "open": len(rows) - 1}
     bulk = queue.bulk_candidates(rows, "市卫健委")
     assert {e["item"] for e in bulk} == {"a", "c"}  # high confidence or explicit, not yet reviewed
     assert queue.bulk_candidates(rows, "市教育局") == []  # 0.4 is not high
@@ -100,7 +100,7 @@ def test_rejected_tags_still_count_as_reviewed():
         }
     ]
     rows = queue.entries(items, rejected)
-    assert queue.counter(rows) == {"reviewed": 1, "total": 2}
+    assert queue.counter(rows) == {"reviewed": 1, "total": 2, "open": 1}
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_live_queue_bulk_accept_and_reassign(live):
     assert names["市文联"]["role"] == tag["role"]
     after = queue.counter(queue.load())
     # the moved tag is one decision: the body it went to is not a second one, nor a new question
-    assert after == {"reviewed": n + 1, "total": before["total"]}
+    assert after == {"reviewed": n + 1, "total": before["total"], "open": before["open"] - n - 1}
 
 
 def test_a_refused_reassign_changes_nothing_and_a_lead_keeps_its_role(live):

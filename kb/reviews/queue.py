@@ -27,6 +27,7 @@ COUNTER_TITLE = (
     "y：自动标注的责任部门（含只在句中出现的）和无人牵头的条目，每项一次；"
     "x：其中已审核的（确认、改定职责、删除或改派）。"
     "审核时添加或改派得到的部门、删除牵头单位后待指定牵头的条目不另计，删除的标注仍计为已审核。"
+    "待处理：队列中尚未审核的条目，含删除牵头单位后待指定牵头的条目。"
 )
 
 
@@ -206,9 +207,16 @@ def _ordered(by_item: Mapping[str, tuple[dict[str, Any], ...]]) -> list[dict[str
 
 def counter(queue: list[dict[str, Any]]) -> dict[str, int]:
     """已审核 x / y over the queue (COUNTER_TITLE): y the questions the build put (its tags, its unled items), x
-    those answered. A reassign answers one (the moved tag) and adds none; a rejected tag stays one, answered."""
+    those answered, and the entries still open. A reassign answers one (the moved tag) and adds none; a rejected tag
+    stays one, answered."""
     counted = [e for e in queue if e.get("counted", True)]
-    return {"reviewed": sum(e["reviewed"] for e in counted), "total": len(counted)}
+    # open: every entry still waiting for a decision, counted or not (an item a review left without its lead is a new
+    # entry y does not count): x = y must not read as "nothing left" while the queue still shows one
+    return {
+        "reviewed": sum(e["reviewed"] for e in counted),
+        "total": len(counted),
+        "open": sum(not e["reviewed"] for e in queue),
+    }
 
 
 def bulk_candidates(queue: list[dict[str, Any]], department: str) -> list[dict[str, Any]]:

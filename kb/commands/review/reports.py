@@ -72,7 +72,8 @@ def cmd_queue(args) -> int:
         phrases = "、".join(dict.fromkeys(x["text"] for x in e["evidence"]))[:40]
         done = "✓" if e["reviewed"] else " "
         print(f"{done} {e['item']}\t{what}\t{role}\t{mark}\t{e['confidence']:.2f}\t{phrases}")
-    print(f"已审核 {count['reviewed']} / {count['total']}({queue.COUNTER_TITLE})", file=sys.stderr)
+    still = f" · 待处理 {count['open']}" if count["open"] else ""
+    print(f"已审核 {count['reviewed']} / {count['total']}{still}({queue.COUNTER_TITLE})", file=sys.stderr)
     return 0
 
 
