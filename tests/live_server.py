@@ -117,3 +117,12 @@ def running(data: Path, workers: int = 2, env: dict[str, str] | None = None) -> 
     finally:
         stop(pid, proc)
         log.close()
+
+
+def sign_in(page, name: str, password: str, signed_in_as: str | None = None) -> None:
+    """Sign a Playwright page in through the login form; waits until the header names the account."""
+    page.goto("/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector(f"text={signed_in_as or name}")

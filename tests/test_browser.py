@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from live_server import serve
+from live_server import serve, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -95,11 +95,7 @@ def test_evidence_highlight_and_raw_text(page):
 
 
 def test_sign_in_correct_assignment_reflects_then_sign_out(page):
-    page.goto("/login")
-    page.fill("input[name=name]", USER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(f"text=审核员 {USER}")
+    sign_in(page, USER, PASSWORD, f"审核员 {USER}")
     page.goto(f"/departments/{quote('市红十字会')}")
     assert page.locator(f"[data-testid=duty][data-item='{MEASURE}']").count() == 1
     page.goto(f"/items/{MEASURE}")
@@ -170,11 +166,7 @@ def _counter(page) -> tuple[int, int]:
 
 
 def test_review_queue_accept_reject_reassign_then_pages_and_export_follow(page):
-    page.goto("/login")
-    page.fill("input[name=name]", USER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_selector(f"text=审核员 {USER}")
+    sign_in(page, USER, PASSWORD, f"审核员 {USER}")
     page.goto("/review/queue")
     page.wait_for_selector("[data-testid=queue]")
     done0, total = _counter(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from live_server import sign_in
 from test_browser import MEASURE, PASSWORD, USER, page, server  # noqa: F401 (shared real server and page)
 
 pytestmark = pytest.mark.browser
@@ -62,11 +63,7 @@ LAYOUT_JS = """() => {
 
 
 def _sign_in(pg) -> None:
-    pg.goto("/login")
-    pg.fill("input[name=name]", USER)
-    pg.fill("input[name=password]", PASSWORD)
-    pg.click("form.stack button[type=submit]")
-    pg.wait_for_selector(f"text=审核员 {USER}")
+    sign_in(pg, USER, PASSWORD, f"审核员 {USER}")
 
 
 @pytest.mark.parametrize("width", [1366, 390, 375])

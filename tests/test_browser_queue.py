@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from live_server import serve
+from live_server import serve, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +31,7 @@ def page(browser, server):
     pg = ctx.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.goto("/login")
-    pg.fill("input[name=name]", USER)
-    pg.fill("input[name=password]", PASSWORD)
-    pg.click("form.stack button[type=submit]")
-    pg.wait_for_selector(f"text=审核员 {USER}")
+    sign_in(pg, USER, PASSWORD, f"审核员 {USER}")
     yield pg
     ctx.close()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from live_server import ADMIN, PASSWORD, serve
+from live_server import ADMIN, PASSWORD, serve, sign_in
 
 pytestmark = pytest.mark.browser
 HEALTH = "市卫健委"
@@ -33,21 +33,13 @@ def _context(browser, server):
     return ctx, pg
 
 
-def _sign_in(pg, name: str, password: str) -> None:
-    pg.goto("/login")
-    pg.fill("input[name=name]", name)
-    pg.fill("input[name=password]", password)
-    pg.click("form.stack button[type=submit]")
-    pg.wait_for_selector(f"text={name}")
-
-
 def _light(pg, item: str) -> str:
     return pg.locator(f"tr[data-item='{item}'] .light").first.get_attribute("data-light") or ""
 
 
 def test_report_review_return_flow(browser, server, tmp_path):
     admin_ctx, admin = _context(browser, server)
-    _sign_in(admin, ADMIN, PASSWORD)
+    sign_in(admin, ADMIN, PASSWORD)
     admin.goto("/admin/users")
     form = admin.locator("[data-testid=create-user]")
     form.locator("input[name=name]").fill(REPORTER)
@@ -65,7 +57,7 @@ def test_report_review_return_flow(browser, server, tmp_path):
     assert before[first] == "red"  # 2024 closed with nothing reported
 
     rep_ctx, rep = _context(browser, server)
-    _sign_in(rep, REPORTER, REPORTER_PW)
+    sign_in(rep, REPORTER, REPORTER_PW)
     rep.click("[data-testid=nav-progress]")
     rep.wait_for_selector("[data-testid=duty-table]")
     assert rep.locator("h1").inner_text().startswith(HEALTH)
