@@ -255,3 +255,23 @@ def test_a_reassign_keeps_the_total_and_the_page_says_what_it_counts(reviewer):
     one = reviewer.get(f"/api/review/queue?department={name}&show=all").get_json()
     page = reviewer.get(f"/review/queue?department={name}").get_data(as_text=True)
     assert f'title="{title}">{name} 已审核 {one["counter"]["reviewed"]} / {one["counter"]["total"]}' in page
+
+
+@pytest.mark.parametrize(
+    "a_tags, want",
+    [
+        # the co-unit a reviewer confirmed before removing the lead: offered at the tagger's 40%, not the review's 100%
+        ([_reviewed("市教育局", "co", "accept")], {"市教育局": 0.4}),
+        ([None], {"市教育局": 0.4}),  # still the tagger's tag: its own confidence
+        ([_reviewed("市文联", "co", "add")], {"市文联": 0.0}),  # a body only a reviewer named: no tagger score
+    ],
+)
+def test_an_unled_items_partners_score_the_taggers_confidence(a_tags, want):
+    from kb.reviews import queue
+
+    built = _built()
+    co = built["a"]["departments"][1]
+    item = dict(built["a"], departments=[t or co for t in a_tags], needs_review=True)
+    rows = queue.entries([item], [_rejected("a", "市卫健委")], built)
+    (entry,) = [e for e in rows if e["type"] == "item"]
+    assert {c["name"]: c["score"] for c in entry["candidates"]} == want

@@ -125,7 +125,7 @@ def item_entries(
                 "confidence": 0.0,
                 "certainty": "explicit" if has_lead else "review",
                 "evidence": [],
-                "candidates": [] if has_lead else it.get("candidates") or _partners(it),
+                "candidates": [] if has_lead else it.get("candidates") or _partners(it, built),
                 # open while nobody leads: a reviewer confirming a partner has not answered who leads
                 "reviewed": has_lead,
                 "review": leads[0].get("review") if has_lead else None,
@@ -177,13 +177,16 @@ def item_entries(
     return tuple(out)
 
 
-def _partners(it: dict[str, Any]) -> list[dict[str, Any]]:
+def _partners(it: dict[str, Any], built: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The bodies left with a duty on an item (kb.duties) as leads to choose from, where the tagger offered no
-    candidates (an item a review left without its lead): the queue's 由 X 牵头 makes one of them lead."""
-    return [
-        {"name": d.name, "score": d.assignment.get("confidence") or 0.0, "evidence": d.evidence()}
-        for d in item_duties(it).values()
-    ]
+    candidates (an item a review left without its lead): the queue's 由 X 牵头 makes one of them lead. Each scores
+    the tagger's confidence in it (the build's item), not a review's: a confirmed co-unit is no 100% lead."""
+    tagger = {} if built is None else {d.name: d.assignment for d in item_duties(built).values()}
+    out = []
+    for d in item_duties(it).values():
+        a = tagger.get(d.name) or ({} if d.assignment.get("source") == "reviewed" else d.assignment)
+        out.append({"name": d.name, "score": a.get("confidence") or 0.0, "evidence": d.evidence()})
+    return out
 
 
 def _ordered(by_item: Mapping[str, tuple[dict[str, Any], ...]]) -> list[dict[str, Any]]:
