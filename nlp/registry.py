@@ -62,6 +62,13 @@ class Department:
                     out.append(level + n[1:])
                 elif n.startswith("团市委"):
                     out.append(f"团{level}委")
+        # a plan of 2001–2020 names the bodies of its day at its own level (县卫生局, 省工商局), a province's 局 as
+        # 厅 (省卫生厅, 省环保厅, 省劳动保障厅): the former names, written bare in the registry, at every level
+        for n in self.former:
+            bare = n.removeprefix("市")
+            out += [level + bare for level in LOCAL_LEVELS]
+            if bare.endswith("局"):
+                out.append("省" + bare[:-1] + "厅")
         return tuple(dict.fromkeys(x for x in out if x not in self.names))
 
 

@@ -787,3 +787,29 @@ def test_economic_targets_led_by_their_mandate(text, lead_body):
 )
 def test_economic_words_do_not_fire_out_of_sense(text, absent):
     assert absent not in names(assign_text(text, kind="measure"))
+
+
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        # a plan of 2001–2020 names the bodies of its day, at its own level, a province's 局 as 厅
+        ("省卫生厅", "市卫健委"),
+        ("县卫生局", "市卫健委"),
+        ("省工商局", "市市场监管局"),
+        ("省劳动保障厅", "市人社局"),
+        ("县劳动和社会保障局", "市人社局"),
+        ("省环保厅", "市生态环境局"),
+        ("省国土资源厅", "市自然资源和规划局"),
+        ("省农业厅", "市农业农村局"),
+        ("省文化厅", "市文旅广体局"),
+        ("县物价局", "市发改委"),
+        ("区教委", "市教育局"),
+        # offices that work inside another body today
+        ("老龄办", "市卫健委"),
+        ("民宗局", "市委统战部"),
+        ("县残工委", "市残联"),
+        ("县水务局", "市水利局"),
+    ],
+)
+def test_bodies_of_earlier_periods_at_every_level(name, body):
+    assert [m.departments for m in find_mentions(name + "牵头")] == [(body,)]
