@@ -74,6 +74,8 @@ def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
 
 
 _LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
+# a body's name the registry does not hold, in a list of bodies: a short name ending in an organ's word
+_UNLISTED = r"[^、,，。;；:：()（）\s]{1,10}?(?:办公室|委员会|政府|办|局|委|部|厅|署|行|院|会|中心|公司|集团)"
 
 
 @lru_cache(maxsize=1)
@@ -90,8 +92,11 @@ def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
     def alt(d: dict[str, str]) -> str:
         return "|".join(re.escape(c) for c in sorted(d, key=len, reverse=True))
 
-    # "由统计部门牵头", "工会配合", "等有关部门按职责分工负责": generic nouns may sit between the body and the cue
-    a = re.compile(rf"^(?:等)?(?:有关|相关)?(?:部门|单位|组织|机构)?(?:要|应|应当)?({alt(after)})")
+    # "由统计部门牵头", "工会配合", "等有关部门按职责分工负责": generic nouns may sit between the body and the cue,
+    # and bodies the registry does not hold ("…财政部、人民银行、侨办等按职责分工负责"): the cue still covers the list
+    a = re.compile(
+        rf"^(?:[、,，和及与]{_UNLISTED})*(?:等)?(?:有关|相关)?(?:部门|单位|组织|机构)?(?:要|应|应当)?({alt(after)})"
+    )
     b = re.compile(rf"({alt(before)})(?:有关|相关)?$")
     return a, after, b, before
 
@@ -99,7 +104,7 @@ def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
 def _cue(text: str, start: int, end: int) -> tuple[str | None, bool]:
     """(the role the text gives the body at start:end, whether its cue precedes the body)."""
     after_re, after, before_re, before = _cues()
-    m = after_re.match(text[end : end + 12])
+    m = after_re.match(text[end : end + 80])  # room for unlisted bodies before the cue
     if m:
         return after[m.group(1)], False
     m = before_re.search(text[max(0, start - 4) : start])
@@ -161,16 +166,22 @@ def find_mentions(text: str) -> list[Mention]:
 
 
 _SENTENCE_END = re.compile(r"[。;；!！?？\n]")
+_UNLISTED_LEAD = re.compile(rf"{_UNLISTED}(?:牵头|主责|负总责)")
+_UNLISTED_WHOLE = re.compile(_UNLISTED)
 
 
 def _led_before(out: list[Mention], i: int, text: str) -> bool:
     """Whether a body named earlier in the same sentence as out[i] is cued as its lead (X牵头, Y…负责)."""
+    start = 0
     for m in reversed(out[:i]):
         if _SENTENCE_END.search(text[m.end : out[i].start]):
-            return False
+            start = m.end
+            break
         if m.cue == "lead":
             return True
-    return False
+    # a lead the registry does not hold ("(外专局牵头，外交部、教育部…按职责分工负责)") still leads
+    before = _SENTENCE_END.split(text[start : out[i].start])[-1]
+    return bool(_UNLISTED_LEAD.search(before))
 
 
 # A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
@@ -196,7 +207,9 @@ def assignment_note(text: str) -> bool:
             continue
         rest = list(inner)
         for m in found:
-            rest[m.start : m.end] = [""] * (m.end - m.start)
-        if len(_NOTE_FILLER.sub("", "".join(rest))) <= 1:
+            rest[m.start : m.end] = ["、"] + [""] * (m.end - m.start - 1)
+        # what is left between the role words: nothing, or bodies the registry does not hold (人民银行, 国资委)
+        left = [w for w in _NOTE_FILLER.split("".join(rest)) if w]
+        if all(len(w) <= 1 or _UNLISTED_WHOLE.fullmatch(w) for w in left):
             return True
     return False

@@ -82,6 +82,14 @@ def test_mentions(text, expected):
         ("(国家卫生健康委、教育部、全国妇联按职责分工负责)", "市妇联", "co"),
         ("最高人民法院、最高人民检察院、公安部、司法部按职责分工负责", "市中级人民法院", "lead"),
         ("共青团中央、全国少工委配合", "团市委", "co"),
+        # bodies the registry does not hold stand in the list or lead it: the cue still reads
+        ("(发展改革委牵头,科技部、财政部、人民银行、国资委、银监会等按职责分工负责)", "市科技局", "co"),
+        ("(外专局牵头,外交部、教育部、科技部、侨办等按职责分工负责)", "市外事办", "co"),
+        ("(外专局牵头,外交部、教育部、科技部、侨办等按职责分工负责)", "市教育局", "co"),
+        ("由各地政府牵头,市教育局、市民政局按职责分工负责", "市教育局", "co"),
+        ("市教育局、市供电公司配合", "市教育局", "co"),
+        # negative: an organ word inside the task is no listed body
+        ("市教育局会同社区卫生服务中心开展健康教育", "市教育局", "lead"),
         # negatives: a lead cued in an earlier sentence does not demote the next sentence's shared list
         ("市卫健委牵头。市教育局、市民政局按职责分工负责", "市教育局", "lead"),
         ("市卫健委牵头;市教育局、市民政局按职责分工负责", "市教育局", "lead"),

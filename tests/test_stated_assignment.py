@@ -21,11 +21,14 @@ PLAN = Path(__file__).parent / "fixtures" / "plans" / "province_breakdown.txt"
         ("完善儿童福利制度。责任单位:县民政局、县财政局", True),
         ("完善儿童福利制度。牵头单位：市民政局；配合单位：市财政局、各区县(市)人民政府", True),
         ("(科技部牵头,发展改革委、财政部等有关部门按职责分工负责)", True),
+        ("(发展改革委牵头,科技部、人民银行、国资委、银监会等按职责分工负责)", True),  # unlisted bodies in the list
+        ("(外专局牵头,外交部、教育部、侨办等按职责分工负责)", True),
         # negatives: a bracket that is not a list of bodies, a body named in the running text, a bare stem
         ("推动城乡村(社区)建立家长学校", False),
         ("建设县妇幼保健院(市卫健委负责的项目建设)", False),
         ("支持工会、共青团、妇联和残联等组织参与留守儿童关爱服务", False),
         ("加强儿童网络保护(网信、公安)", False),
+        ("完善儿童医疗服务(市卫健委和儿童医院共建项目)", False),
         ("将规划目标任务分解到责任单位并纳入目标管理和考核内容", False),
     ],
 )
