@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp import coownership, lang, mandates, projects, registry, unled
+from nlp import coownership, lang, mandates, projects, registry, stated, unled
 from nlp.lang import read_lines
-from nlp.mentions import assignment_note, find_mentions
+from nlp.mentions import find_mentions
 from nlp.model import Assignment, Candidate, Evidence, Item, Plan
 from nlp.scoring import CO_FACTOR, Hit, Tally, corroborated, dedupe, needs_review, rank, tally
 from nlp.senses import other_sense
@@ -220,26 +220,12 @@ def _with_coowners(
     return tallies
 
 
-def states_assignment(text: str, hits: list[Hit]) -> bool:
-    """Whether the text states its whole assignment ("(X牵头，Y、Z按职责分工负责)", "责任单位：…") and names a body."""
-    return any(h.source == "explicit" for h in hits) and assignment_note(text)
-
-
-def _stated(tallies: dict[str, Tally], stated: bool) -> tuple[dict[str, Tally], set[str]]:
-    """(the tallies to rank, the bodies held back as candidates): a text that states its whole assignment tags only
-    the bodies it names (and a section's own "**"); the bodies its topic words point at stay candidates."""
-    if not stated:
-        return tallies, set()
-    kept = {d: t for d, t in tallies.items() if t.explicit or t.forced}
-    return kept, {d for d, t in tallies.items() if d not in kept and t.total >= ITEM_MIN}
-
-
 def assign_text(text: str, kind: str | None = None, domain: str | None = None, title_len: int = 0) -> list[Assignment]:
     """Departments for a free text (one clause or a whole item), leads first (empty when nothing supports a lead)."""
     found = mandates.mandate_hits(text, mandates.spans(text))
     hits = mandates.with_mandates(find_hits(text, kind, domain), found)
     every = _with_coowners(hits, title_len, kind, domain, domain or kind or "全文", text)
-    tallies, _ = _stated(every, states_assignment(text, hits))
+    tallies, _ = stated.restrict(every, stated.states(text, hits), ITEM_MIN)
     ranked = unled.mandate_lead(corroborated(rank(tallies, ITEM_MIN), tallies)[0], found, None, hits)
     return unled.weak_lead(ranked, hits, cited_spans(text), None)
 
@@ -270,14 +256,14 @@ def assign_item(
     clauses=False keeps the clause tags already there (they read only the hits, which a second pass shares)."""
     hits, found = read or item_hits(item)
     clause_ids = {c.start: c.id for c in item.clauses}
-    stated = states_assignment(item.text, hits)
+    named_only = stated.states(item.text, hits)
     for c in item.clauses if clauses else ():
         inside = [h for h in hits if c.start <= h.start < c.end]  # offsets stay relative to item.text
-        c.departments = rank(_stated(tally(inside), stated)[0], CLAUSE_MIN, {c.start: c.id})
+        c.departments = rank(stated.restrict(tally(inside), named_only, CLAUSE_MIN)[0], CLAUSE_MIN, {c.start: c.id})
     title_len = len(item.title) if item.kind == "measure" and item.text.startswith(item.title) else 0
     label = item.domain or item.section or item.kind
     every = _with_coowners(hits, title_len, item.kind, item.domain_code, label, item.text, profile)
-    tallies, unnamed = _stated(every, stated)
+    tallies, unnamed = stated.restrict(every, named_only, ITEM_MIN)
     item.departments, held = corroborated(rank(tallies, ITEM_MIN, clause_ids), tallies)
     held |= unnamed
     item.departments = unled.mandate_lead(item.departments, found, clause_ids, hits)

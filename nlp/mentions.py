@@ -75,7 +75,7 @@ def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
 
 _LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
 # a body's name the registry does not hold, in a list of bodies: a short name ending in an organ's word
-_UNLISTED = r"[^、,，。;；:：()（）\s]{1,10}?(?:办公室|委员会|政府|办|局|委|部|厅|署|行|院|会|中心|公司|集团)"
+UNLISTED = r"[^、,，。;；:：()（）\s]{1,10}?(?:办公室|委员会|政府|办|局|委|部|厅|署|行|院|会|中心|公司|集团)"
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +95,7 @@ def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
     # "由统计部门牵头", "工会配合", "等有关部门按职责分工负责": generic nouns may sit between the body and the cue,
     # and bodies the registry does not hold ("…财政部、人民银行、侨办等按职责分工负责"): the cue still covers the list
     a = re.compile(
-        rf"^(?:[、,，和及与]{_UNLISTED})*(?:等)?(?:有关|相关)?(?:部门|单位|组织|机构)?(?:要|应|应当)?({alt(after)})"
+        rf"^(?:[、,，和及与]{UNLISTED})*(?:等)?(?:有关|相关)?(?:部门|单位|组织|机构)?(?:要|应|应当)?({alt(after)})"
     )
     b = re.compile(rf"({alt(before)})(?:有关|相关)?$")
     return a, after, b, before
@@ -166,8 +166,7 @@ def find_mentions(text: str) -> list[Mention]:
 
 
 _SENTENCE_END = re.compile(r"[。;；!！?？\n]")
-_UNLISTED_LEAD = re.compile(rf"{_UNLISTED}(?:牵头|主责|负总责)")
-_UNLISTED_WHOLE = re.compile(_UNLISTED)
+_UNLISTED_LEAD = re.compile(rf"{UNLISTED}(?:牵头|主责|负总责)")
 
 
 def _led_before(out: list[Mention], i: int, text: str) -> bool:
@@ -182,34 +181,3 @@ def _led_before(out: list[Mention], i: int, text: str) -> bool:
     # a lead the registry does not hold ("(外专局牵头，外交部、教育部…按职责分工负责)") still leads
     before = _SENTENCE_END.split(text[start : out[i].start])[-1]
     return bool(_UNLISTED_LEAD.search(before))
-
-
-# A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
-# "责任单位：县卫健局、县教育局" — the form of every 分工方案 and of plans that print each task's bodies after it.
-_NOTE_BRACKETS = re.compile(r"[（(]([^（）()]{2,200})[）)]")
-_NOTE_LABEL = re.compile(r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位)\s*[：:]")
-_NOTE_FILLER = re.compile(
-    r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位|各有关部门|有关部门|相关部门|有关单位|相关单位"
-    r"|按职责分工负责|按照职责分工负责|按职责负责|分别负责|共同负责|牵头负责|牵头|负责|配合|协助|参与|会同|等|和|及|与"
-    r"|[、，,;；：:\s])"
-)
-
-
-def assignment_note(text: str) -> bool:
-    """Whether the text states its whole assignment in a note of bodies and role words only (a bracket or a
-    责任单位： label): then the bodies it names are the task's, and a topic word does not add another."""
-    if any(_NOTE_LABEL.search(text[max(0, m.start - 8) : m.start]) for m in find_mentions(text)):
-        return True  # 责任单位：X — a label right before a named body
-    for b in _NOTE_BRACKETS.finditer(text):
-        inner = b.group(1)
-        found = find_mentions(inner)
-        if not found:
-            continue
-        rest = list(inner)
-        for m in found:
-            rest[m.start : m.end] = ["、"] + [""] * (m.end - m.start - 1)
-        # what is left between the role words: nothing, or bodies the registry does not hold (人民银行, 国资委)
-        left = [w for w in _NOTE_FILLER.split("".join(rest)) if w]
-        if all(len(w) <= 1 or _UNLISTED_WHOLE.fullmatch(w) for w in left):
-            return True
-    return False

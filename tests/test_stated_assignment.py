@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from nlp.departments import assign_text
-from nlp.mentions import assignment_note
 from nlp.pipeline import analyse_file
+from nlp.stated import assignment_note
 
 PLAN = Path(__file__).parent / "fixtures" / "plans" / "province_breakdown.txt"
 

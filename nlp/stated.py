@@ -1,0 +1,54 @@
+"""A stated assignment: a task whose text prints its bodies ("(X牵头，Y按职责分工负责)", "责任单位：…") is theirs."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.mentions import UNLISTED, find_mentions
+from nlp.scoring import Hit, Tally
+
+# A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
+# "责任单位：县卫健局、县教育局" — the form of every 分工方案 and of plans that print each task's bodies after it.
+_BODY = re.compile(UNLISTED)  # a body the registry does not hold
+_NOTE_BRACKETS = re.compile(r"[（(]([^（）()]{2,200})[）)]")
+_NOTE_LABEL = re.compile(r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位)\s*[：:]")
+_NOTE_FILLER = re.compile(
+    r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位|各有关部门|有关部门|相关部门|有关单位|相关单位"
+    r"|按职责分工负责|按照职责分工负责|按职责负责|分别负责|共同负责|牵头负责|牵头|负责|配合|协助|参与|会同|等|和|及|与"
+    r"|[、，,;；：:\s])"
+)
+
+
+def assignment_note(text: str) -> bool:
+    """Whether the text states its whole assignment in a note of bodies and role words only (a bracket or a
+    责任单位： label): then the bodies it names are the task's, and a topic word does not add another."""
+    if any(_NOTE_LABEL.search(text[max(0, m.start - 8) : m.start]) for m in find_mentions(text)):
+        return True  # 责任单位：X — a label right before a named body
+    for b in _NOTE_BRACKETS.finditer(text):
+        inner = b.group(1)
+        found = find_mentions(inner)
+        if not found:
+            continue
+        rest = list(inner)
+        for m in found:
+            rest[m.start : m.end] = ["、"] + [""] * (m.end - m.start - 1)
+        # what is left between the role words: nothing, or bodies the registry does not hold (人民银行, 国资委)
+        left = [w for w in _NOTE_FILLER.split("".join(rest)) if w]
+        if all(len(w) <= 1 or _BODY.fullmatch(w) for w in left):
+            return True
+    return False
+
+
+def states(text: str, hits: list[Hit]) -> bool:
+    """Whether the text states its whole assignment ("(X牵头，Y、Z按职责分工负责)", "责任单位：…") and names a body."""
+    return any(h.source == "explicit" for h in hits) and assignment_note(text)
+
+
+def restrict(tallies: dict[str, Tally], stated: bool, minimum: float) -> tuple[dict[str, Tally], set[str]]:
+    """(the tallies to rank, the bodies held back as candidates): a text that states its whole assignment tags only
+    the bodies it names (and a section's own "**"); the bodies its topic words point at (listed at `minimum`) stay
+    candidates."""
+    if not stated:
+        return tallies, set()
+    kept = {d: t for d, t in tallies.items() if t.explicit or t.forced}
+    return kept, {d for d, t in tallies.items() if d not in kept and t.total >= minimum}
