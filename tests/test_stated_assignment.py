@@ -69,3 +69,32 @@ def test_a_province_breakdown_plan_end_to_end():
             assert {a.name for a in c.departments} <= named, iid
     # a body the topic words point at is offered as a candidate, not tagged
     assert "市文旅广体局" in {c.name for c in items["health-m2"].candidates}
+
+
+@pytest.mark.parametrize(
+    "text, tags",
+    [
+        # a 牵头单位 / 配合单位 label gives the bodies after it their role, against the topic words (近视 → 卫健)
+        (
+            "防控儿童近视。(牵头单位:县教育局;配合单位:县卫健局、县体育局)",
+            [("市教育局", "lead"), ("市卫健委", "co"), ("市文旅广体局", "co")],
+        ),
+        ("防控儿童近视。（牵头单位：县教育局；配合单位：县卫健局）", [("市教育局", "lead"), ("市卫健委", "co")]),
+        ("防控儿童近视。牵头单位:县教育局 配合单位:县卫健局", [("市教育局", "lead"), ("市卫健委", "co")]),
+        ("防控儿童近视。牵头单位:县教育局配合单位:县卫健局", [("市教育局", "lead"), ("市卫健委", "co")]),
+        ("推进儿童近视防控。协办单位:县卫健局。牵头单位:县教育局", [("市教育局", "lead"), ("市卫健委", "co")]),
+        # 责任单位: the first listed leads, as in "A、B按职责分工负责", on its own line too
+        (
+            "加强儿童体育锻炼。保障学生每天校内、校外各1小时体育活动时间。\n责任单位:县教育局、县卫健局",
+            [("市教育局", "lead"), ("市卫健委", "co")],
+        ),
+        # negatives: the plan's own 牵头/配合 after the body still decides; no label, no change
+        ("防控儿童近视。责任单位:县教育局牵头,县卫健局配合", [("市教育局", "lead"), ("市卫健委", "co")]),
+        ("防控儿童近视。责任单位:县卫健局配合,县教育局牵头", [("市教育局", "lead"), ("市卫健委", "co")]),
+        ("防控儿童近视。(县卫健局牵头,县教育局配合)", [("市卫健委", "lead"), ("市教育局", "co")]),
+        ("加强儿童营养改善。市财政局、市医保局配合", [("市卫健委", "lead"), ("市财政局", "co"), ("市医保局", "co")]),
+    ],
+)
+def test_a_label_gives_the_bodies_after_it_their_role(text, tags):
+    got = assign_text(text, kind="measure", domain="health")
+    assert [(a.name, a.role) for a in got] == tags
