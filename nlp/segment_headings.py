@@ -59,6 +59,7 @@ class HeadingLevels:
         self.section, self.section_title = line.text, title
         self.section_kind = meaning("section", title)
         self.domain = self.block = self.block_kind = None
+        self.sub_count = 0  # each section numbers its (一)(二) afresh, a domain section too
         if self.section_kind is None and is_domain_title(title):
             self.domain = title  # 一、儿童与健康 without a 发展领域 section above it
             self.section_kind = "domains"
@@ -68,7 +69,6 @@ class HeadingLevels:
         # A framework section about one thing ("二、总体目标") holds that kind's text directly.
         single = meaning("subsection", title) if _SINGLE_CONCEPT.match(title) else None
         self.sub_kind = single if self.section_kind == "framework" else None
-        self.sub_count = 0
         self.reset_numbering()
         self.heading(line, 1, line.text, "section")
 

@@ -207,6 +207,27 @@ def test_numbered_blocks_under_a_domain_section(block_goal, block_measure):
     ]
 
 
+@pytest.mark.parametrize(
+    "second, warnings",
+    [
+        # each domain section numbers its (一)主要目标 (二)策略措施 afresh: no warning for the second domain's (一)
+        ("二、儿童与福利\n(一)主要目标\n1.儿童福利水平提升。\n(二)策略措施\n1.完善困境儿童保障。\n", []),
+        ("二、儿童与教育\n（一）主要目标\n1.普及学前教育。\n", []),
+        # negatives: a real gap inside the second domain still warns, numbered from its own (一)
+        ("二、儿童与福利\n(二)主要目标\n1.儿童福利水平提升。\n", ["第 7 行: 小节编号 (二) 与预期 (一) 不符"]),
+        (
+            "二、儿童与福利\n(一)主要目标\n1.儿童福利水平提升。\n(三)策略措施\n1.完善困境儿童保障。\n",
+            ["第 9 行: 小节编号 (三) 与预期 (二) 不符"],
+        ),
+    ],
+)
+def test_a_domain_section_numbers_its_blocks_afresh(second, warnings):
+    raw = "一、儿童与健康\n(一)主要目标\n1.儿童健康水平提高。\n(二)策略措施\n1.加强儿童保健。\n" + second
+    seg = segment(raw)
+    assert seg.warnings == warnings
+    assert [i.domain for i in seg.items][-1] == second.split("、")[1].split("\n")[0]
+
+
 def test_default_plan_heading_repairs():
     raw = Path(__file__).parent.parent.joinpath("corpus/yiyang-children-2021-2025.txt").read_text(encoding="utf-8")
     seg = segment(raw)
