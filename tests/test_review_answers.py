@@ -275,3 +275,38 @@ def test_an_unled_items_partners_score_the_taggers_confidence(a_tags, want):
     rows = queue.entries([item], [_rejected("a", "市卫健委")], built)
     (entry,) = [e for e in rows if e["type"] == "item"]
     assert {c["name"]: c["score"] for c in entry["candidates"]} == want
+
+
+def _cand(name: str, score: float) -> dict:
+    return {"name": name, "score": score, "evidence": []}
+
+
+@pytest.mark.parametrize(
+    "co, held, want",
+    [
+        # a plan's "(教育部门牵头，卫生健康部门配合)" whose lead a reviewer removed: the named co-unit is offered
+        # beside the topic words' bodies the note held back, at the tagger's confidence, highest first
+        (
+            [("市卫健委", 0.95)],
+            [_cand("市文旅广体局", 0.55), _cand("市市场监管局", 0.45)],
+            [("市卫健委", 0.95), ("市文旅广体局", 0.55), ("市市场监管局", 0.45)],
+        ),
+        ([("市卫健委", 0.4)], [_cand("市文旅广体局", 0.55)], [("市文旅广体局", 0.55), ("市卫健委", 0.4)]),
+        ([("市卫健委", 0.95)], [_cand("市卫健委", 0.3)], [("市卫健委", 0.95)]),  # once, at its duty's score
+        # negatives: no co-unit left, the tagger's candidates as they were; no candidates, the co-units as before
+        ([], [_cand("市文旅广体局", 0.55)], [("市文旅广体局", 0.55)]),
+        ([("市卫健委", 0.95)], [], [("市卫健委", 0.95)]),
+    ],
+)
+def test_an_unled_item_offers_its_co_units_beside_the_taggers_candidates(co, held, want):
+    from test_review_queue import _item
+    from test_review_queue import _tag as tag
+
+    from kb.reviews import queue
+
+    cos = [tag(n, "co", "explicit", c) for n, c in co]
+    built = {"a": _item("a", [tag("市教育局", "lead", "explicit", 0.95), *cos], candidates=held)}
+    item = dict(built["a"], departments=cos, needs_review=True)
+    rows = queue.entries([item], [_rejected("a", "市教育局")], built)
+    (entry,) = [e for e in rows if e["type"] == "item"]
+    assert [(c["name"], c["score"]) for c in entry["candidates"]] == want

@@ -125,7 +125,7 @@ def item_entries(
                 "confidence": 0.0,
                 "certainty": "explicit" if has_lead else "review",
                 "evidence": [],
-                "candidates": [] if has_lead else it.get("candidates") or _partners(it, built),
+                "candidates": [] if has_lead else _lead_choices(it, built),
                 # open while nobody leads: a reviewer confirming a partner has not answered who leads
                 "reviewed": has_lead,
                 "review": leads[0].get("review") if has_lead else None,
@@ -175,6 +175,16 @@ def item_entries(
             }
         )
     return tuple(out)
+
+
+def _lead_choices(it: dict[str, Any], built: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The bodies an unled item offers as its lead, highest score first: the tagger's candidates and the bodies
+    left with a duty on it. A plan's "(X牵头，Y配合)" whose X a reviewer removed still names Y: the candidates alone
+    (the topic words' bodies the note held back) did not offer Y at all."""
+    partners = _partners(it, built)
+    named = {p["name"] for p in partners}
+    choices = partners + [c for c in it.get("candidates") or [] if c["name"] not in named]
+    return sorted(choices, key=lambda c: -(c.get("score") or 0.0))
 
 
 def _partners(it: dict[str, Any], built: dict[str, Any] | None = None) -> list[dict[str, Any]]:
