@@ -37,3 +37,25 @@ def test_the_page_offers_the_did_you_mean_of_its_twin_beside_results(client):
         assert _offer(html) == data["did_you_mean"]
     nothing = client.get("/search?q=近视").get_data(as_text=True)
     assert _offer(nothing) == []  # no offer where the twin has none
+
+
+@pytest.mark.parametrize(
+    "args, chips",
+    [
+        # a chip shows the words its facet link showed, not the code the link carries
+        ("kind=measure", ["政策措施"]),
+        ("kind=goal", ["主要目标"]),
+        ("dept=卫健委&role=lead", ["卫健委", "牵头"]),
+        ("dept=卫健委&role=co", ["卫健委", "配合"]),
+        ("plan=yiyang-children-2021-2025", ["益阳市儿童发展规划(2021-2025年)"]),
+        ("has_indicator=1", ["含量化指标"]),
+        ("has_indicator=0", ["不含量化指标"]),
+        # negatives: a value that is a word already stays as typed; no filter, no chip
+        ("domain=儿童与健康", ["儿童与健康"]),
+        ("", []),
+    ],
+)
+def test_an_active_filter_chip_shows_its_label(client, args, chips):
+    html = client.get(f"/search?q=近视&{args}").get_data(as_text=True)
+    block = re.search(r'<p class="filters">(.*?)</p>', html, re.S)
+    assert (re.findall(r">([^<]+) ✕</a>", block.group(1)) if block else []) == chips

@@ -106,7 +106,14 @@ def search_context(args) -> dict[str, Any]:
         "prev_url": _url(params, page=page - 1) if page > 1 else "",
         "next_url": _url(params, page=page + 1) if page < pages else "",
         "active_filters": [
-            {"key": k, "value": params[k], "clear_url": _url(params, **{k: ""})} for k in FILTERS if params[k]
+            {
+                "key": k,
+                "value": params[k],
+                "label": _chip(k, params[k], titles, res),
+                "clear_url": _url(params, **{k: ""}),
+            }
+            for k in FILTERS
+            if params[k]
         ],
         "did_you_mean_links": [{"q": q, "url": _url({**params, "q": q})} for q in res.get("did_you_mean") or []],
         "as_typed_url": _url({**params, "q": res["corrected"]["original"], "spell": "0"})
@@ -121,6 +128,20 @@ def search_context(args) -> dict[str, Any]:
         "help": _help(snap) if not res["results"] else None,
         "title": f"搜索:{params['q']}" if params["q"] else "搜索",
     }
+
+
+def _chip(key: str, value: str, titles: dict[str, str], res: dict[str, Any]) -> str:
+    """The words an active filter's chip shows: the label its facet link showed (政策措施, 牵头, the plan's title),
+    not the code the link carries (measure, lead, the plan's slug)."""
+    if key == "kind":
+        return KIND.get(value, value)
+    if key == "role":
+        return ROLE.get(value, value)
+    if key == "plan":
+        return titles.get(value, value)
+    if key == "has_indicator":
+        return "含量化指标" if (res.get("filters") or {}).get("has_indicator") else "不含量化指标"
+    return value
 
 
 def api_link(args) -> str:
