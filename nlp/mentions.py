@@ -103,7 +103,7 @@ def _cues() -> tuple[re.Pattern, dict[str, str], re.Pattern, dict[str, str]]:
 
 # A label before a list of bodies gives them their role: "牵头单位：县教育局；配合单位：县卫健局、县体育局";
 # "责任单位：A、B" lists the bodies that answer for the task, the first listed leading (as "A、B按职责分工负责").
-_LABEL_ROLES = {
+LABEL_ROLES = {
     "牵头单位": "lead",
     "牵头部门": "lead",
     "配合单位": "co",
@@ -114,20 +114,20 @@ _LABEL_ROLES = {
     "责任单位": "shared",
     "责任部门": "shared",
 }
-_LABEL_ALT = "|".join(sorted(_LABEL_ROLES, key=len, reverse=True))
+_LABEL_ALT = "|".join(sorted(LABEL_ROLES, key=len, reverse=True))
 _LABEL_BEFORE = re.compile(rf"({_LABEL_ALT})\s*[：:]\s*$")
-_LABEL_AHEAD = re.compile(rf"(?:{_LABEL_ALT})\s*[：:]")
+LABEL = re.compile(rf"(?:{_LABEL_ALT})\s*[：:]")
 
 
 def _cue(text: str, start: int, end: int) -> tuple[str | None, bool]:
     """(the role the text gives the body at start:end, whether its cue precedes the body)."""
     after_re, after, before_re, before = _cues()
     m = after_re.match(text[end : end + 80])  # room for unlisted bodies before the cue
-    if m and not _LABEL_AHEAD.match(text, end + m.start(1)):  # "县教育局配合单位：": the next label, not a cue
+    if m and not LABEL.match(text, end + m.start(1)):  # "县教育局配合单位：": the next label, not a cue
         return after[m.group(1)], False
     label = _LABEL_BEFORE.search(text[max(0, start - 10) : start])
     if label:
-        return _LABEL_ROLES[label.group(1)], True
+        return LABEL_ROLES[label.group(1)], True
     m = before_re.search(text[max(0, start - 4) : start])
     return (before[m.group(1)], True) if m else (None, False)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 
-from nlp.mentions import UNLISTED, find_mentions
+from nlp.mentions import LABEL, LABEL_ROLES, UNLISTED, find_mentions
 from nlp.scoring import Hit, Tally
 
 # A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
 # "责任单位：县卫健局、县教育局" — the form of every 分工方案 and of plans that print each task's bodies after it.
 _BODY = re.compile(UNLISTED)  # a body the registry does not hold
 _NOTE_BRACKETS = re.compile(r"[（(]([^（）()]{2,200})[）)]")
-_NOTE_LABEL = re.compile(r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位)\s*[：:]")
 _NOTE_FILLER = re.compile(
-    r"(?:牵头单位|责任单位|责任部门|主要责任单位|配合单位|协办单位|参与单位|各有关部门|有关部门|相关部门|有关单位|相关单位"
+    "(?:"
+    + "|".join(sorted(LABEL_ROLES, key=len, reverse=True))  # the labels mentions reads the roles from
+    + "|各有关部门|有关部门|相关部门|有关单位|相关单位"
     r"|按职责分工负责|按照职责分工负责|按职责负责|分别负责|共同负责|牵头负责|牵头|负责|配合|协助|参与|会同|等|和|及|与"
     r"|[、，,;；：:\s])"
 )
@@ -22,7 +23,7 @@ _NOTE_FILLER = re.compile(
 def assignment_note(text: str) -> bool:
     """Whether the text states its whole assignment in a note of bodies and role words only (a bracket or a
     责任单位： label): then the bodies it names are the task's, and a topic word does not add another."""
-    if any(_NOTE_LABEL.search(text[max(0, m.start - 8) : m.start]) for m in find_mentions(text)):
+    if any(LABEL.search(text[max(0, m.start - 8) : m.start]) for m in find_mentions(text)):
         return True  # 责任单位：X — a label right before a named body
     for b in _NOTE_BRACKETS.finditer(text):
         inner = b.group(1)
