@@ -10,6 +10,7 @@ from operator import itemgetter
 
 from nlp.lang import cut, read_lines
 from nlp.model import Item, Link, Plan
+from nlp.stated import without_notes
 
 TITLE_WEIGHT = 3.0  # a measure's title names what it is for; its body lists many side tasks
 TOPIC_WEIGHT = 2.0  # a shared topic lexicon entry counts like a few shared content words
@@ -64,7 +65,7 @@ def _term_bag(text: str) -> tuple[tuple[str, float], ...]:
 
 def _features(item: Item) -> defaultdict[str, float]:
     """Weighted bag for an item: title counted TITLE_WEIGHT times, indicators and target groups as pseudo-tokens."""
-    bag = _terms(item.text)
+    bag = _terms(without_notes(item.text))  # an assignment note's body names are no shared topic
     for w, n in _terms(item.title).items():
         bag[w] += n * (TITLE_WEIGHT - 1)
     for ind in item.indicators:

@@ -10,6 +10,7 @@ from nlp.scoring import Hit, Tally
 # A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
 # "责任单位：县卫健局、县教育局" — the form of every 分工方案 and of plans that print each task's bodies after it.
 _BODY = re.compile(UNLISTED)  # a body the registry does not hold
+_SENTENCE_END = re.compile(r"[。;；\n]")
 _NOTE_BRACKETS = re.compile(r"[（(]([^（）()]{2,200})[）)]")
 _NOTE_FILLER = re.compile(
     "(?:"
@@ -20,11 +21,15 @@ _NOTE_FILLER = re.compile(
 )
 
 
-def assignment_note(text: str) -> bool:
-    """Whether the text states its whole assignment in a note of bodies and role words only (a bracket or a
-    责任单位： label): then the bodies it names are the task's, and a topic word does not add another."""
-    if any(LABEL.search(text[max(0, m.start - 8) : m.start]) for m in find_mentions(text)):
-        return True  # 责任单位：X — a label right before a named body
+def note_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text states its assignment: each bracket of bodies and role words only, and each 责任单位：… label
+    with what follows it to the end of its sentence."""
+    out = []
+    for m in find_mentions(text):
+        label = LABEL.search(text, max(0, m.start - 8), m.start)
+        if label:  # 责任单位：X — a label right before a named body
+            end = _SENTENCE_END.search(text, m.end)
+            out.append((label.start(), end.start() if end else len(text)))
     for b in _NOTE_BRACKETS.finditer(text):
         inner = b.group(1)
         found = find_mentions(inner)
@@ -36,8 +41,25 @@ def assignment_note(text: str) -> bool:
         # what is left between the role words: nothing, or bodies the registry does not hold (人民银行, 国资委)
         left = [w for w in _NOTE_FILLER.split("".join(rest)) if w]
         if all(len(w) <= 1 or _BODY.fullmatch(w) for w in left):
-            return True
-    return False
+            out.append(b.span())
+    return sorted(out)
+
+
+def assignment_note(text: str) -> bool:
+    """Whether the text states its whole assignment in a note of bodies and role words only (a bracket or a
+    责任单位： label): then the bodies it names are the task's, and a topic word does not add another."""
+    return bool(note_spans(text))
+
+
+def without_notes(text: str) -> str:
+    """The task's own words: the text with its assignment notes cut out (their body names and 按职责分工负责 are
+    no content another item could share: links read this)."""
+    out, at = [], 0
+    for start, end in note_spans(text):
+        if start >= at:
+            out.append(text[at:start])
+            at = end
+    return "".join(out) + text[at:]
 
 
 def states(text: str, hits: list[Hit]) -> bool:

@@ -7,7 +7,7 @@ import pytest
 
 from nlp.departments import assign_text
 from nlp.pipeline import analyse_file
-from nlp.stated import assignment_note
+from nlp.stated import assignment_note, without_notes
 
 PLAN = Path(__file__).parent / "fixtures" / "plans" / "province_breakdown.txt"
 
@@ -98,3 +98,28 @@ def test_a_province_breakdown_plan_end_to_end():
 def test_a_label_gives_the_bodies_after_it_their_role(text, tags):
     got = assign_text(text, kind="measure", domain="health")
     assert [(a.name, a.role) for a in got] == tags
+
+
+@pytest.mark.parametrize(
+    "text, own",
+    [
+        ("完善困境儿童分类保障制度。(省民政厅、省财政厅、省残联按职责分工负责)", "完善困境儿童分类保障制度。"),
+        ("完善儿童福利制度。责任单位：县民政局、县财政局。加强保障。", "完善儿童福利制度。。加强保障。"),
+        # negatives: a bracket that is no note stays, and so does a body named in the running text
+        ("推动城乡村(社区)建立家长学校", "推动城乡村(社区)建立家长学校"),
+        ("支持妇联开展家庭教育指导", "支持妇联开展家庭教育指导"),
+    ],
+)
+def test_without_notes_keeps_the_tasks_own_words(text, own):
+    assert without_notes(text) == own
+
+
+def test_links_do_not_rest_on_the_notes_words():
+    """Two tasks sharing only their note's boilerplate (省民政厅, 按职责分工负责) are no link: the why is the task's."""
+    plan = analyse_file(PLAN)
+    stock = ("省", "分工负责", "职责", "牵头")
+    for it in plan.items:
+        for link in it.serves:
+            assert not any(w in link.why for w in stock), (it.id, link.why)
+    m1 = next(it for it in plan.items if it.id.endswith("welfare-m1"))
+    assert [link.goal.split(":")[-1] for link in m1.serves] == ["welfare-g1"]  # 福利制度: the task's own topic
