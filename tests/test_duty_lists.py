@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from web_support import csrf, item_id
 
 
@@ -60,3 +61,24 @@ def test_the_queue_has_every_duty_and_clause_level_ones_can_be_decided(reviewer)
     done = next(e for e in _queue(reviewer, "department=市教育局&show=reviewed") if e["item"] == clause["item"])
     assert done["reviewed"] and done["role"] == clause["role"]
     assert _rows(reviewer)["law-m9"]["状态"] == "人工审核"
+
+
+def _tag(source: str) -> dict:
+    return {"name": "市卫健委", "role": "lead", "source": source, "confidence": 0.9, "evidence": []}
+
+
+@pytest.mark.parametrize(
+    "item, state",
+    [
+        ({"departments": [_tag("explicit"), _tag("explicit")]}, "原文明确"),  # a stated assignment: nothing inferred
+        ({"departments": [_tag("explicit"), _tag("inferred")]}, "自动推断"),
+        ({"departments": [_tag("inferred")]}, "自动推断"),
+        ({"departments": []}, "自动推断"),  # nobody leads: the tagger's question, not the text's answer
+        ({"departments": [_tag("explicit"), _tag("reviewed")]}, "人工审核"),
+        ({"departments": [_tag("explicit")], "removed": [{"name": "市教育局"}]}, "人工审核"),
+    ],
+)
+def test_the_state_cell_says_who_decided(item, state):
+    from kb.exports.cells import status
+
+    assert status(item) == state

@@ -13,7 +13,8 @@ from kb.monitoring.readings import plan_period
 from kb.monitoring.targets import target_text
 from kb.progress import deadlines
 
-REVIEWED, AUTO = labels.vocabulary("review_state")["reviewed"], labels.vocabulary("review_state")["automatic"]
+_STATE = labels.vocabulary("review_state")
+REVIEWED, STATED, AUTO = _STATE["reviewed"], _STATE["stated"], _STATE["automatic"]
 _SECTION_NUMBER = re.compile(r"^\s*(第[一二三四五六七八九十]+[章部分]|[一二三四五六七八九十]+[、.．])\s*")
 
 
@@ -48,6 +49,15 @@ def is_reviewed(item: dict[str, Any]) -> bool:
     was reviewed all the same)."""
     tags = (item.get("departments") or []) + (item.get("serves_detail") or [])
     return bool(item.get("removed")) or any(x.get("source") == "reviewed" for x in tags)
+
+
+def status(it: dict[str, Any]) -> str:
+    """The 状态 cell: 人工审核 once a reviewer decided, 原文明确 where the plan's text names every body the item has
+    (a stated assignment: nothing inferred to check), else 自动推断."""
+    if is_reviewed(it):
+        return REVIEWED
+    deps = it.get("departments") or []
+    return STATED if deps and all(d.get("source") == "explicit" for d in deps) else AUTO
 
 
 class ItemCells:
@@ -109,7 +119,7 @@ class ItemCells:
             "serves": "\n".join(self._goal_ref(g, it) for g in it.get("serves") or []),
             "indicators": "\n".join(f"{ind['name']} {self.target(ind, it)}" for ind in it.get("indicators") or []),
             "deadline": self._deadline(it),
-            "status": REVIEWED if is_reviewed(it) else AUTO,
+            "status": status(it),
         }
 
     def remark(self, c: dict[str, str]) -> str:
