@@ -145,7 +145,9 @@ def assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | None
             best.append(h)
     ev = [
         Evidence(h.text, h.start, h.end, h.rule, clause_of(h.start, clause_ids))
-        for h in sorted(best, key=lambda h: h.start)
+        for h in sorted(
+            best, key=lambda h: (h.source != "explicit", h.start)
+        )  # the text's naming first, then its words
     ]
     return Assignment(dept, role, "explicit" if t.explicit else "inferred", confidence(t), ev)
 

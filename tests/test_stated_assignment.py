@@ -123,3 +123,20 @@ def test_links_do_not_rest_on_the_notes_words():
             assert not any(w in link.why for w in stock), (it.id, link.why)
     m1 = next(it for it in plan.items if it.id.endswith("welfare-m1"))
     assert [link.goal.split(":")[-1] for link in m1.serves] == ["welfare-g1"]  # 福利制度: the task's own topic
+
+
+@pytest.mark.parametrize(
+    "text, body, first",
+    [
+        ("加强儿童营养改善,开展营养监测。(省卫生健康委牵头,省教育厅配合)", "市卫健委", "省卫生健康委"),
+        ("防控儿童近视,加强学校卫生。(教育部门牵头,卫生健康部门配合)", "市教育局", "教育部门"),
+        # negative: an inferred tag keeps its words in text order
+        ("加强儿童营养改善,开展营养监测和膳食指导", "市卫健委", None),
+    ],
+)
+def test_an_explicit_tags_evidence_starts_with_its_naming(text, body, first):
+    (tag,) = [a for a in assign_text(text, kind="measure", domain="health") if a.name == body]
+    if first is None:
+        assert [e.start for e in tag.evidence] == sorted(e.start for e in tag.evidence)
+    else:
+        assert tag.evidence[0].text == first
