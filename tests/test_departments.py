@@ -113,6 +113,7 @@ def test_role_cues(text, dept, cue):
 
 # ── inference: (sentence, domain, kind, expected lead, must include, must not include) ──
 CASES = [
+    ("推广婴幼儿早期发展项目,提供早期发展指导服务", "welfare", "measure", HEALTH, set(), set()),
     ("执行儿童免疫规划,严格疫苗管理和预防接种", "health", "measure", HEALTH, set(), set()),
     ("加强孤儿和事实无人抚养儿童保障,积极开展收养工作", "welfare", "measure", WELFARE, set(), set()),
     ("严厉查处使用童工等违法犯罪行为,严格执行未成年工保护规定", "law", "measure", "市人社局", set(), set()),
