@@ -818,7 +818,11 @@ def test_economic_words_do_not_fire_out_of_sense(text, absent):
         ("民宗局", "市委统战部"),
         ("县残工委", "市残联"),
         ("县水务局", "市水利局"),
+        # the territorial level as a city's own documents write it
+        ("各区县", "各区县(市)人民政府"),
+        ("各县区", "各区县(市)人民政府"),
+        ("各地政府", "各区县(市)人民政府"),
     ],
 )
-def test_bodies_of_earlier_periods_at_every_level(name, body):
+def test_bodies_by_their_names_of_other_periods_and_levels(name, body):
     assert [m.departments for m in find_mentions(name + "牵头")] == [(body,)]
