@@ -73,6 +73,12 @@ def _enum_regex() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     return re.compile(rf"(?:{alt})(?:[、,,和及与](?:{alt}))+{_ENUM_TAIL}"), re.compile(alt), stems
 
 
+def names_any(text: str) -> bool:
+    """Whether the text may name a body: any registry form or an enumeration of stems occurs in it (a character
+    test, no tokenising: the quick check before find_mentions)."""
+    return bool(_form_regex().search(text) or _enum_regex()[0].search(text))
+
+
 _LIST_JOINER = re.compile(r"(?:[、,,和及与]|以及)[县区市]?")
 # a body's name the registry does not hold, in a list of bodies: a short name ending in an organ's word
 UNLISTED = r"[^、,，。;；:：()（）\s]{1,10}?(?:办公室|委员会|政府|办|局|委|部|厅|署|行|院|会|中心|公司|集团)"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from nlp.mentions import LABEL, LABEL_ROLES, UNLISTED, find_mentions
+from nlp.mentions import LABEL, LABEL_ROLES, UNLISTED, find_mentions, names_any
 from nlp.scoring import Hit, Tally
 
 # A note that states an item's whole assignment: "(省卫生健康委牵头，省教育厅、省财政厅按职责分工负责)" or
@@ -21,18 +22,19 @@ _NOTE_FILLER = re.compile(
 )
 
 
-def note_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)  # asked by the tagger and by links for every item; plans share most of their texts
+def note_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the text states its assignment: each bracket of bodies and role words only, and each 责任单位：… label
     with what follows it to the end of its sentence."""
     out = []
-    for m in find_mentions(text):
-        label = LABEL.search(text, max(0, m.start - 8), m.start)
-        if label:  # 责任单位：X — a label right before a named body
-            end = _SENTENCE_END.search(text, m.end)
+    for label in LABEL.finditer(text):  # 责任单位：X — a label right before a named body
+        after = text[label.end() : label.end() + 40]
+        if names_any(after) and any(m.start <= 8 for m in find_mentions(after)):
+            end = _SENTENCE_END.search(text, label.end())
             out.append((label.start(), end.start() if end else len(text)))
     for b in _NOTE_BRACKETS.finditer(text):
         inner = b.group(1)
-        found = find_mentions(inner)
+        found = find_mentions(inner) if names_any(inner) else []
         if not found:
             continue
         rest = list(inner)
@@ -42,7 +44,7 @@ def note_spans(text: str) -> list[tuple[int, int]]:
         left = [w for w in _NOTE_FILLER.split("".join(rest)) if w]
         if all(len(w) <= 1 or _BODY.fullmatch(w) for w in left):
             out.append(b.span())
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def assignment_note(text: str) -> bool:
