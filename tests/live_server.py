@@ -126,3 +126,18 @@ def sign_in(page, name: str, password: str, signed_in_as: str | None = None) -> 
     page.fill("input[name=password]", password)
     page.click("form.stack button[type=submit]")
     page.wait_for_selector(f"text={signed_in_as or name}")
+
+
+@contextmanager
+def desktop_page(browser, base_url: str, height: int = 768) -> Iterator:
+    """A fresh 1366-wide zh-CN browser context on the server, its page recording console and page errors (a CSP
+    violation shows up there) in `page.errors`; closed at the end of the block."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": height}, locale="zh-CN", base_url=base_url)
+    page = ctx.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    try:
+        yield page
+    finally:
+        ctx.close()

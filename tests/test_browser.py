@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from live_server import serve, sign_in
+from live_server import desktop_page, serve, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +35,8 @@ def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def page(browser, server):
     """A fresh browser context at 1366×768 that records console errors (CSP violations show up there)."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    yield pg
-    ctx.close()
+    with desktop_page(browser, server) as pg:
+        yield pg
 
 
 def shot(pg, name: str) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
-from live_server import serve
+from live_server import desktop_page, serve
 from test_browser_layout import LAYOUT_JS
 from test_plans_ui import CHILDREN, WOMEN, two_plan_build  # noqa: F401 (the two-plan build fixture)
 
@@ -22,10 +22,8 @@ def plans_server(two_plan_build, tmp_path_factory):
 
 @pytest.fixture
 def pg(browser, plans_server):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=plans_server)
-    page = ctx.new_page()
-    yield page
-    ctx.close()
+    with desktop_page(browser, plans_server) as page:
+        yield page
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from live_server import serve, sign_in
+from live_server import desktop_page, serve, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +27,9 @@ def server(built_kb: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def page(browser, server):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=server)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    sign_in(pg, USER, PASSWORD, f"审核员 {USER}")
-    yield pg
-    ctx.close()
+    with desktop_page(browser, server) as pg:
+        sign_in(pg, USER, PASSWORD, f"审核员 {USER}")
+        yield pg
 
 
 FOCUSED = """() => { const e = document.activeElement;
