@@ -143,11 +143,10 @@ def assignment(dept: str, t: Tally, role: str, clause_ids: dict[int, str] | None
         if h.text not in seen and len(best) < MAX_EVIDENCE:  # one phrase once: show the breadth of support
             seen.add(h.text)
             best.append(h)
+    # the text's naming of the body first (why a tag is 明确), then its words in text order
     ev = [
         Evidence(h.text, h.start, h.end, h.rule, clause_of(h.start, clause_ids))
-        for h in sorted(
-            best, key=lambda h: (h.source != "explicit", h.start)
-        )  # the text's naming first, then its words
+        for h in sorted(best, key=lambda h: (h.source != "explicit", h.start))
     ]
     return Assignment(dept, role, "explicit" if t.explicit else "inferred", confidence(t), ev)
 
