@@ -7,7 +7,7 @@ import pytest
 from web_support import csrf
 
 from kb import reviews
-from kb.reviews import queue
+from kb.reviews import queue, queue_actions
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _roles(item: str) -> dict[str, str]:
 def test_reassigning_the_lead_onto_a_partner_makes_the_partner_lead(live):
     # 改派 市卫健委 → 市教育局 on health-m3 left 市教育局 配合 and the item with no lead, silently
     item, lead, partner = _one_lead_and_a_partner()
-    queue.reassign(item, lead, partner, by="tester")
+    queue_actions.reassign(item, lead, partner, by="tester")
     roles = _roles(item)
     assert lead not in roles and roles[partner] == "lead"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kb import reviews
-from kb.reviews import queue
+from kb.reviews import queue, queue_actions
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -117,10 +117,10 @@ def test_live_queue_bulk_accept_and_reassign(live):
     assert all(e["evidence"] or e["type"] == "item" or e["source"] == "rejected" for e in rows)
     dept = next(d["name"] for d in queue.departments(rows) if d["bulk"])
     n = len(queue.bulk_candidates(rows, dept))
-    ids = queue.bulk_accept(dept, by="tester")
+    ids = queue_actions.bulk_accept(dept, by="tester")
     assert len(ids) == n and queue.bulk_candidates(queue.load(), dept) == []
     tag = next(e for e in queue.load() if e["type"] == "tag" and not e["reviewed"] and e["department"] != "市文联")
-    queue.reassign(tag["item"], tag["department"], "市文联", by="tester")
+    queue_actions.reassign(tag["item"], tag["department"], "市文联", by="tester")
     names = {d["name"]: d for d in reviews.reviewed_item(tag["item"])["departments"]}
     assert "市文联" in names and tag["department"] not in names
     assert names["市文联"]["role"] == tag["role"]
@@ -136,10 +136,10 @@ def test_a_refused_reassign_changes_nothing_and_a_lead_keeps_its_role(live):
     before = reviews.reviewed_item(item["id"])["departments"]
     for department, to in ((co, "不存在的局"), (co, co), ("市文联", lead)):  # unknown target, itself, not tagged
         with pytest.raises(reviews.ReviewError):
-            queue.reassign(item["id"], department, to, by="tester")
+            queue_actions.reassign(item["id"], department, to, by="tester")
     assert reviews.reviewed_item(item["id"])["departments"] == before
     # moving a co-unit onto the lead, or adding the lead again as co, never takes the item's lead away
-    queue.reassign(item["id"], co, lead, by="tester")
+    queue_actions.reassign(item["id"], co, lead, by="tester")
     with pytest.raises(reviews.ReviewError):  # the lead again, as co: changes nothing, so refused (and unrecorded)
         reviews.add_assignment(item["id"], lead, by="tester", role="co")
     roles = {d["name"]: d["role"] for d in reviews.reviewed_item(item["id"])["departments"]}

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 
 from kb import reviews
 from kb.labels import ROLE
-from kb.reviews import queue, statecache
+from kb.reviews import queue, queue_actions, statecache
 from kb.reviews.audit import ReviewError as AuditError
 from kb.reviews.overlay import list_reviews
 from nlp.scoring import certainty
@@ -141,7 +141,7 @@ def _act(f: dict[str, str], by: str) -> tuple[int, str]:
         return audit_id, f"已将 {reviews.canonical_department(dept)} 改为{ROLE[action]}单位"
     if action == "reassign":
         need(f, "to")
-        audit_id = queue.reassign(item, dept, f["to"], by, reason)
+        audit_id = queue_actions.reassign(item, dept, f["to"], by, reason)
         name, role = reviews.held(item, f["to"])
         return audit_id, f"已将 {reviews.canonical_department(dept)} 改派给 {name}({ROLE[role]}单位)"
     if action == "take":  # an item nobody leads: a candidate (or any body) becomes its lead
@@ -184,7 +184,7 @@ def bulk():
         if not asked:
             raise reviews.ReviewError("请选择要批量确认的部门。", "missing_fields", {"missing": ["department"]})
         dept = resolve_department(snapshot(), asked, lambda n: url_for("queue.queue_page", department=n))
-        ids = queue.bulk_accept(dept, g.user["name"], f.get("reason", ""))
+        ids = queue_actions.bulk_accept(dept, g.user["name"], f.get("reason", ""))
     except NotFoundWithHints as exc:
         if wants_json():
             return error_response(404, str(exc.description), exc.suggestions)

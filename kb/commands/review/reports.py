@@ -35,13 +35,13 @@ def cmd_list(args) -> int:
 
 
 def cmd_queue(args) -> int:
-    from kb.reviews import queue
+    from kb.reviews import queue, queue_actions
 
     if args.reassign:
         item, old, new = args.reassign
-        return recorded(queue.reassign(item, old, new, args.by, args.reason), f"已改派 {old} → {new}")
+        return recorded(queue_actions.reassign(item, old, new, args.by, args.reason), f"已改派 {old} → {new}")
     if args.accept_high:
-        ids = queue.bulk_accept(args.accept_high, args.by, args.reason)
+        ids = queue_actions.bulk_accept(args.accept_high, args.by, args.reason)
         print(f"已批量确认 {len(ids)} 条 {args.accept_high} 的高置信度标注")
         return 0
     rows = queue.load()
