@@ -66,7 +66,8 @@ DOWNLOADS = [
     (
         "/download/department/" + quote("各区县(市)人民政府") + ".docx",
         None,
-        f"{PLAN}_renwu_fenjie_zeren_qingdan_ge_quxian_shi_renminzhengfu.docx",
+        # (各区县 is one word of the analysis dictionary or two, as the registry's names have it)
+        f"{PLAN}_renwu_fenjie_zeren_qingdan_ge_?quxian_shi_renminzhengfu\\.docx",
         "(各区县(市)人民政府).docx",
     ),
     (
