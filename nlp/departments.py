@@ -190,7 +190,9 @@ def _convention(tallies: dict[str, Tally], profile: dict[str, float], label: str
         if 0 < t.total < ITEM_MIN and share >= CONVENTION_MIN:
             w = CONVENTION_WEIGHT * share
             t.total += w
-            t.lead += w * CO_FACTOR
+            # a body the text supports by its group or benefit words alone (scoring.NO_LEAD) is no owner, however
+            # often the domain lists it: in a women's plan every item names 妇女, so the 妇联 is listed on all
+            t.lead += w * CO_FACTOR if t.lead > 0 else 0.0
             t.hits.append(Hit(d, 0, 0, label, "co", w, f"domain:{label}({share:.0%})", "inferred"))
 
 
