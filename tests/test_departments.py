@@ -113,6 +113,10 @@ def test_role_cues(text, dept, cue):
 
 # ── inference: (sentence, domain, kind, expected lead, must include, must not include) ──
 CASES = [
+    # 卫生厕所 is read before 厕所 (longest first): it names the 农业农村局 (农村改厕) too, beside 卫健委 (爱卫)
+    ("农村卫生厕所普及率达到45%", "environment", "goal", "市农业农村局", {"市卫健委"}, set()),
+    ("农村改水受益率达到90%以上", "environment", "goal", "市水利局", set(), set()),
+    ("农村安全卫生饮水人口覆盖率达到95%", "environment", "goal", "市水利局", set(), set()),
     ("推广婴幼儿早期发展项目,提供早期发展指导服务", "welfare", "measure", HEALTH, set(), set()),
     ("执行儿童免疫规划,严格疫苗管理和预防接种", "health", "measure", HEALTH, set(), set()),
     ("加强孤儿和事实无人抚养儿童保障,积极开展收养工作", "welfare", "measure", WELFARE, set(), set()),
