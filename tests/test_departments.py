@@ -117,6 +117,7 @@ CASES = [
     ("农村卫生厕所普及率达到45%", "environment", "goal", "市农业农村局", {"市卫健委"}, set()),
     ("农村改水受益率达到90%以上", "environment", "goal", "市水利局", set(), set()),
     ("农村安全卫生饮水人口覆盖率达到95%", "environment", "goal", "市水利局", set(), set()),
+    ("控制并逐步减少以儿童为侵害目标的各类刑事案件", "law", "goal", "市公安局", set(), set()),
     ("推广婴幼儿早期发展项目,提供早期发展指导服务", "welfare", "measure", HEALTH, set(), set()),
     ("执行儿童免疫规划,严格疫苗管理和预防接种", "health", "measure", HEALTH, set(), set()),
     ("加强孤儿和事实无人抚养儿童保障,积极开展收养工作", "welfare", "measure", WELFARE, set(), set()),
