@@ -62,13 +62,32 @@ def _line(label: str, rows: list) -> str:
     return f"| {label} | {n} | {right} ({right / n:.0%}) | {lead_ok / n:.0%} |"
 
 
-def table(export: dict, gold_dirs: list[Path]) -> str:
-    """The markdown reliability table, one block per gold set."""
+def _published_rows(path: Path) -> list[tuple[float, str, bool, bool]]:
+    """(confidence, mark, right, lead_right) per tag of the published rows that name their co-units (a row naming
+    none of the registry's bodies cannot judge a co-unit), each tagged with its own source held out."""
     out = []
-    for gd in gold_dirs:
-        rows = _rows(export, gd)
+    for text, leads, co, source in table_rows(path):
+        if co is None:
+            continue
+        coownership.hold_out({source})
+        try:
+            got = assign_text(text, kind="measure")
+        finally:
+            coownership.hold_out(set())
+        for a in got:
+            lead_ok = a.role != "lead" or not leads or a.name in leads
+            out.append((a.confidence, certainty(a.source, a.confidence), a.name in leads | co, lead_ok))
+    return out
+
+
+def table(export: dict, gold_dirs: list[Path]) -> str:
+    """The markdown reliability table, one block per gold set, and one for the blind published rows."""
+    out = []
+    blocks = [(gd.name, _rows(export, gd), "item-level tags") for gd in gold_dirs]
+    blocks.append(("blind published rows", _published_rows(BLIND), "tags of the rows that name their co-units"))
+    for name, rows, what in blocks:
         out += [
-            f"**{gd.name}** ({len(rows)} item-level tags)",
+            f"**{name}** ({len(rows)} {what})",
             "",
             "| confidence / mark | tags | right | role right |",
             "|---|---|---|---|",

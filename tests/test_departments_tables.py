@@ -111,3 +111,15 @@ def test_most_mandates_follow_a_published_page():
 )
 def test_error_analysis_classes_a_tag_by_its_rule(rule, source, cls):
     assert dept_errors.rule_class(rule, source) == cls
+
+
+def test_published_rows_reliability_judges_only_rows_that_name_their_co_units(tmp_path):
+    f = tmp_path / "t.tsv"
+    f.write_text(
+        "推进普通高中发展。\t市教育局\tnone\thttp://a\n"  # names the lead alone: its extra tags are wrong
+        "谋划医疗项目。\t市卫健委\t-\thttp://b\n",  # names no registry co-unit: not judged
+        encoding="utf-8",
+    )
+    rows = reliability._published_rows(f)
+    assert rows and all(len(r) == 4 and 0 <= r[0] <= 1 for r in rows)
+    assert any(r[2] for r in rows)  # 市教育局 is tagged and right
