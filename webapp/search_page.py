@@ -70,7 +70,7 @@ def search_context(args) -> dict[str, Any]:
                 "values": [
                     {
                         "value": v,
-                        "label": KIND.get(v, v) if key == "kind" else titles.get(v, v) if key == "plan" else v,
+                        "label": _chip(param, v, titles, res),
                         "count": n,
                         "active": params[param] == v,
                         "url": _url(params, **{param: "" if params[param] == v else v}),
@@ -87,12 +87,12 @@ def search_context(args) -> dict[str, Any]:
                 "values": [
                     {
                         "value": k,
-                        "label": v,
+                        "label": _chip("role", k, titles, res),
                         "count": None,
                         "active": params["role"] == k,
                         "url": _url(params, role="" if params["role"] == k else k),
                     }
-                    for k, v in ROLE.items()
+                    for k in ROLE
                 ],
             }
         )
@@ -131,8 +131,8 @@ def search_context(args) -> dict[str, Any]:
 
 
 def _chip(key: str, value: str, titles: dict[str, str], res: dict[str, Any]) -> str:
-    """The words an active filter's chip shows: the label its facet link showed (政策措施, 牵头, the plan's title),
-    not the code the link carries (measure, lead, the plan's slug)."""
+    """The words a filter value shows, on its facet link and on the active filter's chip alike (政策措施, 牵头, the
+    plan's title), not the code the link carries (measure, lead, the plan's slug)."""
     if key == "kind":
         return KIND.get(value, value)
     if key == "role":
