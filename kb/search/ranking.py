@@ -154,10 +154,7 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
         joined = eng.ix.hays(cand, drop_spaces=True)
         for p in phrases:
             keep &= joined.contains(p)
-    allowed = np.ones(len(cand), dtype=bool)
-    for x in pq.excluded:
-        if x:
-            allowed &= ~hay.contains(x)
+    allowed = _without_excluded(hay, pq, len(cand))
     parts = [
         [] if c.phrase else [t for t, _, _ in search_tokens(c.word) if len(t) > 1] or [c.word] for c in pq.concepts
     ]
@@ -207,6 +204,15 @@ def rank(eng: Engine, pq: ParsedQuery, mask: np.ndarray | None, want: int, snap:
     return out
 
 
+def _without_excluded(hay: Any, pq: ParsedQuery, n: int) -> np.ndarray:
+    """Which of n items' texts hold none of the query's -词 (the one test for the matches and the added duties)."""
+    allowed = np.ones(n, dtype=bool)
+    for x in pq.excluded:
+        if x:
+            allowed &= ~hay.contains(x)
+    return allowed
+
+
 def _named_only(pq: ParsedQuery) -> list[str]:
     """The departments a query names when it is nothing but department short names that are plan words too (民政,
     公安: kept as words to find by kb.search.query.refine, since alone the word is both), else []."""
@@ -232,12 +238,7 @@ def _with_duties(eng: Engine, ranked: Ranked, pq: ParsedQuery, names: list[str],
     wanted[ranked.rows] = False
     rows = np.flatnonzero(wanted)
     if len(rows) and pq.excluded:
-        hay = eng.ix.hays(rows)
-        allowed = np.ones(len(rows), dtype=bool)
-        for x in pq.excluded:
-            if x:
-                allowed &= ~hay.contains(x)
-        rows = rows[allowed]
+        rows = rows[_without_excluded(eng.ix.hays(rows), pq, len(rows))]
     if not len(rows):
         return ranked
     rows = rows[np.lexsort((rows, ~lead_any[rows]))]  # lead first, each in plan order (stable by row)
